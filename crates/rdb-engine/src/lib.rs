@@ -1,0 +1,14 @@
+//! rdb's engine: everything a debugger decides, for any operating system. It sees an OS only through the
+//! [`target::Target`] trait; it never names ptrace or Win32.
+
+pub mod disasm;
+pub mod error;
+pub mod expr;
+pub mod fmt;
+pub mod memory;
+pub mod regs;
+pub mod symbols;
+pub mod target;
+pub mod unwind;
+
+pub use error::{Error, Result};

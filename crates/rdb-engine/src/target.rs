@@ -1,0 +1,185 @@
+//! The `Target` trait: the engine's only view of an operating system.
+//!
+//! A backend (ptrace on Linux, the Win32 debugging API on Windows, later a core file or a minidump) translates its OS
+//! into the [`Event`] vocabulary below and offers a small set of mechanical primitives. It keeps no breakpoint or
+//! stepping logic: the engine patches bytes, rewinds `rip` after an int3 and decides what to do with every event.
+//!
+//! Capabilities that only some targets have are optional extensions returned as `Option<&mut dyn ...>`, in the
+//! manner of gdbstub's target traits, rather than methods that fail with "unsupported" at run time.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::regs::{DebugRegisters, Registers};
+
+pub type Pid = u32;
+pub type Tid = u32;
+
+/// One debug event, as the Win32 debugging API would report it. When a backend returns an event from
+/// [`Target::wait_event`], every thread of the debuggee is stopped (all-stop).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub pid: Pid,
+    /// The thread the event happened on (for process-wide events, the main or last thread).
+    pub tid: Tid,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    /// The process exists and its main thread is stopped before any of its code ran (Windows: CREATE_PROCESS;
+    /// Linux: the stop after `execve`). `image_base` is the executable's load address, `image_size` the extent of
+    /// its image, `entry` its entry point. The executable is a module from then on; no `ModuleLoaded` follows for it.
+    ProcessCreated { image_base: u64, image_size: u64, entry: u64, path: PathBuf },
+    /// A new thread, stopped before it runs. `start` is its start address where the OS tells it.
+    ThreadCreated { start: Option<u64> },
+    ThreadExited { code: i64 },
+    /// The process is gone; no further events follow. The target accepts no more requests but `kill`/`detach`.
+    ProcessExited { status: ExitStatus },
+    /// A module was mapped: `base` is its lowest mapped address, `size` the extent of its image.
+    ModuleLoaded { base: u64, size: u64, path: PathBuf },
+    ModuleUnloaded { base: u64 },
+    /// OutputDebugString (Windows only).
+    DebugString { text: String },
+    /// An exception (Windows) or a signal-delivery stop (Linux).
+    Exception(Exception),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Code(i64),
+    /// Killed by a signal (Linux).
+    Signal(i32),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exception {
+    pub kind: ExceptionKind,
+    /// Where it happened. For [`ExceptionKind::Breakpoint`] this is the address of the `int3` byte; the thread's
+    /// `rip` is then one past it, as on Windows. The engine rewinds `rip` for breakpoints it owns.
+    pub address: u64,
+    /// First chance: the debuggee's own handlers have not seen it yet. A second-chance exception is one the
+    /// debuggee did not handle and that will end it when continued.
+    pub first_chance: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExceptionKind {
+    /// An `int3` executed (EXCEPTION_BREAKPOINT; SIGTRAP with SI_KERNEL).
+    Breakpoint,
+    /// The trap flag or a debug register fired (EXCEPTION_SINGLE_STEP; SIGTRAP with TRAP_TRACE or TRAP_HWBKPT).
+    /// `dr6` says which, where the backend knows it.
+    SingleStep { dr6: u64 },
+    /// The debugger asked the target to stop ([`Interrupter::interrupt`]).
+    BreakIn,
+    /// A memory fault. `fault_address` is the data address that could not be accessed, where known.
+    AccessViolation { fault_address: Option<u64>, write: Option<bool>, signal: Option<i32> },
+    /// A page guard fired (STATUS_GUARD_PAGE_VIOLATION).
+    GuardPage { fault_address: u64 },
+    IllegalInstruction { signal: Option<i32> },
+    IntegerDivideByZero { signal: Option<i32> },
+    /// Any other exception code (Windows: the NTSTATUS code and its parameters).
+    Other { code: u32, parameters: Vec<u64> },
+    /// Any other Unix signal, by number.
+    Signal { signo: i32 },
+}
+
+/// How the thread that reported the last exception continues (Win32's ContinueDebugEvent status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContinueStatus {
+    /// DBG_CONTINUE: the exception (signal) is swallowed.
+    Handled,
+    /// DBG_EXCEPTION_NOT_HANDLED: the exception (signal) is delivered to the debuggee.
+    NotHandled,
+}
+
+/// How the debuggee runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Every thread runs.
+    All,
+    /// Only `tid` executes one instruction (trap flag); every other thread stays stopped.
+    Step { tid: Tid },
+}
+
+/// A mapped memory region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    pub start: u64,
+    pub end: u64,
+    pub readable: bool,
+    pub writable: bool,
+    pub executable: bool,
+    pub name: Option<String>,
+}
+
+/// A handle that can ask a running target to stop from another thread (the console's Ctrl-C handler).
+pub trait Interrupter: Send + Sync {
+    /// Ask every thread to stop; the next [`Target::wait_event`] returns an [`ExceptionKind::BreakIn`] exception.
+    fn interrupt(&self);
+}
+
+/// What every live or snapshot target provides.
+pub trait Target {
+    /// The process being debugged.
+    fn pid(&self) -> Pid;
+
+    /// Block until the next debug event. On return every thread is stopped.
+    fn wait_event(&mut self) -> Result<Event>;
+
+    /// Continue after the last event: `status` applies to the exception the last event reported (ignored for
+    /// other events), `how` says which threads run.
+    fn resume(&mut self, status: ContinueStatus, how: Resume) -> Result<()>;
+
+    /// Read memory; returns how many bytes were read from the start of `buf` (fewer when the range runs into an
+    /// unmapped page). Reading nothing at all is an error.
+    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize>;
+
+    /// Write memory, even to pages that are not writable (code). Flushes the instruction cache where needed.
+    fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()>;
+
+    fn registers(&mut self, tid: Tid) -> Result<Registers>;
+    fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()>;
+
+    fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters>;
+    fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()>;
+
+    /// The live threads, main thread first.
+    fn threads(&self) -> Vec<Tid>;
+
+    fn memory_regions(&mut self) -> Result<Vec<Region>>;
+
+    /// A handle to break into the running target from another thread.
+    fn interrupter(&self) -> Arc<dyn Interrupter>;
+
+    /// Let the process run on undebugged. The engine has already removed every patch and debug register.
+    fn detach(&mut self) -> Result<()>;
+
+    /// End the process. Returns once it is gone.
+    fn kill(&mut self) -> Result<()>;
+
+    /// Whether the debugger created the process (so `q` kills it) or attached to it (so `q` detaches).
+    fn launched(&self) -> bool;
+
+    /// The dynamic loader's module list, for targets whose OS does not report module loads by itself (Linux).
+    fn loader_rendezvous(&mut self) -> Option<&mut dyn LoaderRendezvous> {
+        None
+    }
+}
+
+/// Optional capability of targets whose loader announces module changes by calling a function the debugger can
+/// break on (glibc's `r_debug.r_brk`), rather than through a debug event.
+///
+/// The engine owns the breakpoint: it asks for the address, plants an internal breakpoint there, and on each hit
+/// asks the backend to re-read the loader's list, which the backend turns into module events.
+pub trait LoaderRendezvous {
+    /// The address the loader calls after each change of its module list, once the loader has published it
+    /// (on Linux: `r_debug.r_brk`, readable once the executable's entry point is reached). `None` for a static
+    /// executable.
+    fn breakpoint_address(&mut self) -> Result<Option<u64>>;
+
+    /// Re-read the loader's module list and return what changed since the last call, as `ModuleLoaded` and
+    /// `ModuleUnloaded` events. Returns nothing while the loader is in the middle of a change.
+    fn sync_modules(&mut self) -> Result<Vec<EventKind>>;
+}
