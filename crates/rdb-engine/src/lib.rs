@@ -1,5 +1,7 @@
 //! rdb's engine: everything a debugger decides, for any operating system. It sees an OS only through the
 //! [`target::Target`] trait; it never names ptrace or Win32.
+//!
+//! Entry point for front ends: [`session::Session`]. Text in WinDbg's shapes: [`report`].
 
 pub mod disasm;
 pub mod error;
@@ -7,6 +9,8 @@ pub mod expr;
 pub mod fmt;
 pub mod memory;
 pub mod regs;
+pub mod report;
+pub mod session;
 pub mod symbols;
 pub mod target;
 pub mod unwind;

@@ -139,6 +139,11 @@ pub fn is_register(name: &str) -> bool {
     part(name).is_some()
 }
 
+/// The width in bits of a named register (`eax` → 32), or `None` for an unknown name.
+pub fn width(name: &str) -> Option<u32> {
+    part(name).map(|p| p.bits)
+}
+
 /// Whether the named register lives in the debug registers rather than the general context.
 pub fn is_debug_register(name: &str) -> bool {
     matches!(part(name), Some(Part { full: Full::Dr(_) | Full::Dr6 | Full::Dr7, .. }))

@@ -3,8 +3,19 @@
 //! are runtime addresses in the debuggee: the module is told where it is loaded.
 //!
 //! This module reads files only; it never touches the debuggee.
+//!
+//! Loading is cheap: only the symbol tables are read up front. The DWARF line tables and the unwind tables are
+//! parsed on first use (each behind a `OnceLock`), so loading the symbols of every shared library of a process
+//! costs little.
+
+mod cfi;
+mod dwarf;
+mod file;
+mod names;
+mod pdata;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use crate::error::Result;
 use crate::memory::ReadMemory;
@@ -29,48 +40,93 @@ pub struct SourceLine {
 
 /// The symbols of one loaded module.
 pub struct ModuleSymbols {
-    _private: (),
+    path: PathBuf,
+    base: u64,
+    /// runtime address = file address + bias (wrapping).
+    bias: u64,
+    /// The runtime extent of the module's image: `[start, end)`.
+    start: u64,
+    end: u64,
+    entry: u64,
+    format: file::Format,
+    /// Whether the file itself has DWARF.
+    own_dwarf: bool,
+    /// The executable sections' file-address ranges.
+    code: Vec<(u64, u64)>,
+    /// The file's bytes, shared with the lazily built DWARF and CFI readers.
+    data: Arc<[u8]>,
+    /// A separate debug file (`/usr/lib/debug/.build-id/...`), read when the module itself has no DWARF.
+    debug_file: Option<(PathBuf, Arc<[u8]>)>,
+    table: names::SymbolTable,
+    /// Where the unwind sections are (file addresses), taken at load time.
+    cfi_sections: cfi::CfiSections,
+    pe: Option<pdata::PeInfo>,
+    dwarf: OnceLock<Option<dwarf::DwarfInfo>>,
+    cfi: OnceLock<cfi::Cfi>,
+}
+
+impl std::fmt::Debug for ModuleSymbols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModuleSymbols")
+            .field("path", &self.path)
+            .field("base", &format_args!("{:#x}", self.base))
+            .field("bias", &format_args!("{:#x}", self.bias))
+            .field("symbols", &self.table.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ModuleSymbols {
     /// Read the file at `path` (ELF or PE, with DWARF if present). `base` is the lowest address the module
     /// occupies in the debuggee (what `ModuleLoaded` reported); the load bias is derived from it.
     pub fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
-        let _ = (path, base);
-        todo!("symbols helper")
+        file::load(path, base)
     }
 
     /// The symbol containing `address`, or else the nearest one before it within the module.
     pub fn symbol_at(&self, address: u64) -> Option<Symbol> {
-        let _ = address;
-        todo!()
+        if !self.contains(address) {
+            return None;
+        }
+        self.table.symbol_at(address)
     }
 
     /// The runtime addresses of the symbols named exactly `name` (demangled name, or the raw linkage name; for a
     /// Rust or C++ name also the name without its hash or parameter list, e.g. `demo::main`).
     pub fn lookup(&self, name: &str) -> Vec<u64> {
-        let _ = name;
-        todo!()
+        self.table.lookup(name)
     }
 
     /// Symbols whose name matches a wildcard pattern (`*` any run, `?` one character), case-insensitively as
     /// WinDbg's `x` does, sorted by address.
     pub fn matching(&self, pattern: &str) -> Vec<Symbol> {
-        let _ = pattern;
-        todo!()
+        self.table.matching(pattern)
     }
 
     /// The source file and line of `address`, from DWARF.
     pub fn source_line(&self, address: u64) -> Option<SourceLine> {
-        let _ = address;
-        todo!()
+        if !self.contains(address) {
+            return None;
+        }
+        self.dwarf()?.source_line(address.wrapping_sub(self.bias))
     }
 
     /// The addresses where code for `file:line` begins (`is_stmt` rows), `file` matched by its path's tail
     /// (`demo.c` matches `/src/demo.c`). Where the line has no code, the next line that has code.
     pub fn line_addresses(&self, file: &str, line: u32) -> Vec<u64> {
-        let _ = (file, line);
-        todo!()
+        let Some(dwarf) = self.dwarf() else { return Vec::new() };
+        // One address per (sequence, function) instance of the line: the function is the symbol containing the
+        // address, so a line inlined into three functions yields three breakpoints, a loop header one.
+        let mut found: Vec<u64> = dwarf
+            .line_addresses(file, line, &|file_addr| {
+                self.table.symbol_at(file_addr.wrapping_add(self.bias)).map(|s| s.address)
+            })
+            .into_iter()
+            .map(|a| a.wrapping_add(self.bias))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     /// Unwind one frame with the module's CFI (`.eh_frame`, `.debug_frame`; `.pdata` for PE): given the registers
@@ -78,7 +134,99 @@ impl ModuleSymbols {
     /// callee-saved registers the CFI recovers). `None` when the module has no CFI for that pc.
     /// `first_frame` is false for caller frames, whose pc is a return address (look up pc - 1).
     pub fn unwind_frame(&self, regs: &Registers, first_frame: bool, mem: &mut dyn ReadMemory) -> Option<Registers> {
-        let _ = (regs, first_frame, mem);
-        todo!()
+        if let Some(pe) = &self.pe
+            && let Some(caller) = pe.unwind(&self.data, regs, first_frame, self.base, mem)
+        {
+            return Some(caller);
+        }
+        let cfi = self.cfi.get_or_init(|| cfi::Cfi::new(&self.data, &self.cfi_sections));
+        cfi.unwind(regs, first_frame, self.bias, mem)
+    }
+
+    // ---- Additions to the contract ----
+
+    /// The file the symbols were read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The separate debug file whose DWARF (and symbol table) was used, if any.
+    pub fn debug_file(&self) -> Option<&Path> {
+        self.debug_file.as_ref().map(|(p, _)| p.as_path())
+    }
+
+    /// The load address the module was given.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// runtime address − file (link-time) address.
+    pub fn bias(&self) -> u64 {
+        self.bias
+    }
+
+    /// The module's runtime extent `[start, end)`, from its program headers (ELF) or `SizeOfImage` (PE).
+    pub fn range(&self) -> (u64, u64) {
+        (self.start, self.end)
+    }
+
+    /// Whether `address` lies within the module's image.
+    pub fn contains(&self, address: u64) -> bool {
+        address >= self.start && address < self.end
+    }
+
+    /// The runtime entry point (0 for a library without one).
+    pub fn entry(&self) -> u64 {
+        if self.entry == 0 { 0 } else { self.entry.wrapping_add(self.bias) }
+    }
+
+    /// Whether the file is a PE image (else ELF).
+    pub fn is_pe(&self) -> bool {
+        self.format == file::Format::Pe
+    }
+
+    /// Whether DWARF debug information (in the file or a separate debug file) is available. Cheap: it does not
+    /// parse the DWARF.
+    pub fn has_dwarf(&self) -> bool {
+        self.own_dwarf || self.debug_file.is_some()
+    }
+
+    /// How many symbols the module has.
+    pub fn symbol_count(&self) -> usize {
+        self.table.len()
+    }
+
+    /// The first symbol that starts after `address` (for `ln`'s "following symbol").
+    pub fn symbol_after(&self, address: u64) -> Option<Symbol> {
+        self.table.symbol_after(address)
+    }
+
+    /// Every symbol, sorted by address (one per address and name).
+    pub fn symbols(&self) -> Vec<Symbol> {
+        self.table.all()
+    }
+
+    fn dwarf(&self) -> Option<&dwarf::DwarfInfo> {
+        self.dwarf
+            .get_or_init(|| {
+                let data = match &self.debug_file {
+                    Some((_, d)) => d,
+                    None => &self.data,
+                };
+                dwarf::DwarfInfo::new(data, self.code.clone())
+            })
+            .as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn module_symbols_is_send_and_sync() {
+        assert_send_sync::<ModuleSymbols>();
     }
 }

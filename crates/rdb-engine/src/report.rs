@@ -1,0 +1,188 @@
+//! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
+//! the location line with its instruction.
+
+use crate::disasm;
+use crate::fmt::addr64;
+use crate::regs::Registers;
+use crate::session::{signal_name, Notice, Session, Stop, StopReason};
+use crate::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
+
+/// `(pid.tid)` in hex, as WinDbg prefixes event lines.
+pub fn ids(pid: Pid, tid: Tid) -> String {
+    format!("({pid:x}.{tid:x})")
+}
+
+/// The flags part of a register dump: `nv up ei pl zr na po nc`.
+pub fn flags(rflags: u64) -> String {
+    let bit = |n: u32| rflags & (1 << n) != 0;
+    let pick = |n, on: &'static str, off: &'static str| if bit(n) { on } else { off };
+    [
+        pick(11, "ov", "nv"),
+        pick(10, "dn", "up"),
+        pick(9, "ei", "di"),
+        pick(7, "ng", "pl"),
+        pick(6, "zr", "nz"),
+        pick(4, "ac", "na"),
+        pick(2, "pe", "po"),
+        pick(0, "cy", "nc"),
+    ]
+    .join(" ")
+}
+
+/// WinDbg's `r` output.
+pub fn register_dump(r: &Registers) -> Vec<String> {
+    let g = |name: &str, v: u64| format!("{name:>3}={v:016x}");
+    vec![
+        format!("{} {} {}", g("rax", r.rax), g("rbx", r.rbx), g("rcx", r.rcx)),
+        format!("{} {} {}", g("rdx", r.rdx), g("rsi", r.rsi), g("rdi", r.rdi)),
+        format!("{} {} {}", g("rip", r.rip), g("rsp", r.rsp), g("rbp", r.rbp)),
+        format!("{} {} {}", g("r8", r.r8), g("r9", r.r9), g("r10", r.r10)),
+        format!("{} {} {}", g("r11", r.r11), g("r12", r.r12), g("r13", r.r13)),
+        format!("{} {}", g("r14", r.r14), g("r15", r.r15)),
+        format!("iopl={:<9} {}", (r.rflags >> 12) & 3, flags(r.rflags)),
+        format!(
+            "cs={:04x}  ss={:04x}  ds={:04x}  es={:04x}  fs={:04x}  gs={:04x}             efl={:08x}",
+            r.cs, r.ss, r.ds, r.es, r.fs, r.gs, r.rflags
+        ),
+    ]
+}
+
+/// An exception's WinDbg name and code.
+pub fn exception_name(kind: &ExceptionKind) -> (String, u32) {
+    match kind {
+        ExceptionKind::Breakpoint | ExceptionKind::BreakIn => ("Break instruction exception".into(), 0x8000_0003),
+        ExceptionKind::SingleStep { .. } => ("Single step exception".into(), 0x8000_0004),
+        ExceptionKind::AccessViolation { .. } => ("Access violation".into(), 0xc000_0005),
+        ExceptionKind::GuardPage { .. } => ("Guard page violation".into(), 0x8000_0001),
+        ExceptionKind::IllegalInstruction { .. } => ("Illegal instruction".into(), 0xc000_001d),
+        ExceptionKind::IntegerDivideByZero { .. } => ("Integer divide-by-zero".into(), 0xc000_0094),
+        ExceptionKind::Other { code, .. } => (format!("Unknown exception"), *code),
+        ExceptionKind::Signal { signo } => (format!("Signal {}", signal_name(*signo)), *signo as u32),
+    }
+}
+
+/// The lines an exception prints: `(pid.tid): Access violation - code c0000005 (first chance)` and what follows.
+pub fn exception_lines(pid: Pid, tid: Tid, e: &Exception) -> Vec<String> {
+    let (name, code) = exception_name(&e.kind);
+    let chance = if e.first_chance { "(first chance)" } else { "(!!! second chance !!!)" };
+    let mut lines = vec![format!("{}: {name} - code {code:08x} {chance}", ids(pid, tid))];
+    let quiet = matches!(e.kind, ExceptionKind::Breakpoint | ExceptionKind::BreakIn | ExceptionKind::SingleStep { .. });
+    if e.first_chance && !quiet {
+        lines.push("First chance exceptions are reported before any exception handling.".into());
+        lines.push("This exception may be expected and handled.".into());
+    }
+    if let ExceptionKind::AccessViolation { fault_address: Some(a), write, .. } = &e.kind {
+        let verb = match write {
+            Some(true) => "write to",
+            Some(false) => "read from",
+            None => "access",
+        };
+        lines.push(format!("Attempt to {verb} address {}", addr64(*a)));
+    }
+    lines
+}
+
+/// A process exit: `(pid.tid): Exit process 4d2, code 3`.
+pub fn exit_line(pid: Pid, tid: Tid, status: ExitStatus) -> String {
+    match status {
+        ExitStatus::Code(c) => format!("{}: Exit process {pid:x}, code {c:x}", ids(pid, tid)),
+        ExitStatus::Signal(s) => format!("{}: Exit process {pid:x}, signal {s} ({})", ids(pid, tid), signal_name(s)),
+    }
+}
+
+/// The lines a notice prints.
+pub fn notice_lines(notice: &Notice) -> Vec<String> {
+    match notice {
+        Notice::ModuleLoaded { base, end, path } => {
+            vec![format!("ModLoad: {} {}   {}", addr64(*base), addr64(*end), path.display())]
+        }
+        Notice::ModuleUnloaded { base, path } => vec![format!("Unload module {} at {}", path.display(), addr64(*base))],
+        Notice::ThreadCreated { pid, tid, index } => vec![format!("{}: Create thread {index}:{tid:x}", ids(*pid, *tid))],
+        Notice::ThreadExited { pid, tid, index, code } => {
+            vec![format!("{}: Exit thread {index}:{tid:x}, code {code:x}", ids(*pid, *tid))]
+        }
+        Notice::ProcessExited { pid, tid, status } => vec![exit_line(*pid, *tid, *status)],
+        Notice::DebugString { text } => vec![text.trim_end_matches(['\n', '\r']).to_string()],
+        Notice::Exception { pid, tid, exception } => exception_lines(*pid, *tid, exception),
+        Notice::Breakpoint { text } => vec![text.clone()],
+    }
+}
+
+/// The header of a stop: `Breakpoint 0 hit`, the exception line, and so on. The register dump and location follow
+/// (see [`location_lines`]) for every stop of a live process.
+pub fn stop_header(stop: &Stop) -> Vec<String> {
+    match &stop.reason {
+        StopReason::InitialBreakpoint | StopReason::BreakIn => {
+            let e = Exception { kind: ExceptionKind::Breakpoint, address: 0, first_chance: true };
+            exception_lines(stop.pid, stop.tid, &e)
+        }
+        StopReason::Breakpoint(ids) => ids.iter().map(|id| format!("Breakpoint {id} hit")).collect(),
+        StopReason::Step => Vec::new(),
+        StopReason::Exception(e) => exception_lines(stop.pid, stop.tid, e),
+        // The notice was printed as it happened.
+        StopReason::Event(_) | StopReason::ProcessExited(_) => Vec::new(),
+    }
+}
+
+/// `module!symbol+0xoff:` and the instruction at `rip`, as WinDbg shows where a thread is.
+pub fn location_lines(session: &mut Session, rip: u64) -> Vec<String> {
+    let mut lines = vec![format!("{}:", session.describe(rip))];
+    let mut bytes = [0u8; 16];
+    let decoded = match session.read_memory(rip, &mut bytes) {
+        Ok(n) => disasm::decode(&bytes[..n], rip, 1, &|a| session.modules.describe(a)),
+        Err(_) => Vec::new(),
+    };
+    match decoded.first() {
+        Some(i) => lines.push(i.line()),
+        None => lines.push(format!("{} ??              ???", addr64(rip))),
+    }
+    lines
+}
+
+/// Everything a stop prints for a thread: header, registers, location.
+pub fn stop_lines(session: &mut Session, stop: &Stop) -> Vec<String> {
+    let mut lines = stop_header(stop);
+    if session.is_live()
+        && let Ok(regs) = session.registers(stop.tid)
+    {
+        lines.extend(register_dump(&regs));
+        lines.extend(location_lines(session, regs.rip));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_read_as_windbg() {
+        assert_eq!(flags(0x246), "nv up ei pl zr na pe nc");
+        assert_eq!(flags(0x202), "nv up ei pl nz na po nc");
+    }
+
+    #[test]
+    fn register_dump_shape() {
+        let r = Registers { rax: 1, rflags: 0x246, cs: 0x33, ss: 0x2b, ..Default::default() };
+        let d = register_dump(&r);
+        assert_eq!(d[0], "rax=0000000000000001 rbx=0000000000000000 rcx=0000000000000000");
+        assert_eq!(d[3], " r8=0000000000000000  r9=0000000000000000 r10=0000000000000000");
+        assert_eq!(d[6], "iopl=0         nv up ei pl zr na pe nc");
+        assert!(d[7].starts_with("cs=0033  ss=002b"));
+        assert!(d[7].ends_with("efl=00000246"));
+    }
+
+    #[test]
+    fn exception_lines_shape() {
+        let e = Exception {
+            kind: ExceptionKind::AccessViolation { fault_address: Some(0), write: Some(true), signal: Some(11) },
+            address: 0x401000,
+            first_chance: false,
+        };
+        let l = exception_lines(0x4d2, 0x4d3, &e);
+        assert_eq!(l[0], "(4d2.4d3): Access violation - code c0000005 (!!! second chance !!!)");
+        assert_eq!(l[1], "Attempt to write to address 00000000`00000000");
+        let s = Exception { kind: ExceptionKind::Signal { signo: 10 }, address: 0, first_chance: true };
+        assert_eq!(exception_lines(1, 1, &s)[0], "(1.1): Signal SIGUSR1 - code 0000000a (first chance)");
+    }
+}

@@ -1,0 +1,184 @@
+//! The user's breakpoint table (`bp`, `bu`, `bm`, `bl`, `bc`, `bd`, `be`): what each breakpoint stands for, whether
+//! it is resolved to an address, its pass count and hits. Patching is not done here but in `patches.rs`, from the
+//! set of addresses this table wants.
+
+use std::collections::BTreeSet;
+
+/// Where a breakpoint is meant to be, in the user's words, so it can be resolved again when modules load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An expression: `demo!main`, `0x401000`, `@rip+4`.
+    Expr(String),
+    /// A source line: `` `demo.c:12` `` or `` `demo!demo.c:12` ``.
+    Line { module: Option<String>, file: String, line: u32 },
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Expr(e) => f.write_str(e),
+            Location::Line { module: Some(m), file, line } => write!(f, "`{m}!{file}:{line}`"),
+            Location::Line { module: None, file, line } => write!(f, "`{file}:{line}`"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Breakpoint {
+    pub id: u32,
+    pub location: Location,
+    /// The resolved address; `None` while deferred.
+    pub address: Option<u64>,
+    /// `bu`: stays symbolic and resolves whenever a matching module loads.
+    pub deferred: bool,
+    pub enabled: bool,
+    /// The pass count given with `bp <where> <count>`: the breakpoint stops on that pass.
+    pub passes: u32,
+    /// Passes left before it stops; stays at 1 once reached, as WinDbg's `bl` shows it.
+    pub remaining: u32,
+    pub hits: u64,
+    /// Commands the console runs at each hit (`bp <where> "cmds"`).
+    pub commands: Option<String>,
+}
+
+/// What a hit at an address means for the breakpoints there.
+pub struct Hit {
+    /// The breakpoints that stop (their pass count was reached).
+    pub stopping: Vec<u32>,
+}
+
+#[derive(Default)]
+pub struct Breakpoints {
+    list: Vec<Breakpoint>,
+}
+
+impl Breakpoints {
+    /// Add a breakpoint with the lowest free id (WinDbg reuses cleared ids).
+    pub fn add(&mut self, location: Location, address: Option<u64>, deferred: bool, passes: u32, commands: Option<String>) -> u32 {
+        let id = (0..).find(|i| self.list.iter().all(|b| b.id != *i)).expect("ids are unbounded");
+        let passes = passes.max(1);
+        self.list.push(Breakpoint {
+            id,
+            location,
+            address,
+            deferred,
+            enabled: true,
+            passes,
+            remaining: passes,
+            hits: 0,
+            commands,
+        });
+        self.list.sort_by_key(|b| b.id);
+        id
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Breakpoint> {
+        self.list.iter()
+    }
+
+    pub fn get(&self, id: u32) -> Option<&Breakpoint> {
+        self.list.iter().find(|b| b.id == id)
+    }
+
+    pub fn ids(&self) -> Vec<u32> {
+        self.list.iter().map(|b| b.id).collect()
+    }
+
+    pub fn remove(&mut self, id: u32) -> bool {
+        let before = self.list.len();
+        self.list.retain(|b| b.id != id);
+        before != self.list.len()
+    }
+
+    pub fn set_enabled(&mut self, id: u32, enabled: bool) -> bool {
+        match self.list.iter_mut().find(|b| b.id == id) {
+            Some(b) => {
+                b.enabled = enabled;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The addresses that must hold an int3 for the user's breakpoints.
+    pub fn wanted(&self) -> BTreeSet<u64> {
+        self.list.iter().filter(|b| b.enabled).filter_map(|b| b.address).collect()
+    }
+
+    /// Whether an enabled breakpoint already sits at `address` (so `bp` twice at one place is one breakpoint).
+    pub fn at_address(&self, address: u64) -> Option<u32> {
+        self.list.iter().find(|b| b.address == Some(address)).map(|b| b.id)
+    }
+
+    /// Count a pass at `address`.
+    pub fn hit(&mut self, address: u64) -> Hit {
+        let mut stopping = Vec::new();
+        for b in self.list.iter_mut().filter(|b| b.enabled && b.address == Some(address)) {
+            b.hits += 1;
+            if b.remaining > 1 {
+                b.remaining -= 1;
+            } else {
+                stopping.push(b.id);
+            }
+        }
+        Hit { stopping }
+    }
+
+    /// Breakpoints waiting for an address (deferred, or whose module went away).
+    pub fn unresolved_mut(&mut self) -> impl Iterator<Item = &mut Breakpoint> {
+        self.list.iter_mut().filter(|b| b.address.is_none())
+    }
+
+    /// A module at `[start, end)` went away: its breakpoints wait for it to come back.
+    pub fn unresolve_range(&mut self, start: u64, end: u64) {
+        for b in &mut self.list {
+            if b.address.is_some_and(|a| a >= start && a < end) {
+                b.address = None;
+            }
+        }
+    }
+
+    /// The process is gone (restart): every breakpoint waits for its module again, with its counts reset.
+    pub fn unresolve_all(&mut self) {
+        for b in &mut self.list {
+            b.address = None;
+            b.remaining = b.passes;
+            b.hits = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_reused_lowest_first() {
+        let mut t = Breakpoints::default();
+        let a = t.add(Location::Expr("a".into()), Some(1), false, 1, None);
+        let b = t.add(Location::Expr("b".into()), Some(2), false, 1, None);
+        assert_eq!((a, b), (0, 1));
+        assert!(t.remove(0));
+        assert_eq!(t.add(Location::Expr("c".into()), Some(3), false, 1, None), 0);
+    }
+
+    #[test]
+    fn pass_count_stops_on_the_nth_pass_then_every_time() {
+        let mut t = Breakpoints::default();
+        t.add(Location::Expr("x".into()), Some(0x10), false, 3, None);
+        assert!(t.hit(0x10).stopping.is_empty());
+        assert!(t.hit(0x10).stopping.is_empty());
+        assert_eq!(t.hit(0x10).stopping, vec![0]);
+        assert_eq!(t.hit(0x10).stopping, vec![0]);
+        assert_eq!(t.get(0).unwrap().hits, 4);
+    }
+
+    #[test]
+    fn disabled_breakpoints_are_not_wanted_nor_hit() {
+        let mut t = Breakpoints::default();
+        t.add(Location::Expr("x".into()), Some(0x10), false, 1, None);
+        t.set_enabled(0, false);
+        assert!(t.wanted().is_empty());
+        assert!(t.hit(0x10).stopping.is_empty());
+    }
+}

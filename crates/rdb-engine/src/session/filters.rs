@@ -1,0 +1,254 @@
+//! Event filters, as WinDbg's `sx`, `sxe`, `sxd`, `sxn`, `sxi` set them: for each event or exception, whether it
+//! breaks into the debugger, is only shown, or passes silently, and for exceptions how `g` continues them.
+
+use crate::target::{ContinueStatus, ExceptionKind};
+
+/// What happens when the event occurs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `sxe`: stop (for exceptions: on the first chance).
+    Break,
+    /// `sxd`: exceptions stop on the second chance only; other events are shown.
+    SecondChance,
+    /// `sxn`: shown, not stopped.
+    Output,
+    /// `sxi`: neither shown nor stopped (exceptions still stop on the second chance).
+    Ignore,
+}
+
+impl Action {
+    fn word(self) -> &'static str {
+        match self {
+            Action::Break => "break",
+            Action::SecondChance => "second-chance break",
+            Action::Output => "output",
+            Action::Ignore => "ignore",
+        }
+    }
+}
+
+/// What a filter applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventCode {
+    CreateThread,
+    ExitThread,
+    CreateProcess,
+    ExitProcess,
+    LoadModule,
+    UnloadModule,
+    DebugOutput,
+    InitialBreakpoint,
+    AccessViolation,
+    IllegalInstruction,
+    DivideByZero,
+    Breakpoint,
+    SingleStep,
+    /// Any other exception code (Windows).
+    OtherException,
+    /// A Unix signal by number.
+    Signal(i32),
+}
+
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub code: EventCode,
+    /// The short name `sx` commands use (`ld`, `av`, `sigusr1`).
+    pub name: String,
+    pub description: String,
+    pub action: Action,
+    /// How `g` continues a stop for this exception.
+    pub continue_status: ContinueStatus,
+}
+
+pub struct Filters {
+    list: Vec<Filter>,
+}
+
+/// Signals a debugger stops for by default; the others (SIGCHLD, SIGALRM, SIGWINCH…) pass silently, as in gdb.
+const SIGNALS: &[(i32, &str, Action)] = &[
+    (1, "SIGHUP", Action::Break),
+    (2, "SIGINT", Action::Break),
+    (3, "SIGQUIT", Action::Break),
+    (5, "SIGTRAP", Action::Break),
+    (6, "SIGABRT", Action::Break),
+    (10, "SIGUSR1", Action::Break),
+    (12, "SIGUSR2", Action::Break),
+    (13, "SIGPIPE", Action::Break),
+    (14, "SIGALRM", Action::Ignore),
+    (15, "SIGTERM", Action::Break),
+    (16, "SIGSTKFLT", Action::Break),
+    (17, "SIGCHLD", Action::Ignore),
+    (18, "SIGCONT", Action::Ignore),
+    (19, "SIGSTOP", Action::Break),
+    (20, "SIGTSTP", Action::Break),
+    (21, "SIGTTIN", Action::Break),
+    (22, "SIGTTOU", Action::Break),
+    (23, "SIGURG", Action::Ignore),
+    (24, "SIGXCPU", Action::Break),
+    (25, "SIGXFSZ", Action::Break),
+    (26, "SIGVTALRM", Action::Ignore),
+    (27, "SIGPROF", Action::Ignore),
+    (28, "SIGWINCH", Action::Ignore),
+    (29, "SIGIO", Action::Ignore),
+    (30, "SIGPWR", Action::Break),
+    (31, "SIGSYS", Action::Break),
+];
+
+/// The name of a signal (`SIGSEGV`), or `SIG<n>` for real-time and unknown ones.
+pub fn signal_name(signo: i32) -> String {
+    match signo {
+        4 => "SIGILL".into(),
+        7 => "SIGBUS".into(),
+        8 => "SIGFPE".into(),
+        9 => "SIGKILL".into(),
+        11 => "SIGSEGV".into(),
+        _ => SIGNALS.iter().find(|s| s.0 == signo).map(|s| s.1.to_string()).unwrap_or_else(|| format!("SIG{signo}")),
+    }
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        use Action::*;
+        use ContinueStatus::*;
+        let mut list = Vec::new();
+        let mut add = |code, name: &str, description: &str, action, continue_status| {
+            list.push(Filter { code, name: name.into(), description: description.into(), action, continue_status })
+        };
+        add(EventCode::CreateThread, "ct", "Create thread", Output, Handled);
+        add(EventCode::ExitThread, "et", "Exit thread", Output, Handled);
+        add(EventCode::CreateProcess, "cpr", "Create process", Ignore, Handled);
+        add(EventCode::ExitProcess, "epr", "Exit process", Break, Handled);
+        add(EventCode::LoadModule, "ld", "Load module", Output, Handled);
+        add(EventCode::UnloadModule, "ud", "Unload module", Output, Handled);
+        add(EventCode::DebugOutput, "out", "Debuggee output", Output, Handled);
+        add(EventCode::InitialBreakpoint, "ibp", "Initial breakpoint", Break, Handled);
+        add(EventCode::AccessViolation, "av", "Access violation", Break, NotHandled);
+        add(EventCode::IllegalInstruction, "ii", "Illegal instruction", Break, NotHandled);
+        add(EventCode::DivideByZero, "dz", "Integer divide-by-zero", Break, NotHandled);
+        add(EventCode::Breakpoint, "bpe", "Breakpoint", Break, Handled);
+        add(EventCode::SingleStep, "sse", "Single step", Break, Handled);
+        add(EventCode::OtherException, "*", "Other exceptions", SecondChance, NotHandled);
+        for &(signo, name, action) in SIGNALS {
+            add(EventCode::Signal(signo), &name.to_ascii_lowercase(), &format!("Signal {name}"), action, NotHandled);
+        }
+        Filters { list }
+    }
+}
+
+impl Filters {
+    pub fn iter(&self) -> impl Iterator<Item = &Filter> {
+        self.list.iter()
+    }
+
+    pub fn get(&self, code: EventCode) -> &Filter {
+        self.list
+            .iter()
+            .find(|f| f.code == code)
+            .or_else(|| self.list.iter().find(|f| f.code == EventCode::OtherException))
+            .expect("the catch-all filter exists")
+    }
+
+    pub fn action(&self, code: EventCode) -> Action {
+        self.get(code).action
+    }
+
+    /// Find a filter by its `sx` name (`ld`, `av`, `sigusr1`, `usr1`, or a signal number).
+    fn find_mut(&mut self, name: &str) -> Option<&mut Filter> {
+        let lower = name.to_ascii_lowercase();
+        let as_signal = format!("sig{lower}");
+        let by_number = lower.parse::<i32>().ok();
+        self.list.iter_mut().find(|f| {
+            f.name == lower || f.name == as_signal || (by_number.is_some() && f.code == EventCode::Signal(by_number.unwrap_or(0)))
+        })
+    }
+
+    /// `sxe`/`sxd`/`sxn`/`sxi <name>`. `ld:libfoo` restricts nothing here: the argument after `:` is accepted and
+    /// ignored, so scripts written for WinDbg still run.
+    pub fn set(&mut self, name: &str, action: Action) -> crate::Result<()> {
+        let name = name.split(':').next().unwrap_or(name);
+        match self.find_mut(name) {
+            Some(f) => {
+                f.action = action;
+                Ok(())
+            }
+            None => Err(crate::err!("unknown event filter '{name}' (see 'sx' for the list)")),
+        }
+    }
+
+    /// `sxe -h <name>` / `sxd -h <name>`… set how `g` continues an exception.
+    pub fn set_continue(&mut self, name: &str, status: ContinueStatus) -> crate::Result<()> {
+        match self.find_mut(name) {
+            Some(f) => {
+                f.continue_status = status;
+                Ok(())
+            }
+            None => Err(crate::err!("unknown event filter '{name}' (see 'sx' for the list)")),
+        }
+    }
+
+    /// `sx` output, one filter per line, in WinDbg's shape.
+    pub fn listing(&self) -> Vec<String> {
+        self.list
+            .iter()
+            .map(|f| {
+                let status = match f.code {
+                    EventCode::CreateThread
+                    | EventCode::ExitThread
+                    | EventCode::CreateProcess
+                    | EventCode::ExitProcess
+                    | EventCode::LoadModule
+                    | EventCode::UnloadModule
+                    | EventCode::DebugOutput
+                    | EventCode::InitialBreakpoint => String::new(),
+                    _ => match f.continue_status {
+                        ContinueStatus::Handled => " - handled".into(),
+                        ContinueStatus::NotHandled => " - not handled".into(),
+                    },
+                };
+                format!("{:>9} - {} - {}{}", f.name, f.description, f.action.word(), status)
+            })
+            .collect()
+    }
+}
+
+/// Which filter an exception falls under.
+pub fn exception_code(kind: &ExceptionKind) -> EventCode {
+    match kind {
+        ExceptionKind::Breakpoint | ExceptionKind::BreakIn => EventCode::Breakpoint,
+        ExceptionKind::SingleStep { .. } => EventCode::SingleStep,
+        ExceptionKind::AccessViolation { .. } | ExceptionKind::GuardPage { .. } => EventCode::AccessViolation,
+        ExceptionKind::IllegalInstruction { .. } => EventCode::IllegalInstruction,
+        ExceptionKind::IntegerDivideByZero { .. } => EventCode::DivideByZero,
+        ExceptionKind::Other { .. } => EventCode::OtherException,
+        ExceptionKind::Signal { signo } => EventCode::Signal(*signo),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_windbg_and_gdb() {
+        let f = Filters::default();
+        assert_eq!(f.action(EventCode::ExitProcess), Action::Break);
+        assert_eq!(f.action(EventCode::LoadModule), Action::Output);
+        assert_eq!(f.get(EventCode::AccessViolation).continue_status, ContinueStatus::NotHandled);
+        assert_eq!(f.action(EventCode::Signal(17)), Action::Ignore);
+        assert_eq!(f.action(EventCode::Signal(10)), Action::Break);
+        assert_eq!(f.get(EventCode::Signal(40)).code, EventCode::OtherException, "unknown signals use the catch-all");
+    }
+
+    #[test]
+    fn set_by_short_name_signal_name_or_number() {
+        let mut f = Filters::default();
+        f.set("ld:libfoo.so", Action::Break).unwrap();
+        assert_eq!(f.action(EventCode::LoadModule), Action::Break);
+        f.set("usr1", Action::Ignore).unwrap();
+        assert_eq!(f.action(EventCode::Signal(10)), Action::Ignore);
+        f.set("12", Action::Output).unwrap();
+        assert_eq!(f.action(EventCode::Signal(12)), Action::Output);
+        assert!(f.set("bogus", Action::Break).is_err());
+        assert!(f.listing().iter().any(|l| l.trim_start().starts_with("av - Access violation - break - not handled")));
+    }
+}

@@ -1,0 +1,469 @@
+//! `Session`: one debuggee under the engine's control. It owns the target, the module and thread lists, the
+//! breakpoint and patch tables, and the event filters; `run.rs` holds the event loop and the stepping machines.
+//! Front ends (the console, later gdb-remote and DAP) drive a `Session` and never reach around it to the target.
+
+mod breakpoints;
+mod filters;
+mod modules;
+mod patches;
+mod run;
+mod stop;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+pub use breakpoints::{Breakpoint, Breakpoints, Location};
+pub use filters::{signal_name, Action, EventCode, Filter, Filters};
+pub use modules::{Module, Modules};
+pub use stop::{Notice, Stop, StopReason};
+
+use crate::error::{Error, Result};
+use crate::expr::{self, ExprContext};
+use crate::memory::ReadMemory;
+use crate::regs::{self, DebugRegisters, Registers};
+use crate::target::{ContinueStatus, Pid, Target, Tid};
+use crate::unwind::{self, Frame};
+use patches::Patches;
+
+/// A thread as the console numbers it: indices count up from 0 in creation order and are never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadEntry {
+    pub tid: Tid,
+    pub index: u32,
+}
+
+/// Breakpoints the engine plants for itself; never shown in `bl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Internal {
+    /// The executable's entry point: the Linux counterpart of the loader breakpoint.
+    Entry(u64),
+    /// The dynamic loader's rendezvous function (`r_debug.r_brk`).
+    LoaderRendezvous(u64),
+    /// The return address of a call being stepped over or a function being stepped out of: stop when `tid` gets
+    /// there with its stack pointer at or above `sp` (so a recursive call does not stop early).
+    Return { address: u64, tid: Tid, sp: u64 },
+    /// `g <where>`: stop on any thread.
+    RunTo(u64),
+}
+
+impl Internal {
+    fn address(self) -> u64 {
+        match self {
+            Internal::Entry(a) | Internal::LoaderRendezvous(a) | Internal::RunTo(a) => a,
+            Internal::Return { address, .. } => address,
+        }
+    }
+
+    /// Temporary breakpoints go away at every stop.
+    fn is_temporary(self) -> bool {
+        matches!(self, Internal::Return { .. } | Internal::RunTo(_))
+    }
+}
+
+/// The life of the debuggee, as far as the session knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Stopped, every thread held, waiting for the user.
+    Stopped,
+    /// The process has exited (or was killed, or detached): nothing to run.
+    Gone,
+}
+
+type Listener = Box<dyn FnMut(&Notice)>;
+
+pub struct Session {
+    target: Option<Box<dyn Target>>,
+    state: State,
+    pid: Pid,
+    launched: bool,
+    pub modules: Modules,
+    pub breakpoints: Breakpoints,
+    pub filters: Filters,
+    patches: Patches,
+    internal: Vec<Internal>,
+    threads: Vec<ThreadEntry>,
+    next_thread_index: u32,
+    /// The thread commands apply to (`~<n>s` changes it).
+    current_tid: Tid,
+    /// The thread of the last event.
+    event_tid: Tid,
+    /// How `g` continues from the current stop (the exception filter's setting).
+    default_continue: ContinueStatus,
+    exe_path: Option<PathBuf>,
+    entry: u64,
+    listener: Listener,
+}
+
+impl Session {
+    /// Take control of a target that has just been launched or attached, and run it to its first stop (the initial
+    /// breakpoint of a launch, the break-in of an attach). `listener` receives every notice as it happens.
+    pub fn start(target: Box<dyn Target>, listener: Listener) -> Result<(Session, Stop)> {
+        let mut session = Session::empty(listener);
+        let stop = session.attach_target(target)?;
+        Ok((session, stop))
+    }
+
+    /// A session with no debuggee (after `.detach`, or before `.attach`).
+    pub fn empty(listener: Listener) -> Session {
+        Session {
+            target: None,
+            state: State::Gone,
+            pid: 0,
+            launched: false,
+            modules: Modules::default(),
+            breakpoints: Breakpoints::default(),
+            filters: Filters::default(),
+            patches: Patches::default(),
+            internal: Vec::new(),
+            threads: Vec::new(),
+            next_thread_index: 0,
+            current_tid: 0,
+            event_tid: 0,
+            default_continue: ContinueStatus::Handled,
+            exe_path: None,
+            entry: 0,
+            listener,
+        }
+    }
+
+    /// Debug a new target in this session, keeping breakpoints (re-resolved as modules load) and filters:
+    /// `.restart` and `.attach`. Any current debuggee must have been ended first.
+    pub fn attach_target(&mut self, target: Box<dyn Target>) -> Result<Stop> {
+        self.pid = target.pid();
+        self.launched = target.launched();
+        self.target = Some(target);
+        self.state = State::Stopped;
+        self.modules.clear();
+        self.patches.forget_all();
+        self.internal.clear();
+        self.threads.clear();
+        self.next_thread_index = 0;
+        self.breakpoints.unresolve_all();
+        self.default_continue = ContinueStatus::Handled;
+        self.run_from_event()
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.state == State::Stopped && self.target.is_some()
+    }
+
+    /// Whether rdb created the debuggee (so `q` kills it) rather than attached to it.
+    pub fn launched(&self) -> bool {
+        self.launched
+    }
+
+    pub fn exe_path(&self) -> Option<&PathBuf> {
+        self.exe_path.as_ref()
+    }
+
+    pub fn threads(&self) -> &[ThreadEntry] {
+        &self.threads
+    }
+
+    pub fn current_thread(&self) -> Tid {
+        self.current_tid
+    }
+
+    pub fn event_thread(&self) -> Tid {
+        self.event_tid
+    }
+
+    /// `~<n>s`: make the thread with console index `index` current.
+    pub fn switch_thread(&mut self, index: u32) -> Result<Tid> {
+        let t = self.threads.iter().find(|t| t.index == index).ok_or_else(|| crate::err!("Illegal thread error: no thread {index}"))?;
+        self.current_tid = t.tid;
+        Ok(t.tid)
+    }
+
+    pub fn thread_index(&self, tid: Tid) -> Option<u32> {
+        self.threads.iter().find(|t| t.tid == tid).map(|t| t.index)
+    }
+
+    /// The executable's entry point (`$exentry`).
+    pub fn entry(&self) -> u64 {
+        self.entry
+    }
+
+    /// An interrupter for the console's Ctrl-C handler.
+    pub fn interrupter(&self) -> Option<std::sync::Arc<dyn crate::target::Interrupter>> {
+        self.target.as_ref().map(|t| t.interrupter())
+    }
+
+    fn target(&mut self) -> Result<&mut (dyn Target + 'static)> {
+        if self.state != State::Stopped {
+            return Err(Error::NoProcess);
+        }
+        self.target.as_deref_mut().ok_or(Error::NoProcess)
+    }
+
+    fn notify(&mut self, notice: Notice) {
+        (self.listener)(&notice);
+    }
+
+    // ---- memory -------------------------------------------------------------------------------------------
+
+    /// Read memory as the program sees it: bytes the engine patched read as their originals.
+    pub fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
+        let n = self.target()?.read_memory(address, buf)?;
+        self.patches.mask(address, &mut buf[..n]);
+        Ok(n)
+    }
+
+    /// Write memory. Where the range covers a patched byte, the new byte becomes that patch's original.
+    pub fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
+        let bytes = self.patches.absorb_write(address, data);
+        self.target()?.write_memory(address, &bytes)
+    }
+
+    /// A `ReadMemory` over the live target that hides the engine's patches.
+    fn reader(&mut self) -> Result<PatchedMemory<'_>> {
+        let target = self.target.as_deref_mut().filter(|_| self.state == State::Stopped).ok_or(Error::NoProcess)?;
+        Ok(PatchedMemory { target, patches: &self.patches })
+    }
+
+    // ---- registers ----------------------------------------------------------------------------------------
+
+    pub fn registers(&mut self, tid: Tid) -> Result<Registers> {
+        self.target()?.registers(tid)
+    }
+
+    pub fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
+        self.target()?.set_registers(tid, regs)
+    }
+
+    pub fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters> {
+        self.target()?.debug_registers(tid)
+    }
+
+    /// Read one register by name (general, partial, segment, flags or debug register).
+    pub fn register(&mut self, tid: Tid, name: &str) -> Result<u64> {
+        if regs::is_debug_register(name) {
+            return self.debug_registers(tid)?.get(name).ok_or_else(|| crate::err!("Bad register error at '{name}'"));
+        }
+        self.registers(tid)?.get(name).ok_or_else(|| crate::err!("Bad register error at '{name}'"))
+    }
+
+    /// Set one register by name.
+    pub fn set_register(&mut self, tid: Tid, name: &str, value: u64) -> Result<()> {
+        if regs::is_debug_register(name) {
+            let mut d = self.debug_registers(tid)?;
+            d.set(name, value);
+            return self.target()?.set_debug_registers(tid, &d);
+        }
+        let mut r = self.registers(tid)?;
+        if !r.set(name, value) {
+            return Err(crate::err!("Bad register error at '{name}'"));
+        }
+        self.set_registers(tid, &r)
+    }
+
+    // ---- symbols and expressions --------------------------------------------------------------------------
+
+    /// `module!symbol+0xoff` for an address, or the bare address.
+    pub fn describe(&self, address: u64) -> String {
+        self.modules.describe(address).unwrap_or_else(|| crate::fmt::addr64(address))
+    }
+
+    /// Evaluate a MASM expression in the context of the current thread.
+    pub fn evaluate(&mut self, text: &str) -> Result<u64> {
+        let tid = self.current_tid;
+        expr::evaluate(text, &mut EvalContext { session: self, tid })
+    }
+
+    /// Evaluate the longest leading expression of `text`; returns the value and the bytes consumed.
+    pub fn evaluate_prefix(&mut self, text: &str) -> Result<(u64, usize)> {
+        let tid = self.current_tid;
+        expr::parse_prefix(text, &mut EvalContext { session: self, tid })
+    }
+
+    /// Resolve a breakpoint location to an address.
+    pub fn resolve(&mut self, location: &Location) -> Result<u64> {
+        match location {
+            Location::Expr(e) => self.evaluate(e),
+            Location::Line { module, file, line } => {
+                let mut found = None;
+                for m in self.modules.iter() {
+                    if module.as_deref().is_some_and(|name| !m.name.eq_ignore_ascii_case(name)) {
+                        continue;
+                    }
+                    if let Some(a) = m.symbols().and_then(|s| s.line_addresses(file, *line).first().copied()) {
+                        found = Some(a);
+                        break;
+                    }
+                }
+                found.ok_or_else(|| crate::err!("Couldn't resolve error at '{file}:{line}': no code for that line"))
+            }
+        }
+    }
+
+    // ---- stacks -------------------------------------------------------------------------------------------
+
+    /// Unwind the stack of `tid`, at most `max` frames.
+    pub fn stack(&mut self, tid: Tid, max: usize) -> Result<Vec<Frame>> {
+        let regs = self.registers(tid)?;
+        let Session { modules, target, patches, .. } = self;
+        let target = target.as_deref_mut().ok_or(Error::NoProcess)?;
+        let mut mem = PatchedMemory { target, patches };
+        let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
+        Ok(unwind::unwind(&regs, &module_at, &mut mem, max))
+    }
+
+    // ---- breakpoints --------------------------------------------------------------------------------------
+
+    /// `bp`/`bu`: add a breakpoint. A `bp` must resolve now; a `bu` may wait for its module.
+    pub fn add_breakpoint(&mut self, location: Location, deferred: bool, passes: u32, commands: Option<String>) -> Result<u32> {
+        let address = match self.resolve(&location) {
+            Ok(a) => Some(a),
+            Err(_) if deferred => None,
+            Err(e) => return Err(e),
+        };
+        if let Some(a) = address
+            && !deferred
+            && let Some(id) = self.breakpoints.at_address(a)
+        {
+            // WinDbg: "breakpoint 0 redefined": one breakpoint per address.
+            self.breakpoints.remove(id);
+        }
+        Ok(self.breakpoints.add(location, address, deferred, passes, commands))
+    }
+
+    /// Try to resolve deferred breakpoints (after a module load).
+    fn resolve_pending_breakpoints(&mut self) {
+        let pending: Vec<(u32, Location)> =
+            self.breakpoints.unresolved_mut().map(|b| (b.id, b.location.clone())).collect();
+        for (id, location) in pending {
+            if let Ok(address) = self.resolve(&location)
+                && let Some(b) = self.breakpoints.unresolved_mut().find(|b| b.id == id)
+            {
+                b.address = Some(address);
+            }
+        }
+    }
+
+    // ---- ending -------------------------------------------------------------------------------------------
+
+    /// Remove every trace of the debugger from the debuggee: patched bytes and debug registers.
+    fn remove_all_patches(&mut self) {
+        let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
+        let Some(target) = self.target.as_deref_mut() else { return };
+        self.patches.remove_all(target);
+        for tid in threads {
+            if let Ok(d) = target.debug_registers(tid)
+                && (d.dr7 != 0 || d.dr.iter().any(|&a| a != 0))
+            {
+                let _ = target.set_debug_registers(tid, &DebugRegisters::default());
+            }
+        }
+    }
+
+    /// `.detach`: restore the debuggee's code and let it run on undebugged.
+    pub fn detach(&mut self) -> Result<()> {
+        if self.state != State::Stopped || self.target.is_none() {
+            return Err(Error::NoProcess);
+        }
+        self.remove_all_patches();
+        let result = self.target.as_deref_mut().map(|t| t.detach()).unwrap_or(Ok(()));
+        self.drop_target();
+        result
+    }
+
+    /// Kill the debuggee.
+    pub fn kill(&mut self) -> Result<()> {
+        let result = match self.target.as_deref_mut() {
+            Some(t) if self.state == State::Stopped => t.kill(),
+            _ => Ok(()),
+        };
+        self.drop_target();
+        result
+    }
+
+    /// `q`: kill a debuggee rdb launched, detach from one it attached to.
+    pub fn end(&mut self) -> Result<()> {
+        if self.state != State::Stopped || self.target.is_none() {
+            self.drop_target();
+            return Ok(());
+        }
+        if self.launched { self.kill() } else { self.detach() }
+    }
+
+    fn drop_target(&mut self) {
+        self.target = None;
+        self.state = State::Gone;
+        self.patches.forget_all();
+        self.internal.clear();
+        self.threads.clear();
+    }
+}
+
+impl Drop for Session {
+    /// A session that ends in any way (quit, error, a panic unwinding) never leaves a patched byte behind.
+    fn drop(&mut self) {
+        let _ = self.end();
+    }
+}
+
+/// Debuggee memory with the engine's patches hidden.
+struct PatchedMemory<'a> {
+    target: &'a mut dyn Target,
+    patches: &'a Patches,
+}
+
+impl ReadMemory for PatchedMemory<'_> {
+    fn read(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
+        let n = self.target.read_memory(address, buf)?;
+        self.patches.mask(address, &mut buf[..n]);
+        Ok(n)
+    }
+}
+
+/// What an expression sees: the current thread's registers, the modules' symbols, memory.
+struct EvalContext<'a> {
+    session: &'a mut Session,
+    tid: Tid,
+}
+
+impl ExprContext for EvalContext<'_> {
+    fn register(&mut self, name: &str) -> Option<u64> {
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "$ip" => return self.session.register(self.tid, "rip").ok(),
+            "$csp" => return self.session.register(self.tid, "rsp").ok(),
+            "$retreg" => return self.session.register(self.tid, "rax").ok(),
+            "$exentry" => return Some(self.session.entry),
+            "$tid" => return Some(u64::from(self.tid)),
+            "$tpid" => return Some(u64::from(self.session.pid)),
+            "$ptrsize" => return Some(8),
+            "$pagesize" => return Some(0x1000),
+            "$ra" => {
+                let frames = self.session.stack(self.tid, 2).ok()?;
+                return frames.get(1).map(|f| f.regs.rip);
+            }
+            _ => {}
+        }
+        if !regs::is_register(&lower) {
+            return None;
+        }
+        self.session.register(self.tid, &lower).ok()
+    }
+
+    fn symbol(&mut self, name: &str) -> Result<Option<u64>> {
+        Ok(self.session.modules.resolve(name))
+    }
+
+    fn read_memory(&mut self, address: u64, size: usize) -> Result<u64> {
+        let mut buf = [0u8; 8];
+        let size = size.min(8);
+        let mut mem = self.session.reader()?;
+        mem.read_exact(address, &mut buf[..size])?;
+        Ok(u64::from_le_bytes(buf))
+    }
+}

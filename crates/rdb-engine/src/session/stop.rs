@@ -1,0 +1,46 @@
+//! What the engine tells a front end: notices while the debuggee runs, and the reason it stopped.
+
+use std::path::PathBuf;
+
+use crate::target::{Exception, ExitStatus, Pid, Tid};
+
+/// Something worth showing that does not stop the debuggee (or that precedes a stop).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    ModuleLoaded { base: u64, end: u64, path: PathBuf },
+    ModuleUnloaded { base: u64, path: PathBuf },
+    ThreadCreated { pid: Pid, tid: Tid, index: u32 },
+    ThreadExited { pid: Pid, tid: Tid, index: u32, code: i64 },
+    ProcessExited { pid: Pid, tid: Tid, status: ExitStatus },
+    DebugString { text: String },
+    /// A first-chance exception the filters let pass with output only.
+    Exception { pid: Pid, tid: Tid, exception: Exception },
+    /// A breakpoint could not be inserted or resolved, or a `bu` was resolved.
+    Breakpoint { text: String },
+}
+
+/// Why the engine handed control back to the user.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StopReason {
+    /// The loader breakpoint (Windows), or its Linux counterpart at the executable's entry point.
+    InitialBreakpoint,
+    /// User breakpoints whose pass count was reached, by id.
+    Breakpoint(Vec<u32>),
+    /// A step (`t`, `p`, `gu`, `pc`, `tc`) or `g <where>` completed.
+    Step,
+    /// An exception or signal the filters stop for.
+    Exception(Exception),
+    /// The user broke in (Ctrl-C), or the debugger attached.
+    BreakIn,
+    /// An event the user asked to stop on with `sxe` (`ld`, `ud`, `ct`, `et`).
+    Event(Notice),
+    /// The process is gone.
+    ProcessExited(ExitStatus),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stop {
+    pub pid: Pid,
+    pub tid: Tid,
+    pub reason: StopReason,
+}

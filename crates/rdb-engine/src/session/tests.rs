@@ -1,0 +1,319 @@
+//! Engine tests against a scripted fake target: breakpoint bookkeeping, stepping off int3s, filters, the loader
+//! rendezvous and detach, without an OS.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::*;
+use crate::regs::DebugRegisters;
+use crate::target::{
+    Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter, LoaderRendezvous, Region, Resume,
+};
+
+const PID: u32 = 100;
+const TID: u32 = 100;
+const EXE_BASE: u64 = 0x40_0000;
+const ENTRY: u64 = 0x40_1000;
+const LIBC_BASE: u64 = 0x7000_0000;
+
+/// What the fake process looks like; the script mutates it as the "CPU" would.
+#[derive(Default)]
+struct State {
+    memory: BTreeMap<u64, u8>,
+    regs: BTreeMap<u32, Registers>,
+    resumes: Vec<(ContinueStatus, Resume)>,
+    detached: bool,
+    killed: bool,
+    modules_reported: bool,
+}
+
+impl State {
+    fn byte(&self, a: u64) -> u8 {
+        self.memory.get(&a).copied().unwrap_or(0x90)
+    }
+    fn rip(&self) -> u64 {
+        self.regs[&TID].rip
+    }
+    fn set_rip(&mut self, rip: u64) {
+        self.regs.get_mut(&TID).unwrap().rip = rip;
+    }
+}
+
+type Script = VecDeque<Box<dyn FnMut(&mut State) -> Event>>;
+
+struct Fake {
+    state: Rc<RefCell<State>>,
+    script: Script,
+}
+
+struct NoInterrupt;
+impl Interrupter for NoInterrupt {
+    fn interrupt(&self) {}
+}
+
+impl Target for Fake {
+    fn pid(&self) -> Pid {
+        PID
+    }
+    fn wait_event(&mut self) -> Result<Event> {
+        let mut step = self.script.pop_front().expect("the engine waited for more events than the script has");
+        Ok(step(&mut self.state.borrow_mut()))
+    }
+    fn resume(&mut self, status: ContinueStatus, how: Resume) -> Result<()> {
+        self.state.borrow_mut().resumes.push((status, how));
+        Ok(())
+    }
+    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
+        if address < 0x1000 {
+            return Err(Error::MemoryAccess(address));
+        }
+        let s = self.state.borrow();
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = s.byte(address + i as u64);
+        }
+        Ok(buf.len())
+    }
+    fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
+        let mut s = self.state.borrow_mut();
+        for (i, b) in data.iter().enumerate() {
+            s.memory.insert(address + i as u64, *b);
+        }
+        Ok(())
+    }
+    fn registers(&mut self, tid: Tid) -> Result<Registers> {
+        self.state.borrow().regs.get(&tid).copied().ok_or(Error::NoSuchThread(tid))
+    }
+    fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
+        self.state.borrow_mut().regs.insert(tid, *regs);
+        Ok(())
+    }
+    fn debug_registers(&mut self, _tid: Tid) -> Result<DebugRegisters> {
+        Ok(DebugRegisters::default())
+    }
+    fn set_debug_registers(&mut self, _tid: Tid, _regs: &DebugRegisters) -> Result<()> {
+        Ok(())
+    }
+    fn threads(&self) -> Vec<Tid> {
+        vec![TID]
+    }
+    fn memory_regions(&mut self) -> Result<Vec<Region>> {
+        Ok(Vec::new())
+    }
+    fn interrupter(&self) -> Arc<dyn Interrupter> {
+        Arc::new(NoInterrupt)
+    }
+    fn detach(&mut self) -> Result<()> {
+        self.state.borrow_mut().detached = true;
+        Ok(())
+    }
+    fn kill(&mut self) -> Result<()> {
+        self.state.borrow_mut().killed = true;
+        Ok(())
+    }
+    fn launched(&self) -> bool {
+        true
+    }
+    fn loader_rendezvous(&mut self) -> Option<&mut dyn LoaderRendezvous> {
+        Some(self)
+    }
+}
+
+impl LoaderRendezvous for Fake {
+    fn breakpoint_address(&mut self) -> Result<Option<u64>> {
+        // As glibc: the rendezvous address is published once the loader has run (at the entry point).
+        let s = self.state.borrow();
+        Ok((s.rip() != ENTRY - 0x10).then_some(LIBC_BASE + 0x100))
+    }
+    fn sync_modules(&mut self) -> Result<Vec<EventKind>> {
+        let mut s = self.state.borrow_mut();
+        if s.modules_reported {
+            return Ok(Vec::new());
+        }
+        s.modules_reported = true;
+        Ok(vec![EventKind::ModuleLoaded { base: LIBC_BASE, size: 0x1000, path: PathBuf::from("/nonexistent/libc.so.6") }])
+    }
+}
+
+fn event(kind: EventKind) -> Event {
+    Event { pid: PID, tid: TID, kind }
+}
+
+fn breakpoint_at(address: u64) -> Box<dyn FnMut(&mut State) -> Event> {
+    Box::new(move |s: &mut State| {
+        assert_eq!(s.byte(address), 0xcc, "the engine resumed without its int3 at {address:#x}");
+        s.set_rip(address + 1);
+        event(EventKind::Exception(Exception { kind: ExceptionKind::Breakpoint, address, first_chance: true }))
+    })
+}
+
+fn single_step_to(next: u64) -> Box<dyn FnMut(&mut State) -> Event> {
+    Box::new(move |s: &mut State| {
+        let rip = s.rip();
+        assert_ne!(s.byte(rip), 0xcc, "stepped over {rip:#x} with the int3 still in");
+        assert!(matches!(s.resumes.last(), Some((_, Resume::Step { tid: TID }))), "a step must hold the other threads");
+        s.set_rip(next);
+        event(EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { dr6: 0 }, address: next, first_chance: true }))
+    })
+}
+
+fn exit(code: i64) -> Box<dyn FnMut(&mut State) -> Event> {
+    Box::new(move |_| event(EventKind::ProcessExited { status: ExitStatus::Code(code) }))
+}
+
+/// A session stopped at the initial breakpoint, with the script to follow queued after the start-up events.
+fn started(code: &[(u64, &[u8])], then: Script) -> (Session, Rc<RefCell<State>>, Rc<RefCell<Vec<Notice>>>) {
+    let state = Rc::new(RefCell::new(State::default()));
+    {
+        let mut s = state.borrow_mut();
+        for (address, bytes) in code {
+            for (i, b) in bytes.iter().enumerate() {
+                s.memory.insert(address + i as u64, *b);
+            }
+        }
+        s.regs.insert(TID, Registers { rip: ENTRY - 0x10, rsp: 0x7fff_0000, ..Default::default() });
+    }
+    let mut script: Script = VecDeque::new();
+    script.push_back(Box::new(|_| {
+        event(EventKind::ProcessCreated { image_base: EXE_BASE, image_size: 0x2000, entry: ENTRY, path: PathBuf::from("/nonexistent/demo") })
+    }));
+    script.push_back(breakpoint_at(ENTRY));
+    script.extend(then);
+    let notices = Rc::new(RefCell::new(Vec::new()));
+    let sink = notices.clone();
+    let fake = Fake { state: state.clone(), script };
+    let (session, stop) = Session::start(Box::new(fake), Box::new(move |n: &Notice| sink.borrow_mut().push(n.clone()))).unwrap();
+    assert_eq!(stop.reason, StopReason::InitialBreakpoint);
+    (session, state, notices)
+}
+
+#[test]
+fn initial_breakpoint_at_entry_reports_modules_and_leaves_no_int3() {
+    let (mut session, state, notices) = started(&[(ENTRY, &[0x55])], VecDeque::new());
+    assert_eq!(state.borrow().rip(), ENTRY, "rip is rewound onto the int3's address");
+    let loaded: Vec<_> = notices.borrow().iter().filter_map(|n| match n {
+        Notice::ModuleLoaded { base, .. } => Some(*base),
+        _ => None,
+    }).collect();
+    assert_eq!(loaded, [EXE_BASE, LIBC_BASE]);
+    assert_eq!(session.modules.by_name("libc").map(|m| m.base), Some(LIBC_BASE));
+    let mut b = [0u8];
+    session.read_memory(ENTRY, &mut b).unwrap();
+    assert_eq!(b[0], 0x55);
+}
+
+#[test]
+fn breakpoint_hit_rewinds_and_steps_off_with_others_held() {
+    let bp = ENTRY + 0x10;
+    let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1), exit(3)]);
+    let (mut session, state, _) = started(&[(bp, &[0x55])], script);
+    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    let stop = session.go(None).unwrap();
+    assert_eq!(stop.reason, StopReason::Breakpoint(vec![0]));
+    assert_eq!(state.borrow().rip(), bp);
+    let mut b = [0u8];
+    session.read_memory(bp, &mut b).unwrap();
+    assert_eq!(b[0], 0x55, "reads never show the engine's int3");
+    assert_eq!(state.borrow().byte(bp), 0xcc);
+    let stop = session.go(None).unwrap();
+    assert_eq!(stop.reason, StopReason::ProcessExited(ExitStatus::Code(3)));
+    assert_eq!(session.breakpoints.get(0).unwrap().hits, 1);
+}
+
+#[test]
+fn pass_count_lets_early_hits_run_on() {
+    let bp = ENTRY + 0x20;
+    let script: Script = VecDeque::from([
+        breakpoint_at(bp),
+        single_step_to(bp + 1),
+        Box::new(move |s: &mut State| {
+            s.set_rip(bp);
+            breakpoint_at(bp)(s)
+        }) as Box<dyn FnMut(&mut State) -> Event>,
+    ]);
+    let (mut session, _, _) = started(&[], script);
+    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 2, None).unwrap();
+    let stop = session.go(None).unwrap();
+    assert_eq!(stop.reason, StopReason::Breakpoint(vec![0]));
+    assert_eq!(session.breakpoints.get(0).unwrap().hits, 2);
+}
+
+#[test]
+fn access_violation_stops_first_chance_and_continues_not_handled() {
+    let av = |first_chance| -> Box<dyn FnMut(&mut State) -> Event> {
+        Box::new(move |_| {
+            event(EventKind::Exception(Exception {
+                kind: ExceptionKind::AccessViolation { fault_address: Some(0), write: Some(true), signal: Some(11) },
+                address: ENTRY,
+                first_chance,
+            }))
+        })
+    };
+    let script: Script = VecDeque::from([av(true), av(false), exit(0)]);
+    let (mut session, state, _) = started(&[], script);
+    let first = session.go(None).unwrap();
+    assert!(matches!(first.reason, StopReason::Exception(Exception { first_chance: true, .. })));
+    let second = session.go(None).unwrap();
+    assert!(matches!(second.reason, StopReason::Exception(Exception { first_chance: false, .. })));
+    assert_eq!(state.borrow().resumes.last().unwrap().0, ContinueStatus::NotHandled, "g after a fault passes it on");
+    session.go(Some(ContinueStatus::Handled)).unwrap();
+    assert_eq!(state.borrow().resumes.last().unwrap().0, ContinueStatus::Handled, "gh overrides the filter");
+}
+
+#[test]
+fn ignored_signals_pass_through_without_stopping() {
+    let script: Script = VecDeque::from([
+        Box::new(|_: &mut State| event(EventKind::Exception(Exception { kind: ExceptionKind::Signal { signo: 17 }, address: ENTRY, first_chance: true })))
+            as Box<dyn FnMut(&mut State) -> Event>,
+        exit(0),
+    ]);
+    let (mut session, state, _) = started(&[], script);
+    let stop = session.go(None).unwrap();
+    assert_eq!(stop.reason, StopReason::ProcessExited(ExitStatus::Code(0)));
+    let resumes = &state.borrow().resumes;
+    assert_eq!(resumes[resumes.len() - 1].0, ContinueStatus::NotHandled, "SIGCHLD is delivered");
+}
+
+#[test]
+fn step_over_a_call_runs_to_the_return_address() {
+    // call rel32 at the entry point; the return lands 5 bytes later.
+    let call = [0xe8, 0x00, 0x01, 0x00, 0x00];
+    let ret = ENTRY + 5;
+    // The entry breakpoint is spent, so the thread runs (all threads, not a held step) until it returns.
+    let script: Script = VecDeque::from([breakpoint_at(ret)]);
+    let (mut session, state, _) = started(&[(ENTRY, &call)], script);
+    let stop = session.step_over().unwrap();
+    assert_eq!(stop.reason, StopReason::Step);
+    assert_eq!(state.borrow().rip(), ret);
+    assert!(matches!(state.borrow().resumes.last(), Some((_, Resume::All))));
+}
+
+#[test]
+fn detach_restores_every_patched_byte() {
+    let bp = ENTRY + 0x30;
+    let script: Script = VecDeque::from([breakpoint_at(bp)]);
+    let (mut session, state, _) = started(&[(bp, &[0x41])], script);
+    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.go(None).unwrap();
+    session.detach().unwrap();
+    let s = state.borrow();
+    assert!(s.detached);
+    assert_eq!(s.byte(bp), 0x41);
+    assert_eq!(s.byte(LIBC_BASE + 0x100), 0x90, "the loader rendezvous int3 is removed too");
+}
+
+#[test]
+fn writes_over_a_patch_update_the_original() {
+    let bp = ENTRY + 0x40;
+    let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1), exit(0)]);
+    let (mut session, state, _) = started(&[(bp, &[0x41])], script);
+    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.go(None).unwrap();
+    session.write_memory(bp, &[0x42]).unwrap();
+    assert_eq!(state.borrow().byte(bp), 0xcc, "the breakpoint stays in");
+    let mut b = [0u8];
+    session.read_memory(bp, &mut b).unwrap();
+    assert_eq!(b[0], 0x42);
+}

@@ -1,0 +1,281 @@
+//! Unwinding one frame with DWARF call-frame information (`.eh_frame`, `.debug_frame`).
+//!
+//! Everything is looked up in file (link-time) addresses: the `BaseAddresses` are the sections' file addresses,
+//! the pc is translated by the load bias before the lookup. Register values and memory are the debuggee's.
+
+use gimli::{
+    BaseAddresses, CfaRule, CieOrFde, DebugFrame, EhFrame, EhFrameHdr, EvaluationResult, FrameDescriptionEntry,
+    Location, ParsedEhFrameHdr, Register, RegisterRule, UnwindContext, UnwindExpression, UnwindSection, UnwindTableRow,
+    Value,
+};
+
+use super::file::{Reader, SectionData};
+use crate::memory::ReadMemory;
+use crate::regs::Registers;
+use std::sync::Arc;
+
+/// Where a module's CFI lives, noted at load time.
+#[derive(Debug, Clone, Default)]
+pub(super) struct CfiSections {
+    pub eh_frame: Option<SectionData>,
+    pub eh_frame_hdr: Option<SectionData>,
+    pub debug_frame: Option<SectionData>,
+    pub text: Option<u64>,
+    pub got: Option<u64>,
+}
+
+/// One CFI section with an index of its FDEs, sorted by start address: (start, end, offset of the FDE).
+struct Indexed<S> {
+    section: S,
+    bases: BaseAddresses,
+    index: Vec<(u64, u64, usize)>,
+}
+
+/// The parsed CFI of a module, built on the first unwind through it.
+pub(super) struct Cfi {
+    eh_frame: Option<Indexed<EhFrame<Reader>>>,
+    /// `.eh_frame_hdr`'s binary-search table, when there is one (then `eh_frame`'s index stays empty).
+    eh_frame_hdr: Option<ParsedEhFrameHdr<Reader>>,
+    debug_frame: Option<Indexed<DebugFrame<Reader>>>,
+}
+
+impl<S: UnwindSection<Reader>> Indexed<S> {
+    fn new(section: S, bases: BaseAddresses, build_index: bool) -> Self {
+        let mut table = Indexed { section, bases, index: Vec::new() };
+        if build_index {
+            let mut entries = table.section.entries(&table.bases);
+            while let Ok(Some(entry)) = entries.next() {
+                if let CieOrFde::Fde(partial) = entry
+                    && let Ok(fde) = partial.parse(S::cie_from_offset)
+                    && fde.len() > 0
+                {
+                    table.index.push((fde.initial_address(), fde.end_address(), fde.offset()));
+                }
+            }
+            table.index.sort_unstable();
+        }
+        table
+    }
+
+    fn fde(&self, address: u64) -> Option<FrameDescriptionEntry<Reader>> {
+        let end = self.index.partition_point(|e| e.0 <= address);
+        // FDEs rarely overlap; look at a few before in case one does.
+        let (_, _, offset) = self.index[..end].iter().rev().take(4).find(|e| address < e.1)?;
+        self.section.fde_from_offset(&self.bases, S::Offset::from(*offset), S::cie_from_offset).ok()
+    }
+}
+
+impl Cfi {
+    pub fn new(data: &Arc<[u8]>, s: &CfiSections) -> Cfi {
+        let mut bases = BaseAddresses::default();
+        if let Some(text) = s.text {
+            bases = bases.set_text(text);
+        }
+        if let Some(got) = s.got {
+            bases = bases.set_got(got);
+        }
+        let mut eh_frame = None;
+        let mut eh_frame_hdr = None;
+        if let Some(eh) = &s.eh_frame {
+            let mut eh_bases = bases.clone().set_eh_frame(eh.address);
+            if let Some(hdr) = &s.eh_frame_hdr {
+                eh_bases = eh_bases.set_eh_frame_hdr(hdr.address);
+                eh_frame_hdr = EhFrameHdr::from(hdr.bytes.reader(data))
+                    .parse(&eh_bases, 8)
+                    .ok()
+                    .filter(|parsed| parsed.table().is_some());
+            }
+            let mut section = EhFrame::from(eh.bytes.reader(data));
+            section.set_address_size(8);
+            eh_frame = Some(Indexed::new(section, eh_bases, eh_frame_hdr.is_none()));
+        }
+        let debug_frame = s.debug_frame.as_ref().map(|df| {
+            let mut section = DebugFrame::from(df.bytes.reader(data));
+            section.set_address_size(8);
+            Indexed::new(section, bases.clone(), true)
+        });
+        Cfi { eh_frame, eh_frame_hdr, debug_frame }
+    }
+
+    /// The caller's registers, or `None` where there is no CFI for the pc (or it cannot be evaluated).
+    pub fn unwind(
+        &self,
+        regs: &Registers,
+        first_frame: bool,
+        bias: u64,
+        mem: &mut dyn ReadMemory,
+    ) -> Option<Registers> {
+        let pc = if first_frame { regs.rip } else { regs.rip.wrapping_sub(1) };
+        let address = pc.wrapping_sub(bias);
+        if let Some(eh) = &self.eh_frame {
+            let fde = match self.eh_frame_hdr.as_ref().and_then(|h| h.table()) {
+                Some(table) => table.fde_for_address(&eh.section, &eh.bases, address, EhFrame::cie_from_offset).ok(),
+                None => eh.fde(address),
+            };
+            if let Some(fde) = fde
+                && let Some(caller) = run(&eh.section, &eh.bases, &fde, address, regs, bias, mem)
+            {
+                return Some(caller);
+            }
+        }
+        if let Some(df) = &self.debug_frame
+            && let Some(fde) = df.fde(address)
+        {
+            return run(&df.section, &df.bases, &fde, address, regs, bias, mem);
+        }
+        None
+    }
+}
+
+fn run<S: UnwindSection<Reader>>(
+    section: &S,
+    bases: &BaseAddresses,
+    fde: &FrameDescriptionEntry<Reader>,
+    address: u64,
+    regs: &Registers,
+    bias: u64,
+    mem: &mut dyn ReadMemory,
+) -> Option<Registers> {
+    let mut ctx: Box<UnwindContext<usize>> = Box::new(UnwindContext::new());
+    let row = fde.unwind_info_for_address(section, bases, &mut *ctx, address).ok()?;
+    apply_row(row, section, regs, bias, mem)
+}
+
+/// DWARF's x86-64 register numbers.
+const RA: u16 = 16;
+const RSP: u16 = 7;
+
+pub(super) fn dwarf_reg(r: &Registers, n: u16) -> Option<u64> {
+    Some(match n {
+        0 => r.rax,
+        1 => r.rdx,
+        2 => r.rcx,
+        3 => r.rbx,
+        4 => r.rsi,
+        5 => r.rdi,
+        6 => r.rbp,
+        7 => r.rsp,
+        8 => r.r8,
+        9 => r.r9,
+        10 => r.r10,
+        11 => r.r11,
+        12 => r.r12,
+        13 => r.r13,
+        14 => r.r14,
+        15 => r.r15,
+        16 => r.rip,
+        _ => return None,
+    })
+}
+
+fn set_dwarf_reg(r: &mut Registers, n: u16, v: u64) {
+    match n {
+        0 => r.rax = v,
+        1 => r.rdx = v,
+        2 => r.rcx = v,
+        3 => r.rbx = v,
+        4 => r.rsi = v,
+        5 => r.rdi = v,
+        6 => r.rbp = v,
+        7 => r.rsp = v,
+        8 => r.r8 = v,
+        9 => r.r9 = v,
+        10 => r.r10 = v,
+        11 => r.r11 = v,
+        12 => r.r12 = v,
+        13 => r.r13 = v,
+        14 => r.r14 = v,
+        15 => r.r15 = v,
+        16 => r.rip = v,
+        _ => {}
+    }
+}
+
+/// Apply one row of the CFI table: caller's rsp = CFA, registers by their rules, rip = the return address (0 when
+/// the row says the return address is undefined: the outermost frame).
+fn apply_row<S: UnwindSection<Reader>>(
+    row: &UnwindTableRow<usize>,
+    section: &S,
+    regs: &Registers,
+    bias: u64,
+    mem: &mut dyn ReadMemory,
+) -> Option<Registers> {
+    let cfa = match row.cfa() {
+        CfaRule::RegisterAndOffset { register, offset } => dwarf_reg(regs, register.0)?.wrapping_add(*offset as u64),
+        CfaRule::Expression(e) => evaluate(e, section, regs, bias, mem, None)?,
+    };
+    let mut out = *regs;
+    out.rsp = cfa;
+    let mut return_address = None;
+    for n in (0..=RA).filter(|&n| n != RSP) {
+        let value = match row.register(Register(n)) {
+            // Not mentioned: callee-saved registers keep their value; the return address is undefined.
+            None if n == RA => None,
+            None => continue,
+            Some(RegisterRule::Undefined) => None,
+            Some(RegisterRule::SameValue) => dwarf_reg(regs, n),
+            Some(RegisterRule::Offset(o)) => Some(mem.read_u64(cfa.wrapping_add(o as u64)).ok()?),
+            Some(RegisterRule::ValOffset(o)) => Some(cfa.wrapping_add(o as u64)),
+            Some(RegisterRule::Register(r)) => dwarf_reg(regs, r.0),
+            Some(RegisterRule::Expression(e)) => {
+                let at = evaluate(&e, section, regs, bias, mem, Some(cfa))?;
+                Some(mem.read_u64(at).ok()?)
+            }
+            Some(RegisterRule::ValExpression(e)) => Some(evaluate(&e, section, regs, bias, mem, Some(cfa))?),
+            Some(RegisterRule::Constant(c)) => Some(c),
+            Some(_) => None,
+        };
+        if n == RA {
+            return_address = value;
+        } else if let Some(v) = value {
+            set_dwarf_reg(&mut out, n, v);
+        }
+    }
+    out.rip = return_address.unwrap_or(0);
+    Some(out)
+}
+
+/// Evaluate a CFI expression (`DW_CFA_def_cfa_expression`, `DW_CFA_expression`, `DW_CFA_val_expression`):
+/// registers from `regs`, memory through `mem`; `initial` (the CFA) is pushed first for register rules.
+fn evaluate<S: UnwindSection<Reader>>(
+    expr: &UnwindExpression<usize>,
+    section: &S,
+    regs: &Registers,
+    bias: u64,
+    mem: &mut dyn ReadMemory,
+    initial: Option<u64>,
+) -> Option<u64> {
+    let expr = expr.get(section).ok()?;
+    let encoding = gimli::Encoding { format: gimli::Format::Dwarf32, version: 4, address_size: 8 };
+    let mut eval = expr.evaluation(encoding);
+    eval.set_max_iterations(10_000);
+    if let Some(v) = initial {
+        eval.set_initial_value(v);
+    }
+    let mut state = eval.evaluate().ok()?;
+    loop {
+        state = match state {
+            EvaluationResult::Complete => break,
+            EvaluationResult::RequiresMemory { address, size, .. } => {
+                let size = usize::from(size).clamp(1, 8);
+                let mut bytes = [0u8; 8];
+                mem.read_exact(address, &mut bytes[..size]).ok()?;
+                eval.resume_with_memory(Value::Generic(u64::from_le_bytes(bytes))).ok()?
+            }
+            EvaluationResult::RequiresRegister { register, .. } => {
+                eval.resume_with_register(Value::Generic(dwarf_reg(regs, register.0)?)).ok()?
+            }
+            EvaluationResult::RequiresRelocatedAddress(a) => {
+                eval.resume_with_relocated_address(a.wrapping_add(bias)).ok()?
+            }
+            _ => return None,
+        };
+    }
+    let pieces = eval.result();
+    match &pieces.first()?.location {
+        Location::Address { address } => Some(*address),
+        Location::Value { value } => value.to_u64(u64::MAX).ok(),
+        Location::Register { register } => dwarf_reg(regs, register.0),
+        _ => None,
+    }
+}

@@ -1,0 +1,227 @@
+//! DWARF line information, parsed on first use: address → line through addr2line, line → addresses through our
+//! own index of the line programs' `is_stmt` rows. Addresses here are file (link-time) addresses.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use gimli::{Reader as _, Section as _};
+
+use super::SourceLine;
+use super::file::{Reader, section_data};
+
+pub(super) struct DwarfInfo {
+    /// addr2line's context caches with `OnceCell`s (not `Sync`): one lookup at a time.
+    ctx: Mutex<addr2line::Context<Reader>>,
+    dwarf: Arc<gimli::Dwarf<Reader>>,
+    /// The module's code ranges (file addresses): rows elsewhere belong to discarded functions.
+    code: Vec<(u64, u64)>,
+    lines: OnceLock<LineTable>,
+}
+
+/// Every `is_stmt` row of every line program, sorted by (file, line, sequence, address).
+struct LineTable {
+    files: Vec<String>,
+    rows: Vec<LineRow>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LineRow {
+    file: u32,
+    line: u32,
+    seq: u32,
+    address: u64,
+}
+
+impl DwarfInfo {
+    /// Parse the DWARF of the ELF or PE file `data` (its unit headers only; line programs wait for a question).
+    pub fn new(data: &Arc<[u8]>, code: Vec<(u64, u64)>) -> Option<DwarfInfo> {
+        let obj = object::File::parse(&**data).ok()?;
+        let empty = Reader::new(Arc::from(&[][..]), gimli::RunTimeEndian::Little);
+        let dwarf = gimli::Dwarf::load(|id: gimli::SectionId| -> Result<Reader, gimli::Error> {
+            Ok(section_data(data, &obj, id.name()).map(|s| s.bytes.reader(data)).unwrap_or_else(|| empty.clone()))
+        })
+        .ok()?;
+        if dwarf.debug_info.reader().is_empty() {
+            return None;
+        }
+        let dwarf = Arc::new(dwarf);
+        let ctx = addr2line::Context::from_arc_dwarf(dwarf.clone()).ok()?;
+        Some(DwarfInfo { ctx: Mutex::new(ctx), dwarf, code, lines: OnceLock::new() })
+    }
+
+    pub fn source_line(&self, file_address: u64) -> Option<SourceLine> {
+        let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
+        let location = ctx.find_location(file_address).ok()??;
+        Some(SourceLine { file: PathBuf::from(location.file?), line: location.line? })
+    }
+
+    /// The file addresses where `file:line` (or the next line with code) begins: the lowest `is_stmt` address of
+    /// each instance, an instance being a (sequence, function) pair; `function_of` names the function of an
+    /// address (any key).
+    pub fn line_addresses(&self, file: &str, line: u32, function_of: &dyn Fn(u64) -> Option<u64>) -> Vec<u64> {
+        let table = self.lines.get_or_init(|| LineTable::build(&self.dwarf, &self.code));
+        let mut files: Vec<u32> =
+            (0..table.files.len() as u32).filter(|&i| path_ends_with(&table.files[i as usize], file, false)).collect();
+        if files.is_empty() {
+            files = (0..table.files.len() as u32)
+                .filter(|&i| path_ends_with(&table.files[i as usize], file, true))
+                .collect();
+        }
+        let rows_of = |f: u32, l: u32| {
+            let lo = table.rows.partition_point(|r| (r.file, r.line) < (f, l));
+            let hi = table.rows.partition_point(|r| (r.file, r.line) <= (f, l));
+            &table.rows[lo..hi]
+        };
+        let mut chosen: Vec<LineRow> = files.iter().flat_map(|&f| rows_of(f, line).iter().copied()).collect();
+        if chosen.is_empty() {
+            // The next line that has code, in any of the matching files.
+            let next = files
+                .iter()
+                .filter_map(|&f| {
+                    let i = table.rows.partition_point(|r| (r.file, r.line) <= (f, line));
+                    table.rows.get(i).filter(|r| r.file == f).map(|r| r.line)
+                })
+                .min();
+            if let Some(next) = next {
+                chosen = files.iter().flat_map(|&f| rows_of(f, next).iter().copied()).collect();
+            }
+        }
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        // Rows are sorted by address within (file, line, sequence): the first of each instance is its lowest.
+        for r in chosen {
+            if seen.insert((r.file, r.line, r.seq, function_of(r.address))) {
+                out.push(r.address);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+impl LineTable {
+    fn build(dwarf: &gimli::Dwarf<Reader>, code: &[(u64, u64)]) -> LineTable {
+        let mut files: Vec<String> = Vec::new();
+        let mut file_ids: HashMap<String, u32> = HashMap::new();
+        let mut rows = Vec::new();
+        let mut seq = 0u32;
+        let in_code = |a: u64| code.is_empty() || code.iter().any(|&(lo, hi)| a >= lo && a < hi);
+        let mut units = dwarf.units();
+        while let Ok(Some(header)) = units.next() {
+            let Ok(unit) = dwarf.unit(header) else { continue };
+            let Some(program) = unit.line_program.clone() else { continue };
+            let mut unit_files: HashMap<u64, u32> = HashMap::new();
+            let mut program_rows = program.rows();
+            while let Ok(Some((header, row))) = program_rows.next_row() {
+                if row.end_sequence() {
+                    seq += 1;
+                    continue;
+                }
+                if !row.is_stmt() {
+                    continue;
+                }
+                let Some(line) = row.line() else { continue };
+                let address = row.address();
+                if !in_code(address) {
+                    continue;
+                }
+                let index = row.file_index();
+                let id = match unit_files.get(&index) {
+                    Some(&id) => id,
+                    None => {
+                        let path = render_file(dwarf, &unit, header, index).unwrap_or_default();
+                        let id = *file_ids.entry(path.clone()).or_insert_with(|| {
+                            files.push(path);
+                            (files.len() - 1) as u32
+                        });
+                        unit_files.insert(index, id);
+                        id
+                    }
+                };
+                rows.push(LineRow { file: id, line: u32::try_from(line.get()).unwrap_or(u32::MAX), seq, address });
+            }
+            seq += 1;
+        }
+        rows.sort_unstable_by_key(|r| (r.file, r.line, r.seq, r.address));
+        LineTable { files, rows }
+    }
+}
+
+/// The full path of file `index` of a line program, as addr2line renders it.
+fn render_file(
+    dwarf: &gimli::Dwarf<Reader>,
+    unit: &gimli::Unit<Reader>,
+    header: &gimli::LineProgramHeader<Reader>,
+    index: u64,
+) -> Option<String> {
+    let file = header.file(index)?;
+    let mut path = match &unit.comp_dir {
+        Some(dir) => dir.to_string_lossy().ok()?.into_owned(),
+        None => String::new(),
+    };
+    if file.directory_index() != 0
+        && let Some(directory) = file.directory(header)
+    {
+        path_push(&mut path, &dwarf.attr_string(unit, directory).ok()?.to_string_lossy().ok()?);
+    }
+    path_push(&mut path, &dwarf.attr_string(unit, file.path_name()).ok()?.to_string_lossy().ok()?);
+    Some(path)
+}
+
+fn is_absolute(p: &str) -> bool {
+    p.starts_with('/') || p.starts_with('\\') || p.get(1..3) == Some(":/") || p.get(1..3) == Some(":\\")
+}
+
+fn path_push(path: &mut String, p: &str) {
+    if is_absolute(p) {
+        *path = p.to_string();
+    } else {
+        let sep = if path.starts_with('\\') || path.get(1..3) == Some(":\\") { '\\' } else { '/' };
+        if !path.is_empty() && !path.ends_with(sep) {
+            path.push(sep);
+        }
+        path.push_str(p);
+    }
+}
+
+/// Whether `path` ends with the components of `suffix` (`demo.c` matches `/src/x/demo.c`, `x/demo.c` too, but
+/// `o.c` does not).
+pub(super) fn path_ends_with(path: &str, suffix: &str, ignore_case: bool) -> bool {
+    let components = |s: &str| -> Vec<String> {
+        s.split(['/', '\\']).filter(|c| !c.is_empty() && *c != ".").map(str::to_string).collect()
+    };
+    let p = components(path);
+    let s = components(suffix);
+    if s.is_empty() || s.len() > p.len() {
+        return false;
+    }
+    p[p.len() - s.len()..].iter().zip(&s).all(|(a, b)| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_suffixes_match_by_component() {
+        assert!(path_ends_with("/src/x/demo.c", "demo.c", false));
+        assert!(path_ends_with("/src/x/./demo.c", "x/demo.c", false));
+        assert!(path_ends_with("C:\\src\\demo.c", "src/demo.c", false));
+        assert!(!path_ends_with("/src/x/odemo.c", "demo.c", false));
+        assert!(!path_ends_with("/src/x/Demo.c", "demo.c", false));
+        assert!(path_ends_with("/src/x/Demo.c", "demo.c", true));
+        assert!(!path_ends_with("demo.c", "x/demo.c", false));
+    }
+
+    #[test]
+    fn paths_join_like_addr2line() {
+        let mut p = String::from("/build");
+        path_push(&mut p, "src");
+        path_push(&mut p, "a.c");
+        assert_eq!(p, "/build/src/a.c");
+        path_push(&mut p, "/abs/b.c");
+        assert_eq!(p, "/abs/b.c");
+    }
+}

@@ -1,0 +1,300 @@
+//! Reading a module's file: format, load bias and extent, symbol tables, where the DWARF and CFI sections are,
+//! and the separate debug file under `/usr/lib/debug`.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use object::{
+    BinaryFormat, CompressionFormat, Object, ObjectSection, ObjectSegment, ObjectSymbol, ObjectSymbolTable,
+    SectionKind, SymbolKind, SymbolSection,
+};
+
+use super::names::{RawSym, SymbolTable};
+use super::{ModuleSymbols, cfi, pdata};
+use crate::err;
+use crate::error::Result;
+
+/// The gimli reader every lazily parsed table uses: owned, shared bytes, so `ModuleSymbols` is `Send + Sync`.
+pub(super) type Reader = gimli::EndianReader<gimli::RunTimeEndian, Arc<[u8]>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Format {
+    Elf,
+    Pe,
+}
+
+/// A section's bytes: a range of the file (the usual case) or a decompressed copy.
+#[derive(Debug, Clone)]
+pub(super) enum Bytes {
+    Range(Range<usize>),
+    Owned(Arc<[u8]>),
+}
+
+impl Bytes {
+    pub(super) fn reader(&self, file: &Arc<[u8]>) -> Reader {
+        match self {
+            Bytes::Range(r) => Reader::new(file.clone(), gimli::RunTimeEndian::Little).range(r.clone()),
+            Bytes::Owned(d) => Reader::new(d.clone(), gimli::RunTimeEndian::Little),
+        }
+    }
+}
+
+/// A section's contents and its (file, link-time) address.
+#[derive(Debug, Clone)]
+pub(super) struct SectionData {
+    pub address: u64,
+    pub bytes: Bytes,
+}
+
+/// The bytes of `section`, without copying unless the section is compressed. `None` for a section with no data in
+/// the file (NOBITS, as in a separate debug file).
+pub(super) fn section_bytes<'d>(data: &[u8], section: &object::Section<'d, '_, &'d [u8]>) -> Option<Bytes> {
+    if section.kind() == SectionKind::UninitializedData {
+        return None;
+    }
+    let compressed = section.compressed_data().ok()?;
+    if compressed.format == CompressionFormat::None {
+        let start = (compressed.data.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+        let end = start.checked_add(compressed.data.len())?;
+        if end > data.len() {
+            return None;
+        }
+        return Some(Bytes::Range(start..end));
+    }
+    let decompressed = compressed.decompress().ok()?;
+    Some(Bytes::Owned(Arc::from(decompressed.into_owned())))
+}
+
+pub(super) fn section_data<'d>(data: &[u8], file: &object::File<'d, &'d [u8]>, name: &str) -> Option<SectionData> {
+    let section = file.section_by_name(name)?;
+    let bytes = section_bytes(data, &section)?;
+    Some(SectionData { address: section.address(), bytes })
+}
+
+fn has_debug_info<'d>(file: &object::File<'d, &'d [u8]>) -> bool {
+    file.section_by_name(".debug_info").is_some_and(|s| s.kind() != SectionKind::UninitializedData && s.size() > 0)
+}
+
+pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
+    let data: Arc<[u8]> =
+        std::fs::read(path).map_err(|e| err!("cannot read symbols from {}: {e}", path.display()))?.into();
+    let obj = object::File::parse(&*data)
+        .map_err(|e| err!("cannot read symbols from {}: not an ELF or PE image ({e})", path.display()))?;
+    let format = match obj.format() {
+        BinaryFormat::Elf => Format::Elf,
+        BinaryFormat::Pe => Format::Pe,
+        other => return Err(err!("cannot read symbols from {}: unsupported format {other:?}", path.display())),
+    };
+
+    // Load bias and extent.
+    let (bias, start, end) = match format {
+        Format::Elf => {
+            let mut low = u64::MAX;
+            let mut high = 0u64;
+            for seg in obj.segments() {
+                low = low.min(seg.address());
+                high = high.max(seg.address().saturating_add(seg.size()));
+            }
+            if low == u64::MAX {
+                // No PT_LOAD (a relocatable object): take the sections' extent.
+                low = 0;
+                high = obj.sections().map(|s| s.address().saturating_add(s.size())).max().unwrap_or(0);
+            }
+            let low = low & !0xfff;
+            let bias = base.wrapping_sub(low);
+            (bias, base, base.wrapping_add(high.saturating_sub(low)).max(base))
+        }
+        Format::Pe => {
+            let image_base = obj.relative_address_base();
+            let size = pdata::size_of_image(&data).unwrap_or_else(|| {
+                obj.sections().map(|s| s.address().saturating_add(s.size())).max().unwrap_or(image_base).saturating_sub(image_base)
+            });
+            (base.wrapping_sub(image_base), base, base.wrapping_add(size))
+        }
+    };
+
+    let mut raw = Vec::new();
+    let text_ranges: Vec<(u64, u64)> = obj
+        .sections()
+        .filter(|s| s.kind() == SectionKind::Text)
+        .map(|s| (s.address(), s.address().saturating_add(s.size())))
+        .collect();
+    collect_symbols(obj.symbols(), bias, &text_ranges, &mut raw);
+    collect_symbols(obj.dynamic_symbols(), bias, &text_ranges, &mut raw);
+    match format {
+        Format::Pe => collect_pe_exports(&obj, bias, &text_ranges, &mut raw),
+        Format::Elf => collect_plt_symbols(&data, &obj, bias, &mut raw),
+    }
+
+    // A separate debug file: for its symbol table when the module is stripped, for its DWARF when the module has
+    // none.
+    let own_dwarf = has_debug_info(&obj);
+    let mut debug_file = None;
+    if format == Format::Elf
+        && (!own_dwarf || obj.symbol_table().is_none())
+        && let Some((debug_path, debug_data)) = find_debug_file(path, &obj)
+        && let Ok(dobj) = object::File::parse(&*debug_data)
+    {
+        if obj.symbol_table().is_none() {
+            collect_symbols(dobj.symbols(), bias, &text_ranges, &mut raw);
+        }
+        if !own_dwarf && has_debug_info(&dobj) {
+            debug_file = Some((debug_path, debug_data.clone()));
+        }
+    }
+
+    let cfi_sections = cfi::CfiSections {
+        eh_frame: section_data(&data, &obj, ".eh_frame"),
+        eh_frame_hdr: section_data(&data, &obj, ".eh_frame_hdr"),
+        debug_frame: section_data(&data, &obj, ".debug_frame"),
+        text: obj.section_by_name(".text").map(|s| s.address()),
+        got: obj.section_by_name(".got").map(|s| s.address()),
+    };
+    let pe = match format {
+        Format::Pe => pdata::PeInfo::parse(&data),
+        Format::Elf => None,
+    };
+    let entry = obj.entry();
+
+    Ok(ModuleSymbols {
+        path: path.to_path_buf(),
+        base,
+        bias,
+        start,
+        end,
+        entry,
+        format,
+        own_dwarf,
+        code: text_ranges,
+        data: data.clone(),
+        debug_file,
+        table: SymbolTable::new(raw),
+        cfi_sections,
+        pe,
+        dwarf: OnceLock::new(),
+        cfi: OnceLock::new(),
+    })
+}
+
+fn collect_symbols<'data: 'file, 'file>(
+    symbols: impl Iterator<Item = object::Symbol<'data, 'file, &'data [u8]>>,
+    bias: u64,
+    text: &[(u64, u64)],
+    out: &mut Vec<RawSym>,
+) {
+    for sym in symbols {
+        let func = match sym.kind() {
+            SymbolKind::Text => true,
+            SymbolKind::Data => false,
+            // Untyped symbols (assembler entry points): code where they lie in an executable section.
+            SymbolKind::Unknown => text.iter().any(|&(lo, hi)| sym.address() >= lo && sym.address() < hi),
+            _ => continue,
+        };
+        if !matches!(sym.section(), SymbolSection::Section(_)) {
+            continue;
+        }
+        let Ok(name) = sym.name() else { continue };
+        if name.is_empty() || name.starts_with('.') || name.starts_with('$') {
+            continue;
+        }
+        if sym.kind() == SymbolKind::Unknown && sym.is_local() && sym.size() == 0 {
+            // Local untyped labels (`.annobin_*`, compiler temporaries) only clutter `ln`.
+            continue;
+        }
+        out.push(RawSym {
+            raw: name.to_string(),
+            address: sym.address().wrapping_add(bias),
+            size: sym.size(),
+            func,
+            global: sym.is_global(),
+        });
+    }
+}
+
+/// `name@plt` for each PLT stub, as gdb and objdump name them: slot i of `.plt.sec` (or i + 1 of `.plt`, after
+/// the resolver stub) belongs to the i-th relocation of `.rela.plt`.
+fn collect_plt_symbols<'d>(data: &[u8], obj: &object::File<'d, &'d [u8]>, bias: u64, out: &mut Vec<RawSym>) {
+    const ENTRY: u64 = 16;
+    const R_X86_64_JUMP_SLOT: u64 = 7;
+    let Some(dynsym) = obj.dynamic_symbol_table() else { return };
+    let Some(rela) = obj.section_by_name(".rela.plt").and_then(|s| section_bytes(data, &s)) else { return };
+    let (start, first_slot, end) = match (obj.section_by_name(".plt.sec"), obj.section_by_name(".plt")) {
+        (Some(sec), _) => (sec.address(), 0, sec.address() + sec.size()),
+        (None, Some(plt)) => (plt.address(), 1, plt.address() + plt.size()),
+        _ => return,
+    };
+    let Bytes::Range(range) = rela else { return };
+    for (i, entry) in data[range].chunks_exact(24).enumerate() {
+        let info = u64::from_le_bytes(entry[8..16].try_into().unwrap_or_default());
+        let (sym, kind) = ((info >> 32) as usize, info & 0xffff_ffff);
+        if kind != R_X86_64_JUMP_SLOT || sym == 0 {
+            continue;
+        }
+        let Ok(name) = dynsym.symbol_by_index(object::SymbolIndex(sym)).and_then(|s| s.name().map(str::to_string))
+        else {
+            continue;
+        };
+        let address = start + ENTRY * (first_slot + i as u64);
+        if name.is_empty() || address + ENTRY > end {
+            continue;
+        }
+        out.push(RawSym {
+            raw: format!("{name}@plt"),
+            address: address.wrapping_add(bias),
+            size: ENTRY,
+            func: true,
+            global: false,
+        });
+    }
+}
+
+fn collect_pe_exports<'d>(obj: &object::File<'d, &'d [u8]>, bias: u64, text: &[(u64, u64)], out: &mut Vec<RawSym>) {
+    let Ok(exports) = obj.exports() else { return };
+    for export in exports.flatten() {
+        let object::NameOrOrdinal::Name(name) = export.name() else { continue };
+        let object::ExportTarget::Address { address } = export.target() else { continue };
+        let Ok(name) = std::str::from_utf8(name) else { continue };
+        if name.is_empty() {
+            continue;
+        }
+        let func = text.iter().any(|&(lo, hi)| address >= lo && address < hi);
+        out.push(RawSym { raw: name.to_string(), address: address.wrapping_add(bias), size: 0, func, global: true });
+    }
+}
+
+/// The separate debug file of an ELF module: by build id under `/usr/lib/debug/.build-id`, else by
+/// `.gnu_debuglink` beside the file, in its `.debug` folder, or under `/usr/lib/debug`.
+fn find_debug_file<'d>(path: &Path, obj: &object::File<'d, &'d [u8]>) -> Option<(PathBuf, Arc<[u8]>)> {
+    let build_id = obj.build_id().ok().flatten().filter(|id| id.len() >= 2);
+    let mut candidates = Vec::new();
+    if let Some(id) = build_id {
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        candidates.push(PathBuf::from(format!("/usr/lib/debug/.build-id/{}/{}.debug", &hex[..2], &hex[2..])));
+    }
+    if let Ok(Some((name, _crc))) = obj.gnu_debuglink()
+        && let Ok(name) = std::str::from_utf8(name)
+    {
+        let dir = path.parent().unwrap_or(Path::new("/"));
+        candidates.push(dir.join(name));
+        candidates.push(dir.join(".debug").join(name));
+        let rel = dir.strip_prefix("/").unwrap_or(dir);
+        candidates.push(Path::new("/usr/lib/debug").join(rel).join(name));
+    }
+    for candidate in candidates {
+        if candidate == path || !candidate.is_file() {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(&candidate) else { continue };
+        let Ok(dobj) = object::File::parse(&*bytes) else { continue };
+        // A debug file found by name must be the one built with this module.
+        if let (Some(id), Ok(Some(did))) = (build_id, dobj.build_id())
+            && id != did
+        {
+            continue;
+        }
+        drop(dobj);
+        return Some((candidate, Arc::from(bytes)));
+    }
+    None
+}

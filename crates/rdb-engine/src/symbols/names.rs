@@ -1,0 +1,371 @@
+//! The symbol table of one module: demangling, lookup by name, by wildcard, and by address.
+
+use std::collections::HashMap;
+
+use super::Symbol;
+
+/// A symbol as read from the file, at its runtime address.
+#[derive(Debug, Clone)]
+pub(super) struct RawSym {
+    pub raw: String,
+    pub address: u64,
+    pub size: u64,
+    /// Code (else data).
+    pub func: bool,
+    pub global: bool,
+}
+
+#[derive(Debug)]
+struct Sym {
+    /// Demangled (for Rust without the hash).
+    name: Box<str>,
+    /// The linkage name.
+    raw: Box<str>,
+    /// Another name it answers to: a Rust name with its hash, a C++ name without its parameter list.
+    alt: Option<Box<str>>,
+    address: u64,
+    size: u64,
+    func: bool,
+    global: bool,
+}
+
+impl Sym {
+    fn to_symbol(&self) -> Symbol {
+        Symbol { name: self.name.to_string(), address: self.address, size: self.size }
+    }
+
+    fn contains(&self, address: u64) -> bool {
+        address >= self.address && address - self.address < self.size
+    }
+
+    /// Which of several symbols at one address names it: code before data, sized before unsized, global before
+    /// local or weak, then the name with the fewest leading underscores (`puts` over `_IO_puts`), then the shortest.
+    fn rank(&self) -> (bool, bool, bool, usize, usize) {
+        let underscores = self.name.chars().take_while(|c| *c == '_').count();
+        (!self.func, self.size == 0, !self.global, underscores, self.name.len())
+    }
+}
+
+#[derive(Debug, Default)]
+pub(super) struct SymbolTable {
+    /// Sorted by address; at one address, the best name first.
+    syms: Vec<Sym>,
+    /// Every name a symbol answers to → indices into `syms`.
+    index: HashMap<Box<str>, Vec<u32>>,
+}
+
+impl SymbolTable {
+    pub fn new(mut raw: Vec<RawSym>) -> SymbolTable {
+        raw.sort_by(|a, b| a.address.cmp(&b.address).then_with(|| a.raw.cmp(&b.raw)));
+        raw.dedup_by(|later, kept| {
+            if later.address == kept.address && later.raw == kept.raw {
+                kept.size = kept.size.max(later.size);
+                kept.func |= later.func;
+                kept.global |= later.global;
+                true
+            } else {
+                false
+            }
+        });
+        let mut syms: Vec<Sym> = raw
+            .into_iter()
+            .map(|r| {
+                let (name, alt) = demangle(&r.raw);
+                let raw: Box<str> = r.raw.into();
+                let name: Box<str> = if name == *raw { raw.clone() } else { name.into() };
+                Sym {
+                    name,
+                    raw,
+                    alt: alt.map(Into::into),
+                    address: r.address,
+                    size: r.size,
+                    func: r.func,
+                    global: r.global,
+                }
+            })
+            .collect();
+        syms.sort_by(|a, b| a.address.cmp(&b.address).then_with(|| a.rank().cmp(&b.rank())));
+
+        let mut index: HashMap<Box<str>, Vec<u32>> = HashMap::with_capacity(syms.len() * 2);
+        for (i, s) in syms.iter().enumerate() {
+            let mut add = |key: &str| {
+                let v = index.entry(key.into()).or_default();
+                if v.last() != Some(&(i as u32)) {
+                    v.push(i as u32);
+                }
+            };
+            add(&s.name);
+            add(&s.raw);
+            if let Some(alt) = &s.alt {
+                add(alt);
+            }
+        }
+        SymbolTable { syms, index }
+    }
+
+    pub fn len(&self) -> usize {
+        self.syms.len()
+    }
+
+    /// The symbol containing `address`, else the nearest one before it.
+    pub fn symbol_at(&self, address: u64) -> Option<Symbol> {
+        let end = self.syms.partition_point(|s| s.address <= address);
+        if end == 0 {
+            return None;
+        }
+        // Walk back a little, group by group (one address each), for a symbol that contains the address: a sized
+        // symbol may be preceded by unsized labels inside it.
+        let mut group_end = end;
+        let mut scanned = 0;
+        while group_end > 0 && scanned < 64 {
+            let at = self.syms[group_end - 1].address;
+            let group_start = self.syms[..group_end].partition_point(|s| s.address < at);
+            if let Some(s) = self.syms[group_start..group_end].iter().find(|s| s.contains(address)) {
+                return Some(s.to_symbol());
+            }
+            scanned += group_end - group_start;
+            group_end = group_start;
+        }
+        // The nearest one before: the best name at the highest address not above `address`.
+        let at = self.syms[end - 1].address;
+        let group_start = self.syms[..end].partition_point(|s| s.address < at);
+        Some(self.syms[group_start].to_symbol())
+    }
+
+    /// The best-named symbol at the lowest address above `address`.
+    pub fn symbol_after(&self, address: u64) -> Option<Symbol> {
+        let i = self.syms.partition_point(|s| s.address <= address);
+        self.syms.get(i).map(Sym::to_symbol)
+    }
+
+    pub fn lookup(&self, name: &str) -> Vec<u64> {
+        let name = name.trim();
+        let hits: Vec<&Sym> = match self.index.get(name) {
+            Some(ids) => ids.iter().map(|&i| &self.syms[i as usize]).collect(),
+            // No exact match: try case-insensitively, as WinDbg does.
+            None => self
+                .syms
+                .iter()
+                .filter(|s| {
+                    s.name.eq_ignore_ascii_case(name)
+                        || s.raw.eq_ignore_ascii_case(name)
+                        || s.alt.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name))
+                })
+                .collect(),
+        };
+        let any_func = hits.iter().any(|s| s.func);
+        let mut out: Vec<u64> = hits.iter().filter(|s| s.func || !any_func).map(|s| s.address).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    pub fn matching(&self, pattern: &str) -> Vec<Symbol> {
+        let pattern: Vec<char> = pattern.trim().chars().flat_map(char::to_lowercase).collect();
+        let mut out: Vec<Symbol> = Vec::new();
+        let mut buf = Vec::new();
+        for s in &self.syms {
+            let hit = [Some(&*s.name), Some(&*s.raw), s.alt.as_deref()].into_iter().flatten().any(|n| {
+                buf.clear();
+                buf.extend(n.chars().flat_map(char::to_lowercase));
+                wildcard_match(&pattern, &buf)
+            });
+            if hit && !out.iter().rev().take_while(|o| o.address == s.address).any(|o| *o.name == *s.name) {
+                out.push(s.to_symbol());
+            }
+        }
+        out
+    }
+
+    pub fn all(&self) -> Vec<Symbol> {
+        let mut out: Vec<Symbol> = Vec::with_capacity(self.syms.len());
+        for s in &self.syms {
+            if !out.iter().rev().take_while(|o| o.address == s.address).any(|o| *o.name == *s.name) {
+                out.push(s.to_symbol());
+            }
+        }
+        out
+    }
+}
+
+/// `*` matches any run, `?` one character; everything else itself.
+pub(super) fn wildcard_match(pattern: &[char], text: &[char]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    while p < pattern.len() && pattern[p] == '*' {
+        p += 1;
+    }
+    p == pattern.len()
+}
+
+/// The display name of a linkage name, and the other name it answers to.
+pub(super) fn demangle(raw: &str) -> (String, Option<String>) {
+    if (raw.starts_with("_R") || (raw.starts_with("_ZN") && is_rust_legacy(raw)))
+        && let Ok(d) = rustc_demangle::try_demangle(raw)
+    {
+        let short = format!("{d:#}");
+        let full = format!("{d}");
+        let alt = (full != short).then_some(full);
+        return (short, alt);
+    }
+    if raw.starts_with("_Z")
+        && let Ok(sym) = cpp_demangle::Symbol::new(raw.as_bytes())
+        && let Ok(full) = sym.demangle()
+    {
+        let alt = strip_parameters(&full).filter(|s| !s.is_empty() && *s != full);
+        return (full, alt);
+    }
+    (raw.to_string(), None)
+}
+
+/// Whether a `_ZN…E` name is Rust's legacy mangling: its last path element is the hash `17h<16 hex digits>`.
+fn is_rust_legacy(raw: &str) -> bool {
+    // Drop a suffix such as `.llvm.1234`.
+    let raw = raw.split('.').next().unwrap_or(raw);
+    let Some(body) = raw.strip_suffix('E') else { return false };
+    body.len() >= 19 && {
+        let tail = &body[body.len() - 19..];
+        tail.starts_with("17h") && tail[3..].bytes().all(|b| b.is_ascii_hexdigit())
+    }
+}
+
+/// `ns::func(int) const` → `ns::func`; `int add<int>(int, int)` → `add<int>`.
+pub(super) fn strip_parameters(full: &str) -> Option<String> {
+    let mut s = full.trim_end();
+    // Clone suffixes and trailing qualifiers.
+    loop {
+        let before = s;
+        if s.ends_with(']')
+            && let Some(i) = s.rfind(" [clone")
+        {
+            s = s[..i].trim_end();
+        }
+        for q in [" const", " volatile", " &&", " &", " noexcept"] {
+            if let Some(rest) = s.strip_suffix(q) {
+                s = rest.trim_end();
+            }
+        }
+        if s == before {
+            break;
+        }
+    }
+    if !s.ends_with(')') {
+        return None;
+    }
+    // The '(' that opens the last parenthesised group.
+    let bytes = s.as_bytes();
+    let mut depth = 0i32;
+    let mut open = None;
+    for i in (0..bytes.len()).rev() {
+        match bytes[i] {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    open = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut name = s[..open?].trim_end();
+    // A template function's name carries its return type: drop what precedes the last top-level space.
+    if name.ends_with('>') && !name.contains("operator") {
+        let mut depth = 0i32;
+        let mut cut = None;
+        for (i, c) in name.char_indices() {
+            match c {
+                '<' | '(' | '[' => depth += 1,
+                '>' | ')' | ']' => depth -= 1,
+                ' ' if depth == 0 => cut = Some(i),
+                _ => {}
+            }
+        }
+        if let Some(i) = cut {
+            name = &name[i + 1..];
+        }
+    }
+    Some(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, t: &str) -> bool {
+        let p: Vec<char> = p.chars().collect();
+        let t: Vec<char> = t.chars().collect();
+        wildcard_match(&p, &t)
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(m("ma*", "main"));
+        assert!(m("*", ""));
+        assert!(m("m?in", "main"));
+        assert!(!m("m?in", "mian"));
+        assert!(m("*put*", "_io_puts"));
+        assert!(!m("ma", "main"));
+        assert!(m("a*b*c", "axxbyyc"));
+        assert!(!m("a*b*c", "axxbyy"));
+    }
+
+    #[test]
+    fn demangles_rust_and_cpp() {
+        let (name, alt) = demangle("_ZN4demo4main17h0123456789abcdefE");
+        assert_eq!(name, "demo::main");
+        assert_eq!(alt.as_deref(), Some("demo::main::h0123456789abcdef"));
+        let (name, alt) = demangle("_ZN2ns4funcEi");
+        assert_eq!(name, "ns::func(int)");
+        assert_eq!(alt.as_deref(), Some("ns::func"));
+        let (name, alt) = demangle("main");
+        assert_eq!((name.as_str(), alt), ("main", None));
+    }
+
+    #[test]
+    fn strips_parameter_lists() {
+        assert_eq!(strip_parameters("ns::C::get(int) const").as_deref(), Some("ns::C::get"));
+        assert_eq!(strip_parameters("(anonymous namespace)::f(int)").as_deref(), Some("(anonymous namespace)::f"));
+        assert_eq!(strip_parameters("int add<int>(int, int)").as_deref(), Some("add<int>"));
+        assert_eq!(strip_parameters("ns::f(int) [clone .cold]").as_deref(), Some("ns::f"));
+        assert_eq!(strip_parameters("S::operator()(int)").as_deref(), Some("S::operator()"));
+        assert_eq!(strip_parameters("vtable for S"), None);
+    }
+
+    #[test]
+    fn symbol_at_prefers_containing_and_best_named() {
+        let t = SymbolTable::new(vec![
+            RawSym { raw: "_IO_puts".into(), address: 0x1000, size: 0x40, func: true, global: true },
+            RawSym { raw: "puts".into(), address: 0x1000, size: 0x40, func: true, global: true },
+            RawSym { raw: "label".into(), address: 0x1010, size: 0, func: true, global: false },
+            RawSym { raw: "next".into(), address: 0x1100, size: 0x10, func: true, global: true },
+            RawSym { raw: "datum".into(), address: 0x2000, size: 8, func: false, global: true },
+        ]);
+        assert_eq!(t.symbol_at(0x1000).unwrap().name, "puts");
+        assert_eq!(t.symbol_at(0x1020).unwrap().name, "puts", "the sized symbol that contains it");
+        assert_eq!(t.symbol_at(0x1080).unwrap().name, "label", "else the nearest before");
+        assert_eq!(t.symbol_at(0xfff), None);
+        assert_eq!(t.symbol_after(0x1000).unwrap().name, "label");
+        assert_eq!(t.lookup("_IO_puts"), vec![0x1000]);
+        assert_eq!(t.lookup("PUTS"), vec![0x1000]);
+        assert_eq!(t.lookup("datum"), vec![0x2000]);
+        let names: Vec<String> = t.matching("*PUT*").into_iter().map(|s| s.name).collect();
+        assert_eq!(names, ["puts", "_IO_puts"]);
+    }
+}

@@ -1,0 +1,258 @@
+//! rdb's Linux backend: ptrace translated into the engine's debug events and primitives (`rdb_engine::target`).
+//!
+//! The backend is mechanical: it keeps no breakpoint or stepping logic. It launches or attaches, turns wait
+//! statuses into events, keeps every thread stopped while the engine looks at one event (all-stop), queues what
+//! other threads reported meanwhile, emulates Windows' second-chance exceptions for signals the debuggee would die
+//! of, and walks glibc's `r_debug` list of modules when the engine asks.
+//!
+//! Every ptrace request must come from the thread that launched or attached (the tracer); the target refuses,
+//! with an error, to be driven from another thread.
+
+mod attach;
+mod control;
+mod image;
+mod interrupt;
+mod launch;
+mod memory;
+mod procfs;
+mod ptrace;
+mod regs;
+mod rendezvous;
+mod siginfo;
+mod threads;
+mod wait;
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use nix::errno::Errno;
+use rdb_engine::regs::{DebugRegisters, Registers};
+use rdb_engine::target::{
+    ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, Pid, Region, Resume, Target, Tid,
+};
+use rdb_engine::{Error, Result};
+
+use interrupt::Breaker;
+use memory::Memory;
+use siginfo::Deliver;
+use threads::Threads;
+
+/// A Linux process debugged through ptrace.
+pub struct LinuxTarget {
+    pid: i32,
+    launched: bool,
+    /// The thread that attached: the only one whose ptrace requests the kernel accepts.
+    tracer: i32,
+    threads: Threads,
+    /// Events already collected but not yet returned by `wait_event`, oldest first.
+    queue: VecDeque<Pending>,
+    /// The exception `wait_event` returned last, until `resume` settles it.
+    last: Option<Reported>,
+    /// The process is gone (exited, killed or detached).
+    gone: bool,
+    /// Inside `stop_all`: stops are the ones asked for, not to be resumed.
+    stopping: bool,
+    memory: Memory,
+    exe: Option<image::Exe>,
+    /// The address of `struct r_debug`, once the loader has published it.
+    r_debug: Option<u64>,
+    /// Modules reported so far by base: their path, and whether the list walk may report them unloaded.
+    modules: BTreeMap<u64, Module>,
+    breaker: Arc<Breaker>,
+    /// New threads whose first stop arrived before their creator's clone event.
+    early: HashSet<i32>,
+    /// The thread a `Resume::Step` runs: its outcome is the next event reported.
+    focus: Option<i32>,
+}
+
+/// An event waiting to be returned, and the signal a `NotHandled` continue would deliver for it.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub event: Event,
+    pub deliver: Option<Deliver>,
+}
+
+/// The exception last returned to the engine.
+#[derive(Debug, Clone)]
+pub(crate) struct Reported {
+    pub tid: i32,
+    pub exception: Exception,
+    pub deliver: Option<Deliver>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Module {
+    pub path: PathBuf,
+    /// Reported from the exec stop (the loader), not from the loader's list: never reported unloaded by a walk.
+    pub pinned: bool,
+}
+
+impl LinuxTarget {
+    fn new(pid: i32, launched: bool) -> LinuxTarget {
+        LinuxTarget {
+            pid,
+            launched,
+            tracer: nix::unistd::gettid().as_raw(),
+            threads: Threads::default(),
+            queue: VecDeque::new(),
+            last: None,
+            gone: false,
+            stopping: false,
+            memory: Memory::none(pid),
+            exe: None,
+            r_debug: None,
+            modules: BTreeMap::new(),
+            breaker: Arc::new(Breaker::new(pid)),
+            early: HashSet::new(),
+            focus: None,
+        }
+    }
+
+    /// Queue an event of this process.
+    fn push(&mut self, tid: i32, kind: rdb_engine::target::EventKind, deliver: Option<Deliver>) {
+        let event = Event { pid: self.pid as Pid, tid: tid as Tid, kind };
+        self.queue.push_back(Pending { event, deliver });
+    }
+
+    /// The process is gone: forget its threads and stop signalling it.
+    fn mark_gone(&mut self) {
+        self.gone = true;
+        self.threads.clear();
+        self.early.clear();
+        self.last = None;
+        self.focus = None;
+        self.breaker.set_gone();
+        self.memory = Memory::none(self.pid);
+    }
+
+    fn on_tracer_thread(&self) -> bool {
+        nix::unistd::gettid().as_raw() == self.tracer
+    }
+
+    fn check_tracer(&self) -> Result<()> {
+        if self.on_tracer_thread() {
+            Ok(())
+        } else {
+            Err(Error::msg("the debuggee can only be controlled from the thread that started debugging it"))
+        }
+    }
+
+    /// A thread the engine may inspect: known, alive and stopped.
+    fn stopped_thread(&self, tid: Tid) -> Result<i32> {
+        if self.gone {
+            return Err(Error::NoProcess);
+        }
+        self.check_tracer()?;
+        let t = i32::try_from(tid)
+            .ok()
+            .and_then(|t| self.threads.live().find(|th| th.tid == t))
+            .ok_or(Error::NoSuchThread(tid))?;
+        if t.running {
+            return Err(Error::msg(format!("thread {tid:#x} is running")));
+        }
+        Ok(t.tid)
+    }
+
+    /// A stopped thread for requests that need one (PTRACE_POKEDATA).
+    fn any_stopped_thread(&self) -> Option<i32> {
+        self.threads.iter().find(|t| !t.running).map(|t| t.tid)
+    }
+}
+
+/// An error of a ptrace request on one thread, as one line.
+fn thread_error(tid: Tid, what: &str, e: Errno) -> Error {
+    match e {
+        Errno::ESRCH => Error::NoSuchThread(tid),
+        e => Error::msg(format!("cannot {what} of thread {tid:#x}: {}", e.desc())),
+    }
+}
+
+impl Target for LinuxTarget {
+    fn pid(&self) -> Pid {
+        self.pid as Pid
+    }
+
+    fn wait_event(&mut self) -> Result<Event> {
+        self.next_event()
+    }
+
+    fn resume(&mut self, status: ContinueStatus, how: Resume) -> Result<()> {
+        self.resume_threads(status, how)
+    }
+
+    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
+        if self.gone {
+            return Err(Error::NoProcess);
+        }
+        self.memory.read(address, buf)
+    }
+
+    fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
+        if self.gone {
+            return Err(Error::NoProcess);
+        }
+        let poke_tid = if self.on_tracer_thread() { self.any_stopped_thread() } else { None };
+        // x86 keeps instruction fetch coherent with data writes: no cache to flush.
+        self.memory.write(address, data, poke_tid)
+    }
+
+    fn registers(&mut self, tid: Tid) -> Result<Registers> {
+        let t = self.stopped_thread(tid)?;
+        regs::get(t).map_err(|e| thread_error(tid, "read the registers", e))
+    }
+
+    fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
+        let t = self.stopped_thread(tid)?;
+        regs::set(t, regs).map_err(|e| thread_error(tid, "set the registers", e))
+    }
+
+    fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters> {
+        let t = self.stopped_thread(tid)?;
+        regs::get_debug(t).map_err(|e| thread_error(tid, "read the debug registers", e))
+    }
+
+    fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()> {
+        let t = self.stopped_thread(tid)?;
+        regs::set_debug(t, regs).map_err(|e| thread_error(tid, "set the debug registers", e))
+    }
+
+    fn threads(&self) -> Vec<Tid> {
+        self.threads.live().map(|t| t.tid as Tid).collect()
+    }
+
+    fn memory_regions(&mut self) -> Result<Vec<Region>> {
+        if self.gone {
+            return Err(Error::NoProcess);
+        }
+        memory::regions(self.pid)
+    }
+
+    fn interrupter(&self) -> Arc<dyn Interrupter> {
+        self.breaker.clone()
+    }
+
+    fn detach(&mut self) -> Result<()> {
+        self.detach_all()
+    }
+
+    fn kill(&mut self) -> Result<()> {
+        self.kill_process()
+    }
+
+    fn launched(&self) -> bool {
+        self.launched
+    }
+
+    fn loader_rendezvous(&mut self) -> Option<&mut dyn LoaderRendezvous> {
+        Some(self)
+    }
+}
+
+impl Drop for LinuxTarget {
+    fn drop(&mut self) {
+        if !self.gone {
+            let _ = if self.launched { self.kill_process() } else { self.detach_all() };
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! A thread's registers: PTRACE_GETREGS/SETREGS mapped to the engine's `Registers`, and the debug registers through
+//! PTRACE_PEEKUSER/POKEUSER in `struct user`.
+
+use std::mem::offset_of;
+
+use nix::sys::ptrace;
+use nix::unistd::Pid;
+use rdb_engine::regs::{DebugRegisters, Registers};
+
+pub(crate) fn get(tid: i32) -> nix::Result<Registers> {
+    let r = ptrace::getregs(Pid::from_raw(tid))?;
+    Ok(Registers {
+        rax: r.rax,
+        rbx: r.rbx,
+        rcx: r.rcx,
+        rdx: r.rdx,
+        rsi: r.rsi,
+        rdi: r.rdi,
+        rbp: r.rbp,
+        rsp: r.rsp,
+        r8: r.r8,
+        r9: r.r9,
+        r10: r.r10,
+        r11: r.r11,
+        r12: r.r12,
+        r13: r.r13,
+        r14: r.r14,
+        r15: r.r15,
+        rip: r.rip,
+        rflags: r.eflags,
+        cs: r.cs as u16,
+        ss: r.ss as u16,
+        ds: r.ds as u16,
+        es: r.es as u16,
+        fs: r.fs as u16,
+        gs: r.gs as u16,
+        fs_base: r.fs_base,
+        gs_base: r.gs_base,
+    })
+}
+
+pub(crate) fn set(tid: i32, regs: &Registers) -> nix::Result<()> {
+    let pid = Pid::from_raw(tid);
+    let mut r = ptrace::getregs(pid)?;
+    if r.rip != regs.rip {
+        // A thread moved elsewhere must not have an interrupted system call restarted under it (the kernel would
+        // rewind the new rip by the size of a syscall instruction), as gdb does when it writes the pc.
+        r.orig_rax = u64::MAX;
+    }
+    r.rax = regs.rax;
+    r.rbx = regs.rbx;
+    r.rcx = regs.rcx;
+    r.rdx = regs.rdx;
+    r.rsi = regs.rsi;
+    r.rdi = regs.rdi;
+    r.rbp = regs.rbp;
+    r.rsp = regs.rsp;
+    r.r8 = regs.r8;
+    r.r9 = regs.r9;
+    r.r10 = regs.r10;
+    r.r11 = regs.r11;
+    r.r12 = regs.r12;
+    r.r13 = regs.r13;
+    r.r14 = regs.r14;
+    r.r15 = regs.r15;
+    r.rip = regs.rip;
+    r.eflags = regs.rflags;
+    r.cs = regs.cs.into();
+    r.ss = regs.ss.into();
+    r.ds = regs.ds.into();
+    r.es = regs.es.into();
+    r.fs = regs.fs.into();
+    r.gs = regs.gs.into();
+    r.fs_base = regs.fs_base;
+    r.gs_base = regs.gs_base;
+    ptrace::setregs(pid, r)
+}
+
+fn debug_offset(i: usize) -> ptrace::AddressType {
+    (offset_of!(libc::user, u_debugreg) + 8 * i) as ptrace::AddressType
+}
+
+fn peek_debug(tid: i32, i: usize) -> nix::Result<u64> {
+    ptrace::read_user(Pid::from_raw(tid), debug_offset(i)).map(|v| v as u64)
+}
+
+fn poke_debug(tid: i32, i: usize, value: u64) -> nix::Result<()> {
+    ptrace::write_user(Pid::from_raw(tid), debug_offset(i), value as libc::c_long)
+}
+
+pub(crate) fn get_debug(tid: i32) -> nix::Result<DebugRegisters> {
+    Ok(DebugRegisters {
+        dr: [peek_debug(tid, 0)?, peek_debug(tid, 1)?, peek_debug(tid, 2)?, peek_debug(tid, 3)?],
+        dr6: peek_debug(tid, 6)?,
+        dr7: peek_debug(tid, 7)?,
+    })
+}
+
+/// DR6 of a thread, 0 when it cannot be read.
+pub(crate) fn dr6(tid: i32) -> u64 {
+    peek_debug(tid, 6).unwrap_or(0)
+}
+
+/// Set the debug registers: DR7 is cleared first, so no half-set breakpoint is ever armed, and written last.
+pub(crate) fn set_debug(tid: i32, regs: &DebugRegisters) -> nix::Result<()> {
+    let old = get_debug(tid)?;
+    if old == *regs {
+        return Ok(());
+    }
+    if old.dr7 != 0 {
+        poke_debug(tid, 7, 0)?;
+    }
+    for (i, &address) in regs.dr.iter().enumerate() {
+        if old.dr[i] != address {
+            poke_debug(tid, i, address)?;
+        }
+    }
+    if old.dr6 != regs.dr6 {
+        poke_debug(tid, 6, regs.dr6)?;
+    }
+    if regs.dr7 != 0 {
+        poke_debug(tid, 7, regs.dr7)?;
+    }
+    Ok(())
+}

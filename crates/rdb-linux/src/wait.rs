@@ -1,0 +1,319 @@
+//! Waiting for the debuggee: wait statuses turned into engine events, and the all-stop discipline (when one thread
+//! stops, every other thread is stopped too, and whatever real event they report on the way is queued, to be
+//! returned before anything runs again).
+
+use std::collections::VecDeque;
+
+use nix::sys::ptrace as nptrace;
+use nix::unistd::Pid;
+use rdb_engine::target::{Event, EventKind, Exception, ExitStatus};
+use rdb_engine::{Error, Result};
+
+use crate::ptrace::{self, Run, WaitStatus};
+use crate::{LinuxTarget, Module, Pending, Reported, image, procfs, regs, siginfo};
+
+impl LinuxTarget {
+    /// `Target::wait_event`.
+    pub(crate) fn next_event(&mut self) -> Result<Event> {
+        if let Some(tid) = self.focus.take()
+            && !self.gone
+        {
+            self.collect_for(tid)?;
+        }
+        loop {
+            if let Some(pending) = self.queue.pop_front() {
+                return Ok(self.report(pending));
+            }
+            if self.gone {
+                return Err(Error::NoProcess);
+            }
+            self.collect()?;
+        }
+    }
+
+    /// Note what the engine is told, so `resume` knows which exception its status settles.
+    fn report(&mut self, pending: Pending) -> Event {
+        self.last = match &pending.event.kind {
+            EventKind::Exception(exception) => {
+                Some(Reported { tid: pending.event.tid as i32, exception: exception.clone(), deliver: pending.deliver })
+            }
+            _ => None,
+        };
+        pending.event
+    }
+
+    /// Wait until some event is queued, then stop every thread.
+    fn collect(&mut self) -> Result<()> {
+        self.check_tracer()?;
+        while self.queue.is_empty() && !self.gone {
+            let running = self.threads.any_running();
+            match self.wait_one(!running)? {
+                Some((tid, status)) => self.on_status(tid, status)?,
+                None => {
+                    return Err(Error::msg("the debuggee is not running: resume it before waiting for an event"));
+                }
+            }
+        }
+        if !self.gone {
+            self.stop_all()?;
+        }
+        Ok(())
+    }
+
+    /// After a `Resume::Step` of `tid`: wait until that thread reports something, then stop every thread, and put
+    /// its events first (before anything queued earlier or reported meanwhile by threads on their way out).
+    fn collect_for(&mut self, tid: i32) -> Result<()> {
+        self.check_tracer()?;
+        let older = std::mem::take(&mut self.queue);
+        let waited = self.wait_for_thread(tid);
+        let (mut ordered, others): (VecDeque<Pending>, VecDeque<Pending>) =
+            std::mem::take(&mut self.queue).into_iter().partition(|p| p.event.tid == tid as u32);
+        ordered.extend(others);
+        ordered.extend(older);
+        // Nothing follows the end of the process.
+        if let Some(i) = ordered.iter().position(|p| matches!(p.event.kind, EventKind::ProcessExited { .. }))
+            && let Some(end) = ordered.remove(i)
+        {
+            ordered.push_back(end);
+        }
+        self.queue = ordered;
+        waited
+    }
+
+    fn wait_for_thread(&mut self, tid: i32) -> Result<()> {
+        while !self.gone
+            && !self.queue.iter().any(|p| p.event.tid == tid as u32)
+            && self.threads.get(tid).is_some_and(|t| t.running)
+        {
+            if let Some((from, status)) = self.wait_one(false)? {
+                self.on_status(from, status)?;
+            }
+        }
+        if !self.gone {
+            self.stop_all()?;
+        }
+        Ok(())
+    }
+
+    /// One wait status of any of our threads (`None`: nothing to report and `nohang`).
+    fn wait_one(&mut self, nohang: bool) -> Result<Option<(i32, WaitStatus)>> {
+        // __WNOTHREAD: only this thread's tracees, not those of another target in the same debugger process.
+        let mut flags = libc::__WALL | libc::__WNOTHREAD;
+        if nohang {
+            flags |= libc::WNOHANG;
+        }
+        match ptrace::wait(-1, flags) {
+            Ok(r) => Ok(r),
+            Err(nix::errno::Errno::ECHILD) => {
+                // Every thread vanished without a word: nothing left to debug.
+                self.mark_gone();
+                Err(Error::NoProcess)
+            }
+            Err(e) => Err(Error::msg(format!("cannot wait for process {}: {}", self.pid, e.desc()))),
+        }
+    }
+
+    /// Stop every running thread (all-stop), queueing the events they report instead of their stop.
+    pub(crate) fn stop_all(&mut self) -> Result<()> {
+        self.stopping = true;
+        let r = self.stop_all_inner();
+        self.stopping = false;
+        r
+    }
+
+    fn stop_all_inner(&mut self) -> Result<()> {
+        for t in self.threads.iter().filter(|t| t.running && !t.exiting) {
+            // A thread that cannot be interrupted is dying: its death will be reported.
+            let _ = nptrace::interrupt(Pid::from_raw(t.tid));
+        }
+        while !self.gone && self.threads.any_running_live() {
+            match self.wait_one(false)? {
+                Some((tid, status)) => self.on_status(tid, status)?,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Take in one wait status: update the thread table and queue the event it means, if any.
+    pub(crate) fn on_status(&mut self, tid: i32, status: WaitStatus) -> Result<()> {
+        let (signal, event) = match status {
+            WaitStatus::Exited(code) => {
+                self.on_death(tid, ExitStatus::Code(code.into()));
+                return Ok(());
+            }
+            WaitStatus::Signaled(signo) => {
+                self.on_death(tid, ExitStatus::Signal(signo));
+                return Ok(());
+            }
+            WaitStatus::Other => return Ok(()),
+            WaitStatus::Stopped { signal, event } => (signal, event),
+        };
+        if self.threads.get(tid).is_none() {
+            if event == libc::PTRACE_EVENT_STOP {
+                // A new thread's first stop, ahead of its creator's clone event.
+                self.early.insert(tid);
+                return Ok(());
+            }
+            if procfs::tgid(tid) != Some(self.pid) {
+                return Ok(());
+            }
+            self.threads.add(self.pid, tid, true);
+        }
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.running = false;
+        }
+        match event {
+            0 if signal == (libc::SIGTRAP | 0x80) => self.rerun(tid),
+            0 => self.on_signal_stop(tid, signal),
+            libc::PTRACE_EVENT_CLONE => self.on_clone(tid),
+            libc::PTRACE_EVENT_EXEC => self.on_exec(),
+            libc::PTRACE_EVENT_EXIT => self.on_exit_stop(tid),
+            // PTRACE_INTERRUPT's stop (or a group-stop): wanted while stopping everyone, spurious otherwise.
+            _ => self.rerun(tid),
+        }
+    }
+
+    /// A stop nobody asked for: while stopping everyone it counts as stopped, otherwise the thread runs on as it
+    /// ran (a step is retried).
+    fn rerun(&mut self, tid: i32) -> Result<()> {
+        if self.stopping {
+            return Ok(());
+        }
+        let Some(t) = self.threads.get_mut(tid) else { return Ok(()) };
+        let how = if t.stepping { Run::Step } else { Run::Continue };
+        // A thread that cannot be resumed is dying; its death will be reported.
+        let _ = ptrace::resume(tid, how, None);
+        t.running = true;
+        Ok(())
+    }
+
+    fn on_death(&mut self, tid: i32, status: ExitStatus) {
+        self.early.remove(&tid);
+        if tid == self.pid {
+            // The leader is reported last, once every other thread is gone: the process is over.
+            self.mark_gone();
+            self.push(tid, EventKind::ProcessExited { status }, None);
+        } else if self.threads.remove(tid) {
+            let code = match status {
+                ExitStatus::Code(code) => code,
+                ExitStatus::Signal(signo) => 128 + i64::from(signo),
+            };
+            self.push(tid, EventKind::ThreadExited { code }, None);
+        }
+    }
+
+    fn on_signal_stop(&mut self, tid: i32, signo: i32) -> Result<()> {
+        let Ok(info) = nptrace::getsiginfo(Pid::from_raw(tid)) else {
+            // Killed while stopping: its death comes next.
+            if let Some(t) = self.threads.get_mut(tid) {
+                t.running = true;
+            }
+            return Ok(());
+        };
+        // SAFETY: the kernel fills the whole siginfo; si_addr reads the fault arm of the union, which is plain
+        // data whatever the signal (meaningful for faults only, where it is used).
+        let fault_address = unsafe { info.si_addr() } as u64;
+        let rip = regs::get(tid).map(|r| r.rip).unwrap_or(0);
+        let Some(thread) = self.threads.get_mut(tid) else { return Ok(()) };
+        if thread.stepping && signo == libc::SIGTRAP && info.si_code == libc::TRAP_BRKPT && rip == thread.step_from {
+            // A step begun in a system call (at an exec or clone stop, say) first reports the return to user mode,
+            // before any instruction ran: step again for the instruction the engine asked for.
+            let _ = ptrace::resume(tid, Run::Step, None);
+            thread.running = true;
+            return Ok(());
+        }
+        let stepping = std::mem::take(&mut thread.stepping);
+        let stop = siginfo::Stop {
+            signo,
+            code: info.si_code,
+            fault_address,
+            rip,
+            stepping,
+            dr6: if signo == libc::SIGTRAP { regs::dr6(tid) } else { 0 },
+            break_in: signo == libc::SIGSTOP && self.breaker.take_request(),
+        };
+        let t = siginfo::translate(&stop);
+        let exception = Exception { kind: t.kind, address: t.address, first_chance: true };
+        self.push(tid, EventKind::Exception(exception), t.deliver);
+        Ok(())
+    }
+
+    fn on_clone(&mut self, parent: i32) -> Result<()> {
+        let Ok(new) = nptrace::getevent(Pid::from_raw(parent)).map(|m| m as i32) else { return self.rerun(parent) };
+        if !self.early.remove(&new) {
+            // Traced from birth: its first stop is due.
+            loop {
+                match ptrace::wait(new, libc::__WALL) {
+                    Ok(Some((_, WaitStatus::Stopped { .. }))) => break,
+                    Ok(Some((_, WaitStatus::Other))) => continue,
+                    // Died before it ever ran, or never was.
+                    _ => return self.rerun(parent),
+                }
+            }
+        }
+        if procfs::tgid(new) != Some(self.pid) {
+            // clone() without CLONE_THREAD made a new process: not ours to debug.
+            let _ = ptrace::detach(new, None);
+            return self.rerun(parent);
+        }
+        self.threads.add(self.pid, new, false);
+        self.push(new, EventKind::ThreadCreated { start: None }, None);
+        Ok(())
+    }
+
+    fn on_exit_stop(&mut self, tid: i32) -> Result<()> {
+        // The main thread leaving before others: its death is only reported with the process's, so it is reported
+        // now. (Other threads are reported when they are reaped.)
+        if tid == self.pid && self.threads.live().any(|t| t.tid != tid) {
+            let status = nptrace::getevent(Pid::from_raw(tid)).unwrap_or(0) as i32;
+            let code = if libc::WIFSIGNALED(status) {
+                128 + i64::from(libc::WTERMSIG(status))
+            } else {
+                i64::from(libc::WEXITSTATUS(status))
+            };
+            self.push(tid, EventKind::ThreadExited { code }, None);
+        }
+        // On its way out, it runs no more user code: let it go at once, even while everyone is being stopped, as
+        // others may wait for its death (an execve in another thread does).
+        if let Some(t) = self.threads.get_mut(tid) {
+            t.exiting = true;
+            t.running = true;
+            let _ = ptrace::resume(tid, Run::Continue, None);
+        }
+        Ok(())
+    }
+
+    /// The process ran execve: a new program, reported as a new process with the same pid.
+    pub(crate) fn on_exec(&mut self) -> Result<()> {
+        let pid = self.pid;
+        // Every other thread is gone; a non-leader that ran execve took over the leader's id. What the old
+        // program's threads reported and was not yet told is moot.
+        self.queue.clear();
+        self.threads.clear();
+        self.threads.add(pid, pid, false);
+        self.early.clear();
+        self.memory = crate::memory::Memory::open(pid);
+        self.r_debug = None;
+        self.modules.clear();
+        let exe =
+            image::exe(pid).map_err(|e| Error::msg(format!("cannot read the executable of process {pid}: {e}")))?;
+        let image = exe.image.clone();
+        self.push(
+            pid,
+            EventKind::ProcessCreated {
+                image_base: image.base,
+                image_size: image.size,
+                entry: exe.entry,
+                path: image.path,
+            },
+            None,
+        );
+        if let Some(loader) = exe.loader.clone() {
+            self.modules.insert(loader.base, Module { path: loader.path.clone(), pinned: true });
+            self.push(pid, EventKind::ModuleLoaded { base: loader.base, size: loader.size, path: loader.path }, None);
+        }
+        self.exe = Some(exe);
+        Ok(())
+    }
+}

@@ -1,0 +1,16 @@
+//! The one place that names this OS's backend: how to launch or attach a target here.
+
+use std::path::Path;
+
+use rdb_engine::target::Target;
+use rdb_engine::Result;
+
+#[cfg(target_os = "linux")]
+pub fn launch(program: &Path, args: &[String]) -> Result<Box<dyn Target>> {
+    Ok(Box::new(rdb_linux::LinuxTarget::launch(program, args)?))
+}
+
+#[cfg(target_os = "linux")]
+pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
+    Ok(Box::new(rdb_linux::LinuxTarget::attach(pid)?))
+}

@@ -1,0 +1,46 @@
+//! `r`: show or change registers.
+
+use rdb_engine::regs;
+use rdb_engine::report;
+use rdb_engine::{Error, Result};
+
+use super::Flow;
+use crate::console::{out, Console};
+
+/// `r` (all), `r rax` (one), `r rax, rbx`, `r rax=<expr>`, `r eax=1, ebx=2`.
+pub fn r(console: &mut Console, args: &str) -> Result<Flow> {
+    let tid = console.session.current_thread();
+    let args = args.trim();
+    if args.is_empty() {
+        let regs = console.session.registers(tid)?;
+        for line in report::register_dump(&regs) {
+            out(line);
+        }
+        for line in report::location_lines(&mut console.session, regs.rip) {
+            out(line);
+        }
+        return Ok(Flow::Next);
+    }
+    for item in args.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, value) = match item.split_once('=') {
+            Some((n, v)) => (n.trim(), Some(v.trim())),
+            None => (item, None),
+        };
+        let name = name.trim_start_matches('@');
+        let Some(bits) = regs::width(name) else {
+            return Err(Error::msg(format!("Bad register error at '{name}'")));
+        };
+        match value {
+            Some(expr) => {
+                let v = console.session.evaluate(expr)?;
+                console.session.set_register(tid, name, v)?;
+            }
+            None => {
+                let v = console.session.register(tid, name)?;
+                let digits = (bits as usize).div_ceil(4);
+                out(format!("{}={v:0digits$x}", name.to_ascii_lowercase()));
+            }
+        }
+    }
+    Ok(Flow::Next)
+}

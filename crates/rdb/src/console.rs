@@ -1,0 +1,184 @@
+//! The console loop: start the debuggee, print its first stop, then read commands until the user quits, running
+//! each through `commands` and printing what the engine reports in WinDbg's shapes.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rdb_engine::report;
+use rdb_engine::session::{Action, Notice, Session, Stop, StopReason};
+
+use crate::backend;
+use crate::commands::{self, Flow, Resume};
+use crate::input::{Input, Inputs};
+use crate::parse::split_commands;
+use crate::Args;
+
+/// What the console keeps between commands.
+pub struct Console {
+    pub session: Session,
+    pub inputs: Inputs,
+    /// The launched program and its arguments, for `.restart`.
+    pub program: Option<(PathBuf, Vec<String>)>,
+    /// `-G`: quit when the debuggee exits.
+    pub quit_on_exit: bool,
+    /// Where `d*` and `u` continue when given no address.
+    pub next_dump: Option<u64>,
+    pub next_unassemble: Option<u64>,
+    /// Commands still to run, in order: the rest of an input line, or a breakpoint's commands. Kept in a queue
+    /// rather than run recursively, so a breakpoint whose commands continue (`gc`) can hit any number of times.
+    pending: VecDeque<String>,
+}
+
+/// Print one line of output.
+pub fn out(line: impl AsRef<str>) {
+    println!("{}", line.as_ref());
+}
+
+fn print_notice(notice: &Notice) {
+    for line in report::notice_lines(notice) {
+        out(line);
+    }
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let inputs = Inputs::start();
+    let mut session = Session::empty(Box::new(print_notice));
+    if args.go_initial {
+        let _ = session.filters.set("ibp", Action::Ignore);
+    }
+    let first = match (&args.program, args.pid) {
+        (Some(program), _) => {
+            let command_line = std::iter::once(program.display().to_string()).chain(args.args.iter().cloned()).collect::<Vec<_>>();
+            out(format!("CommandLine: {}", command_line.join(" ")));
+            backend::launch(program, &args.args).and_then(|t| session.attach_target(t))
+        }
+        (None, Some(pid)) => backend::attach(pid).and_then(|t| session.attach_target(t)),
+        (None, None) => unreachable!("main checks that there is something to debug"),
+    };
+    let stop = match first {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("rdb: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut console = Console {
+        session,
+        inputs,
+        program: args.program.clone().map(|p| (p, args.args.clone())),
+        quit_on_exit: args.go_final,
+        next_dump: None,
+        next_unassemble: None,
+        pending: VecDeque::new(),
+    };
+    if let Flow::Quit = console.after_stop(stop) {
+        return ExitCode::SUCCESS;
+    }
+    if let Some(commands) = &args.commands {
+        console.queue(commands);
+    }
+    console.command_loop();
+    ExitCode::SUCCESS
+}
+
+impl Console {
+    /// `0:000> `: process number and the current thread's index.
+    fn prompt(&self) -> String {
+        let tid = self.session.current_thread();
+        match self.session.thread_index(tid) {
+            Some(i) if self.session.is_live() => format!("0:{i:03}> "),
+            _ => "0:000> ".to_string(),
+        }
+    }
+
+    /// Put a line's commands (separated by `;`) ahead of what is pending.
+    pub fn queue(&mut self, line: &str) {
+        for command in split_commands(line).into_iter().rev() {
+            self.pending.push_front(command);
+        }
+    }
+
+    /// Run pending commands, reading more input when there are none, until the user quits.
+    fn command_loop(&mut self) {
+        loop {
+            let command = match self.pending.pop_front() {
+                Some(c) => c,
+                None => {
+                    if self.inputs.interactive {
+                        let prompt = self.prompt();
+                        if let Ok(mut p) = self.inputs.prompt.lock() {
+                            *p = prompt;
+                        }
+                    }
+                    match self.inputs.next() {
+                        Input::Line(line) => {
+                            self.queue(&line);
+                            continue;
+                        }
+                        Input::Eof | Input::Terminate => {
+                            commands::quit(self, false);
+                            return;
+                        }
+                    }
+                }
+            };
+            let flow = match commands::execute(self, &command) {
+                Flow::Resume(r) => self.resume(r),
+                other => other,
+            };
+            if let Flow::Quit = flow {
+                return;
+            }
+        }
+    }
+
+    /// Resume the debuggee as `r` asks and show the stop.
+    fn resume(&mut self, r: Resume) -> Flow {
+        {
+            let interrupter = self.session.interrupter();
+            if let Ok(mut slot) = self.inputs.interrupter.lock() {
+                *slot = interrupter;
+            }
+            let result = commands::perform(self, &r);
+            if let Ok(mut slot) = self.inputs.interrupter.lock() {
+                *slot = None;
+            }
+            let stop = match result {
+                Ok(stop) => stop,
+                Err(e) => {
+                    out(format!("^ {e} in '{}'", r.text));
+                    return Flow::Next;
+                }
+            };
+            if self.inputs.pending_terminate() {
+                return commands::quit(self, false);
+            }
+            match stop {
+                Some(stop) => self.after_stop(stop),
+                None => Flow::Next,
+            }
+        }
+    }
+
+    /// Show a stop; queue the commands of the breakpoints that caused it.
+    pub fn after_stop(&mut self, stop: Stop) -> Flow {
+        self.next_dump = None;
+        self.next_unassemble = None;
+        for line in report::stop_lines(&mut self.session, &stop) {
+            out(line);
+        }
+        match &stop.reason {
+            StopReason::ProcessExited(_) if self.quit_on_exit => commands::quit(self, false),
+            StopReason::Breakpoint(ids) => {
+                let scripts: Vec<String> =
+                    ids.iter().filter_map(|id| self.session.breakpoints.get(*id).and_then(|b| b.commands.clone())).collect();
+                for script in scripts.iter().rev() {
+                    self.queue(script);
+                }
+                Flow::Next
+            }
+            _ => Flow::Next,
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! `.help`: one entry per command, with its syntax, what it does and an example.
+
+struct Entry {
+    name: &'static str,
+    syntax: &'static str,
+    what: &'static str,
+    example: &'static str,
+}
+
+const ENTRIES: &[Entry] = &[
+    Entry { name: "g", syntax: "g [<where>]", what: "Continue; with an address or symbol, run until it is reached. After an exception, continues it as its filter says (sx).", example: "g demo!main" },
+    Entry { name: "gh", syntax: "gh", what: "Continue with the exception handled: a signal is suppressed.", example: "gh" },
+    Entry { name: "gn", syntax: "gn", what: "Continue with the exception not handled: a signal is delivered to the debuggee, whose handlers run.", example: "gn" },
+    Entry { name: "gc", syntax: "gc", what: "In a breakpoint's commands: continue as if the breakpoint had not stopped.", example: "bp demo!tick \"r rdi; gc\"" },
+    Entry { name: "t", syntax: "t [<count>]", what: "Trace: execute one instruction (or count), stepping into calls.", example: "t 3" },
+    Entry { name: "p", syntax: "p [<count>]", what: "Step: execute one instruction (or count), running calls to their return.", example: "p" },
+    Entry { name: "gu", syntax: "gu", what: "Go up: run until the current function returns to its caller.", example: "gu" },
+    Entry { name: "pc", syntax: "pc", what: "Step (over calls) until the next call instruction.", example: "pc" },
+    Entry { name: "tc", syntax: "tc", what: "Trace (into calls) until the next call instruction.", example: "tc" },
+    Entry { name: "bp", syntax: "bp <where> [<passes>] [\"<commands>\"]", what: "Set a breakpoint at an address, symbol or `file:line`. With passes, it stops on that pass. The commands run at each stop.", example: "bp `demo.c:12`" },
+    Entry { name: "bu", syntax: "bu <where> [<passes>] [\"<commands>\"]", what: "Set a deferred breakpoint: it resolves whenever its module loads.", example: "bu plugin!plugin_answer" },
+    Entry { name: "bm", syntax: "bm <module!pattern>", what: "Set a breakpoint on every symbol matching a wildcard pattern.", example: "bm demo!tick*" },
+    Entry { name: "bl", syntax: "bl", what: "List breakpoints: id, state (e enabled, d disabled, u unresolved), address, passes, symbol, hits.", example: "bl" },
+    Entry { name: "bc", syntax: "bc <ids|range|*>", what: "Clear breakpoints.", example: "bc 0-2" },
+    Entry { name: "bd", syntax: "bd <ids|range|*>", what: "Disable breakpoints.", example: "bd *" },
+    Entry { name: "be", syntax: "be <ids|range|*>", what: "Enable breakpoints.", example: "be 1" },
+    Entry { name: "r", syntax: "r [<reg>[=<expr>][, ...]]", what: "Show all registers, one register, or set registers.", example: "r rax=0n42" },
+    Entry { name: "db", syntax: "db <addr> [L<count>|<end>]", what: "Display bytes with their characters (d is the same).", example: "db @rsp L20" },
+    Entry { name: "dw", syntax: "dw <addr> [L<count>]", what: "Display 16-bit words.", example: "dw demo!counter L4" },
+    Entry { name: "dd", syntax: "dd <addr> [L<count>]", what: "Display 32-bit double words.", example: "dd demo!counter L1" },
+    Entry { name: "dq", syntax: "dq <addr> [L<count>]", what: "Display 64-bit quad words.", example: "dq @rsp L4" },
+    Entry { name: "da", syntax: "da <addr>", what: "Display a NUL-terminated ASCII string.", example: "da demo!message" },
+    Entry { name: "du", syntax: "du <addr>", what: "Display a NUL-terminated UTF-16 string.", example: "du @rdi" },
+    Entry { name: "eb", syntax: "eb <addr> <byte> [...]", what: "Write bytes.", example: "eb demo!message 4a" },
+    Entry { name: "ew", syntax: "ew <addr> <word> [...]", what: "Write 16-bit words.", example: "ew @rsp 1234" },
+    Entry { name: "ed", syntax: "ed <addr> <dword> [...]", what: "Write 32-bit double words.", example: "ed demo!counter 2a" },
+    Entry { name: "eq", syntax: "eq <addr> <qword> [...]", what: "Write 64-bit quad words.", example: "eq @rsp 0" },
+    Entry { name: "ea", syntax: "ea <addr> \"<text>\"", what: "Write an ASCII string (no terminating NUL).", example: "ea demo!message \"Howdy\"" },
+    Entry { name: "eu", syntax: "eu <addr> \"<text>\"", what: "Write a UTF-16 string (no terminating NUL).", example: "eu @rdi \"hi\"" },
+    Entry { name: "s", syntax: "s -b|-w|-d|-q|-a|-u <addr> L<len> <pattern>", what: "Search memory for bytes, values or a string.", example: "s -a demo!message L100 \"rdb\"" },
+    Entry { name: "u", syntax: "u [<addr>] [L<count>]", what: "Disassemble (8 instructions by default; continues where the last u ended).", example: "u demo!main L4" },
+    Entry { name: "lm", syntax: "lm", what: "List modules: start, end, name, symbol state, path.", example: "lm" },
+    Entry { name: "x", syntax: "x <module!pattern>", what: "List symbols matching a wildcard pattern.", example: "x demo!*dd*" },
+    Entry { name: "ln", syntax: "ln [<addr>]", what: "List the nearest symbols around an address.", example: "ln @rip" },
+    Entry { name: "k", syntax: "k [<frames>]", what: "Show the stack: child SP, return address, call site with source line.", example: "k" },
+    Entry { name: "kn", syntax: "kn [<frames>]", what: "Show the stack with frame numbers.", example: "kn" },
+    Entry { name: "kb", syntax: "kb [<frames>]", what: "Show the stack with the first four stack slots of each frame.", example: "kb" },
+    Entry { name: "~", syntax: "~ | ~<n>s | ~<n|*|.|#> <command>", what: "List threads, switch to thread n, or run a command on threads.", example: "~*k" },
+    Entry { name: "?", syntax: "? <expr>", what: "Evaluate a MASM expression: hex by default (0n decimal), @reg, module!symbol, poi(), by/wo/dwo/qwo(), arithmetic and comparisons.", example: "? @rsp+0n16" },
+    Entry { name: "sx", syntax: "sx", what: "List event filters and what each does.", example: "sx" },
+    Entry { name: "sxe", syntax: "sxe [-h|-n] <event>", what: "Break on an event (ld, ud, ct, et, epr, av, sigusr1, ...); -h/-n set how g continues it.", example: "sxe ld" },
+    Entry { name: "sxd", syntax: "sxd <event>", what: "Break on an exception's second chance only; show other events.", example: "sxd av" },
+    Entry { name: "sxn", syntax: "sxn <event>", what: "Show an event without stopping.", example: "sxn sigusr1" },
+    Entry { name: "sxi", syntax: "sxi <event>", what: "Ignore an event: no output, no stop (exceptions still stop on the second chance).", example: "sxi ct" },
+    Entry { name: ".attach", syntax: ".attach <pid>", what: "Attach to a running process (pid in hex; 0n for decimal).", example: ".attach 0n1234" },
+    Entry { name: ".detach", syntax: ".detach", what: "Remove every breakpoint and let the debuggee run on undebugged.", example: ".detach" },
+    Entry { name: ".restart", syntax: ".restart", what: "Kill the debuggee and launch the same command line again; breakpoints stay.", example: ".restart" },
+    Entry { name: ".echo", syntax: ".echo <text>", what: "Print text.", example: ".echo hello" },
+    Entry { name: ".help", syntax: ".help [<command>]", what: "List commands, or explain one.", example: ".help bp" },
+    Entry { name: "q", syntax: "q", what: "Quit: kills a debuggee rdb launched, detaches from one it attached to.", example: "q" },
+    Entry { name: "qd", syntax: "qd", what: "Detach and quit: the debuggee runs on.", example: "qd" },
+];
+
+/// `.help` with no topic: one line per command.
+pub fn summary() -> Vec<String> {
+    let mut lines = vec!["rdb commands (.help <command> for details):".to_string()];
+    lines.extend(ENTRIES.iter().map(|e| format!("  {:<44} {}", e.syntax, e.what.split(". ").next().unwrap_or(e.what))));
+    lines
+}
+
+/// `.help <command>`.
+pub fn topic(name: &str) -> Option<String> {
+    let name = name.trim().to_ascii_lowercase();
+    let e = ENTRIES.iter().find(|e| e.name == name)?;
+    Some(format!("{}\n  {}\n  Example: {}", e.syntax, e.what, e.example))
+}

@@ -1,0 +1,114 @@
+//! Where commands come from: a line editor with history on a terminal, plain lines from a pipe or file. Lines are
+//! read on a thread of their own and sent over a channel, together with the signals rdb reacts to, so the console
+//! can wait for either (a SIGTERM while rdb sits at the prompt must still clean up the debuggee).
+
+use std::io::{BufRead, IsTerminal};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use rdb_engine::target::Interrupter;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+
+pub enum Input {
+    Line(String),
+    /// End of input: quit as `q` does.
+    Eof,
+    /// SIGTERM or SIGHUP: clean up and leave.
+    Terminate,
+}
+
+/// The prompt shown before each command on a terminal, e.g. `0:000> `.
+pub type SharedPrompt = Arc<Mutex<String>>;
+
+pub struct Inputs {
+    lines: Receiver<Input>,
+    /// Asks the line reader for the next line (it reads one line per request, so a prompt is shown only when
+    /// the console is ready for it).
+    want: Sender<()>,
+    pub interactive: bool,
+    pub prompt: SharedPrompt,
+    /// The running target's interrupter, for Ctrl-C; `None` while rdb is at the prompt.
+    pub interrupter: Arc<Mutex<Option<Arc<dyn Interrupter>>>>,
+}
+
+impl Inputs {
+    pub fn start() -> Inputs {
+        let interactive = std::io::stdin().is_terminal();
+        let (tx, lines) = mpsc::channel();
+        let (want, wanted) = mpsc::channel::<()>();
+        let prompt: SharedPrompt = Arc::new(Mutex::new(String::new()));
+        let interrupter: Arc<Mutex<Option<Arc<dyn Interrupter>>>> = Arc::new(Mutex::new(None));
+
+        let reader_tx = tx.clone();
+        let reader_prompt = prompt.clone();
+        std::thread::spawn(move || read_lines(interactive, reader_tx, wanted, reader_prompt));
+
+        let signal_interrupter = interrupter.clone();
+        if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+            std::thread::spawn(move || {
+                for signal in signals.forever() {
+                    let running = signal_interrupter.lock().ok().and_then(|g| g.clone());
+                    if let Some(i) = &running {
+                        i.interrupt();
+                    }
+                    if signal != SIGINT {
+                        let _ = tx.send(Input::Terminate);
+                    }
+                }
+            });
+        }
+        Inputs { lines, want, interactive, prompt, interrupter }
+    }
+
+    /// The next line, end of input, or a termination request.
+    pub fn next(&self) -> Input {
+        if self.want.send(()).is_err() {
+            return Input::Eof;
+        }
+        self.lines.recv().unwrap_or(Input::Eof)
+    }
+
+    /// A termination request that arrived while the debuggee ran, without waiting for input.
+    pub fn pending_terminate(&self) -> bool {
+        matches!(self.lines.try_recv(), Ok(Input::Terminate))
+    }
+}
+
+fn read_lines(interactive: bool, tx: Sender<Input>, wanted: Receiver<()>, prompt: SharedPrompt) {
+    if interactive && let Ok(mut editor) = rustyline::DefaultEditor::new() {
+        while wanted.recv().is_ok() {
+            let p = prompt.lock().map(|p| p.clone()).unwrap_or_default();
+            match editor.readline(&p) {
+                Ok(line) => {
+                    if !line.trim().is_empty() {
+                        let _ = editor.add_history_entry(line.as_str());
+                    }
+                    if tx.send(Input::Line(line)).is_err() {
+                        return;
+                    }
+                }
+                // Ctrl-C at the prompt only clears the line, as in WinDbg.
+                Err(rustyline::error::ReadlineError::Interrupted) => {
+                    let _ = tx.send(Input::Line(String::new()));
+                }
+                Err(_) => {
+                    let _ = tx.send(Input::Eof);
+                    return;
+                }
+            }
+        }
+        return;
+    }
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    while wanted.recv().is_ok() {
+        let input = match lines.next() {
+            Some(Ok(line)) => Input::Line(line),
+            _ => Input::Eof,
+        };
+        let eof = matches!(input, Input::Eof);
+        if tx.send(input).is_err() || eof {
+            return;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Lexical helpers for WinDbg's command language: splitting a line into commands at `;` (not inside quotes or
+//! backticks), and taking quoted strings and words off the front of an argument string.
+
+/// Split a line into commands at top-level semicolons.
+pub fn split_commands(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        match quote {
+            Some(q) => {
+                current.push(c);
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '`' => {
+                quote = Some(c);
+                current.push(c);
+            }
+            None if c == ';' => out.push(std::mem::take(&mut current)),
+            None => current.push(c),
+        }
+    }
+    out.push(current);
+    out.into_iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
+}
+
+/// Take a double-quoted string (with `\"` and `\\` escapes) off the front of `text`. Returns the string and the
+/// rest, or `None` if `text` does not start with a quote. An unterminated string is an error.
+pub fn take_quoted(text: &str) -> Option<Result<(String, &str), String>> {
+    let text = text.trim_start();
+    let body = text.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, e)) => out.push(e),
+                None => break,
+            },
+            '"' => return Some(Ok((out, &body[i + 1..]))),
+            _ => out.push(c),
+        }
+    }
+    Some(Err("unterminated string".into()))
+}
+
+/// Take one whitespace-delimited word (or a backtick-quoted one, backticks kept) off the front of `text`.
+pub fn take_word(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    if let Some(body) = text.strip_prefix('`')
+        && let Some(end) = body.find('`')
+    {
+        return (&text[..end + 2], &text[end + 2..]);
+    }
+    let end = text.find(char::is_whitespace).unwrap_or(text.len());
+    (&text[..end], &text[end..])
+}
+
+/// Split `L<count>` off an argument (`L20`, `l0n32`, `L?1000`): the count expression, if the word is one.
+pub fn length_word(word: &str) -> Option<&str> {
+    let rest = word.strip_prefix(['L', 'l'])?;
+    let rest = rest.strip_prefix('?').unwrap_or(rest);
+    let first = rest.chars().next()?;
+    (first.is_ascii_hexdigit() || first == '@' || first == '(' || first == '0').then_some(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn semicolons_split_outside_quotes() {
+        assert_eq!(split_commands("bp main; g ;k"), ["bp main", "g", "k"]);
+        assert_eq!(split_commands(r#"bp main "r rax; g"; bl"#), [r#"bp main "r rax; g""#, "bl"]);
+        assert_eq!(split_commands("bp `a.c:3`;g"), ["bp `a.c:3`", "g"]);
+        assert!(split_commands("  ;; ").is_empty());
+    }
+
+    #[test]
+    fn quoted_strings_and_words() {
+        assert_eq!(take_quoted(r#" "a \"b\"" rest"#), Some(Ok(("a \"b\"".to_string(), " rest"))));
+        assert!(matches!(take_quoted("\"open"), Some(Err(_))));
+        assert_eq!(take_quoted("x"), None);
+        assert_eq!(take_word("  `demo.c:12` 5"), ("`demo.c:12`", " 5"));
+        assert_eq!(take_word("demo!main 5"), ("demo!main", " 5"));
+        assert_eq!(length_word("L20"), Some("20"));
+        assert_eq!(length_word("L?0n5"), Some("0n5"));
+        assert_eq!(length_word("libc!puts"), None);
+    }
+}

@@ -1,0 +1,140 @@
+//! Stepping with the `steps` debuggee (main -> mid(5) -> leaf(5) = 10; exit code 11):
+//! `t`, `p`, `t <n>`, `p <n>`, `gu`, `pc`, `tc`, and stepping off breakpoints.
+
+mod common;
+
+use common::*;
+
+/// The address of the instruction of a stop's location line (the disassembly line after it).
+fn stop_address(section: &Section, location: &str) -> (u64, u64, String) {
+    let c = section.assert_matches(&format!(r"(?m)^{location}:\n({ADDR}) ([0-9a-f]+) +(\S.*)$"));
+    (addr(&c[1]), (c[2].len() / 2) as u64, c[3].clone())
+}
+
+#[test]
+fn t_steps_one_instruction() {
+    let steps = debuggee("steps");
+    let run = rdb(
+        &[s(&steps)],
+        &format!("bp steps!leaf\ng\n{}\nu steps!leaf L1\n{}\nt\n{}\n? @rip\nq\n", mark("u"), mark("t"), mark("rip")),
+    );
+    let first = run.section("u").disassembly();
+    assert_eq!(first.len(), 1, "{}", run.dump());
+    run.section("t").assert_matches(&stop_re(r"steps!leaf\+0x[0-9a-f]+"));
+    assert_eq!(run.section("rip").evaluation(), first[0].0 + first[0].1, "t moves one instruction\n{}", run.dump());
+}
+
+#[test]
+fn pc_stops_at_the_next_call() {
+    let steps = debuggee("steps");
+    let run = rdb(&[s(&steps)], &format!("g steps!main\n{}\npc\nq\n", mark("pc")));
+    let pc = run.section("pc");
+    pc.assert_matches(&stop_re(r"steps!main\+0x[0-9a-f]+"));
+    let (_, _, text) = stop_address(&pc, r"steps!main\+0x[0-9a-f]+");
+    assert!(
+        text.starts_with("call") && text.contains("steps!mid"),
+        "pc stops at `call steps!mid`: {text}\n{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn t_at_a_call_enters_the_callee() {
+    let steps = debuggee("steps");
+    let run = rdb(&[s(&steps)], &format!("bp steps!mid\ng\npc\n{}\nt\n{}\nk\nq\n", mark("t"), mark("k")));
+    run.section("t").assert_matches(&stop_re("steps!leaf"));
+    run.section("k").assert_frames_start_with(&["steps!leaf", "steps!mid", "steps!main"]);
+}
+
+#[test]
+fn p_at_a_call_steps_over_it() {
+    let steps = debuggee("steps");
+    let run = rdb(
+        &[s(&steps)],
+        &format!("bp steps!mid\ng\n{}\npc\n{}\np\n{}\n? @rip\nr rax\nq\n", mark("pc"), mark("p"), mark("after")),
+    );
+    let (call, len, text) = stop_address(&run.section("pc"), r"steps!mid\+0x[0-9a-f]+");
+    assert!(text.contains("steps!leaf"), "{text}\n{}", run.dump());
+    let p = run.section("p");
+    p.assert_matches(&stop_re(r"steps!mid\+0x[0-9a-f]+"));
+    p.assert_not_contains("steps!leaf:");
+    let after = run.section("after");
+    assert_eq!(after.evaluation(), call + len, "p lands right after the call\n{}", run.dump());
+    after.assert_matches(r"(?m)^rax=000000000000000a$");
+}
+
+#[test]
+fn p_over_a_call_stops_at_a_breakpoint_inside() {
+    let steps = debuggee("steps");
+    let run = rdb(&[s(&steps)], &format!("bp steps!mid\nbp steps!leaf\ng\npc\n{}\np\nq\n", mark("p")));
+    run.section("p").assert_matches(&bp_hit_re(1, "steps!leaf"));
+}
+
+#[test]
+fn t_with_a_count_steps_that_many_times() {
+    let steps = debuggee("steps");
+    let run = rdb(&[s(&steps)], &format!("bp steps!leaf\ng\n{}\nt 3\n{}\nq\n", mark("t3"), mark("end")));
+    let t3 = run.section("t3");
+    t3.assert_count(r"(?m)^rip=", 3);
+    t3.assert_count(r"(?m)^steps!leaf\+0x[0-9a-f]+:$", 3);
+}
+
+#[test]
+fn p_with_a_count_steps_over_calls() {
+    let steps = debuggee("steps");
+    // From the start of mid, the 7th instruction is the call to leaf: `p 8` steps over it and stays in mid.
+    let run = rdb(&[s(&steps)], &format!("bp steps!mid\ng\n{}\np 8\nq\n", mark("p8")));
+    let p8 = run.section("p8");
+    p8.assert_count(r"(?m)^rip=", 8);
+    p8.assert_not_matches(r"(?m)^steps!leaf");
+}
+
+#[test]
+fn gu_returns_to_the_caller() {
+    let steps = debuggee("steps");
+    let run =
+        rdb(&[s(&steps)], &format!("bp steps!leaf\ng\n{}\ngu\n{}\nr rax\nu @rip-5 L1\nq\n", mark("gu"), mark("after")));
+    let gu = run.section("gu");
+    gu.assert_matches(&stop_re(r"steps!mid\+0x[0-9a-f]+"));
+    gu.assert_not_contains("Breakpoint");
+    let after = run.section("after");
+    after.assert_matches(r"(?m)^rax=000000000000000a$");
+    // The instruction before the return address is the call into leaf.
+    after.assert_matches(r"call +steps!leaf");
+}
+
+#[test]
+fn gu_twice_returns_into_main() {
+    let steps = debuggee("steps");
+    let run = rdb(&[s(&steps)], &format!("bp steps!leaf\ng\ngu\n{}\ngu\nr rax\nq\n", mark("main")));
+    let main = run.section("main");
+    main.assert_matches(&stop_re(r"steps!main\+0x[0-9a-f]+"));
+    main.assert_matches(r"(?m)^rax=000000000000000b$");
+}
+
+#[test]
+fn tc_traces_into_calls_until_the_next_call() {
+    let steps = debuggee("steps");
+    let run = rdb(&[s(&steps)], &format!("g steps!main\n{}\ntc\n{}\ntc\nq\n", mark("one"), mark("two")));
+    let (_, _, one) = stop_address(&run.section("one"), r"steps!main\+0x[0-9a-f]+");
+    assert!(one.starts_with("call") && one.contains("steps!mid"), "{one}\n{}", run.dump());
+    // The second tc enters mid and stops at its call to leaf.
+    let (_, _, two) = stop_address(&run.section("two"), r"steps!mid\+0x[0-9a-f]+");
+    assert!(two.starts_with("call") && two.contains("steps!leaf"), "{two}\n{}", run.dump());
+}
+
+#[test]
+fn stepping_leaves_the_program_intact() {
+    let steps = debuggee("steps");
+    let run = rdb(&[s(&steps)], "bp steps!mid\nbp steps!leaf\ng\nt\np\npc\nt\nt\ngu\np\ng\n");
+    run.assert_matches(&exit_code_re(11));
+}
+
+#[test]
+fn t_off_a_breakpoint_keeps_the_breakpoint() {
+    let hello = debuggee("hello");
+    // Step off the breakpoint on tick, run on: the next tick call hits it again.
+    let run = rdb(&[s(&hello)], &format!("bp hello!tick\ng\nt\nt\ng\n{}\nr rdi\nq\n", mark("second")));
+    assert_eq!(run.count("Breakpoint 0 hit"), 2, "{}", run.dump());
+    run.section("second").assert_matches(r"(?m)^rdi=0000000000000001$");
+}

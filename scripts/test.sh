@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests of every crate and the integration tests of crates/rdb/tests, which
+# build the debuggees of tests/debuggees and drive the rdb binary under real ptrace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+set +e
+cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+echo
+echo "==== summary"
+grep -E '^test result:' "$log" || true
+passed=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) failed.*/\1/' | awk '{s+=$1} END {print s+0}')
+echo "total: $passed passed, $failed failed"
+exit "$status"
