@@ -153,6 +153,13 @@ pub trait Target {
     /// A handle to break into the running target from another thread.
     fn interrupter(&self) -> Arc<dyn Interrupter>;
 
+    /// Events already collected from stopped threads that the next `wait_event` calls will return before the
+    /// debuggee runs again (all-stop can catch several threads that hit breakpoints together). Targets that learn
+    /// of one event at a time, as Windows does, have none.
+    fn queued_events(&self) -> Vec<Event> {
+        Vec::new()
+    }
+
     /// Let the process run on undebugged. The engine has already removed every patch and debug register.
     fn detach(&mut self) -> Result<()>;
 

@@ -181,6 +181,10 @@ impl Target for LinuxTarget {
         self.resume_threads(status, how)
     }
 
+    fn queued_events(&self) -> Vec<Event> {
+        self.queue.iter().map(|p| p.event.clone()).collect()
+    }
+
     fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
         if self.gone {
             return Err(Error::NoProcess);

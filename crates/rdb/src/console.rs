@@ -47,11 +47,11 @@ pub fn run(args: Args) -> ExitCode {
     if args.go_initial {
         let _ = session.filters.set("ibp", Action::Ignore);
     }
-    let first = match (&args.program, args.pid) {
-        (Some(program), _) => {
-            let command_line = std::iter::once(program.display().to_string()).chain(args.args.iter().cloned()).collect::<Vec<_>>();
-            out(format!("CommandLine: {}", command_line.join(" ")));
-            backend::launch(program, &args.args).and_then(|t| session.attach_target(t))
+    let program = args.program().map(|p| (p, args.program_args().to_vec()));
+    let first = match (&program, args.pid) {
+        (Some((program, program_args)), _) => {
+            out(format!("CommandLine: {}", args.command.join(" ")));
+            backend::launch(program, program_args).and_then(|t| session.attach_target(t))
         }
         (None, Some(pid)) => backend::attach(pid).and_then(|t| session.attach_target(t)),
         (None, None) => unreachable!("main checks that there is something to debug"),
@@ -66,7 +66,7 @@ pub fn run(args: Args) -> ExitCode {
     let mut console = Console {
         session,
         inputs,
-        program: args.program.clone().map(|p| (p, args.args.clone())),
+        program,
         quit_on_exit: args.go_final,
         next_dump: None,
         next_unassemble: None,

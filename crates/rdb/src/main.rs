@@ -30,18 +30,26 @@ pub struct Args {
     #[arg(short = 'o')]
     pub children: bool,
     /// Attach to a running process.
-    #[arg(short = 'p', value_name = "PID", conflicts_with = "program")]
+    #[arg(short = 'p', value_name = "PID", conflicts_with = "command")]
     pub pid: Option<u32>,
-    /// The program to launch.
-    pub program: Option<PathBuf>,
-    /// Its arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+    /// The program to launch and its arguments; everything after the program is the program's, not rdb's.
+    #[arg(trailing_var_arg = true, value_name = "PROGRAM [ARGS]...")]
+    pub command: Vec<String>,
+}
+
+impl Args {
+    pub fn program(&self) -> Option<PathBuf> {
+        self.command.first().map(PathBuf::from)
+    }
+
+    pub fn program_args(&self) -> &[String] {
+        self.command.get(1..).unwrap_or(&[])
+    }
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if args.program.is_none() && args.pid.is_none() {
+    if args.command.is_empty() && args.pid.is_none() {
         eprintln!("rdb: nothing to debug: give a program to launch or -p <pid> (see rdb --help)");
         return ExitCode::from(2);
     }

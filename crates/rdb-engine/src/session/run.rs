@@ -137,6 +137,25 @@ impl Session {
         }
     }
 
+    /// Threads that hit one of our int3s together with the thread that stopped have their event still queued in
+    /// the target; until it is reported their rip points past the int3. Put them back on the instruction now, as
+    /// gdb does, so registers and stacks read right while the user looks (the rewind is idempotent).
+    fn rewind_queued_breakpoints(&mut self) {
+        let Some(target) = self.target.as_deref() else { return };
+        let hits: Vec<(Tid, u64)> = target
+            .queued_events()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EventKind::Exception(Exception { kind: ExceptionKind::Breakpoint, address, .. }) => Some((e.tid, address)),
+                _ => None,
+            })
+            .filter(|(_, address)| self.patches.contains(*address))
+            .collect();
+        for (tid, address) in hits {
+            let _ = self.set_rip(tid, address);
+        }
+    }
+
     fn wait(&mut self) -> Result<Event> {
         let event = self.target()?.wait_event();
         if event.is_err() {
@@ -181,6 +200,7 @@ impl Session {
     /// Record a stop for the user.
     fn stopped(&mut self, tid: Tid, reason: StopReason) -> Stop {
         self.internal.retain(|i| !i.is_temporary());
+        self.rewind_queued_breakpoints();
         if self.state == State::Stopped {
             self.event_tid = tid;
             self.current_tid = tid;

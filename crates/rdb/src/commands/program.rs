@@ -232,10 +232,12 @@ pub fn threads(console: &mut Console, args: &str) -> Result<Flow> {
     }
     // Run the command once per selected thread, with that thread current, then restore the current thread.
     let saved = console.session.thread_index(console.session.current_thread());
-    for (tid, index) in selected {
+    // The headers are taken before switching, so `.` marks the thread that was current.
+    let headers: Vec<String> = selected.iter().map(|&(tid, index)| thread_line(console, tid, index)).collect();
+    for ((_, index), header) in selected.into_iter().zip(headers) {
         if all.len() > 1 || selector == "*" {
             out("");
-            out(thread_line(console, tid, index));
+            out(header);
         }
         console.session.switch_thread(index)?;
         if let super::Flow::Resume(_) = super::execute(console, command) {
