@@ -70,6 +70,8 @@ enum Full {
 pub const GPR_NAMES: [&str; 16] = [
     "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
 ];
+/// For each encoding number, the index into `GPR_NAMES`.
+const ENCODING_ORDER: [usize; 16] = [0, 2, 3, 1, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15];
 const SEG_NAMES: [&str; 6] = ["cs", "ss", "ds", "es", "fs", "gs"];
 
 fn part(name: &str) -> Option<Part> {
@@ -193,6 +195,23 @@ impl Registers {
         }
     }
 
+    /// A general register by its number in the x86 instruction encoding (0 rax, 1 rcx, 2 rdx, 3 rbx, 4 rsp,
+    /// 5 rbp, 6 rsi, 7 rdi, 8–15 r8–r15), as unwind codes and `pop r` number them.
+    pub fn by_encoding(&self, n: u8) -> Option<u64> {
+        ENCODING_ORDER.get(usize::from(n)).map(|&i| self.gpr(i))
+    }
+
+    /// Set a general register by its encoding number; `false` for a number above 15.
+    pub fn set_by_encoding(&mut self, n: u8, value: u64) -> bool {
+        match ENCODING_ORDER.get(usize::from(n)) {
+            Some(&i) => {
+                *self.gpr_mut(i) = value;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The value of a register by name (`rax`, `eax`, `al`, `r8d`, `rip`, `efl`, `cs`…), or `None` for an
     /// unknown name or a debug register.
     pub fn get(&self, name: &str) -> Option<u64> {
@@ -283,6 +302,18 @@ mod tests {
         assert_eq!(r.get("r9"), Some(5));
         assert_eq!(r.get("bogus"), None);
         assert!(!r.set("dr7", 1));
+    }
+
+    #[test]
+    fn encoding_numbers_follow_the_instruction_set() {
+        let mut r = Registers { rcx: 1, rsp: 4, rdi: 7, r15: 15, ..Default::default() };
+        assert_eq!(r.by_encoding(1), Some(1));
+        assert_eq!(r.by_encoding(4), Some(4));
+        assert_eq!(r.by_encoding(7), Some(7));
+        assert_eq!(r.by_encoding(15), Some(15));
+        assert_eq!(r.by_encoding(16), None);
+        assert!(r.set_by_encoding(3, 0x33));
+        assert_eq!(r.rbx, 0x33);
     }
 
     #[test]

@@ -164,7 +164,9 @@ fn exit(code: i64) -> Box<dyn FnMut(&mut State) -> Event> {
 }
 
 /// A session stopped at the initial breakpoint, with the script to follow queued after the start-up events.
-fn started(code: &[(u64, &[u8])], then: Script) -> (Session, Rc<RefCell<State>>, Rc<RefCell<Vec<Notice>>>) {
+type Started = (Session, Rc<RefCell<State>>, Rc<RefCell<Vec<Notice>>>);
+
+fn started(code: &[(u64, &[u8])], then: Script) -> Started {
     let state = Rc::new(RefCell::new(State::default()));
     {
         let mut s = state.borrow_mut();

@@ -145,49 +145,24 @@ fn run<S: UnwindSection<Reader>>(
 const RA: u16 = 16;
 const RSP: u16 = 7;
 
+/// DWARF numbers the general registers 0–15 in its own order; 16 is the return address (rip).
+const DWARF_TO_ENCODING: [u8; 16] = [0, 2, 1, 3, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15];
+
 pub(super) fn dwarf_reg(r: &Registers, n: u16) -> Option<u64> {
-    Some(match n {
-        0 => r.rax,
-        1 => r.rdx,
-        2 => r.rcx,
-        3 => r.rbx,
-        4 => r.rsi,
-        5 => r.rdi,
-        6 => r.rbp,
-        7 => r.rsp,
-        8 => r.r8,
-        9 => r.r9,
-        10 => r.r10,
-        11 => r.r11,
-        12 => r.r12,
-        13 => r.r13,
-        14 => r.r14,
-        15 => r.r15,
-        16 => r.rip,
-        _ => return None,
-    })
+    match n {
+        RA => Some(r.rip),
+        _ => r.by_encoding(*DWARF_TO_ENCODING.get(usize::from(n))?),
+    }
 }
 
 fn set_dwarf_reg(r: &mut Registers, n: u16, v: u64) {
     match n {
-        0 => r.rax = v,
-        1 => r.rdx = v,
-        2 => r.rcx = v,
-        3 => r.rbx = v,
-        4 => r.rsi = v,
-        5 => r.rdi = v,
-        6 => r.rbp = v,
-        7 => r.rsp = v,
-        8 => r.r8 = v,
-        9 => r.r9 = v,
-        10 => r.r10 = v,
-        11 => r.r11 = v,
-        12 => r.r12 = v,
-        13 => r.r13 = v,
-        14 => r.r14 = v,
-        15 => r.r15 = v,
-        16 => r.rip = v,
-        _ => {}
+        RA => r.rip = v,
+        _ => {
+            if let Some(&e) = DWARF_TO_ENCODING.get(usize::from(n)) {
+                r.set_by_encoding(e, v);
+            }
+        }
     }
 }
 

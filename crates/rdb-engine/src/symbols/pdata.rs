@@ -144,7 +144,7 @@ impl PeInfo {
             let applies = |code_offset: u8| within_prolog.is_none_or(|o| u32::from(code_offset) <= o);
             // The frame base the save offsets count from: the frame register once it is set up, else rsp.
             let fp_set = frame_reg != 0 && codes.iter().any(|&(off, op, _)| op == UWOP_SET_FPREG && applies(off));
-            let frame = if fp_set { x86_reg(&ctx, frame_reg)?.wrapping_sub(frame_offset) } else { ctx.rsp };
+            let frame = if fp_set { ctx.by_encoding(frame_reg)?.wrapping_sub(frame_offset) } else { ctx.rsp };
 
             let mut i = 0;
             while i < count {
@@ -166,7 +166,7 @@ impl PeInfo {
                     match op {
                         UWOP_PUSH_NONVOL => {
                             let v = mem.read_u64(ctx.rsp).ok()?;
-                            set_x86_reg(&mut ctx, op_info, v);
+                            ctx.set_by_encoding(op_info, v);
                             ctx.rsp = ctx.rsp.wrapping_add(8);
                         }
                         UWOP_ALLOC_LARGE => {
@@ -181,12 +181,12 @@ impl PeInfo {
                         UWOP_SET_FPREG => ctx.rsp = frame,
                         UWOP_SAVE_NONVOL => {
                             let v = mem.read_u64(frame.wrapping_add(u64::from(slot(i + 1)?) * 8)).ok()?;
-                            set_x86_reg(&mut ctx, op_info, v);
+                            ctx.set_by_encoding(op_info, v);
                         }
                         UWOP_SAVE_NONVOL_FAR => {
                             let off = u64::from(slot(i + 1)?) | (u64::from(slot(i + 2)?) << 16);
                             let v = mem.read_u64(frame.wrapping_add(off)).ok()?;
-                            set_x86_reg(&mut ctx, op_info, v);
+                            ctx.set_by_encoding(op_info, v);
                         }
                         UWOP_PUSH_MACHFRAME => {
                             let sp = ctx.rsp.wrapping_add(if op_info != 0 { 8 } else { 0 });
@@ -221,49 +221,6 @@ fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
-/// Registers in x86 encoding order (as unwind codes and `pop r` number them).
-fn x86_reg(r: &Registers, n: u8) -> Option<u64> {
-    Some(match n {
-        0 => r.rax,
-        1 => r.rcx,
-        2 => r.rdx,
-        3 => r.rbx,
-        4 => r.rsp,
-        5 => r.rbp,
-        6 => r.rsi,
-        7 => r.rdi,
-        8 => r.r8,
-        9 => r.r9,
-        10 => r.r10,
-        11 => r.r11,
-        12 => r.r12,
-        13 => r.r13,
-        14 => r.r14,
-        15 => r.r15,
-        _ => return None,
-    })
-}
-
-fn set_x86_reg(r: &mut Registers, n: u8, v: u64) {
-    match n {
-        0 => r.rax = v,
-        1 => r.rcx = v,
-        2 => r.rdx = v,
-        3 => r.rbx = v,
-        4 => r.rsp = v,
-        5 => r.rbp = v,
-        6 => r.rsi = v,
-        7 => r.rdi = v,
-        8 => r.r8 = v,
-        9 => r.r9 = v,
-        10 => r.r10 = v,
-        11 => r.r11 = v,
-        12 => r.r12 = v,
-        13 => r.r13 = v,
-        14 => r.r14 = v,
-        _ => r.r15 = v,
-    }
-}
 
 /// Where the pc is in an epilogue (`add rsp, n` or `lea rsp, [reg+d]`, `pop`s, then `ret` or a tail `jmp`), run it
 /// forward: that is exactly what the CPU is about to do. `rva`/`function` (the function's range) tell a tail jump
@@ -295,7 +252,7 @@ fn emulate_epilogue(
         if reg != 4 || rm == 4 || !(md == 1 || md == 2) {
             return None;
         }
-        let base = x86_reg(&r, rm + if at(0) == Some(0x49) { 8 } else { 0 })?;
+        let base = r.by_encoding(rm + if at(0) == Some(0x49) { 8 } else { 0 })?;
         let (disp, len) = if md == 1 {
             (at(3)? as i8 as i64, 4)
         } else {
@@ -316,7 +273,7 @@ fn emulate_epilogue(
             return None;
         }
         let v = mem.read_u64(r.rsp).ok()?;
-        set_x86_reg(&mut r, reg, v);
+        r.set_by_encoding(reg, v);
         r.rsp = r.rsp.wrapping_add(8);
         i += len;
         unwound = true;

@@ -400,11 +400,11 @@ impl RdbSession {
 
 impl Drop for RdbSession {
     fn drop(&mut self) {
-        if self.exited.is_none() {
-            if let Ok(None) = self.child.try_wait() {
-                kill_group(self.child.id());
-                let _ = self.child.wait();
-            }
+        if self.exited.is_none()
+            && let Ok(None) = self.child.try_wait()
+        {
+            kill_group(self.child.id());
+            let _ = self.child.wait();
         }
     }
 }
