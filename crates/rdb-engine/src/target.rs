@@ -34,6 +34,8 @@ pub enum EventKind {
     ProcessCreated { image_base: u64, image_size: u64, entry: u64, path: PathBuf },
     /// A new thread, stopped before it runs. `start` is its start address where the OS tells it.
     ThreadCreated { start: Option<u64> },
+    /// A thread ended. The main thread may end before the others (`pthread_exit`); `ProcessExited` comes when the
+    /// last one does.
     ThreadExited { code: i64 },
     /// The process is gone; no further events follow. The target accepts no more requests but `kill`/`detach`.
     ProcessExited { status: ExitStatus },
@@ -99,7 +101,9 @@ pub enum ContinueStatus {
 pub enum Resume {
     /// Every thread runs.
     All,
-    /// Only `tid` executes one instruction (trap flag); every other thread stays stopped.
+    /// Only `tid` executes one instruction (trap flag); every other thread stays stopped. The next event is that
+    /// thread's: its `SingleStep`, or what it did instead (an exception, its exit), reported before any event
+    /// already queued from other threads.
     Step { tid: Tid },
 }
 
@@ -121,6 +125,9 @@ pub trait Interrupter: Send + Sync {
 }
 
 /// What every live or snapshot target provides.
+///
+/// A target is driven from one thread: the thread that launched or attached it (ptrace requires this). Only the
+/// [`Interrupter`] may be used from elsewhere.
 pub trait Target {
     /// The process being debugged.
     fn pid(&self) -> Pid;

@@ -309,7 +309,14 @@ impl Session {
         self.event_notice(EventCode::UnloadModule, Notice::ModuleUnloaded { base, path: module.path })
     }
 
-    fn exception(&mut self, pid: u32, tid: Tid, e: Exception) -> Result<Next> {
+    fn exception(&mut self, pid: u32, tid: Tid, mut e: Exception) -> Result<Next> {
+        if let ExceptionKind::AccessViolation { write: write @ None, .. } = &mut e.kind {
+            // The OS did not say whether the access was a read or a write: the faulting instruction does.
+            let mut bytes = [0u8; 16];
+            if let Ok(n) = self.read_memory(e.address, &mut bytes) {
+                *write = disasm::writes_memory(&bytes[..n], e.address);
+            }
+        }
         match e.kind {
             ExceptionKind::Breakpoint => self.breakpoint(pid, tid, e),
             ExceptionKind::BreakIn => Ok(Next::Stop(StopReason::BreakIn)),
