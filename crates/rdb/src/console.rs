@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use rdb_engine::report;
 use rdb_engine::session::{Action, Notice, Session, Stop, StopReason};
+use rdb_engine::target::Target;
 
 use crate::backend;
 use crate::commands::{self, Flow, Resume};
@@ -42,36 +43,37 @@ fn print_notice(notice: &Notice) {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let inputs = Inputs::start();
-    let mut session = Session::empty(Box::new(print_notice));
+    let mut console = Console {
+        session: Session::empty(Box::new(print_notice)),
+        inputs: Inputs::start(),
+        program: args.program().map(|p| (p, args.program_args().to_vec())),
+        quit_on_exit: args.go_final,
+        next_dump: None,
+        next_unassemble: None,
+        pending: VecDeque::new(),
+    };
     if args.go_initial {
-        let _ = session.filters.set("ibp", Action::Ignore);
+        let _ = console.session.filters.set("ibp", Action::Ignore);
     }
-    let program = args.program().map(|p| (p, args.program_args().to_vec()));
-    let first = match (&program, args.pid) {
+    let target = match (&console.program, args.pid) {
         (Some((program, program_args)), _) => {
             out(format!("CommandLine: {}", args.command.join(" ")));
-            backend::launch(program, program_args).and_then(|t| session.attach_target(t))
+            backend::launch(program, program_args)
         }
-        (None, Some(pid)) => backend::attach(pid).and_then(|t| session.attach_target(t)),
+        (None, Some(pid)) => backend::attach(pid),
         (None, None) => unreachable!("main checks that there is something to debug"),
     };
-    let stop = match first {
+    let stop = match target.and_then(|t| console.start(t)) {
         Ok(stop) => stop,
         Err(e) => {
             eprintln!("rdb: {e}");
             return ExitCode::from(1);
         }
     };
-    let mut console = Console {
-        session,
-        inputs,
-        program,
-        quit_on_exit: args.go_final,
-        next_dump: None,
-        next_unassemble: None,
-        pending: VecDeque::new(),
-    };
+    if console.inputs.pending_terminate() {
+        commands::quit(&mut console, false);
+        return ExitCode::SUCCESS;
+    }
     if let Flow::Quit = console.after_stop(stop) {
         return ExitCode::SUCCESS;
     }
@@ -133,31 +135,30 @@ impl Console {
         }
     }
 
+    /// Debug a freshly launched or attached target: run it, interruptibly, to its first stop.
+    pub fn start(&mut self, target: Box<dyn Target>) -> rdb_engine::Result<Stop> {
+        let _running = self.inputs.running(Some(target.interrupter()));
+        self.session.attach_target(target)
+    }
+
     /// Resume the debuggee as `r` asks and show the stop.
     fn resume(&mut self, r: Resume) -> Flow {
-        {
-            let interrupter = self.session.interrupter();
-            if let Ok(mut slot) = self.inputs.interrupter.lock() {
-                *slot = interrupter;
+        let running = self.inputs.running(self.session.interrupter());
+        let result = commands::perform(self, &r);
+        drop(running);
+        let stop = match result {
+            Ok(stop) => stop,
+            Err(e) => {
+                out(format!("^ {e} in '{}'", r.text));
+                return Flow::Next;
             }
-            let result = commands::perform(self, &r);
-            if let Ok(mut slot) = self.inputs.interrupter.lock() {
-                *slot = None;
-            }
-            let stop = match result {
-                Ok(stop) => stop,
-                Err(e) => {
-                    out(format!("^ {e} in '{}'", r.text));
-                    return Flow::Next;
-                }
-            };
-            if self.inputs.pending_terminate() {
-                return commands::quit(self, false);
-            }
-            match stop {
-                Some(stop) => self.after_stop(stop),
-                None => Flow::Next,
-            }
+        };
+        if self.inputs.pending_terminate() {
+            return commands::quit(self, false);
+        }
+        match stop {
+            Some(stop) => self.after_stop(stop),
+            None => Flow::Next,
         }
     }
 

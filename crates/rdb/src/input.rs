@@ -9,6 +9,19 @@ use std::sync::{Arc, Mutex};
 use rdb_engine::target::Interrupter;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
+/// See [`Inputs::running`].
+pub struct Running {
+    slot: Arc<Mutex<Option<Arc<dyn Interrupter>>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.slot.lock() {
+            *slot = None;
+        }
+    }
+}
+
 pub enum Input {
     Line(String),
     /// End of input: quit as `q` does.
@@ -66,6 +79,14 @@ impl Inputs {
             return Input::Eof;
         }
         self.lines.recv().unwrap_or(Input::Eof)
+    }
+
+    /// While the returned guard lives (the debuggee runs), Ctrl-C, SIGTERM and SIGHUP break into it.
+    pub fn running(&self, interrupter: Option<Arc<dyn Interrupter>>) -> Running {
+        if let Ok(mut slot) = self.interrupter.lock() {
+            *slot = interrupter;
+        }
+        Running { slot: self.interrupter.clone() }
     }
 
     /// A termination request that arrived while the debuggee ran, without waiting for input.

@@ -77,7 +77,7 @@ pub fn attach(console: &mut Console, args: &str) -> Result<Flow> {
     let pid = console.session.evaluate(args.trim())?;
     let pid = u32::try_from(pid).map_err(|_| Error::msg(format!("{pid:#x} is not a process id")))?;
     let target = backend::attach(pid)?;
-    let stop = console.session.attach_target(target)?;
+    let stop = console.start(target)?;
     console.program = None;
     Ok(console.after_stop(stop))
 }
@@ -97,7 +97,7 @@ pub fn restart(console: &mut Console, _args: &str) -> Result<Flow> {
     let command_line = std::iter::once(program.display().to_string()).chain(args.iter().cloned()).collect::<Vec<_>>();
     out(format!("CommandLine: {}", command_line.join(" ")));
     let target = backend::launch(&program, &args)?;
-    let stop = console.session.attach_target(target)?;
+    let stop = console.start(target)?;
     Ok(console.after_stop(stop))
 }
 
