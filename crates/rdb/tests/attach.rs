@@ -147,6 +147,33 @@ fn ctrl_c_twice_then_continue() {
 }
 
 #[test]
+fn ctrl_c_breaks_into_the_first_run_of_dash_g() {
+    // With -g there is no initial stop: the debuggee runs before any command is read.
+    let lp = debuggee("loop");
+    let mut session = RdbSession::start(&["-g", s(&lp)]);
+    let pid: u32 = session.expect(r"(?m)^pid (\d+)$")[1].parse().unwrap();
+    session.expect(r"(?m)^ready$");
+    std::thread::sleep(Duration::from_millis(100));
+    session.signal(libc::SIGINT);
+    session.expect_count(r"Break instruction exception - code 80000003 \(first chance\)", 1);
+    session.send("q");
+    assert!(session.wait_exit(Duration::from_secs(15)).is_some(), "rdb did not quit\n{}", session.stdout());
+    assert!(wait_until(Duration::from_secs(5), || process_gone(pid)), "q kills the launched loop (pid {pid})");
+}
+
+#[test]
+fn sigterm_during_the_first_run_of_dash_g_quits_and_kills() {
+    let lp = debuggee("loop");
+    let mut session = RdbSession::start(&["-g", s(&lp)]);
+    let pid: u32 = session.expect(r"(?m)^pid (\d+)$")[1].parse().unwrap();
+    session.expect(r"(?m)^ready$");
+    session.signal(libc::SIGTERM);
+    assert!(session.wait_exit(Duration::from_secs(10)).is_some(), "rdb ignores SIGTERM\n{}", session.stdout());
+    assert!(wait_until(Duration::from_secs(5), || process_gone(pid)), "the launched loop is killed (pid {pid})");
+    session.finish().assert_contains("quit:");
+}
+
+#[test]
 fn attach_to_a_nonexistent_pid_fails_with_one_line() {
     let pid = unused_pid().to_string();
     let run = rdb(&["-p", &pid], "");
