@@ -14,5 +14,6 @@ pub mod session;
 pub mod symbols;
 pub mod target;
 pub mod unwind;
+pub mod wildcard;
 
 pub use error::{Error, Result};

@@ -67,6 +67,18 @@ fn sxe_ld_stops_at_the_module_load() {
 }
 
 #[test]
+fn sxe_ld_with_a_name_stops_only_for_that_module() {
+    let run = dlopen_run(&format!("sxe ld:libplug*\ng\n{}\nlm\nq\n", mark("lm")));
+    run.section("lm").assert_matches(r"(?m)^\S+ \S+   libplugin ");
+    run.assert_not_contains("plugin said 42");
+
+    let other = dlopen_run("sxe ld:libnothing\ng\nq\n");
+    other.assert_matches(r"ModLoad: [^\n]*libplugin");
+    other.assert_contains("plugin said 42");
+    other.assert_matches(&exit_code_re(0));
+}
+
+#[test]
 fn sxi_ld_hides_module_loads() {
     let run = dlopen_run("sxi ld\ng\n");
     // Only loads are ignored (`ud`, the unload, is another filter).

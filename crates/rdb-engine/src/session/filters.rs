@@ -2,6 +2,7 @@
 //! breaks into the debugger, is only shown, or passes silently, and for exceptions how `g` continues them.
 
 use crate::target::{ContinueStatus, ExceptionKind};
+use crate::wildcard;
 
 /// What happens when the event occurs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +59,9 @@ pub struct Filter {
     pub action: Action,
     /// How `g` continues a stop for this exception.
     pub continue_status: ContinueStatus,
+    /// `sxe ld:libfoo`: a break applies only to modules whose file name matches this (wildcards allowed);
+    /// others are shown.
+    pub only: Option<String>,
 }
 
 pub struct Filters {
@@ -112,7 +116,7 @@ impl Default for Filters {
         use ContinueStatus::*;
         let mut list = Vec::new();
         let mut add = |code, name: &str, description: &str, action, continue_status| {
-            list.push(Filter { code, name: name.into(), description: description.into(), action, continue_status })
+            list.push(Filter { code, name: name.into(), description: description.into(), action, continue_status, only: None })
         };
         add(EventCode::CreateThread, "ct", "Create thread", Output, Handled);
         add(EventCode::ExitThread, "et", "Exit thread", Output, Handled);
@@ -162,16 +166,34 @@ impl Filters {
         })
     }
 
-    /// `sxe`/`sxd`/`sxn`/`sxi <name>`. `ld:libfoo` restricts nothing here: the argument after `:` is accepted and
-    /// ignored, so scripts written for WinDbg still run.
+    /// `sxe`/`sxd`/`sxn`/`sxi <name>`; `ld:libfoo*` (and `ud:`) limits a break to the modules named so.
     pub fn set(&mut self, name: &str, action: Action) -> crate::Result<()> {
-        let name = name.split(':').next().unwrap_or(name);
-        match self.find_mut(name) {
-            Some(f) => {
-                f.action = action;
-                Ok(())
+        let (name, only) = match name.split_once(':') {
+            Some((n, arg)) if !arg.is_empty() => (n, Some(arg.to_string())),
+            Some((n, _)) => (n, None),
+            None => (name, None),
+        };
+        let Some(f) = self.find_mut(name) else {
+            return Err(crate::err!("unknown event filter '{name}' (see 'sx' for the list)"));
+        };
+        if only.is_some() && !matches!(f.code, EventCode::LoadModule | EventCode::UnloadModule) {
+            return Err(crate::err!("only ld and ud take a module name after ':'"));
+        }
+        f.action = action;
+        f.only = only;
+        Ok(())
+    }
+
+    /// The action for a module event: a break limited to other modules is only shown.
+    pub fn module_action(&self, code: EventCode, path: &std::path::Path) -> Action {
+        let f = self.get(code);
+        match &f.only {
+            Some(pattern) if f.action == Action::Break => {
+                let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                let stem = file.split('.').next().unwrap_or("");
+                if wildcard::matches(pattern, &file) || wildcard::matches(pattern, stem) { Action::Break } else { Action::Output }
             }
-            None => Err(crate::err!("unknown event filter '{name}' (see 'sx' for the list)")),
+            _ => f.action,
         }
     }
 
@@ -205,11 +227,13 @@ impl Filters {
                         ContinueStatus::NotHandled => " - not handled".into(),
                     },
                 };
-                format!("{:>9} - {} - {}{}", f.name, f.description, f.action.word(), status)
+                let only = f.only.as_ref().map(|o| format!(" (only for {o})")).unwrap_or_default();
+                format!("{:>9} - {} - {}{}{}", f.name, f.description, f.action.word(), only, status)
             })
             .collect()
     }
 }
+
 
 /// Which filter an exception falls under.
 pub fn exception_code(kind: &ExceptionKind) -> EventCode {
@@ -242,8 +266,15 @@ mod tests {
     #[test]
     fn set_by_short_name_signal_name_or_number() {
         let mut f = Filters::default();
-        f.set("ld:libfoo.so", Action::Break).unwrap();
+        f.set("ld:libfoo*", Action::Break).unwrap();
         assert_eq!(f.action(EventCode::LoadModule), Action::Break);
+        let path = |p: &str| std::path::PathBuf::from(p);
+        assert_eq!(f.module_action(EventCode::LoadModule, &path("/x/libfoo.so.1")), Action::Break);
+        assert_eq!(f.module_action(EventCode::LoadModule, &path("/x/libbar.so")), Action::Output);
+        assert!(f.listing().iter().any(|l| l.contains("ld - Load module - break (only for libfoo*)")));
+        assert!(f.set("av:x", Action::Break).is_err());
+        f.set("ld", Action::Break).unwrap();
+        assert_eq!(f.module_action(EventCode::LoadModule, &path("/x/libbar.so")), Action::Break);
         f.set("usr1", Action::Ignore).unwrap();
         assert_eq!(f.action(EventCode::Signal(10)), Action::Ignore);
         f.set("12", Action::Output).unwrap();

@@ -280,7 +280,11 @@ impl Session {
 
     /// Show an event as its filter says, and stop if it says break.
     fn event_notice(&mut self, code: EventCode, notice: Notice) -> Next {
-        match self.filters.action(code) {
+        let action = match &notice {
+            Notice::ModuleLoaded { path, .. } | Notice::ModuleUnloaded { path, .. } => self.filters.module_action(code, path),
+            _ => self.filters.action(code),
+        };
+        match action {
             Action::Ignore => Next::Continue(ContinueStatus::Handled),
             Action::Break => {
                 self.notify(notice.clone());

@@ -168,7 +168,7 @@ impl SymbolTable {
             let hit = [Some(&*s.name), Some(&*s.raw), s.alt.as_deref()].into_iter().flatten().any(|n| {
                 buf.clear();
                 buf.extend(n.chars().flat_map(char::to_lowercase));
-                wildcard_match(&pattern, &buf)
+                crate::wildcard::matches_chars(&pattern, &buf)
             });
             if hit && !out.iter().rev().take_while(|o| o.address == s.address).any(|o| *o.name == *s.name) {
                 out.push(s.to_symbol());
@@ -188,30 +188,6 @@ impl SymbolTable {
     }
 }
 
-/// `*` matches any run, `?` one character; everything else itself.
-pub(super) fn wildcard_match(pattern: &[char], text: &[char]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    while p < pattern.len() && pattern[p] == '*' {
-        p += 1;
-    }
-    p == pattern.len()
-}
 
 /// The display name of a linkage name, and the other name it answers to.
 pub(super) fn demangle(raw: &str) -> (String, Option<String>) {
@@ -311,7 +287,7 @@ mod tests {
     fn m(p: &str, t: &str) -> bool {
         let p: Vec<char> = p.chars().collect();
         let t: Vec<char> = t.chars().collect();
-        wildcard_match(&p, &t)
+        crate::wildcard::matches_chars(&p, &t)
     }
 
     #[test]

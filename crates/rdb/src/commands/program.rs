@@ -3,6 +3,7 @@
 
 use rdb_engine::fmt::addr64;
 use rdb_engine::memory::ReadMemory;
+use rdb_engine::wildcard;
 use rdb_engine::{Error, Result};
 
 use super::Flow;
@@ -17,24 +18,12 @@ pub fn lm(console: &mut Console, _args: &str) -> Result<Flow> {
     Ok(Flow::Next)
 }
 
-/// A wildcard match (`*`, `?`), case-insensitive.
-fn wildcard(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some((b'*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
-            Some((b'?', rest)) => !t.is_empty() && go(rest, &t[1..]),
-            Some((c, rest)) => t.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &t[1..]),
-        }
-    }
-    go(pattern.as_bytes(), text.as_bytes())
-}
 
 /// `module!pattern` (module may be a pattern too; no `!` means every module): `(module!name, address)` pairs.
 pub fn matching_symbols(console: &Console, pattern: &str) -> Vec<(String, u64)> {
     let (module_pattern, symbol_pattern) = pattern.split_once('!').unwrap_or(("*", pattern));
     let mut found = Vec::new();
-    for m in console.session.modules.iter().filter(|m| wildcard(module_pattern, &m.name)) {
+    for m in console.session.modules.iter().filter(|m| wildcard::matches(module_pattern, &m.name)) {
         if let Some(symbols) = m.symbols() {
             for s in symbols.matching(symbol_pattern) {
                 found.push((format!("{}!{}", m.name, s.name), s.address));
@@ -248,17 +237,4 @@ pub fn threads(console: &mut Console, args: &str) -> Result<Flow> {
         console.session.switch_thread(i)?;
     }
     Ok(Flow::Next)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wildcard;
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard("*dd*", "add"));
-        assert!(wildcard("MA?N", "main"));
-        assert!(!wildcard("ma", "main"));
-        assert!(wildcard("*", ""));
-    }
 }
