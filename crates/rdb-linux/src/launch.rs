@@ -18,7 +18,7 @@ use crate::LinuxTarget;
 use crate::ptrace::{self, Run, WaitStatus};
 
 impl LinuxTarget {
-    /// Launch `program` (looked up in PATH if it has no '/') with `args` under ptrace. Returns with the process
+    /// Launch `program` (a path, a file in the current directory, or else looked up in PATH) with `args` under ptrace. Returns with the process
     /// stopped right after execve: nothing of its code has run. The first events are `ProcessCreated`, then
     /// `ModuleLoaded` for the dynamic loader (none for a static executable).
     pub fn launch(program: &Path, args: &[String]) -> Result<LinuxTarget> {
@@ -174,13 +174,14 @@ fn reap(pid: i32) {
     let _ = ptrace::wait(pid, libc::__WALL);
 }
 
-/// The file execve will run: `program` itself if it names a path, else the first executable match in PATH.
+/// The file execve will run: `program` itself if it names a path or a file in the current directory (as gdb and
+/// cdb take `prog`), else the first executable match in PATH.
 fn resolve(program: &Path) -> std::result::Result<PathBuf, Errno> {
     let bytes = program.as_os_str().as_bytes();
     if bytes.is_empty() {
         return Err(Errno::ENOENT);
     }
-    if bytes.contains(&b'/') {
+    if bytes.contains(&b'/') || program.is_file() {
         return check_executable(program).map(|()| program.to_path_buf());
     }
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());

@@ -88,6 +88,8 @@ pub struct Session {
     current_tid: Tid,
     /// The thread of the last event.
     event_tid: Tid,
+    /// The thread that stopped on an int3 of ours, and where: it steps off it before running on.
+    step_off: Option<(Tid, u64)>,
     /// How `g` continues from the current stop (the exception filter's setting).
     default_continue: ContinueStatus,
     exe_path: Option<PathBuf>,
@@ -120,6 +122,7 @@ impl Session {
             next_thread_index: 0,
             current_tid: 0,
             event_tid: 0,
+            step_off: None,
             default_continue: ContinueStatus::Handled,
             exe_path: None,
             entry: 0,
@@ -140,6 +143,7 @@ impl Session {
         self.threads.clear();
         self.next_thread_index = 0;
         self.breakpoints.unresolve_all();
+        self.step_off = None;
         self.default_continue = ContinueStatus::Handled;
         self.run_from_event()
     }
@@ -326,6 +330,9 @@ impl Session {
             Err(_) if deferred => None,
             Err(e) => return Err(e),
         };
+        if let Some(a) = address {
+            self.check_code_address(a)?;
+        }
         if let Some(a) = address
             && !deferred
             && let Some(id) = self.breakpoints.at_address(a)
@@ -336,14 +343,35 @@ impl Session {
         Ok(self.breakpoints.add(location, address, deferred, passes, commands))
     }
 
+    /// An int3 belongs in code: refuse an address that is unmapped or in data, where the patch would corrupt a
+    /// value instead of stopping anything.
+    fn check_code_address(&mut self, address: u64) -> Result<()> {
+        let Ok(regions) = self.target().and_then(|t| t.memory_regions()) else { return Ok(()) };
+        if regions.is_empty() {
+            return Ok(());
+        }
+        match regions.iter().find(|r| address >= r.start && address < r.end) {
+            None => Err(Error::MemoryAccess(address)),
+            Some(r) if !r.executable => Err(crate::err!(
+                "{} is not in executable memory ({}): a breakpoint there would corrupt data",
+                self.describe(address),
+                r.name.as_deref().unwrap_or("anonymous mapping")
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// Try to resolve deferred breakpoints (after a module load).
     fn resolve_pending_breakpoints(&mut self) {
         let pending: Vec<(u32, Location)> =
             self.breakpoints.unresolved_mut().map(|b| (b.id, b.location.clone())).collect();
         for (id, location) in pending {
-            if let Ok(address) = self.resolve(&location)
-                && let Some(b) = self.breakpoints.unresolved_mut().find(|b| b.id == id)
-            {
+            let Ok(address) = self.resolve(&location) else { continue };
+            if let Err(e) = self.check_code_address(address) {
+                self.notify(Notice::Breakpoint { text: format!("Breakpoint {id} stays unresolved: {e}") });
+                continue;
+            }
+            if let Some(b) = self.breakpoints.unresolved_mut().find(|b| b.id == id) {
                 b.address = Some(address);
             }
         }

@@ -99,11 +99,20 @@ impl Session {
         self.target()?;
         loop {
             self.sync_patches();
-            // A thread standing on one of our int3s (it reported the breakpoint, or the user moved it there) first
-            // executes the original instruction alone, with the int3 out, so no other thread can slip past it.
+            // A thread that stopped on one of our int3s (it reported the breakpoint, or a step ended there) first
+            // executes the original instruction alone, with the int3 out, so no other thread can slip past it. A
+            // thread merely standing at a breakpoint it has not reached yet (the entry point of a static program
+            // at exec, a thread moved with `r rip=`) runs into it instead: that is a hit.
             let mover = step.unwrap_or(self.event_tid);
             let rip = self.registers(mover).map(|r| r.rip).unwrap_or(0);
-            if self.patches.contains(rip) {
+            let stopped_here = match self.step_off {
+                Some((tid, at)) if tid == mover => {
+                    self.step_off = None;
+                    at == rip
+                }
+                _ => false,
+            };
+            if stopped_here && self.patches.contains(rip) {
                 let target = self.target.as_deref_mut().ok_or(Error::NoProcess)?;
                 self.patches.remove(target, rip)?;
                 target.resume(status, Resume::Step { tid: mover })?;
@@ -204,6 +213,7 @@ impl Session {
         if self.state == State::Stopped {
             self.event_tid = tid;
             self.current_tid = tid;
+            self.step_off = self.registers(tid).ok().map(|r| (tid, r.rip));
         }
         self.default_continue = match &reason {
             StopReason::Exception(e) => match e.kind {
@@ -224,6 +234,9 @@ impl Session {
         }
         match kind {
             EventKind::ProcessCreated { image_base, image_size, entry, path } => {
+                if self.modules.iter().next().is_some() {
+                    self.exec_replaced_image();
+                }
                 self.pid = pid;
                 self.entry = entry;
                 self.exe_path = Some(path.clone());
@@ -236,12 +249,14 @@ impl Session {
                     Some(r) => Some(r.breakpoint_address()?),
                     None => None,
                 };
-                match rendezvous {
-                    // The loader has not run yet (a launch): its list is ready at the entry point.
-                    Some(None) => self.internal.push(Internal::Entry(entry)),
-                    // Attached to a running process: the loader is set up already.
-                    Some(Some(brk)) => self.internal.push(Internal::LoaderRendezvous(brk)),
-                    None => {}
+                // A launch on an OS without a loader breakpoint of its own stops at the entry point, where the
+                // loader has mapped the startup libraries (static executables too, which have no loader list).
+                if rendezvous == Some(None) || (self.launched && rendezvous.is_some()) {
+                    self.internal.push(Internal::Entry(entry));
+                }
+                // Attached to a running process, the loader's list is set up already.
+                if let Some(Some(brk)) = rendezvous {
+                    self.internal.push(Internal::LoaderRendezvous(brk));
                 }
                 Ok(Next::Continue(ContinueStatus::Handled))
             }
@@ -276,6 +291,19 @@ impl Session {
             }
             EventKind::Exception(e) => self.exception(pid, tid, e),
         }
+    }
+
+    /// The process ran `execve`: its old image and every module in it are gone, and so are our patches in them.
+    /// Breakpoints wait to be resolved again in the new image.
+    fn exec_replaced_image(&mut self) {
+        let old: Vec<u64> = self.modules.iter().map(|m| m.base).collect();
+        for base in old {
+            let _ = self.module_unloaded(base);
+        }
+        self.patches.forget_all();
+        self.internal.clear();
+        self.step_off = None;
+        self.breakpoints.unresolve_all();
     }
 
     /// Show an event as its filter says, and stop if it says break.
@@ -354,6 +382,7 @@ impl Session {
             return Ok(self.foreign_exception(e));
         }
         self.set_rip(tid, address)?;
+        self.step_off = Some((tid, address));
         let mut reason = None;
         let rsp = self.registers(tid)?.rsp;
         for internal in self.internal.clone() {
@@ -413,7 +442,9 @@ impl Session {
             Some(r) => r.breakpoint_address()?,
             None => None,
         };
-        if let Some(brk) = brk {
+        if let Some(brk) = brk
+            && !self.internal.contains(&Internal::LoaderRendezvous(brk))
+        {
             self.internal.push(Internal::LoaderRendezvous(brk));
         }
         // Module loads before the initial breakpoint are shown but never stop.

@@ -24,9 +24,12 @@ fn location(word: &str) -> Result<Location> {
 
 /// `bp`/`bu` arguments: `[/1] <where> [passes] ["commands"]`.
 fn add(console: &mut Console, args: &str, deferred: bool) -> Result<Flow> {
-    let mut rest = args.trim();
-    // A breakpoint id right after the name (`bp1 main`) is accepted and ignored: ids are assigned.
-    rest = rest.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start();
+    // A breakpoint id written against the name (`bp1 main`) is accepted and ignored: ids are assigned. Digits
+    // after a blank are the address (`bp 401000`).
+    let mut rest = match args.find(char::is_whitespace) {
+        Some(end) if end > 0 && args[..end].bytes().all(|b| b.is_ascii_digit()) => args[end..].trim(),
+        _ => args.trim(),
+    };
     if rest.starts_with("/w") {
         return Err(Error::msg("conditional breakpoints (/w) are not supported yet"));
     }

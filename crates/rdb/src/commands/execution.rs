@@ -47,7 +47,7 @@ fn count(console: &mut Console, args: &str) -> Result<u64> {
         return Ok(1);
     }
     match console.session.evaluate(args)? {
-        0 => Err(Error::msg("the count must be at least 1")),
+        n if n == 0 || (n as i64) < 0 => Err(Error::msg(format!("the count must be a positive number, not {}", n as i64))),
         n => Ok(n),
     }
 }

@@ -14,33 +14,44 @@ const MAX_RANGE: u64 = 0x10_0000;
 /// Parse `<addr> [L<count> | <end>]`. `count` is in elements of `size` bytes. With no address, continue where the
 /// last display ended.
 fn range(console: &mut Console, args: &str, size: u64, default_count: u64, next: Option<u64>) -> Result<(u64, u64)> {
+    extent(console, args, size, default_count, next).map(|(start, count, _)| (start, count))
+}
+
+/// As `range`, also returning the end address when the user gave one (`u` stops there rather than counting).
+fn extent(
+    console: &mut Console,
+    args: &str,
+    size: u64,
+    default_count: u64,
+    next: Option<u64>,
+) -> Result<(u64, u64, Option<u64>)> {
     let args = args.trim();
     if args.is_empty() {
         let start = match next {
             Some(a) => a,
             None => console.session.register(console.session.current_thread(), "rip")?,
         };
-        return Ok((start, default_count));
+        return Ok((start, default_count, None));
     }
     let (start, used) = console.session.evaluate_prefix(args)?;
     let rest = args[used..].trim();
     if rest.is_empty() {
-        return Ok((start, default_count));
+        return Ok((start, default_count, None));
     }
-    let count = match length_word(rest) {
-        Some(expr) => console.session.evaluate(expr)?,
+    let (count, end) = match length_word(rest) {
+        Some(expr) => (console.session.evaluate(expr)?, None),
         None => {
             let end = console.session.evaluate(rest)?;
             if end < start {
                 return Err(Error::msg("Range error: the end is before the start"));
             }
-            (end - start) / size + 1
+            ((end - start) / size + 1, Some(end))
         }
     };
     if count == 0 || count.saturating_mul(size) > MAX_RANGE {
         return Err(Error::msg(format!("Range error: {count:#x} elements is not a usable length")));
     }
-    Ok((start, count))
+    Ok((start, count, end))
 }
 
 /// Read `len` bytes at `start`; bytes that cannot be read are `None`. Nothing readable at all is an error.
@@ -300,7 +311,7 @@ pub fn search(console: &mut Console, args: &str) -> Result<Flow> {
 
 /// `u [addr] [L<count>]`: disassemble, with a `module!symbol:` line where a symbol begins.
 pub fn unassemble(console: &mut Console, args: &str) -> Result<Flow> {
-    let (start, count) = range(console, args, 1, 8, console.next_unassemble)?;
+    let (start, count, end) = extent(console, args, 1, 8, console.next_unassemble)?;
     let count = count.min(0x1000) as usize;
     let mut bytes = vec![0u8; count * 15];
     let n = console.session.read_memory(start, &mut bytes)?;
@@ -310,10 +321,13 @@ pub fn unassemble(console: &mut Console, args: &str) -> Result<Flow> {
         return Err(Error::MemoryAccess(start));
     }
     let mut next = start;
-    for (i, insn) in insns.iter().enumerate() {
-        let name = console.session.describe(insn.address);
-        if i == 0 || !name.contains('+') {
-            out(format!("{name}:"));
+    // With an end address, instructions up to it; with a count, that many.
+    let insns = insns.iter().take_while(|i| end.is_none_or(|e| i.address < e));
+    for (i, insn) in insns.enumerate() {
+        // A label where a symbol begins, and on the first line wherever it is.
+        let starts_symbol = console.session.modules.describe(insn.address).is_some_and(|n| !n.contains('+'));
+        if i == 0 || starts_symbol {
+            out(format!("{}:", console.session.describe(insn.address)));
         }
         out(insn.line());
         next = insn.address + insn.len() as u64;
