@@ -1,5 +1,6 @@
 /* dlopen: dlopens the shared library whose absolute path is argv[1] (libplugin.so), calls plugin_answer,
- * dlcloses it and prints "plugin said 42". Provokes ModLoad / Unload module at run time. */
+ * dlcloses it and prints "plugin said 42". Provokes ModLoad / Unload module at run time.
+ * rdb-build: -ldl */
 #include <dlfcn.h>
 #include <stdio.h>
 

@@ -191,6 +191,8 @@ enum Tok<'a> {
     Word(&'a str),
     /// `@name`, without the `@`.
     Reg(&'a str),
+    /// `@!"name"`: a symbol whose name holds characters an expression cannot (`Dog::speak() const`).
+    Sym(&'a str),
     /// A punctuation operator (`+`, `<<`, `!=`, …).
     Op(Bin),
     /// `(` or `[`.
@@ -304,6 +306,10 @@ fn lex(text: &str, pos: usize) -> Token<'_> {
         b'>' if next == Some(b'>') => tok(Tok::Op(Bin::Shr), 2),
         b'>' if next == Some(b'=') => tok(Tok::Op(Bin::Ge), 2),
         b'>' => tok(Tok::Op(Bin::Gt), 1),
+        b'@' if next == Some(b'!') && next2 == Some(b'"') => match text[start + 3..].find('"') {
+            Some(len) => Token { tok: Tok::Sym(&text[start + 3..start + 3 + len]), start, end: start + 4 + len },
+            None => tok(Tok::Bad, 1),
+        },
         b'@' => {
             let mut end = start + 1;
             while b.get(end).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$') {
@@ -340,7 +346,7 @@ fn binary_op(t: &Token<'_>) -> Option<Bin> {
 fn starts_operand(t: &Token<'_>) -> bool {
     match t.tok {
         Tok::Word(w) => binary_keyword(w).is_none(),
-        Tok::Reg(_) | Tok::Open(_) | Tok::Op(Bin::Add | Bin::Sub) => true,
+        Tok::Reg(_) | Tok::Sym(_) | Tok::Open(_) | Tok::Op(Bin::Add | Bin::Sub) => true,
         _ => false,
     }
 }
@@ -499,6 +505,10 @@ impl<'t, 'c> Parser<'t, 'c> {
                     .register(&name.to_ascii_lowercase())
                     .ok_or_else(|| Error::msg(format!("Bad register error at '@{name}'")))
             }
+            Tok::Sym(name) => {
+                self.take(&t);
+                self.ctx.symbol(name)?.ok_or_else(|| Error::msg(format!("Couldn't resolve error at '{name}'")))
+            }
             Tok::Word(w) if binary_keyword(w).is_none() => {
                 self.take(&t);
                 self.word(w, t.start)
@@ -582,6 +592,7 @@ mod tests {
                 ("demo!std::vector<int>::push_back", 0x404000),
                 ("main.cold", 0x405000),
                 ("?foo@@YAXXZ", 0x406000),
+                ("demo!Dog::speak() const", 0x407000),
             ]);
             let pseudo = HashMap::from([("$ip", 0x401126), ("$exentry", 0x401000), ("$peb", 0x7ff0_0000)]);
             Fake { regs, pseudo, symbols, memory, asked: Vec::new() }
@@ -623,6 +634,14 @@ mod tests {
 
     fn prefix(text: &str) -> (u64, usize) {
         parse_prefix(text, &mut Fake::new()).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn quoted_symbols_hold_any_characters() {
+        assert_eq!(ev(r#"@!"demo!Dog::speak() const""#), 0x407000);
+        assert_eq!(ev(r#"@!"demo!Dog::speak() const"+4"#), 0x407004);
+        assert!(evaluate(r#"@!"demo!nothing""#, &mut Fake::new()).unwrap_err().to_string().contains("Couldn't resolve"));
+        assert!(evaluate(r#"@!"open"#, &mut Fake::new()).is_err());
     }
 
     #[test]

@@ -39,6 +39,8 @@ const ENTRIES: &[Entry] = &[
     Entry { name: "eu", syntax: "eu <addr> \"<text>\"", what: "Write a UTF-16 string (no terminating NUL).", example: "eu @rdi \"hi\"" },
     Entry { name: "s", syntax: "s -b|-w|-d|-q|-a|-u <addr> L<len> <pattern>", what: "Search memory for bytes, values or a string.", example: "s -a demo!message L100 \"rdb\"" },
     Entry { name: "u", syntax: "u [<addr>] [L<count>]", what: "Disassemble (8 instructions by default; continues where the last u ended).", example: "u demo!main L4" },
+    Entry { name: "uf", syntax: "uf [<addr>]", what: "Disassemble the whole function that contains the address.", example: "uf demo!main" },
+    Entry { name: "ub", syntax: "ub [<addr>] [L<count>]", what: "Disassemble the instructions that end at the address (8 by default).", example: "ub @rip L4" },
     Entry { name: "lm", syntax: "lm", what: "List modules: start, end, name, symbol state, path.", example: "lm" },
     Entry { name: "x", syntax: "x <module!pattern>", what: "List symbols matching a wildcard pattern.", example: "x demo!*dd*" },
     Entry { name: "ln", syntax: "ln [<addr>]", what: "List the nearest symbols around an address.", example: "ln @rip" },

@@ -52,13 +52,21 @@ pub fn take_quoted(text: &str) -> Option<Result<(String, &str), String>> {
     Some(Err("unterminated string".into()))
 }
 
-/// Take one whitespace-delimited word (or a backtick-quoted one, backticks kept) off the front of `text`.
+/// Take one whitespace-delimited word (or a backtick-quoted one, backticks kept, or a quoted symbol `@!"..."`
+/// with what follows it up to a blank) off the front of `text`.
 pub fn take_word(text: &str) -> (&str, &str) {
     let text = text.trim_start();
     if let Some(body) = text.strip_prefix('`')
         && let Some(end) = body.find('`')
     {
         return (&text[..end + 2], &text[end + 2..]);
+    }
+    if let Some(body) = text.strip_prefix("@!\"")
+        && let Some(close) = body.find('"')
+    {
+        let after = 3 + close + 1;
+        let end = text[after..].find(char::is_whitespace).map_or(text.len(), |e| after + e);
+        return (&text[..end], &text[end..]);
     }
     let end = text.find(char::is_whitespace).unwrap_or(text.len());
     (&text[..end], &text[end..])
@@ -91,6 +99,7 @@ mod tests {
         assert_eq!(take_quoted("x"), None);
         assert_eq!(take_word("  `demo.c:12` 5"), ("`demo.c:12`", " 5"));
         assert_eq!(take_word("demo!main 5"), ("demo!main", " 5"));
+        assert_eq!(take_word(r#"@!"a!f() const"+4 5"#), (r#"@!"a!f() const"+4"#, " 5"));
         assert_eq!(length_word("L20"), Some("20"));
         assert_eq!(length_word("L?0n5"), Some("0n5"));
         assert_eq!(length_word("libc!puts"), None);

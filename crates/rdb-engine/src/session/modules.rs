@@ -30,9 +30,16 @@ impl Module {
         self.symbols.get_or_init(|| ModuleSymbols::load(&self.path, self.base).ok()).as_ref()
     }
 
-    /// Whether the symbols were read already (for `lm`'s state column).
-    pub fn symbols_loaded(&self) -> bool {
-        self.symbols.get().is_some()
+    /// `lm`'s symbol state, as WinDbg words it: `(deferred)` until first needed, then what was found.
+    pub fn symbol_state(&self) -> &'static str {
+        match self.symbols.get() {
+            None => "(deferred)",
+            Some(None) => "(no symbols)",
+            Some(Some(s)) if s.has_dwarf() => "(dwarf symbols)",
+            Some(Some(s)) if s.symbol_count() == 0 => "(no symbols)",
+            Some(Some(s)) if s.is_pe() => "(export symbols)",
+            Some(Some(_)) => "(elf symbols)",
+        }
     }
 }
 

@@ -126,10 +126,12 @@ impl SymbolTable {
             scanned += group_end - group_start;
             group_end = group_start;
         }
-        // The nearest one before: the best name at the highest address not above `address`.
+        // The nearest one before, if it has no size (a label, a PE export): a sized symbol that ends before the
+        // address is not where it is. In a stripped program that makes an address show as `module+0xoff` rather
+        // than as a far offset from the last exported function or PLT stub.
         let at = self.syms[end - 1].address;
         let group_start = self.syms[..end].partition_point(|s| s.address < at);
-        Some(self.syms[group_start].to_symbol())
+        self.syms[group_start..end].iter().find(|s| s.size == 0).map(Sym::to_symbol)
     }
 
     /// The best-named symbol at the lowest address above `address`.

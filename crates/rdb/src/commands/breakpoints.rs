@@ -83,9 +83,17 @@ pub fn bm(console: &mut Console, args: &str) -> Result<Flow> {
     if matches.is_empty() {
         return Err(Error::msg(format!("No matching code symbols found for '{pattern}'")));
     }
+    let mut set = 0;
     for (name, address) in matches {
-        let id = console.session.add_breakpoint(Location::Expr(name.clone()), false, 1, None)?;
-        out(format!("{id:>3}: {} @!\"{name}\"", addr64(address)));
+        // Quoted, so names with blanks and parentheses (`Dog::speak() const`) resolve again after a restart.
+        // Data symbols that match are passed over: bm is for code.
+        if let Ok(id) = console.session.add_breakpoint(Location::Expr(format!("@!\"{name}\"")), false, 1, None) {
+            out(format!("{id:>3}: {} @!\"{name}\"", addr64(address)));
+            set += 1;
+        }
+    }
+    if set == 0 {
+        return Err(Error::msg(format!("No matching code symbols found for '{pattern}'")));
     }
     Ok(Flow::Next)
 }

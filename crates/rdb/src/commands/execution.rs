@@ -12,9 +12,6 @@ fn resume(kind: ResumeKind, text: String) -> Result<Flow> {
 }
 
 fn go_with(console: &mut Console, args: &str, status: Option<ContinueStatus>, name: &str) -> Result<Flow> {
-    if !console.session.is_live() {
-        return Err(Error::msg("No runnable debuggees error"));
-    }
     let args = args.trim();
     if args.is_empty() {
         return resume(ResumeKind::Go(status), name.to_string());
@@ -39,9 +36,6 @@ pub fn go_not_handled(console: &mut Console, args: &str) -> Result<Flow> {
 }
 
 fn count(console: &mut Console, args: &str) -> Result<u64> {
-    if !console.session.is_live() {
-        return Err(Error::msg("No runnable debuggees error"));
-    }
     let args = args.trim();
     if args.is_empty() {
         return Ok(1);
@@ -65,18 +59,15 @@ pub fn step(console: &mut Console, args: &str) -> Result<Flow> {
 }
 
 /// `gu`: go up, to the return of the current function.
-pub fn go_up(console: &mut Console, _args: &str) -> Result<Flow> {
-    count(console, "")?;
+pub fn go_up(_console: &mut Console, _args: &str) -> Result<Flow> {
     resume(ResumeKind::StepOut, "gu".into())
 }
 
-pub fn step_to_call(console: &mut Console, _args: &str) -> Result<Flow> {
-    count(console, "")?;
+pub fn step_to_call(_console: &mut Console, _args: &str) -> Result<Flow> {
     resume(ResumeKind::ToCall { over: true }, "pc".into())
 }
 
-pub fn trace_to_call(console: &mut Console, _args: &str) -> Result<Flow> {
-    count(console, "")?;
+pub fn trace_to_call(_console: &mut Console, _args: &str) -> Result<Flow> {
     resume(ResumeKind::ToCall { over: false }, "tc".into())
 }
 

@@ -309,11 +309,50 @@ pub fn search(console: &mut Console, args: &str) -> Result<Flow> {
     Ok(Flow::Next)
 }
 
-/// `u [addr] [L<count>]`: disassemble, with a `module!symbol:` line where a symbol begins.
+/// `u [addr] [L<count>|<end>]`: disassemble, with a `module!symbol:` line where a symbol begins.
 pub fn unassemble(console: &mut Console, args: &str) -> Result<Flow> {
     let (start, count, end) = extent(console, args, 1, 8, console.next_unassemble)?;
-    let count = count.min(0x1000) as usize;
-    let mut bytes = vec![0u8; count * 15];
+    print_instructions(console, start, count.min(0x1000) as usize, end)
+}
+
+/// `uf <addr>`: the whole function that contains the address.
+pub fn unassemble_function(console: &mut Console, args: &str) -> Result<Flow> {
+    let address = match args.trim() {
+        "" => console.session.register(console.session.current_thread(), "rip")?,
+        text => console.session.evaluate(text)?,
+    };
+    let function = console.session.modules.symbol_at(address).and_then(|(_, s)| s).filter(|s| s.size > 0);
+    let Some(function) = function else {
+        return Err(Error::msg(format!("no function with a known size at {}", addr64(address))));
+    };
+    let end = function.address + function.size;
+    print_instructions(console, function.address, function.size.min(0x10000) as usize, Some(end))
+}
+
+/// `ub [addr] [L<count>]`: the instructions that end at the address. x86 cannot be decoded backwards, so this
+/// decodes forward from a little before and keeps a run that lands exactly on the address, as WinDbg does.
+pub fn unassemble_backwards(console: &mut Console, args: &str) -> Result<Flow> {
+    let (address, count, _) = extent(console, args, 1, 8, None)?;
+    let count = count.min(0x100) as usize;
+    let span = 15 * count as u64;
+    for back in (count as u64..=span).rev() {
+        let start = address.saturating_sub(back);
+        let mut bytes = vec![0u8; back as usize];
+        let Ok(n) = console.session.read_memory(start, &mut bytes) else { continue };
+        if n < bytes.len() {
+            continue;
+        }
+        let insns = disasm::decode(&bytes, start, usize::MAX, &|_| None);
+        if insns.last().is_some_and(|i| i.next_address() == address) && insns.len() >= count {
+            let first = insns[insns.len() - count].address;
+            return print_instructions(console, first, count, Some(address));
+        }
+    }
+    Err(Error::msg(format!("no instructions decode to end at {}", addr64(address))))
+}
+
+fn print_instructions(console: &mut Console, start: u64, count: usize, end: Option<u64>) -> Result<Flow> {
+    let mut bytes = vec![0u8; count.saturating_mul(15).min(0x10000 * 15)];
     let n = console.session.read_memory(start, &mut bytes)?;
     let session = &console.session;
     let insns = disasm::decode(&bytes[..n], start, count, &|a| session.modules.describe(a));
@@ -330,7 +369,7 @@ pub fn unassemble(console: &mut Console, args: &str) -> Result<Flow> {
             out(format!("{}:", console.session.describe(insn.address)));
         }
         out(insn.line());
-        next = insn.address + insn.len() as u64;
+        next = insn.next_address();
     }
     console.next_unassemble = Some(next);
     Ok(Flow::Next)

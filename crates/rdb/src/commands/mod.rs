@@ -10,7 +10,7 @@ mod session_cmds;
 
 use rdb_engine::session::Stop;
 use rdb_engine::target::ContinueStatus;
-use rdb_engine::Result;
+use rdb_engine::{Error, Result};
 
 use crate::console::{out, Console};
 
@@ -46,59 +46,62 @@ pub enum ResumeKind {
 
 type Handler = fn(&mut Console, &str) -> Result<Flow>;
 
-/// Every command: its names and the function that runs it. `help.rs` describes each by its first name.
-pub const COMMANDS: &[(&[&str], Handler)] = &[
-    (&["g"], execution::go),
-    (&["gh"], execution::go_handled),
-    (&["gn"], execution::go_not_handled),
-    (&["gc"], execution::go),
-    (&["t"], execution::trace),
-    (&["p"], execution::step),
-    (&["gu"], execution::go_up),
-    (&["pc"], execution::step_to_call),
-    (&["tc"], execution::trace_to_call),
-    (&["bp"], breakpoints::bp),
-    (&["bu"], breakpoints::bu),
-    (&["bm"], breakpoints::bm),
-    (&["bl"], breakpoints::bl),
-    (&["bc"], breakpoints::bc),
-    (&["bd"], breakpoints::bd),
-    (&["be"], breakpoints::be),
-    (&["r"], registers::r),
-    (&["db", "d"], memory::db),
-    (&["dw"], memory::dw),
-    (&["dd"], memory::dd),
-    (&["dq"], memory::dq),
-    (&["da"], memory::da),
-    (&["du"], memory::du),
-    (&["eb"], memory::eb),
-    (&["ew"], memory::ew),
-    (&["ed"], memory::ed),
-    (&["eq"], memory::eq),
-    (&["ea"], memory::ea),
-    (&["eu"], memory::eu),
-    (&["s"], memory::search),
-    (&["u"], memory::unassemble),
-    (&["lm"], program::lm),
-    (&["x"], program::x),
-    (&["ln"], program::ln),
-    (&["k"], program::k),
-    (&["kn"], program::kn),
-    (&["kb"], program::kb),
-    (&["~"], program::threads),
-    (&["?"], session_cmds::evaluate),
-    (&["sx"], session_cmds::sx),
-    (&["sxe"], session_cmds::sxe),
-    (&["sxd"], session_cmds::sxd),
-    (&["sxn"], session_cmds::sxn),
-    (&["sxi"], session_cmds::sxi),
-    (&[".attach"], session_cmds::attach),
-    (&[".detach"], session_cmds::detach),
-    (&[".restart"], session_cmds::restart),
-    (&[".echo"], session_cmds::echo),
-    (&[".help", "?help"], session_cmds::help),
-    (&["q", "qq"], session_cmds::q),
-    (&["qd"], session_cmds::qd),
+/// Every command: its names, whether it needs a live debuggee, and the function that runs it. `help.rs`
+/// describes each by its first name.
+pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
+    (&["g"], true, execution::go),
+    (&["gh"], true, execution::go_handled),
+    (&["gn"], true, execution::go_not_handled),
+    (&["gc"], true, execution::go),
+    (&["t"], true, execution::trace),
+    (&["p"], true, execution::step),
+    (&["gu"], true, execution::go_up),
+    (&["pc"], true, execution::step_to_call),
+    (&["tc"], true, execution::trace_to_call),
+    (&["bp"], false, breakpoints::bp),
+    (&["bu"], false, breakpoints::bu),
+    (&["bm"], false, breakpoints::bm),
+    (&["bl"], false, breakpoints::bl),
+    (&["bc"], false, breakpoints::bc),
+    (&["bd"], false, breakpoints::bd),
+    (&["be"], false, breakpoints::be),
+    (&["r"], true, registers::r),
+    (&["db", "d"], true, memory::db),
+    (&["dw"], true, memory::dw),
+    (&["dd"], true, memory::dd),
+    (&["dq"], true, memory::dq),
+    (&["da"], true, memory::da),
+    (&["du"], true, memory::du),
+    (&["eb"], true, memory::eb),
+    (&["ew"], true, memory::ew),
+    (&["ed"], true, memory::ed),
+    (&["eq"], true, memory::eq),
+    (&["ea"], true, memory::ea),
+    (&["eu"], true, memory::eu),
+    (&["s"], true, memory::search),
+    (&["u"], true, memory::unassemble),
+    (&["uf"], true, memory::unassemble_function),
+    (&["ub"], true, memory::unassemble_backwards),
+    (&["lm"], false, program::lm),
+    (&["x"], false, program::x),
+    (&["ln"], false, program::ln),
+    (&["k"], true, program::k),
+    (&["kn"], true, program::kn),
+    (&["kb"], true, program::kb),
+    (&["~"], true, program::threads),
+    (&["?"], false, session_cmds::evaluate),
+    (&["sx"], false, session_cmds::sx),
+    (&["sxe"], false, session_cmds::sxe),
+    (&["sxd"], false, session_cmds::sxd),
+    (&["sxn"], false, session_cmds::sxn),
+    (&["sxi"], false, session_cmds::sxi),
+    (&[".attach"], false, session_cmds::attach),
+    (&[".detach"], true, session_cmds::detach),
+    (&[".restart"], false, session_cmds::restart),
+    (&[".echo"], false, session_cmds::echo),
+    (&[".help", "?help"], false, session_cmds::help),
+    (&["q", "qq"], false, session_cmds::q),
+    (&["qd"], false, session_cmds::qd),
 ];
 
 /// Split a command into its name and its arguments, the WinDbg way: `~` and `?` stand alone, a dot command runs
@@ -116,19 +119,21 @@ pub fn split_name(command: &str) -> (&str, &str) {
     command.split_at(end)
 }
 
-pub fn find(name: &str) -> Option<Handler> {
+pub fn find(name: &str) -> Option<(bool, Handler)> {
     let lower = name.to_ascii_lowercase();
-    COMMANDS.iter().find(|(names, _)| names.contains(&lower.as_str())).map(|(_, h)| *h)
+    COMMANDS.iter().find(|(names, _, _)| names.contains(&lower.as_str())).map(|(_, live, h)| (*live, *h))
 }
 
 /// Run one command, printing its error (one line, WinDbg's shape) if it fails.
 pub fn execute(console: &mut Console, command: &str) -> Flow {
     let (name, args) = split_name(command);
-    let Some(handler) = find(name) else {
+    let Some((needs_process, handler)) = find(name) else {
         out(format!("^ Unknown command '{name}' in '{command}' (.help lists the commands)"));
         return Flow::Next;
     };
-    match handler(console, args) {
+    // One message for every command that has nothing to work on, rather than whatever each would trip over.
+    let result = if needs_process && !console.session.is_live() { Err(Error::NoProcess) } else { handler(console, args) };
+    match result {
         Ok(flow) => flow,
         Err(e) => {
             out(format!("^ {e} in '{command}'"));
@@ -160,7 +165,7 @@ mod tests {
 
     #[test]
     fn every_command_has_help() {
-        for (names, _) in COMMANDS {
+        for (names, _, _) in COMMANDS {
             assert!(crate::help::topic(names[0]).is_some(), "no help for {}", names[0]);
         }
     }

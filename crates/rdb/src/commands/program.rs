@@ -12,8 +12,7 @@ use crate::console::{out, Console};
 pub fn lm(console: &mut Console, _args: &str) -> Result<Flow> {
     out("start             end                 module name");
     for m in console.session.modules.iter() {
-        let state = if m.symbols_loaded() { "(symbols)" } else { "(deferred)" };
-        out(format!("{} {}   {:<16} {:<12} {}", addr64(m.base), addr64(m.end()), m.name, state, m.path.display()));
+        out(format!("{} {}   {:<16} {:<16} {}", addr64(m.base), addr64(m.end()), m.name, m.symbol_state(), m.path.display()));
     }
     Ok(Flow::Next)
 }

@@ -27,6 +27,12 @@ pub fn r(console: &mut Console, args: &str) -> Result<Flow> {
             None => (item, None),
         };
         let name = name.trim_start_matches('@');
+        if name.starts_with('$') && value.is_none() {
+            // A pseudo-register (`$ip`, `$exentry`, `$ra`): shown, not set.
+            let v = console.session.evaluate(&format!("@{name}"))?;
+            out(format!("{}={v:016x}", name.to_ascii_lowercase()));
+            continue;
+        }
         let Some(bits) = regs::width(name) else {
             return Err(Error::msg(format!("Bad register error at '{name}'")));
         };

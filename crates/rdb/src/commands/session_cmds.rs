@@ -101,8 +101,12 @@ pub fn restart(console: &mut Console, _args: &str) -> Result<Flow> {
     Ok(console.after_stop(stop))
 }
 
+/// `.echo text` or `.echo "text; with semicolons"`.
 pub fn echo(_console: &mut Console, args: &str) -> Result<Flow> {
-    out(args.trim());
+    match crate::parse::take_quoted(args) {
+        Some(Ok((text, rest))) if rest.trim().is_empty() => out(text),
+        _ => out(args.trim()),
+    }
     Ok(Flow::Next)
 }
 

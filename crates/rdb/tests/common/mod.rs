@@ -59,16 +59,21 @@ fn build_debuggee(name: &str) -> PathBuf {
     let out_dir = debuggee_out_dir();
     fs::create_dir_all(&out_dir).expect("create the debuggee output directory");
 
-    let c_src = src_dir.join(format!("{name}.c"));
-    let rs_src = src_dir.join(format!("{name}.rs"));
-    let (src, is_rust) = if c_src.exists() {
-        (c_src, false)
-    } else if rs_src.exists() {
-        (rs_src, true)
-    } else {
-        panic!("no debuggee source {name}.c or {name}.rs in {}", src_dir.display());
+    // C with gcc, C++ with g++, Rust with rustc.
+    let Some((src, compiler)) = [("c", "gcc"), ("cc", "g++"), ("rs", "rustc")]
+        .into_iter()
+        .map(|(ext, compiler)| (src_dir.join(format!("{name}.{ext}")), compiler))
+        .find(|(path, _)| path.exists())
+    else {
+        panic!("no debuggee source {name}.c, {name}.cc or {name}.rs in {}", src_dir.display());
     };
-    let out_name = if name == "plugin" { "libplugin.so".to_string() } else { name.to_string() };
+    // A debuggee says how it is built in its own source, rr-style: `rdb-build: <extra gcc flags>` and
+    // `rdb-output: <file name>` anywhere in a comment.
+    let text = fs::read_to_string(&src).unwrap_or_default();
+    let directive = |key: &str| {
+        text.lines().find_map(|l| l.split_once(key).map(|(_, v)| v.trim().trim_end_matches("*/").trim().to_string()))
+    };
+    let out_name = directive("rdb-output:").unwrap_or_else(|| name.to_string());
     let out = out_dir.join(&out_name);
     if is_up_to_date(&src, &out) {
         return out;
@@ -77,19 +82,16 @@ fn build_debuggee(name: &str) -> PathBuf {
     let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let tmp = out_dir.join(format!(".{out_name}.tmp.{}.{nanos}", std::process::id()));
     let mut cmd;
-    if is_rust {
+    if compiler == "rustc" {
         let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
         cmd = Command::new(rustc);
         cmd.args(["-g", "-C", "opt-level=0", "--edition", "2021", "-o"]).arg(&tmp).arg(&src);
     } else {
-        cmd = Command::new("gcc");
+        cmd = Command::new(compiler);
         cmd.args(["-g", "-O0", "-fno-omit-frame-pointer", "-pthread"]);
-        if name == "plugin" {
-            cmd.args(["-shared", "-fPIC"]);
-        }
         cmd.arg("-o").arg(&tmp).arg(&src);
-        if name == "dlopen" {
-            cmd.arg("-ldl");
+        if let Some(flags) = directive("rdb-build:") {
+            cmd.args(flags.split_whitespace());
         }
     }
     let output =
