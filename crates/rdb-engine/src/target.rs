@@ -46,6 +46,9 @@ pub enum EventKind {
     DebugString { text: String },
     /// An exception (Windows) or a signal-delivery stop (Linux).
     Exception(Exception),
+    /// The debuggee made a new process (Linux `fork`), held stopped before it runs a single instruction, with a
+    /// copy of the debuggee's memory, patches included. The engine releases it through [`ChildProcesses`].
+    ChildProcess { child: Pid },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +183,18 @@ pub trait Target {
     fn loader_rendezvous(&mut self) -> Option<&mut dyn LoaderRendezvous> {
         None
     }
+
+    /// Children the debuggee forks, for targets that report them ([`EventKind::ChildProcess`]).
+    fn child_processes(&mut self) -> Option<&mut dyn ChildProcesses> {
+        None
+    }
+}
+
+/// Optional capability of targets whose debuggee's children start as copies of it, breakpoints and all (fork).
+pub trait ChildProcesses {
+    /// Let a child reported by [`EventKind::ChildProcess`] run on undebugged, after writing `restore` (address,
+    /// original byte) into its memory so no int3 of the parent's is left in it.
+    fn release_child(&mut self, child: Pid, restore: &[(u64, u8)]) -> Result<()>;
 }
 
 /// Optional capability of targets whose loader announces module changes by calling a function the debugger can

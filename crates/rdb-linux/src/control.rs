@@ -92,6 +92,7 @@ impl LinuxTarget {
 
     /// `Target::detach`: every thread runs on untraced, with the signals that were meant for it.
     pub(crate) fn detach_all(&mut self) -> Result<()> {
+        self.release_children();
         if self.gone {
             return Ok(());
         }
@@ -163,6 +164,7 @@ impl LinuxTarget {
 
     /// `Target::kill`: SIGKILL, then reap every thread until the process is gone.
     pub(crate) fn kill_process(&mut self) -> Result<()> {
+        self.release_children();
         if self.gone {
             return Ok(());
         }

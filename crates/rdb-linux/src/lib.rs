@@ -9,6 +9,7 @@
 //! with an error, to be driven from another thread.
 
 mod attach;
+mod children;
 mod control;
 mod image;
 mod interrupt;
@@ -29,7 +30,8 @@ use std::sync::Arc;
 use nix::errno::Errno;
 use rdb_engine::regs::{DebugRegisters, Registers};
 use rdb_engine::target::{
-    ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, Pid, Region, Resume, Target, Tid,
+    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, Pid, Region, Resume, Target,
+    Tid,
 };
 use rdb_engine::{Error, Result};
 
@@ -64,6 +66,8 @@ pub struct LinuxTarget {
     early: HashSet<i32>,
     /// The thread a `Resume::Step` runs: its outcome is the next event reported.
     focus: Option<i32>,
+    /// Forked children, stopped before their first instruction, until the engine releases them.
+    children: HashSet<i32>,
 }
 
 /// An event waiting to be returned, and the signal a `NotHandled` continue would deliver for it.
@@ -106,6 +110,7 @@ impl LinuxTarget {
             breaker: Arc::new(Breaker::new(pid)),
             early: HashSet::new(),
             focus: None,
+            children: HashSet::new(),
         }
     }
 
@@ -251,10 +256,15 @@ impl Target for LinuxTarget {
     fn loader_rendezvous(&mut self) -> Option<&mut dyn LoaderRendezvous> {
         Some(self)
     }
+
+    fn child_processes(&mut self) -> Option<&mut dyn ChildProcesses> {
+        Some(self)
+    }
 }
 
 impl Drop for LinuxTarget {
     fn drop(&mut self) {
+        self.release_children();
         if !self.gone {
             let _ = if self.launched { self.kill_process() } else { self.detach_all() };
         }

@@ -78,10 +78,12 @@ pub(crate) fn wait(pid: i32, flags: c_int) -> nix::Result<Option<(i32, WaitStatu
     }
 }
 
-/// The tracee options: trace new threads, report exec and thread exits, mark syscall stops.
+/// The tracee options: trace new threads, hold forked children (to clean them of breakpoints before they run),
+/// report exec and thread exits, mark syscall stops.
 pub(crate) fn options(exit_kill: bool) -> nix::sys::ptrace::Options {
     use nix::sys::ptrace::Options;
     let mut o = Options::PTRACE_O_TRACECLONE
+        | Options::PTRACE_O_TRACEFORK
         | Options::PTRACE_O_TRACEEXEC
         | Options::PTRACE_O_TRACEEXIT
         | Options::PTRACE_O_TRACESYSGOOD;

@@ -126,6 +126,31 @@ impl LinuxTarget {
             // A thread that cannot be interrupted is dying: its death will be reported.
             let _ = nptrace::interrupt(Pid::from_raw(t.tid));
         }
+        self.wait_until_all_stopped()?;
+        // A thread interrupted just as it executed an int3 (or took another fault) stops for the interrupt first,
+        // its SIGTRAP still pending: left so, the signal would be delivered at detach and kill the process. Let
+        // such a thread take the signal now, so it is reported like any other hit.
+        let trapped: Vec<i32> = self
+            .threads
+            .iter()
+            .filter(|t| !t.running && !t.exiting)
+            .map(|t| t.tid)
+            .filter(|&tid| !self.queue.iter().any(|p| p.event.tid == tid as u32))
+            .filter(|&tid| {
+                procfs::signal_set(self.pid, Some(tid), "SigPnd").is_some_and(|m| m & (1 << (libc::SIGTRAP - 1)) != 0)
+            })
+            .collect();
+        for tid in trapped {
+            if ptrace::resume(tid, Run::Continue, None).is_ok()
+                && let Some(t) = self.threads.get_mut(tid)
+            {
+                t.running = true;
+            }
+        }
+        self.wait_until_all_stopped()
+    }
+
+    fn wait_until_all_stopped(&mut self) -> Result<()> {
         while !self.gone && self.threads.any_running_live() {
             match self.wait_one(false)? {
                 Some((tid, status)) => self.on_status(tid, status)?,
@@ -167,6 +192,7 @@ impl LinuxTarget {
             0 if signal == (libc::SIGTRAP | 0x80) => self.rerun(tid),
             0 => self.on_signal_stop(tid, signal),
             libc::PTRACE_EVENT_CLONE => self.on_clone(tid),
+            libc::PTRACE_EVENT_FORK => self.on_fork(tid),
             libc::PTRACE_EVENT_EXEC => self.on_exec(),
             libc::PTRACE_EVENT_EXIT => self.on_exit_stop(tid),
             // PTRACE_INTERRUPT's stop (or a group-stop): wanted while stopping everyone, spurious otherwise.
@@ -259,6 +285,25 @@ impl LinuxTarget {
         }
         self.threads.add(self.pid, new, false);
         self.push(new, EventKind::ThreadCreated { start: None }, None);
+        Ok(())
+    }
+
+    /// `fork`: the child is traced from birth. Hold it at its first stop and report it; the engine cleans it of
+    /// breakpoints and releases it (`ChildProcesses::release_child`).
+    fn on_fork(&mut self, parent: i32) -> Result<()> {
+        let Ok(child) = nptrace::getevent(Pid::from_raw(parent)).map(|m| m as i32) else { return self.rerun(parent) };
+        if !self.early.remove(&child) {
+            loop {
+                match ptrace::wait(child, libc::__WALL) {
+                    Ok(Some((_, WaitStatus::Stopped { .. }))) => break,
+                    Ok(Some((_, WaitStatus::Other))) => continue,
+                    // Died before it ever ran.
+                    _ => return self.rerun(parent),
+                }
+            }
+        }
+        self.children.insert(child);
+        self.push(parent, EventKind::ChildProcess { child: child as u32 }, None);
         Ok(())
     }
 

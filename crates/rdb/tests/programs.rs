@@ -111,3 +111,18 @@ fn commands_that_need_a_process_say_so_alike_after_the_exit() {
     assert!(errors.iter().all(|e| e.starts_with("^ No runnable debuggees")), "{errors:?}");
     run.assert_contains("Evaluate expression: 2 = 00000000`00000002");
 }
+
+#[test]
+fn a_forked_child_runs_clean_of_the_parents_breakpoints() {
+    let forks = debuggee("forks");
+    let run = rdb(&[s(&forks)], &format!("bp forks!work\ng\n{}\nbl\ng\nq\n", mark("bl")));
+    run.assert_matches(r"Create process [0-9a-f]+: a child, not debugged");
+    // The child reached work() too, with no int3 left in its copy of the code.
+    run.assert_contains("child worked 6");
+    run.assert_contains("child exited 7");
+    run.assert_not_contains("killed by signal");
+    run.assert_matches(&bp_hit_re(0, "forks!work"));
+    run.section("bl").assert_matches(r"(?m)^ 0 e Disable Clear .*forks!work hits=1$");
+    run.assert_contains("parent worked 15");
+    run.assert_matches(&exit_code_re(0));
+}

@@ -120,7 +120,7 @@ impl Default for Filters {
         };
         add(EventCode::CreateThread, "ct", "Create thread", Output, Handled);
         add(EventCode::ExitThread, "et", "Exit thread", Output, Handled);
-        add(EventCode::CreateProcess, "cpr", "Create process", Ignore, Handled);
+        add(EventCode::CreateProcess, "cpr", "Create process", Output, Handled);
         add(EventCode::ExitProcess, "epr", "Exit process", Break, Handled);
         add(EventCode::LoadModule, "ld", "Load module", Output, Handled);
         add(EventCode::UnloadModule, "ud", "Unload module", Output, Handled);

@@ -62,6 +62,11 @@ impl Patches {
         Ok(())
     }
 
+    /// Every patched address with the byte it replaced (to clean a forked copy of the debuggee).
+    pub fn originals(&self) -> Vec<(u64, u8)> {
+        self.inserted.iter().map(|(&a, &b)| (a, b)).collect()
+    }
+
     /// Restore every original byte (detach, exit). Failures are ignored: the memory is gone.
     pub fn remove_all(&mut self, target: &mut dyn Target) {
         for (a, original) in std::mem::take(&mut self.inserted) {

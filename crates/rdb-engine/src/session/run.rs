@@ -290,6 +290,15 @@ impl Session {
                 Ok(self.event_notice(EventCode::DebugOutput, Notice::DebugString { text }))
             }
             EventKind::Exception(e) => self.exception(pid, tid, e),
+            EventKind::ChildProcess { child } => {
+                // Children are not followed: the child is a copy of the debuggee, int3s and all, so it gets the
+                // original bytes back before it runs, or the first breakpoint it reaches would kill it.
+                let restore = self.patches.originals();
+                if let Some(c) = self.target()?.child_processes() {
+                    c.release_child(child, &restore)?;
+                }
+                Ok(self.event_notice(EventCode::CreateProcess, Notice::ChildProcess { pid, tid, child }))
+            }
         }
     }
 

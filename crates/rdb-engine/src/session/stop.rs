@@ -11,6 +11,8 @@ pub enum Notice {
     ModuleUnloaded { base: u64, path: PathBuf },
     ThreadCreated { pid: Pid, tid: Tid, index: u32 },
     ThreadExited { pid: Pid, tid: Tid, index: u32, code: i64 },
+    /// A child process the debuggee created, released to run undebugged.
+    ChildProcess { pid: Pid, tid: Tid, child: Pid },
     ProcessExited { pid: Pid, tid: Tid, status: ExitStatus },
     DebugString { text: String },
     /// A first-chance exception the filters let pass with output only.

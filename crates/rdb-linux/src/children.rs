@@ -1,0 +1,47 @@
+//! Forked children: held at their first stop until the engine has them cleaned of the parent's breakpoints, then
+//! let go. They are copies of the debuggee, so without this the first int3 one reaches would kill it.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
+
+use rdb_engine::target::{ChildProcesses, Pid};
+use rdb_engine::{Error, Result};
+
+use crate::{LinuxTarget, ptrace};
+
+impl ChildProcesses for LinuxTarget {
+    fn release_child(&mut self, child: Pid, restore: &[(u64, u8)]) -> Result<()> {
+        let child = child as i32;
+        if !self.children.remove(&child) {
+            return Err(Error::msg(format!("process {child} is not a child held by the debugger")));
+        }
+        let written = write_bytes(child, restore);
+        // Let it go even when the writes failed: a held child would hang its parent's wait() forever.
+        let detached = ptrace::detach(child, None)
+            .map_err(|e| Error::msg(format!("cannot let child process {child} go: {}", e.desc())));
+        written.and(detached)
+    }
+}
+
+impl LinuxTarget {
+    /// Let go of children not released yet (the debugger is leaving).
+    pub(crate) fn release_children(&mut self) {
+        for child in std::mem::take(&mut self.children) {
+            let _ = ptrace::detach(child, None);
+        }
+    }
+}
+
+fn write_bytes(pid: i32, restore: &[(u64, u8)]) -> Result<()> {
+    if restore.is_empty() {
+        return Ok(());
+    }
+    let mem = OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/{pid}/mem"))
+        .map_err(|e| Error::msg(format!("cannot open the memory of child process {pid}: {e}")))?;
+    for &(address, byte) in restore {
+        mem.write_all_at(&[byte], address).map_err(|_| Error::MemoryAccess(address))?;
+    }
+    Ok(())
+}
