@@ -22,3 +22,31 @@ pub trait ReadMemory {
         Ok(u64::from_le_bytes(b))
     }
 }
+
+/// Memory captured at one moment: a range of bytes at a base address (a stack dump, a test's fake memory; later a
+/// core file's segment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemorySnapshot {
+    pub base: u64,
+    pub bytes: Vec<u8>,
+}
+
+impl MemorySnapshot {
+    /// Little-endian 64-bit words laid out from `base`.
+    pub fn from_words(base: u64, words: &[u64]) -> MemorySnapshot {
+        MemorySnapshot { base, bytes: words.iter().flat_map(|w| w.to_le_bytes()).collect() }
+    }
+}
+
+impl ReadMemory for MemorySnapshot {
+    fn read(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
+        let outside = || crate::error::Error::MemoryAccess(address);
+        let off = usize::try_from(address.checked_sub(self.base).ok_or_else(outside)?).map_err(|_| outside())?;
+        if off >= self.bytes.len() {
+            return Err(outside());
+        }
+        let n = buf.len().min(self.bytes.len() - off);
+        buf[..n].copy_from_slice(&self.bytes[off..off + n]);
+        Ok(n)
+    }
+}

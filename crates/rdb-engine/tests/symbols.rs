@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rdb_engine::error::{Error, Result};
-use rdb_engine::memory::ReadMemory;
+use rdb_engine::memory::{MemorySnapshot, ReadMemory};
 use rdb_engine::regs::Registers;
 use rdb_engine::symbols::ModuleSymbols;
 use rdb_engine::unwind::unwind;
@@ -454,24 +454,6 @@ fn unwinds_optimised_code_without_frame_pointers() {
     check_against_gdb(&mut snap, &modules, true);
 }
 
-/// A memory of 64-bit words at `base`.
-struct Words {
-    base: u64,
-    words: Vec<u64>,
-}
-
-impl ReadMemory for Words {
-    fn read(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
-        let bytes: Vec<u8> = self.words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        let off = address.checked_sub(self.base).ok_or(Error::MemoryAccess(address))? as usize;
-        if off >= bytes.len() {
-            return Err(Error::MemoryAccess(address));
-        }
-        let n = buf.len().min(bytes.len() - off);
-        buf[..n].copy_from_slice(&bytes[off..off + n]);
-        Ok(n)
-    }
-}
 
 /// A mingw-w64 PE: COFF symbols, DWARF lines and `.pdata` unwinding, at a rebased address. Needs the mingw-w64
 /// cross compiler (Debian's gcc-mingw-w64-x86-64, installed by scripts/setup.sh).
@@ -511,7 +493,7 @@ fn mingw_pe_symbols_lines_and_pdata() {
     let mut words = vec![0u64; 16];
     words[6] = 0xcafe_0000;
     words[7] = rebase(values["outer"]) + 0x10;
-    let mut mem = Words { base: s, words };
+    let mut mem = MemorySnapshot::from_words(s, &words);
     let call_ret = {
         // The return address after `call inner` in middle: the end of line 9's code.
         let after = m.line_addresses("demo.c", 10)[0];

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use rdb_engine::Error;
-use rdb_engine::target::{ContinueStatus, EventKind, ExceptionKind, ExitStatus, Resume, Target};
+use rdb_engine::target::{ContinueStatus, Event, EventKind, ExceptionKind, ExitStatus, Resume, Target};
+use rdb_linux::LinuxTarget;
 
 #[test]
 fn threads_are_reported_and_every_event_stops_all_threads() {
@@ -188,19 +189,25 @@ fn simultaneous_breakpoints_are_queued_and_each_reported_once() {
     assert_eq!(hits.len(), 4, "{hits:?}");
 }
 
-#[test]
-fn a_break_in_during_a_system_call_does_not_disturb_the_program() {
-    let (mut t, _dog) = launch("spin", &["nap"]);
-    created(&mut t);
+/// Run `spin nap` (which sleeps in a system call) and break in from another thread while it sleeps.
+fn break_in_while_napping(t: &mut LinuxTarget) -> Event {
+    created(t);
     t.resume(ContinueStatus::Handled, Resume::All).unwrap();
     let b = t.interrupter();
     let helper = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(120));
         b.interrupt();
     });
-    let e = wait(&mut t);
+    let e = wait(t);
     helper.join().unwrap();
     assert_eq!(exception(&e).kind, ExceptionKind::BreakIn);
+    e
+}
+
+#[test]
+fn a_break_in_during_a_system_call_does_not_disturb_the_program() {
+    let (mut t, _dog) = launch("spin", &["nap"]);
+    break_in_while_napping(&mut t);
     // The interrupted sleep resumes; the program ends as it would have.
     let (status, events) = finish(&mut t);
     assert_eq!(status, ExitStatus::Code(3));
@@ -210,16 +217,7 @@ fn a_break_in_during_a_system_call_does_not_disturb_the_program() {
 #[test]
 fn a_step_after_a_break_in_inside_a_system_call_completes_the_call() {
     let (mut t, _dog) = launch("spin", &["nap"]);
-    created(&mut t);
-    t.resume(ContinueStatus::Handled, Resume::All).unwrap();
-    let b = t.interrupter();
-    let helper = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(120));
-        b.interrupt();
-    });
-    let e = wait(&mut t);
-    helper.join().unwrap();
-    assert_eq!(exception(&e).kind, ExceptionKind::BreakIn);
+    let e = break_in_while_napping(&mut t);
     let rip = t.registers(e.tid).unwrap().rip;
     let mut before = [0u8; 2];
     t.read_memory(rip - 2, &mut before).unwrap();

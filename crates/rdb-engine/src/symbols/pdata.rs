@@ -302,26 +302,8 @@ fn emulate_epilogue(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{Error, Result};
+    use crate::memory::MemorySnapshot;
 
-    /// A stack of 64-bit words at `base`.
-    struct Stack {
-        base: u64,
-        words: Vec<u64>,
-    }
-
-    impl ReadMemory for Stack {
-        fn read(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
-            let bytes: Vec<u8> = self.words.iter().flat_map(|w| w.to_le_bytes()).collect();
-            let off = address.checked_sub(self.base).ok_or(Error::MemoryAccess(address))? as usize;
-            if off >= bytes.len() {
-                return Err(Error::MemoryAccess(address));
-            }
-            let n = buf.len().min(bytes.len() - off);
-            buf[..n].copy_from_slice(&bytes[off..off + n]);
-            Ok(n)
-        }
-    }
 
     /// A minimal PE32+ image: headers, one section `.text` at RVA 0x1000 holding code, `.pdata` and the
     /// UNWIND_INFO, with the exception directory pointing at the `.pdata` part.
@@ -384,7 +366,7 @@ mod tests {
         let base = 0x7ff6_0000_0000u64;
         // After the prologue: rsp = S, [S+0x28] = rbx, [S+0x30] = rbp, [S+0x38] = return address; rbp = S+0x20.
         let s = 0x10_0000u64;
-        let mut stack = Stack { base: s, words: vec![0, 0, 0, 0, 0, 0xb0b, 0xbb, 0x1234_5678, 0] };
+        let mut stack = MemorySnapshot::from_words(s, &[0, 0, 0, 0, 0, 0xb0b, 0xbb, 0x1234_5678, 0]);
         let regs = Registers { rip: base + 0x1010, rsp: s, rbp: s + 0x20, rbx: 1, ..Default::default() };
         let c = info.unwind(&data, &regs, true, base, &mut stack).expect("unwound");
         assert_eq!((c.rip, c.rsp, c.rbx, c.rbp), (0x1234_5678, s + 0x40, 0xb0b, 0xbb));
