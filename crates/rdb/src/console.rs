@@ -31,9 +31,11 @@ pub struct Console {
     pending: VecDeque<String>,
 }
 
-/// Print one line of output.
+/// Print one line of output. A closed output (`rdb ... | head`) is not worth a panic: the line is dropped and the
+/// session goes on to its normal end.
 pub fn out(line: impl AsRef<str>) {
-    println!("{}", line.as_ref());
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{}", line.as_ref());
 }
 
 fn print_notice(notice: &Notice) {
