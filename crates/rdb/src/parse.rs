@@ -1,7 +1,8 @@
 //! Lexical helpers for WinDbg's command language: splitting a line into commands at `;` (not inside quotes or
 //! backticks), and taking quoted strings and words off the front of an argument string.
 
-/// Split a line into commands at top-level semicolons.
+/// Split a line into commands at top-level semicolons and newlines (text pasted on a terminal arrives as one line
+/// holding several).
 pub fn split_commands(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
@@ -23,7 +24,7 @@ pub fn split_commands(line: &str) -> Vec<String> {
                 quote = Some(c);
                 current.push(c);
             }
-            None if c == ';' => out.push(std::mem::take(&mut current)),
+            None if c == ';' || c == '\n' || c == '\r' => out.push(std::mem::take(&mut current)),
             None => current.push(c),
         }
     }
@@ -90,6 +91,7 @@ mod tests {
         assert_eq!(split_commands(r#"bp main "r rax; g"; bl"#), [r#"bp main "r rax; g""#, "bl"]);
         assert_eq!(split_commands("bp `a.c:3`;g"), ["bp `a.c:3`", "g"]);
         assert!(split_commands("  ;; ").is_empty());
+        assert_eq!(split_commands("bp main\ng\r\nk"), ["bp main", "g", "k"]);
     }
 
     #[test]
