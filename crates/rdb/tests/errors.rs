@@ -142,3 +142,26 @@ fn bad_pid() {
     let run = rdb(&["-p", "notapid"], "");
     run.assert_failure();
 }
+
+#[test]
+fn the_debuggee_killed_from_outside_before_a_step() {
+    let lp = debuggee("loop");
+    let mut session = RdbSession::start(&[s(&lp)]);
+    session.send("bp loop!spin_once");
+    session.send("g");
+    let pid: u32 = session.expect(r"(?m)^pid (\d+)$")[1].parse().unwrap();
+    session.expect(r"Breakpoint 0 hit");
+    // SAFETY: kill sends a signal to a process id; no memory is involved.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    // It dies as soon as it is resumed (until then it waits in its exit stop, held by ptrace).
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    session.send("t");
+    session.send("k");
+    session.send(".echo still-here");
+    session.send("q");
+    let run = session.finish();
+    run.assert_matches(r"(?m)^\([0-9a-f]+\.[0-9a-f]+\): Exit process [0-9a-f]+, signal 9 \(SIGKILL\)$");
+    run.assert_error(r"^\^ No runnable debuggees[^\n]* in 'k'$");
+    run.assert_not_contains("Unable to insert");
+    run.assert_contains("still-here");
+}

@@ -118,7 +118,10 @@ impl Session {
                 target.resume(status, Resume::Step { tid: mover })?;
                 status = ContinueStatus::Handled;
                 let event = self.wait()?;
-                self.sync_patches();
+                if !matches!(event.kind, EventKind::ProcessExited { .. }) {
+                    // The int3 goes back in before anything else runs (unless there is nothing left to patch).
+                    self.sync_patches();
+                }
                 let stepped = event.tid == mover && matches!(event.kind, EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { .. }, .. }));
                 if !stepped {
                     match self.handle(event.clone())? {
