@@ -10,7 +10,8 @@ use std::sync::Arc;
 use super::*;
 use crate::regs::DebugRegisters;
 use crate::target::{
-    Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter, LoaderRendezvous, Region, Resume,
+    ChildProcesses, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter, LoaderRendezvous, Region,
+    Resume,
 };
 
 const PID: u32 = 100;
@@ -28,6 +29,10 @@ struct State {
     detached: bool,
     killed: bool,
     modules_reported: bool,
+    /// A static executable: no loader, so no rendezvous; the process starts at its entry point.
+    static_exe: bool,
+    /// Children released, with the bytes written into them.
+    released: Vec<(Pid, Vec<(u64, u8)>)>,
 }
 
 impl State {
@@ -119,13 +124,24 @@ impl Target for Fake {
     fn loader_rendezvous(&mut self) -> Option<&mut dyn LoaderRendezvous> {
         Some(self)
     }
+
+    fn child_processes(&mut self) -> Option<&mut dyn ChildProcesses> {
+        Some(self)
+    }
+}
+
+impl ChildProcesses for Fake {
+    fn release_child(&mut self, child: Pid, restore: &[(u64, u8)]) -> Result<()> {
+        self.state.borrow_mut().released.push((child, restore.to_vec()));
+        Ok(())
+    }
 }
 
 impl LoaderRendezvous for Fake {
     fn breakpoint_address(&mut self) -> Result<Option<u64>> {
         // As glibc: the rendezvous address is published once the loader has run (at the entry point).
         let s = self.state.borrow();
-        Ok((s.rip() != ENTRY - 0x10).then_some(LIBC_BASE + 0x100))
+        Ok((!s.static_exe && s.rip() != ENTRY - 0x10).then_some(LIBC_BASE + 0x100))
     }
     fn sync_modules(&mut self) -> Result<Vec<EventKind>> {
         let mut s = self.state.borrow_mut();
@@ -167,7 +183,11 @@ fn exit(code: i64) -> Box<dyn FnMut(&mut State) -> Event> {
 type Started = (Session, Rc<RefCell<State>>, Rc<RefCell<Vec<Notice>>>);
 
 fn started(code: &[(u64, &[u8])], then: Script) -> Started {
-    let state = Rc::new(RefCell::new(State::default()));
+    start(code, then, false)
+}
+
+fn start(code: &[(u64, &[u8])], then: Script, static_exe: bool) -> Started {
+    let state = Rc::new(RefCell::new(State { static_exe, ..State::default() }));
     {
         let mut s = state.borrow_mut();
         for (address, bytes) in code {
@@ -175,7 +195,9 @@ fn started(code: &[(u64, &[u8])], then: Script) -> Started {
                 s.memory.insert(address + i as u64, *b);
             }
         }
-        s.regs.insert(TID, Registers { rip: ENTRY - 0x10, rsp: 0x7fff_0000, ..Default::default() });
+        // A dynamic program starts in its loader; a static one at its own entry point.
+        let rip = if static_exe { ENTRY } else { ENTRY - 0x10 };
+        s.regs.insert(TID, Registers { rip, rsp: 0x7fff_0000, ..Default::default() });
     }
     let mut script: Script = VecDeque::new();
     script.push_back(Box::new(|_| {
@@ -185,6 +207,10 @@ fn started(code: &[(u64, &[u8])], then: Script) -> Started {
     script.extend(then);
     let notices = Rc::new(RefCell::new(Vec::new()));
     let sink = notices.clone();
+    if static_exe {
+        // No loader: the fake reports no libc.
+        state.borrow_mut().modules_reported = true;
+    }
     let fake = Fake { state: state.clone(), script };
     let (session, stop) = Session::start(Box::new(fake), Box::new(move |n: &Notice| sink.borrow_mut().push(n.clone()))).unwrap();
     assert_eq!(stop.reason, StopReason::InitialBreakpoint);
@@ -318,4 +344,48 @@ fn writes_over_a_patch_update_the_original() {
     let mut b = [0u8];
     session.read_memory(bp, &mut b).unwrap();
     assert_eq!(b[0], 0x42);
+}
+
+#[test]
+fn a_static_program_starting_on_its_entry_breakpoint_runs_into_it() {
+    // At the exec stop rip is already the entry point: the int3 there must be executed (a hit), not stepped over.
+    let (_session, state, notices) = start(&[(ENTRY, &[0x31, 0xed])], VecDeque::new(), true);
+    let s = state.borrow();
+    assert!(matches!(s.resumes.first(), Some((_, Resume::All))), "no step off an int3 never reported: {:?}", s.resumes);
+    assert_eq!(s.rip(), ENTRY);
+    let loads = notices.borrow().iter().filter(|n| matches!(n, Notice::ModuleLoaded { .. })).count();
+    assert_eq!(loads, 1, "the executable only");
+}
+
+#[test]
+fn t_on_a_breakpoint_is_the_step_off_itself() {
+    let bp = ENTRY + 0x50;
+    let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1)]);
+    let (mut session, state, _) = started(&[(bp, &[0x55])], script);
+    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
+    let before = state.borrow().resumes.len();
+    assert_eq!(session.step_into().unwrap().reason, StopReason::Step);
+    let s = state.borrow();
+    assert_eq!(s.resumes.len(), before + 1, "one resume: the step off the breakpoint is the user's step");
+    assert_eq!(s.rip(), bp + 1);
+    assert_eq!(s.byte(bp), 0xcc, "the breakpoint is back in");
+}
+
+#[test]
+fn a_forked_child_gets_the_original_bytes_back_before_it_runs() {
+    let bp = ENTRY + 0x60;
+    let script: Script = VecDeque::from([
+        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 777 })) as Box<dyn FnMut(&mut State) -> Event>,
+        exit(0),
+    ]);
+    let (mut session, state, notices) = started(&[(bp, &[0x41])], script);
+    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.go(None).unwrap();
+    let s = state.borrow();
+    let (child, restore) = &s.released[0];
+    assert_eq!(*child, 777);
+    assert!(restore.contains(&(bp, 0x41)), "the user's breakpoint is undone in the child: {restore:?}");
+    assert!(restore.iter().any(|&(a, _)| a == LIBC_BASE + 0x100), "and the loader's: {restore:?}");
+    assert!(notices.borrow().iter().any(|n| matches!(n, Notice::ChildProcess { child: 777, .. })));
 }
