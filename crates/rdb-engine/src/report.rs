@@ -1,7 +1,6 @@
 //! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
 //! the location line with its instruction.
 
-use crate::disasm;
 use crate::fmt::addr64;
 use crate::regs::Registers;
 use crate::session::{signal_name, Notice, Session, Stop, StopReason};
@@ -130,12 +129,7 @@ pub fn stop_header(stop: &Stop) -> Vec<String> {
 /// `module!symbol+0xoff:` and the instruction at `rip`, as WinDbg shows where a thread is.
 pub fn location_lines(session: &mut Session, rip: u64) -> Vec<String> {
     let mut lines = vec![format!("{}:", session.describe(rip))];
-    let mut bytes = [0u8; 16];
-    let decoded = match session.read_memory(rip, &mut bytes) {
-        Ok(n) => disasm::decode(&bytes[..n], rip, 1, &|a| session.modules.describe(a)),
-        Err(_) => Vec::new(),
-    };
-    match decoded.first() {
+    match session.instruction_at(rip) {
         Some(i) => lines.push(i.line()),
         None => lines.push(format!("{} ??              ???", addr64(rip))),
     }

@@ -62,14 +62,20 @@ fn g_runs_to_the_exit_with_code_3() {
     run.assert_contains("add returned 3");
 }
 
-#[test]
-fn q_kills_the_launched_debuggee() {
+/// rdb launched on `loop`, stopped at a breakpoint in `spin_once`; the debuggee's pid.
+fn loop_stopped_in_spin_once() -> (RdbSession, u32) {
     let lp = debuggee("loop");
     let mut session = RdbSession::start(&[s(&lp)]);
     session.send("bp loop!spin_once");
     session.send("g");
     session.expect(&bp_hit_re(0, "loop!spin_once"));
     let pid: u32 = session.expect(r"(?m)^pid (\d+)$")[1].parse().unwrap();
+    (session, pid)
+}
+
+#[test]
+fn q_kills_the_launched_debuggee() {
+    let (mut session, pid) = loop_stopped_in_spin_once();
     assert!(!process_gone(pid), "the debuggee runs while rdb holds it");
     session.send("q");
     let status = session.wait_exit(Duration::from_secs(15));
@@ -84,12 +90,7 @@ fn q_kills_the_launched_debuggee() {
 
 #[test]
 fn end_of_input_quits_and_kills_the_debuggee() {
-    let lp = debuggee("loop");
-    let mut session = RdbSession::start(&[s(&lp)]);
-    session.send("bp loop!spin_once");
-    session.send("g");
-    session.expect(&bp_hit_re(0, "loop!spin_once"));
-    let pid: u32 = session.expect(r"(?m)^pid (\d+)$")[1].parse().unwrap();
+    let (mut session, pid) = loop_stopped_in_spin_once();
     session.close_stdin();
     assert!(session.wait_exit(Duration::from_secs(15)).is_some(), "rdb did not quit at the end of its input");
     assert!(wait_until(Duration::from_secs(5), || process_gone(pid)), "pid {pid} survived rdb");

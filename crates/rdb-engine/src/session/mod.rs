@@ -18,6 +18,7 @@ pub use filters::{signal_name, Action, EventCode, Filter, Filters};
 pub use modules::{Module, Modules};
 pub use stop::{Notice, Stop, StopReason};
 
+use crate::disasm::{self, Instruction};
 use crate::error::{Error, Result};
 use crate::expr::{self, ExprContext};
 use crate::memory::ReadMemory;
@@ -271,6 +272,13 @@ impl Session {
     }
 
     // ---- symbols and expressions --------------------------------------------------------------------------
+
+    /// The instruction at `address` (as the program wrote it, not our int3), with branch targets symbolized.
+    pub fn instruction_at(&mut self, address: u64) -> Option<Instruction> {
+        let mut bytes = [0u8; 16];
+        let n = self.read_memory(address, &mut bytes).ok()?;
+        disasm::decode(&bytes[..n], address, 1, &|a| self.modules.describe(a)).into_iter().next()
+    }
 
     /// `module!symbol+0xoff` for an address, or the bare address.
     pub fn describe(&self, address: u64) -> String {

@@ -42,10 +42,7 @@ impl Session {
     pub fn step_over(&mut self) -> Result<Stop> {
         let tid = self.current_tid;
         let regs = self.registers(tid)?;
-        let mut bytes = [0u8; 16];
-        let n = self.read_memory(regs.rip, &mut bytes)?;
-        let insn = disasm::decode(&bytes[..n], regs.rip, 1, &|_| None).into_iter().next();
-        match insn {
+        match self.instruction_at(regs.rip) {
             Some(i) if i.is_call => {
                 let address = regs.rip + i.len() as u64;
                 self.internal.push(Internal::Return { address, tid, sp: regs.rsp });
@@ -70,10 +67,7 @@ impl Session {
         loop {
             let tid = self.current_tid;
             let rip = self.registers(tid)?.rip;
-            let mut bytes = [0u8; 16];
-            let n = self.read_memory(rip, &mut bytes)?;
-            let insn = disasm::decode(&bytes[..n], rip, 1, &|_| None).into_iter().next();
-            let at_call = insn.as_ref().is_some_and(|i| i.is_call);
+            let at_call = self.instruction_at(rip).is_some_and(|i| i.is_call);
             if at_call && !first {
                 return Ok(Stop { pid: self.pid, tid, reason: StopReason::Step });
             }
