@@ -46,9 +46,12 @@ pub enum EventKind {
     DebugString { text: String },
     /// An exception (Windows) or a signal-delivery stop (Linux).
     Exception(Exception),
-    /// The debuggee made a new process (Linux `fork`), held stopped before it runs a single instruction, with a
-    /// copy of the debuggee's memory, patches included. The engine releases it through [`ChildProcesses`].
-    ChildProcess { child: Pid },
+    /// The debuggee made a new process (Linux `fork`, `vfork`), held stopped before it runs a single instruction,
+    /// with a copy of the debuggee's memory, patches included, or (`shares_memory`, vfork) the debuggee's memory
+    /// itself until it calls exec or exits. The engine releases it through [`ChildProcesses`].
+    ChildProcess { child: Pid, shares_memory: bool },
+    /// The child that shared the debuggee's memory has exec'd or exited: the memory is the debuggee's alone again.
+    SharedMemoryReleased { child: Pid },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -78,12 +78,14 @@ pub(crate) fn wait(pid: i32, flags: c_int) -> nix::Result<Option<(i32, WaitStatu
     }
 }
 
-/// The tracee options: trace new threads, hold forked children (to clean them of breakpoints before they run),
-/// report exec and thread exits, mark syscall stops.
+/// The tracee options: trace new threads, hold forked children (to clean them of breakpoints before they run) and
+/// say when a vfork child lets go of the parent's memory, report exec and thread exits, mark syscall stops.
 pub(crate) fn options(exit_kill: bool) -> nix::sys::ptrace::Options {
     use nix::sys::ptrace::Options;
     let mut o = Options::PTRACE_O_TRACECLONE
         | Options::PTRACE_O_TRACEFORK
+        | Options::PTRACE_O_TRACEVFORK
+        | Options::PTRACE_O_TRACEVFORKDONE
         | Options::PTRACE_O_TRACEEXEC
         | Options::PTRACE_O_TRACEEXIT
         | Options::PTRACE_O_TRACESYSGOOD;

@@ -192,7 +192,13 @@ impl LinuxTarget {
             0 if signal == (libc::SIGTRAP | 0x80) => self.rerun(tid),
             0 => self.on_signal_stop(tid, signal),
             libc::PTRACE_EVENT_CLONE => self.on_clone(tid),
-            libc::PTRACE_EVENT_FORK => self.on_fork(tid),
+            libc::PTRACE_EVENT_FORK => self.on_fork(tid, false),
+            libc::PTRACE_EVENT_VFORK => self.on_fork(tid, true),
+            libc::PTRACE_EVENT_VFORK_DONE => {
+                let child = nptrace::getevent(Pid::from_raw(tid)).map(|m| m as u32).unwrap_or(0);
+                self.push(tid, EventKind::SharedMemoryReleased { child }, None);
+                Ok(())
+            }
             libc::PTRACE_EVENT_EXEC => self.on_exec(),
             libc::PTRACE_EVENT_EXIT => self.on_exit_stop(tid),
             // PTRACE_INTERRUPT's stop (or a group-stop): wanted while stopping everyone, spurious otherwise.
@@ -288,9 +294,10 @@ impl LinuxTarget {
         Ok(())
     }
 
-    /// `fork`: the child is traced from birth. Hold it at its first stop and report it; the engine cleans it of
-    /// breakpoints and releases it (`ChildProcesses::release_child`).
-    fn on_fork(&mut self, parent: i32) -> Result<()> {
+    /// `fork`, `vfork`: the child is traced from birth. Hold it at its first stop and report it; the engine cleans
+    /// it (or, for a vfork child that shares our memory, the memory) of breakpoints and releases it
+    /// (`ChildProcesses::release_child`).
+    fn on_fork(&mut self, parent: i32, shares_memory: bool) -> Result<()> {
         let Ok(child) = nptrace::getevent(Pid::from_raw(parent)).map(|m| m as i32) else { return self.rerun(parent) };
         if !self.early.remove(&child) {
             loop {
@@ -303,7 +310,7 @@ impl LinuxTarget {
             }
         }
         self.children.insert(child);
-        self.push(parent, EventKind::ChildProcess { child: child as u32 }, None);
+        self.push(parent, EventKind::ChildProcess { child: child as u32, shares_memory }, None);
         Ok(())
     }
 

@@ -126,3 +126,19 @@ fn a_forked_child_runs_clean_of_the_parents_breakpoints() {
     run.assert_contains("parent worked 15");
     run.assert_matches(&exit_code_re(0));
 }
+
+#[test]
+fn a_vfork_child_runs_while_the_breakpoints_are_out_of_the_shared_memory() {
+    let vforks = debuggee("vforks");
+    let run = rdb(&[s(&vforks)], &format!("bp libc!execve\nbp vforks!work\ng\n{}\nbl\ng\nq\n", mark("bl")));
+    run.assert_matches(r"Create process [0-9a-f]+: a child, not debugged");
+    // The child reached execve with no int3 there, so it ran /bin/true.
+    run.assert_contains("child exited 0");
+    run.assert_not_contains("killed by signal");
+    // The breakpoints came back once the child had exec'd: the parent's own call hits.
+    run.assert_matches(&bp_hit_re(1, "vforks!work"));
+    let bl = run.section("bl");
+    bl.assert_matches(r"(?m)^ 0 e Disable Clear .*libc!execve hits=0$");
+    bl.assert_matches(r"(?m)^ 1 e Disable Clear .*vforks!work hits=1$");
+    run.assert_contains("parent worked 2");
+}

@@ -91,6 +91,8 @@ pub struct Session {
     event_tid: Tid,
     /// The thread that stopped on an int3 of ours, and where: it steps off it before running on.
     step_off: Option<(Tid, u64)>,
+    /// A vfork child runs in the debuggee's memory: no int3 goes in until it has exec'd or exited.
+    patches_suspended: bool,
     /// How `g` continues from the current stop (the exception filter's setting).
     default_continue: ContinueStatus,
     exe_path: Option<PathBuf>,
@@ -124,6 +126,7 @@ impl Session {
             current_tid: 0,
             event_tid: 0,
             step_off: None,
+            patches_suspended: false,
             default_continue: ContinueStatus::Handled,
             exe_path: None,
             entry: 0,
@@ -145,6 +148,7 @@ impl Session {
         self.next_thread_index = 0;
         self.breakpoints.unresolve_all();
         self.step_off = None;
+        self.patches_suspended = false;
         self.default_continue = ContinueStatus::Handled;
         self.run_from_event()
     }

@@ -182,10 +182,14 @@ impl Session {
         self.handle(event)
     }
 
-    /// Bring the patched bytes in line with the breakpoints wanted now.
+    /// Bring the patched bytes in line with the breakpoints wanted now (none while a vfork child runs in the
+    /// debuggee's memory).
     fn sync_patches(&mut self) {
-        let mut wanted: BTreeSet<u64> = self.breakpoints.wanted();
-        wanted.extend(self.internal.iter().map(|i| i.address()));
+        let mut wanted: BTreeSet<u64> = BTreeSet::new();
+        if !self.patches_suspended {
+            wanted.extend(self.breakpoints.wanted());
+            wanted.extend(self.internal.iter().map(|i| i.address()));
+        }
         let Some(target) = self.target.as_deref_mut() else { return };
         let failures = self.patches.sync(target, &wanted);
         for (address, error) in failures {
@@ -287,14 +291,29 @@ impl Session {
                 Ok(self.event_notice(EventCode::DebugOutput, Notice::DebugString { text }))
             }
             EventKind::Exception(e) => self.exception(pid, tid, e),
-            EventKind::ChildProcess { child } => {
+            EventKind::ChildProcess { child, shares_memory } => {
                 // Children are not followed: the child is a copy of the debuggee, int3s and all, so it gets the
-                // original bytes back before it runs, or the first breakpoint it reaches would kill it.
-                let restore = self.patches.originals();
+                // original bytes back before it runs, or the first breakpoint it reaches would kill it. A vfork
+                // child runs in the debuggee's own memory: our int3s come out of it until the child lets go of it
+                // (`SharedMemoryReleased`), as gdb does.
+                let restore = if shares_memory {
+                    if let Some(target) = self.target.as_deref_mut() {
+                        self.patches.remove_all(target);
+                    }
+                    self.patches_suspended = true;
+                    Vec::new()
+                } else {
+                    self.patches.originals()
+                };
                 if let Some(c) = self.target()?.child_processes() {
                     c.release_child(child, &restore)?;
                 }
                 Ok(self.event_notice(EventCode::CreateProcess, Notice::ChildProcess { pid, tid, child }))
+            }
+            EventKind::SharedMemoryReleased { .. } => {
+                // The next resume puts every breakpoint back.
+                self.patches_suspended = false;
+                Ok(Next::Continue(ContinueStatus::Handled))
             }
         }
     }
@@ -307,6 +326,7 @@ impl Session {
             let _ = self.module_unloaded(base);
         }
         self.patches.forget_all();
+        self.patches_suspended = false;
         self.internal.clear();
         self.step_off = None;
         self.breakpoints.unresolve_all();

@@ -376,7 +376,7 @@ fn t_on_a_breakpoint_is_the_step_off_itself() {
 fn a_forked_child_gets_the_original_bytes_back_before_it_runs() {
     let bp = ENTRY + 0x60;
     let script: Script = VecDeque::from([
-        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 777 })) as Box<dyn FnMut(&mut State) -> Event>,
+        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 777, shares_memory: false })) as Box<dyn FnMut(&mut State) -> Event>,
         exit(0),
     ]);
     let (mut session, state, notices) = started(&[(bp, &[0x41])], script);
@@ -388,4 +388,22 @@ fn a_forked_child_gets_the_original_bytes_back_before_it_runs() {
     assert!(restore.contains(&(bp, 0x41)), "the user's breakpoint is undone in the child: {restore:?}");
     assert!(restore.iter().any(|&(a, _)| a == LIBC_BASE + 0x100), "and the loader's: {restore:?}");
     assert!(notices.borrow().iter().any(|n| matches!(n, Notice::ChildProcess { child: 777, .. })));
+}
+
+#[test]
+fn a_vfork_child_runs_with_our_int3s_out_of_the_shared_memory_until_it_lets_go() {
+    let bp = ENTRY + 0x70;
+    let script: Script = VecDeque::from([
+        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 778, shares_memory: true }))
+            as Box<dyn FnMut(&mut State) -> Event>,
+        Box::new(move |s: &mut State| {
+            assert_eq!(s.byte(bp), 0x41, "no int3 while the vfork child runs in this memory");
+            event(EventKind::SharedMemoryReleased { child: 778 })
+        }),
+        breakpoint_at(bp),
+    ]);
+    let (mut session, state, _) = started(&[(bp, &[0x41])], script);
+    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]), "back in once it let go");
+    assert_eq!(state.borrow().released, vec![(778, Vec::new())]);
 }
