@@ -62,7 +62,11 @@ struct Resolver {
 
 impl SymbolResolver for Resolver {
     fn symbol(
-        &mut self, instruction: &iced_x86::Instruction, _operand: u32, instruction_operand: Option<u32>, address: u64,
+        &mut self,
+        instruction: &iced_x86::Instruction,
+        _operand: u32,
+        instruction_operand: Option<u32>,
+        address: u64,
         _address_size: u32,
     ) -> Option<SymbolResult<'_>> {
         let op = instruction_operand?;
@@ -89,8 +93,7 @@ fn is_absolute_memory(instr: &iced_x86::Instruction) -> bool {
     match instr.memory_base() {
         Register::RIP => true,
         Register::None => {
-            instr.memory_index() == Register::None
-                && !matches!(instr.segment_prefix(), Register::FS | Register::GS)
+            instr.memory_index() == Register::None && !matches!(instr.segment_prefix(), Register::FS | Register::GS)
         }
         _ => false,
     }
@@ -192,7 +195,10 @@ pub fn decode(bytes: &[u8], address: u64, count: usize, symbolize: &dyn Fn(u64) 
             bytes: raw.to_vec(),
             text,
             is_call: matches!(mnemonic, Mnemonic::Call),
-            is_ret: matches!(mnemonic, Mnemonic::Ret | Mnemonic::Retf | Mnemonic::Iret | Mnemonic::Iretd | Mnemonic::Iretq),
+            is_ret: matches!(
+                mnemonic,
+                Mnemonic::Ret | Mnemonic::Retf | Mnemonic::Iret | Mnemonic::Iretd | Mnemonic::Iretq
+            ),
             branch_target,
         });
     }
@@ -315,10 +321,7 @@ mod tests {
         // xor eax,eax
         assert_eq!(one(&[0x31, 0xc0], 0).text, "xor     eax,eax");
         // nop word ptr cs:[rax+rax]
-        assert_eq!(
-            one(&[0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0], 0).text,
-            "nop     word ptr cs:[rax+rax]"
-        );
+        assert_eq!(one(&[0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0], 0).text, "nop     word ptr cs:[rax+rax]");
         // rep ret (f3 c3), as gcc emits it
         let i = one(&[0xf3, 0xc3], 0);
         assert_eq!(i.text, "rep ret");
@@ -419,12 +422,10 @@ mod tests {
     fn stops_at_count_truncation_and_garbage() {
         let code = [0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x10, 0xc3];
         let v = decode(&code, 0x1000, 10, &none);
-        assert_eq!(v.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(), [
-            "push    rbp",
-            "mov     rbp,rsp",
-            "sub     rsp,10h",
-            "ret"
-        ]);
+        assert_eq!(
+            v.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(),
+            ["push    rbp", "mov     rbp,rsp", "sub     rsp,10h", "ret"]
+        );
         assert_eq!(v.iter().map(|i| i.address).collect::<Vec<_>>(), [0x1000, 0x1001, 0x1004, 0x1008]);
         assert_eq!(decode(&code, 0x1000, 2, &none).len(), 2);
         assert!(decode(&code, 0x1000, 0, &none).is_empty());

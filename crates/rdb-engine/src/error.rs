@@ -24,7 +24,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::MemoryAccess(a) => write!(f, "Memory access error at {}", crate::fmt::addr64(*a)),
-            Error::NoProcess => write!(f, "No runnable debuggees: the process has exited or was detached (.restart, .attach)"),
+            Error::NoProcess => {
+                write!(f, "No runnable debuggees: the process has exited or was detached (.restart, .attach)")
+            }
             Error::NoSuchThread(t) => write!(f, "no such thread: {t:#x}"),
             Error::Msg(m) => f.write_str(m),
         }

@@ -315,11 +315,7 @@ fn lex(text: &str, pos: usize) -> Token<'_> {
             while b.get(end).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$') {
                 end += 1;
             }
-            if end == start + 1 {
-                tok(Tok::Bad, 1)
-            } else {
-                Token { tok: Tok::Reg(&text[start + 1..end]), start, end }
-            }
+            if end == start + 1 { tok(Tok::Bad, 1) } else { Token { tok: Tok::Reg(&text[start + 1..end]), start, end } }
         }
         b'!' if next.is_some_and(is_word_start) => {
             let end = word_end(b, start);
@@ -640,7 +636,9 @@ mod tests {
     fn quoted_symbols_hold_any_characters() {
         assert_eq!(ev(r#"@!"demo!Dog::speak() const""#), 0x407000);
         assert_eq!(ev(r#"@!"demo!Dog::speak() const"+4"#), 0x407004);
-        assert!(evaluate(r#"@!"demo!nothing""#, &mut Fake::new()).unwrap_err().to_string().contains("Couldn't resolve"));
+        assert!(
+            evaluate(r#"@!"demo!nothing""#, &mut Fake::new()).unwrap_err().to_string().contains("Couldn't resolve")
+        );
         assert!(evaluate(r#"@!"open"#, &mut Fake::new()).is_err());
     }
 
@@ -840,7 +838,10 @@ mod tests {
         assert_eq!(prefix("(1 + 2) * 3 4"), (9, 11));
         assert_eq!(prefix("f0 and 3c 1"), (0x30, 9));
         assert_eq!(prefix("1 and"), (1, 1), "no operand after the operator: the expression ends before it");
-        assert!(parse_prefix("1 + L10", &mut Fake::new()).is_err(), "an operator and an operand continue the expression");
+        assert!(
+            parse_prefix("1 + L10", &mut Fake::new()).is_err(),
+            "an operator and an operand continue the expression"
+        );
         assert_eq!(prefix("1,2"), (1, 1));
         assert_eq!(prefix("1 )"), (1, 1));
         assert_eq!(prefix("demo!main+8 L3"), (0x40112e, 11));
@@ -873,11 +874,75 @@ mod tests {
     #[test]
     fn fuzzish_inputs_never_panic() {
         let pieces = [
-            "(", ")", "[", "]", "+", "-", "*", "/", "%", "<<", ">>", ">>>", "<", ">", "=", "==", "!=", "!", "@", "@@",
-            "$", "$ip", "poi", "by", "not", "and", "or", "xor", "mod", "hi", "low", "0x", "0n", "0y", "0t", "`", "h",
-            "rax", "eax", "ah", "demo!", "!main", "::", "<int>", "~", "?", ".", " ", "  ", "1", "ff", "0n99",
-            "ffffffffffffffffff", "\u{e9}", "\u{1F600}", "\t", "&&", "||", "&", "|", "^", ",", "\"", "L10", "main",
-            "broken", "nosuch", "1000", "rsp",
+            "(",
+            ")",
+            "[",
+            "]",
+            "+",
+            "-",
+            "*",
+            "/",
+            "%",
+            "<<",
+            ">>",
+            ">>>",
+            "<",
+            ">",
+            "=",
+            "==",
+            "!=",
+            "!",
+            "@",
+            "@@",
+            "$",
+            "$ip",
+            "poi",
+            "by",
+            "not",
+            "and",
+            "or",
+            "xor",
+            "mod",
+            "hi",
+            "low",
+            "0x",
+            "0n",
+            "0y",
+            "0t",
+            "`",
+            "h",
+            "rax",
+            "eax",
+            "ah",
+            "demo!",
+            "!main",
+            "::",
+            "<int>",
+            "~",
+            "?",
+            ".",
+            " ",
+            "  ",
+            "1",
+            "ff",
+            "0n99",
+            "ffffffffffffffffff",
+            "\u{e9}",
+            "\u{1F600}",
+            "\t",
+            "&&",
+            "||",
+            "&",
+            "|",
+            "^",
+            ",",
+            "\"",
+            "L10",
+            "main",
+            "broken",
+            "nosuch",
+            "1000",
+            "rsp",
         ];
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {

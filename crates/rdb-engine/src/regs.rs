@@ -67,9 +67,8 @@ enum Full {
 }
 
 /// The 64-bit general registers in the order `r` prints them.
-pub const GPR_NAMES: [&str; 16] = [
-    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-];
+pub const GPR_NAMES: [&str; 16] =
+    ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
 /// For each encoding number, the index into `GPR_NAMES`.
 const ENCODING_ORDER: [usize; 16] = [0, 2, 3, 1, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15];
 const SEG_NAMES: [&str; 6] = ["cs", "ss", "ds", "es", "fs", "gs"];
@@ -154,8 +153,8 @@ pub fn is_debug_register(name: &str) -> bool {
 impl Registers {
     fn gpr(&self, i: usize) -> u64 {
         [
-            self.rax, self.rbx, self.rcx, self.rdx, self.rsi, self.rdi, self.rbp, self.rsp, self.r8, self.r9,
-            self.r10, self.r11, self.r12, self.r13, self.r14, self.r15,
+            self.rax, self.rbx, self.rcx, self.rdx, self.rsi, self.rdi, self.rbp, self.rsp, self.r8, self.r9, self.r10,
+            self.r11, self.r12, self.r13, self.r14, self.r15,
         ][i]
     }
 

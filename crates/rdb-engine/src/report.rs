@@ -3,7 +3,7 @@
 
 use crate::fmt::addr64;
 use crate::regs::Registers;
-use crate::session::{signal_name, Notice, Session, Stop, StopReason};
+use crate::session::{Notice, Session, Stop, StopReason, signal_name};
 use crate::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
@@ -96,13 +96,18 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
             vec![format!("ModLoad: {} {}   {}", addr64(*base), addr64(*end), path.display())]
         }
         Notice::ModuleUnloaded { base, path } => vec![format!("Unload module {} at {}", path.display(), addr64(*base))],
-        Notice::ThreadCreated { pid, tid, index } => vec![format!("{}: Create thread {index}:{tid:x}", ids(*pid, *tid))],
+        Notice::ThreadCreated { pid, tid, index } => {
+            vec![format!("{}: Create thread {index}:{tid:x}", ids(*pid, *tid))]
+        }
         Notice::ThreadExited { pid, tid, index, code } => {
             vec![format!("{}: Exit thread {index}:{tid:x}, code {code:x}", ids(*pid, *tid))]
         }
         Notice::ProcessExited { pid, tid, status } => vec![exit_line(*pid, *tid, *status)],
         Notice::ChildProcess { pid, tid, child } => {
-            vec![format!("{}: Create process {child:x}: a child, not debugged; breakpoints removed from it", ids(*pid, *tid))]
+            vec![format!(
+                "{}: Create process {child:x}: a child, not debugged; breakpoints removed from it",
+                ids(*pid, *tid)
+            )]
         }
         Notice::DebugString { text } => vec![text.trim_end_matches(['\n', '\r']).to_string()],
         Notice::Exception { pid, tid, exception } => exception_lines(*pid, *tid, exception),

@@ -31,27 +31,51 @@ pub enum EventKind {
     /// The process exists and its main thread is stopped before any of its code ran (Windows: CREATE_PROCESS;
     /// Linux: the stop after `execve`). `image_base` is the executable's load address, `image_size` the extent of
     /// its image, `entry` its entry point. The executable is a module from then on; no `ModuleLoaded` follows for it.
-    ProcessCreated { image_base: u64, image_size: u64, entry: u64, path: PathBuf },
+    ProcessCreated {
+        image_base: u64,
+        image_size: u64,
+        entry: u64,
+        path: PathBuf,
+    },
     /// A new thread, stopped before it runs. `start` is its start address where the OS tells it.
-    ThreadCreated { start: Option<u64> },
+    ThreadCreated {
+        start: Option<u64>,
+    },
     /// A thread ended. The main thread may end before the others (`pthread_exit`); `ProcessExited` comes when the
     /// last one does.
-    ThreadExited { code: i64 },
+    ThreadExited {
+        code: i64,
+    },
     /// The process is gone; no further events follow. The target accepts no more requests but `kill`/`detach`.
-    ProcessExited { status: ExitStatus },
+    ProcessExited {
+        status: ExitStatus,
+    },
     /// A module was mapped: `base` is its lowest mapped address, `size` the extent of its image.
-    ModuleLoaded { base: u64, size: u64, path: PathBuf },
-    ModuleUnloaded { base: u64 },
+    ModuleLoaded {
+        base: u64,
+        size: u64,
+        path: PathBuf,
+    },
+    ModuleUnloaded {
+        base: u64,
+    },
     /// OutputDebugString (Windows only).
-    DebugString { text: String },
+    DebugString {
+        text: String,
+    },
     /// An exception (Windows) or a signal-delivery stop (Linux).
     Exception(Exception),
     /// The debuggee made a new process (Linux `fork`, `vfork`), held stopped before it runs a single instruction,
     /// with a copy of the debuggee's memory, patches included, or (`shares_memory`, vfork) the debuggee's memory
     /// itself until it calls exec or exits. The engine releases it through [`ChildProcesses`].
-    ChildProcess { child: Pid, shares_memory: bool },
+    ChildProcess {
+        child: Pid,
+        shares_memory: bool,
+    },
     /// The child that shared the debuggee's memory has exec'd or exited: the memory is the debuggee's alone again.
-    SharedMemoryReleased { child: Pid },
+    SharedMemoryReleased {
+        child: Pid,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,19 +102,36 @@ pub enum ExceptionKind {
     Breakpoint,
     /// The trap flag or a debug register fired (EXCEPTION_SINGLE_STEP; SIGTRAP with TRAP_TRACE or TRAP_HWBKPT).
     /// `dr6` says which, where the backend knows it.
-    SingleStep { dr6: u64 },
+    SingleStep {
+        dr6: u64,
+    },
     /// The debugger asked the target to stop ([`Interrupter::interrupt`]).
     BreakIn,
     /// A memory fault. `fault_address` is the data address that could not be accessed, where known.
-    AccessViolation { fault_address: Option<u64>, write: Option<bool>, signal: Option<i32> },
+    AccessViolation {
+        fault_address: Option<u64>,
+        write: Option<bool>,
+        signal: Option<i32>,
+    },
     /// A page guard fired (STATUS_GUARD_PAGE_VIOLATION).
-    GuardPage { fault_address: u64 },
-    IllegalInstruction { signal: Option<i32> },
-    IntegerDivideByZero { signal: Option<i32> },
+    GuardPage {
+        fault_address: u64,
+    },
+    IllegalInstruction {
+        signal: Option<i32>,
+    },
+    IntegerDivideByZero {
+        signal: Option<i32>,
+    },
     /// Any other exception code (Windows: the NTSTATUS code and its parameters).
-    Other { code: u32, parameters: Vec<u64> },
+    Other {
+        code: u32,
+        parameters: Vec<u64>,
+    },
     /// Any other Unix signal, by number.
-    Signal { signo: i32 },
+    Signal {
+        signo: i32,
+    },
 }
 
 /// How the thread that reported the last exception continues (Win32's ContinueDebugEvent status).

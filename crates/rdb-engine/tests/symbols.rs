@@ -454,7 +454,6 @@ fn unwinds_optimised_code_without_frame_pointers() {
     check_against_gdb(&mut snap, &modules, true);
 }
 
-
 /// A mingw-w64 PE: COFF symbols, DWARF lines and `.pdata` unwinding, at a rebased address. Needs the mingw-w64
 /// cross compiler (Debian's gcc-mingw-w64-x86-64, installed by scripts/setup.sh).
 #[test]

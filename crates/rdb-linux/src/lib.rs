@@ -30,8 +30,7 @@ use std::sync::Arc;
 use nix::errno::Errno;
 use rdb_engine::regs::{DebugRegisters, Registers};
 use rdb_engine::target::{
-    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, Pid, Region, Resume, Target,
-    Tid,
+    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, Pid, Region, Resume, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 

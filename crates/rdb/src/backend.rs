@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use rdb_engine::target::Target;
 use rdb_engine::Result;
+use rdb_engine::target::Target;
 
 #[cfg(target_os = "linux")]
 pub fn launch(program: &Path, args: &[String]) -> Result<Box<dyn Target>> {

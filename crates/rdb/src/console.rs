@@ -9,11 +9,11 @@ use rdb_engine::report;
 use rdb_engine::session::{Action, Notice, Session, Stop, StopReason};
 use rdb_engine::target::Target;
 
+use crate::Args;
 use crate::backend;
 use crate::commands::{self, Flow, Resume};
 use crate::input::{Input, Inputs};
 use crate::parse::split_commands;
-use crate::Args;
 
 /// What the console keeps between commands.
 pub struct Console {
@@ -174,8 +174,10 @@ impl Console {
         match &stop.reason {
             StopReason::ProcessExited(_) if self.quit_on_exit => commands::quit(self, false),
             StopReason::Breakpoint(ids) => {
-                let scripts: Vec<String> =
-                    ids.iter().filter_map(|id| self.session.breakpoints.get(*id).and_then(|b| b.commands.clone())).collect();
+                let scripts: Vec<String> = ids
+                    .iter()
+                    .filter_map(|id| self.session.breakpoints.get(*id).and_then(|b| b.commands.clone()))
+                    .collect();
                 for script in scripts.iter().rev() {
                     self.queue(script);
                 }

@@ -54,7 +54,14 @@ pub struct Breakpoints {
 
 impl Breakpoints {
     /// Add a breakpoint with the lowest free id (WinDbg reuses cleared ids).
-    pub fn add(&mut self, location: Location, address: Option<u64>, deferred: bool, passes: u32, commands: Option<String>) -> u32 {
+    pub fn add(
+        &mut self,
+        location: Location,
+        address: Option<u64>,
+        deferred: bool,
+        passes: u32,
+        commands: Option<String>,
+    ) -> u32 {
         let id = (0..).find(|i| self.list.iter().all(|b| b.id != *i)).expect("ids are unbounded");
         let passes = passes.max(1);
         self.list.push(Breakpoint {

@@ -116,7 +116,14 @@ impl Default for Filters {
         use ContinueStatus::*;
         let mut list = Vec::new();
         let mut add = |code, name: &str, description: &str, action, continue_status| {
-            list.push(Filter { code, name: name.into(), description: description.into(), action, continue_status, only: None })
+            list.push(Filter {
+                code,
+                name: name.into(),
+                description: description.into(),
+                action,
+                continue_status,
+                only: None,
+            })
         };
         add(EventCode::CreateThread, "ct", "Create thread", Output, Handled);
         add(EventCode::ExitThread, "et", "Exit thread", Output, Handled);
@@ -162,7 +169,9 @@ impl Filters {
         let as_signal = format!("sig{lower}");
         let by_number = lower.parse::<i32>().ok();
         self.list.iter_mut().find(|f| {
-            f.name == lower || f.name == as_signal || (by_number.is_some() && f.code == EventCode::Signal(by_number.unwrap_or(0)))
+            f.name == lower
+                || f.name == as_signal
+                || (by_number.is_some() && f.code == EventCode::Signal(by_number.unwrap_or(0)))
         })
     }
 
@@ -191,7 +200,11 @@ impl Filters {
             Some(pattern) if f.action == Action::Break => {
                 let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
                 let stem = file.split('.').next().unwrap_or("");
-                if wildcard::matches(pattern, &file) || wildcard::matches(pattern, stem) { Action::Break } else { Action::Output }
+                if wildcard::matches(pattern, &file) || wildcard::matches(pattern, stem) {
+                    Action::Break
+                } else {
+                    Action::Output
+                }
             }
             _ => f.action,
         }
@@ -233,7 +246,6 @@ impl Filters {
             .collect()
     }
 }
-
 
 /// Which filter an exception falls under.
 pub fn exception_code(kind: &ExceptionKind) -> EventCode {

@@ -14,7 +14,7 @@ mod tests;
 use std::path::PathBuf;
 
 pub use breakpoints::{Breakpoint, Breakpoints, Location};
-pub use filters::{signal_name, Action, EventCode, Filter, Filters};
+pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use modules::{Module, Modules};
 pub use stop::{Notice, Stop, StopReason};
 
@@ -188,7 +188,11 @@ impl Session {
 
     /// `~<n>s`: make the thread with console index `index` current.
     pub fn switch_thread(&mut self, index: u32) -> Result<Tid> {
-        let t = self.threads.iter().find(|t| t.index == index).ok_or_else(|| crate::err!("Illegal thread error: no thread {index}"))?;
+        let t = self
+            .threads
+            .iter()
+            .find(|t| t.index == index)
+            .ok_or_else(|| crate::err!("Illegal thread error: no thread {index}"))?;
         self.current_tid = t.tid;
         Ok(t.tid)
     }
@@ -336,7 +340,13 @@ impl Session {
     // ---- breakpoints --------------------------------------------------------------------------------------
 
     /// `bp`/`bu`: add a breakpoint. A `bp` must resolve now; a `bu` may wait for its module.
-    pub fn add_breakpoint(&mut self, location: Location, deferred: bool, passes: u32, commands: Option<String>) -> Result<u32> {
+    pub fn add_breakpoint(
+        &mut self,
+        location: Location,
+        deferred: bool,
+        passes: u32,
+        commands: Option<String>,
+    ) -> Result<u32> {
         let address = match self.resolve(&location) {
             Ok(a) => Some(a),
             Err(_) if deferred => None,

@@ -89,9 +89,9 @@ impl Modules {
     /// A module by its name (case-insensitive, as WinDbg), or by its file name (`libc.so.6`).
     pub fn by_name(&self, name: &str) -> Option<&Module> {
         self.list.iter().find(|m| m.name.eq_ignore_ascii_case(name)).or_else(|| {
-            self.list.iter().find(|m| {
-                m.path.file_name().is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name))
-            })
+            self.list
+                .iter()
+                .find(|m| m.path.file_name().is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name)))
         })
     }
 

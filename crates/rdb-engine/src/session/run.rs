@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::filters::{exception_code, Action, EventCode};
+use super::filters::{Action, EventCode, exception_code};
 use super::patches::INT3;
 use super::{Internal, Notice, Session, State, Stop, StopReason, ThreadEntry};
 use crate::disasm;
@@ -116,7 +116,11 @@ impl Session {
                     // The int3 goes back in before anything else runs (unless there is nothing left to patch).
                     self.sync_patches();
                 }
-                let stepped = event.tid == mover && matches!(event.kind, EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { .. }, .. }));
+                let stepped = event.tid == mover
+                    && matches!(
+                        event.kind,
+                        EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { .. }, .. })
+                    );
                 if !stepped {
                     match self.handle(event.clone())? {
                         Next::Stop(reason) => return Ok(self.stopped(event.tid, reason)),
@@ -152,7 +156,9 @@ impl Session {
             .queued_events()
             .into_iter()
             .filter_map(|e| match e.kind {
-                EventKind::Exception(Exception { kind: ExceptionKind::Breakpoint, address, .. }) => Some((e.tid, address)),
+                EventKind::Exception(Exception { kind: ExceptionKind::Breakpoint, address, .. }) => {
+                    Some((e.tid, address))
+                }
                 _ => None,
             })
             .filter(|(_, address)| self.patches.contains(*address))
@@ -174,7 +180,8 @@ impl Session {
 
     /// A single step that completed is the stop a `t` waited for; anything else is an ordinary event.
     fn handle_for_step(&mut self, event: Event, step: Option<Tid>) -> Result<Next> {
-        if let (Some(tid), EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { .. }, .. })) = (step, &event.kind)
+        if let (Some(tid), EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { .. }, .. })) =
+            (step, &event.kind)
             && event.tid == tid
         {
             return Ok(Next::Stop(StopReason::Step));
@@ -200,7 +207,10 @@ impl Session {
             }
             self.internal.retain(|i| i.address() != address);
             let text = match ids.first() {
-                Some(id) => format!("Unable to insert breakpoint {id} at {}: {error}; it is disabled", crate::fmt::addr64(address)),
+                Some(id) => format!(
+                    "Unable to insert breakpoint {id} at {}: {error}; it is disabled",
+                    crate::fmt::addr64(address)
+                ),
                 None => format!("Unable to insert an internal breakpoint at {}: {error}", crate::fmt::addr64(address)),
             };
             self.notify(Notice::Breakpoint { text });
@@ -218,7 +228,9 @@ impl Session {
         }
         self.default_continue = match &reason {
             StopReason::Exception(e) => match e.kind {
-                ExceptionKind::Breakpoint | ExceptionKind::SingleStep { .. } | ExceptionKind::BreakIn => ContinueStatus::Handled,
+                ExceptionKind::Breakpoint | ExceptionKind::SingleStep { .. } | ExceptionKind::BreakIn => {
+                    ContinueStatus::Handled
+                }
                 ref kind => self.filters.get(exception_code(kind)).continue_status,
             },
             _ => ContinueStatus::Handled,
@@ -335,7 +347,9 @@ impl Session {
     /// Show an event as its filter says, and stop if it says break.
     fn event_notice(&mut self, code: EventCode, notice: Notice) -> Next {
         let action = match &notice {
-            Notice::ModuleLoaded { path, .. } | Notice::ModuleUnloaded { path, .. } => self.filters.module_action(code, path),
+            Notice::ModuleLoaded { path, .. } | Notice::ModuleUnloaded { path, .. } => {
+                self.filters.module_action(code, path)
+            }
             _ => self.filters.action(code),
         };
         match action {

@@ -7,18 +7,50 @@ use crate::target::{Exception, ExitStatus, Pid, Tid};
 /// Something worth showing that does not stop the debuggee (or that precedes a stop).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
-    ModuleLoaded { base: u64, end: u64, path: PathBuf },
-    ModuleUnloaded { base: u64, path: PathBuf },
-    ThreadCreated { pid: Pid, tid: Tid, index: u32 },
-    ThreadExited { pid: Pid, tid: Tid, index: u32, code: i64 },
+    ModuleLoaded {
+        base: u64,
+        end: u64,
+        path: PathBuf,
+    },
+    ModuleUnloaded {
+        base: u64,
+        path: PathBuf,
+    },
+    ThreadCreated {
+        pid: Pid,
+        tid: Tid,
+        index: u32,
+    },
+    ThreadExited {
+        pid: Pid,
+        tid: Tid,
+        index: u32,
+        code: i64,
+    },
     /// A child process the debuggee created, released to run undebugged.
-    ChildProcess { pid: Pid, tid: Tid, child: Pid },
-    ProcessExited { pid: Pid, tid: Tid, status: ExitStatus },
-    DebugString { text: String },
+    ChildProcess {
+        pid: Pid,
+        tid: Tid,
+        child: Pid,
+    },
+    ProcessExited {
+        pid: Pid,
+        tid: Tid,
+        status: ExitStatus,
+    },
+    DebugString {
+        text: String,
+    },
     /// A first-chance exception the filters let pass with output only.
-    Exception { pid: Pid, tid: Tid, exception: Exception },
+    Exception {
+        pid: Pid,
+        tid: Tid,
+        exception: Exception,
+    },
     /// A breakpoint could not be inserted or resolved, or a `bu` was resolved.
-    Breakpoint { text: String },
+    Breakpoint {
+        text: String,
+    },
 }
 
 /// Why the engine handed control back to the user.

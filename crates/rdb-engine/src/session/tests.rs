@@ -149,7 +149,11 @@ impl LoaderRendezvous for Fake {
             return Ok(Vec::new());
         }
         s.modules_reported = true;
-        Ok(vec![EventKind::ModuleLoaded { base: LIBC_BASE, size: 0x1000, path: PathBuf::from("/nonexistent/libc.so.6") }])
+        Ok(vec![EventKind::ModuleLoaded {
+            base: LIBC_BASE,
+            size: 0x1000,
+            path: PathBuf::from("/nonexistent/libc.so.6"),
+        }])
     }
 }
 
@@ -171,7 +175,11 @@ fn single_step_to(next: u64) -> Box<dyn FnMut(&mut State) -> Event> {
         assert_ne!(s.byte(rip), 0xcc, "stepped over {rip:#x} with the int3 still in");
         assert!(matches!(s.resumes.last(), Some((_, Resume::Step { tid: TID }))), "a step must hold the other threads");
         s.set_rip(next);
-        event(EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { dr6: 0 }, address: next, first_chance: true }))
+        event(EventKind::Exception(Exception {
+            kind: ExceptionKind::SingleStep { dr6: 0 },
+            address: next,
+            first_chance: true,
+        }))
     })
 }
 
@@ -201,7 +209,12 @@ fn start(code: &[(u64, &[u8])], then: Script, static_exe: bool) -> Started {
     }
     let mut script: Script = VecDeque::new();
     script.push_back(Box::new(|_| {
-        event(EventKind::ProcessCreated { image_base: EXE_BASE, image_size: 0x2000, entry: ENTRY, path: PathBuf::from("/nonexistent/demo") })
+        event(EventKind::ProcessCreated {
+            image_base: EXE_BASE,
+            image_size: 0x2000,
+            entry: ENTRY,
+            path: PathBuf::from("/nonexistent/demo"),
+        })
     }));
     script.push_back(breakpoint_at(ENTRY));
     script.extend(then);
@@ -212,7 +225,8 @@ fn start(code: &[(u64, &[u8])], then: Script, static_exe: bool) -> Started {
         state.borrow_mut().modules_reported = true;
     }
     let fake = Fake { state: state.clone(), script };
-    let (session, stop) = Session::start(Box::new(fake), Box::new(move |n: &Notice| sink.borrow_mut().push(n.clone()))).unwrap();
+    let (session, stop) =
+        Session::start(Box::new(fake), Box::new(move |n: &Notice| sink.borrow_mut().push(n.clone()))).unwrap();
     assert_eq!(stop.reason, StopReason::InitialBreakpoint);
     (session, state, notices)
 }
@@ -221,10 +235,14 @@ fn start(code: &[(u64, &[u8])], then: Script, static_exe: bool) -> Started {
 fn initial_breakpoint_at_entry_reports_modules_and_leaves_no_int3() {
     let (mut session, state, notices) = started(&[(ENTRY, &[0x55])], VecDeque::new());
     assert_eq!(state.borrow().rip(), ENTRY, "rip is rewound onto the int3's address");
-    let loaded: Vec<_> = notices.borrow().iter().filter_map(|n| match n {
-        Notice::ModuleLoaded { base, .. } => Some(*base),
-        _ => None,
-    }).collect();
+    let loaded: Vec<_> = notices
+        .borrow()
+        .iter()
+        .filter_map(|n| match n {
+            Notice::ModuleLoaded { base, .. } => Some(*base),
+            _ => None,
+        })
+        .collect();
     assert_eq!(loaded, [EXE_BASE, LIBC_BASE]);
     assert_eq!(session.modules.by_name("libc").map(|m| m.base), Some(LIBC_BASE));
     let mut b = [0u8];
@@ -293,8 +311,13 @@ fn access_violation_stops_first_chance_and_continues_not_handled() {
 #[test]
 fn ignored_signals_pass_through_without_stopping() {
     let script: Script = VecDeque::from([
-        Box::new(|_: &mut State| event(EventKind::Exception(Exception { kind: ExceptionKind::Signal { signo: 17 }, address: ENTRY, first_chance: true })))
-            as Box<dyn FnMut(&mut State) -> Event>,
+        Box::new(|_: &mut State| {
+            event(EventKind::Exception(Exception {
+                kind: ExceptionKind::Signal { signo: 17 },
+                address: ENTRY,
+                first_chance: true,
+            }))
+        }) as Box<dyn FnMut(&mut State) -> Event>,
         exit(0),
     ]);
     let (mut session, state, _) = started(&[], script);
@@ -376,7 +399,8 @@ fn t_on_a_breakpoint_is_the_step_off_itself() {
 fn a_forked_child_gets_the_original_bytes_back_before_it_runs() {
     let bp = ENTRY + 0x60;
     let script: Script = VecDeque::from([
-        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 777, shares_memory: false })) as Box<dyn FnMut(&mut State) -> Event>,
+        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 777, shares_memory: false }))
+            as Box<dyn FnMut(&mut State) -> Event>,
         exit(0),
     ]);
     let (mut session, state, notices) = started(&[(bp, &[0x41])], script);

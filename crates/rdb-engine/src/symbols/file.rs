@@ -108,7 +108,11 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
         Format::Pe => {
             let image_base = obj.relative_address_base();
             let size = pdata::size_of_image(&data).unwrap_or_else(|| {
-                obj.sections().map(|s| s.address().saturating_add(s.size())).max().unwrap_or(image_base).saturating_sub(image_base)
+                obj.sections()
+                    .map(|s| s.address().saturating_add(s.size()))
+                    .max()
+                    .unwrap_or(image_base)
+                    .saturating_sub(image_base)
             });
             (base.wrapping_sub(image_base), base, base.wrapping_add(size))
         }

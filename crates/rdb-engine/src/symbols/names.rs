@@ -190,7 +190,6 @@ impl SymbolTable {
     }
 }
 
-
 /// The display name of a linkage name, and the other name it answers to.
 pub(super) fn demangle(raw: &str) -> (String, Option<String>) {
     if (raw.starts_with("_R") || (raw.starts_with("_ZN") && is_rust_legacy(raw)))

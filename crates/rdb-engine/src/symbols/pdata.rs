@@ -221,7 +221,6 @@ fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
-
 /// Where the pc is in an epilogue (`add rsp, n` or `lea rsp, [reg+d]`, `pop`s, then `ret` or a tail `jmp`), run it
 /// forward: that is exactly what the CPU is about to do. `rva`/`function` (the function's range) tell a tail jump
 /// out of the function from a jump within it.
@@ -303,7 +302,6 @@ fn emulate_epilogue(
 mod tests {
     use super::*;
     use crate::memory::MemorySnapshot;
-
 
     /// A minimal PE32+ image: headers, one section `.text` at RVA 0x1000 holding code, `.pdata` and the
     /// UNWIND_INFO, with the exception directory pointing at the `.pdata` part.

@@ -5,7 +5,7 @@ use rdb_engine::session::Location;
 use rdb_engine::{Error, Result};
 
 use super::Flow;
-use crate::console::{out, Console};
+use crate::console::{Console, out};
 use crate::parse::{take_quoted, take_word};
 
 /// Parse a location word: `` `file.c:12` ``, `` `module!file.c:12` ``, or an expression.
@@ -17,8 +17,10 @@ fn location(word: &str) -> Result<Location> {
         Some((m, s)) => (Some(m.to_string()), s),
         None => (None, inner),
     };
-    let (file, line) = spec.rsplit_once(':').ok_or_else(|| Error::msg(format!("Syntax error: expected `file:line`, got {word}")))?;
-    let line = line.trim().parse::<u32>().map_err(|_| Error::msg(format!("Syntax error: bad line number in {word}")))?;
+    let (file, line) =
+        spec.rsplit_once(':').ok_or_else(|| Error::msg(format!("Syntax error: expected `file:line`, got {word}")))?;
+    let line =
+        line.trim().parse::<u32>().map_err(|_| Error::msg(format!("Syntax error: bad line number in {word}")))?;
     Ok(Location::Line { module, file: file.trim().to_string(), line })
 }
 
@@ -60,7 +62,13 @@ fn add(console: &mut Console, args: &str, deferred: bool) -> Result<Flow> {
     add_location(console, loc, deferred, passes, commands)
 }
 
-fn add_location(console: &mut Console, loc: Location, deferred: bool, passes: u32, commands: Option<String>) -> Result<Flow> {
+fn add_location(
+    console: &mut Console,
+    loc: Location,
+    deferred: bool,
+    passes: u32,
+    commands: Option<String>,
+) -> Result<Flow> {
     console.session.add_breakpoint(loc, deferred, passes, commands)?;
     Ok(Flow::Next)
 }

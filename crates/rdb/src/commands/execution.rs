@@ -4,7 +4,7 @@ use rdb_engine::session::{Stop, StopReason};
 use rdb_engine::target::ContinueStatus;
 use rdb_engine::{Error, Result};
 
-use super::{print_stop, Flow, Resume, ResumeKind};
+use super::{Flow, Resume, ResumeKind, print_stop};
 use crate::console::Console;
 
 fn resume(kind: ResumeKind, text: String) -> Result<Flow> {
@@ -41,7 +41,9 @@ fn count(console: &mut Console, args: &str) -> Result<u64> {
         return Ok(1);
     }
     match console.session.evaluate(args)? {
-        n if n == 0 || (n as i64) < 0 => Err(Error::msg(format!("the count must be a positive number, not {}", n as i64))),
+        n if n == 0 || (n as i64) < 0 => {
+            Err(Error::msg(format!("the count must be a positive number, not {}", n as i64)))
+        }
         n => Ok(n),
     }
 }

@@ -5,7 +5,7 @@ use rdb_engine::fmt::addr64;
 use rdb_engine::{Error, Result};
 
 use super::Flow;
-use crate::console::{out, Console};
+use crate::console::{Console, out};
 use crate::parse::{length_word, take_quoted, take_word};
 
 /// The most a display or search command reads without complaint, as WinDbg's "Range error".
@@ -232,7 +232,8 @@ fn edit_string(console: &mut Console, args: &str, wide: bool) -> Result<Flow> {
         Some(Err(e)) => return Err(Error::msg(e)),
         _ => return Err(Error::msg("Syntax error: give the string in double quotes")),
     };
-    let bytes: Vec<u8> = if wide { text.encode_utf16().flat_map(u16::to_le_bytes).collect() } else { text.into_bytes() };
+    let bytes: Vec<u8> =
+        if wide { text.encode_utf16().flat_map(u16::to_le_bytes).collect() } else { text.into_bytes() };
     console.session.write_memory(address, &bytes)?;
     Ok(Flow::Next)
 }

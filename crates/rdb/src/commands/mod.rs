@@ -12,7 +12,7 @@ use rdb_engine::session::Stop;
 use rdb_engine::target::ContinueStatus;
 use rdb_engine::{Error, Result};
 
-use crate::console::{out, Console};
+use crate::console::{Console, out};
 
 pub use execution::perform;
 pub use session_cmds::quit;
@@ -132,7 +132,8 @@ pub fn execute(console: &mut Console, command: &str) -> Flow {
         return Flow::Next;
     };
     // One message for every command that has nothing to work on, rather than whatever each would trip over.
-    let result = if needs_process && !console.session.is_live() { Err(Error::NoProcess) } else { handler(console, args) };
+    let result =
+        if needs_process && !console.session.is_live() { Err(Error::NoProcess) } else { handler(console, args) };
     match result {
         Ok(flow) => flow,
         Err(e) => {

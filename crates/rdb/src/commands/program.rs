@@ -7,16 +7,22 @@ use rdb_engine::wildcard;
 use rdb_engine::{Error, Result};
 
 use super::Flow;
-use crate::console::{out, Console};
+use crate::console::{Console, out};
 
 pub fn lm(console: &mut Console, _args: &str) -> Result<Flow> {
     out("start             end                 module name");
     for m in console.session.modules.iter() {
-        out(format!("{} {}   {:<16} {:<16} {}", addr64(m.base), addr64(m.end()), m.name, m.symbol_state(), m.path.display()));
+        out(format!(
+            "{} {}   {:<16} {:<16} {}",
+            addr64(m.base),
+            addr64(m.end()),
+            m.name,
+            m.symbol_state(),
+            m.path.display()
+        ));
     }
     Ok(Flow::Next)
 }
-
 
 /// `module!pattern` (module may be a pattern too; no `!` means every module): `(module!name, address)` pairs.
 pub fn matching_symbols(console: &Console, pattern: &str) -> Vec<(String, u64)> {
@@ -127,7 +133,9 @@ fn print_stack(console: &mut Console, tid: u32, max: usize, style: StackStyle) -
                 // The four home slots above the return address, as WinDbg's x64 kb shows.
                 let mut mem = SessionMemory(&mut console.session);
                 let args: Vec<String> = (1..=4)
-                    .map(|k| mem.read_u64(frame.regs.rsp + 8 * k).map(addr64).unwrap_or_else(|_| "????????`????????".into()))
+                    .map(|k| {
+                        mem.read_u64(frame.regs.rsp + 8 * k).map(addr64).unwrap_or_else(|_| "????????`????????".into())
+                    })
                     .collect();
                 out(format!("{sp} {ret} : {} : {site}", args.join(" ")));
             }
@@ -196,7 +204,11 @@ pub fn threads(console: &mut Console, args: &str) -> Result<Flow> {
         "#" => all.iter().copied().filter(|t| t.0 == console.session.event_thread()).collect(),
         n => {
             let index = n.parse::<u32>().map_err(|_| Error::msg(format!("Syntax error at '~{args}'")))?;
-            let t = all.iter().copied().find(|t| t.1 == index).ok_or_else(|| Error::msg(format!("Illegal thread error: no thread {index}")))?;
+            let t = all
+                .iter()
+                .copied()
+                .find(|t| t.1 == index)
+                .ok_or_else(|| Error::msg(format!("Illegal thread error: no thread {index}")))?;
             vec![t]
         }
     };

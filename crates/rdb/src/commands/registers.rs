@@ -5,7 +5,7 @@ use rdb_engine::report;
 use rdb_engine::{Error, Result};
 
 use super::Flow;
-use crate::console::{out, Console};
+use crate::console::{Console, out};
 
 /// `r` (all), `r rax` (one), `r rax, rbx`, `r rax=<expr>`, `r eax=1, ebx=2`.
 pub fn r(console: &mut Console, args: &str) -> Result<Flow> {

@@ -8,7 +8,7 @@ use rdb_engine::{Error, Result};
 
 use super::Flow;
 use crate::backend;
-use crate::console::{out, Console};
+use crate::console::{Console, out};
 
 /// `? <expr>`: `Evaluate expression: 16 = 00000000`00000010`.
 pub fn evaluate(console: &mut Console, args: &str) -> Result<Flow> {
