@@ -168,9 +168,7 @@ impl Console {
     pub fn after_stop(&mut self, stop: Stop) -> Flow {
         self.next_dump = None;
         self.next_unassemble = None;
-        for line in report::stop_lines(&mut self.session, &stop) {
-            out(line);
-        }
+        commands::print_stop(self, &stop);
         match &stop.reason {
             StopReason::ProcessExited(_) if self.quit_on_exit => commands::quit(self, false),
             StopReason::Breakpoint(ids) => {

@@ -9,6 +9,7 @@ use super::patches::INT3;
 use super::{Internal, Notice, Session, State, Stop, StopReason, ThreadEntry};
 use crate::disasm;
 use crate::error::{Error, Result};
+use crate::regs::Registers;
 use crate::target::{ContinueStatus, Event, EventKind, Exception, ExceptionKind, Resume, Tid};
 
 /// What the loop does after one event.
@@ -98,15 +99,19 @@ impl Session {
             // thread merely standing at a breakpoint it has not reached yet (the entry point of a static program
             // at exec, a thread moved with `r rip=`) runs into it instead: that is a hit.
             let mover = step.unwrap_or(self.event_tid);
-            let rip = self.registers(mover).map(|r| r.rip).unwrap_or(0);
-            let stopped_here = match self.step_off {
+            let stopped_on = match self.step_off {
                 Some((tid, at)) if tid == mover => {
                     self.step_off = None;
-                    at == rip
+                    Some(at)
                 }
-                _ => false,
+                _ => None,
             };
-            if stopped_here && self.patches.contains(rip) {
+            // The registers are read only when there is a breakpoint to step off (not on every resume).
+            let rip = match stopped_on.filter(|at| self.patches.contains(*at)) {
+                Some(at) => self.registers(mover).map(|r| r.rip).ok().filter(|rip| *rip == at),
+                None => None,
+            };
+            if let Some(rip) = rip {
                 let target = self.target.as_deref_mut().ok_or(Error::NoProcess)?;
                 self.patches.remove(target, rip)?;
                 target.resume(status, Resume::Step { tid: mover })?;
@@ -390,7 +395,7 @@ impl Session {
             }
         }
         match e.kind {
-            ExceptionKind::Breakpoint => self.breakpoint(pid, tid, e),
+            ExceptionKind::Breakpoint => self.breakpoint(tid, e),
             ExceptionKind::BreakIn => Ok(Next::Stop(StopReason::BreakIn)),
             _ => {
                 let filter = self.filters.get(exception_code(&e.kind));
@@ -407,7 +412,7 @@ impl Session {
     }
 
     /// An int3 executed at `e.address`.
-    fn breakpoint(&mut self, pid: u32, tid: Tid, e: Exception) -> Result<Next> {
+    fn breakpoint(&mut self, tid: Tid, e: Exception) -> Result<Next> {
         let address = e.address;
         if !self.patches.contains(address) {
             let mut byte = [0u8];
@@ -418,13 +423,11 @@ impl Session {
                 return Ok(Next::Continue(ContinueStatus::Handled));
             }
             // The program's own int3 (`__debugbreak`, `raise(SIGTRAP)`-like traps): rip stays past it.
-            let _ = pid;
             return Ok(self.foreign_exception(e));
         }
-        self.set_rip(tid, address)?;
+        let rsp = self.set_rip(tid, address)?.rsp;
         self.step_off = Some((tid, address));
         let mut reason = None;
-        let rsp = self.registers(tid)?.rsp;
         for internal in self.internal.clone() {
             if internal.address() != address {
                 continue;
@@ -466,13 +469,14 @@ impl Session {
         }
     }
 
-    fn set_rip(&mut self, tid: Tid, address: u64) -> Result<()> {
+    /// Put `tid` back on `address`; returns its registers as they now are.
+    fn set_rip(&mut self, tid: Tid, address: u64) -> Result<Registers> {
         let mut regs = self.registers(tid)?;
         if regs.rip != address {
             regs.rip = address;
             self.set_registers(tid, &regs)?;
         }
-        Ok(())
+        Ok(regs)
     }
 
     /// The executable's entry point: the loader has mapped the startup libraries. Read its list, watch it for
