@@ -113,9 +113,10 @@ pub enum ExceptionKind {
         write: Option<bool>,
         signal: Option<i32>,
     },
-    /// A page guard fired (STATUS_GUARD_PAGE_VIOLATION).
+    /// A page guard fired (STATUS_GUARD_PAGE_VIOLATION). `access` is what the instruction did, where the OS says.
     GuardPage {
         fault_address: u64,
+        access: Option<Access>,
     },
     IllegalInstruction {
         signal: Option<i32>,
@@ -132,6 +133,14 @@ pub enum ExceptionKind {
     Signal {
         signo: i32,
     },
+}
+
+/// The kind of a memory access that faulted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    Execute,
 }
 
 /// How the thread that reported the last exception continues (Win32's ContinueDebugEvent status).
@@ -232,6 +241,38 @@ pub trait Target {
     fn child_processes(&mut self) -> Option<&mut dyn ChildProcesses> {
         None
     }
+
+    /// Guard pages, for memory breakpoints (`bpm`).
+    fn page_guards(&mut self) -> Option<&mut dyn PageGuards> {
+        None
+    }
+
+    /// The Windows process and thread environment blocks (`@$peb`, `@$teb`, `!peb`, `!teb`).
+    fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
+        None
+    }
+}
+
+/// Optional capability: one-shot guard pages, the mechanism of memory breakpoints (Win32's PAGE_GUARD; on Linux an
+/// `mprotect` made inside the debuggee).
+///
+/// An armed page faults on the next access of any kind, reported as [`ExceptionKind::GuardPage`] with the data
+/// address; the fault disarms it (the OS drops PAGE_GUARD as it raises the exception). The engine decides whether
+/// the access was a hit and re-arms the page after stepping the thread over the access.
+pub trait PageGuards {
+    /// Arm the page that starts at `page` (a multiple of the page size).
+    fn arm(&mut self, page: u64) -> Result<()>;
+    /// Give the page back its own protection (a no-op if the guard already fired).
+    fn disarm(&mut self, page: u64) -> Result<()>;
+}
+
+/// Optional capability of Windows targets: where the process environment block and each thread's environment
+/// block are. The engine reads their fields itself.
+pub trait EnvironmentBlocks {
+    /// The PEB's address.
+    fn peb(&mut self) -> Result<u64>;
+    /// The TEB of `tid` (the thread local base the create-thread event reported).
+    fn teb(&mut self, tid: Tid) -> Result<u64>;
 }
 
 /// Optional capability of targets whose debuggee's children start as copies of it, breakpoints and all (fork).
