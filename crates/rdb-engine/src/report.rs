@@ -110,6 +110,15 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
             )]
         }
         Notice::DebugString { text } => vec![text.trim_end_matches(['\n', '\r']).to_string()],
+        Notice::RipError { pid, tid, error, kind } => {
+            let severity = match kind {
+                1 => "SLE_ERROR",
+                2 => "SLE_MINORERROR",
+                3 => "SLE_WARNING",
+                _ => "no severity",
+            };
+            vec![format!("{}: RIP error {error} ({severity}): the system ended the debuggee", ids(*pid, *tid))]
+        }
         Notice::Exception { pid, tid, exception } => exception_lines(*pid, *tid, exception),
         Notice::Breakpoint { text } => vec![text.clone()],
     }

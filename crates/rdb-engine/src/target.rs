@@ -63,6 +63,12 @@ pub enum EventKind {
     DebugString {
         text: String,
     },
+    /// A RIP_EVENT: the system reports that the debuggee died of an error outside the debugger's control
+    /// (Windows only). `error` is a Win32 error code, `kind` its SLE_ severity (0 when only the code is known).
+    RipError {
+        error: u32,
+        kind: u32,
+    },
     /// An exception (Windows) or a signal-delivery stop (Linux).
     Exception(Exception),
     /// The debuggee made a new process (Linux `fork`, `vfork`), held stopped before it runs a single instruction,
@@ -231,6 +237,13 @@ pub trait Target {
 
     /// Whether the debugger created the process (so `q` kills it) or attached to it (so `q` detaches).
     fn launched(&self) -> bool;
+
+    /// Whether the OS itself stops a new debuggee at an int3 once the loader has mapped the startup modules
+    /// (Windows' loader breakpoint in ntdll, and the breakpoint that ends an attach). The engine takes the first
+    /// int3 that is not its own as the initial breakpoint. Other targets get theirs from the engine.
+    fn os_initial_breakpoint(&self) -> bool {
+        false
+    }
 
     /// The dynamic loader's module list, for targets whose OS does not report module loads by itself (Linux).
     fn loader_rendezvous(&mut self) -> Option<&mut dyn LoaderRendezvous> {

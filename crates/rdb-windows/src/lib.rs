@@ -1,8 +1,16 @@
-//! rdb's Windows backend: the Win32 debugging API translated into the engine's [`Event`] vocabulary.
+//! rdb's Windows backend: the Win32 debugging API translated into the engine's event vocabulary.
 //!
 //! Built only for Windows; on other systems this crate is empty.
 #![cfg(windows)]
 
+mod context;
+mod exceptions;
+mod handles;
+mod launch;
+mod memory;
+mod paths;
+mod peb;
 mod target;
+mod wait;
 
 pub use target::WindowsTarget;

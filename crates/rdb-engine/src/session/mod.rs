@@ -93,6 +93,8 @@ pub struct Session {
     step_off: Option<(Tid, u64)>,
     /// A vfork child runs in the debuggee's memory: no int3 goes in until it has exec'd or exited.
     patches_suspended: bool,
+    /// The OS stops a new debuggee at an int3 of its own (Windows): the first foreign int3 is that stop.
+    awaiting_initial_breakpoint: bool,
     /// How `g` continues from the current stop (the exception filter's setting).
     default_continue: ContinueStatus,
     exe_path: Option<PathBuf>,
@@ -127,6 +129,7 @@ impl Session {
             event_tid: 0,
             step_off: None,
             patches_suspended: false,
+            awaiting_initial_breakpoint: false,
             default_continue: ContinueStatus::Handled,
             exe_path: None,
             entry: 0,
@@ -149,6 +152,7 @@ impl Session {
         self.breakpoints.unresolve_all();
         self.step_off = None;
         self.patches_suspended = false;
+        self.awaiting_initial_breakpoint = false;
         self.default_continue = ContinueStatus::Handled;
         self.run_from_event()
     }

@@ -263,6 +263,7 @@ impl Session {
                 self.event_tid = tid;
                 self.current_tid = tid;
                 self.module_loaded(image_base, image_size, path);
+                self.awaiting_initial_breakpoint = self.target()?.os_initial_breakpoint();
                 let rendezvous = match self.target()?.loader_rendezvous() {
                     Some(r) => Some(r.breakpoint_address()?),
                     None => None,
@@ -306,6 +307,10 @@ impl Session {
             }
             EventKind::DebugString { text } => {
                 Ok(self.event_notice(EventCode::DebugOutput, Notice::DebugString { text }))
+            }
+            EventKind::RipError { error, kind } => {
+                self.notify(Notice::RipError { pid, tid, error, kind });
+                Ok(Next::Continue(ContinueStatus::Handled))
             }
             EventKind::Exception(e) => self.exception(pid, tid, e),
             EventKind::ChildProcess { child, shares_memory } => {
@@ -421,6 +426,14 @@ impl Session {
                 // One of our breakpoints, removed after this thread hit it: as if it never had been there.
                 self.set_rip(tid, address)?;
                 return Ok(Next::Continue(ContinueStatus::Handled));
+            }
+            if self.awaiting_initial_breakpoint {
+                // The OS's loader breakpoint (or the break that ends an attach): continued handled, rip past it.
+                self.awaiting_initial_breakpoint = false;
+                return Ok(match self.filters.action(EventCode::InitialBreakpoint) {
+                    Action::Break => Next::Stop(StopReason::InitialBreakpoint),
+                    _ => Next::Continue(ContinueStatus::Handled),
+                });
             }
             // The program's own int3 (`__debugbreak`, `raise(SIGTRAP)`-like traps): rip stays past it.
             return Ok(self.foreign_exception(e));

@@ -41,6 +41,13 @@ pub enum Notice {
     DebugString {
         text: String,
     },
+    /// A RIP_EVENT (Windows): the system's report of an error that kills the debuggee.
+    RipError {
+        pid: Pid,
+        tid: Tid,
+        error: u32,
+        kind: u32,
+    },
     /// A first-chance exception the filters let pass with output only.
     Exception {
         pid: Pid,

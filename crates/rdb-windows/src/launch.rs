@@ -1,0 +1,135 @@
+//! Starting a debuggee: `CreateProcessW` with `DEBUG_ONLY_THIS_PROCESS` (or `DEBUG_PROCESS` to follow its
+//! children), and `DebugActiveProcess` for attaching.
+
+use std::os::windows::io::OwnedHandle;
+use std::path::{Path, PathBuf};
+
+use rdb_engine::Result;
+use windows_sys::Win32::System::Diagnostics::Debug::{DebugActiveProcess, DebugSetProcessKillOnExit};
+use windows_sys::Win32::System::Threading::{
+    CREATE_UNICODE_ENVIRONMENT, CreateProcessW, DEBUG_ONLY_THIS_PROCESS, DEBUG_PROCESS, OpenProcess,
+    PROCESS_ALL_ACCESS, PROCESS_INFORMATION, STARTUPINFOW,
+};
+
+use crate::context::last_error;
+use crate::handles;
+
+/// Create `program` under the debugger, stopped until the first `WaitForDebugEvent`.
+pub fn create(program: &Path, args: &[String], follow_children: bool) -> Result<(u32, OwnedHandle)> {
+    let program = resolve(program)?;
+    let mut command_line: Vec<u16> = command_line(&program.to_string_lossy(), args).encode_utf16().chain([0]).collect();
+    let application: Vec<u16> = program.as_os_str().to_string_lossy().encode_utf16().chain([0]).collect();
+    // SAFETY: STARTUPINFOW and PROCESS_INFORMATION are plain data for which zero is valid.
+    let mut startup: STARTUPINFOW = unsafe { std::mem::zeroed() };
+    startup.cb = size_of::<STARTUPINFOW>() as u32;
+    // SAFETY: as above.
+    let mut info: PROCESS_INFORMATION = unsafe { std::mem::zeroed() };
+    let debug = if follow_children { DEBUG_PROCESS } else { DEBUG_ONLY_THIS_PROCESS };
+    // SAFETY: every pointer is valid for the call: NUL-terminated UTF-16 strings (the command line writable, as
+    // CreateProcessW requires), zeroed startup info with its size set, and an out-struct for the handles.
+    let ok = unsafe {
+        CreateProcessW(
+            application.as_ptr(),
+            command_line.as_mut_ptr(),
+            std::ptr::null(),
+            std::ptr::null(),
+            0,
+            debug | CREATE_UNICODE_ENVIRONMENT,
+            std::ptr::null(),
+            std::ptr::null(),
+            &startup,
+            &mut info,
+        )
+    };
+    if ok == 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(rdb_engine::err!("cannot run {}: {}", program.display(), e.to_string().trim_end_matches(['\r', '\n', '.'])));
+    }
+    // The thread handle is not needed: the create-process event brings one of its own.
+    drop(handles::owned(info.hThread));
+    let process = handles::owned(info.hProcess).ok_or_else(|| last_error("CreateProcessW"))?;
+    Ok((info.dwProcessId, process))
+}
+
+/// Attach to a running process. It stays alive if rdb itself dies.
+pub fn attach(pid: u32) -> Result<OwnedHandle> {
+    // SAFETY: plain call; the handle returned is owned below.
+    let process = unsafe { OpenProcess(PROCESS_ALL_ACCESS, 0, pid) };
+    let process = handles::owned(process).ok_or_else(|| {
+        let e = std::io::Error::last_os_error();
+        rdb_engine::err!("cannot attach to process {pid}: {}", e.to_string().trim_end_matches(['\r', '\n', '.']))
+    })?;
+    // SAFETY: plain call.
+    if unsafe { DebugActiveProcess(pid) } == 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(rdb_engine::err!(
+            "cannot attach to process {pid}: {}",
+            e.to_string().trim_end_matches(['\r', '\n', '.'])
+        ));
+    }
+    // SAFETY: plain call; applies to the calling thread's debuggees.
+    unsafe { DebugSetProcessKillOnExit(0) };
+    Ok(process)
+}
+
+/// The program to run: as given, or with `.exe` added as the Windows shell would.
+fn resolve(program: &Path) -> Result<PathBuf> {
+    if program.is_file() {
+        return Ok(program.to_path_buf());
+    }
+    let with_exe = PathBuf::from(format!("{}.exe", program.display()));
+    if program.extension().is_none() && with_exe.is_file() {
+        return Ok(with_exe);
+    }
+    Err(rdb_engine::err!("cannot run {}: The system cannot find the file specified", program.display()))
+}
+
+/// A command line that the C runtime's argument parser splits back into `program` and `args`.
+pub fn command_line(program: &str, args: &[String]) -> String {
+    let mut line = quote(program);
+    for a in args {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    line
+}
+
+/// Quote one argument by the MSVC runtime's rules: backslashes are literal unless they precede a quote.
+fn quote(arg: &str) -> String {
+    if !arg.is_empty() && !arg.contains([' ', '\t', '"', '\n']) {
+        return arg.to_string();
+    }
+    let mut out = String::from("\"");
+    let mut backslashes = 0;
+    for c in arg.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.extend(std::iter::repeat_n('\\', backslashes * 2 + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            _ => {
+                out.extend(std::iter::repeat_n('\\', backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n('\\', backslashes * 2));
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_follows_the_msvc_rules() {
+        assert_eq!(command_line("a.exe", &["x".into(), "y z".into()]), "a.exe x \"y z\"");
+        assert_eq!(quote(""), "\"\"");
+        assert_eq!(quote(r#"a"b"#), r#""a\"b""#);
+        assert_eq!(quote(r"c:\dir with space\"), r#""c:\dir with space\\""#);
+    }
+}
