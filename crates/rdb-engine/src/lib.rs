@@ -15,5 +15,6 @@ pub mod symbols;
 pub mod target;
 pub mod unwind;
 pub mod wildcard;
+pub mod windows_blocks;
 
 pub use error::{Error, Result};

@@ -1,5 +1,9 @@
 //! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
-//! the location line with its instruction.
+//! the location line with its instruction, and (in `blocks`) the Windows environment blocks.
+
+mod blocks;
+
+pub use blocks::{peb_lines, teb_lines};
 
 use crate::fmt::addr64;
 use crate::regs::Registers;

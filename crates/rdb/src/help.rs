@@ -184,9 +184,21 @@ const ENTRIES: &[Entry] = &[
         example: "~*k",
     },
     Entry {
+        name: "!peb",
+        syntax: "!peb [<addr>]",
+        what: "Windows only: show the process environment block (or the one at addr). BeingDebugged, image base, the loader's module list, heap, current directory, command line, environment; @$peb is its address.",
+        example: "!peb",
+    },
+    Entry {
+        name: "!teb",
+        syntax: "!teb [<addr>]",
+        what: "Windows only: show the current thread's environment block (or the one at addr). Stack base and limit, client id, TLS, last error; @$teb is its address.",
+        example: "~1 !teb",
+    },
+    Entry {
         name: "?",
         syntax: "? <expr>",
-        what: "Evaluate a MASM expression: hex by default (0n decimal), @reg, module!symbol, poi(), by/wo/dwo/qwo(), arithmetic and comparisons.",
+        what: "Evaluate a MASM expression: hex by default (0n decimal), @reg, pseudo-registers ($ip, $ra, $exentry, $tid, $tpid; $peb and $teb on Windows), module!symbol, poi(), by/wo/dwo/qwo(), arithmetic and comparisons.",
         example: "? @rsp+0n16",
     },
     Entry { name: "sx", syntax: "sx", what: "List event filters and what each does.", example: "sx" },

@@ -77,6 +77,30 @@ fn unknown_sx_event() {
 }
 
 #[test]
+fn windows_blocks_on_linux_are_one_line_errors() {
+    let hello = debuggee("hello");
+    let commands = ["!peb", "!teb", "!teb 1000", "!PEB @rsp", "? @$peb", "db @$teb", "~0 !teb"];
+    let run =
+        rdb(&[s(&hello)], &format!("g hello!main\n{}\n{}\n.echo still-here\nq\n", mark("cmd"), commands.join("\n")));
+    let errors: Vec<&str> = run.section("cmd").text.lines().filter(|l| l.starts_with("^ ")).collect();
+    assert_eq!(
+        errors,
+        [
+            "^ !peb is only available on Windows targets in '!peb'",
+            "^ !teb is only available on Windows targets in '!teb'",
+            "^ !teb is only available on Windows targets in '!teb 1000'",
+            "^ !peb is only available on Windows targets in '!PEB @rsp'",
+            "^ Bad register error at '@$peb' in '? @$peb'",
+            "^ Bad register error at '@$teb' in 'db @$teb'",
+            "^ !teb is only available on Windows targets in '!teb'",
+        ],
+        "{}",
+        run.dump()
+    );
+    run.section("cmd").assert_contains("still-here");
+}
+
+#[test]
 fn errors_do_not_end_the_session() {
     let hello = debuggee("hello");
     let run = rdb(&[s(&hello)], "frobnicate\n? 1 +\ndb 0\nbp nosuch!thing\nbp hello!add\ng\nk\ng\n");

@@ -3,6 +3,7 @@
 //! Front ends (the console, later gdb-remote and DAP) drive a `Session` and never reach around it to the target.
 
 mod breakpoints;
+mod environment;
 mod filters;
 mod modules;
 mod patches;
@@ -497,6 +498,9 @@ impl ExprContext for EvalContext<'_> {
             "$tpid" => return Some(u64::from(self.session.pid)),
             "$ptrsize" => return Some(8),
             "$pagesize" => return Some(0x1000),
+            // Windows only: elsewhere they are unknown pseudo-registers, as in WinDbg.
+            "$peb" => return self.session.peb_address().ok(),
+            "$teb" => return self.session.teb_address(self.tid).ok(),
             "$ra" => {
                 let frames = self.session.stack(self.tid, 2).ok()?;
                 return frames.get(1).map(|f| f.regs.rip);

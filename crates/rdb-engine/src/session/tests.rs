@@ -10,9 +10,11 @@ use std::sync::Arc;
 use super::*;
 use crate::regs::DebugRegisters;
 use crate::target::{
-    ChildProcesses, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter, LoaderRendezvous, Region,
-    Resume,
+    ChildProcesses, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter,
+    LoaderRendezvous, Region, Resume,
 };
+
+mod environment;
 
 const PID: u32 = 100;
 const TID: u32 = 100;
@@ -33,6 +35,14 @@ struct State {
     static_exe: bool,
     /// Children released, with the bytes written into them.
     released: Vec<(Pid, Vec<(u64, u8)>)>,
+    /// A Windows process: the target says where its PEB and TEB are.
+    blocks: Option<Blocks>,
+}
+
+#[derive(Clone, Copy)]
+struct Blocks {
+    peb: u64,
+    teb: u64,
 }
 
 impl State {
@@ -127,6 +137,20 @@ impl Target for Fake {
 
     fn child_processes(&mut self) -> Option<&mut dyn ChildProcesses> {
         Some(self)
+    }
+
+    fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
+        if self.state.borrow().blocks.is_some() { Some(self) } else { None }
+    }
+}
+
+impl EnvironmentBlocks for Fake {
+    fn peb(&mut self) -> Result<u64> {
+        self.state.borrow().blocks.map(|b| b.peb).ok_or(Error::NoProcess)
+    }
+    fn teb(&mut self, tid: Tid) -> Result<u64> {
+        let s = self.state.borrow();
+        s.blocks.filter(|_| s.regs.contains_key(&tid)).map(|b| b.teb).ok_or(Error::NoSuchThread(tid))
     }
 }
 

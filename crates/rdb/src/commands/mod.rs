@@ -2,6 +2,7 @@
 //! one holds the table, the flow between commands, and the resumption commands share.
 
 mod breakpoints;
+mod environment;
 mod execution;
 mod memory;
 mod program;
@@ -89,6 +90,8 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["kn"], true, program::kn),
     (&["kb"], true, program::kb),
     (&["~"], true, program::threads),
+    (&["!peb"], true, environment::peb),
+    (&["!teb"], true, environment::teb),
     (&["?"], false, session_cmds::evaluate),
     (&["sx"], false, session_cmds::sx),
     (&["sxe"], false, session_cmds::sxe),
@@ -105,7 +108,8 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
 ];
 
 /// Split a command into its name and its arguments, the WinDbg way: `~` and `?` stand alone, a dot command runs
-/// to the first blank, any other name is its leading letters (`db@rsp`, `bc*`, `bp0`).
+/// to the first blank, an extension command is `!` and its letters (`!teb`), any other name is its leading letters
+/// (`db@rsp`, `bc*`, `bp0`).
 pub fn split_name(command: &str) -> (&str, &str) {
     let command = command.trim();
     if command.starts_with('~') || (command.starts_with('?') && !command.starts_with("?help")) {
@@ -113,6 +117,8 @@ pub fn split_name(command: &str) -> (&str, &str) {
     }
     let end = if command.starts_with('.') {
         command.find(char::is_whitespace).unwrap_or(command.len())
+    } else if let Some(rest) = command.strip_prefix('!') {
+        1 + rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len())
     } else {
         command.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(command.len())
     };
@@ -162,6 +168,9 @@ mod tests {
         assert_eq!(split_name("? 1+2"), ("?", " 1+2"));
         assert_eq!(split_name(".echo hi there"), (".echo", " hi there"));
         assert_eq!(split_name("bl"), ("bl", ""));
+        assert_eq!(split_name("!teb 21f000"), ("!teb", " 21f000"));
+        assert_eq!(split_name("!peb"), ("!peb", ""));
+        assert_eq!(split_name("!"), ("!", ""));
     }
 
     #[test]

@@ -173,7 +173,12 @@ fn thread_line(console: &mut Console, tid: u32, index: u32) -> String {
     } else {
         ' '
     };
-    let teb = console.session.register(tid, "fs_base").unwrap_or(0);
+    // Windows: the thread's TEB. Elsewhere the thread pointer plays its part (glibc's `struct pthread`).
+    let teb = if console.session.has_environment_blocks() {
+        console.session.teb_address(tid).unwrap_or(0)
+    } else {
+        console.session.register(tid, "fs_base").unwrap_or(0)
+    };
     format!("{marker}{index:>3}  Id: {:x}.{tid:x} Suspend: 0 Teb: {} Unfrozen", console.session.pid(), addr64(teb))
 }
 
