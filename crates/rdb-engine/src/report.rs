@@ -132,9 +132,15 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
 /// (see [`location_lines`]) for every stop of a live process.
 pub fn stop_header(stop: &Stop) -> Vec<String> {
     match &stop.reason {
-        StopReason::InitialBreakpoint | StopReason::BreakIn => {
+        StopReason::InitialBreakpoint | StopReason::BreakIn { .. } => {
             let e = Exception { kind: ExceptionKind::Breakpoint, address: 0, first_chance: true };
-            exception_lines(stop.pid, stop.tid, &e)
+            let mut lines = exception_lines(stop.pid, stop.tid, &e);
+            if let StopReason::BreakIn { injected_thread: Some(index) } = stop.reason {
+                lines.push(format!(
+                    "Break-in: thread {index} was created by the system to stop the debuggee; ~0s selects the main thread"
+                ));
+            }
+            lines
         }
         StopReason::Breakpoint(ids) => ids.iter().map(|id| format!("Breakpoint {id} hit")).collect(),
         StopReason::Step => Vec::new(),

@@ -86,6 +86,8 @@ pub struct Session {
     internal: Vec<Internal>,
     threads: Vec<ThreadEntry>,
     next_thread_index: u32,
+    /// Threads created since the debuggee last ran on (a break-in thread the OS injected is among them).
+    threads_created_running: Vec<Tid>,
     /// The thread commands apply to (`~<n>s` changes it).
     current_tid: Tid,
     /// The thread of the last event.
@@ -126,6 +128,7 @@ impl Session {
             internal: Vec::new(),
             threads: Vec::new(),
             next_thread_index: 0,
+            threads_created_running: Vec::new(),
             current_tid: 0,
             event_tid: 0,
             step_off: None,

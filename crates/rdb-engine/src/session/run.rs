@@ -92,6 +92,7 @@ impl Session {
     /// The loop. `step` is the thread a `t` steps, `None` to let every thread run.
     fn run(&mut self, mut status: ContinueStatus, step: Option<Tid>) -> Result<Stop> {
         self.target()?;
+        self.threads_created_running.clear();
         loop {
             self.sync_patches();
             // A thread that stopped on one of our int3s (it reported the breakpoint, or a step ended there) first
@@ -285,6 +286,7 @@ impl Session {
                 let index = self.next_thread_index;
                 self.next_thread_index += 1;
                 self.threads.push(ThreadEntry { tid, index });
+                self.threads_created_running.push(tid);
                 Ok(self.event_notice(EventCode::CreateThread, Notice::ThreadCreated { pid, tid, index }))
             }
             EventKind::ThreadExited { code } => {
@@ -401,7 +403,10 @@ impl Session {
         }
         match e.kind {
             ExceptionKind::Breakpoint => self.breakpoint(tid, e),
-            ExceptionKind::BreakIn => Ok(Next::Stop(StopReason::BreakIn)),
+            ExceptionKind::BreakIn => {
+                let injected_thread = self.threads_created_running.contains(&tid).then(|| self.thread_index(tid)).flatten();
+                Ok(Next::Stop(StopReason::BreakIn { injected_thread }))
+            }
             _ => {
                 let filter = self.filters.get(exception_code(&e.kind));
                 let (action, status) = (filter.action, filter.continue_status);

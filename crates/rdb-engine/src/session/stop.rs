@@ -72,7 +72,9 @@ pub enum StopReason {
     /// An exception or signal the filters stop for.
     Exception(Exception),
     /// The user broke in (Ctrl-C), or the debugger attached.
-    BreakIn,
+    /// `injected_thread` is the console index of the thread the OS created to break in (Windows'
+    /// `DebugBreakProcess`), where it did.
+    BreakIn { injected_thread: Option<u32> },
     /// An event the user asked to stop on with `sxe` (`ld`, `ud`, `ct`, `et`).
     Event(Notice),
     /// The process is gone.
