@@ -147,6 +147,8 @@ pub fn stop_header(stop: &Stop) -> Vec<String> {
         StopReason::Exception(e) => exception_lines(stop.pid, stop.tid, e),
         // The notice was printed as it happened.
         StopReason::Event(_) | StopReason::ProcessExited(_) => Vec::new(),
+        // The front end hands over to that process's session, whose stop is the one shown.
+        StopReason::OtherProcess { .. } => Vec::new(),
     }
 }
 

@@ -63,6 +63,12 @@ pub enum EventKind {
     DebugString {
         text: String,
     },
+    /// Another process of the debuggee's family (a child being followed) has an event. This process is held,
+    /// every thread stopped, so the front end can let that process's own session take the event (see
+    /// [`ProcessFamily`]).
+    OtherProcess {
+        pid: Pid,
+    },
     /// A RIP_EVENT: the system reports that the debuggee died of an error outside the debugger's control
     /// (Windows only). `error` is a Win32 error code, `kind` its SLE_ severity (0 when only the code is known).
     RipError {
@@ -260,10 +266,28 @@ pub trait Target {
         None
     }
 
+    /// Child processes followed as debuggees of their own (`.childdbg 1`, `-o`).
+    fn process_family(&mut self) -> Option<&mut dyn ProcessFamily> {
+        None
+    }
+
     /// The Windows process and thread environment blocks (`@$peb`, `@$teb`, `!peb`, `!teb`).
     fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
         None
     }
+}
+
+/// Optional capability of targets that can follow the debuggee's children: each child becomes a target of its
+/// own, driven by a session of its own, and every process of the family stops when one of them reports an event.
+pub trait ProcessFamily {
+    /// Whether processes the debuggee creates from now on are debugged too.
+    fn follow_children(&mut self, on: bool) -> Result<()>;
+    /// A target for a process that an [`EventKind::OtherProcess`] named; its `wait_event` starts with the event
+    /// that was waiting (for a new child, its `ProcessCreated`).
+    fn adopt(&mut self, pid: Pid) -> Result<Box<dyn Target>>;
+    /// Stop every thread of this process while it runs with no event pending (the front end stops the whole
+    /// family when one process stops).
+    fn hold(&mut self) -> Result<()>;
 }
 
 /// Optional capability: one-shot guard pages, the mechanism of memory breakpoints (Win32's PAGE_GUARD; on Linux an

@@ -4,7 +4,11 @@
 use std::os::windows::io::OwnedHandle;
 use std::path::{Path, PathBuf};
 
+use std::ffi::c_void;
+
 use rdb_engine::Result;
+use windows_sys::Wdk::System::Threading::ProcessDebugFlags;
+use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::System::Diagnostics::Debug::{DebugActiveProcess, DebugSetProcessKillOnExit};
 use windows_sys::Win32::System::Threading::{
     CREATE_UNICODE_ENVIRONMENT, CreateProcessW, DEBUG_ONLY_THIS_PROCESS, DEBUG_PROCESS, OpenProcess,
@@ -49,6 +53,32 @@ pub fn create(program: &Path, args: &[String], follow_children: bool) -> Result<
     drop(handles::owned(info.hThread));
     let process = handles::owned(info.hProcess).ok_or_else(|| last_error("CreateProcessW"))?;
     Ok((info.dwProcessId, process))
+}
+
+/// A handle to a process, for a child that the debug event stream reported.
+pub fn open(pid: u32) -> Result<OwnedHandle> {
+    // SAFETY: plain call; the handle returned is owned below.
+    let process = unsafe { OpenProcess(PROCESS_ALL_ACCESS, 0, pid) };
+    handles::owned(process).ok_or_else(|| last_error("OpenProcess"))
+}
+
+#[link(name = "ntdll")]
+unsafe extern "system" {
+    fn NtSetInformationProcess(process: HANDLE, class: i32, information: *const c_void, length: u32) -> i32;
+}
+
+/// `.childdbg`: whether the processes the debuggee creates from now on are debugged too (the debug flags'
+/// "inherit" bit, which `DEBUG_PROCESS` sets at creation).
+pub fn set_debug_children(process: HANDLE, on: bool) -> Result<()> {
+    let flags: u32 = u32::from(on);
+    // SAFETY: `flags` is a valid 4-byte buffer for ProcessDebugFlags; `process` is live.
+    let status = unsafe {
+        NtSetInformationProcess(process, ProcessDebugFlags, (&flags as *const u32).cast(), size_of::<u32>() as u32)
+    };
+    if status != 0 {
+        return Err(rdb_engine::err!("cannot change the debugging of child processes: status {:08x}", status as u32));
+    }
+    Ok(())
 }
 
 /// Attach to a running process. It stays alive if rdb itself dies.

@@ -5,7 +5,9 @@
 //! `SuspendThread` before continuing, so only the stepping thread runs. Events other threads raced in before
 //! they were suspended are put aside (see [`WindowsTarget::defer`]) and reported after the step.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rdb_engine::regs::{DebugRegisters, Registers, TRAP_FLAG};
 use rdb_engine::target::{
     ContinueStatus, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter,
-    PageGuards, Pid, Region, Resume, Target, Tid,
+    PageGuards, Pid, ProcessFamily, Region, Resume, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::{DBG_CONTINUE, DBG_EXCEPTION_NOT_HANDLED, HANDLE};
@@ -29,6 +31,7 @@ use crate::context::{self, Context, last_error};
 use crate::exceptions;
 use crate::memory::{self, Guards};
 use crate::wait::{Waiter, continue_event};
+use windows_sys::Win32::System::Threading::INFINITE;
 use crate::{handles, launch, paths};
 
 /// How long `kill` waits for the process to report its exit.
@@ -64,7 +67,8 @@ pub struct WindowsTarget {
     stepping: Option<Tid>,
     exited: bool,
     detached: bool,
-    waiter: Waiter,
+    /// The debug event stream, shared with the targets of the child processes followed.
+    port: Rc<RefCell<Port>>,
     breakin: Arc<BreakIn>,
     /// Threads that appeared after a break-in was asked for: the one `DebugBreakProcess` injected is among them.
     breakin_threads: Vec<Tid>,
@@ -75,19 +79,27 @@ pub struct WindowsTarget {
 }
 
 impl WindowsTarget {
-    /// Start `program` under the debugger. The first event (`ProcessCreated`) is returned by `wait_event`.
-    pub fn launch(program: &Path, args: &[String]) -> Result<WindowsTarget> {
-        let (pid, process) = launch::create(program, args, false)?;
-        Ok(WindowsTarget::new(pid, process, true, Some(program.to_path_buf())))
+    /// Start `program` under the debugger (with `follow_children`, its child processes too: `DEBUG_PROCESS`). The
+    /// first event (`ProcessCreated`) is returned by `wait_event`.
+    pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<WindowsTarget> {
+        let (pid, process) = launch::create(program, args, follow_children)?;
+        let port = Port::new(pid, follow_children);
+        Ok(WindowsTarget::new(pid, process, true, Some(program.to_path_buf()), port))
     }
 
     /// Attach to a running process.
     pub fn attach(pid: u32) -> Result<WindowsTarget> {
         let process = launch::attach(pid)?;
-        Ok(WindowsTarget::new(pid, process, false, None))
+        Ok(WindowsTarget::new(pid, process, false, None, Port::new(pid, false)))
     }
 
-    fn new(pid: Pid, process: OwnedHandle, launched: bool, launch_path: Option<PathBuf>) -> WindowsTarget {
+    fn new(
+        pid: Pid,
+        process: OwnedHandle,
+        launched: bool,
+        launch_path: Option<PathBuf>,
+        port: Rc<RefCell<Port>>,
+    ) -> WindowsTarget {
         let breakin = Arc::new(BreakIn { process: process.try_clone().ok(), requested: AtomicBool::new(false) });
         WindowsTarget {
             pid,
@@ -100,7 +112,7 @@ impl WindowsTarget {
             stepping: None,
             exited: false,
             detached: false,
-            waiter: Waiter::new(),
+            port,
             breakin,
             breakin_threads: Vec::new(),
             guards: Guards::default(),
@@ -258,6 +270,14 @@ impl WindowsTarget {
         }
     }
 
+    /// Stop every thread of a process that runs with no event pending.
+    fn hold_all(&mut self) {
+        let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
+        for tid in threads {
+            self.set_held(tid, true);
+        }
+    }
+
     fn release_all(&mut self) {
         let held: Vec<Tid> = self.held.iter().copied().collect();
         for tid in held {
@@ -338,8 +358,27 @@ impl Target for WindowsTarget {
             return Err(Error::NoProcess);
         }
         loop {
-            let Some(raw) = self.waiter.wait(windows_sys::Win32::System::Threading::INFINITE)? else { continue };
+            let stashed = self.port.borrow_mut().take_stashed(self.pid);
+            let raw = match stashed {
+                Some(raw) => raw,
+                None => {
+                    let Some(raw) = self.port.borrow().waiter.wait(INFINITE)? else { continue };
+                    raw
+                }
+            };
             let (pid, tid) = (raw.dwProcessId, raw.dwThreadId);
+            if pid != self.pid && self.port.borrow_mut().follows(&raw) {
+                // A process of the family: its event waits (the system holds that process meanwhile) until its own
+                // target takes it. Unless a step is under way, this process stops too, so its front end can
+                // hand over to that process's session.
+                self.port.borrow_mut().stash(raw);
+                if self.stepping.is_some() {
+                    continue;
+                }
+                self.hold_all();
+                let tid = self.threads.first().map_or(0, |t| t.tid);
+                return Ok(Event { pid: self.pid, tid, kind: EventKind::OtherProcess { pid } });
+            }
             if pid != self.pid {
                 // A process rdb does not follow.
                 if raw.dwDebugEventCode == CREATE_PROCESS_DEBUG_EVENT {
@@ -484,9 +523,14 @@ impl Target for WindowsTarget {
             self.continue_pending();
             // Drain the events of the dying process until its exit, closing the handles they carry.
             while !self.exited {
-                let Some(raw) = self.waiter.wait(KILL_TIMEOUT_MS)? else {
+                let Some(raw) = self.port.borrow().waiter.wait(KILL_TIMEOUT_MS)? else {
                     return Err(rdb_engine::err!("process {:x} did not exit after TerminateProcess", self.pid));
                 };
+                if raw.dwProcessId != self.pid {
+                    // Another process's event is that process's target's business.
+                    self.port.borrow_mut().stash(raw);
+                    continue;
+                }
                 let _ = self.translate(&raw);
                 continue_event(raw.dwProcessId, raw.dwThreadId, DBG_CONTINUE)?;
             }
@@ -510,6 +554,76 @@ impl Target for WindowsTarget {
 
     fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
         Some(self)
+    }
+
+    fn process_family(&mut self) -> Option<&mut dyn ProcessFamily> {
+        Some(self)
+    }
+}
+
+impl ProcessFamily for WindowsTarget {
+    fn follow_children(&mut self, on: bool) -> Result<()> {
+        self.live()?;
+        launch::set_debug_children(self.handle(), on)?;
+        self.port.borrow_mut().follow_children = on;
+        Ok(())
+    }
+
+    fn adopt(&mut self, pid: Pid) -> Result<Box<dyn Target>> {
+        if !self.port.borrow().has_stashed(pid) {
+            return Err(rdb_engine::err!("process {pid:x} has no event waiting"));
+        }
+        let process = launch::open(pid)?;
+        Ok(Box::new(WindowsTarget::new(pid, process, true, None, self.port.clone())))
+    }
+
+    fn hold(&mut self) -> Result<()> {
+        self.live()?;
+        self.hold_all();
+        Ok(())
+    }
+}
+
+/// The debug event stream of the thread that debugs: every process it debugs reports through it. Events of a
+/// process whose target is not the one waiting are stashed until that target asks.
+pub struct Port {
+    waiter: Waiter,
+    stash: VecDeque<DEBUG_EVENT>,
+    /// The processes of the family: the debuggee and the children followed.
+    family: BTreeSet<Pid>,
+    follow_children: bool,
+}
+
+impl Port {
+    fn new(pid: Pid, follow_children: bool) -> Rc<RefCell<Port>> {
+        Rc::new(RefCell::new(Port {
+            waiter: Waiter::new(),
+            stash: VecDeque::new(),
+            family: BTreeSet::from([pid]),
+            follow_children,
+        }))
+    }
+
+    /// Whether an event belongs to a process rdb debugs (a new child joins the family when children are
+    /// followed).
+    fn follows(&mut self, raw: &DEBUG_EVENT) -> bool {
+        if raw.dwDebugEventCode == CREATE_PROCESS_DEBUG_EVENT && self.follow_children {
+            self.family.insert(raw.dwProcessId);
+        }
+        self.family.contains(&raw.dwProcessId)
+    }
+
+    fn stash(&mut self, raw: DEBUG_EVENT) {
+        self.stash.push_back(raw);
+    }
+
+    fn has_stashed(&self, pid: Pid) -> bool {
+        self.stash.iter().any(|e| e.dwProcessId == pid)
+    }
+
+    fn take_stashed(&mut self, pid: Pid) -> Option<DEBUG_EVENT> {
+        let i = self.stash.iter().position(|e| e.dwProcessId == pid)?;
+        self.stash.remove(i)
     }
 }
 

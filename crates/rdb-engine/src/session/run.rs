@@ -310,6 +310,7 @@ impl Session {
             EventKind::DebugString { text } => {
                 Ok(self.event_notice(EventCode::DebugOutput, Notice::DebugString { text }))
             }
+            EventKind::OtherProcess { pid } => Ok(Next::Stop(StopReason::OtherProcess { pid })),
             EventKind::RipError { error, kind } => {
                 self.notify(Notice::RipError { pid, tid, error, kind });
                 Ok(Next::Continue(ContinueStatus::Handled))

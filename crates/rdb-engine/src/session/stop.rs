@@ -79,6 +79,9 @@ pub enum StopReason {
     Event(Notice),
     /// The process is gone.
     ProcessExited(ExitStatus),
+    /// Another process of the family has an event for its own session to take (see
+    /// [`crate::target::ProcessFamily`]); this one is held meanwhile.
+    OtherProcess { pid: crate::target::Pid },
 }
 
 #[derive(Debug, Clone, PartialEq)]
