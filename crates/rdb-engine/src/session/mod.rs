@@ -4,16 +4,19 @@
 
 mod breakpoints;
 mod filters;
+mod guards;
+mod hardware;
 mod modules;
 mod patches;
 mod run;
 mod stop;
 #[cfg(test)]
 mod tests;
+mod watch;
 
 use std::path::PathBuf;
 
-pub use breakpoints::{Breakpoint, Breakpoints, Location};
+pub use breakpoints::{Breakpoint, Breakpoints, HwAccess, Kind, Location, MemAccess};
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use modules::{Module, Modules};
 pub use stop::{Notice, Stop, StopReason};
@@ -25,7 +28,10 @@ use crate::memory::ReadMemory;
 use crate::regs::{self, DebugRegisters, Registers};
 use crate::target::{ContinueStatus, Pid, Target, Tid};
 use crate::unwind::{self, Frame};
+use guards::Guards;
+use hardware::Hardware;
 use patches::Patches;
+use run::StepOff;
 
 /// A thread as the console numbers it: indices count up from 0 in creation order and are never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +88,9 @@ pub struct Session {
     pub breakpoints: Breakpoints,
     pub filters: Filters,
     patches: Patches,
+    /// The debug registers `ba` uses, and the guard pages of `bpm`.
+    hardware: Hardware,
+    guards: Guards,
     internal: Vec<Internal>,
     threads: Vec<ThreadEntry>,
     next_thread_index: u32,
@@ -91,6 +100,8 @@ pub struct Session {
     event_tid: Tid,
     /// The thread that stopped on an int3 of ours, and where: it steps off it before running on.
     step_off: Option<(Tid, u64)>,
+    /// The thread executing one instruction alone right now, with our breakpoint on it out of the way.
+    stepping_off: Option<StepOff>,
     /// A vfork child runs in the debuggee's memory: no int3 goes in until it has exec'd or exited.
     patches_suspended: bool,
     /// How `g` continues from the current stop (the exception filter's setting).
@@ -120,12 +131,15 @@ impl Session {
             breakpoints: Breakpoints::default(),
             filters: Filters::default(),
             patches: Patches::default(),
+            hardware: Hardware::default(),
+            guards: Guards::default(),
             internal: Vec::new(),
             threads: Vec::new(),
             next_thread_index: 0,
             current_tid: 0,
             event_tid: 0,
             step_off: None,
+            stepping_off: None,
             patches_suspended: false,
             default_continue: ContinueStatus::Handled,
             exe_path: None,
@@ -143,6 +157,8 @@ impl Session {
         self.state = State::Stopped;
         self.modules.clear();
         self.patches.forget_all();
+        self.hardware.forget();
+        self.guards.forget();
         self.internal.clear();
         self.threads.clear();
         self.next_thread_index = 0;
@@ -270,7 +286,10 @@ impl Session {
         if regs::is_debug_register(name) {
             let mut d = self.debug_registers(tid)?;
             d.set(name, value);
-            return self.target()?.set_debug_registers(tid, &d);
+            self.target()?.set_debug_registers(tid, &d)?;
+            // While `ba` breakpoints exist the engine owns the debug registers: the next resume writes them again.
+            self.hardware.forget_thread(tid);
+            return Ok(());
         }
         let mut r = self.registers(tid)?;
         if !r.set(name, value) {
@@ -401,18 +420,13 @@ impl Session {
 
     // ---- ending -------------------------------------------------------------------------------------------
 
-    /// Remove every trace of the debugger from the debuggee: patched bytes and debug registers.
+    /// Remove every trace of the debugger from the debuggee: patched bytes, debug registers, guard pages.
     fn remove_all_patches(&mut self) {
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
         let Some(target) = self.target.as_deref_mut() else { return };
         self.patches.remove_all(target);
-        for tid in threads {
-            if let Ok(d) = target.debug_registers(tid)
-                && (d.dr7 != 0 || d.dr.iter().any(|&a| a != 0))
-            {
-                let _ = target.set_debug_registers(tid, &DebugRegisters::default());
-            }
-        }
+        self.hardware.remove_all(target, &threads);
+        self.guards.remove_all(target.page_guards());
     }
 
     /// `.detach`: restore the debuggee's code and let it run on undebugged.
@@ -449,6 +463,9 @@ impl Session {
         self.target = None;
         self.state = State::Gone;
         self.patches.forget_all();
+        self.hardware.forget();
+        self.guards.forget();
+        self.stepping_off = None;
         self.internal.clear();
         self.threads.clear();
     }

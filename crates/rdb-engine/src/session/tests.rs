@@ -1,8 +1,10 @@
 //! Engine tests against a scripted fake target: breakpoint bookkeeping, stepping off int3s, filters, the loader
-//! rendezvous and detach, without an OS.
+//! rendezvous and detach, without an OS. `ba` and `bpm` are in `tests/watch.rs`.
+
+mod watch;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -10,8 +12,8 @@ use std::sync::Arc;
 use super::*;
 use crate::regs::DebugRegisters;
 use crate::target::{
-    ChildProcesses, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter, LoaderRendezvous, Region,
-    Resume,
+    ChildProcesses, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter, LoaderRendezvous, PageGuards,
+    Region, Resume,
 };
 
 const PID: u32 = 100;
@@ -33,6 +35,11 @@ struct State {
     static_exe: bool,
     /// Children released, with the bytes written into them.
     released: Vec<(Pid, Vec<(u64, u8)>)>,
+    /// Each thread's debug registers.
+    debug_regs: BTreeMap<u32, DebugRegisters>,
+    /// The target has guard pages (`bpm`), and which pages are armed.
+    has_page_guards: bool,
+    guarded: BTreeSet<u64>,
 }
 
 impl State {
@@ -95,10 +102,11 @@ impl Target for Fake {
         self.state.borrow_mut().regs.insert(tid, *regs);
         Ok(())
     }
-    fn debug_registers(&mut self, _tid: Tid) -> Result<DebugRegisters> {
-        Ok(DebugRegisters::default())
+    fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters> {
+        Ok(self.state.borrow().debug_regs.get(&tid).copied().unwrap_or_default())
     }
-    fn set_debug_registers(&mut self, _tid: Tid, _regs: &DebugRegisters) -> Result<()> {
+    fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()> {
+        self.state.borrow_mut().debug_regs.insert(tid, *regs);
         Ok(())
     }
     fn threads(&self) -> Vec<Tid> {
@@ -127,6 +135,22 @@ impl Target for Fake {
 
     fn child_processes(&mut self) -> Option<&mut dyn ChildProcesses> {
         Some(self)
+    }
+
+    fn page_guards(&mut self) -> Option<&mut dyn PageGuards> {
+        if self.state.borrow().has_page_guards { Some(self) } else { None }
+    }
+}
+
+impl PageGuards for Fake {
+    fn arm(&mut self, page: u64) -> Result<()> {
+        assert_eq!(page % 0x1000, 0, "pages are armed whole");
+        self.state.borrow_mut().guarded.insert(page);
+        Ok(())
+    }
+    fn disarm(&mut self, page: u64) -> Result<()> {
+        self.state.borrow_mut().guarded.remove(&page);
+        Ok(())
     }
 }
 
