@@ -26,7 +26,10 @@ fn ba_w4_reports_the_old_and_new_value_after_the_write() {
     let watch = debuggee("watch");
     let run = rdb(&[s(&watch)], &format!("ba w4 watch!counter\ng\n{}\ng\nbc 0\ng\nq\n", mark("second")));
     // A data breakpoint is a trap: the thread stops after the writing instruction, still in bump.
-    run.assert_matches(&format!(r"(?m)^Breakpoint 0 hit\nwatch!counter: 0x0 -> 0x1\n{}", stop_re(r"watch!bump\+0x[0-9a-f]+")));
+    run.assert_matches(&format!(
+        r"(?m)^Breakpoint 0 hit\nwatch!counter: 0x0 -> 0x1\n{}",
+        stop_re(r"watch!bump\+0x[0-9a-f]+")
+    ));
     run.section("second").assert_matches(r"(?m)^Breakpoint 0 hit\nwatch!counter: 0x1 -> 0x2$");
     run.assert_contains("counter=5 seen=5");
 }
@@ -113,9 +116,19 @@ fn threads_created_after_ba_hit_it() {
 }
 
 #[test]
+fn ba_on_one_thread_leaves_the_others_alone() {
+    let threads = debuggee("threads");
+    // Only the workers write total: a watchpoint on the main thread never fires.
+    let run = rdb(&[s(&threads)], &format!("ba ~0 w4 threads!total\n{}\nbl\n{}\ng\nq\n", mark("bl"), mark("go")));
+    run.section("bl").assert_matches(r"(?m)^ 0 e Disable Clear  .* w 4 0001 \(0001\)  0:~000 threads!total hits=0$");
+    run.section("go").assert_not_contains("Breakpoint 0 hit").assert_contains("total=30");
+}
+
+#[test]
 fn bc_clears_dr7_at_once() {
     let watch = debuggee("watch");
-    let run = rdb(&[s(&watch)], &format!("ba w4 watch!counter\n{}\nr dr7\nbc 0\n{}\nr dr7\nq\n", mark("set"), mark("clear")));
+    let run =
+        rdb(&[s(&watch)], &format!("ba w4 watch!counter\n{}\nr dr7\nbc 0\n{}\nr dr7\nq\n", mark("set"), mark("clear")));
     let set = run.section("set").assert_matches(r"(?m)^dr7=([0-9a-f]{16})$");
     assert_ne!(u64::from_str_radix(&set[1], 16).unwrap() & 1, 0, "L0 is enabled\n{}", run.dump());
     run.section("clear").assert_matches(r"(?m)^dr7=0000000000000000$");

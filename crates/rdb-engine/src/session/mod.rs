@@ -404,16 +404,25 @@ impl Session {
 
     /// Try to resolve deferred breakpoints (after a module load).
     fn resolve_pending_breakpoints(&mut self) {
-        let pending: Vec<(u32, Location)> =
-            self.breakpoints.unresolved_mut().map(|b| (b.id, b.location.clone())).collect();
-        for (id, location) in pending {
+        let pending: Vec<(u32, Kind, Location)> =
+            self.breakpoints.unresolved_mut().map(|b| (b.id, b.kind, b.location.clone())).collect();
+        for (id, kind, location) in pending {
             let Ok(address) = self.resolve(&location) else { continue };
-            if let Err(e) = self.check_code_address(address) {
+            // Only an int3 must go in code; `ba` and `bpm` watch data.
+            if kind == Kind::Software
+                && let Err(e) = self.check_code_address(address)
+            {
                 self.notify(Notice::Breakpoint { text: format!("Breakpoint {id} stays unresolved: {e}") });
                 continue;
             }
+            let value = match kind {
+                Kind::Hardware { access, size } if access != HwAccess::Execute => self.watched_value(address, size),
+                _ => None,
+            };
             if let Some(b) = self.breakpoints.unresolved_mut().find(|b| b.id == id) {
                 b.address = Some(address);
+                b.value = value;
+                b.previous = None;
             }
         }
     }

@@ -268,7 +268,7 @@ impl Session {
     }
 
     /// The `size`-byte value at `address`, as the program sees it.
-    fn watched_value(&mut self, address: u64, size: u8) -> Option<u64> {
+    pub(super) fn watched_value(&mut self, address: u64, size: u8) -> Option<u64> {
         let mut buf = [0u8; 8];
         let size = usize::from(size).min(8);
         match self.read_memory(address, &mut buf[..size]) {
