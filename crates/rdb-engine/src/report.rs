@@ -7,7 +7,7 @@ pub use blocks::{peb_lines, teb_lines};
 
 use crate::fmt::addr64;
 use crate::regs::Registers;
-use crate::session::{Notice, Session, Stop, StopReason, signal_name};
+use crate::session::{HwAccess, Kind, Notice, Session, Stop, StopReason, signal_name};
 use crate::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
@@ -162,9 +162,35 @@ pub fn location_lines(session: &mut Session, rip: u64) -> Vec<String> {
     lines
 }
 
-/// Everything a stop prints for a thread: header, registers, location.
+/// What a data breakpoint saw at its hit: `hot!counter: 0x4 -> 0x5`, or for a read (`ba r`) that changed
+/// nothing, `hot!counter: 0x5 (unchanged)`. `??` is a value that could not be read.
+pub fn watch_line(name: &str, access: HwAccess, previous: Option<u64>, value: Option<u64>) -> String {
+    let show = |v: Option<u64>| v.map_or_else(|| "??".to_string(), |v| format!("{v:#x}"));
+    if access == HwAccess::ReadWrite && previous == value {
+        format!("{name}: {} (unchanged)", show(value))
+    } else {
+        format!("{name}: {} -> {}", show(previous), show(value))
+    }
+}
+
+/// The watch lines of the data breakpoints a stop is for.
+fn watch_lines(session: &Session, stop: &Stop) -> Vec<String> {
+    let StopReason::Breakpoint(ids) = &stop.reason else { return Vec::new() };
+    ids.iter()
+        .filter_map(|id| session.breakpoints.get(*id))
+        .filter_map(|b| match (b.kind, b.address) {
+            (Kind::Hardware { access, .. }, Some(a)) if access != HwAccess::Execute => {
+                Some(watch_line(&session.describe(a), access, b.previous, b.value))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Everything a stop prints for a thread: header, what data breakpoints saw, registers, location.
 pub fn stop_lines(session: &mut Session, stop: &Stop) -> Vec<String> {
     let mut lines = stop_header(stop);
+    lines.extend(watch_lines(session, stop));
     if session.is_live()
         && let Ok(regs) = session.registers(stop.tid)
     {
@@ -193,6 +219,13 @@ mod tests {
         assert_eq!(d[6], "iopl=0         nv up ei pl zr na pe nc");
         assert!(d[7].starts_with("cs=0033  ss=002b"));
         assert!(d[7].ends_with("efl=00000246"));
+    }
+
+    #[test]
+    fn watch_line_shapes() {
+        assert_eq!(watch_line("hot!counter", HwAccess::Write, Some(4), Some(5)), "hot!counter: 0x4 -> 0x5");
+        assert_eq!(watch_line("hot!counter", HwAccess::ReadWrite, Some(5), Some(5)), "hot!counter: 0x5 (unchanged)");
+        assert_eq!(watch_line("x", HwAccess::Write, None, Some(1)), "x: ?? -> 0x1");
     }
 
     #[test]

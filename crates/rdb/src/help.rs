@@ -71,9 +71,21 @@ const ENTRIES: &[Entry] = &[
         example: "bm demo!tick*",
     },
     Entry {
+        name: "ba",
+        syntax: "ba [~<thread>] <e|r|w><1|2|4|8> <where> [<passes>] [\"<commands>\"]",
+        what: "Set a hardware breakpoint in a debug register (4 at most): e stops before executing the instruction, w after a write, r after a read or write of the aligned 1-8 bytes; a data stop shows the old and new value. On every thread, or only ~<thread>.",
+        example: "ba w4 demo!counter",
+    },
+    Entry {
+        name: "bpm",
+        syntax: "bpm <where> <size> [r|w|x|a] [<passes>] [\"<commands>\"]",
+        what: "Set a memory breakpoint on any range through guard pages: stops on the instruction that reads (r), writes (w), executes (x) or touches (a, the default) it. Not every target has guard pages (Linux does not yet).",
+        example: "bpm demo!buffer 100 w",
+    },
+    Entry {
         name: "bl",
         syntax: "bl",
-        what: "List breakpoints: id, state (e enabled, d disabled, u unresolved), address, passes, symbol, hits.",
+        what: "List breakpoints: id, state (e enabled, d disabled, u unresolved), address, what ba and bpm watch (w 4), passes, thread, symbol, hits.",
         example: "bl",
     },
     Entry { name: "bc", syntax: "bc <ids|range|*>", what: "Clear breakpoints.", example: "bc 0-2" },

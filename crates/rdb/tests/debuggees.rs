@@ -64,6 +64,13 @@ fn threads_sum_to_30() {
 }
 
 #[test]
+fn watch_counts_to_5() {
+    let o = run("watch", &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "counter=5 seen=5\n");
+}
+
+#[test]
 fn steps_returns_11() {
     assert_eq!(run("steps", &[]).status.code(), Some(11));
 }

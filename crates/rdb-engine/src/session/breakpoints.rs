@@ -1,8 +1,10 @@
-//! The user's breakpoint table (`bp`, `bu`, `bm`, `bl`, `bc`, `bd`, `be`): what each breakpoint stands for, whether
-//! it is resolved to an address, its pass count and hits. Patching is not done here but in `patches.rs`, from the
-//! set of addresses this table wants.
+//! The user's breakpoint table (`bp`, `bu`, `bm`, `ba`, `bpm`, `bl`, `bc`, `bd`, `be`): what each breakpoint stands
+//! for, whether it is resolved to an address, its pass count and hits. Patching is not done here but in `patches.rs`
+//! (int3s), `hardware.rs` (debug registers) and `guards.rs` (guard pages), from what this table wants.
 
 use std::collections::BTreeSet;
+
+use crate::target::{Access, Tid};
 
 /// Where a breakpoint is meant to be, in the user's words, so it can be resolved again when modules load.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +25,76 @@ impl std::fmt::Display for Location {
     }
 }
 
+/// How a breakpoint catches the debuggee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `bp`, `bu`, `bm`: an int3 patched into code.
+    Software,
+    /// `ba`: a debug register watching `size` bytes (1, 2, 4 or 8, aligned) at the address.
+    Hardware { access: HwAccess, size: u8 },
+    /// `bpm`: guard pages over `size` bytes from the address.
+    Memory { access: MemAccess, size: u64 },
+}
+
+/// What a debug register fires on (DR7's R/W field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HwAccess {
+    /// `e`: executing the instruction (a fault: the thread stops on it).
+    Execute,
+    /// `w`: writing (a trap: the thread stops after the instruction).
+    Write,
+    /// `r`: reading or writing.
+    ReadWrite,
+}
+
+impl HwAccess {
+    /// WinDbg's letter for it.
+    pub fn letter(self) -> char {
+        match self {
+            HwAccess::Execute => 'e',
+            HwAccess::Write => 'w',
+            HwAccess::ReadWrite => 'r',
+        }
+    }
+}
+
+/// Which accesses a memory breakpoint stops on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemAccess {
+    Read,
+    Write,
+    Execute,
+    Any,
+}
+
+impl MemAccess {
+    pub fn letter(self) -> char {
+        match self {
+            MemAccess::Read => 'r',
+            MemAccess::Write => 'w',
+            MemAccess::Execute => 'x',
+            MemAccess::Any => 'a',
+        }
+    }
+
+    /// Whether an access of that kind is a hit. An access the engine could not classify counts, so no hit is
+    /// missed for want of knowing.
+    pub fn matches(self, access: Option<Access>) -> bool {
+        match (self, access) {
+            (MemAccess::Any, _) | (_, None) => true,
+            (MemAccess::Read, Some(a)) => a == Access::Read,
+            (MemAccess::Write, Some(a)) => a == Access::Write,
+            (MemAccess::Execute, Some(a)) => a == Access::Execute,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Breakpoint {
     pub id: u32,
+    pub kind: Kind,
+    /// `ba ~<n>`: only this thread.
+    pub thread: Option<Tid>,
     pub location: Location,
     /// The resolved address; `None` while deferred.
     pub address: Option<u64>,
@@ -39,6 +108,19 @@ pub struct Breakpoint {
     pub hits: u64,
     /// Commands the console runs at each hit (`bp <where> "cmds"`).
     pub commands: Option<String>,
+    /// A data breakpoint's watched value as last seen (when it was set, then at each pass), and the one before.
+    pub value: Option<u64>,
+    pub previous: Option<u64>,
+}
+
+impl Breakpoint {
+    /// Whether `address` is in the range a memory breakpoint watches.
+    pub fn covers(&self, address: u64) -> bool {
+        match (self.kind, self.address) {
+            (Kind::Memory { size, .. }, Some(start)) => address >= start && address - start < size,
+            _ => false,
+        }
+    }
 }
 
 /// What a hit at an address means for the breakpoints there.
@@ -53,9 +135,24 @@ pub struct Breakpoints {
 }
 
 impl Breakpoints {
-    /// Add a breakpoint with the lowest free id (WinDbg reuses cleared ids).
+    /// Add a software breakpoint with the lowest free id (WinDbg reuses cleared ids).
     pub fn add(
         &mut self,
+        location: Location,
+        address: Option<u64>,
+        deferred: bool,
+        passes: u32,
+        commands: Option<String>,
+    ) -> u32 {
+        self.add_kind(Kind::Software, None, location, address, deferred, passes, commands)
+    }
+
+    /// Add a breakpoint of any kind with the lowest free id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_kind(
+        &mut self,
+        kind: Kind,
+        thread: Option<Tid>,
         location: Location,
         address: Option<u64>,
         deferred: bool,
@@ -66,6 +163,8 @@ impl Breakpoints {
         let passes = passes.max(1);
         self.list.push(Breakpoint {
             id,
+            kind,
+            thread,
             location,
             address,
             deferred,
@@ -74,9 +173,15 @@ impl Breakpoints {
             remaining: passes,
             hits: 0,
             commands,
+            value: None,
+            previous: None,
         });
         self.list.sort_by_key(|b| b.id);
         id
+    }
+
+    pub fn get_mut(&mut self, id: u32) -> Option<&mut Breakpoint> {
+        self.list.iter_mut().find(|b| b.id == id)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Breakpoint> {
@@ -109,26 +214,34 @@ impl Breakpoints {
 
     /// The addresses that must hold an int3 for the user's breakpoints.
     pub fn wanted(&self) -> BTreeSet<u64> {
-        self.list.iter().filter(|b| b.enabled).filter_map(|b| b.address).collect()
+        self.software().filter(|b| b.enabled).filter_map(|b| b.address).collect()
     }
 
-    /// Whether an enabled breakpoint already sits at `address` (so `bp` twice at one place is one breakpoint).
+    fn software(&self) -> impl Iterator<Item = &Breakpoint> {
+        self.list.iter().filter(|b| b.kind == Kind::Software)
+    }
+
+    /// Whether a software breakpoint already sits at `address` (so `bp` twice at one place is one breakpoint).
     pub fn at_address(&self, address: u64) -> Option<u32> {
-        self.list.iter().find(|b| b.address == Some(address)).map(|b| b.id)
+        self.software().find(|b| b.address == Some(address)).map(|b| b.id)
     }
 
-    /// Count a pass at `address`.
+    /// Count a pass at `address` for the software breakpoints there.
     pub fn hit(&mut self, address: u64) -> Hit {
-        let mut stopping = Vec::new();
-        for b in self.list.iter_mut().filter(|b| b.enabled && b.address == Some(address)) {
-            b.hits += 1;
-            if b.remaining > 1 {
-                b.remaining -= 1;
-            } else {
-                stopping.push(b.id);
-            }
+        let ids: Vec<u32> = self.software().filter(|b| b.enabled && b.address == Some(address)).map(|b| b.id).collect();
+        Hit { stopping: ids.into_iter().filter(|id| self.pass(*id)).collect() }
+    }
+
+    /// Count a pass of breakpoint `id`; returns whether it stops (its pass count is reached).
+    pub fn pass(&mut self, id: u32) -> bool {
+        let Some(b) = self.get_mut(id) else { return false };
+        b.hits += 1;
+        if b.remaining > 1 {
+            b.remaining -= 1;
+            false
+        } else {
+            true
         }
-        Hit { stopping }
     }
 
     /// Breakpoints waiting for an address (deferred, or whose module went away).

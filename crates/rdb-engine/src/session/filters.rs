@@ -40,6 +40,8 @@ pub enum EventCode {
     DebugOutput,
     InitialBreakpoint,
     AccessViolation,
+    /// A guard page of the program's own (those of `bpm` never reach the filters).
+    GuardPage,
     IllegalInstruction,
     DivideByZero,
     Breakpoint,
@@ -134,6 +136,7 @@ impl Default for Filters {
         add(EventCode::DebugOutput, "out", "Debuggee output", Output, Handled);
         add(EventCode::InitialBreakpoint, "ibp", "Initial breakpoint", Break, Handled);
         add(EventCode::AccessViolation, "av", "Access violation", Break, NotHandled);
+        add(EventCode::GuardPage, "gp", "Guard page violation", SecondChance, NotHandled);
         add(EventCode::IllegalInstruction, "ii", "Illegal instruction", Break, NotHandled);
         add(EventCode::DivideByZero, "dz", "Integer divide-by-zero", Break, NotHandled);
         add(EventCode::Breakpoint, "bpe", "Breakpoint", Break, Handled);
@@ -252,7 +255,8 @@ pub fn exception_code(kind: &ExceptionKind) -> EventCode {
     match kind {
         ExceptionKind::Breakpoint | ExceptionKind::BreakIn => EventCode::Breakpoint,
         ExceptionKind::SingleStep { .. } => EventCode::SingleStep,
-        ExceptionKind::AccessViolation { .. } | ExceptionKind::GuardPage { .. } => EventCode::AccessViolation,
+        ExceptionKind::AccessViolation { .. } => EventCode::AccessViolation,
+        ExceptionKind::GuardPage { .. } => EventCode::GuardPage,
         ExceptionKind::IllegalInstruction { .. } => EventCode::IllegalInstruction,
         ExceptionKind::IntegerDivideByZero { .. } => EventCode::DivideByZero,
         ExceptionKind::Other { .. } => EventCode::OtherException,

@@ -5,16 +5,19 @@
 mod breakpoints;
 mod environment;
 mod filters;
+mod guards;
+mod hardware;
 mod modules;
 mod patches;
 mod run;
 mod stop;
 #[cfg(test)]
 mod tests;
+mod watch;
 
 use std::path::PathBuf;
 
-pub use breakpoints::{Breakpoint, Breakpoints, Location};
+pub use breakpoints::{Breakpoint, Breakpoints, HwAccess, Kind, Location, MemAccess};
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use modules::{Module, Modules};
 pub use stop::{Notice, Stop, StopReason};
@@ -26,7 +29,10 @@ use crate::memory::ReadMemory;
 use crate::regs::{self, DebugRegisters, Registers};
 use crate::target::{ContinueStatus, Pid, Target, Tid};
 use crate::unwind::{self, Frame};
+use guards::Guards;
+use hardware::Hardware;
 use patches::Patches;
+use run::StepOff;
 
 /// A thread as the console numbers it: indices count up from 0 in creation order and are never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +89,9 @@ pub struct Session {
     pub breakpoints: Breakpoints,
     pub filters: Filters,
     patches: Patches,
+    /// The debug registers `ba` uses, and the guard pages of `bpm`.
+    hardware: Hardware,
+    guards: Guards,
     internal: Vec<Internal>,
     threads: Vec<ThreadEntry>,
     next_thread_index: u32,
@@ -94,6 +103,8 @@ pub struct Session {
     event_tid: Tid,
     /// The thread that stopped on an int3 of ours, and where: it steps off it before running on.
     step_off: Option<(Tid, u64)>,
+    /// The thread executing one instruction alone right now, with our breakpoint on it out of the way.
+    stepping_off: Option<StepOff>,
     /// A vfork child runs in the debuggee's memory: no int3 goes in until it has exec'd or exited.
     patches_suspended: bool,
     /// The OS stops a new debuggee at an int3 of its own (Windows): the first foreign int3 is that stop.
@@ -125,6 +136,8 @@ impl Session {
             breakpoints: Breakpoints::default(),
             filters: Filters::default(),
             patches: Patches::default(),
+            hardware: Hardware::default(),
+            guards: Guards::default(),
             internal: Vec::new(),
             threads: Vec::new(),
             next_thread_index: 0,
@@ -132,6 +145,7 @@ impl Session {
             current_tid: 0,
             event_tid: 0,
             step_off: None,
+            stepping_off: None,
             patches_suspended: false,
             awaiting_initial_breakpoint: false,
             default_continue: ContinueStatus::Handled,
@@ -150,6 +164,8 @@ impl Session {
         self.state = State::Stopped;
         self.modules.clear();
         self.patches.forget_all();
+        self.hardware.forget();
+        self.guards.forget();
         self.internal.clear();
         self.threads.clear();
         self.next_thread_index = 0;
@@ -278,7 +294,10 @@ impl Session {
         if regs::is_debug_register(name) {
             let mut d = self.debug_registers(tid)?;
             d.set(name, value);
-            return self.target()?.set_debug_registers(tid, &d);
+            self.target()?.set_debug_registers(tid, &d)?;
+            // While `ba` breakpoints exist the engine owns the debug registers: the next resume writes them again.
+            self.hardware.forget_thread(tid);
+            return Ok(());
         }
         let mut r = self.registers(tid)?;
         if !r.set(name, value) {
@@ -393,34 +412,38 @@ impl Session {
 
     /// Try to resolve deferred breakpoints (after a module load).
     fn resolve_pending_breakpoints(&mut self) {
-        let pending: Vec<(u32, Location)> =
-            self.breakpoints.unresolved_mut().map(|b| (b.id, b.location.clone())).collect();
-        for (id, location) in pending {
+        let pending: Vec<(u32, Kind, Location)> =
+            self.breakpoints.unresolved_mut().map(|b| (b.id, b.kind, b.location.clone())).collect();
+        for (id, kind, location) in pending {
             let Ok(address) = self.resolve(&location) else { continue };
-            if let Err(e) = self.check_code_address(address) {
+            // Only an int3 must go in code; `ba` and `bpm` watch data.
+            if kind == Kind::Software
+                && let Err(e) = self.check_code_address(address)
+            {
                 self.notify(Notice::Breakpoint { text: format!("Breakpoint {id} stays unresolved: {e}") });
                 continue;
             }
+            let value = match kind {
+                Kind::Hardware { access, size } if access != HwAccess::Execute => self.watched_value(address, size),
+                _ => None,
+            };
             if let Some(b) = self.breakpoints.unresolved_mut().find(|b| b.id == id) {
                 b.address = Some(address);
+                b.value = value;
+                b.previous = None;
             }
         }
     }
 
     // ---- ending -------------------------------------------------------------------------------------------
 
-    /// Remove every trace of the debugger from the debuggee: patched bytes and debug registers.
+    /// Remove every trace of the debugger from the debuggee: patched bytes, debug registers, guard pages.
     fn remove_all_patches(&mut self) {
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
         let Some(target) = self.target.as_deref_mut() else { return };
         self.patches.remove_all(target);
-        for tid in threads {
-            if let Ok(d) = target.debug_registers(tid)
-                && (d.dr7 != 0 || d.dr.iter().any(|&a| a != 0))
-            {
-                let _ = target.set_debug_registers(tid, &DebugRegisters::default());
-            }
-        }
+        self.hardware.remove_all(target, &threads);
+        self.guards.remove_all(target.page_guards());
     }
 
     /// `.detach`: restore the debuggee's code and let it run on undebugged.
@@ -457,6 +480,9 @@ impl Session {
         self.target = None;
         self.state = State::Gone;
         self.patches.forget_all();
+        self.hardware.forget();
+        self.guards.forget();
+        self.stepping_off = None;
         self.internal.clear();
         self.threads.clear();
     }

@@ -5,17 +5,36 @@
 use std::collections::BTreeSet;
 
 use super::filters::{Action, EventCode, exception_code};
+use super::hardware::DR6_STEP;
 use super::patches::INT3;
 use super::{Internal, Notice, Session, State, Stop, StopReason, ThreadEntry};
 use crate::disasm;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::regs::Registers;
 use crate::target::{ContinueStatus, Event, EventKind, Exception, ExceptionKind, Resume, Tid};
 
 /// What the loop does after one event.
-enum Next {
+pub(super) enum Next {
     Continue(ContinueStatus),
     Stop(StopReason),
+}
+
+/// A thread that executes one instruction alone before running on, and the address of our int3 or execute
+/// breakpoint it stands on, if that is what is in its way (else a guard-page access is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct StepOff {
+    pub tid: Tid,
+    pub at: Option<u64>,
+}
+
+/// DR6 of the event, if it is `tid`'s single step (or debug-register trap).
+fn single_step_of(event: &Event, tid: Tid) -> Option<u64> {
+    match event.kind {
+        EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { dr6 }, .. }) if event.tid == tid => {
+            Some(dr6)
+        }
+        _ => None,
+    }
 }
 
 impl Session {
@@ -93,51 +112,47 @@ impl Session {
     fn run(&mut self, mut status: ContinueStatus, step: Option<Tid>) -> Result<Stop> {
         self.target()?;
         self.threads_created_running.clear();
-        loop {
-            self.sync_patches();
-            // A thread that stopped on one of our int3s (it reported the breakpoint, or a step ended there) first
-            // executes the original instruction alone, with the int3 out, so no other thread can slip past it. A
-            // thread merely standing at a breakpoint it has not reached yet (the entry point of a static program
-            // at exec, a thread moved with `r rip=`) runs into it instead: that is a hit.
+        'resume: loop {
+            self.sync_breakpoints();
+            // A thread that stopped on one of our int3s or execute breakpoints (it reported the hit, or a step ended
+            // there) first executes the original instruction alone, with the breakpoint out of its way, so no other
+            // thread can slip past it; so does a thread whose access faulted on one of our guard pages, with the page
+            // unarmed, before it is armed again. A thread merely standing at a breakpoint it has not reached yet (the
+            // entry point of a static program at exec, a thread moved with `r rip=`) runs into it instead: that is a
+            // hit. When every thread is about to run, every thread with a guard-page access pending steps first.
             let mover = step.unwrap_or(self.event_tid);
-            let stopped_on = match self.step_off {
-                Some((tid, at)) if tid == mover => {
-                    self.step_off = None;
-                    Some(at)
-                }
-                _ => None,
-            };
-            // The registers are read only when there is a breakpoint to step off (not on every resume).
-            let rip = match stopped_on.filter(|at| self.patches.contains(*at)) {
-                Some(at) => self.registers(mover).map(|r| r.rip).ok().filter(|rip| *rip == at),
-                None => None,
-            };
-            if let Some(rip) = rip {
-                let target = self.target.as_deref_mut().ok_or(Error::NoProcess)?;
-                self.patches.remove(target, rip)?;
-                target.resume(status, Resume::Step { tid: mover })?;
+            let mut movers = vec![mover];
+            if step.is_none() {
+                movers.extend(self.guards.pending_threads().into_iter().filter(|t| *t != mover));
+            }
+            for tid in movers {
+                let Some(off) = self.obstacle(tid) else { continue };
+                let event = self.step_alone(off, status)?;
                 status = ContinueStatus::Handled;
-                let event = self.wait()?;
-                if !matches!(event.kind, EventKind::ProcessExited { .. }) {
-                    // The int3 goes back in before anything else runs (unless there is nothing left to patch).
-                    self.sync_patches();
-                }
-                let stepped = event.tid == mover
-                    && matches!(
-                        event.kind,
-                        EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { .. }, .. })
-                    );
-                if !stepped {
-                    match self.handle(event.clone())? {
-                        Next::Stop(reason) => return Ok(self.stopped(event.tid, reason)),
-                        Next::Continue(s) => {
-                            status = s;
-                            continue;
-                        }
+                if let Some(dr6) = single_step_of(&event, tid) {
+                    // The instruction may have hit a data breakpoint as it went (DR6 has B<n> with BS).
+                    if let Some(Next::Stop(reason)) = self.hardware_hit(tid, dr6) {
+                        return Ok(self.stopped(tid, reason));
                     }
+                    if step == Some(tid) {
+                        return Ok(self.stopped(tid, StopReason::Step));
+                    }
+                    continue;
                 }
-                if step == Some(mover) {
-                    return Ok(self.stopped(mover, StopReason::Step));
+                // Something happened instead of the step (a guard page, a signal): if the thread did not move, the
+                // step off is still owed.
+                if let Some(at) = off.at
+                    && event.tid == tid
+                    && self.step_off.is_none()
+                {
+                    self.step_off = Some((tid, at));
+                }
+                match self.handle(event.clone())? {
+                    Next::Stop(reason) => return Ok(self.stopped(event.tid, reason)),
+                    Next::Continue(s) => {
+                        status = s;
+                        continue 'resume;
+                    }
                 }
             }
             let how = match step {
@@ -151,6 +166,43 @@ impl Session {
                 Next::Continue(s) => status = s,
             }
         }
+    }
+
+    /// What stands in the way of `tid` running on: an int3 or execute breakpoint of ours on the instruction it
+    /// stopped on, or a guard-page access to step over. Consumes the pending step off.
+    fn obstacle(&mut self, tid: Tid) -> Option<StepOff> {
+        let at = match self.step_off {
+            Some((t, at)) if t == tid => {
+                self.step_off = None;
+                Some(at)
+            }
+            _ => None,
+        };
+        let at = at.filter(|a| self.patches.contains(*a) || self.hardware.executes_at(tid, *a, &self.breakpoints));
+        // The registers are read only when there is a breakpoint to step off (not on every resume).
+        let at = at.filter(|a| self.registers(tid).is_ok_and(|r| r.rip == *a));
+        (at.is_some() || self.guards.pending(tid)).then_some(StepOff { tid, at })
+    }
+
+    /// Execute one instruction of `off.tid` alone (every other thread held), with what stood in its way out of it,
+    /// then put everything back. Returns the event the step ended with.
+    fn step_alone(&mut self, off: StepOff, status: ContinueStatus) -> Result<Event> {
+        self.stepping_off = Some(off);
+        self.sync_breakpoints();
+        let resumed = self.target().and_then(|t| t.resume(status, Resume::Step { tid: off.tid }));
+        let event = resumed.and_then(|()| self.wait());
+        self.stepping_off = None;
+        if let Ok(e) = &event
+            && single_step_of(e, off.tid).is_some()
+        {
+            // The access is done: its guard pages may be armed again.
+            self.guards.stepped(off.tid);
+        }
+        if self.state == State::Stopped && !matches!(&event, Ok(Event { kind: EventKind::ProcessExited { .. }, .. })) {
+            // The breakpoint goes back in before anything else runs (unless there is nothing left to patch).
+            self.sync_breakpoints();
+        }
+        event
     }
 
     /// Threads that hit one of our int3s together with the thread that stopped have their event still queued in
@@ -184,24 +236,40 @@ impl Session {
         event
     }
 
-    /// A single step that completed is the stop a `t` waited for; anything else is an ordinary event.
+    /// A single step that completed is the stop a `t` waited for, unless a hardware breakpoint that stops fired
+    /// with it; anything else is an ordinary event.
     fn handle_for_step(&mut self, event: Event, step: Option<Tid>) -> Result<Next> {
-        if let (Some(tid), EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { .. }, .. })) =
-            (step, &event.kind)
-            && event.tid == tid
+        if let Some(tid) = step
+            && let Some(dr6) = single_step_of(&event, tid)
         {
-            return Ok(Next::Stop(StopReason::Step));
+            return Ok(match self.hardware_hit(tid, dr6) {
+                Some(Next::Stop(reason)) => Next::Stop(reason),
+                // An execute breakpoint short of its pass count fired before the instruction ran: the step is
+                // still to be done (the breakpoint is stepped off first).
+                Some(Next::Continue(_)) if dr6 & DR6_STEP == 0 => Next::Continue(ContinueStatus::Handled),
+                _ => Next::Stop(StopReason::Step),
+            });
         }
         self.handle(event)
     }
 
+    /// Bring the int3s, debug registers and guard pages in line with the breakpoints wanted now.
+    fn sync_breakpoints(&mut self) {
+        self.sync_patches();
+        self.report_debug_register_failures();
+        self.sync_guards();
+    }
+
     /// Bring the patched bytes in line with the breakpoints wanted now (none while a vfork child runs in the
-    /// debuggee's memory).
+    /// debuggee's memory, nor under a thread stepping off it).
     fn sync_patches(&mut self) {
         let mut wanted: BTreeSet<u64> = BTreeSet::new();
         if !self.patches_suspended {
             wanted.extend(self.breakpoints.wanted());
             wanted.extend(self.internal.iter().map(|i| i.address()));
+        }
+        if let Some(at) = self.stepping_off.and_then(|s| s.at) {
+            wanted.remove(&at);
         }
         let Some(target) = self.target.as_deref_mut() else { return };
         let failures = self.patches.sync(target, &wanted);
@@ -286,12 +354,16 @@ impl Session {
                 let index = self.next_thread_index;
                 self.next_thread_index += 1;
                 self.threads.push(ThreadEntry { tid, index });
-                self.threads_created_running.push(tid);
+        self.threads_created_running.clear();
+                // Threads do not inherit debug registers: `ba` breakpoints are set on it before it runs.
+                self.report_debug_register_failures();
                 Ok(self.event_notice(EventCode::CreateThread, Notice::ThreadCreated { pid, tid, index }))
             }
             EventKind::ThreadExited { code } => {
                 let index = self.thread_index(tid).unwrap_or(u32::MAX);
                 self.threads.retain(|t| t.tid != tid);
+                self.hardware.thread_gone(tid);
+                self.guards.stepped(tid);
                 if self.current_tid == tid {
                     self.current_tid = self.threads.first().map(|t| t.tid).unwrap_or(0);
                 }
@@ -351,6 +423,9 @@ impl Session {
             let _ = self.module_unloaded(base);
         }
         self.patches.forget_all();
+        // exec clears the debug registers, and the old pages are gone.
+        self.hardware.forget();
+        self.guards.forget();
         self.patches_suspended = false;
         self.internal.clear();
         self.step_off = None;
@@ -401,6 +476,14 @@ impl Session {
             if let Ok(n) = self.read_memory(e.address, &mut bytes) {
                 *write = disasm::writes_memory(&bytes[..n], e.address);
             }
+        }
+        let ours = match e.kind {
+            ExceptionKind::SingleStep { dr6 } => self.hardware_hit(tid, dr6),
+            ExceptionKind::GuardPage { .. } => self.guard_hit(tid, &e),
+            _ => None,
+        };
+        if let Some(next) = ours {
+            return Ok(next);
         }
         match e.kind {
             ExceptionKind::Breakpoint => self.breakpoint(tid, e),

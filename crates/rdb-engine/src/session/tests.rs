@@ -1,8 +1,10 @@
 //! Engine tests against a scripted fake target: breakpoint bookkeeping, stepping off int3s, filters, the loader
-//! rendezvous and detach, without an OS.
+//! rendezvous and detach, without an OS. `ba` and `bpm` are in `tests/watch.rs`.
+
+mod watch;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use super::*;
 use crate::regs::DebugRegisters;
 use crate::target::{
     ChildProcesses, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter,
-    LoaderRendezvous, Region, Resume,
+    LoaderRendezvous, PageGuards, Region, Resume,
 };
 
 mod environment;
@@ -37,6 +39,11 @@ struct State {
     released: Vec<(Pid, Vec<(u64, u8)>)>,
     /// A Windows process: the target says where its PEB and TEB are.
     blocks: Option<Blocks>,
+    /// Each thread's debug registers.
+    debug_regs: BTreeMap<u32, DebugRegisters>,
+    /// The target has guard pages (`bpm`), and which pages are armed.
+    has_page_guards: bool,
+    guarded: BTreeSet<u64>,
 }
 
 #[derive(Clone, Copy)]
@@ -105,10 +112,11 @@ impl Target for Fake {
         self.state.borrow_mut().regs.insert(tid, *regs);
         Ok(())
     }
-    fn debug_registers(&mut self, _tid: Tid) -> Result<DebugRegisters> {
-        Ok(DebugRegisters::default())
+    fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters> {
+        Ok(self.state.borrow().debug_regs.get(&tid).copied().unwrap_or_default())
     }
-    fn set_debug_registers(&mut self, _tid: Tid, _regs: &DebugRegisters) -> Result<()> {
+    fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()> {
+        self.state.borrow_mut().debug_regs.insert(tid, *regs);
         Ok(())
     }
     fn threads(&self) -> Vec<Tid> {
@@ -142,6 +150,10 @@ impl Target for Fake {
     fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
         if self.state.borrow().blocks.is_some() { Some(self) } else { None }
     }
+
+    fn page_guards(&mut self) -> Option<&mut dyn PageGuards> {
+        if self.state.borrow().has_page_guards { Some(self) } else { None }
+    }
 }
 
 impl EnvironmentBlocks for Fake {
@@ -151,6 +163,18 @@ impl EnvironmentBlocks for Fake {
     fn teb(&mut self, tid: Tid) -> Result<u64> {
         let s = self.state.borrow();
         s.blocks.filter(|_| s.regs.contains_key(&tid)).map(|b| b.teb).ok_or(Error::NoSuchThread(tid))
+    }
+}
+
+impl PageGuards for Fake {
+    fn arm(&mut self, page: u64) -> Result<()> {
+        assert_eq!(page % 0x1000, 0, "pages are armed whole");
+        self.state.borrow_mut().guarded.insert(page);
+        Ok(())
+    }
+    fn disarm(&mut self, page: u64) -> Result<()> {
+        self.state.borrow_mut().guarded.remove(&page);
+        Ok(())
     }
 }
 

@@ -1,12 +1,13 @@
-//! Breakpoint commands: `bp`, `bu`, `bm`, `bl`, `bc`, `bd`, `be`.
+//! Breakpoint commands: `bp`, `bu`, `bm`, `ba`, `bpm`, `bl`, `bc`, `bd`, `be`.
 
 use rdb_engine::fmt::addr64;
-use rdb_engine::session::Location;
+use rdb_engine::session::{HwAccess, Kind, Location, MemAccess};
+use rdb_engine::target::Tid;
 use rdb_engine::{Error, Result};
 
 use super::Flow;
 use crate::console::{Console, out};
-use crate::parse::{take_quoted, take_word};
+use crate::parse::{length_word, take_quoted, take_word};
 
 /// Parse a location word: `` `file.c:12` ``, `` `module!file.c:12` ``, or an expression.
 fn location(word: &str) -> Result<Location> {
@@ -24,14 +25,18 @@ fn location(word: &str) -> Result<Location> {
     Ok(Location::Line { module, file: file.trim().to_string(), line })
 }
 
-/// `bp`/`bu` arguments: `[/1] <where> [passes] ["commands"]`.
-fn add(console: &mut Console, args: &str, deferred: bool) -> Result<Flow> {
-    // A breakpoint id written against the name (`bp1 main`) is accepted and ignored: ids are assigned. Digits
-    // after a blank are the address (`bp 401000`).
-    let mut rest = match args.find(char::is_whitespace) {
+/// Drop a breakpoint id written against the command's name (`bp1 main`, `ba0 w4 x`): ids are assigned. Digits
+/// after a blank are the address (`bp 401000`).
+fn skip_id(args: &str) -> &str {
+    match args.find(char::is_whitespace) {
         Some(end) if end > 0 && args[..end].bytes().all(|b| b.is_ascii_digit()) => args[end..].trim(),
         _ => args.trim(),
-    };
+    }
+}
+
+/// `bp`/`bu` arguments: `<where> [passes] ["commands"]`.
+fn add(console: &mut Console, args: &str, deferred: bool) -> Result<Flow> {
+    let rest = skip_id(args);
     if rest.starts_with("/w") {
         return Err(Error::msg("conditional breakpoints (/w) are not supported yet"));
     }
@@ -41,7 +46,13 @@ fn add(console: &mut Console, args: &str, deferred: bool) -> Result<Flow> {
         return add_location(console, Location::Expr(format!("{rip:#x}")), deferred, 1, None);
     }
     let loc = location(word)?;
-    rest = after.trim_start();
+    let (passes, commands) = passes_and_commands(console, after)?;
+    add_location(console, loc, deferred, passes, commands)
+}
+
+/// What follows a breakpoint's address in every breakpoint command: `[passes] ["commands"]`.
+fn passes_and_commands(console: &mut Console, rest: &str) -> Result<(u32, Option<String>)> {
+    let mut rest = rest.trim_start();
     let mut passes = 1u32;
     if !rest.is_empty() && !rest.starts_with('"') {
         let (value, used) = console.session.evaluate_prefix(rest)?;
@@ -59,7 +70,7 @@ fn add(console: &mut Console, args: &str, deferred: bool) -> Result<Flow> {
         None if rest.is_empty() => None,
         None => return Err(Error::msg(format!("Syntax error at '{rest}'"))),
     };
-    add_location(console, loc, deferred, passes, commands)
+    Ok((passes, commands))
 }
 
 fn add_location(
@@ -106,6 +117,84 @@ pub fn bm(console: &mut Console, args: &str) -> Result<Flow> {
     Ok(Flow::Next)
 }
 
+/// `ba [~<thread>] <access><size> <address> [passes] ["commands"]`: a hardware breakpoint. The access is `e`
+/// (execute), `w` (write) or `r` (read or write); the size 1, 2, 4 or 8, written against the letter (`w4`) or
+/// apart (`w 4`).
+pub fn ba(console: &mut Console, args: &str) -> Result<Flow> {
+    const USAGE: &str = "Syntax error: usage is ba [~thread] e|r|w 1|2|4|8 <address> [passes] [\"commands\"]";
+    let mut rest = skip_id(args);
+    let mut thread = None;
+    if let Some(after) = rest.strip_prefix('~') {
+        let (word, after) = take_word(after);
+        thread = Some(thread_id(console, word)?);
+        rest = after.trim_start();
+    }
+    let (word, after) = take_word(rest);
+    let mut letters = word.chars();
+    let access = match letters.next().map(|c| c.to_ascii_lowercase()) {
+        Some('e') => HwAccess::Execute,
+        Some('w') => HwAccess::Write,
+        Some('r') => HwAccess::ReadWrite,
+        Some('i') => return Err(Error::msg("I/O breakpoints (ba i) do not exist in user mode")),
+        Some(c) => {
+            return Err(Error::msg(format!("Bad access '{c}' for ba: e (execute), r (read/write) or w (write)")));
+        }
+        None => return Err(Error::msg(USAGE)),
+    };
+    let (size_word, after) = match letters.as_str() {
+        "" => take_word(after),
+        attached => (attached, after),
+    };
+    if size_word.is_empty() {
+        return Err(Error::msg(USAGE));
+    }
+    let size = size_word
+        .parse::<u8>()
+        .map_err(|_| Error::msg(format!("Bad size '{size_word}' for ba: it is 1, 2, 4 or 8")))?;
+    let (word, after) = take_word(after);
+    if word.is_empty() {
+        return Err(Error::msg(USAGE));
+    }
+    let loc = location(word)?;
+    let (passes, commands) = passes_and_commands(console, after)?;
+    console.session.add_hardware_breakpoint(loc, access, size, thread, passes, commands)?;
+    Ok(Flow::Next)
+}
+
+/// The thread `~<n>` names, by its console index.
+fn thread_id(console: &Console, word: &str) -> Result<Tid> {
+    let index = word.parse::<u32>().map_err(|_| Error::msg(format!("Syntax error: bad thread '~{word}'")))?;
+    let thread = console.session.threads().iter().find(|t| t.index == index);
+    thread.map(|t| t.tid).ok_or_else(|| Error::msg(format!("Illegal thread error: no thread {index}")))
+}
+
+/// `bpm <address> <size> [r|w|x|a] [passes] ["commands"]`: a memory breakpoint on any range, through guard pages.
+pub fn bpm(console: &mut Console, args: &str) -> Result<Flow> {
+    const USAGE: &str = "Syntax error: usage is bpm <address> <size> [r|w|x|a] [passes] [\"commands\"]";
+    let (word, after) = take_word(args);
+    let (size_word, after) = take_word(after);
+    if word.is_empty() || size_word.is_empty() {
+        return Err(Error::msg(USAGE));
+    }
+    let loc = location(word)?;
+    let size = console.session.evaluate(length_word(size_word).unwrap_or(size_word))?;
+    let (access_word, tail) = take_word(after);
+    // A lone letter after the size is the access; anything else is the pass count.
+    let (access, after) = match access_word.to_ascii_lowercase().as_str() {
+        "r" => (MemAccess::Read, tail),
+        "w" => (MemAccess::Write, tail),
+        "x" | "e" => (MemAccess::Execute, tail),
+        "a" => (MemAccess::Any, tail),
+        w if w.len() == 1 && w.chars().all(|c| c.is_ascii_alphabetic()) => {
+            return Err(Error::msg(format!("Bad access '{w}' for bpm: r (read), w (write), x (execute) or a (any)")));
+        }
+        _ => (MemAccess::Any, after),
+    };
+    let (passes, commands) = passes_and_commands(console, after)?;
+    console.session.add_memory_breakpoint(loc, size, access, passes, commands)?;
+    Ok(Flow::Next)
+}
+
 pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
     let rows: Vec<_> = console.session.breakpoints.iter().cloned().collect();
     for b in rows {
@@ -120,8 +209,18 @@ pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
             Some(a) => (addr64(a), console.session.describe(a)),
             None => (" ".repeat(17), format!("({})", b.location)),
         };
+        // What it watches, between the address and the pass count: `w 4` for `ba w4`, `bpm w 0x100` for memory.
+        let what = match b.kind {
+            Kind::Software => "   ".to_string(),
+            Kind::Hardware { access, size } => format!("{} {size}", access.letter()),
+            Kind::Memory { access, size } => format!("bpm {} {size:#x}", access.letter()),
+        };
+        let thread = match b.thread.and_then(|t| console.session.thread_index(t)) {
+            Some(i) => format!("~{i:03}"),
+            None => "****".to_string(),
+        };
         let mut line = format!(
-            "{:>2} {state} {toggle} Clear  {address}     {:04x} ({:04x})  0:**** {name}",
+            "{:>2} {state} {toggle} Clear  {address} {what} {:04x} ({:04x})  0:{thread} {name}",
             b.id, b.remaining, b.passes
         );
         line.push_str(&format!(" hits={}", b.hits));
@@ -173,21 +272,21 @@ fn ids(console: &mut Console, args: &str) -> Result<Vec<u32>> {
 
 pub fn bc(console: &mut Console, args: &str) -> Result<Flow> {
     for id in ids(console, args)? {
-        console.session.breakpoints.remove(id);
+        console.session.remove_breakpoint(id);
     }
     Ok(Flow::Next)
 }
 
 pub fn bd(console: &mut Console, args: &str) -> Result<Flow> {
     for id in ids(console, args)? {
-        console.session.breakpoints.set_enabled(id, false);
+        console.session.enable_breakpoint(id, false)?;
     }
     Ok(Flow::Next)
 }
 
 pub fn be(console: &mut Console, args: &str) -> Result<Flow> {
     for id in ids(console, args)? {
-        console.session.breakpoints.set_enabled(id, true);
+        console.session.enable_breakpoint(id, true)?;
     }
     Ok(Flow::Next)
 }

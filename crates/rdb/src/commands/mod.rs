@@ -62,6 +62,8 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["bp"], false, breakpoints::bp),
     (&["bu"], false, breakpoints::bu),
     (&["bm"], false, breakpoints::bm),
+    (&["ba"], true, breakpoints::ba),
+    (&["bpm"], true, breakpoints::bpm),
     (&["bl"], false, breakpoints::bl),
     (&["bc"], false, breakpoints::bc),
     (&["bd"], false, breakpoints::bd),
