@@ -5,8 +5,12 @@ use std::path::Path;
 use rdb_engine::Result;
 use rdb_engine::target::Target;
 
+/// Launch `program`; with `follow_children`, the processes it creates are debugged too, where the target can.
 #[cfg(target_os = "linux")]
-pub fn launch(program: &Path, args: &[String]) -> Result<Box<dyn Target>> {
+pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<Box<dyn Target>> {
+    if follow_children {
+        crate::console::out("Child processes are not followed on Linux yet (-o); they run undebugged");
+    }
     Ok(Box::new(rdb_linux::LinuxTarget::launch(program, args)?))
 }
 
@@ -16,8 +20,8 @@ pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
 }
 
 #[cfg(windows)]
-pub fn launch(program: &Path, args: &[String]) -> Result<Box<dyn Target>> {
-    Ok(Box::new(rdb_windows::WindowsTarget::launch(program, args)?))
+pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<Box<dyn Target>> {
+    Ok(Box::new(rdb_windows::WindowsTarget::launch(program, args, follow_children)?))
 }
 
 #[cfg(windows)]

@@ -11,7 +11,8 @@ use rdb_engine::target::Target;
 
 use crate::Args;
 use crate::backend;
-use crate::commands::{self, Flow, Resume};
+use crate::commands::{self, Flow, Resume, ResumeKind};
+use crate::family::{Family, Origin};
 use crate::input::{Input, Inputs};
 use crate::parse::split_commands;
 
@@ -26,6 +27,10 @@ pub struct Console {
     /// Where `d*` and `u` continue when given no address.
     pub next_dump: Option<u64>,
     pub next_unassemble: Option<u64>,
+    /// The processes debugged together (children followed); `session` is the current one's.
+    pub family: Family,
+    /// `.childdbg`/`-o`: launch with the children followed (also for `.restart`).
+    pub follow_children: bool,
     /// Commands still to run, in order: the rest of an input line, or a breakpoint's commands. Kept in a queue
     /// rather than run recursively, so a breakpoint whose commands continue (`gc`) can hit any number of times.
     pending: VecDeque<String>,
@@ -38,7 +43,7 @@ pub fn out(line: impl AsRef<str>) {
     let _ = writeln!(std::io::stdout().lock(), "{}", line.as_ref());
 }
 
-fn print_notice(notice: &Notice) {
+pub fn print_notice(notice: &Notice) {
     for line in report::notice_lines(notice) {
         out(line);
     }
@@ -52,6 +57,8 @@ pub fn run(args: Args) -> ExitCode {
         quit_on_exit: args.go_final,
         next_dump: None,
         next_unassemble: None,
+        family: Family::new(if args.pid.is_some() { Origin::Attach } else { Origin::Create }),
+        follow_children: args.children,
         pending: VecDeque::new(),
     };
     if args.go_initial {
@@ -60,7 +67,7 @@ pub fn run(args: Args) -> ExitCode {
     let target = match (&console.program, args.pid) {
         (Some((program, program_args)), _) => {
             out(format!("CommandLine: {}", args.command.join(" ")));
-            backend::launch(program, program_args)
+            backend::launch(program, program_args, args.children)
         }
         (None, Some(pid)) => backend::attach(pid),
         (None, None) => unreachable!("main checks that there is something to debug"),
@@ -90,9 +97,10 @@ impl Console {
     /// `0:000> `: process number and the current thread's index.
     fn prompt(&self) -> String {
         let tid = self.session.current_thread();
+        let process = self.family.current;
         match self.session.thread_index(tid) {
-            Some(i) if self.session.is_live() => format!("0:{i:03}> "),
-            _ => "0:000> ".to_string(),
+            Some(i) if self.session.is_live() => format!("{process}:{i:03}> "),
+            _ => format!("{process}:000> "),
         }
     }
 
@@ -146,7 +154,17 @@ impl Console {
     /// Resume the debuggee as `r` asks and show the stop.
     fn resume(&mut self, r: Resume) -> Flow {
         let running = self.inputs.running(self.session.interrupter());
-        let result = commands::perform(self, &r);
+        // The other processes of the family run too, except while a single instruction is traced.
+        let released = match r.kind {
+            ResumeKind::StepInto(_) => None,
+            _ => self.release_family(),
+        };
+        let result = match released {
+            Some(stop) => Ok(Some(stop)),
+            None => commands::perform(self, &r),
+        };
+        let result = self.follow_family(result);
+        self.hold_family();
         drop(running);
         let stop = match result {
             Ok(stop) => stop,
@@ -170,6 +188,10 @@ impl Console {
         self.next_unassemble = None;
         commands::print_stop(self, &stop);
         match &stop.reason {
+            StopReason::ProcessExited(_) if !self.family.others.is_empty() => {
+                self.leave_exited_process();
+                Flow::Next
+            }
             StopReason::ProcessExited(_) if self.quit_on_exit => commands::quit(self, false),
             StopReason::Breakpoint(ids) => {
                 let scripts: Vec<String> = ids

@@ -196,6 +196,18 @@ const ENTRIES: &[Entry] = &[
         example: "~*k",
     },
     Entry {
+        name: "|",
+        syntax: "| | |<n>s",
+        what: "List the processes being debugged (children followed with .childdbg 1 or -o), or make process n current.",
+        example: "|1s",
+    },
+    Entry {
+        name: ".childdbg",
+        syntax: ".childdbg [0|1]",
+        what: "Show or change whether processes the debuggee creates are debugged too (Windows), each as a process of its own.",
+        example: ".childdbg 1",
+    },
+    Entry {
         name: "!peb",
         syntax: "!peb [<addr>]",
         what: "Windows only: show the process environment block (or the one at addr). BeingDebugged, image base, the loader's module list, heap, current directory, command line, environment; @$peb is its address.",

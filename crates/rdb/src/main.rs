@@ -4,6 +4,7 @@
 mod backend;
 mod commands;
 mod console;
+mod family;
 mod help;
 mod input;
 mod parse;
@@ -27,7 +28,7 @@ pub struct Args {
     /// Do not stop at process exit: rdb quits when the debuggee ends.
     #[arg(short = 'G')]
     pub go_final: bool,
-    /// Debug child processes too (accepted for cdb compatibility; children are not followed yet).
+    /// Debug child processes too (`.childdbg 1`): each child gets a process number (`|`) and its own events.
     #[arg(short = 'o')]
     pub children: bool,
     /// Attach to a running process.

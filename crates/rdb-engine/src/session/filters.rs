@@ -66,6 +66,7 @@ pub struct Filter {
     pub only: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct Filters {
     list: Vec<Filter>,
 }

@@ -74,11 +74,13 @@ impl Internal {
 pub enum State {
     /// Stopped, every thread held, waiting for the user.
     Stopped,
+    /// Running with no one waiting for its next event (released while another process of its family is driven).
+    Running,
     /// The process has exited (or was killed, or detached): nothing to run.
     Gone,
 }
 
-type Listener = Box<dyn FnMut(&Notice)>;
+pub type Listener = Box<dyn FnMut(&Notice)>;
 
 pub struct Session {
     target: Option<Box<dyn Target>>,
@@ -435,6 +437,29 @@ impl Session {
         }
     }
 
+    // ---- process families ---------------------------------------------------------------------------------
+
+    /// `.childdbg`: whether the debuggee's children are debugged too.
+    pub fn follow_children(&mut self, on: bool) -> Result<()> {
+        match self.target()?.process_family() {
+            Some(family) => family.follow_children(on),
+            None => Err(crate::err!("this target cannot debug child processes")),
+        }
+    }
+
+    /// A session of its own for the process of the family that a [`StopReason::OtherProcess`] named, run to its
+    /// first stop. It shares this session's event filters.
+    pub fn adopt(&mut self, pid: Pid, listener: Listener) -> Result<(Session, Stop)> {
+        let target = match self.target()?.process_family() {
+            Some(family) => family.adopt(pid)?,
+            None => return Err(crate::err!("this target cannot debug child processes")),
+        };
+        let mut child = Session::empty(listener);
+        child.filters = self.filters.clone();
+        let stop = child.attach_target(target)?;
+        Ok((child, stop))
+    }
+
     // ---- ending -------------------------------------------------------------------------------------------
 
     /// Remove every trace of the debugger from the debuggee: patched bytes, debug registers, guard pages.
@@ -469,6 +494,9 @@ impl Session {
 
     /// `q`: kill a debuggee rdb launched, detach from one it attached to.
     pub fn end(&mut self) -> Result<()> {
+        if self.state == State::Running {
+            let _ = self.hold();
+        }
         if self.state != State::Stopped || self.target.is_none() {
             self.drop_target();
             return Ok(());

@@ -9,9 +9,19 @@ use super::hardware::DR6_STEP;
 use super::patches::INT3;
 use super::{Internal, Notice, Session, State, Stop, StopReason, ThreadEntry};
 use crate::disasm;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::regs::Registers;
 use crate::target::{ContinueStatus, Event, EventKind, Exception, ExceptionKind, Resume, Tid};
+
+/// How far [`Session::resume_once`] got.
+enum Resumed {
+    /// The debuggee runs.
+    Running,
+    /// It stopped before it could (a step off ended in a stop).
+    Stop(Stop),
+    /// An event came during a step off and was continued: start over with this status.
+    Again(ContinueStatus),
+}
 
 /// What the loop does after one event.
 pub(super) enum Next {
@@ -112,60 +122,122 @@ impl Session {
     fn run(&mut self, mut status: ContinueStatus, step: Option<Tid>) -> Result<Stop> {
         self.target()?;
         self.threads_created_running.clear();
-        'resume: loop {
-            self.sync_breakpoints();
-            // A thread that stopped on one of our int3s or execute breakpoints (it reported the hit, or a step ended
-            // there) first executes the original instruction alone, with the breakpoint out of its way, so no other
-            // thread can slip past it; so does a thread whose access faulted on one of our guard pages, with the page
-            // unarmed, before it is armed again. A thread merely standing at a breakpoint it has not reached yet (the
-            // entry point of a static program at exec, a thread moved with `r rip=`) runs into it instead: that is a
-            // hit. When every thread is about to run, every thread with a guard-page access pending steps first.
-            let mover = step.unwrap_or(self.event_tid);
-            let mut movers = vec![mover];
-            if step.is_none() {
-                movers.extend(self.guards.pending_threads().into_iter().filter(|t| *t != mover));
-            }
-            for tid in movers {
-                let Some(off) = self.obstacle(tid) else { continue };
-                let event = self.step_alone(off, status)?;
-                status = ContinueStatus::Handled;
-                if let Some(dr6) = single_step_of(&event, tid) {
-                    // The instruction may have hit a data breakpoint as it went (DR6 has B<n> with BS).
-                    if let Some(Next::Stop(reason)) = self.hardware_hit(tid, dr6) {
-                        return Ok(self.stopped(tid, reason));
-                    }
-                    if step == Some(tid) {
-                        return Ok(self.stopped(tid, StopReason::Step));
-                    }
+        loop {
+            match self.resume_once(status, step)? {
+                Resumed::Stop(stop) => return Ok(stop),
+                Resumed::Again(s) => {
+                    status = s;
                     continue;
                 }
-                // Something happened instead of the step (a guard page, a signal): if the thread did not move, the
-                // step off is still owed.
-                if let Some(at) = off.at
-                    && event.tid == tid
-                    && self.step_off.is_none()
-                {
-                    self.step_off = Some((tid, at));
-                }
-                match self.handle(event.clone())? {
-                    Next::Stop(reason) => return Ok(self.stopped(event.tid, reason)),
-                    Next::Continue(s) => {
-                        status = s;
-                        continue 'resume;
-                    }
-                }
+                Resumed::Running => {}
             }
-            let how = match step {
-                Some(tid) => Resume::Step { tid },
-                None => Resume::All,
-            };
-            self.target()?.resume(status, how)?;
             let event = self.wait()?;
             match self.handle_for_step(event.clone(), step)? {
                 Next::Stop(reason) => return Ok(self.stopped(event.tid, reason)),
                 Next::Continue(s) => status = s,
             }
         }
+    }
+
+    /// Let the debuggee run with no one waiting for it: the other processes of a family run while the front end
+    /// drives one (see [`crate::target::ProcessFamily`]). `Some` if it stopped before it could run on.
+    pub fn release(&mut self) -> Result<Option<Stop>> {
+        let mut status = self.default_continue;
+        self.target()?;
+        self.threads_created_running.clear();
+        loop {
+            match self.resume_once(status, None)? {
+                Resumed::Stop(stop) => return Ok(Some(stop)),
+                Resumed::Again(s) => status = s,
+                Resumed::Running => {
+                    self.state = State::Running;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Wait for a released debuggee's next stop, as `g` would have.
+    pub fn drive(&mut self) -> Result<Stop> {
+        if self.state != State::Running {
+            return Err(Error::NoProcess);
+        }
+        self.state = State::Stopped;
+        let event = self.wait()?;
+        match self.handle(event.clone())? {
+            Next::Stop(reason) => Ok(self.stopped(event.tid, reason)),
+            Next::Continue(status) => self.run(status, None),
+        }
+    }
+
+    /// Stop a released debuggee where it is, every thread held (another process of its family stopped).
+    pub fn hold(&mut self) -> Result<()> {
+        if self.state != State::Running {
+            return Ok(());
+        }
+        self.state = State::Stopped;
+        let held = match self.target()?.process_family() {
+            Some(family) => family.hold(),
+            None => Err(crate::err!("this target cannot hold a running process")),
+        };
+        if held.is_err() {
+            self.state = State::Running;
+        }
+        held?;
+        self.step_off = None;
+        self.default_continue = ContinueStatus::Handled;
+        Ok(())
+    }
+
+    /// Everything before the debuggee runs on: breakpoints in, threads stepped off what stands in their way, then
+    /// the resume itself.
+    fn resume_once(&mut self, mut status: ContinueStatus, step: Option<Tid>) -> Result<Resumed> {
+        self.sync_breakpoints();
+
+        // A thread that stopped on one of our int3s or execute breakpoints (it reported the hit, or a step ended
+        // there) first executes the original instruction alone, with the breakpoint out of its way, so no other
+        // thread can slip past it; so does a thread whose access faulted on one of our guard pages, with the page
+        // unarmed, before it is armed again. A thread merely standing at a breakpoint it has not reached yet (the
+        // entry point of a static program at exec, a thread moved with `r rip=`) runs into it instead: that is a
+        // hit. When every thread is about to run, every thread with a guard-page access pending steps first.
+        let mover = step.unwrap_or(self.event_tid);
+        let mut movers = vec![mover];
+        if step.is_none() {
+            movers.extend(self.guards.pending_threads().into_iter().filter(|t| *t != mover));
+        }
+        for tid in movers {
+            let Some(off) = self.obstacle(tid) else { continue };
+            let event = self.step_alone(off, status)?;
+            status = ContinueStatus::Handled;
+            if let Some(dr6) = single_step_of(&event, tid) {
+                // The instruction may have hit a data breakpoint as it went (DR6 has B<n> with BS).
+                if let Some(Next::Stop(reason)) = self.hardware_hit(tid, dr6) {
+                    return Ok(Resumed::Stop(self.stopped(tid, reason)));
+                }
+                if step == Some(tid) {
+                    return Ok(Resumed::Stop(self.stopped(tid, StopReason::Step)));
+                }
+                continue;
+            }
+            // Something happened instead of the step (a guard page, a signal): if the thread did not move, the
+            // step off is still owed.
+            if let Some(at) = off.at
+                && event.tid == tid
+                && self.step_off.is_none()
+            {
+                self.step_off = Some((tid, at));
+            }
+            return Ok(match self.handle(event.clone())? {
+                Next::Stop(reason) => Resumed::Stop(self.stopped(event.tid, reason)),
+                Next::Continue(s) => Resumed::Again(s),
+            });
+        }
+        let how = match step {
+            Some(tid) => Resume::Step { tid },
+            None => Resume::All,
+        };
+        self.target()?.resume(status, how)?;
+        Ok(Resumed::Running)
     }
 
     /// What stands in the way of `tid` running on: an int3 or execute breakpoint of ours on the instruction it

@@ -5,6 +5,7 @@ mod breakpoints;
 mod environment;
 mod execution;
 mod memory;
+mod processes;
 mod program;
 mod registers;
 mod session_cmds;
@@ -92,6 +93,8 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["kn"], true, program::kn),
     (&["kb"], true, program::kb),
     (&["~"], true, program::threads),
+    (&["|"], false, processes::processes),
+    (&[".childdbg"], false, processes::childdbg),
     (&["!peb"], true, environment::peb),
     (&["!teb"], true, environment::teb),
     (&["?"], false, session_cmds::evaluate),
@@ -114,7 +117,7 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
 /// (`db@rsp`, `bc*`, `bp0`).
 pub fn split_name(command: &str) -> (&str, &str) {
     let command = command.trim();
-    if command.starts_with('~') || (command.starts_with('?') && !command.starts_with("?help")) {
+    if command.starts_with(['~', '|']) || (command.starts_with('?') && !command.starts_with("?help")) {
         return command.split_at(1);
     }
     let end = if command.starts_with('.') {

@@ -96,7 +96,7 @@ pub fn restart(console: &mut Console, _args: &str) -> Result<Flow> {
     console.session.kill()?;
     let command_line = std::iter::once(program.display().to_string()).chain(args.iter().cloned()).collect::<Vec<_>>();
     out(format!("CommandLine: {}", command_line.join(" ")));
-    let target = backend::launch(&program, &args)?;
+    let target = backend::launch(&program, &args, console.follow_children)?;
     let stop = console.start(target)?;
     Ok(console.after_stop(stop))
 }
@@ -131,6 +131,7 @@ pub fn help(_console: &mut Console, args: &str) -> Result<Flow> {
 
 /// End the session: a launched debuggee is killed, an attached one detached (`detach` forces detaching).
 pub fn quit(console: &mut Console, detach: bool) -> Flow {
+    console.end_family();
     let result = if detach && console.session.is_live() { console.session.detach() } else { console.session.end() };
     if let Err(e) = result {
         out(format!("^ {e} while quitting"));
