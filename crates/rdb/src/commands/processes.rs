@@ -58,12 +58,15 @@ pub fn childdbg(console: &mut Console, args: &str) -> Result<Flow> {
         "0" => false,
         other => return Err(Error::msg(format!("Syntax error at '.childdbg {other}': give 0 or 1"))),
     };
-    if console.session.is_live() {
-        console.session.follow_children(on)?;
-    }
     console.follow_children = on;
     let state = if on { "will" } else { "will not" };
-    out(format!("Processes created by the current process {state} be debugged"));
+    match console.session.is_live().then(|| console.session.follow_children(on)) {
+        Some(Err(e)) => {
+            // Wine cannot change a running process's debug flags; a launch can still ask for it from the start.
+            out(format!("Processes created by the current process {state} be debugged after .restart ({e})"));
+        }
+        _ => out(format!("Processes created by the current process {state} be debugged")),
+    }
     Ok(Flow::Next)
 }
 
