@@ -3,6 +3,7 @@
 //! Built only for Windows; on other systems this crate is empty.
 #![cfg(windows)]
 
+pub mod console;
 mod target;
 
 pub use target::WindowsTarget;

@@ -14,3 +14,13 @@ pub fn launch(program: &Path, args: &[String]) -> Result<Box<dyn Target>> {
 pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
     Ok(Box::new(rdb_linux::LinuxTarget::attach(pid)?))
 }
+
+#[cfg(windows)]
+pub fn launch(program: &Path, args: &[String]) -> Result<Box<dyn Target>> {
+    Ok(Box::new(rdb_windows::WindowsTarget::launch(program, args)?))
+}
+
+#[cfg(windows)]
+pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
+    Ok(Box::new(rdb_windows::WindowsTarget::attach(pid)?))
+}

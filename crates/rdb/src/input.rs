@@ -7,7 +7,8 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use rdb_engine::target::Interrupter;
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+
+use crate::signals::{self, Signal};
 
 /// See [`Inputs::running`].
 pub struct Running {
@@ -26,7 +27,7 @@ pub enum Input {
     Line(String),
     /// End of input: quit as `q` does.
     Eof,
-    /// SIGTERM or SIGHUP: clean up and leave.
+    /// SIGTERM or SIGHUP (on Windows, the console closing): clean up and leave.
     Terminate,
 }
 
@@ -57,19 +58,15 @@ impl Inputs {
         std::thread::spawn(move || read_lines(interactive, reader_tx, wanted, reader_prompt));
 
         let signal_interrupter = interrupter.clone();
-        if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
-            std::thread::spawn(move || {
-                for signal in signals.forever() {
-                    let running = signal_interrupter.lock().ok().and_then(|g| g.clone());
-                    if let Some(i) = &running {
-                        i.interrupt();
-                    }
-                    if signal != SIGINT {
-                        let _ = tx.send(Input::Terminate);
-                    }
-                }
-            });
-        }
+        signals::watch(move |signal| {
+            let running = signal_interrupter.lock().ok().and_then(|g| g.clone());
+            if let Some(i) = &running {
+                i.interrupt();
+            }
+            if signal == Signal::Terminate {
+                let _ = tx.send(Input::Terminate);
+            }
+        });
         Inputs { lines, want, interactive, prompt, interrupter }
     }
 

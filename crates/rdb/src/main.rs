@@ -7,6 +7,7 @@ mod console;
 mod help;
 mod input;
 mod parse;
+mod signals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
