@@ -14,9 +14,6 @@ on_both_backends!(
     a_division_by_zero_stops_in_divide,
 );
 
-const FIRST_CHANCE_NOTE: &str =
-    "First chance exceptions are reported before any exception handling.\nThis exception may be expected and handled.";
-
 /// `rdb <debuggee name> ` with commands `stdin`, on backend `b`.
 fn run(b: Backend, name: &str, stdin: &str) -> RdbRun {
     let program = b.path_arg(&b.debuggee(name));

@@ -7,9 +7,6 @@ mod common;
 use common::windows::{rdb_wine, windows_debuggee, wine_path};
 use common::*;
 
-const FIRST_CHANCE_NOTE: &str =
-    "First chance exceptions are reported before any exception handling.\nThis exception may be expected and handled.";
-
 /// rdb.exe on the Windows debuggee `name` with `args`, commands `stdin`.
 fn run(name: &str, args: &[&str], stdin: &str) -> RdbRun {
     let program = wine_path(&windows_debuggee(name));

@@ -205,7 +205,11 @@ pub fn rdb(args: &[&str], stdin: &str) -> RdbRun {
 
 /// Like `rdb`, without the timeout and panic checks.
 pub fn rdb_raw(args: &[&str], stdin: &str, timeout: Duration) -> RdbRun {
-    let mut session = RdbSession::start(args);
+    batch(RdbSession::start(args), stdin, timeout)
+}
+
+/// Feeds `stdin` to a just-started rdb, closes it and waits for rdb to end, up to `timeout`.
+fn batch(mut session: RdbSession, stdin: &str, timeout: Duration) -> RdbRun {
     session.send_raw(stdin);
     session.finish_within(timeout)
 }
@@ -691,6 +695,10 @@ pub const ADDR: &str = r"[0-9a-f]{8}`[0-9a-f]{8}";
 
 /// The optional symbol-state column of an `lm` row (WinDbg's `(deferred)`, `(pdb symbols)`), with its padding.
 pub const LM_STATE: &str = r"(?:\([^)\n]*\) +)?";
+
+/// The two lines a first-chance exception adds after its `(first chance)` line.
+pub const FIRST_CHANCE_NOTE: &str =
+    "First chance exceptions are reported before any exception handling.\nThis exception may be expected and handled.";
 
 /// Parses `00007fff`f7dc2000` (or plain hex).
 pub fn addr(text: &str) -> u64 {

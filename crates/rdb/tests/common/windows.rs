@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use super::{RdbRun, RdbSession, built_once, compile_once, debuggee_sources, default_timeout, source_directive};
+use super::{RdbRun, RdbSession, batch, built_once, compile_once, debuggee_sources, default_timeout, source_directive};
 
 /// How long the wineserver stays up after its last client exits: long enough to bridge the gaps between test
 /// binaries, short enough not to linger after the suite.
@@ -112,9 +112,7 @@ pub fn wine_path(path: &Path) -> String {
 /// Runs `rdb.exe <args>` under Wine in batch mode with `stdin` piped in; kills it after `default_timeout()`.
 /// Fails the test if rdb timed out or panicked.
 pub fn rdb_wine(args: &[&str], stdin: &str) -> RdbRun {
-    let mut session = rdb_wine_session(args);
-    session.send_raw(stdin);
-    let run = session.finish_within(default_timeout());
+    let run = batch(rdb_wine_session(args), stdin, default_timeout());
     run.assert_sane();
     run
 }
