@@ -5,7 +5,11 @@
 #     build a C++ one.
 #   - gdb, binutils (nm): the symbol and unwinding tests cross-check rdb's answers against them.
 #   - libc6-dbg: libc's separate debug info, so stacks through libc name its internal functions and lines.
-#   - gcc-mingw-w64-x86-64-posix: PE executables with DWARF, for the PE symbol and .pdata unwinding tests.
+#   - gcc-mingw-w64-x86-64: PE executables with DWARF, for the PE symbol and .pdata unwinding tests and the Windows
+#     debuggees (tests/debuggees-windows); also the linker of rdb.exe.
+#   - rustc-web, cargo-web, rust-web-src: Debian's Rust 1.96 with the standard library's source, which
+#     `cargo xtask build-windows` builds for x86_64-pc-windows-gnu (rustup's toolchain has no Windows std here).
+#   - wine64: runs rdb.exe and the Windows debuggees for the Windows test suite.
 set -euo pipefail
 
 need=()
@@ -13,9 +17,13 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v gdb >/dev/null 2>&1 || need+=(gdb)
 command -v nm >/dev/null 2>&1 || need+=(binutils)
-command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64-posix)
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
 [ -e /usr/include/stdio.h ] || need+=(libc6-dev)
 [ -d /usr/lib/debug/.build-id ] || need+=(libc6-dbg)
+[ -x /usr/bin/rustc ] || need+=(rustc-web)
+[ -x /usr/bin/cargo ] || need+=(cargo-web)
+[ -d /usr/lib/rustlib/src/rust/library/std ] || need+=(rust-web-src)
+[ -x /usr/lib/wine/wine64 ] || need+=(wine64)
 
 if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: installing ${need[*]}"

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests of every crate and the integration tests of crates/rdb/tests, which
-# build the debuggees of tests/debuggees and drive the rdb binary under real ptrace.
+# build the debuggees of tests/debuggees and drive the rdb binary under real ptrace, and build the debuggees of
+# tests/debuggees-windows with mingw-w64 and drive rdb.exe under Wine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+
+# rdb.exe for the Windows tests, built before them so its build does not compete with running tests (the tests
+# would build it themselves). Should it fail, the Linux tests still run and the Windows ones report why.
+if exe="$(cargo xtask build-windows | tail -n 1)"; then
+    export RDB_WINDOWS_EXE="$exe"
+else
+    echo "test: cargo xtask build-windows failed; the Windows tests will fail" >&2
+fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

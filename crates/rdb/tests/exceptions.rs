@@ -5,9 +5,6 @@ mod common;
 
 use common::*;
 
-const FIRST_CHANCE_NOTE: &str =
-    "First chance exceptions are reported before any exception handling.\nThis exception may be expected and handled.";
-
 #[test]
 fn null_write_is_a_first_chance_access_violation() {
     let crash = debuggee("crash");

@@ -21,6 +21,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 use regex::Regex;
 
+pub mod backend;
+pub mod windows;
+
+// Not every test binary uses these.
+#[allow(unused_imports)]
+pub(crate) use backend::on_both_backends;
+#[allow(unused_imports)]
+pub use backend::{Backend, Fatal};
+
 // ---------------------------------------------------------------------------------------------------------------
 // Debuggees
 // ---------------------------------------------------------------------------------------------------------------
@@ -42,23 +51,25 @@ pub fn debuggee_out_dir() -> PathBuf {
 /// `debuggee("plugin")` returns the shared library `libplugin.so`. Safe when test threads and test binaries race:
 /// each build goes to a temporary name and is renamed into place; it is rebuilt when the source is newer.
 pub fn debuggee(name: &str) -> PathBuf {
+    built_once(name, || build_debuggee(name))
+}
+
+/// Runs `build` once per test process for `key` and remembers its result.
+pub fn built_once(key: &str, build: impl FnOnce() -> PathBuf) -> PathBuf {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
     let map = BUILT.get_or_init(|| Mutex::new(HashMap::new()));
     // One lock for all names: builds are short, and this keeps gcc runs from piling up on 2 cores.
     let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(path) = map.get(name) {
+    if let Some(path) = map.get(key) {
         return path.clone();
     }
-    let path = build_debuggee(name);
-    map.insert(name.to_string(), path.clone());
+    let path = build();
+    map.insert(key.to_string(), path.clone());
     path
 }
 
 fn build_debuggee(name: &str) -> PathBuf {
     let src_dir = debuggee_sources();
-    let out_dir = debuggee_out_dir();
-    fs::create_dir_all(&out_dir).expect("create the debuggee output directory");
-
     // C with gcc, C++ with g++, Rust with rustc.
     let Some((src, compiler)) = [("c", "gcc"), ("cc", "g++"), ("rs", "rustc")]
         .into_iter()
@@ -67,46 +78,59 @@ fn build_debuggee(name: &str) -> PathBuf {
     else {
         panic!("no debuggee source {name}.c, {name}.cc or {name}.rs in {}", src_dir.display());
     };
-    // A debuggee says how it is built in its own source, rr-style: `rdb-build: <extra gcc flags>` and
-    // `rdb-output: <file name>` anywhere in a comment.
-    let text = fs::read_to_string(&src).unwrap_or_default();
-    let directive = |key: &str| {
-        text.lines().find_map(|l| l.split_once(key).map(|(_, v)| v.trim().trim_end_matches("*/").trim().to_string()))
-    };
-    let out_name = directive("rdb-output:").unwrap_or_else(|| name.to_string());
-    let out = out_dir.join(&out_name);
-    if is_up_to_date(&src, &out) {
-        return out;
-    }
-
-    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let tmp = out_dir.join(format!(".{out_name}.tmp.{}.{nanos}", std::process::id()));
-    let mut cmd;
-    if compiler == "rustc" {
-        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-        cmd = Command::new(rustc);
-        cmd.args(["-g", "-C", "opt-level=0", "--edition", "2021", "-o"]).arg(&tmp).arg(&src);
-    } else {
-        cmd = Command::new(compiler);
-        cmd.args(["-g", "-O0", "-fno-omit-frame-pointer", "-pthread"]);
-        cmd.arg("-o").arg(&tmp).arg(&src);
-        if let Some(flags) = directive("rdb-build:") {
-            cmd.args(flags.split_whitespace());
+    let out_name = source_directive(&src, "rdb-output:").unwrap_or_else(|| name.to_string());
+    compile_once(&src, &debuggee_out_dir().join(out_name), |tmp| {
+        let mut cmd;
+        if compiler == "rustc" {
+            let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+            cmd = Command::new(rustc);
+            cmd.args(["-g", "-C", "opt-level=0", "--edition", "2021", "-o"]).arg(tmp).arg(&src);
+        } else {
+            cmd = Command::new(compiler);
+            cmd.args(["-g", "-O0", "-fno-omit-frame-pointer", "-pthread"]);
+            cmd.arg("-o").arg(tmp).arg(&src);
+            if let Some(flags) = source_directive(&src, "rdb-build:") {
+                cmd.args(flags.split_whitespace());
+            }
         }
+        cmd
+    })
+}
+
+/// A debuggee says how it is built in its own source, rr-style: `rdb-build: <extra compiler flags>` and
+/// `rdb-output: <file name>` anywhere in a comment.
+pub fn source_directive(src: &Path, key: &str) -> Option<String> {
+    let text = fs::read_to_string(src).unwrap_or_default();
+    text.lines().find_map(|l| l.split_once(key).map(|(_, v)| v.trim().trim_end_matches("*/").trim().to_string()))
+}
+
+/// Builds `out` from `src` with the compiler command `compiler(tmp)` makes, unless `out` is newer than `src`.
+/// Safe when test threads and test binaries race: the compiler writes a temporary name that is renamed into place.
+pub fn compile_once(src: &Path, out: &Path, compiler: impl FnOnce(&Path) -> Command) -> PathBuf {
+    if is_up_to_date(src, out) {
+        return out.to_path_buf();
     }
-    let output =
-        cmd.output().unwrap_or_else(|e| panic!("cannot run the compiler for {name}: {e} (run scripts/setup.sh)"));
+    let out_dir = out.parent().expect("an output directory");
+    fs::create_dir_all(out_dir).expect("create the debuggee output directory");
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let file_name = out.file_name().expect("an output file name").to_string_lossy();
+    let tmp = out_dir.join(format!(".{file_name}.tmp.{}.{nanos}", std::process::id()));
+    let mut cmd = compiler(&tmp);
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the compiler for {}: {e} (run scripts/setup.sh)", src.display()));
     if !output.status.success() {
         let _ = fs::remove_file(&tmp);
         panic!(
-            "building debuggee {name} failed ({:?}):\n{}{}",
+            "building debuggee {} failed ({:?}):\n{}{}",
+            src.display(),
             cmd,
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    fs::rename(&tmp, &out).unwrap_or_else(|e| panic!("rename {} -> {}: {e}", tmp.display(), out.display()));
-    out
+    fs::rename(&tmp, out).unwrap_or_else(|e| panic!("rename {} -> {}: {e}", tmp.display(), out.display()));
+    out.to_path_buf()
 }
 
 fn is_up_to_date(src: &Path, out: &Path) -> bool {
@@ -181,7 +205,11 @@ pub fn rdb(args: &[&str], stdin: &str) -> RdbRun {
 
 /// Like `rdb`, without the timeout and panic checks.
 pub fn rdb_raw(args: &[&str], stdin: &str, timeout: Duration) -> RdbRun {
-    let mut session = RdbSession::start(args);
+    batch(RdbSession::start(args), stdin, timeout)
+}
+
+/// Feeds `stdin` to a just-started rdb, closes it and waits for rdb to end, up to `timeout`.
+fn batch(mut session: RdbSession, stdin: &str, timeout: Duration) -> RdbRun {
     session.send_raw(stdin);
     session.finish_within(timeout)
 }
@@ -234,7 +262,11 @@ pub struct RdbSession {
 
 impl RdbSession {
     pub fn start(args: &[&str]) -> RdbSession {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdb"));
+        RdbSession::spawn(Command::new(env!("CARGO_BIN_EXE_rdb")), args)
+    }
+
+    /// Starts `cmd` (rdb itself, or Wine running rdb.exe) with rdb's `args` appended.
+    pub fn spawn(mut cmd: Command, args: &[&str]) -> RdbSession {
         cmd.args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -663,6 +695,10 @@ pub const ADDR: &str = r"[0-9a-f]{8}`[0-9a-f]{8}";
 
 /// The optional symbol-state column of an `lm` row (WinDbg's `(deferred)`, `(pdb symbols)`), with its padding.
 pub const LM_STATE: &str = r"(?:\([^)\n]*\) +)?";
+
+/// The two lines a first-chance exception adds after its `(first chance)` line.
+pub const FIRST_CHANCE_NOTE: &str =
+    "First chance exceptions are reported before any exception handling.\nThis exception may be expected and handled.";
 
 /// Parses `00007fff`f7dc2000` (or plain hex).
 pub fn addr(text: &str) -> u64 {

@@ -1,0 +1,70 @@
+//! Scenarios written once and run on both backends (`<scenario>::linux` with rdb under ptrace, `<scenario>::windows`
+//! with rdb.exe under Wine), from the portable ISO C debuggees of `tests/debuggees/`: where the backends diverge,
+//! one of the pair fails.
+
+mod common;
+
+use common::*;
+
+on_both_backends!(
+    g_runs_to_the_exit_code,
+    q_at_the_first_stop_ends_the_debuggee,
+    main_returns_0xb_after_the_calls,
+    an_unhandled_access_violation_gets_two_chances,
+    a_division_by_zero_stops_in_divide,
+);
+
+/// `rdb <debuggee name> ` with commands `stdin`, on backend `b`.
+fn run(b: Backend, name: &str, stdin: &str) -> RdbRun {
+    let program = b.path_arg(&b.debuggee(name));
+    b.rdb(&[&program], stdin)
+}
+
+fn g_runs_to_the_exit_code(b: Backend) {
+    let run = run(b, "hello", "g\n");
+    let brk = run.assert_matches(&exception_re("Break instruction exception", "80000003"));
+    let exit = run.assert_matches(&exit_code_re(3));
+    assert_eq!(exit[1], brk[1], "Exit process names the pid of the session\n{}", run.dump());
+    run.assert_contains("Hello, rdb!");
+    run.assert_contains("counter=10");
+    run.assert_contains("add returned 3");
+    run.assert_matches(&format!(r"(?m)^ModLoad: {ADDR} {ADDR}   {}$", b.image_re("hello")));
+}
+
+fn q_at_the_first_stop_ends_the_debuggee(b: Backend) {
+    let run = run(b, "hello", "q\n");
+    run.assert_matches(&exception_re("Break instruction exception", "80000003"));
+    run.assert_contains("quit:");
+    run.assert_not_contains("Hello, rdb!");
+    run.assert_not_contains("Exit process");
+    run.assert_not_contains("0:000>");
+}
+
+fn main_returns_0xb_after_the_calls(b: Backend) {
+    let run = run(b, "steps", "g\n");
+    run.assert_matches(&exit_code_re(0xb));
+}
+
+fn an_unhandled_access_violation_gets_two_chances(b: Backend) {
+    let run = run(b, "crash", &format!("g\n{}\ng\n{}\ng\n", mark("second"), mark("exit")));
+    run.assert_matches(&exception_re("Access violation", "c0000005"));
+    run.assert_contains(FIRST_CHANCE_NOTE);
+    run.assert_matches(r"(?m)^Attempt to (?:write to|access) address 00000000`00000000$");
+    run.assert_matches(&stop_re(r"crash!crash_here\+0x[0-9a-f]+"));
+    let second = run.section("second");
+    second.assert_matches(&second_chance_re("Access violation", "c0000005"));
+    second.assert_matches(&stop_re(r"crash!crash_here\+0x[0-9a-f]+"));
+    run.section("exit").assert_matches(&b.fatal_exit_re(Fatal::AccessViolation));
+    run.assert_contains("about to crash");
+    run.assert_not_contains("not reached");
+}
+
+fn a_division_by_zero_stops_in_divide(b: Backend) {
+    let run = run(b, "divzero", &format!("g\n{}\ng\ng\n", mark("rest")));
+    run.assert_matches(&exception_re("Integer divide-by-zero", "c0000094"));
+    run.assert_contains(FIRST_CHANCE_NOTE);
+    run.assert_matches(&stop_re(r"divzero!divide\+0x[0-9a-f]+"));
+    run.assert_matches(r"idiv ");
+    run.section("rest").assert_matches(&b.fatal_exit_re(Fatal::DivideByZero));
+    run.assert_not_contains("not reached");
+}

@@ -1,0 +1,104 @@
+//! One scenario, both backends: a test written against [`Backend`] runs rdb under ptrace with a gcc-built debuggee,
+//! and rdb.exe under Wine with the same C source built by mingw-w64, so where the two backends diverge a test
+//! fails. What legitimately differs between the OSes (how files are named, how a process dies of a fault it does
+//! not handle) is answered here, once, and nowhere in the scenarios.
+
+use std::path::{Path, PathBuf};
+
+use super::windows::{rdb_wine, rdb_wine_session, windows_debuggee, wine_path};
+use super::{RdbRun, RdbSession, debuggee, exit_code_re, exit_signal_re, rdb};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// rdb on Linux: ptrace, ELF debuggees built with gcc.
+    Linux,
+    /// rdb.exe under Wine: the Win32 debugging API, PE debuggees built with mingw-w64.
+    Windows,
+}
+
+/// An exception a process dies of when nothing handles it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fatal {
+    AccessViolation,
+    DivideByZero,
+}
+
+impl Backend {
+    /// Builds debuggee `name` (`tests/debuggees/<name>.c`, or for Windows also `tests/debuggees-windows/`) for
+    /// this backend; returns its path on this machine.
+    pub fn debuggee(self, name: &str) -> PathBuf {
+        match self {
+            Backend::Linux => debuggee(name),
+            Backend::Windows => windows_debuggee(name),
+        }
+    }
+
+    /// How rdb on this backend is given a file: the path itself on Linux, `Z:\...` for a Windows program.
+    pub fn path_arg(self, path: &Path) -> String {
+        match self {
+            Backend::Linux => path.to_string_lossy().into_owned(),
+            Backend::Windows => wine_path(path),
+        }
+    }
+
+    /// Runs rdb in batch mode (`rdb <args>` with `stdin` piped in) with the per-run timeout; fails the test if rdb
+    /// timed out or panicked.
+    pub fn rdb(self, args: &[&str], stdin: &str) -> RdbRun {
+        match self {
+            Backend::Linux => rdb(args, stdin),
+            Backend::Windows => rdb_wine(args, stdin),
+        }
+    }
+
+    /// A live rdb with its stdin kept open.
+    pub fn session(self, args: &[&str]) -> RdbSession {
+        match self {
+            Backend::Linux => RdbSession::start(args),
+            Backend::Windows => rdb_wine_session(args),
+        }
+    }
+
+    /// A regex for the path `ModLoad` and `Unload module` print for the executable or library built from `name`
+    /// (`/…/hello`, `Z:\…\hello.exe`; a library is given by its file name, e.g. `wplugin.dll`).
+    pub fn image_re(self, name: &str) -> String {
+        match self {
+            Backend::Linux => format!(r"/\S*{}", regex::escape(name)),
+            // Windows file names are case-insensitive, and the loader may report a path with either slash.
+            Backend::Windows => {
+                let file = if name.contains('.') { name.to_string() } else { format!("{name}.exe") };
+                format!(r"(?i:\S*[\\/]{})", regex::escape(&file))
+            }
+        }
+    }
+
+    /// The process-exit line of a process killed by `fatal`: a signal on Linux, the exception code on Windows.
+    pub fn fatal_exit_re(self, fatal: Fatal) -> String {
+        match (self, fatal) {
+            (Backend::Linux, Fatal::AccessViolation) => exit_signal_re(11, "SIGSEGV"),
+            (Backend::Linux, Fatal::DivideByZero) => exit_signal_re(8, "SIGFPE"),
+            (Backend::Windows, Fatal::AccessViolation) => exit_code_re(0xc000_0005),
+            (Backend::Windows, Fatal::DivideByZero) => exit_code_re(0xc000_0094),
+        }
+    }
+}
+
+/// `on_both_backends!(scenario, ...)`, for scenarios `fn scenario(b: Backend)`, makes the tests `scenario::linux`
+/// and `scenario::windows` (`cargo test ::windows` runs only the second kind).
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[test]
+            fn linux() {
+                super::$scenario($crate::common::Backend::Linux)
+            }
+            #[test]
+            fn windows() {
+                super::$scenario($crate::common::Backend::Windows)
+            }
+        }
+    )*};
+}
+
+#[allow(unused_imports)]
+pub(crate) use on_both_backends;

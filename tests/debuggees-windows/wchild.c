@@ -1,0 +1,33 @@
+/* wchild: starts a copy of itself with CreateProcess ("wchild child"); the child prints "child <pid>" and exits 7,
+ * the parent waits, prints "child exited 7" and exits 0. A debugger that follows only this process
+ * (DEBUG_ONLY_THIS_PROCESS) sees no event of the child. */
+#include <stdio.h>
+#include <string.h>
+#include <windows.h>
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && strcmp(argv[1], "child") == 0) {
+        printf("child %lu\n", GetCurrentProcessId());
+        return 7;
+    }
+    char self[MAX_PATH];
+    if (!GetModuleFileNameA(NULL, self, sizeof self))
+        return 1;
+    char command[MAX_PATH + 16];
+    snprintf(command, sizeof command, "\"%s\" child", self);
+    STARTUPINFOA si = {.cb = sizeof si};
+    PROCESS_INFORMATION pi;
+    if (!CreateProcessA(self, command, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
+        fprintf(stderr, "CreateProcessA failed: %lu\n", GetLastError());
+        return 1;
+    }
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    DWORD code = 0;
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    printf("child exited %lu\n", code);
+    return 0;
+}
