@@ -109,6 +109,9 @@ pub struct Session {
     stepping_off: Option<StepOff>,
     /// A vfork child runs in the debuggee's memory: no int3 goes in until it has exec'd or exited.
     patches_suspended: bool,
+    /// The thread shown stopped on a hard-coded int3 of the program's (or the OS's), and where: it steps past it
+    /// when it runs on, as WinDbg does.
+    past_int3: Option<(Tid, u64)>,
     /// The OS stops a new debuggee at an int3 of its own (Windows): the first foreign int3 is that stop.
     awaiting_initial_breakpoint: bool,
     /// How `g` continues from the current stop (the exception filter's setting).
@@ -150,6 +153,7 @@ impl Session {
             stepping_off: None,
             patches_suspended: false,
             awaiting_initial_breakpoint: false,
+            past_int3: None,
             default_continue: ContinueStatus::Handled,
             exe_path: None,
             entry: 0,
@@ -175,6 +179,7 @@ impl Session {
         self.step_off = None;
         self.patches_suspended = false;
         self.awaiting_initial_breakpoint = false;
+        self.past_int3 = None;
         self.default_continue = ContinueStatus::Handled;
         self.run_from_event()
     }

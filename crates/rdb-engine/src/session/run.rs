@@ -192,6 +192,18 @@ impl Session {
     /// Everything before the debuggee runs on: breakpoints in, threads stepped off what stands in their way, then
     /// the resume itself.
     fn resume_once(&mut self, mut status: ContinueStatus, step: Option<Tid>) -> Result<Resumed> {
+        if let Some((tid, at)) = self.past_int3.take()
+            && self.registers(tid).is_ok_and(|r| r.rip == at)
+        {
+            let mut byte = [0u8];
+            if self.target()?.read_memory(at, &mut byte).is_ok() && byte[0] == INT3 {
+                // A hard-coded int3 the thread stopped on does nothing when run: step past it.
+                self.set_rip(tid, at + 1)?;
+                if step == Some(tid) {
+                    return Ok(Resumed::Stop(self.stopped(tid, StopReason::Step)));
+                }
+            }
+        }
         self.sync_breakpoints();
 
         // A thread that stopped on one of our int3s or execute breakpoints (it reported the hit, or a step ended
@@ -588,16 +600,23 @@ impl Session {
                 self.set_rip(tid, address)?;
                 return Ok(Next::Continue(ContinueStatus::Handled));
             }
-            if self.awaiting_initial_breakpoint {
-                // The OS's loader breakpoint (or the break that ends an attach): continued handled, rip past it.
+            let next = if self.awaiting_initial_breakpoint {
+                // The OS's loader breakpoint (or the break that ends an attach), continued handled.
                 self.awaiting_initial_breakpoint = false;
-                return Ok(match self.filters.action(EventCode::InitialBreakpoint) {
+                match self.filters.action(EventCode::InitialBreakpoint) {
                     Action::Break => Next::Stop(StopReason::InitialBreakpoint),
                     _ => Next::Continue(ContinueStatus::Handled),
-                });
+                }
+            } else {
+                // The program's own int3 (`__debugbreak`, `raise(SIGTRAP)`-like traps).
+                self.foreign_exception(e)
+            };
+            if let Next::Stop(_) = next {
+                // Shown as WinDbg shows it: the thread on the int3, which it steps past when it runs on.
+                self.set_rip(tid, address)?;
+                self.past_int3 = Some((tid, address));
             }
-            // The program's own int3 (`__debugbreak`, `raise(SIGTRAP)`-like traps): rip stays past it.
-            return Ok(self.foreign_exception(e));
+            return Ok(next);
         }
         let rsp = self.set_rip(tid, address)?.rsp;
         self.step_off = Some((tid, address));
