@@ -354,7 +354,7 @@ impl Session {
                 let index = self.next_thread_index;
                 self.next_thread_index += 1;
                 self.threads.push(ThreadEntry { tid, index });
-        self.threads_created_running.clear();
+                self.threads_created_running.clear();
                 // Threads do not inherit debug registers: `ba` breakpoints are set on it before it runs.
                 self.report_debug_register_failures();
                 Ok(self.event_notice(EventCode::CreateThread, Notice::ThreadCreated { pid, tid, index }))
@@ -488,7 +488,8 @@ impl Session {
         match e.kind {
             ExceptionKind::Breakpoint => self.breakpoint(tid, e),
             ExceptionKind::BreakIn => {
-                let injected_thread = self.threads_created_running.contains(&tid).then(|| self.thread_index(tid)).flatten();
+                let injected_thread =
+                    self.threads_created_running.contains(&tid).then(|| self.thread_index(tid)).flatten();
                 Ok(Next::Stop(StopReason::BreakIn { injected_thread }))
             }
             _ => {
