@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use super::conditions::Interrupted;
 use super::filters::{Action, EventCode, exception_code};
 use super::hardware::DR6_STEP;
 use super::patches::INT3;
@@ -101,6 +102,7 @@ impl Session {
 
     /// Handle events from a target that has just started (or been attached to) until its first stop.
     pub(super) fn run_from_event(&mut self) -> Result<Stop> {
+        self.running_step = None;
         let event = self.target()?.wait_event()?;
         match self.handle(event.clone())? {
             Next::Stop(reason) => Ok(self.stopped(event.tid, reason)),
@@ -112,6 +114,7 @@ impl Session {
     fn run(&mut self, mut status: ContinueStatus, step: Option<Tid>) -> Result<Stop> {
         self.target()?;
         self.threads_created_running.clear();
+        self.running_step = step;
         'resume: loop {
             self.sync_breakpoints();
             // A thread that stopped on one of our int3s or execute breakpoints (it reported the hit, or a step ended
@@ -293,7 +296,11 @@ impl Session {
 
     /// Record a stop for the user.
     fn stopped(&mut self, tid: Tid, reason: StopReason) -> Stop {
+        let temporaries: Vec<Internal> = self.internal.iter().copied().filter(|i| i.is_temporary()).collect();
         self.internal.retain(|i| !i.is_temporary());
+        // A breakpoint interrupted this run: `gc` may carry on with it.
+        self.interrupted =
+            matches!(reason, StopReason::Breakpoint(_)).then(|| Interrupted { step: self.running_step, temporaries });
         self.rewind_queued_breakpoints();
         if self.state == State::Stopped {
             self.event_tid = tid;
@@ -552,9 +559,10 @@ impl Session {
                 Internal::RunTo(_) => reason = Some(StopReason::Step),
             }
         }
-        let hit = self.breakpoints.hit(address);
-        if !hit.stopping.is_empty() {
-            reason = Some(StopReason::Breakpoint(hit.stopping));
+        let stopping: Vec<u32> =
+            self.breakpoints.enabled_at(address).into_iter().filter(|id| self.count_hit(tid, *id)).collect();
+        if !stopping.is_empty() {
+            reason = Some(StopReason::Breakpoint(stopping));
         }
         Ok(match reason {
             Some(r) => Next::Stop(r),
