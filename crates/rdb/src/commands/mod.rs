@@ -118,15 +118,15 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
 ];
 
 /// Split a command into its name and its arguments, the WinDbg way: `~` and `?` stand alone, a dot command runs
-/// to the first character that is no letter or digit (`.if(@rcx==3){...}`), an extension command is `!` and its letters (`!teb`), any other name is its leading letters
-/// (`db@rsp`, `bc*`, `bp0`).
+/// to the first character that is no letter or digit (`.if(@rcx==3){...}`), an extension command is `!` and its
+/// letters (`!teb`), any other name is its leading letters (`db@rsp`, `bc*`, `bp0`).
 pub fn split_name(command: &str) -> (&str, &str) {
     let command = command.trim();
     if command.starts_with('~') || (command.starts_with('?') && !command.starts_with("?help")) {
         return command.split_at(1);
     }
-    let end = if command.starts_with('.') {
-        1 + command[1..].find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(command.len() - 1)
+    let end = if let Some(rest) = command.strip_prefix('.') {
+        1 + rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len())
     } else if let Some(rest) = command.strip_prefix('!') {
         1 + rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len())
     } else {
