@@ -1,7 +1,7 @@
 //! WinDbg's MASM expressions: numbers in the current radix (16; `0n` decimal, `0x` hex, `0y` binary, backticks
 //! ignored), registers (`@rax`, or bare where the name is no number), pseudo-registers (`$ip`), symbols
 //! (`module!symbol`, `symbol`), `poi`/`by`/`wo`/`dwo`/`qwo`/`hi`/`low`, arithmetic, bitwise, shifts, comparisons
-//! and `and`/`or`/`not`.
+//! and `and`/`or`/`not`, with C's `&&`, `||` and `!` for breakpoint conditions.
 //!
 //! # Syntax
 //!
@@ -28,9 +28,12 @@
 //! | 7 | `<<`, `>>` (logical), `>>>` (arithmetic) |
 //! | 8 | binary `+`, `-` |
 //! | 9 | `*`, `/`, `mod`, `%` (unsigned) |
-//! | 10 | unary `+`, `-`, `not` (1 if zero, else 0), `hi` (bits 16–31), `low` (bits 0–15), `by`, `wo`, `dwo`, `qwo`, `poi` (read 1, 2, 4, 8, 8 bytes) |
+//! | 10 | unary `+`, `-`, `not` and `!` (1 if zero, else 0), `hi` (bits 16–31), `low` (bits 0–15), `by`, `wo`, `dwo`, `qwo`, `poi` (read 1, 2, 4, 8, 8 bytes) |
 //!
 //! `( )` and `[ ]` group. Arithmetic wraps in 64 bits.
+//!
+//! `!` before a word is WinDbg's "any module" (`!add` is the symbol `add`), so logical not is `!` before anything
+//! else: `!(x)`, `!@rcx`, `!0`, `! x`.
 
 use crate::error::{Error, Result};
 
@@ -53,6 +56,21 @@ pub fn evaluate(text: &str, ctx: &mut dyn ExprContext) -> Result<u64> {
         return Err(p.syntax(next.start));
     }
     Ok(value)
+}
+
+/// Check `text` as `evaluate` would read it, without depending on the values it would see: syntax, symbols and
+/// register names are checked (the context answers for them), while arithmetic that fails only for some values
+/// (dividing by zero) passes. For breakpoint conditions, checked when they are set and evaluated at every hit;
+/// the context decides what registers and memory read as meanwhile.
+pub fn check(text: &str, ctx: &mut dyn ExprContext) -> Result<()> {
+    let mut p = Parser::new(text, ctx, false);
+    p.checking = true;
+    p.expression(0)?;
+    let next = p.peek();
+    if next.tok != Tok::End {
+        return Err(p.syntax(next.start));
+    }
+    Ok(())
 }
 
 /// Evaluate the longest expression at the start of `text` and say how many bytes of `text` it took (leading
@@ -195,6 +213,8 @@ enum Tok<'a> {
     Sym(&'a str),
     /// A punctuation operator (`+`, `<<`, `!=`, …).
     Op(Bin),
+    /// `!` not before a word: logical not.
+    Not,
     /// `(` or `[`.
     Open(u8),
     /// `)` or `]`.
@@ -317,7 +337,7 @@ fn lex(text: &str, pos: usize) -> Token<'_> {
             }
             if end == start + 1 { tok(Tok::Bad, 1) } else { Token { tok: Tok::Reg(&text[start + 1..end]), start, end } }
         }
-        b'!' if next.is_some_and(is_word_start) => {
+        b'!' if next.is_some_and(|c| is_word_start(c) && !c.is_ascii_digit()) => {
             let end = word_end(b, start);
             Token { tok: Tok::Word(&text[start..end]), start, end }
         }
@@ -325,6 +345,7 @@ fn lex(text: &str, pos: usize) -> Token<'_> {
             let end = word_end(b, start);
             Token { tok: Tok::Word(&text[start..end]), start, end }
         }
+        b'!' => tok(Tok::Not, 1),
         _ => tok(Tok::Bad, 1),
     }
 }
@@ -342,7 +363,7 @@ fn binary_op(t: &Token<'_>) -> Option<Bin> {
 fn starts_operand(t: &Token<'_>) -> bool {
     match t.tok {
         Tok::Word(w) => binary_keyword(w).is_none(),
-        Tok::Reg(_) | Tok::Sym(_) | Tok::Open(_) | Tok::Op(Bin::Add | Bin::Sub) => true,
+        Tok::Reg(_) | Tok::Sym(_) | Tok::Open(_) | Tok::Not | Tok::Op(Bin::Add | Bin::Sub) => true,
         _ => false,
     }
 }
@@ -397,11 +418,13 @@ struct Parser<'t, 'c> {
     brackets: usize,
     /// Current recursion through unary operators and brackets.
     nesting: usize,
+    /// `check`: arithmetic errors that depend on values do not count.
+    checking: bool,
 }
 
 impl<'t, 'c> Parser<'t, 'c> {
     fn new(text: &'t str, ctx: &'c mut dyn ExprContext, prefix: bool) -> Self {
-        Parser { text, ctx, prefix, pos: 0, brackets: 0, nesting: 0 }
+        Parser { text, ctx, prefix, pos: 0, brackets: 0, nesting: 0, checking: false }
     }
 
     fn peek(&self) -> Token<'t> {
@@ -433,7 +456,10 @@ impl<'t, 'c> Parser<'t, 'c> {
             }
             self.take(&t);
             let rhs = self.expression(op.level() + 1)?;
-            lhs = op.apply(lhs, rhs)?;
+            lhs = match op.apply(lhs, rhs) {
+                Err(_) if self.checking => 0,
+                result => result?,
+            };
         }
         Ok(lhs)
     }
@@ -461,6 +487,10 @@ impl<'t, 'c> Parser<'t, 'c> {
             Tok::Op(Bin::Sub) => {
                 self.take(&t);
                 Ok(self.unary()?.wrapping_neg())
+            }
+            Tok::Not => {
+                self.take(&t);
+                Ok(u64::from(self.unary()? == 0))
             }
             Tok::Word(w) if unary_keyword(w).is_some() => {
                 self.take(&t);
@@ -709,6 +739,38 @@ mod tests {
         assert_eq!(err("1/0"), "Divide by zero");
         assert_eq!(err("1 mod 0"), "Divide by zero");
         assert_eq!(err("5 % (2-2)"), "Divide by zero");
+    }
+
+    #[test]
+    fn logical_operators_for_conditions() {
+        assert_eq!(ev("!0"), 1);
+        assert_eq!(ev("!1"), 0);
+        assert_eq!(ev("!(rcx == 10)"), 0);
+        assert_eq!(ev("!@rbx"), 0);
+        assert_eq!(ev("! 0"), 1);
+        assert_eq!(ev("!!5"), 1);
+        assert_eq!(ev("!0 + 1"), 2, "unary binds tightest");
+        assert_eq!(ev("!add"), 0x401000, "! before a word is still any module's symbol");
+        assert_eq!(ev("rcx == 10 && rbx == 200"), 1);
+        assert_eq!(ev("rcx == 11 || !(rbx != 200)"), 1);
+        assert_eq!(ev("(rcx > 1) and (rbx >= 200)"), 1);
+        assert_eq!(ev("not (rcx < 1) or 0"), 1);
+        assert_eq!(ev("poi(@rsp) == 1000 && by(1000) == 11"), 1);
+        assert_eq!(prefix("!@rcx 'a'"), (0, 5));
+        assert_eq!(err("!"), "Syntax error at '<EOL>'");
+        assert_eq!(err("1 ! 2"), "Syntax error at '! 2'");
+    }
+
+    #[test]
+    fn check_reads_the_expression_without_its_values() {
+        let c = |text: &str| check(text, &mut Fake::new()).map_err(|e| e.to_string());
+        assert_eq!(c("rcx == 7"), Ok(()));
+        assert_eq!(c("1 / (rcx - 10)"), Ok(()), "dividing by zero depends on the values");
+        assert_eq!(c("poi(0) > 3"), Err(Error::MemoryAccess(0).to_string()), "the context answers for memory");
+        assert_eq!(c("nosuch > 3"), Err("Couldn't resolve error at 'nosuch'".into()));
+        assert_eq!(c("@nosuch > 3"), Err("Bad register error at '@nosuch'".into()));
+        assert_eq!(c("rcx =="), Err("Syntax error at '<EOL>'".into()));
+        assert_eq!(c("rcx 7"), Err("Syntax error at '7'".into()));
     }
 
     #[test]

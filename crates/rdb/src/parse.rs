@@ -1,13 +1,22 @@
-//! Lexical helpers for WinDbg's command language: splitting a line into commands at `;` (not inside quotes or
-//! backticks), and taking quoted strings and words off the front of an argument string.
+//! Lexical helpers for WinDbg's command language: splitting a line into commands at `;` (not inside quotes,
+//! backticks or `{ }` blocks, nor in a `j`), and taking quoted strings and words off the front of an argument string.
+
+/// Whether a command (as far as it is read) is `j`, which takes the rest of its line: WinDbg's `j <expr> 'a; b' ;
+/// 'c'` has semicolons of its own, and ignores what follows its second command.
+fn is_j(command: &str) -> bool {
+    let mut chars = command.trim_start().chars();
+    matches!(chars.next(), Some('j' | 'J')) && !chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+}
 
 /// Split a line into commands at top-level semicolons and newlines (text pasted on a terminal arrives as one line
-/// holding several).
+/// holding several). Semicolons inside `"..."`, `` `...` `` and `{ }` blocks (`.if (x) { a; b }`) do not split,
+/// and a `j` runs to the end of its line.
 pub fn split_commands(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut quote: Option<char> = None;
     let mut escaped = false;
+    let mut braces = 0usize;
     for c in line.chars() {
         match quote {
             Some(q) => {
@@ -24,8 +33,19 @@ pub fn split_commands(line: &str) -> Vec<String> {
                 quote = Some(c);
                 current.push(c);
             }
-            None if c == ';' || c == '\n' || c == '\r' => out.push(std::mem::take(&mut current)),
-            None => current.push(c),
+            None if c == '\n' || c == '\r' => {
+                braces = 0;
+                out.push(std::mem::take(&mut current));
+            }
+            None if c == ';' && braces == 0 && !is_j(&current) => out.push(std::mem::take(&mut current)),
+            None => {
+                match c {
+                    '{' => braces += 1,
+                    '}' => braces = braces.saturating_sub(1),
+                    _ => {}
+                }
+                current.push(c);
+            }
         }
     }
     out.push(current);
@@ -92,6 +112,27 @@ mod tests {
         assert_eq!(split_commands("bp `a.c:3`;g"), ["bp `a.c:3`", "g"]);
         assert!(split_commands("  ;; ").is_empty());
         assert_eq!(split_commands("bp main\ng\r\nk"), ["bp main", "g", "k"]);
+    }
+
+    #[test]
+    fn blocks_and_j_keep_their_semicolons() {
+        assert_eq!(
+            split_commands(".if (@rcx == 3) {.echo three; r rcx} .else {gc}; k"),
+            [".if (@rcx == 3) {.echo three; r rcx} .else {gc}", "k"]
+        );
+        assert_eq!(
+            split_commands(".if (1) { .if (2) {a; b} .else {c; d} }; e"),
+            [".if (1) { .if (2) {a; b} .else {c; d} }", "e"]
+        );
+        assert_eq!(
+            split_commands("r; j (poi(x) > 5) '.echo big; r'; 'gc'"),
+            ["r", "j (poi(x) > 5) '.echo big; r'; 'gc'"]
+        );
+        assert_eq!(split_commands("j 1 a ; b ; c"), ["j 1 a ; b ; c"], "j takes the rest of the line");
+        assert_eq!(split_commands("J(1) a;b\nk"), ["J(1) a;b", "k"], "but not the next line");
+        assert_eq!(split_commands("jx; k"), ["jx", "k"], "a longer name is not j");
+        assert_eq!(split_commands("} a; b"), ["} a", "b"], "a stray brace does not swallow the line");
+        assert_eq!(split_commands("{ a; b\nc"), ["{ a; b", "c"], "an open brace ends with its line");
     }
 
     #[test]

@@ -71,6 +71,14 @@ fn watch_counts_to_5() {
 }
 
 #[test]
+fn conds_ticks_n_times() {
+    let o = run("conds", &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "total=45 counter=10\n");
+    assert_eq!(stdout(&run("conds", &["1000"])), "total=499500 counter=1000\n");
+}
+
+#[test]
 fn steps_returns_11() {
     assert_eq!(run("steps", &[]).status.code(), Some(11));
 }

@@ -1,5 +1,5 @@
 //! The user's breakpoint table (`bp`, `bu`, `bm`, `ba`, `bpm`, `bl`, `bc`, `bd`, `be`): what each breakpoint stands
-//! for, whether it is resolved to an address, its pass count and hits. Patching is not done here but in `patches.rs`
+//! for, whether it is resolved to an address, its condition (`/w`), pass count and hits. Patching is not done here but in `patches.rs`
 //! (int3s), `hardware.rs` (debug registers) and `guards.rs` (guard pages), from what this table wants.
 
 use std::collections::BTreeSet;
@@ -101,6 +101,8 @@ pub struct Breakpoint {
     /// `bu`: stays symbolic and resolves whenever a matching module loads.
     pub deferred: bool,
     pub enabled: bool,
+    /// `bp /w "<expr>"`: a MASM expression evaluated on the thread that hit; a hit where it is zero is no hit.
+    pub condition: Option<String>,
     /// The pass count given with `bp <where> <count>`: the breakpoint stops on that pass.
     pub passes: u32,
     /// Passes left before it stops; stays at 1 once reached, as WinDbg's `bl` shows it.
@@ -121,12 +123,6 @@ impl Breakpoint {
             _ => false,
         }
     }
-}
-
-/// What a hit at an address means for the breakpoints there.
-pub struct Hit {
-    /// The breakpoints that stop (their pass count was reached).
-    pub stopping: Vec<u32>,
 }
 
 #[derive(Default)]
@@ -169,6 +165,7 @@ impl Breakpoints {
             address,
             deferred,
             enabled: true,
+            condition: None,
             passes,
             remaining: passes,
             hits: 0,
@@ -226,13 +223,13 @@ impl Breakpoints {
         self.software().find(|b| b.address == Some(address)).map(|b| b.id)
     }
 
-    /// Count a pass at `address` for the software breakpoints there.
-    pub fn hit(&mut self, address: u64) -> Hit {
-        let ids: Vec<u32> = self.software().filter(|b| b.enabled && b.address == Some(address)).map(|b| b.id).collect();
-        Hit { stopping: ids.into_iter().filter(|id| self.pass(*id)).collect() }
+    /// The enabled software breakpoints at `address`: an int3 there was theirs.
+    pub fn enabled_at(&self, address: u64) -> Vec<u32> {
+        self.software().filter(|b| b.enabled && b.address == Some(address)).map(|b| b.id).collect()
     }
 
-    /// Count a pass of breakpoint `id`; returns whether it stops (its pass count is reached).
+    /// Count a pass of breakpoint `id` (whose condition, if any, held); returns whether it stops (its pass count
+    /// is reached).
     pub fn pass(&mut self, id: u32) -> bool {
         let Some(b) = self.get_mut(id) else { return false };
         b.hits += 1;
@@ -282,14 +279,18 @@ mod tests {
         assert_eq!(t.add(Location::Expr("c".into()), Some(3), false, 1, None), 0);
     }
 
+    fn hit(t: &mut Breakpoints, address: u64) -> Vec<u32> {
+        t.enabled_at(address).into_iter().filter(|id| t.pass(*id)).collect()
+    }
+
     #[test]
     fn pass_count_stops_on_the_nth_pass_then_every_time() {
         let mut t = Breakpoints::default();
         t.add(Location::Expr("x".into()), Some(0x10), false, 3, None);
-        assert!(t.hit(0x10).stopping.is_empty());
-        assert!(t.hit(0x10).stopping.is_empty());
-        assert_eq!(t.hit(0x10).stopping, vec![0]);
-        assert_eq!(t.hit(0x10).stopping, vec![0]);
+        assert!(hit(&mut t, 0x10).is_empty());
+        assert!(hit(&mut t, 0x10).is_empty());
+        assert_eq!(hit(&mut t, 0x10), vec![0]);
+        assert_eq!(hit(&mut t, 0x10), vec![0]);
         assert_eq!(t.get(0).unwrap().hits, 4);
     }
 
@@ -299,6 +300,6 @@ mod tests {
         t.add(Location::Expr("x".into()), Some(0x10), false, 1, None);
         t.set_enabled(0, false);
         assert!(t.wanted().is_empty());
-        assert!(t.hit(0x10).stopping.is_empty());
+        assert!(hit(&mut t, 0x10).is_empty());
     }
 }

@@ -3,6 +3,7 @@
 //! Front ends (the console, later gdb-remote and DAP) drive a `Session` and never reach around it to the target.
 
 mod breakpoints;
+mod conditions;
 mod environment;
 mod filters;
 mod guards;
@@ -29,6 +30,7 @@ use crate::memory::ReadMemory;
 use crate::regs::{self, DebugRegisters, Registers};
 use crate::target::{ContinueStatus, Pid, Target, Tid};
 use crate::unwind::{self, Frame};
+use conditions::Interrupted;
 use guards::Guards;
 use hardware::Hardware;
 use patches::Patches;
@@ -116,6 +118,10 @@ pub struct Session {
     awaiting_initial_breakpoint: bool,
     /// How `g` continues from the current stop (the exception filter's setting).
     default_continue: ContinueStatus,
+    /// The thread the current run steps (`t`), `None` when every thread runs.
+    running_step: Option<Tid>,
+    /// At a breakpoint stop, the run it interrupted, for `gc`.
+    interrupted: Option<Interrupted>,
     exe_path: Option<PathBuf>,
     entry: u64,
     listener: Listener,
@@ -155,6 +161,8 @@ impl Session {
             awaiting_initial_breakpoint: false,
             past_int3: None,
             default_continue: ContinueStatus::Handled,
+            running_step: None,
+            interrupted: None,
             exe_path: None,
             entry: 0,
             listener,
@@ -181,6 +189,7 @@ impl Session {
         self.awaiting_initial_breakpoint = false;
         self.past_int3 = None;
         self.default_continue = ContinueStatus::Handled;
+        self.interrupted = None;
         self.run_from_event()
     }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use super::conditions::Interrupted;
 use super::filters::{Action, EventCode, exception_code};
 use super::hardware::DR6_STEP;
 use super::patches::INT3;
@@ -111,6 +112,7 @@ impl Session {
 
     /// Handle events from a target that has just started (or been attached to) until its first stop.
     pub(super) fn run_from_event(&mut self) -> Result<Stop> {
+        self.running_step = None;
         let event = self.target()?.wait_event()?;
         match self.handle(event.clone())? {
             Next::Stop(reason) => Ok(self.stopped(event.tid, reason)),
@@ -122,6 +124,7 @@ impl Session {
     fn run(&mut self, mut status: ContinueStatus, step: Option<Tid>) -> Result<Stop> {
         self.target()?;
         self.threads_created_running.clear();
+        self.running_step = step;
         loop {
             match self.resume_once(status, step)? {
                 Resumed::Stop(stop) => return Ok(stop),
@@ -145,6 +148,7 @@ impl Session {
         let mut status = self.default_continue;
         self.target()?;
         self.threads_created_running.clear();
+        self.running_step = None;
         loop {
             match self.resume_once(status, None)? {
                 Resumed::Stop(stop) => return Ok(Some(stop)),
@@ -377,7 +381,11 @@ impl Session {
 
     /// Record a stop for the user.
     fn stopped(&mut self, tid: Tid, reason: StopReason) -> Stop {
+        let temporaries: Vec<Internal> = self.internal.iter().copied().filter(|i| i.is_temporary()).collect();
         self.internal.retain(|i| !i.is_temporary());
+        // A breakpoint interrupted this run: `gc` may carry on with it.
+        self.interrupted =
+            matches!(reason, StopReason::Breakpoint(_)).then(|| Interrupted { step: self.running_step, temporaries });
         self.rewind_queued_breakpoints();
         if self.state == State::Stopped {
             self.event_tid = tid;
@@ -438,7 +446,7 @@ impl Session {
                 let index = self.next_thread_index;
                 self.next_thread_index += 1;
                 self.threads.push(ThreadEntry { tid, index });
-        self.threads_created_running.clear();
+                self.threads_created_running.clear();
                 // Threads do not inherit debug registers: `ba` breakpoints are set on it before it runs.
                 self.report_debug_register_failures();
                 Ok(self.event_notice(EventCode::CreateThread, Notice::ThreadCreated { pid, tid, index }))
@@ -572,7 +580,8 @@ impl Session {
         match e.kind {
             ExceptionKind::Breakpoint => self.breakpoint(tid, e),
             ExceptionKind::BreakIn => {
-                let injected_thread = self.threads_created_running.contains(&tid).then(|| self.thread_index(tid)).flatten();
+                let injected_thread =
+                    self.threads_created_running.contains(&tid).then(|| self.thread_index(tid)).flatten();
                 Ok(Next::Stop(StopReason::BreakIn { injected_thread }))
             }
             _ => {
@@ -642,9 +651,10 @@ impl Session {
                 Internal::RunTo(_) => reason = Some(StopReason::Step),
             }
         }
-        let hit = self.breakpoints.hit(address);
-        if !hit.stopping.is_empty() {
-            reason = Some(StopReason::Breakpoint(hit.stopping));
+        let stopping: Vec<u32> =
+            self.breakpoints.enabled_at(address).into_iter().filter(|id| self.count_hit(tid, *id)).collect();
+        if !stopping.is_empty() {
+            reason = Some(StopReason::Breakpoint(stopping));
         }
         Ok(match reason {
             Some(r) => Next::Stop(r),

@@ -220,7 +220,7 @@ impl Session {
                     b.value = value;
                 }
             }
-            if self.breakpoints.pass(id) {
+            if self.count_hit(tid, id) {
                 stopping.push(id);
             }
         }
@@ -246,7 +246,7 @@ impl Session {
             .filter(|b| matches!(b.kind, Kind::Memory { access: wants, .. } if wants.matches(access)))
             .map(|b| b.id)
             .collect();
-        let stopping: Vec<u32> = ids.into_iter().filter(|id| self.breakpoints.pass(*id)).collect();
+        let stopping: Vec<u32> = ids.into_iter().filter(|id| self.count_hit(tid, *id)).collect();
         Some(match stopping.is_empty() {
             true => Next::Continue(ContinueStatus::Handled),
             false => Next::Stop(StopReason::Breakpoint(stopping)),

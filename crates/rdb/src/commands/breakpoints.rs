@@ -34,20 +34,56 @@ fn skip_id(args: &str) -> &str {
     }
 }
 
-/// `bp`/`bu` arguments: `<where> [passes] ["commands"]`.
-fn add(console: &mut Console, args: &str, deferred: bool) -> Result<Flow> {
-    let rest = skip_id(args);
-    if rest.starts_with("/w") {
-        return Err(Error::msg("conditional breakpoints (/w) are not supported yet"));
+/// The options before a breakpoint's address. rdb has WinDbg's `/w "<condition>"` ("when"): the breakpoint
+/// stops only where the MASM expression is non-zero. Options may come several times; the last `/w` counts.
+fn options(text: &str) -> Result<(Option<String>, &str)> {
+    let mut rest = text.trim_start();
+    let mut condition = None;
+    while let Some(after) = rest.strip_prefix('/') {
+        let end = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
+        let (flag, tail) = after.split_at(end);
+        if flag != "w" {
+            return Err(Error::msg(format!("Unknown breakpoint option '/{flag}' (rdb has /w \"<condition>\")")));
+        }
+        match take_quoted(tail) {
+            Some(Ok((c, tail))) => {
+                condition = Some(c);
+                rest = tail.trim_start();
+            }
+            Some(Err(e)) => return Err(Error::msg(e)),
+            None => return Err(Error::msg("Syntax error: /w takes a quoted condition: bp /w \"@rcx == 7\" <where>")),
+        }
     }
+    Ok((condition, rest))
+}
+
+/// `bp`/`bu` arguments: `[/w "condition"] <where> [passes] ["commands"]`.
+fn add(console: &mut Console, args: &str, deferred: bool) -> Result<Flow> {
+    let (condition, rest) = options(skip_id(args))?;
     let (word, after) = take_word(rest);
     if word.is_empty() {
         let rip = console.session.register(console.session.current_thread(), "rip")?;
-        return add_location(console, Location::Expr(format!("{rip:#x}")), deferred, 1, None);
+        return add_location(console, Location::Expr(format!("{rip:#x}")), deferred, 1, None, condition);
     }
     let loc = location(word)?;
     let (passes, commands) = passes_and_commands(console, after)?;
-    add_location(console, loc, deferred, passes, commands)
+    add_location(console, loc, deferred, passes, commands, condition)
+}
+
+/// Refuse a condition that can only fail (bad syntax, an unknown symbol or register) before anything is added, so
+/// the table stays as it was. Symbols wait for a location that does not resolve yet (`bu` on a module to come).
+fn check_condition(console: &mut Console, condition: Option<&str>, location: &Location) -> Result<()> {
+    let Some(c) = condition else { return Ok(()) };
+    let resolves = console.session.resolve(location).is_ok();
+    console.session.check_condition(c, resolves).map_err(|e| Error::msg(format!("Bad condition: {e}")))
+}
+
+/// Give a breakpoint just added its condition (checked already).
+fn set_condition(console: &mut Console, id: u32, condition: Option<String>) -> Result<Flow> {
+    if condition.is_some() {
+        console.session.set_condition(id, condition)?;
+    }
+    Ok(Flow::Next)
 }
 
 /// What follows a breakpoint's address in every breakpoint command: `[passes] ["commands"]`.
@@ -79,9 +115,11 @@ fn add_location(
     deferred: bool,
     passes: u32,
     commands: Option<String>,
+    condition: Option<String>,
 ) -> Result<Flow> {
-    console.session.add_breakpoint(loc, deferred, passes, commands)?;
-    Ok(Flow::Next)
+    check_condition(console, condition.as_deref(), &loc)?;
+    let id = console.session.add_breakpoint(loc, deferred, passes, commands)?;
+    set_condition(console, id, condition)
 }
 
 pub fn bp(console: &mut Console, args: &str) -> Result<Flow> {
@@ -92,11 +130,15 @@ pub fn bu(console: &mut Console, args: &str) -> Result<Flow> {
     add(console, args, true)
 }
 
-/// `bm module!pattern`: a breakpoint on every matching symbol.
+/// `bm [/w "condition"] module!pattern`: a breakpoint on every matching symbol.
 pub fn bm(console: &mut Console, args: &str) -> Result<Flow> {
-    let (pattern, rest) = take_word(args);
+    let (condition, rest) = options(args)?;
+    let (pattern, rest) = take_word(rest);
     if pattern.is_empty() || !rest.trim().is_empty() {
-        return Err(Error::msg("Syntax error: usage is bm module!pattern"));
+        return Err(Error::msg("Syntax error: usage is bm [/w \"condition\"] module!pattern"));
+    }
+    if let Some(c) = &condition {
+        console.session.check_condition(c, true).map_err(|e| Error::msg(format!("Bad condition: {e}")))?;
     }
     let matches = super::program::matching_symbols(console, pattern);
     if matches.is_empty() {
@@ -107,6 +149,7 @@ pub fn bm(console: &mut Console, args: &str) -> Result<Flow> {
         // Quoted, so names with blanks and parentheses (`Dog::speak() const`) resolve again after a restart.
         // Data symbols that match are passed over: bm is for code.
         if let Ok(id) = console.session.add_breakpoint(Location::Expr(format!("@!\"{name}\"")), false, 1, None) {
+            set_condition(console, id, condition.clone())?;
             out(format!("{id:>3}: {} @!\"{name}\"", addr64(address)));
             set += 1;
         }
@@ -117,16 +160,19 @@ pub fn bm(console: &mut Console, args: &str) -> Result<Flow> {
     Ok(Flow::Next)
 }
 
-/// `ba [~<thread>] <access><size> <address> [passes] ["commands"]`: a hardware breakpoint. The access is `e`
+/// `ba [~<thread>] [/w "condition"] <access><size> <address> [passes] ["commands"]`: a hardware breakpoint. The access is `e`
 /// (execute), `w` (write) or `r` (read or write); the size 1, 2, 4 or 8, written against the letter (`w4`) or
 /// apart (`w 4`).
 pub fn ba(console: &mut Console, args: &str) -> Result<Flow> {
-    const USAGE: &str = "Syntax error: usage is ba [~thread] e|r|w 1|2|4|8 <address> [passes] [\"commands\"]";
-    let mut rest = skip_id(args);
+    const USAGE: &str =
+        "Syntax error: usage is ba [~thread] [/w \"condition\"] e|r|w 1|2|4|8 <address> [passes] [\"commands\"]";
+    let (mut condition, mut rest) = options(skip_id(args))?;
     let mut thread = None;
     if let Some(after) = rest.strip_prefix('~') {
         let (word, after) = take_word(after);
         thread = Some(thread_id(console, word)?);
+        let (more, after) = options(after)?;
+        condition = more.or(condition);
         rest = after.trim_start();
     }
     let (word, after) = take_word(rest);
@@ -157,8 +203,9 @@ pub fn ba(console: &mut Console, args: &str) -> Result<Flow> {
     }
     let loc = location(word)?;
     let (passes, commands) = passes_and_commands(console, after)?;
-    console.session.add_hardware_breakpoint(loc, access, size, thread, passes, commands)?;
-    Ok(Flow::Next)
+    check_condition(console, condition.as_deref(), &loc)?;
+    let id = console.session.add_hardware_breakpoint(loc, access, size, thread, passes, commands)?;
+    set_condition(console, id, condition)
 }
 
 /// The thread `~<n>` names, by its console index.
@@ -168,10 +215,13 @@ fn thread_id(console: &Console, word: &str) -> Result<Tid> {
     thread.map(|t| t.tid).ok_or_else(|| Error::msg(format!("Illegal thread error: no thread {index}")))
 }
 
-/// `bpm <address> <size> [r|w|x|a] [passes] ["commands"]`: a memory breakpoint on any range, through guard pages.
+/// `bpm [/w "condition"] <address> <size> [r|w|x|a] [passes] ["commands"]`: a memory breakpoint on any range,
+/// through guard pages.
 pub fn bpm(console: &mut Console, args: &str) -> Result<Flow> {
-    const USAGE: &str = "Syntax error: usage is bpm <address> <size> [r|w|x|a] [passes] [\"commands\"]";
-    let (word, after) = take_word(args);
+    const USAGE: &str =
+        "Syntax error: usage is bpm [/w \"condition\"] <address> <size> [r|w|x|a] [passes] [\"commands\"]";
+    let (condition, rest) = options(args)?;
+    let (word, after) = take_word(rest);
     let (size_word, after) = take_word(after);
     if word.is_empty() || size_word.is_empty() {
         return Err(Error::msg(USAGE));
@@ -191,8 +241,9 @@ pub fn bpm(console: &mut Console, args: &str) -> Result<Flow> {
         _ => (MemAccess::Any, after),
     };
     let (passes, commands) = passes_and_commands(console, after)?;
-    console.session.add_memory_breakpoint(loc, size, access, passes, commands)?;
-    Ok(Flow::Next)
+    check_condition(console, condition.as_deref(), &loc)?;
+    let id = console.session.add_memory_breakpoint(loc, size, access, passes, commands)?;
+    set_condition(console, id, condition)
 }
 
 pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
@@ -223,6 +274,9 @@ pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
             "{:>2} {state} {toggle} Clear  {address} {what} {:04x} ({:04x})  0:{thread} {name}",
             b.id, b.remaining, b.passes
         );
+        if let Some(c) = &b.condition {
+            line.push_str(&format!(" /w \"{c}\""));
+        }
         line.push_str(&format!(" hits={}", b.hits));
         if let Some(c) = &b.commands {
             line.push_str(&format!(" \"{c}\""));

@@ -25,6 +25,15 @@ pub fn go(console: &mut Console, args: &str) -> Result<Flow> {
     go_with(console, args, None, "g")
 }
 
+/// `gc`: after a breakpoint, continue the way the run that hit it was going (a step goes on stepping, a `p` over a
+/// call still stops at its return); after any other stop, as `g`.
+pub fn go_conditional(_console: &mut Console, args: &str) -> Result<Flow> {
+    if !args.trim().is_empty() {
+        return Err(Error::msg(format!("Syntax error at '{}': gc takes no arguments", args.trim())));
+    }
+    resume(ResumeKind::GoConditional, "gc".to_string())
+}
+
 /// `gh`: continue, the exception handled (the signal is not delivered).
 pub fn go_handled(console: &mut Console, args: &str) -> Result<Flow> {
     go_with(console, args, Some(ContinueStatus::Handled), "gh")
@@ -79,6 +88,7 @@ pub fn perform(console: &mut Console, r: &Resume) -> Result<Option<Stop>> {
     let session = &mut console.session;
     match r.kind {
         ResumeKind::Go(status) => session.go(status).map(Some),
+        ResumeKind::GoConditional => session.go_conditional().map(Some),
         ResumeKind::GoTo(address, status) => session.go_to(address, status).map(Some),
         ResumeKind::StepOut => session.step_out().map(Some),
         ResumeKind::ToCall { over } => session.step_to_call(over).map(Some),

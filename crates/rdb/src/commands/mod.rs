@@ -2,6 +2,7 @@
 //! one holds the table, the flow between commands, and the resumption commands share.
 
 mod breakpoints;
+mod control;
 mod environment;
 mod execution;
 mod memory;
@@ -39,11 +40,15 @@ pub struct Resume {
 #[derive(Debug, Clone, Copy)]
 pub enum ResumeKind {
     Go(Option<ContinueStatus>),
+    /// `gc`: carry on with the run a breakpoint interrupted.
+    GoConditional,
     GoTo(u64, Option<ContinueStatus>),
     StepInto(u64),
     StepOver(u64),
     StepOut,
-    ToCall { over: bool },
+    ToCall {
+        over: bool,
+    },
 }
 
 type Handler = fn(&mut Console, &str) -> Result<Flow>;
@@ -54,7 +59,7 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["g"], true, execution::go),
     (&["gh"], true, execution::go_handled),
     (&["gn"], true, execution::go_not_handled),
-    (&["gc"], true, execution::go),
+    (&["gc"], true, execution::go_conditional),
     (&["t"], true, execution::trace),
     (&["p"], true, execution::step),
     (&["gu"], true, execution::go_up),
@@ -107,21 +112,24 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&[".detach"], true, session_cmds::detach),
     (&[".restart"], false, session_cmds::restart),
     (&[".echo"], false, session_cmds::echo),
+    (&["j"], false, control::j),
+    (&[".if"], false, control::dot_if),
+    (&[".else", ".elsif"], false, control::orphan_else),
     (&[".help", "?help"], false, session_cmds::help),
     (&["q", "qq"], false, session_cmds::q),
     (&["qd"], false, session_cmds::qd),
 ];
 
 /// Split a command into its name and its arguments, the WinDbg way: `~` and `?` stand alone, a dot command runs
-/// to the first blank, an extension command is `!` and its letters (`!teb`), any other name is its leading letters
-/// (`db@rsp`, `bc*`, `bp0`).
+/// to the first character that is no letter or digit (`.if(@rcx==3){...}`), an extension command is `!` and its
+/// letters (`!teb`), any other name is its leading letters (`db@rsp`, `bc*`, `bp0`).
 pub fn split_name(command: &str) -> (&str, &str) {
     let command = command.trim();
     if command.starts_with(['~', '|']) || (command.starts_with('?') && !command.starts_with("?help")) {
         return command.split_at(1);
     }
-    let end = if command.starts_with('.') {
-        command.find(char::is_whitespace).unwrap_or(command.len())
+    let end = if let Some(rest) = command.strip_prefix('.') {
+        1 + rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len())
     } else if let Some(rest) = command.strip_prefix('!') {
         1 + rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len())
     } else {
@@ -176,6 +184,10 @@ mod tests {
         assert_eq!(split_name("!teb 21f000"), ("!teb", " 21f000"));
         assert_eq!(split_name("!peb"), ("!peb", ""));
         assert_eq!(split_name("!"), ("!", ""));
+        assert_eq!(split_name(".if(@rcx==3){r}"), (".if", "(@rcx==3){r}"));
+        assert_eq!(split_name(".else{gc}"), (".else", "{gc}"));
+        assert_eq!(split_name("j(1) 'a'"), ("j", "(1) 'a'"));
+        assert_eq!(split_name("."), (".", ""));
     }
 
     #[test]

@@ -1,0 +1,113 @@
+//! Breakpoint conditions (`bp /w "<expr>"`) and `gc`. A condition is decided here, in the event loop, on the thread
+//! that hit: a false one is no hit at all, and the debuggee runs on without the front end ever hearing of it, which
+//! is what makes a conditional breakpoint on a hot path affordable. `gc` carries on with the run a breakpoint
+//! interrupted, as WinDbg documents it: a step goes on stepping, a `p` over a call or a `gu` still stops where it
+//! was going, a `g` runs freely.
+
+use super::{EvalContext, Internal, Notice, Session, Stop};
+use crate::error::Result;
+use crate::expr::{self, ExprContext};
+use crate::regs;
+use crate::target::Tid;
+
+/// The run a breakpoint stop interrupted, for `gc` to carry on with.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Interrupted {
+    /// The thread a `t` (or a `p` on an instruction that is no call) was stepping.
+    pub step: Option<Tid>,
+    /// The temporary breakpoints of a `p` over a call, a `gu` or a `g <where>` that had not arrived yet.
+    pub temporaries: Vec<Internal>,
+}
+
+/// Pseudo-registers `EvalContext` always answers for. Their value at a hit may not be readable when the condition
+/// is set (`$ra` needs a stack), so checking takes their names on trust.
+const PSEUDO_REGISTERS: &[&str] =
+    &["$ip", "$csp", "$retreg", "$exentry", "$tid", "$tpid", "$ptrsize", "$pagesize", "$ra"];
+
+impl Session {
+    /// Check a condition when it is set: its syntax, its register names and (when `symbols`) its symbols, without
+    /// reading a value, so one that can only fail is refused now rather than stopping at every hit. Symbols are
+    /// taken on trust for a `bu` still waiting for its module, whose globals cannot be known yet.
+    pub fn check_condition(&mut self, text: &str, symbols: bool) -> Result<()> {
+        expr::check(text, &mut CheckContext { session: self, symbols })
+    }
+
+    /// `bp /w`: set (or clear, with `None`) the condition of breakpoint `id`, checked first.
+    pub fn set_condition(&mut self, id: u32, condition: Option<String>) -> Result<()> {
+        let resolved = self.breakpoints.get(id).ok_or_else(|| crate::err!("no breakpoint {id}"))?.address.is_some();
+        if let Some(c) = &condition {
+            self.check_condition(c, resolved)?;
+        }
+        if let Some(b) = self.breakpoints.get_mut(id) {
+            b.condition = condition;
+        }
+        Ok(())
+    }
+
+    /// A hit of breakpoint `id` on `tid`: whether it stops. A false condition is no hit (neither a pass nor a hit
+    /// counted); a condition that cannot be evaluated stops, with a note saying why, as gdb does, since silently
+    /// running on would hide the very event the user is waiting for.
+    pub(super) fn count_hit(&mut self, tid: Tid, id: u32) -> bool {
+        let Some(condition) = self.breakpoints.get(id).and_then(|b| b.condition.clone()) else {
+            return self.breakpoints.pass(id);
+        };
+        match expr::evaluate(&condition, &mut EvalContext { session: self, tid }) {
+            Ok(0) => false,
+            Ok(_) => self.breakpoints.pass(id),
+            Err(e) => {
+                if let Some(b) = self.breakpoints.get_mut(id) {
+                    b.hits += 1;
+                }
+                self.notify(Notice::Breakpoint {
+                    text: format!("Error in testing condition for breakpoint {id}: {e}"),
+                });
+                true
+            }
+        }
+    }
+
+    /// `gc`: continue from a breakpoint stop the way the run that hit it was going; after any other stop, `g`.
+    pub fn go_conditional(&mut self) -> Result<Stop> {
+        match self.interrupted.take() {
+            Some(Interrupted { step: Some(tid), .. }) if self.threads.iter().any(|t| t.tid == tid) => {
+                self.current_tid = tid;
+                self.step_into()
+            }
+            Some(Interrupted { temporaries, .. }) => {
+                self.target()?;
+                self.internal.extend(temporaries);
+                self.go(None)
+            }
+            None => self.go(None),
+        }
+    }
+}
+
+/// What a condition sees when it is checked: real symbols, and registers and memory that are all there.
+struct CheckContext<'a> {
+    session: &'a mut Session,
+    symbols: bool,
+}
+
+impl ExprContext for CheckContext<'_> {
+    fn register(&mut self, name: &str) -> Option<u64> {
+        let lower = name.to_ascii_lowercase();
+        if regs::is_register(&lower) || PSEUDO_REGISTERS.contains(&lower.as_str()) {
+            return Some(0);
+        }
+        // `$peb` and `$teb` exist only where the target has them.
+        let tid = self.session.current_tid;
+        EvalContext { session: self.session, tid }.register(&lower)
+    }
+
+    fn symbol(&mut self, name: &str) -> Result<Option<u64>> {
+        if !self.symbols {
+            return Ok(Some(0));
+        }
+        Ok(self.session.modules.resolve(name))
+    }
+
+    fn read_memory(&mut self, _address: u64, _size: usize) -> Result<u64> {
+        Ok(0)
+    }
+}
