@@ -266,6 +266,11 @@ pub trait Target {
         None
     }
 
+    /// Memory the engine can put code in, inside the debuggee (fast paths of breakpoints).
+    fn scratch_memory(&mut self) -> Option<&mut dyn ScratchMemory> {
+        None
+    }
+
     /// Child processes followed as debuggees of their own (`.childdbg 1`, `-o`).
     fn process_family(&mut self) -> Option<&mut dyn ProcessFamily> {
         None
@@ -275,6 +280,15 @@ pub trait Target {
     fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
         None
     }
+}
+
+/// Optional capability: executable memory inside the debuggee for code the engine writes there (instructions
+/// displaced by a breakpoint, run out of line; breakpoint conditions compiled to machine code). The engine owns
+/// what is in it; the target only maps it, and it goes away with the process (detach leaves it mapped but unused).
+pub trait ScratchMemory {
+    /// Map `size` bytes (rounded up to pages), readable, writable and executable, within ±2 GiB of `near` so a
+    /// rel32 jump or rip-relative operand reaches from one to the other. Returns the address.
+    fn allocate(&mut self, near: u64, size: u64) -> Result<u64>;
 }
 
 /// Optional capability of targets that can follow the debuggee's children: each child becomes a target of its
