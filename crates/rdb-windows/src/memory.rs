@@ -9,9 +9,9 @@ use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::System::Diagnostics::Debug::{FlushInstructionCache, ReadProcessMemory, WriteProcessMemory};
 use windows_sys::Win32::System::Memory::{
-    MEM_COMMIT, MEMORY_BASIC_INFORMATION, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE,
-    PAGE_EXECUTE_WRITECOPY, PAGE_GUARD, PAGE_NOACCESS, PAGE_PROTECTION_FLAGS, PAGE_READWRITE, PAGE_WRITECOPY,
-    VirtualProtectEx, VirtualQueryEx,
+    MEM_COMMIT, MEM_FREE, MEM_RESERVE, MEMORY_BASIC_INFORMATION, PAGE_EXECUTE, PAGE_EXECUTE_READ,
+    PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_GUARD, PAGE_NOACCESS, PAGE_PROTECTION_FLAGS, PAGE_READWRITE,
+    PAGE_WRITECOPY, VirtualAllocEx, VirtualProtectEx, VirtualQueryEx,
 };
 
 use crate::context::last_error;
@@ -70,8 +70,9 @@ pub fn write(process: HANDLE, address: u64, data: &[u8]) -> Result<()> {
 fn write_raw(process: HANDLE, address: u64, data: &[u8]) -> bool {
     let mut written = 0usize;
     // SAFETY: `data` is valid for `data.len()` bytes; `process` is live.
-    let ok =
-        unsafe { WriteProcessMemory(process, address as *const c_void, data.as_ptr().cast(), data.len(), &mut written) };
+    let ok = unsafe {
+        WriteProcessMemory(process, address as *const c_void, data.as_ptr().cast(), data.len(), &mut written)
+    };
     ok != 0 && written == data.len()
 }
 
@@ -96,9 +97,8 @@ pub fn query(process: HANDLE, address: u64) -> Option<MEMORY_BASIC_INFORMATION> 
     // SAFETY: MEMORY_BASIC_INFORMATION is plain data.
     let mut info: MEMORY_BASIC_INFORMATION = unsafe { std::mem::zeroed() };
     // SAFETY: `info` is a valid out-buffer of the size given.
-    let n = unsafe {
-        VirtualQueryEx(process, address as *const c_void, &mut info, size_of::<MEMORY_BASIC_INFORMATION>())
-    };
+    let n =
+        unsafe { VirtualQueryEx(process, address as *const c_void, &mut info, size_of::<MEMORY_BASIC_INFORMATION>()) };
     (n != 0).then_some(info)
 }
 
@@ -115,8 +115,10 @@ pub fn regions(process: HANDLE, modules: &BTreeMap<u64, String>) -> Vec<Region> 
         }
         if info.State == MEM_COMMIT {
             let p = info.Protect & !PAGE_GUARD;
-            let executable = matches!(p & 0xff, PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
-            let writable = matches!(p & 0xff, PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
+            let executable =
+                matches!(p & 0xff, PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
+            let writable =
+                matches!(p & 0xff, PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
             out.push(Region {
                 start,
                 end,
@@ -129,6 +131,63 @@ pub fn regions(process: HANDLE, modules: &BTreeMap<u64, String>) -> Vec<Region> 
         address = end;
     }
     out
+}
+
+/// Allocation granularity of VirtualAllocEx: reservations start on 64 KiB boundaries.
+const GRANULARITY: u64 = 0x1_0000;
+/// How far from `near` scratch memory may be: a rel32 displacement reaches ±2 GiB.
+const REACH: u64 = 0x7fff_0000;
+
+/// Executable memory within ±2 GiB of `near`: the first free region found walking outwards from it.
+pub fn allocate_near(process: HANDLE, near: u64, size: u64) -> Result<u64> {
+    let size = size.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    let low = near.saturating_sub(REACH).max(GRANULARITY);
+    let high = near.saturating_add(REACH).min(USER_END);
+    // Upwards from `near`, then downwards: free regions are found with VirtualQueryEx.
+    let mut candidates = Vec::new();
+    let mut at = near & !(GRANULARITY - 1);
+    while at < high && candidates.len() < 64 {
+        let Some(info) = query(process, at) else { break };
+        let start = info.BaseAddress as u64;
+        let end = start + info.RegionSize as u64;
+        if info.State == MEM_FREE {
+            let aligned = start.div_ceil(GRANULARITY) * GRANULARITY;
+            if aligned + size <= end && aligned + size <= high {
+                candidates.push(aligned);
+            }
+        }
+        at = end.max(at + GRANULARITY);
+    }
+    let mut at = near & !(GRANULARITY - 1);
+    while at > low && candidates.len() < 128 {
+        let Some(info) = query(process, at - 1) else { break };
+        let start = info.BaseAddress as u64;
+        let end = start + info.RegionSize as u64;
+        if info.State == MEM_FREE && end >= low + size {
+            let aligned = (end - size) & !(GRANULARITY - 1);
+            if aligned >= start.max(low) {
+                candidates.push(aligned);
+            }
+        }
+        at = start;
+    }
+    candidates.sort_by_key(|c| c.abs_diff(near));
+    for candidate in candidates {
+        // SAFETY: reserving and committing fresh pages in the debuggee at a free address touches nothing of ours.
+        let got = unsafe {
+            VirtualAllocEx(
+                process,
+                candidate as *const c_void,
+                size as usize,
+                MEM_RESERVE | MEM_COMMIT,
+                PAGE_EXECUTE_READWRITE,
+            )
+        };
+        if !got.is_null() {
+            return Ok(got as u64);
+        }
+    }
+    Err(rdb_engine::err!("no free memory within 2 GiB of {}", rdb_engine::fmt::addr64(near)))
 }
 
 /// Pages the engine armed as guard pages, with the protection each had before.
