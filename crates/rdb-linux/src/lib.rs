@@ -14,6 +14,7 @@ mod control;
 mod image;
 mod interrupt;
 mod launch;
+mod mapping;
 mod memory;
 mod procfs;
 mod ptrace;
@@ -22,6 +23,8 @@ mod rendezvous;
 mod siginfo;
 mod threads;
 mod wait;
+
+pub use mapping::map_file;
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::path::PathBuf;

@@ -28,3 +28,11 @@ pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<
 pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
     Ok(Box::new(rdb_windows::WindowsTarget::attach(pid)?))
 }
+
+/// Let the engine map module files with this OS's mmap instead of reading them whole.
+pub fn install() {
+    #[cfg(target_os = "linux")]
+    rdb_engine::symbols::source::set_file_mapper(rdb_linux::map_file);
+    #[cfg(windows)]
+    rdb_engine::symbols::source::set_file_mapper(rdb_windows::map_file);
+}

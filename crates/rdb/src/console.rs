@@ -50,6 +50,7 @@ pub fn print_notice(notice: &Notice) {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    backend::install();
     let mut console = Console {
         session: Session::empty(Box::new(print_notice)),
         inputs: Inputs::start(),

@@ -12,7 +12,6 @@ use gimli::{
 use super::file::{Reader, SectionData};
 use crate::memory::ReadMemory;
 use crate::regs::Registers;
-use std::sync::Arc;
 
 /// Where a module's CFI lives, noted at load time.
 #[derive(Debug, Clone, Default)]
@@ -66,7 +65,7 @@ impl<S: UnwindSection<Reader>> Indexed<S> {
 }
 
 impl Cfi {
-    pub fn new(data: &Arc<[u8]>, s: &CfiSections) -> Cfi {
+    pub fn new(data: &'static [u8], s: &CfiSections) -> Cfi {
         let mut bases = BaseAddresses::default();
         if let Some(text) = s.text {
             bases = bases.set_text(text);

@@ -35,9 +35,9 @@ struct LineRow {
 
 impl DwarfInfo {
     /// Parse the DWARF of the ELF or PE file `data` (its unit headers only; line programs wait for a question).
-    pub fn new(data: &Arc<[u8]>, code: Vec<(u64, u64)>) -> Option<DwarfInfo> {
-        let obj = object::File::parse(&**data).ok()?;
-        let empty = Reader::new(Arc::from(&[][..]), gimli::RunTimeEndian::Little);
+    pub fn new(data: &'static [u8], code: Vec<(u64, u64)>) -> Option<DwarfInfo> {
+        let obj = object::File::parse(data).ok()?;
+        let empty = Reader::new(&[][..], gimli::RunTimeEndian::Little);
         let dwarf = gimli::Dwarf::load(|id: gimli::SectionId| -> Result<Reader, gimli::Error> {
             Ok(section_data(data, &obj, id.name()).map(|s| s.bytes.reader(data)).unwrap_or_else(|| empty.clone()))
         })

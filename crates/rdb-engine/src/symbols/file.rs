@@ -1,9 +1,10 @@
 //! Reading a module's file: format, load bias and extent, symbol tables, where the DWARF and CFI sections are,
 //! and the separate debug file under `/usr/lib/debug`.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use object::{
     BinaryFormat, CompressionFormat, Object, ObjectSection, ObjectSegment, ObjectSymbol, ObjectSymbolTable,
@@ -16,7 +17,7 @@ use crate::err;
 use crate::error::Result;
 
 /// The gimli reader every lazily parsed table uses: owned, shared bytes, so `ModuleSymbols` is `Send + Sync`.
-pub(super) type Reader = gimli::EndianReader<gimli::RunTimeEndian, Arc<[u8]>>;
+pub(super) type Reader = gimli::EndianReader<gimli::RunTimeEndian, &'static [u8]>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Format {
@@ -28,14 +29,14 @@ pub(super) enum Format {
 #[derive(Debug, Clone)]
 pub(super) enum Bytes {
     Range(Range<usize>),
-    Owned(Arc<[u8]>),
+    Owned(&'static [u8]),
 }
 
 impl Bytes {
-    pub(super) fn reader(&self, file: &Arc<[u8]>) -> Reader {
+    pub(super) fn reader(&self, file: &'static [u8]) -> Reader {
         match self {
-            Bytes::Range(r) => Reader::new(file.clone(), gimli::RunTimeEndian::Little).range(r.clone()),
-            Bytes::Owned(d) => Reader::new(d.clone(), gimli::RunTimeEndian::Little),
+            Bytes::Range(r) => Reader::new(file, gimli::RunTimeEndian::Little).range(r.clone()),
+            Bytes::Owned(d) => Reader::new(d, gimli::RunTimeEndian::Little),
         }
     }
 }
@@ -62,8 +63,9 @@ pub(super) fn section_bytes<'d>(data: &[u8], section: &object::Section<'d, '_, &
         }
         return Some(Bytes::Range(start..end));
     }
-    let decompressed = compressed.decompress().ok()?;
-    Some(Bytes::Owned(Arc::from(decompressed.into_owned())))
+    let decompressed =
+        super::source::decompressed(section.data().ok()?, || compressed.decompress().ok().map(|c| c.into_owned()))?;
+    Some(Bytes::Owned(decompressed))
 }
 
 pub(super) fn section_data<'d>(data: &[u8], file: &object::File<'d, &'d [u8]>, name: &str) -> Option<SectionData> {
@@ -77,9 +79,9 @@ fn has_debug_info<'d>(file: &object::File<'d, &'d [u8]>) -> bool {
 }
 
 pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
-    let data: Arc<[u8]> =
-        std::fs::read(path).map_err(|e| err!("cannot read symbols from {}: {e}", path.display()))?.into();
-    let obj = object::File::parse(&*data)
+    let data: &'static [u8] =
+        super::source::file_bytes(path).map_err(|e| err!("cannot read symbols from {}: {e}", path.display()))?;
+    let obj = object::File::parse(data)
         .map_err(|e| err!("cannot read symbols from {}: not an ELF or PE image ({e})", path.display()))?;
     let format = match obj.format() {
         BinaryFormat::Elf => Format::Elf,
@@ -138,13 +140,13 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
     if format == Format::Elf
         && (!own_dwarf || obj.symbol_table().is_none())
         && let Some((debug_path, debug_data)) = find_debug_file(path, &obj)
-        && let Ok(dobj) = object::File::parse(&*debug_data)
+        && let Ok(dobj) = object::File::parse(debug_data)
     {
         if obj.symbol_table().is_none() {
             collect_symbols(dobj.symbols(), bias, &text_ranges, &mut raw);
         }
         if !own_dwarf && has_debug_info(&dobj) {
-            debug_file = Some((debug_path, debug_data.clone()));
+            debug_file = Some((debug_path, debug_data));
         }
     }
 
@@ -171,7 +173,7 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
         format,
         own_dwarf,
         code: text_ranges,
-        data: data.clone(),
+        data,
         debug_file,
         table: SymbolTable::new(raw),
         cfi_sections,
@@ -181,8 +183,8 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
     })
 }
 
-fn collect_symbols<'data: 'file, 'file>(
-    symbols: impl Iterator<Item = object::Symbol<'data, 'file, &'data [u8]>>,
+fn collect_symbols<'file>(
+    symbols: impl Iterator<Item = object::Symbol<'static, 'file, &'static [u8]>>,
     bias: u64,
     text: &[(u64, u64)],
     out: &mut Vec<RawSym>,
@@ -207,7 +209,7 @@ fn collect_symbols<'data: 'file, 'file>(
             continue;
         }
         out.push(RawSym {
-            raw: name.to_string(),
+            raw: Cow::Borrowed(name),
             address: sym.address().wrapping_add(bias),
             size: sym.size(),
             func,
@@ -244,7 +246,7 @@ fn collect_plt_symbols<'d>(data: &[u8], obj: &object::File<'d, &'d [u8]>, bias: 
             continue;
         }
         out.push(RawSym {
-            raw: format!("{name}@plt"),
+            raw: Cow::Owned(format!("{name}@plt")),
             address: address.wrapping_add(bias),
             size: ENTRY,
             func: true,
@@ -263,13 +265,14 @@ fn collect_pe_exports<'d>(obj: &object::File<'d, &'d [u8]>, bias: u64, text: &[(
             continue;
         }
         let func = text.iter().any(|&(lo, hi)| address >= lo && address < hi);
-        out.push(RawSym { raw: name.to_string(), address: address.wrapping_add(bias), size: 0, func, global: true });
+        let raw = Cow::Owned(name.to_string());
+        out.push(RawSym { raw, address: address.wrapping_add(bias), size: 0, func, global: true });
     }
 }
 
 /// The separate debug file of an ELF module: by build id under `/usr/lib/debug/.build-id`, else by
 /// `.gnu_debuglink` beside the file, in its `.debug` folder, or under `/usr/lib/debug`.
-fn find_debug_file<'d>(path: &Path, obj: &object::File<'d, &'d [u8]>) -> Option<(PathBuf, Arc<[u8]>)> {
+fn find_debug_file<'d>(path: &Path, obj: &object::File<'d, &'d [u8]>) -> Option<(PathBuf, &'static [u8])> {
     let build_id = obj.build_id().ok().flatten().filter(|id| id.len() >= 2);
     let mut candidates = Vec::new();
     if let Some(id) = build_id {
@@ -289,7 +292,7 @@ fn find_debug_file<'d>(path: &Path, obj: &object::File<'d, &'d [u8]>) -> Option<
         if candidate == path || !candidate.is_file() {
             continue;
         }
-        let Ok(bytes) = std::fs::read(&candidate) else { continue };
+        let Ok(bytes) = super::source::file_bytes(&candidate) else { continue };
         let Ok(dobj) = object::File::parse(&*bytes) else { continue };
         // A debug file found by name must be the one built with this module.
         if let (Some(id), Ok(Some(did))) = (build_id, dobj.build_id())
@@ -298,7 +301,7 @@ fn find_debug_file<'d>(path: &Path, obj: &object::File<'d, &'d [u8]>) -> Option<
             continue;
         }
         drop(dobj);
-        return Some((candidate, Arc::from(bytes)));
+        return Some((candidate, bytes));
     }
     None
 }

@@ -13,9 +13,10 @@ mod dwarf;
 mod file;
 mod names;
 mod pdata;
+pub mod source;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use crate::error::Result;
 use crate::memory::ReadMemory;
@@ -54,9 +55,9 @@ pub struct ModuleSymbols {
     /// The executable sections' file-address ranges.
     code: Vec<(u64, u64)>,
     /// The file's bytes, shared with the lazily built DWARF and CFI readers.
-    data: Arc<[u8]>,
+    data: &'static [u8],
     /// A separate debug file (`/usr/lib/debug/.build-id/...`), read when the module itself has no DWARF.
-    debug_file: Option<(PathBuf, Arc<[u8]>)>,
+    debug_file: Option<(PathBuf, &'static [u8])>,
     table: names::SymbolTable,
     /// Where the unwind sections are (file addresses), taken at load time.
     cfi_sections: cfi::CfiSections,
@@ -135,11 +136,11 @@ impl ModuleSymbols {
     /// `first_frame` is false for caller frames, whose pc is a return address (look up pc - 1).
     pub fn unwind_frame(&self, regs: &Registers, first_frame: bool, mem: &mut dyn ReadMemory) -> Option<Registers> {
         if let Some(pe) = &self.pe
-            && let Some(caller) = pe.unwind(&self.data, regs, first_frame, self.base, mem)
+            && let Some(caller) = pe.unwind(self.data, regs, first_frame, self.base, mem)
         {
             return Some(caller);
         }
-        let cfi = self.cfi.get_or_init(|| cfi::Cfi::new(&self.data, &self.cfi_sections));
+        let cfi = self.cfi.get_or_init(|| cfi::Cfi::new(self.data, &self.cfi_sections));
         cfi.unwind(regs, first_frame, self.bias, mem)
     }
 
@@ -211,7 +212,7 @@ impl ModuleSymbols {
             .get_or_init(|| {
                 let data = match &self.debug_file {
                     Some((_, d)) => d,
-                    None => &self.data,
+                    None => self.data,
                 };
                 dwarf::DwarfInfo::new(data, self.code.clone())
             })

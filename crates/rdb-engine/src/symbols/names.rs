@@ -1,13 +1,14 @@
 //! The symbol table of one module: demangling, lookup by name, by wildcard, and by address.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use super::Symbol;
 
 /// A symbol as read from the file, at its runtime address.
 #[derive(Debug, Clone)]
 pub(super) struct RawSym {
-    pub raw: String,
+    /// Borrowed from the module file's bytes (kept for the life of rdb), or made up (`name@plt`).
+    pub raw: Cow<'static, str>,
     pub address: u64,
     pub size: u64,
     /// Code (else data).
@@ -17,10 +18,10 @@ pub(super) struct RawSym {
 
 #[derive(Debug)]
 struct Sym {
-    /// Demangled (for Rust without the hash).
-    name: Box<str>,
+    /// Demangled (for Rust without the hash); `None` when it is the linkage name itself (C).
+    demangled: Option<Box<str>>,
     /// The linkage name.
-    raw: Box<str>,
+    raw: Cow<'static, str>,
     /// Another name it answers to: a Rust name with its hash, a C++ name without its parameter list.
     alt: Option<Box<str>>,
     address: u64,
@@ -30,8 +31,18 @@ struct Sym {
 }
 
 impl Sym {
+    /// The display name.
+    fn name(&self) -> &str {
+        self.demangled.as_deref().unwrap_or(&self.raw)
+    }
+
+    /// Every name it answers to.
+    fn names(&self) -> impl Iterator<Item = &str> {
+        [self.demangled.as_deref(), Some(&*self.raw), self.alt.as_deref()].into_iter().flatten()
+    }
+
     fn to_symbol(&self) -> Symbol {
-        Symbol { name: self.name.to_string(), address: self.address, size: self.size }
+        Symbol { name: self.name().to_string(), address: self.address, size: self.size }
     }
 
     fn contains(&self, address: u64) -> bool {
@@ -41,8 +52,9 @@ impl Sym {
     /// Which of several symbols at one address names it: code before data, sized before unsized, global before
     /// local or weak, then the name with the fewest leading underscores (`puts` over `_IO_puts`), then the shortest.
     fn rank(&self) -> (bool, bool, bool, usize, usize) {
-        let underscores = self.name.chars().take_while(|c| *c == '_').count();
-        (!self.func, self.size == 0, !self.global, underscores, self.name.len())
+        let name = self.name();
+        let underscores = name.chars().take_while(|c| *c == '_').count();
+        (!self.func, self.size == 0, !self.global, underscores, name.len())
     }
 }
 
@@ -50,8 +62,9 @@ impl Sym {
 pub(super) struct SymbolTable {
     /// Sorted by address; at one address, the best name first.
     syms: Vec<Sym>,
-    /// Every name a symbol answers to → indices into `syms`.
-    index: HashMap<Box<str>, Vec<u32>>,
+    /// Every (symbol, name) pair, sorted by name: an index into `syms` and which of its [`Sym::names`]. A sorted
+    /// list rather than a map keyed by copies of the names, which would double the memory names take.
+    by_name: Vec<(u32, u8)>,
 }
 
 impl SymbolTable {
@@ -71,11 +84,9 @@ impl SymbolTable {
             .into_iter()
             .map(|r| {
                 let (name, alt) = demangle(&r.raw);
-                let raw: Box<str> = r.raw.into();
-                let name: Box<str> = if name == *raw { raw.clone() } else { name.into() };
                 Sym {
-                    name,
-                    raw,
+                    demangled: (name != *r.raw).then(|| name.into()),
+                    raw: r.raw,
                     alt: alt.map(Into::into),
                     address: r.address,
                     size: r.size,
@@ -86,21 +97,25 @@ impl SymbolTable {
             .collect();
         syms.sort_by(|a, b| a.address.cmp(&b.address).then_with(|| a.rank().cmp(&b.rank())));
 
-        let mut index: HashMap<Box<str>, Vec<u32>> = HashMap::with_capacity(syms.len() * 2);
+        let mut by_name: Vec<(u32, u8)> = Vec::with_capacity(syms.len() * 2);
         for (i, s) in syms.iter().enumerate() {
-            let mut add = |key: &str| {
-                let v = index.entry(key.into()).or_default();
-                if v.last() != Some(&(i as u32)) {
-                    v.push(i as u32);
-                }
-            };
-            add(&s.name);
-            add(&s.raw);
-            if let Some(alt) = &s.alt {
-                add(alt);
+            for (which, _) in s.names().enumerate() {
+                by_name.push((i as u32, which as u8));
             }
         }
-        SymbolTable { syms, index }
+        let key = |e: &(u32, u8)| syms[e.0 as usize].names().nth(usize::from(e.1)).unwrap_or("");
+        by_name.sort_by(|a, b| key(a).cmp(key(b)));
+        SymbolTable { syms, by_name }
+    }
+
+    fn name_of(&self, entry: (u32, u8)) -> &str {
+        self.syms[entry.0 as usize].names().nth(usize::from(entry.1)).unwrap_or("")
+    }
+
+    /// The symbols that answer to exactly `name`.
+    fn named(&self, name: &str) -> impl Iterator<Item = &Sym> {
+        let start = self.by_name.partition_point(|e| self.name_of(*e) < name);
+        self.by_name[start..].iter().take_while(move |e| self.name_of(**e) == name).map(|e| &self.syms[e.0 as usize])
     }
 
     pub fn len(&self) -> usize {
@@ -142,19 +157,11 @@ impl SymbolTable {
 
     pub fn lookup(&self, name: &str) -> Vec<u64> {
         let name = name.trim();
-        let hits: Vec<&Sym> = match self.index.get(name) {
-            Some(ids) => ids.iter().map(|&i| &self.syms[i as usize]).collect(),
+        let mut hits: Vec<&Sym> = self.named(name).collect();
+        if hits.is_empty() {
             // No exact match: try case-insensitively, as WinDbg does.
-            None => self
-                .syms
-                .iter()
-                .filter(|s| {
-                    s.name.eq_ignore_ascii_case(name)
-                        || s.raw.eq_ignore_ascii_case(name)
-                        || s.alt.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name))
-                })
-                .collect(),
-        };
+            hits = self.syms.iter().filter(|s| s.names().any(|n| n.eq_ignore_ascii_case(name))).collect();
+        }
         let any_func = hits.iter().any(|s| s.func);
         let mut out: Vec<u64> = hits.iter().filter(|s| s.func || !any_func).map(|s| s.address).collect();
         out.sort_unstable();
@@ -167,12 +174,12 @@ impl SymbolTable {
         let mut out: Vec<Symbol> = Vec::new();
         let mut buf = Vec::new();
         for s in &self.syms {
-            let hit = [Some(&*s.name), Some(&*s.raw), s.alt.as_deref()].into_iter().flatten().any(|n| {
+            let hit = s.names().any(|n| {
                 buf.clear();
                 buf.extend(n.chars().flat_map(char::to_lowercase));
                 crate::wildcard::matches_chars(&pattern, &buf)
             });
-            if hit && !out.iter().rev().take_while(|o| o.address == s.address).any(|o| *o.name == *s.name) {
+            if hit && !out.iter().rev().take_while(|o| o.address == s.address).any(|o| o.name == s.name()) {
                 out.push(s.to_symbol());
             }
         }
@@ -182,7 +189,7 @@ impl SymbolTable {
     pub fn all(&self) -> Vec<Symbol> {
         let mut out: Vec<Symbol> = Vec::with_capacity(self.syms.len());
         for s in &self.syms {
-            if !out.iter().rev().take_while(|o| o.address == s.address).any(|o| *o.name == *s.name) {
+            if !out.iter().rev().take_while(|o| o.address == s.address).any(|o| o.name == s.name()) {
                 out.push(s.to_symbol());
             }
         }
