@@ -85,6 +85,47 @@ pub fn exception_lines(pid: Pid, tid: Tid, e: &Exception) -> Vec<String> {
     lines
 }
 
+/// An exception record as `.exr` shows it: where, the code, and the parameters the OS passed with it (for an
+/// access violation, the kind of access and the address, as Windows passes them).
+pub fn exception_record_lines(e: &Exception, describe: &dyn Fn(u64) -> Option<String>) -> Vec<String> {
+    let (name, code) = exception_name(&e.kind);
+    let at = match describe(e.address) {
+        Some(d) => format!("{} ({d})", addr64(e.address)),
+        None => addr64(e.address),
+    };
+    let access = |write: Option<bool>| match write {
+        Some(true) => 1,
+        _ => 0,
+    };
+    let parameters: Vec<u64> = match &e.kind {
+        ExceptionKind::AccessViolation { fault_address: Some(a), write, .. } => vec![access(*write), *a],
+        ExceptionKind::GuardPage { fault_address, access: kind } => {
+            let k = match kind {
+                Some(crate::target::Access::Write) => 1,
+                Some(crate::target::Access::Execute) => 8,
+                _ => 0,
+            };
+            vec![k, *fault_address]
+        }
+        ExceptionKind::Other { parameters, .. } => parameters.clone(),
+        _ => Vec::new(),
+    };
+    let mut lines = vec![
+        format!("ExceptionAddress: {at}"),
+        format!("   ExceptionCode: {code:08x} ({name})"),
+        format!("  ExceptionFlags: {:08x}", u32::from(!e.first_chance)),
+        format!("NumberParameters: {}", parameters.len()),
+    ];
+    for (i, p) in parameters.iter().enumerate() {
+        lines.push(format!("   Parameter[{i}]: {p:016x}"));
+    }
+    if let ExceptionKind::AccessViolation { fault_address: Some(a), write, .. } = &e.kind {
+        let verb = if *write == Some(true) { "write" } else { "read" };
+        lines.push(format!("Attempt to {verb} from address {}", addr64(*a)).replace("write from", "write to"));
+    }
+    lines
+}
+
 /// A process exit: `(pid.tid): Exit process 4d2, code 3`.
 pub fn exit_line(pid: Pid, tid: Tid, status: ExitStatus) -> String {
     match status {

@@ -202,6 +202,12 @@ const ENTRIES: &[Entry] = &[
         example: "|1s",
     },
     Entry {
+        name: ".exr",
+        syntax: ".exr -1",
+        what: "Show the last exception's record: its address, code, flags (1 = second chance) and parameters.",
+        example: ".exr -1",
+    },
+    Entry {
         name: ".childdbg",
         syntax: ".childdbg [0|1]",
         what: "Show or change whether processes the debuggee creates are debugged too (Windows), each as a process of its own.",

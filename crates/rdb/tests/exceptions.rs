@@ -116,3 +116,16 @@ fn breakpoints_still_work_after_an_exception() {
     run.assert_matches(&exit_code_re(7));
     run.assert_not_contains("Breakpoint 0 hit");
 }
+
+#[test]
+fn exr_shows_the_last_exception_record() {
+    let crash = debuggee("crash");
+    let run = rdb(&[s(&crash)], &format!("{}\n.exr -1\ng\n{}\n.exr -1\n.exr\nq\n", mark("none"), mark("av")));
+    // The initial breakpoint is the last exception at the first stop, as in WinDbg.
+    run.section("none").assert_matches(r"(?m)^   ExceptionCode: 80000003 \(Break instruction exception\)$");
+    let av = run.section("av");
+    av.assert_matches(&format!(
+        r"(?m)^ExceptionAddress: {ADDR} \(crash!crash_here\+0x[0-9a-f]+\)\n   ExceptionCode: c0000005 \(Access violation\)\n  ExceptionFlags: 00000000\nNumberParameters: 2\n   Parameter\[0\]: 0000000000000001\n   Parameter\[1\]: 0000000000000000\nAttempt to write to address 00000000`00000000$"
+    ));
+    av.assert_matches(r"(?m)^\^ Syntax error at '\.exr': only \.exr -1");
+}

@@ -111,6 +111,8 @@ pub struct Session {
     stepping_off: Option<StepOff>,
     /// A vfork child runs in the debuggee's memory: no int3 goes in until it has exec'd or exited.
     patches_suspended: bool,
+    /// The last exception the debuggee raised (`.exr -1`).
+    last_exception: Option<crate::target::Exception>,
     /// The thread shown stopped on a hard-coded int3 of the program's (or the OS's), and where: it steps past it
     /// when it runs on, as WinDbg does.
     past_int3: Option<(Tid, u64)>,
@@ -160,6 +162,7 @@ impl Session {
             patches_suspended: false,
             awaiting_initial_breakpoint: false,
             past_int3: None,
+            last_exception: None,
             default_continue: ContinueStatus::Handled,
             running_step: None,
             interrupted: None,
@@ -244,6 +247,11 @@ impl Session {
     /// The executable's entry point (`$exentry`).
     pub fn entry(&self) -> u64 {
         self.entry
+    }
+
+    /// The last exception the debuggee raised, for `.exr -1`.
+    pub fn last_exception(&self) -> Option<&crate::target::Exception> {
+        self.last_exception.as_ref()
     }
 
     /// An interrupter for the console's Ctrl-C handler.

@@ -569,6 +569,9 @@ impl Session {
                 *write = disasm::writes_memory(&bytes[..n], e.address);
             }
         }
+        if !matches!(e.kind, ExceptionKind::SingleStep { .. } | ExceptionKind::BreakIn) {
+            self.last_exception = Some(e.clone());
+        }
         let ours = match e.kind {
             ExceptionKind::SingleStep { dr6 } => self.hardware_hit(tid, dr6),
             ExceptionKind::GuardPage { .. } => self.guard_hit(tid, &e),

@@ -100,6 +100,7 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["~"], true, program::threads),
     (&["|"], false, processes::processes),
     (&[".childdbg"], false, processes::childdbg),
+    (&[".exr"], false, session_cmds::exr),
     (&["!peb"], true, environment::peb),
     (&["!teb"], true, environment::teb),
     (&["?"], false, session_cmds::evaluate),

@@ -147,3 +147,20 @@ pub fn q(console: &mut Console, _args: &str) -> Result<Flow> {
 pub fn qd(console: &mut Console, _args: &str) -> Result<Flow> {
     Ok(quit(console, true))
 }
+
+/// `.exr -1`: the last exception's record: address, code, flags and parameters.
+pub fn exr(console: &mut Console, args: &str) -> Result<Flow> {
+    if args.trim() != "-1" {
+        return Err(Error::msg(format!(
+            "Syntax error at '.exr{args}': only .exr -1 (the last exception) is supported"
+        )));
+    }
+    let Some(e) = console.session.last_exception().cloned() else {
+        return Err(Error::msg("no exception has occurred in this debuggee"));
+    };
+    let session = &console.session;
+    for line in rdb_engine::report::exception_record_lines(&e, &|a| session.modules.describe(a)) {
+        out(line);
+    }
+    Ok(Flow::Next)
+}
