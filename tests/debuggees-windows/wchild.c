@@ -1,15 +1,21 @@
 /* wchild: starts a copy of itself with CreateProcess ("wchild child"); the child prints "child <pid>" and exits 7,
- * the parent waits, prints "child exited 7" and exits 0. A debugger that follows only this process
+ * the parent waits, prints "child exited 7" and exits 0. Both print through say(), so a breakpoint there set in
+ * one process only shows which process it is in. A debugger that follows only this process
  * (DEBUG_ONLY_THIS_PROCESS) sees no event of the child. */
 #include <stdio.h>
 #include <string.h>
 #include <windows.h>
 
+void say(const char *what, unsigned long n)
+{
+    printf("%s %lu\n", what, n); /* @say */
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc > 1 && strcmp(argv[1], "child") == 0) {
-        printf("child %lu\n", GetCurrentProcessId());
+        say("child", GetCurrentProcessId());
         return 7;
     }
     char self[MAX_PATH];
@@ -28,6 +34,6 @@ int main(int argc, char **argv)
     GetExitCodeProcess(pi.hProcess, &code);
     CloseHandle(pi.hThread);
     CloseHandle(pi.hProcess);
-    printf("child exited %lu\n", code);
+    say("child exited", code);
     return 0;
 }

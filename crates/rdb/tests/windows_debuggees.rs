@@ -104,5 +104,42 @@ fn wloop_prints_its_pid_and_ends_on_time() {
     let (code, out) = run("wloop", &["1"]);
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
-    assert!(matches!(lines.as_slice(), [pid, "ready"] if pid.starts_with("pid ")), "unexpected output: {out:?}");
+    assert!(
+        matches!(lines.as_slice(), [pid, sum, "ready"] if pid.starts_with("pid ") && sum.starts_with("code ")),
+        "unexpected output: {out:?}"
+    );
+}
+
+#[test]
+fn wloop_stops_at_its_stop_file_with_its_code_unchanged() {
+    let stop = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("wloop-debuggee-check.stop");
+    std::fs::write(&stop, "").unwrap();
+    let (code, out) = run("wloop", &["20", &wine_path(&stop)]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        matches!(lines.as_slice(), [_, sum, "ready", "stopped", again] if sum.starts_with("code ") && again == sum),
+        "unexpected output: {out:?}"
+    );
+}
+
+#[test]
+fn wloadlib_waits_for_its_file_after_the_rounds() {
+    let plugin = wine_path(&windows_debuggee("wplugin"));
+    let go = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("wloadlib-debuggee-check.go");
+    std::fs::write(&go, "").unwrap();
+    let (code, out) = run("wloadlib", &[&plugin, "2", &wine_path(&go)]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        matches!(lines.as_slice(), [_, _, "rounds 2", waiting] if waiting.starts_with("waiting ")),
+        "unexpected output: {out:?}"
+    );
+}
+
+#[test]
+fn whandles_fails_for_a_process_that_does_not_exist() {
+    // Windows process ids are multiples of 4.
+    let (code, stdout, stderr) = run_under_wine(&windows_debuggee("whandles"), &["3"]);
+    assert_eq!((code, stdout.as_str(), stderr.trim_end()), (1, "", "no process 3"));
 }

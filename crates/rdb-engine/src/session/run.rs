@@ -446,7 +446,7 @@ impl Session {
                 let index = self.next_thread_index;
                 self.next_thread_index += 1;
                 self.threads.push(ThreadEntry { tid, index });
-                self.threads_created_running.clear();
+                self.threads_created_running.push(tid);
                 // Threads do not inherit debug registers: `ba` breakpoints are set on it before it runs.
                 self.report_debug_register_failures();
                 Ok(self.event_notice(EventCode::CreateThread, Notice::ThreadCreated { pid, tid, index }))
@@ -585,6 +585,14 @@ impl Session {
             ExceptionKind::BreakIn => {
                 let injected_thread =
                     self.threads_created_running.contains(&tid).then(|| self.thread_index(tid)).flatten();
+                // Windows breaks in with an int3 (`DbgBreakPoint`) on a thread of its own: shown on the int3, as
+                // WinDbg shows it, and stepped past when the thread runs on. Linux stops the thread where it is.
+                let mut byte = [0u8];
+                let on_int3 = self.read_memory(e.address, &mut byte).is_ok_and(|n| n == 1 && byte[0] == INT3);
+                if on_int3 && self.registers(tid).is_ok_and(|r| r.rip == e.address + 1) {
+                    self.set_rip(tid, e.address)?;
+                    self.past_int3 = Some((tid, e.address));
+                }
                 Ok(Next::Stop(StopReason::BreakIn { injected_thread }))
             }
             _ => {

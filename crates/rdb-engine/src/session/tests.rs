@@ -480,3 +480,30 @@ fn a_vfork_child_runs_with_our_int3s_out_of_the_shared_memory_until_it_lets_go()
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]), "back in once it let go");
     assert_eq!(state.borrow().released, vec![(778, Vec::new())]);
 }
+
+#[test]
+fn a_break_in_on_a_thread_created_while_running_names_it_and_stops_on_its_int3() {
+    const INJECTED: u32 = TID + 1;
+    const BREAK: u64 = LIBC_BASE + 0x100;
+    let script: Script = VecDeque::from([
+        Box::new(|s: &mut State| {
+            s.regs.insert(INJECTED, Registers { rip: BREAK, rsp: 0x7ffe_0000, ..Default::default() });
+            Event { pid: PID, tid: INJECTED, kind: EventKind::ThreadCreated { start: Some(BREAK) } }
+        }) as Box<dyn FnMut(&mut State) -> Event>,
+        Box::new(|s: &mut State| {
+            s.regs.get_mut(&INJECTED).unwrap().rip = BREAK + 1;
+            let e = Exception { kind: ExceptionKind::BreakIn, address: BREAK, first_chance: true };
+            Event { pid: PID, tid: INJECTED, kind: EventKind::Exception(e) }
+        }),
+        Box::new(|s: &mut State| {
+            assert_eq!(s.regs[&INJECTED].rip, BREAK + 1, "the thread runs on past the int3");
+            event(EventKind::ProcessExited { status: ExitStatus::Code(0) })
+        }),
+    ]);
+    let (mut session, state, _) = started(&[(BREAK, &[0xcc, 0xc3])], script);
+    let stop = session.go(None).unwrap();
+    assert_eq!(stop.reason, StopReason::BreakIn { injected_thread: Some(1) });
+    assert_eq!(state.borrow().regs[&INJECTED].rip, BREAK, "shown on the int3, as WinDbg shows it");
+    let stop = session.go(None).unwrap();
+    assert_eq!(stop.reason, StopReason::ProcessExited(ExitStatus::Code(0)));
+}

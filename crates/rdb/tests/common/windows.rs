@@ -140,6 +140,53 @@ pub fn run_under_wine(program: &Path, args: &[&str]) -> (i32, String, String) {
     (run.status.code().unwrap_or(-1), run.stdout, run.stderr)
 }
 
+/// A Windows program the test starts itself under Wine (not through rdb.exe), e.g. a process to attach to: a live
+/// session whose output the test reads (Windows programs end their lines with `\r\n`). It runs in a process group
+/// of its own, killed when the session is dropped while it still runs.
+pub fn spawn_under_wine(program: &Path, args: &[&str]) -> RdbSession {
+    let mut cmd = Wine::get().command();
+    cmd.arg(program);
+    RdbSession::spawn(cmd, args)
+}
+
+/// A file for a test to create when a debuggee should go on (`wloop`'s stop file, `wloadlib`'s wait file): a path
+/// of its own in the target directory, removed if an earlier run left it. Pass it as `wine_path(&file)`.
+pub fn signal_file(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("signal-files").join(name);
+    fs::create_dir_all(path.parent().unwrap()).expect("create the signal-file directory");
+    let _ = fs::remove_file(&path);
+    path
+}
+
+/// The Unix pids of the processes whose command line holds `arg` (a Wine process's command line is its Windows
+/// program and arguments): to check that a debuggee, given a unique argument, is gone.
+pub fn processes_with_arg(arg: &str) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = fs::read(entry.path().join("cmdline")).ok()?;
+            cmdline.split(|b| *b == 0).any(|a| a == arg.as_bytes()).then_some(pid)
+        })
+        .collect()
+}
+
+/// The Unix pid of the wineserver serving the tests' prefix: the one whose working directory is the server
+/// directory Wine names for the prefix (`server-<device>-<inode>`, in hex). `None` if none runs.
+pub fn wineserver_pid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let prefix = fs::metadata(&Wine::get().prefix).ok()?;
+    let dir = format!("server-{:x}-{:x}", prefix.dev(), prefix.ino());
+    fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+        let exe = fs::read_link(entry.path().join("exe")).ok()?;
+        let cwd = fs::read_link(entry.path().join("cwd")).ok()?;
+        let is_server = exe.file_name()?.to_str()?.starts_with("wineserver");
+        (is_server && cwd.file_name()?.to_str()? == dir).then_some(pid)
+    })
+}
+
 /// The private Wine installation of the tests.
 pub struct Wine {
     loader: PathBuf,
