@@ -86,24 +86,25 @@ impl Console {
                 _ => return result,
             };
             let known = self.family.others.iter().find(|(m, _)| m.session.pid() == pid).map(|(m, _)| m.number);
-            if let Some(number) = known {
-                self.switch_process(number);
-                // The process left behind runs on, as the whole family does while one process is driven.
-                if let Some(stop) = self.release_previous() {
-                    result = Ok(Some(stop));
-                    continue;
+            let number = match known {
+                Some(number) => number,
+                None => {
+                    // A new child: a session of its own, released, whose first event (its creation) is waiting.
+                    let child = self.session.adopt(pid, Box::new(print_notice))?;
+                    let number = self.family.next;
+                    self.family.next += 1;
+                    self.family.others.push((Member { number, session: child }, Origin::Child));
+                    number
                 }
-                result = self.session.drive().map(Some);
-            } else {
-                let (child, stop) = self.session.adopt(pid, Box::new(print_notice))?;
-                let number = self.family.next;
-                self.family.next += 1;
-                let parent = std::mem::replace(&mut self.session, child);
-                let parent_number = std::mem::replace(&mut self.family.current, number);
-                let parent_origin = std::mem::replace(&mut self.family.current_origin, Origin::Child);
-                self.family.others.push((Member { number: parent_number, session: parent }, parent_origin));
+            };
+            self.switch_process(number);
+            // The process left behind runs on, as the whole family does while one process is driven (a parent may
+            // be in the middle of creating the child, which cannot start while the parent is held).
+            if let Some(stop) = self.release_previous() {
                 result = Ok(Some(stop));
+                continue;
             }
+            result = self.session.drive().map(Some);
         }
     }
 

@@ -175,6 +175,12 @@ impl Session {
     /// Debug a new target in this session, keeping breakpoints (re-resolved as modules load) and filters:
     /// `.restart` and `.attach`. Any current debuggee must have been ended first.
     pub fn attach_target(&mut self, target: Box<dyn Target>) -> Result<Stop> {
+        self.take_target(target);
+        self.run_from_event()
+    }
+
+    /// Take `target` in, forgetting everything about the previous one; the first event is still to be waited for.
+    fn take_target(&mut self, target: Box<dyn Target>) {
         self.pid = target.pid();
         self.launched = target.launched();
         self.target = Some(target);
@@ -193,7 +199,6 @@ impl Session {
         self.past_int3 = None;
         self.default_continue = ContinueStatus::Handled;
         self.interrupted = None;
-        self.run_from_event()
     }
 
     pub fn state(&self) -> State {
@@ -469,17 +474,19 @@ impl Session {
         }
     }
 
-    /// A session of its own for the process of the family that a [`StopReason::OtherProcess`] named, run to its
-    /// first stop. It shares this session's event filters.
-    pub fn adopt(&mut self, pid: Pid, listener: Listener) -> Result<(Session, Stop)> {
+    /// A session of its own for the process of the family that a [`StopReason::OtherProcess`] named. It is
+    /// released: its first event (for a new child, its creation) waits for [`Session::drive`]. It shares this
+    /// session's event filters.
+    pub fn adopt(&mut self, pid: Pid, listener: Listener) -> Result<Session> {
         let target = match self.target()?.process_family() {
             Some(family) => family.adopt(pid)?,
             None => return Err(crate::err!("this target cannot debug child processes")),
         };
         let mut child = Session::empty(listener);
         child.filters = self.filters.clone();
-        let stop = child.attach_target(target)?;
-        Ok((child, stop))
+        child.take_target(target);
+        child.state = State::Running;
+        Ok(child)
     }
 
     // ---- ending -------------------------------------------------------------------------------------------
