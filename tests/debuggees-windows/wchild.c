@@ -8,7 +8,11 @@
 
 void say(const char *what, unsigned long n)
 {
-    printf("%s %lu\n", what, n); /* @say */
+    /* One write per line: the process's output shares the debugger's stdout while it runs, and an unbuffered
+     * printf writes in pieces that the debugger's own lines could cut. */
+    char line[128];
+    int len = snprintf(line, sizeof line, "%s %lu\n", what, n); /* @say */
+    fwrite(line, 1, (size_t)len, stdout);
 }
 
 int main(int argc, char **argv)
