@@ -131,3 +131,22 @@ fn sxi_out_silences_debug_strings_and_sxe_out_stops_at_each() {
     end.assert_matches(r"(?m)^strings sent\r?$");
     end.assert_matches(&exit_code_re(0));
 }
+
+#[test]
+fn sxe_with_one_exception_code_stops_on_it_and_exr_shows_its_record() {
+    // The code's own filter breaks; the catch-all `*` keeps its default (second chance), so only this code stops.
+    let run = run(&[], "wraise", &["handled"], &format!("sxe e0524442\nsx\ng\n{}\n.exr -1\ngn\n", mark("exr")));
+    run.assert_matches(r"(?m)^ e0524442 - Exception e0524442 - break - not handled$");
+    run.assert_not_matches(r"(?m)^ +sigsegv - ");
+    run.assert_matches(&format!(
+        "{}\n{FIRST_CHANCE_NOTE}\n{}",
+        exception_re("Unknown exception", "e0524442"),
+        stop_re(RAISE)
+    ));
+    let exr = run.section("exr");
+    exr.assert_matches(
+        r"(?m)^   ExceptionCode: e0524442 \(Unknown exception\)\n  ExceptionFlags: 00000000\nNumberParameters: 0$",
+    );
+    exr.assert_matches(r"(?m)^handler saw e0524442\r?$");
+    exr.assert_matches(&exit_code_re(0));
+}

@@ -48,6 +48,8 @@ pub enum EventCode {
     SingleStep,
     /// Any other exception code (Windows).
     OtherException,
+    /// One exception code with a filter of its own (`sxe e0524442`).
+    ExceptionCode(u32),
     /// A Unix signal by number.
     Signal(i32),
 }
@@ -155,6 +157,7 @@ impl Filters {
         self.list.iter()
     }
 
+    /// The filter for `code`: its own, else the catch-all `*`.
     pub fn get(&self, code: EventCode) -> &Filter {
         self.list
             .iter()
@@ -170,6 +173,10 @@ impl Filters {
     /// Find a filter by its `sx` name (`ld`, `av`, `sigusr1`, `usr1`, or a signal number).
     fn find_mut(&mut self, name: &str) -> Option<&mut Filter> {
         let lower = name.to_ascii_lowercase();
+        let lower = match lower.strip_prefix("0x") {
+            Some(hex) => u32::from_str_radix(hex, 16).map(|c| format!("{c:08x}")).unwrap_or(lower),
+            None => lower,
+        };
         let as_signal = format!("sig{lower}");
         let by_number = lower.parse::<i32>().ok();
         self.list.iter_mut().find(|f| {
@@ -186,6 +193,7 @@ impl Filters {
             Some((n, _)) => (n, None),
             None => (name, None),
         };
+        self.add_code_filter(name);
         let Some(f) = self.find_mut(name) else {
             return Err(crate::err!("unknown event filter '{name}' (see 'sx' for the list)"));
         };
@@ -214,8 +222,31 @@ impl Filters {
         }
     }
 
+    /// An exception code named as WinDbg takes them (`e0524442`, `0xC0000094`: eight hex digits or `0x`) gets a
+    /// filter of its own, starting as the catch-all's.
+    fn add_code_filter(&mut self, name: &str) {
+        let lower = name.to_ascii_lowercase();
+        let digits = lower.strip_prefix("0x").unwrap_or(&lower);
+        let is_code = (lower.starts_with("0x") || digits.len() == 8) && !digits.is_empty() && digits.len() <= 8;
+        let Some(code) = is_code.then(|| u32::from_str_radix(digits, 16).ok()).flatten() else { return };
+        if self.list.iter().any(|f| f.code == EventCode::ExceptionCode(code)) {
+            return;
+        }
+        let other = self.get(EventCode::OtherException).clone();
+        // Named by its code in eight digits, the way `sx` lists it and `find_mut` finds it again.
+        let name = format!("{code:08x}");
+        self.list.push(Filter {
+            code: EventCode::ExceptionCode(code),
+            name,
+            description: format!("Exception {code:08x}"),
+            only: None,
+            ..other
+        });
+    }
+
     /// `sxe -h <name>` / `sxd -h <name>`… set how `g` continues an exception.
     pub fn set_continue(&mut self, name: &str, status: ContinueStatus) -> crate::Result<()> {
+        self.add_code_filter(name);
         match self.find_mut(name) {
             Some(f) => {
                 f.continue_status = status;
@@ -225,10 +256,12 @@ impl Filters {
         }
     }
 
-    /// `sx` output, one filter per line, in WinDbg's shape.
-    pub fn listing(&self) -> Vec<String> {
+    /// `sx` output, one filter per line, in WinDbg's shape; Unix signals only where `signals` (a debugger for
+    /// Windows has none to show).
+    pub fn listing(&self, signals: bool) -> Vec<String> {
         self.list
             .iter()
+            .filter(|f| signals || !matches!(f.code, EventCode::Signal(_)))
             .map(|f| {
                 let status = match f.code {
                     EventCode::CreateThread
@@ -260,7 +293,7 @@ pub fn exception_code(kind: &ExceptionKind) -> EventCode {
         ExceptionKind::GuardPage { .. } => EventCode::GuardPage,
         ExceptionKind::IllegalInstruction { .. } => EventCode::IllegalInstruction,
         ExceptionKind::IntegerDivideByZero { .. } => EventCode::DivideByZero,
-        ExceptionKind::Other { .. } => EventCode::OtherException,
+        ExceptionKind::Other { code, .. } => EventCode::ExceptionCode(*code),
         ExceptionKind::Signal { signo } => EventCode::Signal(*signo),
     }
 }
@@ -288,7 +321,7 @@ mod tests {
         let path = |p: &str| std::path::PathBuf::from(p);
         assert_eq!(f.module_action(EventCode::LoadModule, &path("/x/libfoo.so.1")), Action::Break);
         assert_eq!(f.module_action(EventCode::LoadModule, &path("/x/libbar.so")), Action::Output);
-        assert!(f.listing().iter().any(|l| l.contains("ld - Load module - break (only for libfoo*)")));
+        assert!(f.listing(true).iter().any(|l| l.contains("ld - Load module - break (only for libfoo*)")));
         assert!(f.set("av:x", Action::Break).is_err());
         f.set("ld", Action::Break).unwrap();
         assert_eq!(f.module_action(EventCode::LoadModule, &path("/x/libbar.so")), Action::Break);
@@ -297,6 +330,19 @@ mod tests {
         f.set("12", Action::Output).unwrap();
         assert_eq!(f.action(EventCode::Signal(12)), Action::Output);
         assert!(f.set("bogus", Action::Break).is_err());
-        assert!(f.listing().iter().any(|l| l.trim_start().starts_with("av - Access violation - break - not handled")));
+        // An exception code gets a filter of its own; others stay with the catch-all.
+        f.set("e0524442", Action::Break).unwrap();
+        assert_eq!(f.action(EventCode::ExceptionCode(0xe052_4442)), Action::Break);
+        assert_eq!(f.action(EventCode::ExceptionCode(0xe000_0001)), Action::SecondChance);
+        f.set_continue("0xE0524442", ContinueStatus::Handled).unwrap();
+        assert_eq!(f.get(EventCode::ExceptionCode(0xe052_4442)).continue_status, ContinueStatus::Handled);
+        assert!(
+            f.listing(true)
+                .iter()
+                .any(|l| l.trim_start().starts_with("e0524442 - Exception e0524442 - break - handled"))
+        );
+        assert!(
+            f.listing(true).iter().any(|l| l.trim_start().starts_with("av - Access violation - break - not handled"))
+        );
     }
 }

@@ -22,7 +22,8 @@ pub fn evaluate(console: &mut Console, args: &str) -> Result<Flow> {
 }
 
 pub fn sx(console: &mut Console, _args: &str) -> Result<Flow> {
-    for line in console.session.filters.listing() {
+    // rdb.exe debugs Windows processes, which have exceptions, not signals.
+    for line in console.session.filters.listing(cfg!(unix)) {
         out(line);
     }
     Ok(Flow::Next)
