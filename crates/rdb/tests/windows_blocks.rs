@@ -102,7 +102,7 @@ fn each_thread_has_its_own_teb_in_tilde_and_in_tilde_n_teb() {
         let teb = run.section(section);
         let at = hex(&teb.assert_matches(r"(?m)^TEB at ([0-9a-f]{16})$")[1]);
         assert_eq!(at, addr(&rows[i][3]), "~{i} !teb is the Teb ~ shows\n{}", run.dump());
-        assert_eq!(hex(&field(&teb, "ClientId").split(" . ").nth(1).unwrap().to_string()), hex(&rows[i][2]));
+        assert_eq!(hex(field(&teb, "ClientId").split(" . ").nth(1).unwrap()), hex(&rows[i][2]));
     }
     assert_ne!(rows[0][3], rows[1][3], "{}", run.dump());
     // The worker hit the breakpoint: it is the current thread, and $teb is its TEB.
