@@ -1,5 +1,6 @@
 /* steps: straight-line code for t / p / gu / pc / tc. main calls mid(5), mid calls leaf(5) = 10 and returns 11,
- * which is main's exit code (0xb). */
+ * which is main's exit code (0xb).
+ * Tests find lines by the "@name" markers. */
 int leaf(int x)
 {
     return x * 2;
@@ -13,6 +14,6 @@ int mid(int x)
 
 int main(void)
 {
-    int r = mid(5);
+    int r = mid(5); /* @main-call */
     return r;
 }

@@ -5,7 +5,7 @@
 
 volatile int counter;
 volatile int seen;
-volatile long wide;
+volatile long long wide;
 
 void bump(void)
 {

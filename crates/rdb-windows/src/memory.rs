@@ -214,6 +214,13 @@ impl Guards {
         }
     }
 
+    /// A guard fault on `page`: the system took the guard off as it raised the exception (guard pages are
+    /// one-shot), so the page is not armed any more, and the debugger's own reads must not put the guard back
+    /// while the engine steps the faulting access over. The engine arms it again afterwards.
+    pub fn fired(&mut self, page: u64) {
+        self.armed.remove(&(page & !(PAGE_SIZE - 1)));
+    }
+
     /// Give every armed page its own protection back (detach).
     pub fn disarm_all(&mut self, process: HANDLE) {
         for (page, own) in std::mem::take(&mut self.armed) {

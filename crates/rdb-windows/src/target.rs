@@ -233,6 +233,7 @@ impl WindowsTarget {
                         }
                         self.rip_past_int3(raw.dwThreadId, e.address);
                     }
+                    ExceptionKind::GuardPage { fault_address, .. } => self.guards.fired(*fault_address),
                     ExceptionKind::SingleStep { dr6 } => {
                         *dr6 = self
                             .thread(raw.dwThreadId)

@@ -111,7 +111,14 @@ impl Hardware {
                 None if want == DebugRegisters::default() => continue,
                 _ => {}
             }
-            if let Err(e) = target.set_debug_registers(tid, &want) {
+            let mut write = want;
+            if self.applied.get(&tid).is_none_or(|have| have.dr6 == 0) {
+                // No debug exception of this thread is known to the engine, yet DR6 may record one: a hit the
+                // target has not reported (Windows reports one event at a time; another thread's waits its turn,
+                // and its DR6 is all that says it was ours). Keep it; once reported, the next sync clears it.
+                write.dr6 = target.debug_registers(tid).map_or(0, |current| current.dr6);
+            }
+            if let Err(e) = target.set_debug_registers(tid, &write) {
                 failures.push((tid, e));
             }
             *self.ever_armed.entry(tid).or_default() |= want.dr7 & ENABLE_BITS;
@@ -134,7 +141,11 @@ impl Hardware {
         if ours.is_empty() {
             return None;
         }
-        let Some(have) = self.applied.get_mut(&tid) else { return Some(Vec::new()) };
+        let Some(have) = self.applied.get_mut(&tid) else {
+            // Nothing is armed on the thread any more: its DR6 still has to be cleared before it runs on.
+            self.applied.insert(tid, DebugRegisters { dr6, ..DebugRegisters::default() });
+            return Some(Vec::new());
+        };
         have.dr6 = dr6;
         let armed = have.dr7;
         Some(

@@ -92,6 +92,17 @@ impl ModuleSymbols {
         self.table.symbol_at(address)
     }
 
+    /// The extent `[start, end)` of the function that holds `address`: its symbol's, where the symbol has a size
+    /// (ELF), else its `.pdata` entry's (PE symbols and exports have no size). `None` when neither knows.
+    pub fn function_extent(&self, address: u64) -> Option<(u64, u64)> {
+        if let Some(s) = self.symbol_at(address).filter(|s| s.size > 0 && address - s.address < s.size) {
+            return Some((s.address, s.address + s.size));
+        }
+        let rva = u32::try_from(address.checked_sub(self.base)?).ok()?;
+        let (begin, end) = self.pe.as_ref()?.function_range(rva)?;
+        Some((self.base + u64::from(begin), self.base + u64::from(end)))
+    }
+
     /// The runtime addresses of the symbols named exactly `name` (demangled name, or the raw linkage name; for a
     /// Rust or C++ name also the name without its hash or parameter list, e.g. `demo::main`).
     pub fn lookup(&self, name: &str) -> Vec<u64> {

@@ -97,6 +97,12 @@ impl PeInfo {
         (rva < f.end).then_some(f)
     }
 
+    /// The code range `[begin, end)` (RVAs) of the RUNTIME_FUNCTION entry that holds `rva`: a whole function as
+    /// compilers that do not split functions (mingw-w64's gcc) emit it, else the part of one that holds `rva`.
+    pub fn function_range(&self, rva: u32) -> Option<(u32, u32)> {
+        self.function(rva).map(|f| (f.begin, f.end))
+    }
+
     /// The caller's registers. `base` is the image's load address.
     pub fn unwind(
         &self,
@@ -379,6 +385,11 @@ mod tests {
         let regs = Registers { rip: base + 0x1020, rsp: s, rbp: s + 0x20, rbx: 1, ..Default::default() };
         let c = info.unwind(&data, &regs, true, base, &mut stack).expect("unwound");
         assert_eq!((c.rip, c.rsp, c.rbx, c.rbp), (0x1234_5678, s + 0x40, 0xb0b, 0xbb));
+        // The entry's extent, for `uf`: nothing outside it.
+        assert_eq!(info.function_range(0x1000), Some((0x1000, 0x1028)));
+        assert_eq!(info.function_range(0x1027), Some((0x1000, 0x1028)));
+        assert_eq!(info.function_range(0x1028), None);
+        assert_eq!(info.function_range(0xfff), None);
         // A leaf (no entry): the return address is at [rsp].
         let regs = Registers { rip: base + 0x1030, rsp: s + 0x38, ..Default::default() };
         let c = info.unwind(&data, &regs, true, base, &mut stack).expect("unwound");

@@ -322,12 +322,11 @@ pub fn unassemble_function(console: &mut Console, args: &str) -> Result<Flow> {
         "" => console.session.register(console.session.current_thread(), "rip")?,
         text => console.session.evaluate(text)?,
     };
-    let function = console.session.modules.symbol_at(address).and_then(|(_, s)| s).filter(|s| s.size > 0);
-    let Some(function) = function else {
+    let extent = console.session.modules.at(address).and_then(|m| m.symbols()?.function_extent(address));
+    let Some((start, end)) = extent else {
         return Err(Error::msg(format!("no function with a known size at {}", addr64(address))));
     };
-    let end = function.address + function.size;
-    print_instructions(console, function.address, function.size.min(0x10000) as usize, Some(end))
+    print_instructions(console, start, (end - start).min(0x10000) as usize, Some(end))
 }
 
 /// `ub [addr] [L<count>]`: the instructions that end at the address. x86 cannot be decoded backwards, so this

@@ -50,6 +50,12 @@ impl Backend {
         }
     }
 
+    /// Launches debuggee `name` (built for this backend) under rdb with the commands `stdin`, in batch mode.
+    pub fn launch(self, name: &str, stdin: &str) -> RdbRun {
+        let program = self.path_arg(&self.debuggee(name));
+        self.rdb(&[&program], stdin)
+    }
+
     /// A live rdb with its stdin kept open.
     pub fn session(self, args: &[&str]) -> RdbSession {
         match self {
@@ -68,6 +74,41 @@ impl Backend {
                 let file = if name.contains('.') { name.to_string() } else { format!("{name}.exe") };
                 format!(r"(?i:\S*[\\/]{})", regex::escape(&file))
             }
+        }
+    }
+
+    /// The register that holds integer argument `n` (0-based) at a function's entry: the System V ABI's rdi, rsi,
+    /// rdx, rcx on Linux, the Windows x64 convention's rcx, rdx, r8, r9 on Windows.
+    pub fn arg(self, n: usize) -> &'static str {
+        match self {
+            Backend::Linux => ["rdi", "rsi", "rdx", "rcx"][n],
+            Backend::Windows => ["rcx", "rdx", "r8", "r9"][n],
+        }
+    }
+
+    /// The C runtime's module, where `puts` is: glibc's `libc` on Linux, `msvcrt` (what mingw-w64 links) on Windows.
+    pub fn crt(self) -> &'static str {
+        match self {
+            Backend::Linux => "libc",
+            Backend::Windows => "msvcrt",
+        }
+    }
+
+    /// A regex for the path `lm` shows for the C runtime (`/…/libc.so.6`, `C:\windows\system32\msvcrt.dll`).
+    pub fn crt_image_re(self) -> String {
+        match self {
+            Backend::Linux => r"\S*/libc\.so\.6".to_string(),
+            Backend::Windows => r"(?i:\S*[\\/]msvcrt\.dll)".to_string(),
+        }
+    }
+
+    /// The location line of the first stop of a launch of `name`: the executable's entry point on Linux (where rdb
+    /// stops as Windows does by itself), the loader breakpoint in ntdll on Windows (`ntdll!DbgBreakPoint` under
+    /// Wine, `ntdll!LdrpDoDebuggerBreak+0x30` on Windows).
+    pub fn initial_stop_re(self, name: &str) -> String {
+        match self {
+            Backend::Linux => format!(r"{}!_start", regex::escape(name)),
+            Backend::Windows => r"ntdll!(?:DbgBreakPoint|LdrpDoDebuggerBreak\+0x[0-9a-f]+)".to_string(),
         }
     }
 

@@ -72,7 +72,8 @@ pub fn windows_debuggee_sources() -> PathBuf {
 
 /// Builds debuggee `name` for Windows with mingw-w64 (`x86_64-w64-mingw32-gcc -g`, DWARF inside the PE) once per
 /// test process; returns `<name>.exe` (or the file its `rdb-output:` names, e.g. `wplugin.dll`).
-/// The source is `tests/debuggees-windows/<name>.c`, else the portable `tests/debuggees/<name>.c`.
+/// The source is `tests/debuggees-windows/<name>.c`, else the portable `tests/debuggees/<name>.c` (POSIX threads
+/// included: mingw-w64's winpthreads, linked statically).
 pub fn windows_debuggee(name: &str) -> PathBuf {
     built_once(&format!("windows/{name}"), || {
         let src = [windows_debuggee_sources(), debuggee_sources()]
@@ -93,6 +94,10 @@ pub fn windows_debuggee(name: &str) -> PathBuf {
             cmd.args(["-g", "-O0", "-fno-omit-frame-pointer", "-o"]).arg(tmp).arg(&src);
             if let Some(flags) = flags {
                 cmd.args(flags.split_whitespace());
+            }
+            if !windows_source {
+                // Built as on Linux (`-pthread`), and statically: winpthreads' DLL is then not needed beside them.
+                cmd.args(["-pthread", "-static"]);
             }
             cmd
         })

@@ -238,6 +238,29 @@ fn a_hit_of_a_cleared_watchpoint_caught_in_the_same_stop_passes_unseen() {
 }
 
 #[test]
+fn a_hit_still_to_be_reported_keeps_its_dr6_through_bc_and_then_passes_unseen() {
+    // Windows reports one event at a time: a thread that hit a watchpoint together with the one that stopped waits
+    // its turn, and DR6 in its context, read when its event comes, is all that says the hit was ours.
+    let script: Script = VecDeque::from([
+        Box::new(|s: &mut State| {
+            let dr6 = s.debug_regs[&TID].dr6;
+            s.set_rip(ENTRY + 7);
+            exception(SS(dr6), ENTRY + 7)
+        }) as Step,
+        Box::new(|s: &mut State| {
+            assert_eq!(s.debug_regs[&TID], DebugRegisters::default(), "DR6 is cleared once the hit is reported");
+            event(EventKind::ProcessExited { status: ExitStatus::Code(0) })
+        }),
+    ]);
+    let (mut session, state, _) = started(&[data(4)], script);
+    let id = ba(&mut session, HwAccess::Write, 4, DATA).unwrap();
+    state.borrow_mut().debug_regs.get_mut(&TID).unwrap().dr6 = 0b1;
+    session.remove_breakpoint(id);
+    assert_eq!(dr(&state, TID), DebugRegisters { dr6: 0b1, ..DebugRegisters::default() }, "bc keeps DR6");
+    assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
+}
+
+#[test]
 fn detach_clears_the_debug_registers() {
     let (mut session, state, _) = started(&[], VecDeque::new());
     ba(&mut session, HwAccess::Write, 4, DATA).unwrap();
