@@ -59,6 +59,7 @@ pub fn exception_name(kind: &ExceptionKind) -> (String, u32) {
         ExceptionKind::GuardPage { .. } => ("Guard page violation".into(), 0x8000_0001),
         ExceptionKind::IllegalInstruction { .. } => ("Illegal instruction".into(), 0xc000_001d),
         ExceptionKind::IntegerDivideByZero { .. } => ("Integer divide-by-zero".into(), 0xc000_0094),
+        ExceptionKind::Other { code: code @ 0x4001_0005, .. } => ("Control-C exception".to_string(), *code),
         ExceptionKind::Other { code, .. } => ("Unknown exception".to_string(), *code),
         ExceptionKind::Signal { signo } => (format!("Signal {}", signal_name(*signo)), *signo as u32),
     }

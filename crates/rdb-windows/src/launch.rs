@@ -11,8 +11,8 @@ use windows_sys::Wdk::System::Threading::ProcessDebugFlags;
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::System::Diagnostics::Debug::{DebugActiveProcess, DebugSetProcessKillOnExit};
 use windows_sys::Win32::System::Threading::{
-    CREATE_UNICODE_ENVIRONMENT, CreateProcessW, DEBUG_ONLY_THIS_PROCESS, DEBUG_PROCESS, OpenProcess,
-    PROCESS_ALL_ACCESS, PROCESS_INFORMATION, STARTUPINFOW,
+    CREATE_NEW_PROCESS_GROUP, CREATE_UNICODE_ENVIRONMENT, CreateProcessW, DEBUG_ONLY_THIS_PROCESS, DEBUG_PROCESS,
+    OpenProcess, PROCESS_ALL_ACCESS, PROCESS_INFORMATION, STARTUPINFOW,
 };
 
 use crate::context::last_error;
@@ -38,7 +38,8 @@ pub fn create(program: &Path, args: &[String], follow_children: bool) -> Result<
             std::ptr::null(),
             std::ptr::null(),
             0,
-            debug | CREATE_UNICODE_ENVIRONMENT,
+            // A process group of its own: Ctrl-C in the console is rdb's break-in, not the debuggee's end.
+            debug | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP,
             std::ptr::null(),
             std::ptr::null(),
             &startup,

@@ -144,6 +144,9 @@ impl Default for Filters {
         add(EventCode::DivideByZero, "dz", "Integer divide-by-zero", Break, NotHandled);
         add(EventCode::Breakpoint, "bpe", "Breakpoint", Break, Handled);
         add(EventCode::SingleStep, "sse", "Single step", Break, Handled);
+        // DBG_CONTROL_C: Ctrl-C reached a Windows debuggee's console; like a break-in, and continued handled so
+        // the program does not end of it.
+        add(EventCode::ExceptionCode(0x4001_0005), "cc", "Control-C exception", Break, Handled);
         add(EventCode::OtherException, "*", "Other exceptions", SecondChance, NotHandled);
         for &(signo, name, action) in SIGNALS {
             add(EventCode::Signal(signo), &name.to_ascii_lowercase(), &format!("Signal {name}"), action, NotHandled);
