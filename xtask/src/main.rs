@@ -3,6 +3,7 @@
 
 mod toolchain;
 mod windows;
+mod workspace;
 
 use std::process::ExitCode;
 
