@@ -18,9 +18,9 @@ use super::measure::{Bench, Job, Script};
 use super::report::{Cell, Row, Target};
 
 /// Calls (hits) of one timed run, some seconds' work for each: rdb.exe's (a few hundred hits a second under
-/// Wine), and winedbg's (some tens).
+/// Wine), and winedbg's (10 to 40).
 const RDB_HITS: u64 = 3_000;
-const WINEDBG_HITS: u64 = 300;
+const WINEDBG_HITS: u64 = 150;
 const CHECK_HITS: u64 = 20;
 /// How long the wineserver stays up after its last client: it bridges the gaps between runs.
 const SERVER_LINGER_SECS: u32 = 60;
