@@ -1,8 +1,10 @@
 //! `cargo xtask <task>`: the project's build tasks that plain cargo cannot express, written in Rust so they run
 //! wherever cargo does. Each task prints its progress on stderr and its result on stdout.
 
+mod bench;
 mod toolchain;
 mod windows;
+mod workspace;
 
 use std::process::ExitCode;
 
@@ -10,12 +12,17 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   build-windows   cross-build the release rdb.exe for x86_64-pc-windows-gnu (with Debian's Rust and mingw-w64),
-                  put the bcryptprimitives.dll shim Wine needs beside it, and print rdb.exe's path last";
+                  put the bcryptprimitives.dll shim Wine needs beside it, and print rdb.exe's path last
+  bench [--repeat <n>]
+                  build rdb (release), its debuggees and rdb.exe, then time rdb against gdb (and lldb when installed)
+                  on Linux and against winedbg under Wine; print a Markdown table of figures, ratios and targets,
+                  and write it as JSON to <target>/bench/results.json. Each run is timed <n> times (default 5)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("build-windows") if args.len() == 1 => windows::build().map(|exe| println!("{}", exe.display())),
+        Some("bench") => bench::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

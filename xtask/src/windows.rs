@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
 use crate::toolchain::{self, CARGO, MINGW_GCC, RUSTC};
+use crate::workspace::{run, target_dir, workspace_root};
 
 const TRIPLE: &str = "x86_64-pc-windows-gnu";
 
@@ -76,29 +77,4 @@ fn build_prng_shim(source: &Path, dll: &Path) -> Result<(), String> {
     gcc.args(["-shared", "-O2", "-s", "-o"]).arg(&tmp).arg(source).arg("-ladvapi32");
     run(&mut gcc)?;
     fs::rename(&tmp, dll).map_err(|e| format!("rename {} to {}: {e}", tmp.display(), dll.display()))
-}
-
-fn run(cmd: &mut Command) -> Result<(), String> {
-    let status = cmd.status().map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
-    if status.success() { Ok(()) } else { Err(format!("{:?} failed ({status})", cmd.get_program())) }
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_path_buf()
-}
-
-/// The workspace's target directory, wherever `CARGO_TARGET_DIR` or a config put it: cargo runs this program as
-/// `<target>/<profile>/xtask`.
-fn target_dir(root: &Path) -> PathBuf {
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(profile_dir) = exe.parent()
-        && let Some(target) = profile_dir.parent()
-        && target.join("CACHEDIR.TAG").exists()
-    {
-        return target.to_path_buf();
-    }
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
 }
