@@ -15,6 +15,7 @@ pub const DEBUG: CONTEXT_FLAGS = CONTEXT_DEBUG_REGISTERS_AMD64;
 
 /// `CONTEXT` must be 16-byte aligned for Get/SetThreadContext, but windows-sys declares it 8-byte aligned.
 #[repr(C, align(16))]
+#[derive(Clone, Copy)]
 pub struct Context(pub CONTEXT);
 
 impl Context {

@@ -6,7 +6,8 @@
 //! they were suspended are put aside (see [`WindowsTarget::defer`]) and reported after the step.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -21,9 +22,9 @@ use rdb_engine::target::{
 use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::{DBG_CONTINUE, DBG_EXCEPTION_NOT_HANDLED, HANDLE};
 use windows_sys::Win32::System::Diagnostics::Debug::{
-    CREATE_PROCESS_DEBUG_EVENT, CREATE_THREAD_DEBUG_EVENT, DEBUG_EVENT, DebugActiveProcessStop, DebugBreakProcess,
-    DebugSetProcessKillOnExit, EXCEPTION_DEBUG_EVENT, EXIT_PROCESS_DEBUG_EVENT, EXIT_THREAD_DEBUG_EVENT,
-    LOAD_DLL_DEBUG_EVENT, OUTPUT_DEBUG_STRING_EVENT, RIP_EVENT, UNLOAD_DLL_DEBUG_EVENT,
+    CONTEXT_FLAGS, CREATE_PROCESS_DEBUG_EVENT, CREATE_THREAD_DEBUG_EVENT, DEBUG_EVENT, DebugActiveProcessStop,
+    DebugBreakProcess, DebugSetProcessKillOnExit, EXCEPTION_DEBUG_EVENT, EXIT_PROCESS_DEBUG_EVENT,
+    EXIT_THREAD_DEBUG_EVENT, LOAD_DLL_DEBUG_EVENT, OUTPUT_DEBUG_STRING_EVENT, RIP_EVENT, UNLOAD_DLL_DEBUG_EVENT,
 };
 use windows_sys::Win32::System::Threading::{ResumeThread, SuspendThread, TerminateProcess};
 
@@ -73,6 +74,10 @@ pub struct WindowsTarget {
     /// Threads that appeared after a break-in was asked for: the one `DebugBreakProcess` injected is among them.
     breakin_threads: Vec<Tid>,
     guards: Guards,
+    /// Thread contexts (general and debug registers) read since the debuggee last ran: each read or write is a
+    /// round trip to the system (to the wineserver under Wine), so a stop's registers are read once however often
+    /// the engine asks, and written through.
+    contexts: HashMap<Tid, Context>,
     /// Module bases and paths, for naming memory regions.
     modules: BTreeMap<u64, String>,
     launch_path: Option<PathBuf>,
@@ -116,6 +121,7 @@ impl WindowsTarget {
             breakin,
             breakin_threads: Vec::new(),
             guards: Guards::default(),
+            contexts: HashMap::new(),
             modules: BTreeMap::new(),
             launch_path,
         }
@@ -175,6 +181,7 @@ impl WindowsTarget {
                 let code = unsafe { raw.u.ExitThread.dwExitCode };
                 self.threads.retain(|t| t.tid != raw.dwThreadId);
                 self.held.remove(&raw.dwThreadId);
+                self.contexts.remove(&raw.dwThreadId);
                 self.breakin_threads.retain(|t| *t != raw.dwThreadId);
                 Some(EventKind::ThreadExited { code: i64::from(code) })
             }
@@ -235,11 +242,7 @@ impl WindowsTarget {
                     }
                     ExceptionKind::GuardPage { fault_address, .. } => self.guards.fired(*fault_address),
                     ExceptionKind::SingleStep { dr6 } => {
-                        *dr6 = self
-                            .thread(raw.dwThreadId)
-                            .and_then(|t| Context::get(t.handle, context::DEBUG))
-                            .map(|c| c.0.Dr6)
-                            .unwrap_or(0);
+                        *dr6 = self.context(raw.dwThreadId).map(|c| c.0.Dr6).unwrap_or(0);
                     }
                     _ => {}
                 }
@@ -249,13 +252,35 @@ impl WindowsTarget {
         }
     }
 
+    /// `tid`'s context, read from the system once per stop.
+    fn context(&mut self, tid: Tid) -> Result<&mut Context> {
+        let handle = self.thread(tid)?.handle;
+        Ok(match self.contexts.entry(tid) {
+            Entry::Occupied(cached) => cached.into_mut(),
+            Entry::Vacant(slot) => slot.insert(Context::get(handle, context::FULL | context::DEBUG)?),
+        })
+    }
+
+    /// Write the parts `flags` names of `tid`'s (cached, changed) context back to the thread.
+    fn write_context(&mut self, tid: Tid, flags: CONTEXT_FLAGS) -> Result<()> {
+        let handle = self.thread(tid)?.handle;
+        let Some(ctx) = self.contexts.get(&tid) else { return Ok(()) };
+        let mut write = *ctx;
+        write.0.ContextFlags = flags;
+        let written = write.set(handle);
+        if written.is_err() {
+            // What the thread really holds is not known any more.
+            self.contexts.remove(&tid);
+        }
+        written
+    }
+
     /// The engine's contract is Windows' own: after an int3, rip is one past it. Make sure of it.
     fn rip_past_int3(&mut self, tid: Tid, address: u64) {
-        let Ok(thread) = self.thread(tid) else { return };
-        let Ok(mut ctx) = Context::get(thread.handle, context::FULL) else { return };
+        let Ok(ctx) = self.context(tid) else { return };
         if ctx.0.Rip == address {
             ctx.0.Rip = address + 1;
-            let _ = ctx.set(thread.handle);
+            let _ = self.write_context(tid, context::FULL);
         }
     }
 
@@ -287,12 +312,11 @@ impl WindowsTarget {
     }
 
     fn set_trap_flag(&mut self, tid: Tid, on: bool) -> Result<()> {
-        let handle = self.thread(tid)?.handle;
-        let mut ctx = Context::get(handle, context::FULL)?;
+        let ctx = self.context(tid)?;
         let flags = if on { ctx.0.EFlags | TRAP_FLAG as u32 } else { ctx.0.EFlags & !(TRAP_FLAG as u32) };
         if flags != ctx.0.EFlags {
             ctx.0.EFlags = flags;
-            ctx.set(handle)?;
+            self.write_context(tid, context::FULL)?;
         }
         Ok(())
     }
@@ -305,11 +329,9 @@ impl WindowsTarget {
         let mut keep = true;
         match &kind {
             EventKind::Exception(Exception { kind: ExceptionKind::Breakpoint, address, .. }) => {
-                if let Ok(handle) = self.thread(tid).map(|t| t.handle)
-                    && let Ok(mut ctx) = Context::get(handle, context::FULL)
-                {
+                if let Ok(ctx) = self.context(tid) {
                     ctx.0.Rip = *address;
-                    keep = ctx.set(handle).is_err();
+                    keep = self.write_context(tid, context::FULL).is_err();
                 }
             }
             EventKind::Exception(Exception {
@@ -413,6 +435,8 @@ impl Target for WindowsTarget {
 
     fn resume(&mut self, status: ContinueStatus, how: Resume) -> Result<()> {
         self.live()?;
+        // Threads are about to run: what was read of them is stale once they have (the trap flag below is written
+        // through the cache first).
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
         for tid in threads {
             // Events put aside during a step are reported before anything runs again.
@@ -429,6 +453,7 @@ impl Target for WindowsTarget {
             self.set_trap_flag(tid, true)?;
             self.stepping = Some(tid);
         }
+        self.contexts.clear();
         if let Some(p) = self.pending.take() {
             let code = match status {
                 ContinueStatus::NotHandled if p.exception => DBG_EXCEPTION_NOT_HANDLED,
@@ -452,26 +477,22 @@ impl Target for WindowsTarget {
     }
 
     fn registers(&mut self, tid: Tid) -> Result<Registers> {
-        let thread = self.thread(tid)?;
-        Ok(Context::get(thread.handle, context::FULL)?.registers(thread.teb))
+        let teb = self.thread(tid)?.teb;
+        Ok(self.context(tid)?.registers(teb))
     }
 
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
-        let handle = self.thread(tid)?.handle;
-        let mut ctx = Context::get(handle, context::FULL)?;
-        ctx.set_registers(regs);
-        ctx.set(handle)
+        self.context(tid)?.set_registers(regs);
+        self.write_context(tid, context::FULL)
     }
 
     fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters> {
-        Ok(Context::get(self.thread(tid)?.handle, context::DEBUG)?.debug_registers())
+        Ok(self.context(tid)?.debug_registers())
     }
 
     fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()> {
-        let handle = self.thread(tid)?.handle;
-        let mut ctx = Context::get(handle, context::DEBUG)?;
-        ctx.set_debug_registers(regs);
-        ctx.set(handle)
+        self.context(tid)?.set_debug_registers(regs);
+        self.write_context(tid, context::DEBUG)
     }
 
     fn threads(&self) -> Vec<Tid> {
