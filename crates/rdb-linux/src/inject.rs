@@ -13,7 +13,7 @@ use nix::unistd::Pid;
 use rdb_engine::{Error, Result};
 
 use crate::ptrace::{self, Run, WaitStatus};
-use crate::{LinuxTarget, memory, procfs, regs};
+use crate::{LinuxTarget, guards, memory, procfs, regs};
 
 const SYSCALL: [u8; 2] = [0x0f, 0x05];
 const TRAP_FLAG: u64 = 0x100;
@@ -242,9 +242,20 @@ impl LinuxTarget {
         }
     }
 
-    /// A `syscall` instruction of the vDSO (looked up once per program); else the thread's own rip is borrowed.
+    /// A `syscall` instruction of the vDSO (looked up once per program) outside the pages the debugger guards,
+    /// where its fetch would fault; else the thread's own rip is borrowed.
     pub(crate) fn syscall_site(&mut self) -> Site {
+        self.site_avoiding(None)
+    }
+
+    /// The same, outside `page` too.
+    pub(crate) fn site_avoiding(&mut self, page: Option<u64>) -> Site {
         let found = self.vdso_syscalls.get_or_insert_with(|| vdso_syscalls(self.pid, &self.memory));
-        found.first().copied().map_or(Site::Borrowed, Site::Found)
+        let usable = |at: u64| {
+            let len = SYSCALL.len() as u64;
+            !self.guards.covers(at, len)
+                && page.is_none_or(|p| guards::page_of(at) != p && guards::page_of(at + len - 1) != p)
+        };
+        found.iter().copied().find(|&at| usable(at)).map_or(Site::Borrowed, Site::Found)
     }
 }
