@@ -15,7 +15,12 @@ impl ChildProcesses for LinuxTarget {
         if !self.children.remove(&child) {
             return Err(Error::msg(format!("process {child} is not a child held by the debugger")));
         }
-        let written = write_bytes(child, restore).and(self.unguard_child(child));
+        let shared = self.shared_child.take_if(|c| *c == child).is_some();
+        let mut written = write_bytes(child, restore);
+        if !shared {
+            // A vfork child's guard pages are the debuggee's own, which the engine takes out while the child runs.
+            written = written.and(self.unguard_child(child));
+        }
         // Let it go even when the writes failed: a held child would hang its parent's wait() forever.
         let detached = ptrace::detach(child, None)
             .map_err(|e| Error::msg(format!("cannot let child process {child} go: {}", e.desc())));
@@ -43,6 +48,7 @@ impl LinuxTarget {
 
     /// Let go of children not released yet (the debugger is leaving).
     pub(crate) fn release_children(&mut self) {
+        self.shared_child = None;
         for child in std::mem::take(&mut self.children) {
             let _ = ptrace::detach(child, None);
         }

@@ -72,6 +72,7 @@ impl LinuxTarget {
                     let _ = ptrace::resume(t.tid, Run::Continue, t.inject.take());
                     t.running = true;
                     t.stepping = false;
+                    t.vforking = false;
                 }
             }
             Resume::Step { tid } => {
@@ -84,6 +85,7 @@ impl LinuxTarget {
                 }
                 t.running = true;
                 t.stepping = true;
+                t.vforking = false;
                 self.focus = Some(t.tid);
             }
         }

@@ -224,17 +224,22 @@ impl LinuxTarget {
         if self.threads.any_running_live() {
             return Err(Error::msg("the debuggee is running: a system call can only be injected while it is stopped"));
         }
+        // A thread at a vfork stop would block in the kernel until the child it made lets go of the memory, and the
+        // child is held: then the child itself, which shares that memory, runs the call.
         let tid = self
             .threads
             .iter()
-            .find(|t| !t.running && !t.exiting)
+            .find(|t| !t.running && !t.exiting && !t.vforking)
             .map(|t| t.tid)
+            .or(self.shared_child)
             .ok_or_else(|| Error::msg("no thread of the debuggee can run a system call for the debugger"))?;
         let site = self.syscall_site();
         match syscall(tid, site, nr, args) {
             Ok(result) => Ok(result),
             Err(broken) => {
-                if let Some(status) = broken.status {
+                if let Some(status) = broken.status
+                    && Some(tid) != self.shared_child
+                {
                     self.on_status(tid, status)?;
                 }
                 Err(broken.error)

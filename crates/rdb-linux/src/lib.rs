@@ -72,6 +72,8 @@ pub struct LinuxTarget {
     focus: Option<i32>,
     /// Forked children, stopped before their first instruction, until the engine releases them.
     children: HashSet<i32>,
+    /// The held vfork child, which shares the debuggee's memory (system calls can be injected there).
+    shared_child: Option<i32>,
     /// The `syscall` instructions of the program's vDSO, once looked up (injected system calls run there).
     vdso_syscalls: Option<Vec<u64>>,
     /// The pages armed as guard pages, with their own protection.
@@ -119,6 +121,7 @@ impl LinuxTarget {
             early: HashSet::new(),
             focus: None,
             children: HashSet::new(),
+            shared_child: None,
             vdso_syscalls: None,
             guards: Guards::default(),
         }

@@ -318,6 +318,12 @@ impl LinuxTarget {
             }
         }
         self.children.insert(child);
+        if shares_memory {
+            self.shared_child = Some(child);
+            if let Some(t) = self.threads.get_mut(parent) {
+                t.vforking = true;
+            }
+        }
         self.push(parent, EventKind::ChildProcess { child: child as u32, shares_memory }, None);
         Ok(())
     }

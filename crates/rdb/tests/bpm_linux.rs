@@ -77,3 +77,29 @@ fn detach_gives_the_guarded_page_its_protection_back() {
     // A guard left behind would kill it with SIGSEGV at its next round.
     assert_loop_runs_free(target.pid, &target.exe);
 }
+
+#[test]
+fn a_forked_child_runs_without_the_parents_guard_pages() {
+    // bpm x on work() guards the code page main runs from: the child's copy of the page is unguarded before it runs
+    // (else its first instruction there would kill it with SIGSEGV).
+    let forks = debuggee("forks");
+    let run = rdb(&[s(&forks)], "bpm forks!work 1 x\ng\ng\nq\n");
+    run.assert_contains("child worked 6");
+    run.assert_contains("child exited 7");
+    run.assert_not_contains("killed by signal");
+    run.assert_matches(&bp_hit_re(0, "forks!work"));
+    run.assert_contains("parent worked 15");
+    run.assert_matches(&exit_code_re(0));
+}
+
+#[test]
+fn a_vfork_child_runs_without_guard_pages_and_they_come_back_after_it() {
+    // The vfork child runs main's code in the parent's own memory; the guard comes back once it has exec'd.
+    let vforks = debuggee("vforks");
+    let run = rdb(&[s(&vforks)], "bpm vforks!work 1 x\ng\ng\nq\n");
+    run.assert_contains("child exited 0");
+    run.assert_not_contains("killed by signal");
+    run.assert_matches(&bp_hit_re(0, "vforks!work"));
+    run.assert_contains("parent worked 2");
+    run.assert_matches(&exit_code_re(0));
+}
