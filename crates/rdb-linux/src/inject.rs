@@ -7,6 +7,9 @@
 //! of): nothing is written, so no other thread could ever run into a borrowed instruction. Without a vDSO, the two
 //! bytes at the thread's rip are borrowed for the time of the step (every thread is stopped) and put back.
 
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
+
 use nix::errno::Errno;
 use nix::sys::ptrace as nptrace;
 use nix::unistd::Pid;
@@ -61,6 +64,7 @@ struct Stepped {
 /// taken when it runs on.
 pub(crate) fn syscall(tid: i32, site: Site, nr: i64, args: [u64; 6]) -> std::result::Result<i64, Broken> {
     let pid = Pid::from_raw(tid);
+    let tgid = procfs::tgid(tid).unwrap_or(tid);
     let saved = nptrace::getregs(pid).map_err(|e| failed(tid, "read the registers of", e))?;
     let info = nptrace::getsiginfo(pid).ok();
     let dr6 = regs::get_debug(tid).map(|d| d.dr6).ok();
@@ -88,7 +92,13 @@ pub(crate) fn syscall(tid: i32, site: Site, nr: i64, args: [u64; 6]) -> std::res
     let mut signals = Vec::new();
     let outcome = step(tid, at, call, &mut signals);
     if matches!(&outcome, Err(b) if b.status.is_some()) {
-        // The thread is gone or going: there is nothing to put back.
+        // The thread is gone or going: only the borrowed bytes, which other threads may run, are put back.
+        if let Some(original) = borrowed {
+            let _ = OpenOptions::new()
+                .write(true)
+                .open(format!("/proc/{tgid}/mem"))
+                .and_then(|mem| mem.write_all_at(&original, saved.rip));
+        }
         return outcome.map(|s| s.result);
     }
     let mut back = saved;
@@ -111,7 +121,7 @@ pub(crate) fn syscall(tid: i32, site: Site, nr: i64, args: [u64; 6]) -> std::res
         restored = restored.and(memory::poke(tid, saved.rip, &original).map_err(Broken::new));
     }
     for info in signals {
-        send_again(tid, &info);
+        send_again(tgid, tid, &info);
     }
     let stepped = outcome?;
     restored?;
@@ -189,8 +199,7 @@ fn step(
 
 /// Send a signal the thread received during the injection back to it, with its siginfo where the kernel allows
 /// (it refuses kernel-made siginfo from another process: then the plain signal).
-fn send_again(tid: i32, info: &libc::siginfo_t) {
-    let tgid = procfs::tgid(tid).unwrap_or(tid);
+fn send_again(tgid: i32, tid: i32, info: &libc::siginfo_t) {
     let signo = info.si_signo;
     // SAFETY: rt_tgsigqueueinfo reads one siginfo_t through the pointer, which points to a live value.
     let queued =
