@@ -1,5 +1,5 @@
-//! Forked children: held at their first stop until the engine has them cleaned of the parent's breakpoints, then
-//! let go. They are copies of the debuggee, so without this the first int3 one reaches would kill it.
+//! Forked children: held at their first stop until the engine has them cleaned of the parent's breakpoints (and the
+//! backend of its guard pages), then let go. They are copies of the debuggee, so without this the first int3 one reaches would kill it.
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
@@ -7,7 +7,7 @@ use std::os::unix::fs::FileExt;
 use rdb_engine::target::{ChildProcesses, Pid};
 use rdb_engine::{Error, Result};
 
-use crate::{LinuxTarget, ptrace};
+use crate::{LinuxTarget, guards, inject, ptrace};
 
 impl ChildProcesses for LinuxTarget {
     fn release_child(&mut self, child: Pid, restore: &[(u64, u8)]) -> Result<()> {
@@ -15,7 +15,12 @@ impl ChildProcesses for LinuxTarget {
         if !self.children.remove(&child) {
             return Err(Error::msg(format!("process {child} is not a child held by the debugger")));
         }
-        let written = write_bytes(child, restore);
+        let shared = self.shared_child.take_if(|c| *c == child).is_some();
+        let mut written = write_bytes(child, restore);
+        if !shared {
+            // A vfork child's guard pages are the debuggee's own, which the engine takes out while the child runs.
+            written = written.and(self.unguard_child(child));
+        }
         // Let it go even when the writes failed: a held child would hang its parent's wait() forever.
         let detached = ptrace::detach(child, None)
             .map_err(|e| Error::msg(format!("cannot let child process {child} go: {}", e.desc())));
@@ -24,8 +29,26 @@ impl ChildProcesses for LinuxTarget {
 }
 
 impl LinuxTarget {
+    /// A forked child is a copy of the debuggee, guard pages and all: in it they get their own protection back.
+    fn unguard_child(&mut self, child: i32) -> Result<()> {
+        let pages = self.guards.pages();
+        if pages.is_empty() {
+            return Ok(());
+        }
+        let site = self.syscall_site();
+        for (page, own) in pages {
+            let args = [page, guards::PAGE, own as u64, 0, 0, 0];
+            let r = inject::syscall(child, site, libc::SYS_mprotect, args).map_err(|b| b.error)?;
+            if r < 0 {
+                return Err(Error::msg(format!("cannot unguard page {page:#x} in child process {child}")));
+            }
+        }
+        Ok(())
+    }
+
     /// Let go of children not released yet (the debugger is leaving).
     pub(crate) fn release_children(&mut self) {
+        self.shared_child = None;
         for child in std::mem::take(&mut self.children) {
             let _ = ptrace::detach(child, None);
         }

@@ -72,6 +72,7 @@ impl LinuxTarget {
                     let _ = ptrace::resume(t.tid, Run::Continue, t.inject.take());
                     t.running = true;
                     t.stepping = false;
+                    t.vforking = false;
                 }
             }
             Resume::Step { tid } => {
@@ -84,6 +85,7 @@ impl LinuxTarget {
                 }
                 t.running = true;
                 t.stepping = true;
+                t.vforking = false;
                 self.focus = Some(t.tid);
             }
         }
@@ -103,6 +105,8 @@ impl LinuxTarget {
                 return Ok(());
             }
         }
+        // The engine disarms its guard pages before detaching; whatever is still armed gets its protection back here.
+        self.disarm_all_guards();
         let mut signals: HashMap<i32, i32> = self.threads.iter().filter_map(|t| t.inject.map(|s| (t.tid, s))).collect();
         // The last exception, not continued: a signal the debuggee was sent still reaches it.
         if let Some(last) = self.last.take()

@@ -11,7 +11,9 @@
 mod attach;
 mod children;
 mod control;
+mod guards;
 mod image;
+mod inject;
 mod interrupt;
 mod launch;
 mod mapping;
@@ -20,6 +22,7 @@ mod procfs;
 mod ptrace;
 mod regs;
 mod rendezvous;
+mod scratch;
 mod siginfo;
 mod threads;
 mod wait;
@@ -33,10 +36,12 @@ use std::sync::Arc;
 use nix::errno::Errno;
 use rdb_engine::regs::{DebugRegisters, Registers};
 use rdb_engine::target::{
-    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, Pid, Region, Resume, Target, Tid,
+    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, PageGuards, Pid, Region, Resume,
+    ScratchMemory, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 
+use guards::Guards;
 use interrupt::Breaker;
 use memory::Memory;
 use siginfo::Deliver;
@@ -70,6 +75,12 @@ pub struct LinuxTarget {
     focus: Option<i32>,
     /// Forked children, stopped before their first instruction, until the engine releases them.
     children: HashSet<i32>,
+    /// The held vfork child, which shares the debuggee's memory (system calls can be injected there).
+    shared_child: Option<i32>,
+    /// The `syscall` instructions of the program's vDSO, once looked up (injected system calls run there).
+    vdso_syscalls: Option<Vec<u64>>,
+    /// The pages armed as guard pages, with their own protection.
+    guards: Guards,
 }
 
 /// An event waiting to be returned, and the signal a `NotHandled` continue would deliver for it.
@@ -113,6 +124,9 @@ impl LinuxTarget {
             early: HashSet::new(),
             focus: None,
             children: HashSet::new(),
+            shared_child: None,
+            vdso_syscalls: None,
+            guards: Guards::default(),
         }
     }
 
@@ -131,6 +145,8 @@ impl LinuxTarget {
         self.focus = None;
         self.breaker.set_gone();
         self.memory = Memory::none(self.pid);
+        self.vdso_syscalls = None;
+        self.guards.clear();
     }
 
     fn on_tracer_thread(&self) -> bool {
@@ -196,7 +212,13 @@ impl Target for LinuxTarget {
         if self.gone {
             return Err(Error::NoProcess);
         }
-        self.memory.read(address, buf)
+        let read = self.memory.read(address, buf);
+        let len = buf.len() as u64;
+        if matches!(read, Ok(n) if n == buf.len()) || !self.guards.covers(address, len) || !self.on_tracer_thread() {
+            return read;
+        }
+        // /proc/pid/mem forces its way into an inaccessible page; where it did not, the guard is lifted for the read.
+        self.lifted(address, len, |t| t.memory.read(address, buf))
     }
 
     fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
@@ -205,7 +227,12 @@ impl Target for LinuxTarget {
         }
         let poke_tid = if self.on_tracer_thread() { self.any_stopped_thread() } else { None };
         // x86 keeps instruction fetch coherent with data writes: no cache to flush.
-        self.memory.write(address, data, poke_tid)
+        let written = self.memory.write(address, data, poke_tid);
+        if written.is_ok() || !self.guards.covers(address, data.len() as u64) || poke_tid.is_none() {
+            return written;
+        }
+        // A shared mapping cannot be written by force: the guard is lifted for the write.
+        self.lifted(address, data.len() as u64, |t| t.memory.write(address, data, poke_tid))
     }
 
     fn registers(&mut self, tid: Tid) -> Result<Registers> {
@@ -236,7 +263,7 @@ impl Target for LinuxTarget {
         if self.gone {
             return Err(Error::NoProcess);
         }
-        memory::regions(self.pid)
+        memory::regions(self.pid).map(|r| self.guards.unguarded(r))
     }
 
     fn interrupter(&self) -> Arc<dyn Interrupter> {
@@ -260,6 +287,14 @@ impl Target for LinuxTarget {
     }
 
     fn child_processes(&mut self) -> Option<&mut dyn ChildProcesses> {
+        Some(self)
+    }
+
+    fn page_guards(&mut self) -> Option<&mut dyn PageGuards> {
+        Some(self)
+    }
+
+    fn scratch_memory(&mut self) -> Option<&mut dyn ScratchMemory> {
         Some(self)
     }
 }

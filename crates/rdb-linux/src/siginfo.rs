@@ -9,6 +9,8 @@ use crate::procfs;
 const DR6_STEP: u64 = 1 << 14;
 /// si_code of SIGFPE for an integer division by zero.
 const FPE_INTDIV: i32 = 1;
+/// si_code of SIGSEGV for an access the page's protection forbids.
+const SEGV_ACCERR: i32 = 2;
 
 /// A signal the debuggee receives if the engine does not handle the exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,8 @@ pub(crate) struct Stop {
     pub dr6: u64,
     /// The debugger's interrupter asked for a stop.
     pub break_in: bool,
+    /// The fault address lies in a page the debugger armed as a guard page.
+    pub guarded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +62,10 @@ pub(crate) fn translate(s: &Stop) -> Translated {
         libc::SIGTRAP if s.code == libc::TRAP_HWBKPT => at(ExceptionKind::SingleStep { dr6: s.dr6 }, None),
         // The debuggee's own trap flag (or a trap after a syscall it stepped itself).
         libc::SIGTRAP if kernel => at(ExceptionKind::SingleStep { dr6: s.dr6 }, deliver),
+        // A page the debugger made inaccessible: its guard page fired. The program never sees the signal.
+        libc::SIGSEGV if s.guarded && s.code == SEGV_ACCERR => {
+            at(ExceptionKind::GuardPage { fault_address: s.fault_address, access: None }, None)
+        }
         libc::SIGSEGV | libc::SIGBUS if kernel => {
             let fault_address = (s.code != libc::SI_KERNEL).then_some(s.fault_address);
             at(ExceptionKind::AccessViolation { fault_address, write: None, signal: Some(s.signo) }, deliver)
@@ -115,7 +123,7 @@ mod tests {
     use super::*;
 
     fn stop(signo: i32, code: i32) -> Stop {
-        Stop { signo, code, fault_address: 0x10, rip: 0x1000, stepping: false, dr6: 0, break_in: false }
+        Stop { signo, code, fault_address: 0x10, rip: 0x1000, stepping: false, dr6: 0, break_in: false, guarded: false }
     }
 
     #[test]
@@ -151,6 +159,17 @@ mod tests {
         assert_eq!((b.kind, b.deliver), (ExceptionKind::BreakIn, None));
         assert_eq!(translate(&stop(libc::SIGSTOP, libc::SI_USER)).kind, ExceptionKind::Signal { signo: 19 });
         assert_eq!(translate(&stop(40, -1)).kind, ExceptionKind::Signal { signo: 40 });
+    }
+
+    #[test]
+    fn a_fault_in_a_guarded_page_is_a_guard_page_never_delivered() {
+        let t = translate(&Stop { guarded: true, ..stop(libc::SIGSEGV, SEGV_ACCERR) });
+        assert_eq!(t.kind, ExceptionKind::GuardPage { fault_address: 0x10, access: None });
+        assert_eq!((t.address, t.deliver), (0x1000, None));
+        // The page was unmapped meanwhile: an ordinary fault.
+        let unmapped = translate(&Stop { guarded: true, ..stop(libc::SIGSEGV, 1) });
+        assert!(matches!(unmapped.kind, ExceptionKind::AccessViolation { .. }));
+        assert!(matches!(translate(&stop(libc::SIGSEGV, SEGV_ACCERR)).kind, ExceptionKind::AccessViolation { .. }));
     }
 
     #[test]

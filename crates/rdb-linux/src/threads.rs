@@ -14,6 +14,8 @@ pub(crate) struct Thread {
     pub exiting: bool,
     /// The signal it receives when it is next resumed (an exception the engine did not handle).
     pub inject: Option<i32>,
+    /// Stopped at a vfork event: resumed, it would wait in the kernel until the child lets go of the memory.
+    pub vforking: bool,
 }
 
 #[derive(Debug, Default)]
@@ -27,7 +29,8 @@ impl Threads {
         if self.get(tid).is_some() {
             return;
         }
-        let thread = Thread { tid, running, stepping: false, step_from: 0, exiting: false, inject: None };
+        let thread =
+            Thread { tid, running, stepping: false, step_from: 0, exiting: false, inject: None, vforking: false };
         if tid == pid {
             self.list.insert(0, thread);
         } else {

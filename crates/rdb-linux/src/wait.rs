@@ -6,11 +6,11 @@ use std::collections::VecDeque;
 
 use nix::sys::ptrace as nptrace;
 use nix::unistd::Pid;
-use rdb_engine::target::{Event, EventKind, Exception, ExitStatus};
+use rdb_engine::target::{Event, EventKind, Exception, ExceptionKind, ExitStatus};
 use rdb_engine::{Error, Result};
 
 use crate::ptrace::{self, Run, WaitStatus};
-use crate::{LinuxTarget, Module, Pending, Reported, image, procfs, regs, siginfo};
+use crate::{LinuxTarget, Module, Pending, Reported, guards, image, procfs, regs, siginfo};
 
 impl LinuxTarget {
     /// `Target::wait_event`.
@@ -33,6 +33,13 @@ impl LinuxTarget {
 
     /// Note what the engine is told, so `resume` knows which exception its status settles.
     fn report(&mut self, pending: Pending) -> Event {
+        if let EventKind::Exception(Exception { kind: ExceptionKind::GuardPage { fault_address, .. }, .. }) =
+            &pending.event.kind
+        {
+            // One-shot, as PAGE_GUARD: the page is given back before anyone looks (every thread is stopped now,
+            // which an injected system call needs).
+            self.guard_fired(guards::page_of(*fault_address));
+        }
         self.last = match &pending.event.kind {
             EventKind::Exception(exception) => {
                 Some(Reported { tid: pending.event.tid as i32, exception: exception.clone(), deliver: pending.deliver })
@@ -264,6 +271,7 @@ impl LinuxTarget {
             stepping,
             dr6: if signo == libc::SIGTRAP { regs::dr6(tid) } else { 0 },
             break_in: signo == libc::SIGSTOP && self.breaker.take_request(),
+            guarded: signo == libc::SIGSEGV && self.guards.is_armed(guards::page_of(fault_address)),
         };
         let t = siginfo::translate(&stop);
         let exception = Exception { kind: t.kind, address: t.address, first_chance: true };
@@ -310,6 +318,12 @@ impl LinuxTarget {
             }
         }
         self.children.insert(child);
+        if shares_memory {
+            self.shared_child = Some(child);
+            if let Some(t) = self.threads.get_mut(parent) {
+                t.vforking = true;
+            }
+        }
         self.push(parent, EventKind::ChildProcess { child: child as u32, shares_memory }, None);
         Ok(())
     }
@@ -348,6 +362,8 @@ impl LinuxTarget {
         self.memory = crate::memory::Memory::open(pid);
         self.r_debug = None;
         self.modules.clear();
+        self.vdso_syscalls = None;
+        self.guards.clear();
         let exe =
             image::exe(pid).map_err(|e| Error::msg(format!("cannot read the executable of process {pid}: {e}")))?;
         let image = exe.image.clone();

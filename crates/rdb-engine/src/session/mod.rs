@@ -109,7 +109,7 @@ pub struct Session {
     step_off: Option<(Tid, u64)>,
     /// The thread executing one instruction alone right now, with our breakpoint on it out of the way.
     stepping_off: Option<StepOff>,
-    /// A vfork child runs in the debuggee's memory: no int3 goes in until it has exec'd or exited.
+    /// A vfork child runs in the debuggee's memory: no int3 or guard page goes in until it has exec'd or exited.
     patches_suspended: bool,
     /// The last exception the debuggee raised (`.exr -1`).
     last_exception: Option<crate::target::Exception>,

@@ -483,11 +483,12 @@ impl Session {
             EventKind::ChildProcess { child, shares_memory } => {
                 // Children are not followed: the child is a copy of the debuggee, int3s and all, so it gets the
                 // original bytes back before it runs, or the first breakpoint it reaches would kill it. A vfork
-                // child runs in the debuggee's own memory: our int3s come out of it until the child lets go of it
-                // (`SharedMemoryReleased`), as gdb does.
+                // child runs in the debuggee's own memory: our int3s and guard pages come out of it until the child
+                // lets go of it (`SharedMemoryReleased`), as gdb does.
                 let restore = if shares_memory {
                     if let Some(target) = self.target.as_deref_mut() {
                         self.patches.remove_all(target);
+                        self.guards.remove_all(target.page_guards());
                     }
                     self.patches_suspended = true;
                     Vec::new()

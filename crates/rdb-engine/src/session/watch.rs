@@ -175,10 +175,13 @@ impl Session {
         }
     }
 
-    /// Arm the pages of the enabled memory breakpoints, disarm the others. A breakpoint whose pages cannot be
-    /// armed is disabled, so the user hears of it once.
+    /// Arm the pages of the enabled memory breakpoints, disarm the others (all of them while a vfork child runs in
+    /// the debuggee's memory). A breakpoint whose pages cannot be armed is disabled, so the user hears of it once.
     pub(super) fn sync_guards(&mut self) {
-        let wanted: BTreeSet<u64> = self.breakpoints.iter().filter(|b| b.enabled).flat_map(guarded_pages).collect();
+        let wanted: BTreeSet<u64> = match self.patches_suspended {
+            true => BTreeSet::new(),
+            false => self.breakpoints.iter().filter(|b| b.enabled).flat_map(guarded_pages).collect(),
+        };
         let Some(target) = self.target.as_deref_mut() else { return };
         let Some(page_guards) = target.page_guards() else { return };
         let failures = self.guards.sync(page_guards, &wanted);
