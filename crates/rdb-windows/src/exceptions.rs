@@ -29,10 +29,9 @@ pub fn kind(code: u32, params: &[usize]) -> ExceptionKind {
             write: access(params.first()).map(|a| a == Access::Write),
             signal: None,
         },
-        STATUS_GUARD_PAGE_VIOLATION => ExceptionKind::GuardPage {
-            fault_address: data_address.unwrap_or(0),
-            access: access(params.first()),
-        },
+        STATUS_GUARD_PAGE_VIOLATION => {
+            ExceptionKind::GuardPage { fault_address: data_address.unwrap_or(0), access: access(params.first()) }
+        }
         STATUS_ILLEGAL_INSTRUCTION => ExceptionKind::IllegalInstruction { signal: None },
         STATUS_INTEGER_DIVIDE_BY_ZERO => ExceptionKind::IntegerDivideByZero { signal: None },
         _ => ExceptionKind::Other { code, parameters: params.iter().map(|p| *p as u64).collect() },

@@ -47,7 +47,11 @@ pub fn create(program: &Path, args: &[String], follow_children: bool) -> Result<
     };
     if ok == 0 {
         let e = std::io::Error::last_os_error();
-        return Err(rdb_engine::err!("cannot run {}: {}", program.display(), e.to_string().trim_end_matches(['\r', '\n', '.'])));
+        return Err(rdb_engine::err!(
+            "cannot run {}: {}",
+            program.display(),
+            e.to_string().trim_end_matches(['\r', '\n', '.'])
+        ));
     }
     // The thread handle is not needed: the create-process event brings one of its own.
     drop(handles::owned(info.hThread));

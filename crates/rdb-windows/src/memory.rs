@@ -70,8 +70,9 @@ pub fn write(process: HANDLE, address: u64, data: &[u8]) -> Result<()> {
 fn write_raw(process: HANDLE, address: u64, data: &[u8]) -> bool {
     let mut written = 0usize;
     // SAFETY: `data` is valid for `data.len()` bytes; `process` is live.
-    let ok =
-        unsafe { WriteProcessMemory(process, address as *const c_void, data.as_ptr().cast(), data.len(), &mut written) };
+    let ok = unsafe {
+        WriteProcessMemory(process, address as *const c_void, data.as_ptr().cast(), data.len(), &mut written)
+    };
     ok != 0 && written == data.len()
 }
 
@@ -96,9 +97,8 @@ pub fn query(process: HANDLE, address: u64) -> Option<MEMORY_BASIC_INFORMATION> 
     // SAFETY: MEMORY_BASIC_INFORMATION is plain data.
     let mut info: MEMORY_BASIC_INFORMATION = unsafe { std::mem::zeroed() };
     // SAFETY: `info` is a valid out-buffer of the size given.
-    let n = unsafe {
-        VirtualQueryEx(process, address as *const c_void, &mut info, size_of::<MEMORY_BASIC_INFORMATION>())
-    };
+    let n =
+        unsafe { VirtualQueryEx(process, address as *const c_void, &mut info, size_of::<MEMORY_BASIC_INFORMATION>()) };
     (n != 0).then_some(info)
 }
 
@@ -115,8 +115,10 @@ pub fn regions(process: HANDLE, modules: &BTreeMap<u64, String>) -> Vec<Region> 
         }
         if info.State == MEM_COMMIT {
             let p = info.Protect & !PAGE_GUARD;
-            let executable = matches!(p & 0xff, PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
-            let writable = matches!(p & 0xff, PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
+            let executable =
+                matches!(p & 0xff, PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
+            let writable =
+                matches!(p & 0xff, PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
             out.push(Region {
                 start,
                 end,

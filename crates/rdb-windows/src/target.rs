@@ -7,16 +7,16 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::rc::Rc;
 use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rdb_engine::regs::{DebugRegisters, Registers, TRAP_FLAG};
 use rdb_engine::target::{
-    ContinueStatus, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter,
-    PageGuards, Pid, ProcessFamily, Region, Resume, Target, Tid,
+    ContinueStatus, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter, PageGuards,
+    Pid, ProcessFamily, Region, Resume, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::{DBG_CONTINUE, DBG_EXCEPTION_NOT_HANDLED, HANDLE};
@@ -31,8 +31,8 @@ use crate::context::{self, Context, last_error};
 use crate::exceptions;
 use crate::memory::{self, Guards};
 use crate::wait::{Waiter, continue_event};
-use windows_sys::Win32::System::Threading::INFINITE;
 use crate::{handles, launch, paths};
+use windows_sys::Win32::System::Threading::INFINITE;
 
 /// How long `kill` waits for the process to report its exit.
 const KILL_TIMEOUT_MS: u32 = 10_000;
