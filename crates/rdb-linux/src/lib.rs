@@ -12,6 +12,7 @@ mod attach;
 mod children;
 mod control;
 mod image;
+mod inject;
 mod interrupt;
 mod launch;
 mod memory;
@@ -19,6 +20,7 @@ mod procfs;
 mod ptrace;
 mod regs;
 mod rendezvous;
+mod scratch;
 mod siginfo;
 mod threads;
 mod wait;
@@ -30,7 +32,8 @@ use std::sync::Arc;
 use nix::errno::Errno;
 use rdb_engine::regs::{DebugRegisters, Registers};
 use rdb_engine::target::{
-    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, Pid, Region, Resume, Target, Tid,
+    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, Pid, Region, Resume,
+    ScratchMemory, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 
@@ -67,6 +70,8 @@ pub struct LinuxTarget {
     focus: Option<i32>,
     /// Forked children, stopped before their first instruction, until the engine releases them.
     children: HashSet<i32>,
+    /// The `syscall` instructions of the program's vDSO, once looked up (injected system calls run there).
+    vdso_syscalls: Option<Vec<u64>>,
 }
 
 /// An event waiting to be returned, and the signal a `NotHandled` continue would deliver for it.
@@ -110,6 +115,7 @@ impl LinuxTarget {
             early: HashSet::new(),
             focus: None,
             children: HashSet::new(),
+            vdso_syscalls: None,
         }
     }
 
@@ -128,6 +134,7 @@ impl LinuxTarget {
         self.focus = None;
         self.breaker.set_gone();
         self.memory = Memory::none(self.pid);
+        self.vdso_syscalls = None;
     }
 
     fn on_tracer_thread(&self) -> bool {
@@ -257,6 +264,10 @@ impl Target for LinuxTarget {
     }
 
     fn child_processes(&mut self) -> Option<&mut dyn ChildProcesses> {
+        Some(self)
+    }
+
+    fn scratch_memory(&mut self) -> Option<&mut dyn ScratchMemory> {
         Some(self)
     }
 }

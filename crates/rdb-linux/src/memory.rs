@@ -101,7 +101,7 @@ impl Memory {
 }
 
 /// Write word by word with PTRACE_PEEKDATA/POKEDATA, merging partial words with what is there.
-fn poke(tid: i32, address: u64, data: &[u8]) -> Result<()> {
+pub(crate) fn poke(tid: i32, address: u64, data: &[u8]) -> Result<()> {
     use nix::sys::ptrace;
     let pid = Pid::from_raw(tid);
     let end = address + data.len() as u64;
@@ -122,6 +122,19 @@ fn poke(tid: i32, address: u64, data: &[u8]) -> Result<()> {
         word_at = next;
     }
     Ok(())
+}
+
+/// Read `N` bytes at `address` of the process `tid` belongs to, through PTRACE_PEEKDATA (a word may straddle
+/// into an unreadable page: then nothing is read).
+pub(crate) fn peek<const N: usize>(tid: i32, address: u64) -> Result<[u8; N]> {
+    let mut out = [0u8; N];
+    for (i, chunk) in out.chunks_mut(WORD as usize).enumerate() {
+        let at = address + (i as u64) * WORD;
+        let word = nix::sys::ptrace::read(Pid::from_raw(tid), at as usize as nix::sys::ptrace::AddressType)
+            .map_err(|_| Error::MemoryAccess(at))?;
+        chunk.copy_from_slice(&word.to_le_bytes()[..chunk.len()]);
+    }
+    Ok(out)
 }
 
 /// The mapped regions of a process, from /proc/pid/maps.

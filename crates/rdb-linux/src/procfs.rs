@@ -1,5 +1,5 @@
 //! The few /proc files the backend reads: a process's threads, fields of its status file (signal masks, Tgid),
-//! its auxiliary vector and its executable.
+//! its auxiliary vector, its executable and where its heap starts.
 
 use std::path::PathBuf;
 
@@ -45,4 +45,12 @@ pub(crate) fn auxv(pid: i32) -> std::io::Result<Vec<(u64, u64)>> {
 /// The path of a process's executable.
 pub(crate) fn exe(pid: i32) -> std::io::Result<PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/exe"))
+}
+
+/// Where the program break starts (the heap `brk` grows up from), field 47 of /proc/pid/stat.
+pub(crate) fn start_brk(pid: i32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields from the third on follow the command name, which is in parentheses and may hold anything.
+    let rest = &text[text.rfind(')')? + 1..];
+    rest.split_whitespace().nth(47 - 3)?.parse().ok()
 }

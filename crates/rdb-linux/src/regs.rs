@@ -101,6 +101,11 @@ pub(crate) fn dr6(tid: i32) -> u64 {
     peek_debug(tid, 6).unwrap_or(0)
 }
 
+/// Put back a thread's DR6 (a single step the debugger made for its own purposes sets BS in it).
+pub(crate) fn set_dr6(tid: i32, value: u64) -> nix::Result<()> {
+    poke_debug(tid, 6, value)
+}
+
 /// Set the debug registers: DR7 is cleared first, so no half-set breakpoint is ever armed, and written last.
 pub(crate) fn set_debug(tid: i32, regs: &DebugRegisters) -> nix::Result<()> {
     let old = get_debug(tid)?;

@@ -348,6 +348,7 @@ impl LinuxTarget {
         self.memory = crate::memory::Memory::open(pid);
         self.r_debug = None;
         self.modules.clear();
+        self.vdso_syscalls = None;
         let exe =
             image::exe(pid).map_err(|e| Error::msg(format!("cannot read the executable of process {pid}: {e}")))?;
         let image = exe.image.clone();
