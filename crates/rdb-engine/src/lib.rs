@@ -9,6 +9,7 @@ pub mod expr;
 pub mod fmt;
 pub mod memory;
 pub mod regs;
+pub mod relocate;
 pub mod report;
 pub mod session;
 pub mod symbols;

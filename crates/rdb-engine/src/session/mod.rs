@@ -4,6 +4,7 @@
 
 mod breakpoints;
 mod conditions;
+mod displaced;
 mod environment;
 mod filters;
 mod guards;
@@ -11,6 +12,7 @@ mod hardware;
 mod modules;
 mod patches;
 mod run;
+mod scratch;
 mod stop;
 #[cfg(test)]
 mod tests;
@@ -31,6 +33,7 @@ use crate::regs::{self, DebugRegisters, Registers};
 use crate::target::{ContinueStatus, Pid, Target, Tid};
 use crate::unwind::{self, Frame};
 use conditions::Interrupted;
+use displaced::Displaced;
 use guards::Guards;
 use hardware::Hardware;
 use patches::Patches;
@@ -96,6 +99,8 @@ pub struct Session {
     /// The debug registers `ba` uses, and the guard pages of `bpm`.
     hardware: Hardware,
     guards: Guards,
+    /// Instructions run out of line (or emulated) so threads step off our int3s with the int3 left in.
+    displaced: Displaced,
     internal: Vec<Internal>,
     threads: Vec<ThreadEntry>,
     next_thread_index: u32,
@@ -151,6 +156,7 @@ impl Session {
             patches: Patches::default(),
             hardware: Hardware::default(),
             guards: Guards::default(),
+            displaced: Displaced::default(),
             internal: Vec::new(),
             threads: Vec::new(),
             next_thread_index: 0,
@@ -189,6 +195,7 @@ impl Session {
         self.patches.forget_all();
         self.hardware.forget();
         self.guards.forget();
+        self.displaced.forget();
         self.internal.clear();
         self.threads.clear();
         self.next_thread_index = 0;
@@ -286,6 +293,7 @@ impl Session {
 
     /// Write memory. Where the range covers a patched byte, the new byte becomes that patch's original.
     pub fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
+        self.displaced.code_changed(address, address.saturating_add(data.len() as u64));
         let bytes = self.patches.absorb_write(address, data);
         self.target()?.write_memory(address, &bytes)
     }
@@ -505,6 +513,8 @@ impl Session {
         if self.state != State::Stopped || self.target.is_none() {
             return Err(Error::NoProcess);
         }
+        // A thread in a copy goes back to the original code before the debuggee is on its own.
+        self.leave_copies();
         self.remove_all_patches();
         let result = self.target.as_deref_mut().map(|t| t.detach()).unwrap_or(Ok(()));
         self.drop_target();
@@ -539,6 +549,7 @@ impl Session {
         self.patches.forget_all();
         self.hardware.forget();
         self.guards.forget();
+        self.displaced.forget();
         self.stepping_off = None;
         self.internal.clear();
         self.threads.clear();

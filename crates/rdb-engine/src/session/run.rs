@@ -188,6 +188,7 @@ impl Session {
             self.state = State::Running;
         }
         held?;
+        self.leave_copies();
         self.step_off = None;
         self.default_continue = ContinueStatus::Handled;
         Ok(())
@@ -220,9 +221,21 @@ impl Session {
         let mut movers = vec![mover];
         if step.is_none() {
             movers.extend(self.guards.pending_threads().into_iter().filter(|t| *t != mover));
+            for owed in self.displaced.owed_threads() {
+                if !movers.contains(&owed) {
+                    movers.push(owed);
+                }
+            }
         }
         for tid in movers {
             let Some(off) = self.obstacle(tid) else { continue };
+            // When every thread runs, the int3 can stay in: the thread runs the instruction out of line.
+            if step.is_none()
+                && let Some(at) = off.at
+                && self.step_off_in_place(tid, at)
+            {
+                continue;
+            }
             let event = self.step_alone(off, status)?;
             status = ContinueStatus::Handled;
             if let Some(dr6) = single_step_of(&event, tid) {
@@ -266,6 +279,9 @@ impl Session {
             }
             _ => None,
         };
+        // A thread put back from a copy onto a breakpoint it had passed owes its step off too.
+        let owed = self.displaced.take_owed(tid);
+        let at = at.or(owed);
         let at = at.filter(|a| self.patches.contains(*a) || self.hardware.executes_at(tid, *a, &self.breakpoints));
         // The registers are read only when there is a breakpoint to step off (not on every resume).
         let at = at.filter(|a| self.registers(tid).is_ok_and(|r| r.rip == *a));
@@ -388,6 +404,8 @@ impl Session {
             matches!(reason, StopReason::Breakpoint(_)).then(|| Interrupted { step: self.running_step, temporaries });
         self.rewind_queued_breakpoints();
         if self.state == State::Stopped {
+            // No thread is shown inside a copy of an instruction (see `displaced.rs`).
+            self.leave_copies();
             self.event_tid = tid;
             self.current_tid = tid;
             self.step_off = self.registers(tid).ok().map(|r| (tid, r.rip));
@@ -456,6 +474,7 @@ impl Session {
                 self.threads.retain(|t| t.tid != tid);
                 self.hardware.thread_gone(tid);
                 self.guards.stepped(tid);
+                self.displaced.thread_gone(tid);
                 if self.current_tid == tid {
                     self.current_tid = self.threads.first().map(|t| t.tid).unwrap_or(0);
                 }
@@ -519,6 +538,8 @@ impl Session {
         // exec clears the debug registers, and the old pages are gone.
         self.hardware.forget();
         self.guards.forget();
+        // The scratch memory went with the old image.
+        self.displaced.forget();
         self.patches_suspended = false;
         self.internal.clear();
         self.step_off = None;
@@ -558,11 +579,14 @@ impl Session {
         self.breakpoints.unresolve_range(base, end);
         // The pages are gone: there is nothing to restore.
         self.patches.forget_range(base, end);
+        self.displaced.code_changed(base, end);
         self.internal.retain(|i| i.address() < base || i.address() >= end);
         self.event_notice(EventCode::UnloadModule, Notice::ModuleUnloaded { base, path: module.path })
     }
 
     fn exception(&mut self, pid: u32, tid: Tid, mut e: Exception) -> Result<Next> {
+        // An exception raised by an instruction running out of line is the original instruction's.
+        e.address = self.displaced.present(e.address);
         if let ExceptionKind::AccessViolation { write: write @ None, .. } = &mut e.kind {
             // The OS did not say whether the access was a read or a write: the faulting instruction does.
             let mut bytes = [0u8; 16];

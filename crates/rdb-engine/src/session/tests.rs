@@ -2,6 +2,7 @@
 //! rendezvous and detach, without an OS. `ba` and `bpm` are in `tests/watch.rs`.
 
 mod conditions;
+mod displaced;
 mod watch;
 
 use std::cell::RefCell;
@@ -14,7 +15,7 @@ use super::*;
 use crate::regs::DebugRegisters;
 use crate::target::{
     ChildProcesses, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter,
-    LoaderRendezvous, PageGuards, Region, Resume,
+    LoaderRendezvous, PageGuards, Region, Resume, ScratchMemory,
 };
 
 mod environment;
@@ -24,6 +25,10 @@ const TID: u32 = 100;
 const EXE_BASE: u64 = 0x40_0000;
 const ENTRY: u64 = 0x40_1000;
 const LIBC_BASE: u64 = 0x7000_0000;
+
+/// `cld`: an instruction the engine does not emulate, so without scratch memory (the fake has none unless a test
+/// gives it some) a thread steps off a breakpoint on it alone, with the int3 out: the fallback these tests check.
+const STEPS_ALONE: &[u8] = &[0xfc];
 
 /// What the fake process looks like; the script mutates it as the "CPU" would.
 #[derive(Default)]
@@ -45,6 +50,11 @@ struct State {
     /// The target has guard pages (`bpm`), and which pages are armed.
     has_page_guards: bool,
     guarded: BTreeSet<u64>,
+    /// The target has scratch memory, and the chunks it mapped (address, size).
+    has_scratch: bool,
+    scratch: Vec<(u64, u64)>,
+    /// How many times the engine waited for an event.
+    waits: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -83,7 +93,9 @@ impl Target for Fake {
     }
     fn wait_event(&mut self) -> Result<Event> {
         let mut step = self.script.pop_front().expect("the engine waited for more events than the script has");
-        Ok(step(&mut self.state.borrow_mut()))
+        let mut s = self.state.borrow_mut();
+        s.waits += 1;
+        Ok(step(&mut s))
     }
     fn resume(&mut self, status: ContinueStatus, how: Resume) -> Result<()> {
         self.state.borrow_mut().resumes.push((status, how));
@@ -121,7 +133,7 @@ impl Target for Fake {
         Ok(())
     }
     fn threads(&self) -> Vec<Tid> {
-        vec![TID]
+        self.state.borrow().regs.keys().copied().collect()
     }
     fn memory_regions(&mut self) -> Result<Vec<Region>> {
         Ok(Vec::new())
@@ -154,6 +166,23 @@ impl Target for Fake {
 
     fn page_guards(&mut self) -> Option<&mut dyn PageGuards> {
         if self.state.borrow().has_page_guards { Some(self) } else { None }
+    }
+
+    fn scratch_memory(&mut self) -> Option<&mut dyn ScratchMemory> {
+        if self.state.borrow().has_scratch { Some(self) } else { None }
+    }
+}
+
+/// Scratch memory is mapped from SCRATCH up, a chunk after the other, as an mmap near the executable would be.
+pub const SCRATCH: u64 = 0x4000_0000;
+
+impl ScratchMemory for Fake {
+    fn allocate(&mut self, near: u64, size: u64) -> Result<u64> {
+        let mut s = self.state.borrow_mut();
+        assert!(near.abs_diff(SCRATCH) < 0x7000_0000, "the fake only maps near its executable");
+        let base = SCRATCH + s.scratch.iter().map(|(_, n)| n.div_ceil(0x1000) * 0x1000).sum::<u64>();
+        s.scratch.push((base, size));
+        Ok(base)
     }
 }
 
@@ -303,14 +332,14 @@ fn initial_breakpoint_at_entry_reports_modules_and_leaves_no_int3() {
 fn breakpoint_hit_rewinds_and_steps_off_with_others_held() {
     let bp = ENTRY + 0x10;
     let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1), exit(3)]);
-    let (mut session, state, _) = started(&[(bp, &[0x55])], script);
+    let (mut session, state, _) = started(&[(bp, STEPS_ALONE)], script);
     session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
     let stop = session.go(None).unwrap();
     assert_eq!(stop.reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(state.borrow().rip(), bp);
     let mut b = [0u8];
     session.read_memory(bp, &mut b).unwrap();
-    assert_eq!(b[0], 0x55, "reads never show the engine's int3");
+    assert_eq!(b[0], STEPS_ALONE[0], "reads never show the engine's int3");
     assert_eq!(state.borrow().byte(bp), 0xcc);
     let stop = session.go(None).unwrap();
     assert_eq!(stop.reason, StopReason::ProcessExited(ExitStatus::Code(3)));
@@ -328,7 +357,7 @@ fn pass_count_lets_early_hits_run_on() {
             breakpoint_at(bp)(s)
         }) as Box<dyn FnMut(&mut State) -> Event>,
     ]);
-    let (mut session, _, _) = started(&[], script);
+    let (mut session, _, _) = started(&[(bp, STEPS_ALONE)], script);
     session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 2, None).unwrap();
     let stop = session.go(None).unwrap();
     assert_eq!(stop.reason, StopReason::Breakpoint(vec![0]));

@@ -45,7 +45,7 @@ fn notes(notices: &Rc<RefCell<Vec<Notice>>>) -> Vec<String> {
 
 #[test]
 fn a_false_condition_never_stops_and_one_go_runs_through_every_false_hit() {
-    let (mut session, state, notices) = started(&[(BP, &[0x55])], hits(&[1, 2, 3, 4, 5]));
+    let (mut session, state, notices) = started(&[(BP, STEPS_ALONE)], hits(&[1, 2, 3, 4, 5]));
     conditional(&mut session, "@rax == 7", 1);
     let stop = session.go(None).unwrap();
     assert_eq!(stop.reason, StopReason::ProcessExited(ExitStatus::Code(0)), "one go, five hits decided in the engine");
@@ -57,7 +57,7 @@ fn a_false_condition_never_stops_and_one_go_runs_through_every_false_hit() {
 
 #[test]
 fn a_true_condition_stops_on_the_thread_that_hit() {
-    let (mut session, state, _) = started(&[(BP, &[0x55])], hits(&[1, 7, 2]));
+    let (mut session, state, _) = started(&[(BP, STEPS_ALONE)], hits(&[1, 7, 2]));
     conditional(&mut session, "rax == 7 && @rip == 401080", 1);
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(state.borrow().regs[&TID].rax, 7);
@@ -67,7 +67,7 @@ fn a_true_condition_stops_on_the_thread_that_hit() {
 
 #[test]
 fn a_condition_that_cannot_be_evaluated_stops_with_a_note() {
-    let (mut session, _, notices) = started(&[(BP, &[0x55])], hits(&[0x2000, 0]));
+    let (mut session, _, notices) = started(&[(BP, STEPS_ALONE)], hits(&[0x2000, 0]));
     conditional(&mut session, "poi(@rax) == 90909090`90909090", 1);
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]), "memory at 0x2000 reads");
     assert!(notes(&notices).is_empty());
@@ -78,7 +78,7 @@ fn a_condition_that_cannot_be_evaluated_stops_with_a_note() {
 
 #[test]
 fn pass_counts_count_only_hits_whose_condition_holds() {
-    let (mut session, state, _) = started(&[(BP, &[0x55])], hits(&[7, 1, 2, 7, 7]));
+    let (mut session, state, _) = started(&[(BP, STEPS_ALONE)], hits(&[7, 1, 2, 7, 7]));
     conditional(&mut session, "@rax == 7", 2);
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(state.borrow().resumes.iter().filter(|(_, r)| matches!(r, Resume::Step { .. })).count(), 3);
@@ -88,7 +88,7 @@ fn pass_counts_count_only_hits_whose_condition_holds() {
 
 #[test]
 fn conditions_are_checked_when_set() {
-    let (mut session, _, _) = started(&[(BP, &[0x55])], VecDeque::new());
+    let (mut session, _, _) = started(&[(BP, STEPS_ALONE)], VecDeque::new());
     let id = session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
     let set = |s: &mut Session, c: &str| s.set_condition(id, Some(c.to_string())).map_err(|e| e.to_string());
     assert_eq!(set(&mut session, "nosuch == 1"), Err("Couldn't resolve error at 'nosuch'".into()));
@@ -110,7 +110,7 @@ fn gc_after_a_breakpoint_in_a_stepped_over_call_finishes_the_step() {
     let ret = ENTRY + 5;
     let callee = ret + 0x100;
     let script: Script = VecDeque::from([breakpoint_at(callee), single_step_to(callee + 1), breakpoint_at(ret)]);
-    let (mut session, state, _) = started(&[(ENTRY, &call), (callee, &[0x55])], script);
+    let (mut session, state, _) = started(&[(ENTRY, &call), (callee, STEPS_ALONE)], script);
     session.add_breakpoint(Location::Expr(format!("{callee:#x}")), false, 1, None).unwrap();
     assert_eq!(session.step_over().unwrap().reason, StopReason::Breakpoint(vec![0]));
     let stop = session.go_conditional().unwrap();
@@ -120,7 +120,7 @@ fn gc_after_a_breakpoint_in_a_stepped_over_call_finishes_the_step() {
 
 #[test]
 fn gc_after_a_breakpoint_hit_by_g_runs_freely() {
-    let (mut session, _, _) = started(&[(BP, &[0x55])], hits(&[1]));
+    let (mut session, _, _) = started(&[(BP, STEPS_ALONE)], hits(&[1]));
     session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(session.go_conditional().unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));

@@ -1,0 +1,246 @@
+//! Stepping off int3s with the int3 left in: instructions emulated or run out of line in scratch memory, against
+//! the scripted fake target (whose "CPU" is the script: it checks the copy the engine wrote and moves rip on).
+
+use iced_x86::{Code, Mnemonic};
+
+use super::*;
+use crate::relocate;
+
+type Step = Box<dyn FnMut(&mut State) -> Event>;
+
+const BP: u64 = ENTRY + 0x200;
+/// mov rax,qword ptr [rip+2EE0h]: rip-relative, so only a relocated copy runs right elsewhere.
+const LOAD: [u8; 7] = [0x48, 0x8b, 0x05, 0xe0, 0x2e, 0x00, 0x00];
+const TID2: Tid = 101;
+
+fn in_scratch(s: &State, address: u64) -> bool {
+    s.scratch.iter().any(|&(base, size)| address >= base && address < base + size)
+}
+
+/// Check that `tid` is at the start of a well-formed copy of LOAD (the int3 still at BP) and return where its jmp
+/// back is.
+fn check_copy(s: &State, tid: Tid) -> u64 {
+    assert_eq!(s.byte(BP), 0xcc, "the int3 stays in while the copy runs");
+    let rip = s.regs[&tid].rip;
+    assert!(in_scratch(s, rip), "thread {tid} runs from scratch memory, not {rip:#x}");
+    let code: Vec<u8> = (0..relocate::MAX_COPY as u64).map(|i| s.byte(rip + i)).collect();
+    let copied = relocate::decode(&code, rip).expect("the copy decodes");
+    assert_eq!(copied.mnemonic(), Mnemonic::Mov);
+    assert_eq!(copied.ip_rel_memory_address(), BP + 7 + 0x2ee0, "the rip-relative operand still reaches counter");
+    let jump = rip + copied.len() as u64;
+    let back = relocate::decode(&code[copied.len()..], jump).unwrap();
+    assert_eq!((back.code(), back.near_branch_target()), (Code::Jmp_rel32_64, BP + 7), "then a jmp back");
+    jump
+}
+
+/// The thread runs the copy (checked), comes back and reaches the breakpoint again with `rax`.
+fn copy_then_hit(rax: u64) -> Step {
+    Box::new(move |s: &mut State| {
+        assert!(matches!(s.resumes.last(), Some((_, Resume::All))), "every thread runs: {:?}", s.resumes.last());
+        check_copy(s, TID);
+        s.regs.get_mut(&TID).unwrap().rax = rax;
+        s.set_rip(BP + 1);
+        event(EventKind::Exception(Exception { kind: ExceptionKind::Breakpoint, address: BP, first_chance: true }))
+    })
+}
+
+fn hit(rax: u64) -> Step {
+    Box::new(move |s: &mut State| {
+        s.regs.get_mut(&TID).unwrap().rax = rax;
+        s.set_rip(BP);
+        breakpoint_at(BP)(s)
+    })
+}
+
+fn with_scratch(code: &[(u64, &[u8])], script: Script) -> Started {
+    let started = started(code, script);
+    started.1.borrow_mut().has_scratch = true;
+    started
+}
+
+fn steps(state: &Rc<RefCell<State>>) -> usize {
+    state.borrow().resumes.iter().filter(|(_, r)| matches!(r, Resume::Step { .. })).count()
+}
+
+#[test]
+fn a_false_condition_costs_one_stop_the_instruction_running_out_of_line() {
+    let mut script: Script = VecDeque::from([hit(1)]);
+    for v in 2..=5 {
+        script.push_back(copy_then_hit(v));
+    }
+    script.push_back(Box::new(|s: &mut State| {
+        check_copy(s, TID);
+        event(EventKind::ProcessExited { status: ExitStatus::Code(0) })
+    }));
+    let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
+    let id = session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
+    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    let (waits, resumes) = (state.borrow().waits, state.borrow().resumes.len());
+    assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
+    let s = state.borrow();
+    assert_eq!(s.waits - waits, 6, "five false hits and the exit: one event each");
+    assert_eq!(s.resumes.len() - resumes, 6, "one resume each: no step off");
+    assert_eq!(steps(&state), 0);
+    assert_eq!(s.scratch.len(), 1, "one chunk of scratch for every hit");
+    assert_eq!(session.breakpoints.get(0).unwrap().hits, 0);
+}
+
+#[test]
+fn push_rbp_is_emulated_without_scratch_memory() {
+    let rbp: u64 = 0x1234_5678;
+    let run_on = |rax: u64| -> Step {
+        Box::new(move |s: &mut State| {
+            let r = s.regs[&TID];
+            assert_eq!(r.rip, BP + 1, "rip moved past push rbp");
+            assert_eq!(r.rsp, 0x7fff_0000 - 8);
+            let pushed: Vec<u8> = (0..8).map(|i| s.byte(r.rsp + i)).collect();
+            assert_eq!(pushed, rbp.to_le_bytes(), "rbp is on the stack");
+            let r = s.regs.get_mut(&TID).unwrap();
+            r.rsp += 8;
+            r.rax = rax;
+            r.rip = BP;
+            breakpoint_at(BP)(s)
+        })
+    };
+    let script: Script = VecDeque::from([hit(1), run_on(2), run_on(7)]);
+    let (mut session, state, _) = started(&[(BP, &[0x55])], script);
+    state.borrow_mut().regs.get_mut(&TID).unwrap().rbp = rbp;
+    let id = session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
+    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
+    assert_eq!(steps(&state), 0, "no single step");
+    assert!(state.borrow().scratch.is_empty());
+    assert_eq!(state.borrow().rip(), BP);
+}
+
+#[test]
+fn a_push_is_not_emulated_while_a_data_breakpoint_watches() {
+    let script: Script = VecDeque::from([hit(1), single_step_to(BP + 1), exit(0)]);
+    let (mut session, state, _) = started(&[(BP, &[0x55])], script);
+    session.add_hardware_breakpoint(Location::Expr("7ffe0000".into()), HwAccess::Write, 8, None, 1, None).unwrap();
+    let id = session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
+    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.go(None).unwrap();
+    assert_eq!(steps(&state), 1, "the CPU does the write, so the debug registers see it");
+}
+
+#[test]
+fn what_cannot_run_out_of_line_steps_alone() {
+    // syscall
+    let script: Script = VecDeque::from([hit(1), single_step_to(BP + 2), exit(0)]);
+    let (mut session, state, _) = with_scratch(&[(BP, &[0x0f, 0x05])], script);
+    let id = session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
+    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
+    assert_eq!(steps(&state), 1);
+    assert!(state.borrow().scratch.is_empty(), "no scratch is taken for it");
+}
+
+#[test]
+fn t_from_a_breakpoint_steps_the_real_instruction() {
+    let script: Script = VecDeque::from([hit(1), single_step_to(BP + 7)]);
+    let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
+    session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
+    assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
+    assert_eq!(session.step_into().unwrap().reason, StopReason::Step);
+    assert_eq!(state.borrow().rip(), BP + 7);
+    assert!(state.borrow().scratch.is_empty());
+}
+
+fn break_in_at(place: fn(&State) -> u64) -> Step {
+    Box::new(move |s: &mut State| {
+        let rip = place(s);
+        s.set_rip(rip);
+        event(EventKind::Exception(Exception { kind: ExceptionKind::BreakIn, address: rip, first_chance: true }))
+    })
+}
+
+#[test]
+fn a_thread_stopped_before_the_copied_instruction_is_shown_on_it_and_does_not_hit_again() {
+    let script: Script = VecDeque::from([
+        hit(1),
+        // Break in before the copy ran: rip is where the copy starts.
+        break_in_at(|s| s.rip()),
+        Box::new(|s: &mut State| {
+            check_copy(s, TID);
+            event(EventKind::ProcessExited { status: ExitStatus::Code(0) })
+        }) as Step,
+    ]);
+    let (mut session, _, _) = with_scratch(&[(BP, &LOAD)], script);
+    session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 2, None).unwrap();
+    let stop = session.go(None).unwrap();
+    assert!(matches!(stop.reason, StopReason::BreakIn { .. }));
+    assert_eq!(session.registers(TID).unwrap().rip, BP, "shown on the original instruction");
+    assert_eq!(session.stack(TID, 1).unwrap()[0].regs.rip, BP);
+    assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
+    assert_eq!(session.breakpoints.get(0).unwrap().hits, 1, "putting it back was no second hit");
+}
+
+#[test]
+fn a_thread_stopped_at_the_jump_back_is_shown_past_the_instruction() {
+    let script: Script = VecDeque::from([hit(1), break_in_at(|s| check_copy(s, TID))]);
+    let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
+    session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 2, None).unwrap();
+    assert!(matches!(session.go(None).unwrap().reason, StopReason::BreakIn { .. }));
+    assert_eq!(state.borrow().rip(), BP + 7);
+    session.detach().unwrap();
+    let s = state.borrow();
+    assert_eq!((s.byte(BP), s.rip()), (LOAD[0], BP + 7), "detached with the code restored and rip in it");
+}
+
+#[test]
+fn a_fault_in_the_copy_is_reported_at_the_original_instruction() {
+    let fault: Step = Box::new(|s: &mut State| {
+        let rip = s.rip();
+        assert!(in_scratch(s, rip));
+        event(EventKind::Exception(Exception {
+            kind: ExceptionKind::AccessViolation { fault_address: Some(0x10), write: Some(false), signal: Some(11) },
+            address: rip,
+            first_chance: true,
+        }))
+    });
+    let script: Script = VecDeque::from([hit(1), fault]);
+    let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
+    session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 2, None).unwrap();
+    match session.go(None).unwrap().reason {
+        StopReason::Exception(e) => assert_eq!(e.address, BP),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(state.borrow().rip(), BP);
+    session.detach().unwrap();
+    assert_eq!(state.borrow().byte(BP), LOAD[0]);
+}
+
+#[test]
+fn two_threads_through_one_copy_count_every_hit_once() {
+    let second_hits: Step = Box::new(|s: &mut State| {
+        // Thread 1 is still at the start of its copy when thread 2 reaches the breakpoint.
+        check_copy(s, TID);
+        s.regs.get_mut(&TID2).unwrap().rip = BP + 1;
+        Event {
+            pid: PID,
+            tid: TID2,
+            kind: EventKind::Exception(Exception { kind: ExceptionKind::Breakpoint, address: BP, first_chance: true }),
+        }
+    });
+    let both_in_copies: Step = Box::new(|s: &mut State| {
+        check_copy(s, TID);
+        check_copy(s, TID2);
+        event(EventKind::ProcessExited { status: ExitStatus::Code(0) })
+    });
+    let script: Script = VecDeque::from([hit(1), second_hits, both_in_copies]);
+    let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
+    let regs = state.borrow().regs[&TID];
+    state.borrow_mut().regs.insert(TID2, Registers { rip: ENTRY + 0x300, ..regs });
+    session.threads.push(ThreadEntry { tid: TID2, index: 1 });
+    session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 2, None).unwrap();
+    let stop = session.go(None).unwrap();
+    assert_eq!((stop.tid, stop.reason), (TID2, StopReason::Breakpoint(vec![0])));
+    {
+        let s = state.borrow();
+        assert_eq!((s.regs[&TID].rip, s.regs[&TID2].rip), (BP, BP), "both shown on the breakpoint");
+    }
+    assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
+    assert_eq!(session.breakpoints.get(0).unwrap().hits, 2, "thread 1 put back on the int3 was not hit again");
+    assert_eq!(steps(&state), 0);
+}
