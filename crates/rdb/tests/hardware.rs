@@ -1,6 +1,6 @@
-//! Hardware breakpoints (`ba`) through ptrace's debug registers, with the `watch` debuggee (bump() writes the
-//! global `counter` five times, peek() reads it) and `threads`; and the arguments of `bpm` (its breakpoints are in
-//! `bpm_linux.rs`).
+//! Hardware breakpoints (`ba`) on Linux beyond the scenarios both backends share (`both_hardware.rs`): with the
+//! `watch` debuggee (bump() writes the global `counter` five times, peek() reads it) and `threads`; and the
+//! arguments of `bpm` (its breakpoints are in `bpm_linux.rs`).
 
 mod common;
 
@@ -9,74 +9,6 @@ use common::*;
 /// The `^ <error> in '<command>'` line of a refused command.
 fn error_re(command: &str, message: &str) -> String {
     format!(r"(?m)^\^ .*{message}.* in '{}'$", regex::escape(command))
-}
-
-#[test]
-fn ba_e1_stops_on_the_function_and_g_runs_on() {
-    let watch = debuggee("watch");
-    let run = rdb(&[s(&watch)], &format!("ba e1 watch!bump\ng\n{}\ng\n{}\nbc 0\ng\nq\n", mark("again"), mark("end")));
-    run.assert_matches(&bp_hit_re(0, "watch!bump"));
-    run.section("again").assert_matches(&bp_hit_re(0, "watch!bump"));
-    let end = run.section("end");
-    end.assert_contains("counter=5 seen=5");
-    end.assert_matches(&exit_code_re(0));
-}
-
-#[test]
-fn ba_w4_reports_the_old_and_new_value_after_the_write() {
-    let watch = debuggee("watch");
-    let run = rdb(&[s(&watch)], &format!("ba w4 watch!counter\ng\n{}\ng\nbc 0\ng\nq\n", mark("second")));
-    // A data breakpoint is a trap: the thread stops after the writing instruction, still in bump.
-    run.assert_matches(&format!(
-        r"(?m)^Breakpoint 0 hit\nwatch!counter: 0x0 -> 0x1\n{}",
-        stop_re(r"watch!bump\+0x[0-9a-f]+")
-    ));
-    run.section("second").assert_matches(r"(?m)^Breakpoint 0 hit\nwatch!counter: 0x1 -> 0x2$");
-    run.assert_contains("counter=5 seen=5");
-}
-
-#[test]
-fn ba_r4_stops_on_a_read_too() {
-    let watch = debuggee("watch");
-    let run = rdb(&[s(&watch)], &format!("ba r4 watch!counter\ng\n{}\ng\nq\n", mark("write")));
-    // bump reads counter before it writes it.
-    run.assert_matches(r"(?m)^Breakpoint 0 hit\nwatch!counter: 0x0 \(unchanged\)$");
-    run.section("write").assert_matches(r"(?m)^Breakpoint 0 hit\nwatch!counter: 0x0 -> 0x1$");
-}
-
-#[test]
-fn pass_counts_and_command_strings_work_as_for_bp() {
-    let watch = debuggee("watch");
-    let run = rdb(&[s(&watch)], "ba w4 watch!counter 3\ng\nbc 0\nba w4 watch!counter \"gc\"\ng\nq\n");
-    run.assert_matches(r"(?m)^Breakpoint 0 hit\nwatch!counter: 0x2 -> 0x3$");
-    // The command string continues at each of the two writes left.
-    assert_eq!(run.count(r"(?m)^Breakpoint 0 hit$"), 3, "{}", run.dump());
-    run.assert_matches(r"(?m)^watch!counter: 0x4 -> 0x5$");
-    run.assert_contains("counter=5 seen=5");
-}
-
-#[test]
-fn t_over_a_watched_write_stops_on_the_watchpoint() {
-    let watch = debuggee("watch");
-    // From bump's entry: push rbp; mov rbp,rsp; mov eax,[counter]; add eax,1; mov [counter],eax.
-    let run = rdb(&[s(&watch)], &format!("bp watch!bump\ng\nba w4 watch!counter\n{}\nt 8\nq\n", mark("t")));
-    let t = run.section("t");
-    t.assert_matches(r"(?m)^Breakpoint 1 hit\nwatch!counter: 0x0 -> 0x1$");
-    assert_eq!(t.count(r"(?m)^Breakpoint 1 hit$"), 1, "t stops at the watchpoint\n{}", run.dump());
-}
-
-#[test]
-fn bl_shows_access_and_size_and_a_fifth_ba_is_refused() {
-    let watch = debuggee("watch");
-    let cmds = "ba w4 watch!counter\nba r4 watch!seen\nba w8 watch!wide\nba e1 watch!peek\nba w1 watch!counter+1\n";
-    let run = rdb(&[s(&watch)], &format!("{cmds}{}\nbl\nq\n", mark("bl")));
-    run.assert_matches(&error_re("ba w1 watch!counter+1", r"No hardware breakpoint slot left \(4 in use"));
-    let bl = run.section("bl");
-    bl.assert_matches(&format!(r"(?m)^ 0 e Disable Clear  {ADDR} w 4 0001 \(0001\)  0:\*\*\*\* watch!counter hits=0$"));
-    bl.assert_matches(&format!(r"(?m)^ 1 e Disable Clear  {ADDR} r 4 0001 \(0001\)  0:\*\*\*\* watch!seen hits=0$"));
-    bl.assert_matches(&format!(r"(?m)^ 2 e Disable Clear  {ADDR} w 8 0001 \(0001\)  0:\*\*\*\* watch!wide hits=0$"));
-    bl.assert_matches(&format!(r"(?m)^ 3 e Disable Clear  {ADDR} e 1 0001 \(0001\)  0:\*\*\*\* watch!peek hits=0$"));
-    bl.assert_count(r"(?m)^ \d ", 4);
 }
 
 #[test]

@@ -99,16 +99,6 @@ fn ea_and_eu_write_strings_without_terminator() {
 }
 
 #[test]
-fn edits_reach_the_program() {
-    let hello = debuggee("hello");
-    let run = rdb(&[s(&hello)], "g hello!main\nea hello!message \"Howdy\"\ned hello!counter 0n100\ng\n");
-    run.assert_contains("Howdy, rdb!");
-    // tick adds 0+1+2+3+4 to the 100 written before the loop.
-    run.assert_contains("counter=110");
-    run.assert_matches(&exit_code_re(3));
-}
-
-#[test]
 fn s_a_finds_the_message() {
     let run = hello_run(&format!("{}\ns -a hello!message L20 \"rdb\"\n{}\n? hello!message+7", mark("s"), mark("addr")));
     let s_out = run.section("s");

@@ -11,28 +11,6 @@ fn stack_at_add(command: &str) -> RdbRun {
 }
 
 #[test]
-fn k_at_add_lists_add_middle_outer_main_with_lines() {
-    let run = stack_at_add("k");
-    let k = run.section("k");
-    k.assert_matches(r"(?m)^ ?(?:# )?Child-SP +RetAddr +Call Site$");
-    let frames = k.assert_frames_start_with(&["hello!add", "hello!middle", "hello!outer", "hello!main"]);
-    let want = [
-        line_of("hello.c", "add"),
-        line_of("hello.c", "middle"),
-        line_of("hello.c", "outer"),
-        line_of("hello.c", "main-call"),
-    ];
-    for (frame, line) in frames.iter().zip(want) {
-        let file = frame.file.as_deref().unwrap_or("");
-        assert!(
-            file.ends_with("hello.c") && frame.line == Some(line),
-            "frame {frame:?} should be at hello.c @ {line}\n{}",
-            run.dump()
-        );
-    }
-}
-
-#[test]
 fn k_frame_0_starts_at_rsp_and_returns_into_middle() {
     let hello = debuggee("hello");
     let run = rdb(

@@ -47,30 +47,6 @@ fn t_at_a_call_enters_the_callee() {
 }
 
 #[test]
-fn p_at_a_call_steps_over_it() {
-    let steps = debuggee("steps");
-    let run = rdb(
-        &[s(&steps)],
-        &format!("bp steps!mid\ng\n{}\npc\n{}\np\n{}\n? @rip\nr rax\nq\n", mark("pc"), mark("p"), mark("after")),
-    );
-    let (call, len, text) = stop_address(&run.section("pc"), r"steps!mid\+0x[0-9a-f]+");
-    assert!(text.contains("steps!leaf"), "{text}\n{}", run.dump());
-    let p = run.section("p");
-    p.assert_matches(&stop_re(r"steps!mid\+0x[0-9a-f]+"));
-    p.assert_not_contains("steps!leaf:");
-    let after = run.section("after");
-    assert_eq!(after.evaluation(), call + len, "p lands right after the call\n{}", run.dump());
-    after.assert_matches(r"(?m)^rax=000000000000000a$");
-}
-
-#[test]
-fn p_over_a_call_stops_at_a_breakpoint_inside() {
-    let steps = debuggee("steps");
-    let run = rdb(&[s(&steps)], &format!("bp steps!mid\nbp steps!leaf\ng\npc\n{}\np\nq\n", mark("p")));
-    run.section("p").assert_matches(&bp_hit_re(1, "steps!leaf"));
-}
-
-#[test]
 fn t_with_a_count_steps_that_many_times() {
     let steps = debuggee("steps");
     let run = rdb(&[s(&steps)], &format!("bp steps!leaf\ng\n{}\nt 3\n{}\nq\n", mark("t3"), mark("end")));
@@ -110,17 +86,6 @@ fn gu_twice_returns_into_main() {
     let main = run.section("main");
     main.assert_matches(&stop_re(r"steps!main\+0x[0-9a-f]+"));
     main.assert_matches(r"(?m)^rax=000000000000000b$");
-}
-
-#[test]
-fn tc_traces_into_calls_until_the_next_call() {
-    let steps = debuggee("steps");
-    let run = rdb(&[s(&steps)], &format!("g steps!main\n{}\ntc\n{}\ntc\nq\n", mark("one"), mark("two")));
-    let (_, _, one) = stop_address(&run.section("one"), r"steps!main\+0x[0-9a-f]+");
-    assert!(one.starts_with("call") && one.contains("steps!mid"), "{one}\n{}", run.dump());
-    // The second tc enters mid and stops at its call to leaf.
-    let (_, _, two) = stop_address(&run.section("two"), r"steps!mid\+0x[0-9a-f]+");
-    assert!(two.starts_with("call") && two.contains("steps!leaf"), "{two}\n{}", run.dump());
 }
 
 #[test]
