@@ -152,7 +152,12 @@ impl Session {
             return None;
         }
         let target = self.target.as_deref_mut()?;
-        let start = self.displaced.scratch.piece(target, at, MAX_COPY as u64)?;
+        let start = self.displaced.scratch.piece(target, at, MAX_COPY as u64);
+        // Mapping scratch memory may run a system call in the debuggee (Linux), which can change the registers of
+        // the thread it ran on (a thread stopped inside a system call gets that call's result).
+        self.forget_registers();
+        let start = start?;
+        let target = self.target.as_deref_mut()?;
         let copy = relocate::copy(&instr, start)?;
         target.write_memory(start, &copy.code).ok()?;
         let c = Copied { original: at, start, jump: start + copy.jump as u64, next: instr.next_ip() };
@@ -178,6 +183,8 @@ impl Session {
             return;
         }
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
+        // Registers are changed behind the cache below.
+        self.forget_registers();
         let Some(target) = self.target.as_deref_mut() else { return };
         for tid in threads {
             let Ok(mut regs) = target.registers(tid) else { continue };

@@ -118,6 +118,8 @@ pub struct Session {
     patches_suspended: bool,
     /// The last exception the debuggee raised (`.exr -1`).
     last_exception: Option<crate::target::Exception>,
+    /// Registers read since the debuggee last ran (see [`Session::registers`]).
+    register_cache: std::collections::HashMap<Tid, Registers>,
     /// The thread shown stopped on a hard-coded int3 of the program's (or the OS's), and where: it steps past it
     /// when it runs on, as WinDbg does.
     past_int3: Option<(Tid, u64)>,
@@ -168,6 +170,7 @@ impl Session {
             patches_suspended: false,
             awaiting_initial_breakpoint: false,
             past_int3: None,
+            register_cache: std::collections::HashMap::new(),
             last_exception: None,
             default_continue: ContinueStatus::Handled,
             running_step: None,
@@ -187,6 +190,7 @@ impl Session {
 
     /// Take `target` in, forgetting everything about the previous one; the first event is still to be waited for.
     fn take_target(&mut self, target: Box<dyn Target>) {
+        self.forget_registers();
         self.pid = target.pid();
         self.launched = target.launched();
         self.target = Some(target);
@@ -306,12 +310,30 @@ impl Session {
 
     // ---- registers ----------------------------------------------------------------------------------------
 
+    /// A thread's registers, read from the target once per stop: a breakpoint pass asks for them several times
+    /// (the hit, the condition, the step off), and each read is a system call or more.
     pub fn registers(&mut self, tid: Tid) -> Result<Registers> {
-        self.target()?.registers(tid)
+        if let Some(regs) = self.register_cache.get(&tid).copied() {
+            self.target()?;
+            return Ok(regs);
+        }
+        let regs = self.target()?.registers(tid)?;
+        self.register_cache.insert(tid, regs);
+        Ok(regs)
     }
 
     pub fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
-        self.target()?.set_registers(tid, regs)
+        let written = self.target()?.set_registers(tid, regs);
+        match written {
+            Ok(()) => self.register_cache.insert(tid, *regs),
+            Err(_) => self.register_cache.remove(&tid),
+        };
+        written
+    }
+
+    /// Forget what was read of the threads: they are about to run (or ran).
+    fn forget_registers(&mut self) {
+        self.register_cache.clear();
     }
 
     pub fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters> {
@@ -506,6 +528,8 @@ impl Session {
         self.patches.remove_all(target);
         self.hardware.remove_all(target, &threads);
         self.guards.remove_all(target.page_guards());
+        // Disarming may run system calls in the debuggee (Linux).
+        self.forget_registers();
     }
 
     /// `.detach`: restore the debuggee's code and let it run on undebugged.
@@ -544,6 +568,7 @@ impl Session {
     }
 
     fn drop_target(&mut self) {
+        self.forget_registers();
         self.target = None;
         self.state = State::Gone;
         self.patches.forget_all();

@@ -180,6 +180,7 @@ impl Session {
             return Ok(());
         }
         self.state = State::Stopped;
+        self.forget_registers();
         let held = match self.target()?.process_family() {
             Some(family) => family.hold(),
             None => Err(crate::err!("this target cannot hold a running process")),
@@ -265,6 +266,7 @@ impl Session {
             Some(tid) => Resume::Step { tid },
             None => Resume::All,
         };
+        self.forget_registers();
         self.target()?.resume(status, how)?;
         Ok(Resumed::Running)
     }
@@ -293,6 +295,7 @@ impl Session {
     fn step_alone(&mut self, off: StepOff, status: ContinueStatus) -> Result<Event> {
         self.stepping_off = Some(off);
         self.sync_breakpoints();
+        self.forget_registers();
         let resumed = self.target().and_then(|t| t.resume(status, Resume::Step { tid: off.tid }));
         let event = resumed.and_then(|()| self.wait());
         self.stepping_off = None;
@@ -331,6 +334,7 @@ impl Session {
     }
 
     fn wait(&mut self) -> Result<Event> {
+        self.forget_registers();
         let event = self.target()?.wait_event();
         if event.is_err() {
             // The target failed under us (the process vanished): nothing more can be done with it.
@@ -509,6 +513,7 @@ impl Session {
                         self.patches.remove_all(target);
                         self.guards.remove_all(target.page_guards());
                     }
+                    self.forget_registers();
                     self.patches_suspended = true;
                     Vec::new()
                 } else {

@@ -185,6 +185,9 @@ impl Session {
         let Some(target) = self.target.as_deref_mut() else { return };
         let Some(page_guards) = target.page_guards() else { return };
         let failures = self.guards.sync(page_guards, &wanted);
+        // Arming and disarming may run system calls in the debuggee (Linux): what was read of its threads may
+        // have changed.
+        self.forget_registers();
         for (page, error) in failures {
             let ids: Vec<u32> = self
                 .breakpoints
