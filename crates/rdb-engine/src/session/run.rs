@@ -121,11 +121,17 @@ impl Session {
     }
 
     /// The loop. `step` is the thread a `t` steps, `None` to let every thread run.
-    fn run(&mut self, mut status: ContinueStatus, step: Option<Tid>) -> Result<Stop> {
+    fn run(&mut self, mut status: ContinueStatus, mut step: Option<Tid>) -> Result<Stop> {
         self.target()?;
         self.threads_created_running.clear();
         self.running_step = step;
         loop {
+            if step.is_some_and(|tid| self.thread_index(tid).is_none()) {
+                // The thread a `t` stepped has ended (its exit was reported): there is nothing left to step, so the
+                // debuggee runs on to its next event, as after a `p` over the call that ended it.
+                step = None;
+                self.running_step = None;
+            }
             match self.resume_once(status, step)? {
                 Resumed::Stop(stop) => return Ok(stop),
                 Resumed::Again(s) => {
