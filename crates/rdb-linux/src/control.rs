@@ -26,7 +26,12 @@ impl LinuxTarget {
     /// `Target::resume`.
     pub(crate) fn resume_threads(&mut self, status: ContinueStatus, how: Resume) -> Result<()> {
         if self.gone {
-            return Err(Error::NoProcess);
+            if self.queue.is_empty() {
+                return Err(Error::NoProcess);
+            }
+            // It ended while held (its end is queued): released, it has that to report.
+            self.port.borrow_mut().set_queued(self.pid, true);
+            return Ok(());
         }
         self.check_tracer()?;
         // Check the request before anything changes, so a refused request leaves everything as it was.

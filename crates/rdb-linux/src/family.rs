@@ -60,6 +60,8 @@ impl Port {
     }
 
     pub fn stash(&mut self, owner: Option<i32>, tid: i32, status: WaitStatus) {
+        // A process already reaped has no /proc entry left to ask: a member's leader still names its process.
+        let owner = owner.or_else(|| self.members.contains(&tid).then_some(tid));
         self.stash.push_back(Stashed { owner, tid, status });
     }
 
