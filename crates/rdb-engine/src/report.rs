@@ -149,11 +149,9 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
             vec![format!("{}: Exit thread {index}:{tid:x}, code {code:x}", ids(*pid, *tid))]
         }
         Notice::ProcessExited { pid, tid, status } => vec![exit_line(*pid, *tid, *status)],
-        Notice::ChildProcess { pid, tid, child } => {
-            vec![format!(
-                "{}: Create process {child:x}: a child, not debugged; breakpoints removed from it",
-                ids(*pid, *tid)
-            )]
+        Notice::ChildProcess { pid, tid, child, followed } => {
+            let how = if *followed { "debugged as a process of its own" } else { "not debugged" };
+            vec![format!("{}: Create process {child:x}: a child, {how}; breakpoints removed from it", ids(*pid, *tid))]
         }
         Notice::DebugString { text } => vec![text.trim_end_matches(['\n', '\r']).to_string()],
         Notice::RipError { pid, tid, error, kind } => {

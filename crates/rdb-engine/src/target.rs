@@ -79,10 +79,13 @@ pub enum EventKind {
     Exception(Exception),
     /// The debuggee made a new process (Linux `fork`, `vfork`), held stopped before it runs a single instruction,
     /// with a copy of the debuggee's memory, patches included, or (`shares_memory`, vfork) the debuggee's memory
-    /// itself until it calls exec or exits. The engine releases it through [`ChildProcesses`].
+    /// itself until it calls exec or exits. The engine cleans it of its int3s and lets it go through
+    /// [`ChildProcesses`]; a `followed` child is not let go undebugged but joins the debuggee's family (its own
+    /// [`EventKind::OtherProcess`] follows, see [`ProcessFamily`]).
     ChildProcess {
         child: Pid,
         shares_memory: bool,
+        followed: bool,
     },
     /// The child that shared the debuggee's memory has exec'd or exited: the memory is the debuggee's alone again.
     SharedMemoryReleased {
@@ -276,6 +279,13 @@ pub trait Target {
         None
     }
 
+    /// A forked child taken over by [`ProcessFamily::adopt`], still running its parent's program (until it execs):
+    /// `Some(shares_memory)`. Its entry point is long passed, so the engine does not wait for it there; while it
+    /// runs in its parent's memory (vfork), nothing may be patched in it.
+    fn forked_copy(&self) -> Option<bool> {
+        None
+    }
+
     /// The Windows process and thread environment blocks (`@$peb`, `@$teb`, `!peb`, `!teb`).
     fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
         None
@@ -328,8 +338,9 @@ pub trait EnvironmentBlocks {
 
 /// Optional capability of targets whose debuggee's children start as copies of it, breakpoints and all (fork).
 pub trait ChildProcesses {
-    /// Let a child reported by [`EventKind::ChildProcess`] run on undebugged, after writing `restore` (address,
-    /// original byte) into its memory so no int3 of the parent's is left in it.
+    /// Let a child reported by [`EventKind::ChildProcess`] run on (undebugged, or as a new process of the family if
+    /// it is `followed`), after writing `restore` (address, original byte) into its memory so no int3 of the
+    /// parent's is left in it.
     fn release_child(&mut self, child: Pid, restore: &[(u64, u8)]) -> Result<()>;
 }
 

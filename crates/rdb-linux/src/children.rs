@@ -1,5 +1,6 @@
 //! Forked children: held at their first stop until the engine has them cleaned of the parent's breakpoints (and the
-//! backend of its guard pages), then let go. They are copies of the debuggee, so without this the first int3 one reaches would kill it.
+//! backend of its guard pages), then let go, or, followed, handed to the family (`family.rs`). They are copies of
+//! the debuggee, so without this the first int3 one reaches would kill it.
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
@@ -12,14 +13,22 @@ use crate::{LinuxTarget, guards, inject, ptrace};
 impl ChildProcesses for LinuxTarget {
     fn release_child(&mut self, child: Pid, restore: &[(u64, u8)]) -> Result<()> {
         let child = child as i32;
-        if !self.children.remove(&child) {
+        let Some(followed) = self.children.remove(&child) else {
             return Err(Error::msg(format!("process {child} is not a child held by the debugger")));
-        }
+        };
         let shared = self.shared_child.take_if(|c| *c == child).is_some();
         let mut written = write_bytes(child, restore);
         if !shared {
             // A vfork child's guard pages are the debuggee's own, which the engine takes out while the child runs.
             written = written.and(self.unguard_child(child));
+        }
+        if followed {
+            // Kept traced, stopped, for a target of its own (`ProcessFamily::adopt`), which starts it clean.
+            self.port.borrow_mut().add_child(child, shared);
+            if shared {
+                self.lent_memory = Some(child);
+            }
+            return written;
         }
         // Let it go even when the writes failed: a held child would hang its parent's wait() forever.
         let detached = ptrace::detach(child, None)
@@ -49,7 +58,7 @@ impl LinuxTarget {
     /// Let go of children not released yet (the debugger is leaving).
     pub(crate) fn release_children(&mut self) {
         self.shared_child = None;
-        for child in std::mem::take(&mut self.children) {
+        for child in std::mem::take(&mut self.children).into_keys() {
             let _ = ptrace::detach(child, None);
         }
     }

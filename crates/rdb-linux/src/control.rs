@@ -26,7 +26,12 @@ impl LinuxTarget {
     /// `Target::resume`.
     pub(crate) fn resume_threads(&mut self, status: ContinueStatus, how: Resume) -> Result<()> {
         if self.gone {
-            return Err(Error::NoProcess);
+            if self.queue.is_empty() {
+                return Err(Error::NoProcess);
+            }
+            // It ended while held (its end is queued): released, it has that to report.
+            self.port.borrow_mut().set_queued(self.pid, true);
+            return Ok(());
         }
         self.check_tracer()?;
         // Check the request before anything changes, so a refused request leaves everything as it was.
@@ -61,13 +66,21 @@ impl LinuxTarget {
         }
         // Events already collected are reported before anything runs again.
         match how {
-            Resume::All if !self.queue.is_empty() => return Ok(()),
+            Resume::All if !self.queue.is_empty() => {
+                // Released with events to report: the target being driven must hand over to this one.
+                self.port.borrow_mut().set_queued(self.pid, true);
+                return Ok(());
+            }
             Resume::Step { tid } if self.queue.iter().any(|p| p.event.tid == tid) => return Ok(()),
             _ => {}
         }
         match how {
             Resume::All => {
-                for t in self.threads.iter_mut().filter(|t| !t.running) {
+                // The thread that vforked a followed child stays at its vfork stop while the child runs in its
+                // memory: inside the kernel's wait for the child it could not be stopped again (all-stop).
+                let lent = self.lent_memory.filter(|c| self.port.borrow().borrows_memory(*c));
+                self.lent_memory = lent;
+                for t in self.threads.iter_mut().filter(|t| !t.running && !(t.vforking && lent.is_some())) {
                     // A thread that cannot be resumed was killed meanwhile: its death will be reported.
                     let _ = ptrace::resume(t.tid, Run::Continue, t.inject.take());
                     t.running = true;
@@ -178,8 +191,10 @@ impl LinuxTarget {
             Err(e) => return Err(Error::msg(format!("cannot kill process {pid}: {}", e.desc()))),
         }
         if self.on_tracer_thread() {
-            // The leader is reported once all other threads are reaped, including ones not yet announced.
-            while let Ok(Some((tid, status))) = ptrace::wait(-1, libc::__WALL | libc::__WNOTHREAD) {
+            // The leader is reported once all other threads are reaped, including ones not yet announced. Other
+            // processes of the family report meanwhile: their statuses are stashed for their own targets.
+            while let Ok(reaped) = self.wait_one(false) {
+                let Some((tid, status)) = reaped else { continue };
                 match status {
                     WaitStatus::Exited(_) | WaitStatus::Signaled(_) if tid == pid => break,
                     // Even a killed thread stops at PTRACE_EVENT_EXIT: let it go on dying.

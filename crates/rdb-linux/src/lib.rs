@@ -11,6 +11,7 @@
 mod attach;
 mod children;
 mod control;
+mod family;
 mod guards;
 mod image;
 mod inject;
@@ -29,18 +30,21 @@ mod wait;
 
 pub use mapping::map_file;
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use nix::errno::Errno;
 use rdb_engine::regs::{DebugRegisters, Registers};
 use rdb_engine::target::{
-    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, PageGuards, Pid, Region, Resume,
-    ScratchMemory, Target, Tid,
+    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, PageGuards, Pid, ProcessFamily,
+    Region, Resume, ScratchMemory, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 
+use family::Port;
 use guards::Guards;
 use interrupt::Breaker;
 use memory::Memory;
@@ -73,8 +77,16 @@ pub struct LinuxTarget {
     early: HashSet<i32>,
     /// The thread a `Resume::Step` runs: its outcome is the next event reported.
     focus: Option<i32>,
-    /// Forked children, stopped before their first instruction, until the engine releases them.
-    children: HashSet<i32>,
+    /// Forked children, stopped before their first instruction, until the engine releases them, and whether each
+    /// is followed (kept traced, to join the family) rather than let go.
+    children: HashMap<i32, bool>,
+    /// What the targets of the family share: the wait statuses they reap for each other, the children to adopt.
+    port: Rc<RefCell<Port>>,
+    /// A followed child that still runs its parent's program: `Some(shares_memory)` until it execs.
+    forked_copy: Option<bool>,
+    /// The followed vfork child running in this process's memory: the thread that vforked stays stopped until
+    /// the child lets go of it, as it could not be stopped again inside the kernel's wait for the child.
+    lent_memory: Option<i32>,
     /// The held vfork child, which shares the debuggee's memory (system calls can be injected there).
     shared_child: Option<i32>,
     /// The `syscall` instructions of the program's vDSO, once looked up (injected system calls run there).
@@ -123,7 +135,10 @@ impl LinuxTarget {
             breaker: Arc::new(Breaker::new(pid)),
             early: HashSet::new(),
             focus: None,
-            children: HashSet::new(),
+            children: HashMap::new(),
+            port: Port::new(pid),
+            forked_copy: None,
+            lent_memory: None,
             shared_child: None,
             vdso_syscalls: None,
             guards: Guards::default(),
@@ -147,6 +162,9 @@ impl LinuxTarget {
         self.memory = Memory::none(self.pid);
         self.vdso_syscalls = None;
         self.guards.clear();
+        let mut port = self.port.borrow_mut();
+        port.memory_returned(self.pid);
+        port.leave(self.pid);
     }
 
     fn on_tracer_thread(&self) -> bool {
@@ -297,6 +315,14 @@ impl Target for LinuxTarget {
     fn scratch_memory(&mut self) -> Option<&mut dyn ScratchMemory> {
         Some(self)
     }
+
+    fn process_family(&mut self) -> Option<&mut dyn ProcessFamily> {
+        Some(self)
+    }
+
+    fn forked_copy(&self) -> Option<bool> {
+        self.forked_copy
+    }
 }
 
 impl Drop for LinuxTarget {
@@ -305,5 +331,6 @@ impl Drop for LinuxTarget {
         if !self.gone {
             let _ = if self.launched { self.kill_process() } else { self.detach_all() };
         }
+        self.port.borrow_mut().leave(self.pid);
     }
 }

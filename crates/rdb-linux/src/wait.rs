@@ -15,6 +15,7 @@ use crate::{LinuxTarget, Module, Pending, Reported, guards, image, procfs, regs,
 impl LinuxTarget {
     /// `Target::wait_event`.
     pub(crate) fn next_event(&mut self) -> Result<Event> {
+        self.port.borrow_mut().set_queued(self.pid, false);
         if let Some(tid) = self.focus.take()
             && !self.gone
         {
@@ -26,6 +27,17 @@ impl LinuxTarget {
             }
             if self.gone {
                 return Err(Error::NoProcess);
+            }
+            if let Some(pid) = self.other_event() {
+                // Another process of the family has something to report: this one is held (its own events, met
+                // while stopping, come first) so the front end can hand over to that process's session.
+                self.stop_all()?;
+                if !self.queue.is_empty() || self.gone {
+                    continue;
+                }
+                self.last = None;
+                let tid = self.threads.iter().next().map_or(self.pid, |t| t.tid);
+                return Ok(Event { pid: self.pid as u32, tid: tid as u32, kind: EventKind::OtherProcess { pid } });
             }
             self.collect()?;
         }
@@ -52,10 +64,12 @@ impl LinuxTarget {
     /// Wait until some event is queued, then stop every thread.
     fn collect(&mut self) -> Result<()> {
         self.check_tracer()?;
-        while self.queue.is_empty() && !self.gone {
-            let running = self.threads.any_running();
+        while self.queue.is_empty() && !self.gone && self.other_event().is_none() {
+            // With nothing of ours running, only the rest of the family can report.
+            let running = self.threads.any_running() || self.port.borrow().has_others(self.pid);
             match self.wait_one(!running)? {
                 Some((tid, status)) => self.on_status(tid, status)?,
+                None if running => {}
                 None => {
                     return Err(Error::msg("the debuggee is not running: resume it before waiting for an event"));
                 }
@@ -102,8 +116,28 @@ impl LinuxTarget {
         Ok(())
     }
 
-    /// One wait status of any of our threads (`None`: nothing to report and `nohang`).
-    fn wait_one(&mut self, nohang: bool) -> Result<Option<(i32, WaitStatus)>> {
+    /// One wait status of any of our threads. Another process's status (a process of the family, a new child) is
+    /// stashed for its own target instead. `None`: nothing of ours (with `nohang`, or a status stashed).
+    pub(crate) fn wait_one(&mut self, nohang: bool) -> Result<Option<(i32, WaitStatus)>> {
+        let pid = self.pid;
+        let stashed = {
+            let (threads, early) = (&self.threads, &self.early);
+            self.port.borrow_mut().take(pid, |tid| tid == pid || threads.get(tid).is_some() || early.contains(&tid))
+        };
+        if stashed.is_some() {
+            return Ok(stashed);
+        }
+        match self.wait_raw(nohang)? {
+            Some((tid, status)) if !self.owns(tid) => {
+                let owner = procfs::tgid(tid);
+                self.port.borrow_mut().stash(owner, tid, status);
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn wait_raw(&mut self, nohang: bool) -> Result<Option<(i32, WaitStatus)>> {
         // __WNOTHREAD: only this thread's tracees, not those of another target in the same debugger process.
         let mut flags = libc::__WALL | libc::__WNOTHREAD;
         if nohang {
@@ -159,9 +193,8 @@ impl LinuxTarget {
 
     fn wait_until_all_stopped(&mut self) -> Result<()> {
         while !self.gone && self.threads.any_running_live() {
-            match self.wait_one(false)? {
-                Some((tid, status)) => self.on_status(tid, status)?,
-                None => break,
+            if let Some((tid, status)) = self.wait_one(false)? {
+                self.on_status(tid, status)?;
             }
         }
         Ok(())
@@ -281,16 +314,9 @@ impl LinuxTarget {
 
     fn on_clone(&mut self, parent: i32) -> Result<()> {
         let Ok(new) = nptrace::getevent(Pid::from_raw(parent)).map(|m| m as i32) else { return self.rerun(parent) };
-        if !self.early.remove(&new) {
-            // Traced from birth: its first stop is due.
-            loop {
-                match ptrace::wait(new, libc::__WALL) {
-                    Ok(Some((_, WaitStatus::Stopped { .. }))) => break,
-                    Ok(Some((_, WaitStatus::Other))) => continue,
-                    // Died before it ever ran, or never was.
-                    _ => return self.rerun(parent),
-                }
-            }
+        // Traced from birth: its first stop is due (unless it died before it ever ran, or never was).
+        if !self.first_stop(new) {
+            return self.rerun(parent);
         }
         if procfs::tgid(new) != Some(self.pid) {
             // clone() without CLONE_THREAD made a new process: not ours to debug.
@@ -304,27 +330,21 @@ impl LinuxTarget {
 
     /// `fork`, `vfork`: the child is traced from birth. Hold it at its first stop and report it; the engine cleans
     /// it (or, for a vfork child that shares our memory, the memory) of breakpoints and releases it
-    /// (`ChildProcesses::release_child`).
+    /// (`ChildProcesses::release_child`): let go, or, when children are followed, kept for the family.
     fn on_fork(&mut self, parent: i32, shares_memory: bool) -> Result<()> {
         let Ok(child) = nptrace::getevent(Pid::from_raw(parent)).map(|m| m as i32) else { return self.rerun(parent) };
-        if !self.early.remove(&child) {
-            loop {
-                match ptrace::wait(child, libc::__WALL) {
-                    Ok(Some((_, WaitStatus::Stopped { .. }))) => break,
-                    Ok(Some((_, WaitStatus::Other))) => continue,
-                    // Died before it ever ran.
-                    _ => return self.rerun(parent),
-                }
-            }
+        if !self.first_stop(child) {
+            return self.rerun(parent);
         }
-        self.children.insert(child);
+        let followed = self.port.borrow().follow_children;
+        self.children.insert(child, followed);
         if shares_memory {
             self.shared_child = Some(child);
             if let Some(t) = self.threads.get_mut(parent) {
                 t.vforking = true;
             }
         }
-        self.push(parent, EventKind::ChildProcess { child: child as u32, shares_memory }, None);
+        self.push(parent, EventKind::ChildProcess { child: child as u32, shares_memory, followed }, None);
         Ok(())
     }
 
@@ -364,6 +384,9 @@ impl LinuxTarget {
         self.modules.clear();
         self.vdso_syscalls = None;
         self.guards.clear();
+        // A followed child runs a program of its own from now on, in memory of its own.
+        self.forked_copy = None;
+        self.port.borrow_mut().memory_returned(pid);
         let exe =
             image::exe(pid).map_err(|e| Error::msg(format!("cannot read the executable of process {pid}: {e}")))?;
         let image = exe.image.clone();

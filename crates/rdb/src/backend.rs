@@ -8,10 +8,10 @@ use rdb_engine::target::Target;
 /// Launch `program`; with `follow_children`, the processes it creates are debugged too, where the target can.
 #[cfg(target_os = "linux")]
 pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<Box<dyn Target>> {
-    if follow_children {
-        crate::console::out("Child processes are not followed on Linux yet (-o); they run undebugged");
-    }
-    Ok(Box::new(rdb_linux::LinuxTarget::launch(program, args)?))
+    use rdb_engine::target::ProcessFamily;
+    let mut target = rdb_linux::LinuxTarget::launch(program, args)?;
+    target.follow_children(follow_children)?;
+    Ok(Box::new(target))
 }
 
 #[cfg(target_os = "linux")]

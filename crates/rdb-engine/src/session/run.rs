@@ -457,9 +457,13 @@ impl Session {
                     Some(r) => Some(r.breakpoint_address()?),
                     None => None,
                 };
+                // A forked child followed runs its parent's program, long past the entry point; while it runs in
+                // its parent's memory (vfork), its int3s would be its parent's too: none goes in until it execs.
+                let forked = self.target()?.forked_copy();
+                self.patches_suspended = forked == Some(true);
                 // A launch on an OS without a loader breakpoint of its own stops at the entry point, where the
                 // loader has mapped the startup libraries (static executables too, which have no loader list).
-                if rendezvous == Some(None) || (self.launched && rendezvous.is_some()) {
+                if forked.is_none() && (rendezvous == Some(None) || (self.launched && rendezvous.is_some())) {
                     self.internal.push(Internal::Entry(entry));
                 }
                 // Attached to a running process, the loader's list is set up already.
@@ -509,9 +513,10 @@ impl Session {
                 Ok(Next::Continue(ContinueStatus::Handled))
             }
             EventKind::Exception(e) => self.exception(pid, tid, e),
-            EventKind::ChildProcess { child, shares_memory } => {
-                // Children are not followed: the child is a copy of the debuggee, int3s and all, so it gets the
-                // original bytes back before it runs, or the first breakpoint it reaches would kill it. A vfork
+            EventKind::ChildProcess { child, shares_memory, followed } => {
+                // The child is a copy of the debuggee, int3s and all, so it gets the original bytes back before it
+                // runs, or the first breakpoint it reaches would kill it; followed, it starts clean in a session of
+                // its own, which puts its own breakpoints in (see `ProcessFamily`). A vfork
                 // child runs in the debuggee's own memory: our int3s and guard pages come out of it until the child
                 // lets go of it (`SharedMemoryReleased`), as gdb does.
                 let restore = if shares_memory {
@@ -528,7 +533,7 @@ impl Session {
                 if let Some(c) = self.target()?.child_processes() {
                     c.release_child(child, &restore)?;
                 }
-                Ok(self.event_notice(EventCode::CreateProcess, Notice::ChildProcess { pid, tid, child }))
+                Ok(self.event_notice(EventCode::CreateProcess, Notice::ChildProcess { pid, tid, child, followed }))
             }
             EventKind::SharedMemoryReleased { .. } => {
                 // The next resume puts every breakpoint back.

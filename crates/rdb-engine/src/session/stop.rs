@@ -32,6 +32,8 @@ pub enum Notice {
         pid: Pid,
         tid: Tid,
         child: Pid,
+        /// Debugged as a process of the family (`.childdbg 1`), rather than let go.
+        followed: bool,
     },
     ProcessExited {
         pid: Pid,

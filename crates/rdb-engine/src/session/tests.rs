@@ -477,7 +477,7 @@ fn t_on_a_breakpoint_is_the_step_off_itself() {
 fn a_forked_child_gets_the_original_bytes_back_before_it_runs() {
     let bp = ENTRY + 0x60;
     let script: Script = VecDeque::from([
-        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 777, shares_memory: false }))
+        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 777, shares_memory: false, followed: false }))
             as Box<dyn FnMut(&mut State) -> Event>,
         exit(0),
     ]);
@@ -496,7 +496,7 @@ fn a_forked_child_gets_the_original_bytes_back_before_it_runs() {
 fn a_vfork_child_runs_with_our_int3s_out_of_the_shared_memory_until_it_lets_go() {
     let bp = ENTRY + 0x70;
     let script: Script = VecDeque::from([
-        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 778, shares_memory: true }))
+        Box::new(|_: &mut State| event(EventKind::ChildProcess { child: 778, shares_memory: true, followed: false }))
             as Box<dyn FnMut(&mut State) -> Event>,
         Box::new(move |s: &mut State| {
             assert_eq!(s.byte(bp), 0x41, "no int3 while the vfork child runs in this memory");
