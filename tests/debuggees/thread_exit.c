@@ -55,6 +55,8 @@ int main(int argc, char **argv)
     }
     pthread_create(&t, NULL, ending_thread, NULL);
     pthread_join(t, NULL);
-    puts("joined");
+    /* One write: the debugger's own lines share the output. */
+    static const char joined[] = "joined\n";
+    write(1, joined, sizeof joined - 1);
     return 0;
 }

@@ -12,6 +12,9 @@ pub(crate) struct Thread {
     pub step_from: u64,
     /// Reported PTRACE_EVENT_EXIT: once resumed it only dies, so it is neither interrupted nor waited for.
     pub exiting: bool,
+    /// The exit status PTRACE_EVENT_EXIT gave (as a thread exit code): the status of its later reaping is the whole
+    /// process's once the process has ended, whatever the thread's own was.
+    pub exit_code: Option<i64>,
     /// The signal it receives when it is next resumed (an exception the engine did not handle).
     pub inject: Option<i32>,
     /// Stopped at a vfork event: resumed, it would wait in the kernel until the child lets go of the memory.
@@ -29,8 +32,16 @@ impl Threads {
         if self.get(tid).is_some() {
             return;
         }
-        let thread =
-            Thread { tid, running, stepping: false, step_from: 0, exiting: false, inject: None, vforking: false };
+        let thread = Thread {
+            tid,
+            running,
+            stepping: false,
+            step_from: 0,
+            exiting: false,
+            exit_code: None,
+            inject: None,
+            vforking: false,
+        };
         if tid == pid {
             self.list.insert(0, thread);
         } else {

@@ -266,11 +266,12 @@ impl LinuxTarget {
             // The leader is reported last, once every other thread is gone: the process is over.
             self.mark_gone();
             self.push(tid, EventKind::ProcessExited { status }, None);
-        } else if self.threads.remove(tid) {
-            let code = match status {
+        } else if let Some(known) = self.threads.get(tid).map(|t| t.exit_code) {
+            self.threads.remove(tid);
+            let code = known.unwrap_or(match status {
                 ExitStatus::Code(code) => code,
                 ExitStatus::Signal(signo) => 128 + i64::from(signo),
-            };
+            });
             self.push(tid, EventKind::ThreadExited { code }, None);
         }
     }
@@ -351,18 +352,23 @@ impl LinuxTarget {
     fn on_exit_stop(&mut self, tid: i32) -> Result<()> {
         // The main thread leaving before others: its death is only reported with the process's, so it is reported
         // now. (Other threads are reported when they are reaped.)
-        if tid == self.pid && self.threads.live().any(|t| t.tid != tid) {
-            let status = nptrace::getevent(Pid::from_raw(tid)).unwrap_or(0) as i32;
-            let code = if libc::WIFSIGNALED(status) {
+        // Its own exit status is read now for every thread: reaped after the process has ended, a thread's status
+        // is the process's (the kernel's group exit code), not the one it exited with.
+        let status = nptrace::getevent(Pid::from_raw(tid)).map(|s| s as i32);
+        let code = status.ok().map(|status| {
+            if libc::WIFSIGNALED(status) {
                 128 + i64::from(libc::WTERMSIG(status))
             } else {
                 i64::from(libc::WEXITSTATUS(status))
-            };
-            self.push(tid, EventKind::ThreadExited { code }, None);
+            }
+        });
+        if tid == self.pid && self.threads.live().any(|t| t.tid != tid) {
+            self.push(tid, EventKind::ThreadExited { code: code.unwrap_or(0) }, None);
         }
         // On its way out, it runs no more user code: let it go at once, even while everyone is being stopped, as
         // others may wait for its death (an execve in another thread does).
         if let Some(t) = self.threads.get_mut(tid) {
+            t.exit_code = code;
             t.exiting = true;
             t.running = true;
             let _ = ptrace::resume(tid, Run::Continue, None);
