@@ -80,7 +80,8 @@ impl LinuxTarget {
                 // memory: inside the kernel's wait for the child it could not be stopped again (all-stop).
                 let lent = self.lent_memory.filter(|c| self.port.borrow().borrows_memory(*c));
                 self.lent_memory = lent;
-                for t in self.threads.iter_mut().filter(|t| !t.running && !(t.vforking && lent.is_some())) {
+                let parked = |t: &crate::threads::Thread| t.vforking && lent.is_some();
+                for t in self.threads.iter_mut().filter(|t| !t.running && !parked(t)) {
                     // A thread that cannot be resumed was killed meanwhile: its death will be reported.
                     let _ = ptrace::resume(t.tid, Run::Continue, t.inject.take());
                     t.running = true;
