@@ -39,7 +39,7 @@ impl DwarfInfo {
         let obj = object::File::parse(data).ok()?;
         let empty = Reader::new(&[][..], gimli::RunTimeEndian::Little);
         let dwarf = gimli::Dwarf::load(|id: gimli::SectionId| -> Result<Reader, gimli::Error> {
-            Ok(section_data(data, &obj, id.name()).map(|s| s.bytes.reader(data)).unwrap_or_else(|| empty.clone()))
+            Ok(section_data(data, &obj, id.name()).map(|s| s.bytes.reader(data)).unwrap_or_else(|| empty))
         })
         .ok()?;
         if dwarf.debug_info.reader().is_empty() {

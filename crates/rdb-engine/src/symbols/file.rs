@@ -109,7 +109,7 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
         }
         Format::Pe => {
             let image_base = obj.relative_address_base();
-            let size = pdata::size_of_image(&data).unwrap_or_else(|| {
+            let size = pdata::size_of_image(data).unwrap_or_else(|| {
                 obj.sections()
                     .map(|s| s.address().saturating_add(s.size()))
                     .max()
@@ -130,7 +130,7 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
     collect_symbols(obj.dynamic_symbols(), bias, &text_ranges, &mut raw);
     match format {
         Format::Pe => collect_pe_exports(&obj, bias, &text_ranges, &mut raw),
-        Format::Elf => collect_plt_symbols(&data, &obj, bias, &mut raw),
+        Format::Elf => collect_plt_symbols(data, &obj, bias, &mut raw),
     }
 
     // A separate debug file: for its symbol table when the module is stripped, for its DWARF when the module has
@@ -151,14 +151,14 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
     }
 
     let cfi_sections = cfi::CfiSections {
-        eh_frame: section_data(&data, &obj, ".eh_frame"),
-        eh_frame_hdr: section_data(&data, &obj, ".eh_frame_hdr"),
-        debug_frame: section_data(&data, &obj, ".debug_frame"),
+        eh_frame: section_data(data, &obj, ".eh_frame"),
+        eh_frame_hdr: section_data(data, &obj, ".eh_frame_hdr"),
+        debug_frame: section_data(data, &obj, ".debug_frame"),
         text: obj.section_by_name(".text").map(|s| s.address()),
         got: obj.section_by_name(".got").map(|s| s.address()),
     };
     let pe = match format {
-        Format::Pe => pdata::PeInfo::parse(&data),
+        Format::Pe => pdata::PeInfo::parse(data),
         Format::Elf => None,
     };
     let entry = obj.entry();
@@ -293,7 +293,7 @@ fn find_debug_file<'d>(path: &Path, obj: &object::File<'d, &'d [u8]>) -> Option<
             continue;
         }
         let Ok(bytes) = super::source::file_bytes(&candidate) else { continue };
-        let Ok(dobj) = object::File::parse(&*bytes) else { continue };
+        let Ok(dobj) = object::File::parse(bytes) else { continue };
         // A debug file found by name must be the one built with this module.
         if let (Some(id), Ok(Some(did))) = (build_id, dobj.build_id())
             && id != did
