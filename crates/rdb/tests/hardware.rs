@@ -6,6 +6,19 @@ mod common;
 
 use common::*;
 
+/// Runs every `(command, message)` of `bad` on `exe`: each is refused with its own one-line error, and no
+/// breakpoint is left behind.
+fn assert_each_refused_in_one_line(exe: &std::path::Path, bad: &[(&str, &str)]) {
+    let script: String = bad.iter().map(|(c, _)| format!("{c}\n")).collect();
+    let run = rdb(&[s(exe)], &format!("{}\n{script}{}\nbl\nq\n", mark("errors"), mark("bl")));
+    let errors = run.section("errors");
+    for (command, message) in bad {
+        errors.assert_matches(&error_re(command, message));
+    }
+    assert_eq!(errors.count(r"(?m)^\^ "), bad.len(), "one line each\n{}", run.dump());
+    run.section("bl").assert_not_matches(r"(?m)^ *\d+ [ed] ");
+}
+
 /// The `^ <error> in '<command>'` line of a refused command.
 fn error_re(command: &str, message: &str) -> String {
     format!(r"(?m)^\^ .*{message}.* in '{}'$", regex::escape(command))
@@ -26,14 +39,7 @@ fn bad_ba_arguments_give_one_line_errors() {
         ("ba ~9 w4 watch!counter", "no thread 9"),
         ("ba w4 watch!nosuchsymbol", ""),
     ];
-    let script: String = bad.iter().map(|(c, _)| format!("{c}\n")).collect();
-    let run = rdb(&[s(&watch)], &format!("{}\n{script}{}\nbl\nq\n", mark("errors"), mark("bl")));
-    let errors = run.section("errors");
-    for (command, message) in bad {
-        errors.assert_matches(&error_re(command, message));
-    }
-    assert_eq!(errors.count(r"(?m)^\^ "), bad.len(), "one line each\n{}", run.dump());
-    run.section("bl").assert_not_matches(r"(?m)^ *\d+ [ed] ");
+    assert_each_refused_in_one_line(&watch, &bad);
 }
 
 #[test]
@@ -93,12 +99,5 @@ fn bpm_arguments_are_checked() {
         ("bpm watch!counter 4 q", "Bad access 'q'"),
         ("bpm watch!counter 4 w \"gc", "unterminated string"),
     ];
-    let script: String = bad.iter().map(|(c, _)| format!("{c}\n")).collect();
-    let run = rdb(&[s(&watch)], &format!("{}\n{script}{}\nbl\nq\n", mark("errors"), mark("bl")));
-    let errors = run.section("errors");
-    for (command, message) in bad {
-        errors.assert_matches(&error_re(command, message));
-    }
-    assert_eq!(errors.count(r"(?m)^\^ "), bad.len(), "one line each\n{}", run.dump());
-    run.section("bl").assert_not_matches(r"(?m)^ *\d+ [ed] ");
+    assert_each_refused_in_one_line(&watch, &bad);
 }
