@@ -73,6 +73,42 @@ pub fn check(text: &str, ctx: &mut dyn ExprContext) -> Result<()> {
     Ok(())
 }
 
+/// One step of an expression compiled to postfix code ([`compile`]): a stack machine over 64-bit values whose
+/// result is exactly what [`evaluate`] gives, for code generated elsewhere (conditions run inside the debuggee).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Push a number (a literal, or a symbol resolved when compiled).
+    Const(u64),
+    /// Push a register or pseudo-register, by its lowercase name without `@` (`rdi`, `eax`, `$ip`).
+    Register(String),
+    /// Pop an address, push the `size`-byte value there (1, 2, 4 or 8), zero-extended.
+    Read(usize),
+    /// Pop, push the two's complement negation.
+    Neg,
+    /// Pop, push 1 if it was zero, else 0 (`!`, `not`).
+    Not,
+    /// Pop, push bits 16–31.
+    Hi,
+    /// Pop, push bits 0–15.
+    Low,
+    /// Pop the right operand, then the left one, push the result.
+    Binary(Bin),
+}
+
+/// Compile `text` to postfix code, reading it as [`evaluate`] would. The context answers for names only (its
+/// register values and memory are not used); symbols are resolved now and become constants.
+pub fn compile(text: &str, ctx: &mut dyn ExprContext) -> Result<Vec<Op>> {
+    let mut p = Parser::new(text, ctx, false);
+    p.checking = true;
+    p.code = Some(Vec::new());
+    p.expression(0)?;
+    let next = p.peek();
+    if next.tok != Tok::End {
+        return Err(p.syntax(next.start));
+    }
+    Ok(p.code.unwrap_or_default())
+}
+
 /// Evaluate the longest expression at the start of `text` and say how many bytes of `text` it took (leading
 /// whitespace included, trailing whitespace not), so commands can split their arguments: `db <expr> L<count>`,
 /// `eb <addr> <v1> <v2>`, `bp <addr> 5`.
@@ -91,7 +127,7 @@ pub fn parse_prefix(text: &str, ctx: &mut dyn ExprContext) -> Result<(u64, usize
 
 /// Binary operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Bin {
+pub enum Bin {
     LogOr,
     LogAnd,
     Or,
@@ -129,7 +165,8 @@ impl Bin {
         }
     }
 
-    fn apply(self, l: u64, r: u64) -> Result<u64> {
+    /// The operator's value, as the evaluator computes it (wrapping, unsigned, 1 or 0 for truth).
+    pub fn apply(self, l: u64, r: u64) -> Result<u64> {
         let b = |c: bool| u64::from(c);
         Ok(match self {
             Bin::LogOr => b(l != 0 || r != 0),
@@ -420,11 +457,20 @@ struct Parser<'t, 'c> {
     nesting: usize,
     /// `check`: arithmetic errors that depend on values do not count.
     checking: bool,
+    /// `compile`: the postfix code of what was read so far.
+    code: Option<Vec<Op>>,
 }
 
 impl<'t, 'c> Parser<'t, 'c> {
     fn new(text: &'t str, ctx: &'c mut dyn ExprContext, prefix: bool) -> Self {
-        Parser { text, ctx, prefix, pos: 0, brackets: 0, nesting: 0, checking: false }
+        Parser { text, ctx, prefix, pos: 0, brackets: 0, nesting: 0, checking: false, code: None }
+    }
+
+    /// Record one step of code when compiling.
+    fn emit(&mut self, op: Op) {
+        if let Some(code) = &mut self.code {
+            code.push(op);
+        }
     }
 
     fn peek(&self) -> Token<'t> {
@@ -456,6 +502,7 @@ impl<'t, 'c> Parser<'t, 'c> {
             }
             self.take(&t);
             let rhs = self.expression(op.level() + 1)?;
+            self.emit(Op::Binary(op));
             lhs = match op.apply(lhs, rhs) {
                 Err(_) if self.checking => 0,
                 result => result?,
@@ -486,19 +533,31 @@ impl<'t, 'c> Parser<'t, 'c> {
             }
             Tok::Op(Bin::Sub) => {
                 self.take(&t);
-                Ok(self.unary()?.wrapping_neg())
+                let x = self.unary()?;
+                self.emit(Op::Neg);
+                Ok(x.wrapping_neg())
             }
             Tok::Not => {
                 self.take(&t);
-                Ok(u64::from(self.unary()? == 0))
+                let x = self.unary()?;
+                self.emit(Op::Not);
+                Ok(u64::from(x == 0))
             }
             Tok::Word(w) if unary_keyword(w).is_some() => {
                 self.take(&t);
                 let x = self.unary()?;
+                self.emit(match unary_keyword(w) {
+                    Some(Unary::Not) | None => Op::Not,
+                    Some(Unary::Hi) => Op::Hi,
+                    Some(Unary::Low) => Op::Low,
+                    Some(Unary::Read(size)) => Op::Read(size),
+                });
                 match unary_keyword(w) {
                     Some(Unary::Not) => Ok(u64::from(x == 0)),
                     Some(Unary::Hi) => Ok((x >> 16) & 0xffff),
                     Some(Unary::Low) => Ok(x & 0xffff),
+                    // Compiled code reads memory when it runs, not now.
+                    Some(Unary::Read(_)) if self.code.is_some() => Ok(0),
                     Some(Unary::Read(size)) => {
                         let v = self.ctx.read_memory(x, size)?;
                         Ok(if size >= 8 { v } else { v & ((1u64 << (size * 8)) - 1) })
@@ -527,13 +586,18 @@ impl<'t, 'c> Parser<'t, 'c> {
             }
             Tok::Reg(name) => {
                 self.take(&t);
-                self.ctx
-                    .register(&name.to_ascii_lowercase())
-                    .ok_or_else(|| Error::msg(format!("Bad register error at '@{name}'")))
+                let lower = name.to_ascii_lowercase();
+                let value =
+                    self.ctx.register(&lower).ok_or_else(|| Error::msg(format!("Bad register error at '@{name}'")))?;
+                self.emit(Op::Register(lower));
+                Ok(value)
             }
             Tok::Sym(name) => {
                 self.take(&t);
-                self.ctx.symbol(name)?.ok_or_else(|| Error::msg(format!("Couldn't resolve error at '{name}'")))
+                let value =
+                    self.ctx.symbol(name)?.ok_or_else(|| Error::msg(format!("Couldn't resolve error at '{name}'")))?;
+                self.emit(Op::Const(value));
+                Ok(value)
             }
             Tok::Word(w) if binary_keyword(w).is_none() => {
                 self.take(&t);
@@ -543,26 +607,40 @@ impl<'t, 'c> Parser<'t, 'c> {
         }
     }
 
-    /// A number, pseudo-register, register or symbol, in WinDbg's order.
+    /// A number, pseudo-register, register or symbol, in WinDbg's order, recorded when compiling: a register by
+    /// name, anything else as the constant it is.
     fn word(&mut self, w: &str, at: usize) -> Result<u64> {
+        let (value, register) = self.word_value(w, at)?;
+        self.emit(match register {
+            Some(name) => Op::Register(name),
+            None => Op::Const(value),
+        });
+        Ok(value)
+    }
+
+    /// The value of a word, and the register it names, if it names one.
+    fn word_value(&mut self, w: &str, at: usize) -> Result<(u64, Option<String>)> {
         let first = w.as_bytes().first().copied().unwrap_or(b'!');
         match parse_number(w) {
-            Number::Value(v) => return Ok(v),
+            Number::Value(v) => return Ok((v, None)),
             Number::Overflow => return Err(Error::msg(format!("Overflow error at '{w}'"))),
             Number::Invalid if first.is_ascii_digit() => return Err(self.syntax(at)),
             Number::Invalid => {}
         }
         if first == b'$' {
-            return self.ctx.register(&w.to_ascii_lowercase()).ok_or_else(|| bad_register(w));
+            let lower = w.to_ascii_lowercase();
+            let value = self.ctx.register(&lower).ok_or_else(|| bad_register(w))?;
+            return Ok((value, Some(lower)));
         }
         let is_reg = !w.contains('!') && crate::regs::is_register(w);
-        if let Some(v) = is_reg.then(|| self.ctx.register(&w.to_ascii_lowercase())).flatten() {
-            return Ok(v);
+        let lower = w.to_ascii_lowercase();
+        if let Some(v) = is_reg.then(|| self.ctx.register(&lower)).flatten() {
+            return Ok((v, Some(lower)));
         }
         // `!name` is `name` in any module; `module!` is the module.
         let name = w.strip_prefix('!').or_else(|| w.strip_suffix('!')).unwrap_or(w);
         match self.ctx.symbol(name)? {
-            Some(v) => Ok(v),
+            Some(v) => Ok((v, None)),
             None if is_reg => Err(bad_register(w)),
             None => Err(Error::msg(format!("Couldn't resolve error at '{w}'"))),
         }
@@ -917,6 +995,58 @@ mod tests {
         let text = "rax + 8 L10";
         let (_, n) = prefix(text);
         assert_eq!(text[n..].trim(), "L10");
+    }
+
+    /// The postfix code's meaning, run against the same context `evaluate` reads.
+    fn run(code: &[Op], ctx: &mut Fake) -> Result<u64> {
+        let mut stack: Vec<u64> = Vec::new();
+        for op in code {
+            let value = match op {
+                Op::Const(v) => *v,
+                Op::Register(name) => ctx.register(name).expect("a register"),
+                Op::Read(size) => {
+                    let address = stack.pop().unwrap();
+                    ctx.read_memory(address, *size)?
+                }
+                Op::Neg => stack.pop().unwrap().wrapping_neg(),
+                Op::Not => u64::from(stack.pop().unwrap() == 0),
+                Op::Hi => (stack.pop().unwrap() >> 16) & 0xffff,
+                Op::Low => stack.pop().unwrap() & 0xffff,
+                Op::Binary(b) => {
+                    let r = stack.pop().unwrap();
+                    let l = stack.pop().unwrap();
+                    b.apply(l, r)?
+                }
+            };
+            stack.push(value);
+        }
+        assert_eq!(stack.len(), 1, "{code:?}");
+        Ok(stack[0])
+    }
+
+    #[test]
+    fn compiled_code_computes_what_evaluate_does() {
+        for text in [
+            "@rcx == 0n16",
+            "rcx == 10 && rbx >= 200",
+            "poi(@rsp) == 1000 || 0",
+            "by(1000) + wo(1000) * dwo(1000) - qwo(1000)",
+            "-rcx + not rax + !(rbx) + !@rcx",
+            "hi rax + low(rax)",
+            "(rax >> 0n64) + (rax << 3) + (r8 >>> 0n70) + (r8 >>> 4)",
+            "rax / rcx + rax % rcx + (rax mod 7)",
+            "eax == 55667788 and (ah | 1) ^ (r8d xor 3)",
+            "main + $ip - demo!add + @$exentry",
+            "rbx < 201 && rbx > 1ff && rbx <= 200 && rbx != 0 && rbx = 200",
+            "efl & 40",
+        ] {
+            let code = compile(text, &mut Fake::new()).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(run(&code, &mut Fake::new()).unwrap(), evaluate(text, &mut Fake::new()).unwrap(), "{text}");
+        }
+        assert!(compile("rcx ==", &mut Fake::new()).is_err());
+        assert!(compile("nosuchsymbol == 1", &mut Fake::new()).is_err());
+        // Compiling reads no memory and divides nothing: those are for each hit.
+        assert!(compile("poi(0) / 0", &mut Fake::new()).is_ok());
     }
 
     #[test]

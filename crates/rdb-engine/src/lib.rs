@@ -14,6 +14,7 @@ pub mod report;
 pub mod session;
 pub mod symbols;
 pub mod target;
+pub mod trampoline;
 pub mod unwind;
 pub mod wildcard;
 pub mod windows_blocks;

@@ -145,6 +145,34 @@ pub fn width(name: &str) -> Option<u32> {
     part(name).map(|p| p.bits)
 }
 
+/// Where code running inside the debuggee finds a named register: a general register (by its number in the
+/// instruction encoding), rip or rflags, and which bits of it. `None` for segment, base and debug registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub whole: Whole,
+    pub shift: u32,
+    pub bits: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whole {
+    /// A general register by encoding number (0 rax, 1 rcx, 2 rdx, 3 rbx, 4 rsp, … 15 r15).
+    Gpr(u8),
+    Rip,
+    Rflags,
+}
+
+pub fn location(name: &str) -> Option<Location> {
+    let p = part(name)?;
+    let whole = match p.full {
+        Full::Gpr(i) => Whole::Gpr(ENCODING_ORDER.iter().position(|&o| o == i)? as u8),
+        Full::Rip => Whole::Rip,
+        Full::Rflags => Whole::Rflags,
+        _ => return None,
+    };
+    Some(Location { whole, shift: p.shift, bits: p.bits })
+}
+
 /// Whether the named register lives in the debug registers rather than the general context.
 pub fn is_debug_register(name: &str) -> bool {
     matches!(part(name), Some(Part { full: Full::Dr(_) | Full::Dr6 | Full::Dr7, .. }))
@@ -313,6 +341,19 @@ mod tests {
         assert_eq!(r.by_encoding(16), None);
         assert!(r.set_by_encoding(3, 0x33));
         assert_eq!(r.rbx, 0x33);
+    }
+
+    #[test]
+    fn locations_name_the_encoding_and_the_bits() {
+        assert_eq!(location("rax"), Some(Location { whole: Whole::Gpr(0), shift: 0, bits: 64 }));
+        assert_eq!(location("ecx"), Some(Location { whole: Whole::Gpr(1), shift: 0, bits: 32 }));
+        assert_eq!(location("bh"), Some(Location { whole: Whole::Gpr(3), shift: 8, bits: 8 }));
+        assert_eq!(location("rsp"), Some(Location { whole: Whole::Gpr(4), shift: 0, bits: 64 }));
+        assert_eq!(location("r13w"), Some(Location { whole: Whole::Gpr(13), shift: 0, bits: 16 }));
+        assert_eq!(location("efl"), Some(Location { whole: Whole::Rflags, shift: 0, bits: 32 }));
+        assert_eq!(location("rip").map(|l| l.whole), Some(Whole::Rip));
+        assert_eq!(location("fs"), None);
+        assert_eq!(location("dr7"), None);
     }
 
     #[test]

@@ -55,7 +55,7 @@ const ENTRIES: &[Entry] = &[
     Entry {
         name: "bp",
         syntax: "bp [/w \"<condition>\"] <where> [<passes>] [\"<commands>\"]",
-        what: "Set a breakpoint at an address, symbol or `file:line`. With /w, it stops only where the MASM condition is non-zero on the thread that hit (decided in the engine: a false hit costs no console output); a condition that cannot be evaluated stops with a note. With passes, it stops on that pass (true hits only). The commands run at each stop; j and .if choose among them, gc continues.",
+        what: "Set a breakpoint at an address, symbol or `file:line`. With /w, it stops only where the MASM condition is non-zero on the thread that hit; a condition that reads only registers and memory runs inside the debuggee (bl shows (in-process)), so a false hit costs no stop at all, and any other is decided in the engine at one stop per hit; a condition that cannot be evaluated stops with a note. With passes, it stops on that pass (true hits only). The commands run at each stop; j and .if choose among them, gc continues.",
         example: "bp /w \"@rdi == 7\" demo!tick",
     },
     Entry {
@@ -85,7 +85,7 @@ const ENTRIES: &[Entry] = &[
     Entry {
         name: "bl",
         syntax: "bl",
-        what: "List breakpoints: id, state (e enabled, d disabled, u unresolved), address, what ba and bpm watch (w 4), passes, thread, symbol, condition (/w \"...\"), hits, commands.",
+        what: "List breakpoints: id, state (e enabled, d disabled, u unresolved), address, what ba and bpm watch (w 4), passes, thread, symbol, condition (/w \"...\", then (in-process) if it runs inside the debuggee), hits, commands.",
         example: "bl",
     },
     Entry { name: "bc", syntax: "bc <ids|range|*>", what: "Clear breakpoints.", example: "bc 0-2" },

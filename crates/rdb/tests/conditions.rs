@@ -35,7 +35,7 @@ fn a_memory_condition_and_bl_shows_it() {
     let hit = run.section("hit");
     hit.assert_matches(r"(?m)^rdi=0000000000000004$");
     hit.assert_matches(&format!(
-        r#"(?m)^ 0 e Disable Clear  {ADDR} +0001 \(0001\)  0:\*\*\*\* conds!tick /w "poi\(conds!counter\) > 3" hits=1$"#
+        r#"(?m)^ 0 e Disable Clear  {ADDR} +0001 \(0001\)  0:\*\*\*\* conds!tick /w "poi\(conds!counter\) > 3" \(in-process\) hits=1$"#
     ));
     run.assert_contains("total=45 counter=10");
 }

@@ -84,9 +84,9 @@ impl Session {
 }
 
 /// What a condition sees when it is checked: real symbols, and registers and memory that are all there.
-struct CheckContext<'a> {
-    session: &'a mut Session,
-    symbols: bool,
+pub(super) struct CheckContext<'a> {
+    pub session: &'a mut Session,
+    pub symbols: bool,
 }
 
 impl ExprContext for CheckContext<'_> {

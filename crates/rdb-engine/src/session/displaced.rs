@@ -18,7 +18,6 @@ use iced_x86::Instruction;
 
 use super::Session;
 use super::breakpoints::{HwAccess, Kind};
-use super::scratch::Scratch;
 use crate::regs::TRAP_FLAG;
 use crate::relocate::{self, Emulation, MAX_COPY, MAX_INSTRUCTION};
 use crate::target::Tid;
@@ -35,7 +34,6 @@ struct Copied {
 
 #[derive(Default)]
 pub struct Displaced {
-    scratch: Scratch,
     /// How the instruction at each breakpoint address is emulated, if it can be (decided once per address).
     emulations: BTreeMap<u64, Option<Emulation>>,
     /// The copy of the instruction at each address, if one could be made (made once per address).
@@ -61,6 +59,11 @@ impl Displaced {
 
     pub fn owed_threads(&self) -> Vec<Tid> {
         self.owed.keys().copied().collect()
+    }
+
+    /// `tid`, put back on a breakpoint at `at` that it has passed, runs on without hitting it again.
+    pub fn owe(&mut self, tid: Tid, at: u64) {
+        self.owed.insert(tid, at);
     }
 
     pub fn take_owed(&mut self, tid: Tid) -> Option<u64> {
@@ -100,6 +103,11 @@ impl Session {
         // A program tracing itself with the trap flag expects its trap after this very instruction.
         if regs.rip != at || regs.rflags & TRAP_FLAG != 0 {
             return false;
+        }
+        // A compiled condition's jump: its trampoline holds the covered instructions, ready to run.
+        if let Some(copies) = self.compiled_step_off(at) {
+            regs.rip = copies;
+            return self.set_registers(tid, &regs).is_ok();
         }
         let emulation = match self.displaced.emulations.get(&at) {
             Some(e) => *e,
@@ -152,7 +160,7 @@ impl Session {
             return None;
         }
         let target = self.target.as_deref_mut()?;
-        let start = self.displaced.scratch.piece(target, at, MAX_COPY as u64);
+        let start = self.scratch.piece(target, at, MAX_COPY as u64);
         // Mapping scratch memory may run a system call in the debuggee (Linux), which can change the registers of
         // the thread it ran on (a thread stopped inside a system call gets that call's result).
         self.forget_registers();
@@ -166,7 +174,7 @@ impl Session {
     }
 
     /// Whether a data breakpoint or a memory breakpoint is armed (they must see the debuggee's own writes).
-    fn watching_memory(&self) -> bool {
+    pub(super) fn watching_memory(&self) -> bool {
         self.breakpoints.iter().any(|b| {
             b.enabled
                 && b.address.is_some()
@@ -179,6 +187,7 @@ impl Session {
 
     /// Put every thread found inside a copy back at its place in the original code (see the module's comment).
     pub(super) fn leave_copies(&mut self) {
+        self.leave_trampolines();
         if self.displaced.written.is_empty() {
             return;
         }

@@ -3,6 +3,7 @@
 //! Front ends (the console, later gdb-remote and DAP) drive a `Session` and never reach around it to the target.
 
 mod breakpoints;
+mod compiled;
 mod conditions;
 mod displaced;
 mod environment;
@@ -101,6 +102,10 @@ pub struct Session {
     guards: Guards,
     /// Instructions run out of line (or emulated) so threads step off our int3s with the int3 left in.
     displaced: Displaced,
+    /// Conditions compiled into the debuggee, with jumps to them instead of int3s.
+    compiled: compiled::Compiled,
+    /// The engine's executable memory in the debuggee, for copies and trampolines.
+    scratch: scratch::Scratch,
     internal: Vec<Internal>,
     threads: Vec<ThreadEntry>,
     next_thread_index: u32,
@@ -159,6 +164,8 @@ impl Session {
             hardware: Hardware::default(),
             guards: Guards::default(),
             displaced: Displaced::default(),
+            compiled: compiled::Compiled::default(),
+            scratch: scratch::Scratch::default(),
             internal: Vec::new(),
             threads: Vec::new(),
             next_thread_index: 0,
@@ -199,7 +206,7 @@ impl Session {
         self.patches.forget_all();
         self.hardware.forget();
         self.guards.forget();
-        self.displaced.forget();
+        self.forget_written_code();
         self.internal.clear();
         self.threads.clear();
         self.next_thread_index = 0;
@@ -298,8 +305,17 @@ impl Session {
     /// Write memory. Where the range covers a patched byte, the new byte becomes that patch's original.
     pub fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
         self.displaced.code_changed(address, address.saturating_add(data.len() as u64));
+        self.compiled.code_changed(address, address.saturating_add(data.len() as u64));
         let bytes = self.patches.absorb_write(address, data);
         self.target()?.write_memory(address, &bytes)
+    }
+
+    /// Forget the code the engine wrote into the debuggee (copies, trampolines) and the memory it is in: the
+    /// process is gone, or exec replaced its memory.
+    fn forget_written_code(&mut self) {
+        self.displaced.forget();
+        self.compiled.forget();
+        self.scratch = scratch::Scratch::default();
     }
 
     /// A `ReadMemory` over the live target that hides the engine's patches.
@@ -574,7 +590,7 @@ impl Session {
         self.patches.forget_all();
         self.hardware.forget();
         self.guards.forget();
-        self.displaced.forget();
+        self.forget_written_code();
         self.stepping_off = None;
         self.internal.clear();
         self.threads.clear();

@@ -2,7 +2,7 @@
 //! the user. Every judgement about an event (is this int3 ours, does this breakpoint stop, does the filter want
 //! this exception) is made here, once, for every OS.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use super::conditions::Interrupted;
 use super::filters::{Action, EventCode, exception_code};
@@ -377,14 +377,15 @@ impl Session {
     /// Bring the patched bytes in line with the breakpoints wanted now (none while a vfork child runs in the
     /// debuggee's memory, nor under a thread stepping off it).
     fn sync_patches(&mut self) {
-        let mut wanted: BTreeSet<u64> = BTreeSet::new();
+        let mut wanted: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
         if !self.patches_suspended {
-            wanted.extend(self.breakpoints.wanted());
-            wanted.extend(self.internal.iter().map(|i| i.address()));
+            let addresses = self.breakpoints.wanted().into_iter().chain(self.internal.iter().map(|i| i.address()));
+            wanted.extend(addresses.map(|a| (a, vec![INT3])));
         }
         if let Some(at) = self.stepping_off.and_then(|s| s.at) {
             wanted.remove(&at);
         }
+        self.compile_conditions(&mut wanted);
         let Some(target) = self.target.as_deref_mut() else { return };
         let failures = self.patches.sync(target, &wanted);
         for (address, error) in failures {
@@ -555,7 +556,7 @@ impl Session {
         self.hardware.forget();
         self.guards.forget();
         // The scratch memory went with the old image.
-        self.displaced.forget();
+        self.forget_written_code();
         self.patches_suspended = false;
         self.internal.clear();
         self.step_off = None;
@@ -585,6 +586,7 @@ impl Session {
 
     fn module_loaded(&mut self, base: u64, size: u64, path: std::path::PathBuf) -> Next {
         self.modules.add(base, size, path.clone());
+        self.compiled.symbols_changed();
         self.resolve_pending_breakpoints();
         self.event_notice(EventCode::LoadModule, Notice::ModuleLoaded { base, end: base + size, path })
     }
@@ -596,13 +598,18 @@ impl Session {
         // The pages are gone: there is nothing to restore.
         self.patches.forget_range(base, end);
         self.displaced.code_changed(base, end);
+        self.compiled.symbols_changed();
         self.internal.retain(|i| i.address() < base || i.address() >= end);
         self.event_notice(EventCode::UnloadModule, Notice::ModuleUnloaded { base, path: module.path })
     }
 
     fn exception(&mut self, pid: u32, tid: Tid, mut e: Exception) -> Result<Next> {
+        // The int3 of a compiled condition, or a fault of its memory reads: a hit of the breakpoint at its site.
+        if let Some(hit) = self.compiled_hit(tid, &e) {
+            return self.breakpoint(tid, hit);
+        }
         // An exception raised by an instruction running out of line is the original instruction's.
-        e.address = self.displaced.present(e.address);
+        e.address = self.compiled.present(self.displaced.present(e.address));
         if let ExceptionKind::AccessViolation { write: write @ None, .. } = &mut e.kind {
             // The OS did not say whether the access was a read or a write: the faulting instruction does.
             let mut bytes = [0u8; 16];

@@ -276,6 +276,10 @@ pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
         );
         if let Some(c) = &b.condition {
             line.push_str(&format!(" /w \"{c}\""));
+            // Evaluated inside the debuggee: a false hit costs no stop (see the engine's `session/compiled.rs`).
+            if console.session.condition_compiled(b.id) {
+                line.push_str(" (in-process)");
+            }
         }
         line.push_str(&format!(" hits={}", b.hits));
         if let Some(c) = &b.commands {

@@ -74,7 +74,7 @@ fn a_false_condition_costs_one_stop_the_instruction_running_out_of_line() {
     }));
     let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
     let id = session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.set_condition(id, Some("@rax == 7 && @$tid != 0".into())).unwrap();
     let (waits, resumes) = (state.borrow().waits, state.borrow().resumes.len());
     assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
     let s = state.borrow();
