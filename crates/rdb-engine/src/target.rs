@@ -17,7 +17,8 @@ pub type Pid = u32;
 pub type Tid = u32;
 
 /// One debug event, as the Win32 debugging API would report it. When a backend returns an event from
-/// [`Target::wait_event`], every thread of the debuggee is stopped (all-stop).
+/// [`Target::wait_event`], every thread of the debuggee is stopped (all-stop), except after a breakpoint that the
+/// backend reports lazily (see [`Target::stop_others`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub pid: Pid,
@@ -170,9 +171,10 @@ pub enum ContinueStatus {
 /// How the debuggee runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resume {
-    /// Every thread runs.
+    /// Every thread runs (after a lazy breakpoint event, the reporting thread joins the others, still running).
     All,
-    /// Only `tid` executes one instruction (trap flag); every other thread stays stopped. The next event is that
+    /// Only `tid` executes one instruction (trap flag); every other thread stays stopped. Never after a lazy event
+    /// before [`Target::stop_others`]. The next event is that
     /// thread's: its `SingleStep`, or what it did instead (an exception, its exit), reported before any event
     /// already queued from other threads.
     Step { tid: Tid },
@@ -203,8 +205,22 @@ pub trait Target {
     /// The process being debugged.
     fn pid(&self) -> Pid;
 
-    /// Block until the next debug event. On return every thread is stopped.
+    /// Block until the next debug event. On return every thread is stopped, or, for a breakpoint hit (an int3 at an
+    /// address), possibly only the thread that reports it: see [`Target::stop_others`].
     fn wait_event(&mut self) -> Result<Event>;
+
+    /// Complete the all-stop of the last event. A backend may report a breakpoint hit *lazily*, with only the
+    /// reporting thread stopped and the others still running, because most hits (a false condition, a pass count
+    /// not reached) need nothing but that thread: its registers and memory read, and the thread resumed in place
+    /// with `Resume::All` (which then runs only the threads that are stopped). Before the engine does anything
+    /// else — writes memory or patches, single-steps, touches another thread, reports a stop to the user,
+    /// detaches — it calls `stop_others`, which stops every other thread as `wait_event` would have; events they
+    /// report on the way are queued (see [`Target::queued_events`]) and returned before anything runs again.
+    /// A no-op when nothing is running (every event of a backend that is never lazy, as Windows, where the system
+    /// holds every thread while an event is pending).
+    fn stop_others(&mut self) -> Result<()> {
+        Ok(())
+    }
 
     /// Continue after the last event: `status` applies to the exception the last event reported (ignored for
     /// other events), `how` says which threads run.

@@ -36,6 +36,11 @@ impl LinuxTarget {
         self.check_tracer()?;
         // Check the request before anything changes, so a refused request leaves everything as it was.
         if let Resume::Step { tid } = how {
+            if self.lazy {
+                return Err(Error::msg(
+                    "internal error: a single step while other threads still run (stop_others was not called)",
+                ));
+            }
             let known = i32::try_from(tid).ok().and_then(|t| self.threads.get(t));
             match known {
                 None => return Err(Error::NoSuchThread(tid)),
@@ -76,6 +81,8 @@ impl LinuxTarget {
         }
         match how {
             Resume::All => {
+                // After a lazy breakpoint event only the reporter is stopped: it joins the others, still running.
+                self.lazy = false;
                 // The thread that vforked a followed child stays at its vfork stop while the child runs in its
                 // memory: inside the kernel's wait for the child it could not be stopped again (all-stop).
                 let lent = self.lent_memory.filter(|c| self.port.borrow().borrows_memory(*c));

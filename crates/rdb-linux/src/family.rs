@@ -136,6 +136,8 @@ impl ProcessFamily for LinuxTarget {
 
     fn adopt(&mut self, pid: Pid) -> Result<Box<dyn Target>> {
         self.check_tracer()?;
+        // The family hands over with this process held.
+        self.complete_stop()?;
         let child = i32::try_from(pid).map_err(|_| Error::NoProcess)?;
         let shares_memory = self
             .port

@@ -66,6 +66,9 @@ pub struct LinuxTarget {
     gone: bool,
     /// Inside `stop_all`: stops are the ones asked for, not to be resumed.
     stopping: bool,
+    /// The event last returned is a breakpoint hit reported lazily: only its thread is stopped, the others still
+    /// run until `Target::stop_others` (or anything else that needs them stopped) completes the all-stop.
+    lazy: bool,
     memory: Memory,
     exe: Option<image::Exe>,
     /// The address of `struct r_debug`, once the loader has published it.
@@ -128,6 +131,7 @@ impl LinuxTarget {
             last: None,
             gone: false,
             stopping: false,
+            lazy: false,
             memory: Memory::none(pid),
             exe: None,
             r_debug: None,
@@ -220,6 +224,10 @@ impl Target for LinuxTarget {
 
     fn resume(&mut self, status: ContinueStatus, how: Resume) -> Result<()> {
         self.resume_threads(status, how)
+    }
+
+    fn stop_others(&mut self) -> Result<()> {
+        self.complete_stop()
     }
 
     fn queued_events(&self) -> Vec<Event> {

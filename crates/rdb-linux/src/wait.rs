@@ -1,6 +1,12 @@
 //! Waiting for the debuggee: wait statuses turned into engine events, and the all-stop discipline (when one thread
 //! stops, every other thread is stopped too, and whatever real event they report on the way is queued, to be
 //! returned before anything runs again).
+//!
+//! One exception, lazy all-stop: a breakpoint hit (an int3, SIGTRAP with SI_KERNEL) is returned with only its own
+//! thread stopped, since the engine often needs no more than that thread (a false condition, a pass count not
+//! reached: it reads the thread and resumes it in place). Stopping 31 other threads and starting them again would
+//! cost far more than the hit itself. `Target::stop_others` (`complete_stop`) does the deferred `stop_all` before
+//! the engine does anything else; every path here that needs every thread stopped does it too.
 
 use std::collections::VecDeque;
 
@@ -75,10 +81,37 @@ impl LinuxTarget {
                 }
             }
         }
-        if !self.gone {
-            self.stop_all()?;
+        if self.gone {
+            return Ok(());
         }
-        Ok(())
+        if self.is_lone_breakpoint() {
+            // Lazy all-stop: the other threads are stopped only if the engine asks (`complete_stop`).
+            self.lazy = true;
+            return Ok(());
+        }
+        self.stop_all()
+    }
+
+    /// Whether what was collected is one breakpoint hit and nothing else, so it may be reported lazily: no other
+    /// process of the family waits to be handed over to, and the thread stands just past the int3.
+    fn is_lone_breakpoint(&self) -> bool {
+        let Some(pending) = self.queue.front() else { return false };
+        self.queue.len() == 1
+            && self.other_event().is_none()
+            && matches!(
+                pending.event.kind,
+                EventKind::Exception(Exception { kind: ExceptionKind::Breakpoint, first_chance: true, .. })
+            )
+    }
+
+    /// `Target::stop_others`: after a lazy breakpoint event, stop every other thread now, queueing what they report.
+    pub(crate) fn complete_stop(&mut self) -> Result<()> {
+        if !self.lazy || self.gone {
+            self.lazy = false;
+            return Ok(());
+        }
+        self.check_tracer()?;
+        self.stop_all()
     }
 
     /// After a `Resume::Step` of `tid`: wait until that thread reports something, then stop every thread, and put
@@ -157,6 +190,7 @@ impl LinuxTarget {
     /// Stop every running thread (all-stop), queueing the events they report instead of their stop.
     pub(crate) fn stop_all(&mut self) -> Result<()> {
         self.stopping = true;
+        self.lazy = false;
         let r = self.stop_all_inner();
         self.stopping = false;
         r
@@ -177,6 +211,8 @@ impl LinuxTarget {
             .filter(|t| !t.running && !t.exiting)
             .map(|t| t.tid)
             .filter(|&tid| !self.queue.iter().any(|p| p.event.tid == tid as u32))
+            // Nor the thread of a lazy event being completed: its hit is reported already.
+            .filter(|&tid| self.last.as_ref().is_none_or(|l| l.tid != tid))
             .filter(|&tid| {
                 procfs::signal_set(self.pid, Some(tid), "SigPnd").is_some_and(|m| m & (1 << (libc::SIGTRAP - 1)) != 0)
             })

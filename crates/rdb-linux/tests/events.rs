@@ -166,8 +166,11 @@ fn simultaneous_breakpoints_are_queued_and_each_reported_once() {
         match &e.kind {
             EventKind::ProcessExited { status } => break *status,
             EventKind::Exception(x) => {
-                assert_all_stopped(&t);
                 assert_eq!((&x.kind, x.address), (&ExceptionKind::Breakpoint, hit), "{e:?}");
+                // A breakpoint hit may be reported lazily, the other threads still running: the engine completes
+                // the all-stop before it takes the int3 out and steps.
+                t.stop_others().unwrap();
+                assert_all_stopped(&t);
                 hits.push(e.tid);
                 // As the engine does: step the thread over the original instruction alone, then re-plant. The
                 // step's outcome comes first, even with other threads' breakpoints queued.

@@ -73,6 +73,8 @@ fn dlopen_and_dlclose_are_seen_at_the_rendezvous_breakpoint() {
         match &e.kind {
             EventKind::ProcessExited { status } => break *status,
             EventKind::Exception(x) if x.kind == ExceptionKind::Breakpoint && x.address == brk => {
+                // As the engine does at an internal breakpoint: every thread stopped first (the hit may be lazy).
+                t.stop_others().unwrap();
                 changes.extend(t.loader_rendezvous().unwrap().sync_modules().unwrap());
                 // Step over the rendezvous function's first instruction with the original byte, then re-plant.
                 unplant(&mut t, e.tid, brk, orig);

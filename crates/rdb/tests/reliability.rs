@@ -3,7 +3,8 @@
 //! step with its exit, not a hang; a watchpoint on a stack variable outlives its frame (hardware watches addresses,
 //! as in WinDbg: later writes to that stack slot by other frames are hits). A signal handler runs under breakpoints,
 //! and a signal that arrives while a thread steps off a breakpoint loses neither; a thread that ends while it is
-//! stepped is reported, and the process runs on.
+//! stepped is reported, and the process runs on. 32 threads hitting one breakpoint 10,000 times each have every
+//! hit counted, and neither hang nor lose a call of the function (lazy all-stop: `rdb-engine/src/session/lazy.rs`).
 
 mod common;
 
@@ -242,4 +243,47 @@ fn the_main_thread_exits_while_another_thread_is_mid_step() {
     p.assert_matches(&stop_re(r"thread_exit!nap\+0x[0-9a-f]+"));
     p.assert_not_matches(r"(?m)^\^ ");
     run.assert_matches(r"(?m)^quit:$");
+}
+
+/// `hammer`: 32 threads, each calling `hit(thread)` 10,000 times once all are started.
+const HAMMER_CALLS: u64 = 32 * 10_000;
+
+/// Run `hammer` under rdb with `script`, timed; a hang is a failure (the run is killed after two minutes).
+fn hammer(script: &str) -> RdbRun {
+    let exe = debuggee("hammer");
+    let started = std::time::Instant::now();
+    let run = rdb_raw(&[s(&exe)], script, Duration::from_secs(120));
+    eprintln!("hammer: {HAMMER_CALLS} hits in {:.1} s", started.elapsed().as_secs_f64());
+    run.assert_sane();
+    run
+}
+
+#[test]
+fn thirty_two_threads_hitting_one_breakpoint_have_every_hit_counted() {
+    // The pass count is reached at the very last call: it stops then, and only then, if no hit was lost or counted
+    // twice. The counters, which that last call has not added to yet, say so too.
+    let counters: Vec<String> = (0..32).map(|i| format!("poi(hammer!counters+{:#x})", i * 8)).collect();
+    let run = hammer(&format!(
+        "bp hammer!hit 0n{HAMMER_CALLS}\ng\n{}\nbl\n? {}\n{}\ng\nq\n",
+        mark("stop"),
+        counters.join("+"),
+        mark("end"),
+    ));
+    run.assert_matches(&bp_hit_re(0, "hammer!hit"));
+    assert_eq!(run.count(r"(?m)^Breakpoint 0 hit$"), 1, "{}", run.dump());
+    let stop = run.section("stop");
+    stop.assert_matches(&format!(r"(?m)^ 0 e .* hammer!hit hits={HAMMER_CALLS}$"));
+    assert_eq!(stop.evaluation(), HAMMER_CALLS - 1, "the calls made before the last one\n{}", run.dump());
+    let end = run.section("end");
+    end.assert_matches(&format!(r"(?m)^total={HAMMER_CALLS}$"));
+    end.assert_matches(r"(?m)^\([0-9a-f]+\.[0-9a-f]+\): Exit process [0-9a-f]+, code 0$");
+}
+
+#[test]
+fn thirty_two_threads_hitting_a_breakpoint_whose_condition_is_never_true_run_to_their_end() {
+    let run = hammer(&format!("bp /w \"@rdi == 0n99\" hammer!hit\ng\n{}\nbl\nq\n", mark("end")));
+    run.assert_not_matches(r"(?m)^Breakpoint 0 hit$");
+    run.assert_matches(&format!(r"(?m)^total={HAMMER_CALLS}$"));
+    run.assert_matches(r"(?m)^\([0-9a-f]+\.[0-9a-f]+\): Exit process [0-9a-f]+, code 0$");
+    run.section("end").assert_matches(r#"(?m)^ 0 e .* hammer!hit /w "@rdi == 0n99" hits=0$"#);
 }

@@ -145,6 +145,25 @@ impl Session {
         }
     }
 
+    /// Whether a thread on our int3 at `at` can be moved past the instruction there by what is ready, with nothing
+    /// written but its registers (and, for an emulated push, its own stack): the emulation, or a copy written
+    /// already. Writing a copy may map scratch memory, a system call run in the debuggee, which needs every thread
+    /// stopped (see `lazy.rs`).
+    pub(super) fn can_step_off_lazily(&mut self, at: u64) -> bool {
+        if matches!(self.displaced.copies.get(&at), Some(Some(_))) {
+            return true;
+        }
+        let emulation = match self.displaced.emulations.get(&at) {
+            Some(e) => *e,
+            None => {
+                let e = self.instruction(at).as_ref().and_then(relocate::emulation);
+                self.displaced.emulations.insert(at, e);
+                e
+            }
+        };
+        emulation.is_some_and(|e| !e.writes_memory() || !self.watching_memory())
+    }
+
     /// The instruction at `address`, as the program wrote it.
     fn instruction(&mut self, address: u64) -> Option<Instruction> {
         let mut bytes = [0u8; MAX_INSTRUCTION];

@@ -10,6 +10,7 @@ mod environment;
 mod filters;
 mod guards;
 mod hardware;
+mod lazy;
 mod modules;
 mod patches;
 mod run;

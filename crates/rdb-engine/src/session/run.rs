@@ -113,7 +113,7 @@ impl Session {
     /// Handle events from a target that has just started (or been attached to) until its first stop.
     pub(super) fn run_from_event(&mut self) -> Result<Stop> {
         self.running_step = None;
-        let event = self.target()?.wait_event()?;
+        let event = self.wait()?;
         match self.handle(event.clone())? {
             Next::Stop(reason) => Ok(self.stopped(event.tid, reason)),
             Next::Continue(status) => self.run(status, None),
@@ -339,15 +339,23 @@ impl Session {
         }
     }
 
+    /// The next event that is not a breakpoint hit passed in place (`lazy.rs`), with every thread stopped.
     fn wait(&mut self) -> Result<Event> {
-        self.forget_registers();
-        let event = self.target()?.wait_event();
-        if event.is_err() {
-            // The target failed under us (the process vanished): nothing more can be done with it.
-            self.target = None;
-            self.state = State::Gone;
+        loop {
+            self.forget_registers();
+            let event = match self.target()?.wait_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    // The target failed under us (the process vanished): nothing more can be done with it.
+                    self.target = None;
+                    self.state = State::Gone;
+                    return Err(e);
+                }
+            };
+            if !self.settle(&event)? {
+                return Ok(event);
+            }
         }
-        event
     }
 
     /// A single step that completed is the stop a `t` waited for, unless a hardware breakpoint that stops fired

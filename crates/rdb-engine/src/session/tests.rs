@@ -4,6 +4,7 @@
 mod compiled;
 mod conditions;
 mod displaced;
+mod lazy;
 mod watch;
 
 use std::cell::RefCell;
@@ -56,6 +57,24 @@ struct State {
     scratch: Vec<(u64, u64)>,
     /// How many times the engine waited for an event.
     waits: usize,
+    /// Every call the engine made of the target, in order (`lazy.rs` is held to what it may do before
+    /// `stop_others`).
+    calls: Vec<Call>,
+}
+
+/// One call of the target, as `State::calls` records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Wait,
+    StopOthers,
+    Resume(Resume),
+    ReadMemory,
+    WriteMemory(u64),
+    Registers(Tid),
+    SetRegisters(Tid),
+    DebugRegisters(Tid),
+    SetDebugRegisters(Tid),
+    Other,
 }
 
 #[derive(Clone, Copy)]
@@ -96,13 +115,21 @@ impl Target for Fake {
         let mut step = self.script.pop_front().expect("the engine waited for more events than the script has");
         let mut s = self.state.borrow_mut();
         s.waits += 1;
+        s.calls.push(Call::Wait);
         Ok(step(&mut s))
     }
+    fn stop_others(&mut self) -> Result<()> {
+        self.state.borrow_mut().calls.push(Call::StopOthers);
+        Ok(())
+    }
     fn resume(&mut self, status: ContinueStatus, how: Resume) -> Result<()> {
-        self.state.borrow_mut().resumes.push((status, how));
+        let mut s = self.state.borrow_mut();
+        s.resumes.push((status, how));
+        s.calls.push(Call::Resume(how));
         Ok(())
     }
     fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
+        self.state.borrow_mut().calls.push(Call::ReadMemory);
         if address < 0x1000 {
             return Err(Error::MemoryAccess(address));
         }
@@ -114,23 +141,30 @@ impl Target for Fake {
     }
     fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
         let mut s = self.state.borrow_mut();
+        s.calls.push(Call::WriteMemory(address));
         for (i, b) in data.iter().enumerate() {
             s.memory.insert(address + i as u64, *b);
         }
         Ok(())
     }
     fn registers(&mut self, tid: Tid) -> Result<Registers> {
+        self.state.borrow_mut().calls.push(Call::Registers(tid));
         self.state.borrow().regs.get(&tid).copied().ok_or(Error::NoSuchThread(tid))
     }
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
-        self.state.borrow_mut().regs.insert(tid, *regs);
+        let mut s = self.state.borrow_mut();
+        s.calls.push(Call::SetRegisters(tid));
+        s.regs.insert(tid, *regs);
         Ok(())
     }
     fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters> {
+        self.state.borrow_mut().calls.push(Call::DebugRegisters(tid));
         Ok(self.state.borrow().debug_regs.get(&tid).copied().unwrap_or_default())
     }
     fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()> {
-        self.state.borrow_mut().debug_regs.insert(tid, *regs);
+        let mut s = self.state.borrow_mut();
+        s.calls.push(Call::SetDebugRegisters(tid));
+        s.debug_regs.insert(tid, *regs);
         Ok(())
     }
     fn threads(&self) -> Vec<Tid> {
@@ -180,6 +214,7 @@ pub const SCRATCH: u64 = 0x4000_0000;
 impl ScratchMemory for Fake {
     fn allocate(&mut self, near: u64, size: u64) -> Result<u64> {
         let mut s = self.state.borrow_mut();
+        s.calls.push(Call::Other);
         assert!(near.abs_diff(SCRATCH) < 0x7000_0000, "the fake only maps near its executable");
         let base = SCRATCH + s.scratch.iter().map(|(_, n)| n.div_ceil(0x1000) * 0x1000).sum::<u64>();
         s.scratch.push((base, size));
@@ -200,10 +235,12 @@ impl EnvironmentBlocks for Fake {
 impl PageGuards for Fake {
     fn arm(&mut self, page: u64) -> Result<()> {
         assert_eq!(page % 0x1000, 0, "pages are armed whole");
+        self.state.borrow_mut().calls.push(Call::Other);
         self.state.borrow_mut().guarded.insert(page);
         Ok(())
     }
     fn disarm(&mut self, page: u64) -> Result<()> {
+        self.state.borrow_mut().calls.push(Call::Other);
         self.state.borrow_mut().guarded.remove(&page);
         Ok(())
     }
@@ -211,6 +248,7 @@ impl PageGuards for Fake {
 
 impl ChildProcesses for Fake {
     fn release_child(&mut self, child: Pid, restore: &[(u64, u8)]) -> Result<()> {
+        self.state.borrow_mut().calls.push(Call::Other);
         self.state.borrow_mut().released.push((child, restore.to_vec()));
         Ok(())
     }
