@@ -113,7 +113,9 @@ fn a_copy_is_written_with_everyone_stopped_then_used_lazily() {
     let (mut session, state, _) = started(&[(BP, &LOAD)], script);
     state.borrow_mut().has_scratch = true;
     let id = session.add_breakpoint(Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    // `$tid` keeps the condition in the engine: one on registers alone would be compiled into the debuggee, and
+    // its jump (which LOAD is long enough for) would replace the int3 this test is about.
+    session.set_condition(id, Some("@rax == 7 && @$tid != 0".into())).unwrap();
     let (reason, segments) = go_calls(&mut session, &state);
     assert_eq!(reason, StopReason::Breakpoint(vec![0]));
     // The first hit maps scratch memory (a system call in the debuggee on Linux) and writes the copy.
