@@ -81,6 +81,7 @@ impl LinuxTarget {
         }
         match how {
             Resume::All => {
+                self.step_affinity.release();
                 // After a lazy breakpoint event only the reporter is stopped: it joins the others, still running.
                 self.lazy = false;
                 // The thread that vforked a followed child stays at its vfork stop while the child runs in its
@@ -100,6 +101,7 @@ impl LinuxTarget {
                 let step_from = step_start(tid as i32);
                 let Some(t) = self.threads.get_mut(tid as i32) else { return Err(Error::NoSuchThread(tid)) };
                 t.step_from = step_from;
+                self.step_affinity.pin(t.tid);
                 match ptrace::resume(t.tid, Run::Step, t.inject.take()) {
                     Ok(()) | Err(Errno::ESRCH) => {}
                     Err(e) => return Err(Error::msg(format!("cannot step thread {tid:#x}: {}", e.desc()))),
@@ -115,6 +117,7 @@ impl LinuxTarget {
 
     /// `Target::detach`: every thread runs on untraced, with the signals that were meant for it.
     pub(crate) fn detach_all(&mut self) -> Result<()> {
+        self.step_affinity.release();
         self.release_children();
         if self.gone {
             return Ok(());
@@ -189,6 +192,7 @@ impl LinuxTarget {
 
     /// `Target::kill`: SIGKILL, then reap every thread until the process is gone.
     pub(crate) fn kill_process(&mut self) -> Result<()> {
+        self.step_affinity.release();
         self.release_children();
         if self.gone {
             return Ok(());

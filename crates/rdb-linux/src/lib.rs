@@ -8,6 +8,7 @@
 //! Every ptrace request must come from the thread that launched or attached (the tracer); the target refuses,
 //! with an error, to be driven from another thread.
 
+mod affinity;
 mod attach;
 mod children;
 mod control;
@@ -96,6 +97,8 @@ pub struct LinuxTarget {
     vdso_syscalls: Option<Vec<u64>>,
     /// The pages armed as guard pages, with their own protection.
     guards: Guards,
+    /// Stepped threads pinned to rdb's CPU while they are stepped.
+    step_affinity: affinity::StepAffinity,
 }
 
 /// An event waiting to be returned, and the signal a `NotHandled` continue would deliver for it.
@@ -132,6 +135,7 @@ impl LinuxTarget {
             gone: false,
             stopping: false,
             lazy: false,
+            step_affinity: affinity::StepAffinity::default(),
             memory: Memory::none(pid),
             exe: None,
             r_debug: None,

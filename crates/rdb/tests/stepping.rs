@@ -103,3 +103,15 @@ fn t_off_a_breakpoint_keeps_the_breakpoint() {
     assert_eq!(run.count("Breakpoint 0 hit"), 2, "{}", run.dump());
     run.section("second").assert_matches(r"(?m)^rdi=0000000000000001$");
 }
+
+#[test]
+fn a_stepped_thread_gets_its_own_cpu_mask_back() {
+    // rdb runs a stepped thread on its own CPU (the steps are 2-3x faster there); the program must not see it.
+    let cpus = debuggee("cpus");
+    let run = rdb(&[s(&cpus)], &format!("g cpus!main\nt 0n20\np\np\n{}\ng\nq\n", mark("run")));
+    let counts: Vec<String> = run.stdout.lines().filter(|l| l.starts_with("cpus=")).map(str::to_string).collect();
+    assert_eq!(counts.len(), 2, "{}", run.dump());
+    assert_eq!(counts[0], counts[1], "the mask printed after the steps is the one before\n{}", run.dump());
+    let own = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(counts[1], format!("cpus={own}"), "the debuggee's own mask, as rdb's\n{}", run.dump());
+}
