@@ -29,7 +29,7 @@ use super::breakpoints::{HwAccess, Kind};
 use super::conditions::CheckContext;
 use crate::expr;
 use crate::regs;
-use crate::target::{ContinueStatus, Exception, ExceptionKind, Resume, Tid};
+use crate::target::{ContinueStatus, Exception, ExceptionKind, Resume, Target, Tid};
 use crate::trampoline::{self, Placement, Source, Trampoline};
 
 /// The most of a function scanned for branches into the covered instructions.
@@ -70,6 +70,12 @@ impl Compiled {
     pub fn forget(&mut self) {
         *self = Compiled::default();
     }
+}
+
+/// 8 bytes of a thread's stack (a trampoline's saved frame), as the target holds them.
+fn read_u64(target: &mut dyn Target, address: u64) -> Option<u64> {
+    let mut b = [0u8; 8];
+    (target.read_memory(address, &mut b).ok()? == 8).then(|| u64::from_le_bytes(b))
 }
 
 /// What a register name of a condition is inside the debuggee (see `EvalContext::register` for the engine's side).
@@ -233,11 +239,7 @@ impl Session {
         let mut regs = self.registers(tid).ok()?;
         regs.rip = e.address;
         let target = self.target.as_deref_mut()?;
-        let mut read = |a: u64| {
-            let mut b = [0u8; 8];
-            (target.read_memory(a, &mut b).ok()? == 8).then(|| u64::from_le_bytes(b))
-        };
-        if t.place(&mut regs, &mut read) != Some(Placement::AtSite) {
+        if t.place(&mut regs, &mut |a| read_u64(target, a)) != Some(Placement::AtSite) {
             return None;
         }
         self.set_registers(tid, &regs).ok()?;
@@ -259,12 +261,8 @@ impl Session {
                 let Some(target) = self.target.as_deref_mut() else { return };
                 let Ok(mut regs) = target.registers(tid) else { break };
                 let Some(t) = self.compiled.at(regs.rip) else { break };
-                let mut read = |a: u64| {
-                    let mut b = [0u8; 8];
-                    (target.read_memory(a, &mut b).ok()? == 8).then(|| u64::from_le_bytes(b))
-                };
                 let site = t.site;
-                match t.place(&mut regs, &mut read) {
+                match t.place(&mut regs, &mut |a| read_u64(target, a)) {
                     Some(Placement::AtSite | Placement::After(_)) => {
                         let _ = target.set_registers(tid, &regs);
                         break;
