@@ -228,10 +228,12 @@ impl Session {
     /// registers put back as they were there. `None` for anything else.
     pub(super) fn compiled_hit(&mut self, tid: Tid, e: &Exception) -> Option<Exception> {
         let t = self.compiled.at(e.address)?.clone();
+        // Only a memory fault can be the condition's own doing: a signal that merely arrives while a thread is in
+        // the trampoline (a timer) is the program's, and goes its way.
         let ours = match e.kind {
             ExceptionKind::Breakpoint => e.address == t.trap,
-            ExceptionKind::SingleStep { .. } | ExceptionKind::BreakIn => false,
-            _ => t.in_condition(e.address),
+            ExceptionKind::AccessViolation { .. } => t.in_condition(e.address),
+            _ => false,
         };
         if !ours {
             return None;

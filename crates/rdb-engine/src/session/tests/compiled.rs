@@ -123,6 +123,37 @@ fn a_breakpoint_cleared_while_a_thread_is_in_its_trampoline_lets_the_thread_run_
     assert_eq!(stop.reason, StopReason::ProcessExited(ExitStatus::Code(0)), "no stop for a breakpoint not there");
 }
 
+#[test]
+fn a_signal_that_arrives_in_the_condition_is_the_programs() {
+    let script: Script = VecDeque::from([
+        Box::new(|s: &mut State| {
+            // The thread is in the condition's code (past the saves) when a timer signal comes.
+            let (start, _) = trampoline_of(s);
+            let code: Vec<u8> = (0..512).map(|i| s.byte(start + i)).collect();
+            let mut at = Decoder::with_ip(64, &code, start, DecoderOptions::NONE).into_iter();
+            let after_frame = at.find(|i| i.mnemonic() == Mnemonic::Mov).and_then(|_| at.next()).unwrap().ip();
+            s.set_rip(after_frame);
+            // r11 holds the saved frame there, on the stack.
+            let r = s.regs.get_mut(&TID).unwrap();
+            r.r11 = r.rsp - 168;
+            let kind = ExceptionKind::Signal { signo: 14 };
+            event(EventKind::Exception(Exception { kind, address: after_frame, first_chance: true }))
+        }) as Box<dyn FnMut(&mut State) -> Event>,
+        Box::new(|s: &mut State| {
+            let (status, _) = *s.resumes.last().unwrap();
+            assert_eq!(status, ContinueStatus::NotHandled, "SIGALRM is delivered, not taken for a fault");
+            let (start, _) = trampoline_of(s);
+            assert!(s.rip() > start, "and the thread goes on in the trampoline, where its handler returns");
+            exit(0)(s)
+        }),
+    ]);
+    let (mut session, _, _) = with_scratch(script);
+    let id = session.add_breakpoint(Location::Expr(format!("{SITE:#x}")), false, 1, None).unwrap();
+    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
+    assert_eq!(session.breakpoints.get(0).unwrap().hits, 0);
+}
+
 fn steps(s: &State) -> usize {
     s.resumes.iter().filter(|(_, r)| matches!(r, Resume::Step { .. })).count()
 }
