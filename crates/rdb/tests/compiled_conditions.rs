@@ -105,3 +105,19 @@ fn stepping_from_the_site_and_clearing_run_the_program_right(b: Backend) {
     run.section("second").assert_matches(&format!(r"(?m)^{}=0000000000000006$", b.arg(0)));
     run.section("end").assert_contains(&conds_end(10)).assert_matches(&exit_code_re(0));
 }
+
+#[test]
+fn timer_signals_arriving_in_the_condition_reach_the_programs_handler() {
+    // A SIGALRM every millisecond while 5,000,000 calls run through a compiled condition that reads memory: signals land
+    // in the trampoline, are delivered there (sigalrm is `sxi`), and the handler returns into it.
+    let handlers = debuggee("handlers");
+    let run = rdb(
+        &[s(&handlers), "timer", "1000", "5000000"],
+        "bp /w \"dwo(handlers!iterations) == 0xffffffff\" handlers!loop_body\ng\nq\n",
+    );
+    let ticks = run.assert_matches(r"(?m)^iterations=5000000 ticks=(\d+)$");
+    assert!(ticks[1].parse::<u64>().is_ok_and(|t| t > 0), "the timer fired meanwhile\n{}", run.dump());
+    run.assert_matches(&exit_code_re(0));
+    assert_eq!(run.count(r"(?m)^Breakpoint 0 hit$"), 0, "{}", run.dump());
+    run.assert_not_matches(r"(?m)^\^ ");
+}
