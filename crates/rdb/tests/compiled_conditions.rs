@@ -108,8 +108,8 @@ fn stepping_from_the_site_and_clearing_run_the_program_right(b: Backend) {
 
 #[test]
 fn timer_signals_arriving_in_the_condition_reach_the_programs_handler() {
-    // A SIGALRM every millisecond while 5,000,000 calls run through a compiled condition that reads memory: signals land
-    // in the trampoline, are delivered there (sigalrm is `sxi`), and the handler returns into it.
+    // A SIGALRM every millisecond while 5,000,000 calls run through a compiled condition that reads memory: signals
+    // land in the trampoline, are delivered there (sigalrm is `sxi`), and the handler returns into it.
     let handlers = debuggee("handlers");
     let run = rdb(
         &[s(&handlers), "timer", "1000", "5000000"],
