@@ -226,6 +226,12 @@ fn libc_exports_load_fast() {
     assert_eq!(m.lookup("malloc"), vec![base + dynamic["malloc"]]);
     // Data symbols are found too.
     assert_eq!(m.lookup("stdout"), vec![base + dynamic["stdout"]]);
+    // strlen is an indirect function: its symbol is the resolver, and an IRELATIVE relocation names the GOT slot
+    // its implementation goes to; puts is an ordinary function.
+    let strlen = base + dynamic["strlen"];
+    let slot = m.ifunc_slot(strlen).expect("strlen's slot");
+    assert!(slot > strlen && slot < m.range().1, "the slot is in libc's data: {slot:#x}");
+    assert_eq!(m.ifunc_slot(puts), None);
     // With libc6-dbg installed, its separate debug file gives lines (and local symbols).
     if m.debug_file().is_some() {
         assert!(m.has_dwarf());

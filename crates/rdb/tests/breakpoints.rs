@@ -183,3 +183,20 @@ fn a_disabled_breakpoint_is_not_hit() {
     run.assert_not_contains("Breakpoint 0 hit");
     run.assert_matches(&exit_code_re(3));
 }
+
+#[test]
+fn a_breakpoint_on_an_indirect_function_goes_on_the_implementation() {
+    // glibc's strlen is an ifunc: its symbol is a resolver, run once by the loader. The breakpoint goes where the
+    // loader's choice for this CPU is (as gdb does), and puts' call to strlen hits it.
+    let hello = debuggee("hello");
+    let run = rdb(&[s(&hello)], &format!("bp libc!strlen\n{}\nbl\ng\n{}\nk 2\nq\n", mark("bl"), mark("hit")));
+    let notice = run.assert_matches(concat!(
+        r"(?m)^libc!strlen is an indirect function: ",
+        r"the breakpoint goes on the implementation the loader chose, (libc!__strlen_\w+)$"
+    ));
+    let implementation = regex::escape(&notice[1]);
+    run.section("bl").assert_matches(&format!(
+        r"(?m)^ 0 e Disable Clear  {ADDR} +0001 \(0001\)  0:\*\*\*\* {implementation} hits=0$"
+    ));
+    run.section("hit").assert_frames_start_with(&[&notice[1], "libc!puts"]);
+}

@@ -428,6 +428,43 @@ impl Session {
         }
     }
 
+    /// Where a software breakpoint on `location` goes: the resolved address or, for an indirect function (glibc's
+    /// `strlen` is a resolver that picks an implementation for this CPU), the implementation the loader chose, as
+    /// gdb does. A notice says so, since `bl` then names the implementation.
+    fn code_address(&mut self, location: &Location) -> Result<u64> {
+        let address = self.resolve(location)?;
+        let Some(implementation) = self.ifunc_implementation(address) else { return Ok(address) };
+        let text = format!(
+            "{} is an indirect function: the breakpoint goes on the implementation the loader chose, {}",
+            self.describe(address),
+            self.describe(implementation)
+        );
+        self.notify(Notice::Breakpoint { text });
+        Ok(implementation)
+    }
+
+    /// The implementation of the indirect function whose resolver is at `address`, read from the GOT slot the
+    /// loader writes it to; `None` for any other address, or before the module is relocated.
+    fn ifunc_implementation(&mut self, address: u64) -> Option<u64> {
+        let module = self.modules.at(address)?;
+        let (start, end) = (module.base, module.end());
+        let slot = module.symbols()?.ifunc_slot(address)?;
+        let mut bytes = [0u8; 8];
+        if self.read_memory(slot, &mut bytes).ok()? != 8 {
+            return None;
+        }
+        let implementation = u64::from_le_bytes(bytes);
+        // Before relocation the slot holds no address of a function: only the start of one in the module counts.
+        let starts_function = self
+            .modules
+            .at(implementation)
+            .and_then(|m| m.symbols())
+            .and_then(|s| s.symbol_at(implementation))
+            .is_some_and(|s| s.address == implementation);
+        (implementation != address && (start..end).contains(&implementation) && starts_function)
+            .then_some(implementation)
+    }
+
     // ---- stacks -------------------------------------------------------------------------------------------
 
     /// Unwind the stack of `tid`, at most `max` frames.
@@ -450,7 +487,7 @@ impl Session {
         passes: u32,
         commands: Option<String>,
     ) -> Result<u32> {
-        let address = match self.resolve(&location) {
+        let address = match self.code_address(&location) {
             Ok(a) => Some(a),
             Err(_) if deferred => None,
             Err(e) => return Err(e),
@@ -491,7 +528,11 @@ impl Session {
         let pending: Vec<(u32, Kind, Location)> =
             self.breakpoints.unresolved_mut().map(|b| (b.id, b.kind, b.location.clone())).collect();
         for (id, kind, location) in pending {
-            let Ok(address) = self.resolve(&location) else { continue };
+            let resolved = match kind {
+                Kind::Software => self.code_address(&location),
+                _ => self.resolve(&location),
+            };
+            let Ok(address) = resolved else { continue };
             // Only an int3 must go in code; `ba` and `bpm` watch data.
             if kind == Kind::Software
                 && let Err(e) = self.check_code_address(address)

@@ -162,6 +162,10 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
         Format::Elf => None,
     };
     let entry = obj.entry();
+    let ifunc_slots = match format {
+        Format::Elf => collect_ifunc_slots(data, &obj, bias),
+        Format::Pe => Vec::new(),
+    };
 
     Ok(ModuleSymbols {
         path: path.to_path_buf(),
@@ -178,6 +182,7 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
         table: SymbolTable::new(raw),
         cfi_sections,
         pe,
+        ifunc_slots,
         dwarf: OnceLock::new(),
         cfi: OnceLock::new(),
     })
@@ -220,6 +225,28 @@ fn collect_symbols<'file>(
 
 /// `name@plt` for each PLT stub, as gdb and objdump name them: slot i of `.plt.sec` (or i + 1 of `.plt`, after
 /// the resolver stub) belongs to the i-th relocation of `.rela.plt`.
+/// The indirect functions (`STT_GNU_IFUNC`: `strlen`, `memcpy` in glibc) whose implementation the loader wrote into a
+/// GOT slot, from the `R_X86_64_IRELATIVE` relocations of `.rela.dyn` and `.rela.plt`: (resolver, slot), runtime
+/// addresses, sorted by resolver. The module's own calls go through those slots once it is relocated.
+fn collect_ifunc_slots<'d>(data: &[u8], obj: &object::File<'d, &'d [u8]>, bias: u64) -> Vec<(u64, u64)> {
+    const R_X86_64_IRELATIVE: u64 = 37;
+    let mut slots = Vec::new();
+    for name in [".rela.dyn", ".rela.plt"] {
+        let Some(Bytes::Range(range)) = obj.section_by_name(name).and_then(|s| section_bytes(data, &s)) else {
+            continue;
+        };
+        for entry in data[range].chunks_exact(24) {
+            let word = |i: usize| u64::from_le_bytes(entry[i..i + 8].try_into().unwrap_or_default());
+            if word(8) & 0xffff_ffff == R_X86_64_IRELATIVE {
+                slots.push((word(16).wrapping_add(bias), word(0).wrapping_add(bias)));
+            }
+        }
+    }
+    slots.sort_unstable();
+    slots.dedup_by_key(|(resolver, _)| *resolver);
+    slots
+}
+
 fn collect_plt_symbols<'d>(data: &[u8], obj: &object::File<'d, &'d [u8]>, bias: u64, out: &mut Vec<RawSym>) {
     const ENTRY: u64 = 16;
     const R_X86_64_JUMP_SLOT: u64 = 7;

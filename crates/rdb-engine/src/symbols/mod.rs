@@ -62,6 +62,8 @@ pub struct ModuleSymbols {
     /// Where the unwind sections are (file addresses), taken at load time.
     cfi_sections: cfi::CfiSections,
     pe: Option<pdata::PeInfo>,
+    /// Indirect functions' resolvers and the GOT slots their implementations are written to (runtime addresses).
+    ifunc_slots: Vec<(u64, u64)>,
     dwarf: OnceLock<Option<dwarf::DwarfInfo>>,
     cfi: OnceLock<cfi::Cfi>,
 }
@@ -101,6 +103,13 @@ impl ModuleSymbols {
         let rva = u32::try_from(address.checked_sub(self.base)?).ok()?;
         let (begin, end) = self.pe.as_ref()?.function_range(rva)?;
         Some((self.base + u64::from(begin), self.base + u64::from(end)))
+    }
+
+    /// Where the implementation of the indirect function whose resolver is at `resolver` is written once the
+    /// module is relocated (a GOT slot), if `resolver` is one.
+    pub fn ifunc_slot(&self, resolver: u64) -> Option<u64> {
+        let i = self.ifunc_slots.binary_search_by_key(&resolver, |(r, _)| *r).ok()?;
+        Some(self.ifunc_slots[i].1)
     }
 
     /// The runtime addresses of the symbols named exactly `name` (demangled name, or the raw linkage name; for a
