@@ -24,9 +24,9 @@ use std::collections::BTreeMap;
 
 use iced_x86::{Decoder, DecoderOptions, OpKind};
 
-use super::Session;
 use super::breakpoints::{HwAccess, Kind};
 use super::conditions::CheckContext;
+use super::{Pseudo, Session};
 use crate::expr;
 use crate::regs;
 use crate::target::{ContinueStatus, Exception, ExceptionKind, Resume, Target, Tid};
@@ -76,23 +76,6 @@ impl Compiled {
 fn read_u64(target: &mut dyn Target, address: u64) -> Option<u64> {
     let mut b = [0u8; 8];
     (target.read_memory(address, &mut b).ok()? == 8).then(|| u64::from_le_bytes(b))
-}
-
-/// What a register name of a condition is inside the debuggee (see `EvalContext::register` for the engine's side).
-fn source(name: &str, entry: u64, pid: u32) -> Option<Source> {
-    let register = |n: &str| regs::location(n).map(Source::Register);
-    match name {
-        "$ip" => register("rip"),
-        "$csp" => register("rsp"),
-        "$retreg" => register("rax"),
-        "$exentry" => Some(Source::Const(entry)),
-        "$tpid" => Some(Source::Const(u64::from(pid))),
-        "$ptrsize" => Some(Source::Const(8)),
-        "$pagesize" => Some(Source::Const(0x1000)),
-        // `$tid`, `$ra`, `$peb`, `$teb`: per thread or per stack, known to the engine only.
-        n if n.starts_with('$') => None,
-        n => register(n),
-    }
 }
 
 impl Session {
@@ -162,8 +145,25 @@ impl Session {
         if covered.len() > 1 && !self.nothing_jumps_into(site, end) {
             return None;
         }
-        let (entry, pid) = (self.entry, self.pid);
-        let resolve = |name: &str| source(name, entry, pid);
+        // What each register name of the condition is inside the debuggee; `$tid`, `$ra`, `$peb` and `$teb` are the
+        // engine's to find, per thread.
+        let names: Vec<(String, Option<Source>)> = code
+            .iter()
+            .filter_map(|op| match op {
+                expr::Op::Register(name) => Some(name.clone()),
+                _ => None,
+            })
+            .map(|name| {
+                let source = match self.pseudo_register(&name) {
+                    Some(Pseudo::Register(r)) => regs::location(r).map(Source::Register),
+                    Some(Pseudo::Value(v)) => Some(Source::Const(v)),
+                    Some(Pseudo::Engine) => None,
+                    None => regs::location(&name).map(Source::Register),
+                };
+                (name, source)
+            })
+            .collect();
+        let resolve = |name: &str| names.iter().find(|(n, _)| n == name).and_then(|(_, s)| *s);
         // One written before for the same code (decisions are made again whenever a module loads) serves again.
         let same = self.compiled.written.iter().position(|t| {
             t.site == site && trampoline::assemble(&code, site, &covered, t.start, &resolve).is_some_and(|n| n == *t)

@@ -19,11 +19,6 @@ pub(super) struct Interrupted {
     pub temporaries: Vec<Internal>,
 }
 
-/// Pseudo-registers `EvalContext` always answers for. Their value at a hit may not be readable when the condition
-/// is set (`$ra` needs a stack), so checking takes their names on trust.
-const PSEUDO_REGISTERS: &[&str] =
-    &["$ip", "$csp", "$retreg", "$exentry", "$tid", "$tpid", "$ptrsize", "$pagesize", "$ra"];
-
 impl Session {
     /// Check a condition when it is set: its syntax, its register names and (when `symbols`) its symbols, without
     /// reading a value, so one that can only fail is refused now rather than stopping at every hit. Symbols are
@@ -92,10 +87,13 @@ pub(super) struct CheckContext<'a> {
 impl ExprContext for CheckContext<'_> {
     fn register(&mut self, name: &str) -> Option<u64> {
         let lower = name.to_ascii_lowercase();
-        if regs::is_register(&lower) || PSEUDO_REGISTERS.contains(&lower.as_str()) {
+        // Pseudo-registers every target has: their value at a hit may not be readable when the condition is set
+        // (`$ra` needs a stack), so checking takes their names on trust. `$peb` and `$teb` exist only where the
+        // target has them.
+        let everywhere = self.session.pseudo_register(&lower).is_some() && !matches!(lower.as_str(), "$peb" | "$teb");
+        if regs::is_register(&lower) || everywhere {
             return Some(0);
         }
-        // `$peb` and `$teb` exist only where the target has them.
         let tid = self.session.current_tid;
         EvalContext { session: self.session, tid }.register(&lower)
     }

@@ -666,26 +666,52 @@ struct EvalContext<'a> {
     tid: Tid,
 }
 
+/// What a pseudo-register stands for: the one table both the evaluator and the condition compiler read.
+pub(super) enum Pseudo {
+    /// Another name for a register (`$ip` is rip).
+    Register(&'static str),
+    /// A value of the process (`$exentry`, `$ptrsize`).
+    Value(u64),
+    /// The thread's id, its stack's return address, the PEB and TEB: found by the engine, per thread.
+    Engine,
+}
+
+impl Session {
+    /// The pseudo-register `name` (lowercase, with its `$`), or `None` for an unknown one.
+    pub(super) fn pseudo_register(&self, name: &str) -> Option<Pseudo> {
+        Some(match name {
+            "$ip" => Pseudo::Register("rip"),
+            "$csp" => Pseudo::Register("rsp"),
+            "$retreg" => Pseudo::Register("rax"),
+            "$exentry" => Pseudo::Value(self.entry),
+            "$tpid" => Pseudo::Value(u64::from(self.pid)),
+            "$ptrsize" => Pseudo::Value(8),
+            "$pagesize" => Pseudo::Value(0x1000),
+            "$tid" | "$ra" | "$peb" | "$teb" => Pseudo::Engine,
+            _ => return None,
+        })
+    }
+}
+
 impl ExprContext for EvalContext<'_> {
     fn register(&mut self, name: &str) -> Option<u64> {
         let lower = name.to_ascii_lowercase();
-        match lower.as_str() {
-            "$ip" => return self.session.register(self.tid, "rip").ok(),
-            "$csp" => return self.session.register(self.tid, "rsp").ok(),
-            "$retreg" => return self.session.register(self.tid, "rax").ok(),
-            "$exentry" => return Some(self.session.entry),
-            "$tid" => return Some(u64::from(self.tid)),
-            "$tpid" => return Some(u64::from(self.session.pid)),
-            "$ptrsize" => return Some(8),
-            "$pagesize" => return Some(0x1000),
-            // Windows only: elsewhere they are unknown pseudo-registers, as in WinDbg.
-            "$peb" => return self.session.peb_address().ok(),
-            "$teb" => return self.session.teb_address(self.tid).ok(),
-            "$ra" => {
-                let frames = self.session.stack(self.tid, 2).ok()?;
-                return frames.get(1).map(|f| f.regs.rip);
+        match self.session.pseudo_register(&lower) {
+            Some(Pseudo::Register(r)) => return self.session.register(self.tid, r).ok(),
+            Some(Pseudo::Value(v)) => return Some(v),
+            Some(Pseudo::Engine) => {
+                return match lower.as_str() {
+                    "$tid" => Some(u64::from(self.tid)),
+                    // Windows only: elsewhere they are unknown pseudo-registers, as in WinDbg.
+                    "$peb" => self.session.peb_address().ok(),
+                    "$teb" => self.session.teb_address(self.tid).ok(),
+                    _ => {
+                        let frames = self.session.stack(self.tid, 2).ok()?;
+                        frames.get(1).map(|f| f.regs.rip)
+                    }
+                };
             }
-            _ => {}
+            None => {}
         }
         if !regs::is_register(&lower) {
             return None;
