@@ -543,29 +543,36 @@ impl<'t, 'c> Parser<'t, 'c> {
                 self.emit(Op::Not);
                 Ok(u64::from(x == 0))
             }
-            Tok::Word(w) if unary_keyword(w).is_some() => {
-                self.take(&t);
-                let x = self.unary()?;
-                self.emit(match unary_keyword(w) {
-                    Some(Unary::Not) | None => Op::Not,
-                    Some(Unary::Hi) => Op::Hi,
-                    Some(Unary::Low) => Op::Low,
-                    Some(Unary::Read(size)) => Op::Read(size),
-                });
-                match unary_keyword(w) {
-                    Some(Unary::Not) => Ok(u64::from(x == 0)),
-                    Some(Unary::Hi) => Ok((x >> 16) & 0xffff),
-                    Some(Unary::Low) => Ok(x & 0xffff),
-                    // Compiled code reads memory when it runs, not now.
-                    Some(Unary::Read(_)) if self.code.is_some() => Ok(0),
-                    Some(Unary::Read(size)) => {
-                        let v = self.ctx.read_memory(x, size)?;
-                        Ok(if size >= 8 { v } else { v & ((1u64 << (size * 8)) - 1) })
-                    }
-                    None => Err(self.syntax(t.start)),
+            Tok::Word(w) => match unary_keyword(w) {
+                Some(keyword) => {
+                    self.take(&t);
+                    self.keyword_operator(keyword)
                 }
-            }
+                None => self.primary(t),
+            },
             _ => self.primary(t),
+        }
+    }
+
+    /// `not`, `hi`, `low`, `by`, `wo`, `dwo`, `qwo`, `poi` and their operand.
+    fn keyword_operator(&mut self, keyword: Unary) -> Result<u64> {
+        let x = self.unary()?;
+        self.emit(match keyword {
+            Unary::Not => Op::Not,
+            Unary::Hi => Op::Hi,
+            Unary::Low => Op::Low,
+            Unary::Read(size) => Op::Read(size),
+        });
+        match keyword {
+            Unary::Not => Ok(u64::from(x == 0)),
+            Unary::Hi => Ok((x >> 16) & 0xffff),
+            Unary::Low => Ok(x & 0xffff),
+            // Compiled code reads memory when it runs, not now.
+            Unary::Read(_) if self.code.is_some() => Ok(0),
+            Unary::Read(size) => {
+                let v = self.ctx.read_memory(x, size)?;
+                Ok(if size >= 8 { v } else { v & ((1u64 << (size * 8)) - 1) })
+            }
         }
     }
 

@@ -26,6 +26,7 @@ use iced_x86::{Decoder, DecoderOptions, OpKind};
 
 use super::breakpoints::{HwAccess, Kind};
 use super::conditions::CheckContext;
+use super::run::single_step_of;
 use super::{Pseudo, Session};
 use crate::expr;
 use crate::regs;
@@ -278,10 +279,7 @@ impl Session {
                     Some(Placement::InCopies) => {
                         let stepped = target.resume(ContinueStatus::Handled, Resume::Step { tid });
                         let event = stepped.and_then(|()| target.wait_event());
-                        let single_step = matches!(&event, Ok(e) if e.tid == tid
-                            && matches!(&e.kind, crate::target::EventKind::Exception(x)
-                                if matches!(x.kind, ExceptionKind::SingleStep { .. })));
-                        if !single_step {
+                        if event.ok().and_then(|e| single_step_of(&e, tid)).is_none() {
                             break;
                         }
                     }

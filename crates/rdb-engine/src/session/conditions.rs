@@ -43,12 +43,9 @@ impl Session {
     /// counted); a condition that cannot be evaluated stops, with a note saying why, as gdb does, since silently
     /// running on would hide the very event the user is waiting for.
     pub(super) fn count_hit(&mut self, tid: Tid, id: u32) -> bool {
-        let Some(condition) = self.breakpoints.get(id).and_then(|b| b.condition.clone()) else {
-            return self.breakpoints.pass(id);
-        };
-        match expr::evaluate(&condition, &mut EvalContext { session: self, tid }) {
-            Ok(0) => false,
-            Ok(_) => self.breakpoints.pass(id),
+        match self.condition_holds(tid, id) {
+            Ok(false) => false,
+            Ok(true) => self.breakpoints.pass(id),
             Err(e) => {
                 if let Some(b) = self.breakpoints.get_mut(id) {
                     b.hits += 1;
@@ -59,6 +56,12 @@ impl Session {
                 true
             }
         }
+    }
+
+    /// Whether breakpoint `id`'s condition is true on `tid` (one without a condition always is), counting nothing.
+    pub(super) fn condition_holds(&mut self, tid: Tid, id: u32) -> Result<bool> {
+        let Some(condition) = self.breakpoints.get(id).and_then(|b| b.condition.clone()) else { return Ok(true) };
+        Ok(expr::evaluate(&condition, &mut EvalContext { session: self, tid })? != 0)
     }
 
     /// `gc`: continue from a breakpoint stop the way the run that hit it was going; after any other stop, `g`.

@@ -18,7 +18,6 @@
 
 use super::Session;
 use crate::error::Result;
-use crate::expr;
 use crate::target::{ContinueStatus, Event, EventKind, Exception, ExceptionKind, Resume, Tid};
 
 /// What one breakpoint at the hit address makes of it.
@@ -69,10 +68,10 @@ impl Session {
         }
         // The thread must stand just past our int3; it is put back on it, as `breakpoint` does (idempotently), so a
         // condition reads `@rip` as at the hit.
-        if !self.registers(tid).is_ok_and(|r| r.rip == address.wrapping_add(1)) {
+        let Ok(mut regs) = self.registers(tid) else { return Ok(false) };
+        if regs.rip != address.wrapping_add(1) {
             return Ok(false);
         }
-        let mut regs = self.registers(tid)?;
         regs.rip = address;
         if self.set_registers(tid, &regs).is_err() {
             return Ok(false);
@@ -105,14 +104,10 @@ impl Session {
     /// Whether breakpoint `id`'s hit on `tid` is sure not to stop, without counting it. `None`: it stops, or
     /// cannot be told here (a condition that fails to evaluate stops with a note, which `handle` gives).
     fn verdict(&mut self, tid: Tid, id: u32) -> Option<Verdict> {
-        let b = self.breakpoints.get(id)?;
-        let remaining = b.remaining;
-        let Some(condition) = b.condition.clone() else {
-            return (remaining > 1).then_some(Verdict::Pass(id));
-        };
-        match expr::evaluate(&condition, &mut super::EvalContext { session: self, tid }) {
-            Ok(0) => Some(Verdict::Silent),
-            Ok(_) => (remaining > 1).then_some(Verdict::Pass(id)),
+        let remaining = self.breakpoints.get(id)?.remaining;
+        match self.condition_holds(tid, id) {
+            Ok(false) => Some(Verdict::Silent),
+            Ok(true) => (remaining > 1).then_some(Verdict::Pass(id)),
             Err(_) => None,
         }
     }

@@ -57,9 +57,7 @@ impl Patches {
     fn insert(&mut self, target: &mut dyn Target, address: u64, bytes: &[u8]) -> Result<()> {
         let end = address.saturating_add(bytes.len() as u64);
         // The caller keeps patches apart; one that would overlap another is refused rather than corrupt it.
-        let overlaps =
-            self.inserted.range(..end).next_back().is_some_and(|(a, p)| a + p.written.len() as u64 > address);
-        if overlaps {
+        if self.overlapping(address, end).next().is_some() {
             return Err(crate::Error::msg("overlaps another breakpoint's patch"));
         }
         let mut original = vec![0u8; bytes.len()];

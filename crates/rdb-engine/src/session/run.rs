@@ -39,7 +39,7 @@ pub(super) struct StepOff {
 }
 
 /// DR6 of the event, if it is `tid`'s single step (or debug-register trap).
-fn single_step_of(event: &Event, tid: Tid) -> Option<u64> {
+pub(super) fn single_step_of(event: &Event, tid: Tid) -> Option<u64> {
     match event.kind {
         EventKind::Exception(Exception { kind: ExceptionKind::SingleStep { dr6 }, .. }) if event.tid == tid => {
             Some(dr6)
