@@ -1,7 +1,8 @@
 //! rdb's engine: everything a debugger decides, for any operating system. It sees an OS only through the
 //! [`target::Target`] trait; it never names ptrace or Win32.
 //!
-//! Entry point for front ends: [`session::Session`]. Text in WinDbg's shapes: [`report`].
+//! Entry point for front ends: [`session::Session`]. The engine hands out data; each front end gives it its own
+//! shape (WinDbg's text is the `rdb-windbg` crate's).
 
 pub mod disasm;
 pub mod error;
@@ -10,7 +11,6 @@ pub mod fmt;
 pub mod memory;
 pub mod regs;
 pub mod relocate;
-pub mod report;
 pub mod session;
 pub mod symbols;
 pub mod target;

@@ -382,7 +382,8 @@ pub fn read_teb(mem: &mut dyn ReadMemory, address: u64) -> Result<Teb> {
     })
 }
 
-#[cfg(test)]
-pub(crate) mod fixture;
+/// A synthetic Windows process's memory, for tests here and in the front ends that render the blocks.
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixture;
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,6 @@ mod image;
 mod inject;
 mod interrupt;
 mod launch;
-mod mapping;
 mod memory;
 mod procfs;
 mod ptrace;
@@ -28,8 +27,6 @@ mod scratch;
 mod siginfo;
 mod threads;
 mod wait;
-
-pub use mapping::map_file;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};

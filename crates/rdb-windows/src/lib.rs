@@ -8,12 +8,10 @@ mod context;
 mod exceptions;
 mod handles;
 mod launch;
-mod mapping;
 mod memory;
 mod paths;
 mod peb;
 mod target;
 mod wait;
 
-pub use mapping::map_file;
 pub use target::WindowsTarget;

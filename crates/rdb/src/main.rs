@@ -1,16 +1,6 @@
-//! `rdb`: the console front end. It parses cdb's command line, picks the backend for this OS, and hands both to the
-//! console loop. No debugger logic lives here: that is the engine's.
+//! `rdb`: the command-line program. It parses cdb's command line and hands it to the console (`rdb_windbg`). No
+//! debugger logic lives here: that is the engine's.
 
-mod backend;
-mod commands;
-mod console;
-mod family;
-mod help;
-mod input;
-mod parse;
-mod signals;
-
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -39,21 +29,18 @@ pub struct Args {
     pub command: Vec<String>,
 }
 
-impl Args {
-    pub fn program(&self) -> Option<PathBuf> {
-        self.command.first().map(PathBuf::from)
-    }
-
-    pub fn program_args(&self) -> &[String] {
-        self.command.get(1..).unwrap_or(&[])
-    }
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.command.is_empty() && args.pid.is_none() {
         eprintln!("rdb: nothing to debug: give a program to launch or -p <pid> (see rdb --help)");
         return ExitCode::from(2);
     }
-    console::run(args)
+    rdb_windbg::console::run(rdb_windbg::Options {
+        commands: args.commands,
+        go_initial: args.go_initial,
+        go_final: args.go_final,
+        children: args.children,
+        pid: args.pid,
+        command: args.command,
+    })
 }

@@ -165,7 +165,7 @@ pub fn execute(console: &mut Console, command: &str) -> Flow {
 
 /// Print a stop the way every command that runs the debuggee does.
 pub fn print_stop(console: &mut Console, stop: &Stop) {
-    for line in rdb_engine::report::stop_lines(&mut console.session, stop) {
+    for line in crate::report::stop_lines(&mut console.session, stop) {
         out(line);
     }
 }

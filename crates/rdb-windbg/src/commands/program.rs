@@ -224,7 +224,7 @@ pub fn threads(console: &mut Console, args: &str) -> Result<Flow> {
         };
         let tid = console.session.switch_thread(index)?;
         let rip = console.session.register(tid, "rip")?;
-        for line in rdb_engine::report::location_lines(&mut console.session, rip) {
+        for line in crate::report::location_lines(&mut console.session, rip) {
             out(line);
         }
         return Ok(Flow::Next);

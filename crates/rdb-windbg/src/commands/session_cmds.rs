@@ -7,7 +7,6 @@ use rdb_engine::target::ContinueStatus;
 use rdb_engine::{Error, Result};
 
 use super::Flow;
-use crate::backend;
 use crate::console::{Console, out};
 
 /// `? <expr>`: `Evaluate expression: 16 = 00000000`00000010`.
@@ -77,7 +76,7 @@ pub fn attach(console: &mut Console, args: &str) -> Result<Flow> {
     }
     let pid = console.session.evaluate(args.trim())?;
     let pid = u32::try_from(pid).map_err(|_| Error::msg(format!("{pid:#x} is not a process id")))?;
-    let target = backend::attach(pid)?;
+    let target = rdb_host::attach(pid)?;
     let stop = console.start(target)?;
     console.program = None;
     Ok(console.after_stop(stop))
@@ -97,7 +96,7 @@ pub fn restart(console: &mut Console, _args: &str) -> Result<Flow> {
     console.session.kill()?;
     let command_line = std::iter::once(program.display().to_string()).chain(args.iter().cloned()).collect::<Vec<_>>();
     out(format!("CommandLine: {}", command_line.join(" ")));
-    let target = backend::launch(&program, &args, console.follow_children)?;
+    let target = rdb_host::launch(&program, &args, console.follow_children)?;
     let stop = console.start(target)?;
     Ok(console.after_stop(stop))
 }
@@ -160,7 +159,7 @@ pub fn exr(console: &mut Console, args: &str) -> Result<Flow> {
         return Err(Error::msg("no exception has occurred in this debuggee"));
     };
     let session = &console.session;
-    for line in rdb_engine::report::exception_record_lines(&e, &|a| session.modules.describe(a)) {
+    for line in crate::report::exception_record_lines(&e, &|a| session.modules.describe(a)) {
         out(line);
     }
     Ok(Flow::Next)

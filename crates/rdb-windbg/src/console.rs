@@ -5,12 +5,11 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rdb_engine::report;
+use crate::report;
 use rdb_engine::session::{Action, Notice, Session, Stop, StopReason};
 use rdb_engine::target::Target;
 
-use crate::Args;
-use crate::backend;
+use crate::Options;
 use crate::commands::{self, Flow, Resume, ResumeKind};
 use crate::family::{Family, Origin};
 use crate::input::{Input, Inputs};
@@ -49,12 +48,12 @@ pub fn print_notice(notice: &Notice) {
     }
 }
 
-pub fn run(args: Args) -> ExitCode {
-    backend::install();
+pub fn run(args: Options) -> ExitCode {
+    rdb_host::install();
     let mut console = Console {
         session: Session::empty(Box::new(print_notice)),
         inputs: Inputs::start(),
-        program: args.program().map(|p| (p, args.program_args().to_vec())),
+        program: args.program(),
         quit_on_exit: args.go_final,
         next_dump: None,
         next_unassemble: None,
@@ -68,9 +67,9 @@ pub fn run(args: Args) -> ExitCode {
     let target = match (&console.program, args.pid) {
         (Some((program, program_args)), _) => {
             out(format!("CommandLine: {}", args.command.join(" ")));
-            backend::launch(program, program_args, args.children)
+            rdb_host::launch(program, program_args, args.children)
         }
-        (None, Some(pid)) => backend::attach(pid),
+        (None, Some(pid)) => rdb_host::attach(pid),
         (None, None) => unreachable!("main checks that there is something to debug"),
     };
     let stop = match target.and_then(|t| console.start(t)) {

@@ -5,10 +5,10 @@ mod blocks;
 
 pub use blocks::{peb_lines, teb_lines};
 
-use crate::fmt::addr64;
-use crate::regs::Registers;
-use crate::session::{HwAccess, Kind, Notice, Session, Stop, StopReason, signal_name};
-use crate::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
+use rdb_engine::fmt::addr64;
+use rdb_engine::regs::Registers;
+use rdb_engine::session::{HwAccess, Kind, Notice, Session, Stop, StopReason, signal_name};
+use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
 pub fn ids(pid: Pid, tid: Tid) -> String {
@@ -102,8 +102,8 @@ pub fn exception_record_lines(e: &Exception, describe: &dyn Fn(u64) -> Option<St
         ExceptionKind::AccessViolation { fault_address: Some(a), write, .. } => vec![access(*write), *a],
         ExceptionKind::GuardPage { fault_address, access: kind } => {
             let k = match kind {
-                Some(crate::target::Access::Write) => 1,
-                Some(crate::target::Access::Execute) => 8,
+                Some(rdb_engine::target::Access::Write) => 1,
+                Some(rdb_engine::target::Access::Execute) => 8,
                 _ => 0,
             };
             vec![k, *fault_address]

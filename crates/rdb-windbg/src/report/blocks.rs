@@ -1,8 +1,8 @@
 //! `!peb` and `!teb` in WinDbg's x64 shapes. Addresses here are 16 plain hex digits, as WinDbg prints them in
 //! these two commands (no backtick); a part of a block that could not be read is one line saying so.
 
-use crate::fmt::{date_time, hex64};
-use crate::windows_blocks::{Cut, ListHead, Peb, Teb};
+use rdb_engine::fmt::{date_time, hex64};
+use rdb_engine::windows_blocks::{Cut, ListHead, Peb, Teb};
 
 fn yes_no(b: bool) -> &'static str {
     if b { "Yes" } else { "No" }
@@ -103,8 +103,8 @@ pub fn teb_lines(t: &Teb) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::windows_blocks::fixture;
-    use crate::windows_blocks::{read_peb, read_teb};
+    use rdb_engine::windows_blocks::fixture;
+    use rdb_engine::windows_blocks::{read_peb, read_teb};
 
     #[test]
     fn peb_reads_as_windbg_prints_it() {
@@ -164,6 +164,16 @@ mod tests {
         let lines = peb_lines(&read_peb(&mut m, fixture::PEB).unwrap());
         assert!(lines.contains(&"    *** unable to read Ldr table at 0000000000000000".to_string()), "{lines:#?}");
         assert_eq!(lines.last().unwrap(), "    *** unable to read process parameters at 0000000000000000");
+    }
+
+    #[test]
+    fn a_cleared_being_debugged_byte_reads_no() {
+        let mut m = fixture::process(100, 100);
+        m.put(fixture::PEB + 2, &[0]);
+        let lines = peb_lines(&read_peb(&mut m, fixture::PEB).unwrap());
+        assert!(lines.contains(&"    BeingDebugged:            No".to_string()), "{lines:#?}");
+        let lines = teb_lines(&read_teb(&mut m, fixture::TEB).unwrap());
+        assert_eq!(lines[9], "    ClientId:             0000000000000064 . 0000000000000064");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The requests from outside that reach the console while it waits or the debuggee runs: an interrupt (Ctrl-C;
 //! Ctrl-Break on Windows) breaks into the running debuggee, a termination (SIGTERM or SIGHUP; the console window
 //! closing on Windows) makes rdb quit the normal way, so the debuggee is cleaned up. This file only translates each
-//! OS's mechanism into [`Signal`]; what to do with it is `input.rs`'s business.
+//! OS's mechanism into [`Signal`]; what to do with it is the front end's business.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {

@@ -1,7 +1,7 @@
 //! `r`: show or change registers.
 
+use crate::report;
 use rdb_engine::regs;
-use rdb_engine::report;
 use rdb_engine::{Error, Result};
 
 use super::Flow;

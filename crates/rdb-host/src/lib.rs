@@ -1,9 +1,18 @@
-//! The one place that names this OS's backend: how to launch or attach a target here.
+//! rdb on the machine it runs on: the one crate that names this OS's backend. Every front end (the console, and
+//! later the DAP and gdb remote servers and the Python package) gets its targets here, so choosing a backend, mapping
+//! module files and hearing the OS's stop and end requests are written once.
+//!
+//! Nothing here decides anything about debugging: that is the engine's (`rdb_engine`).
+
+mod mapping;
+pub mod signals;
 
 use std::path::Path;
 
 use rdb_engine::Result;
 use rdb_engine::target::Target;
+
+pub use mapping::map_file;
 
 /// Launch `program`; with `follow_children`, the processes it creates are debugged too, where the target can.
 #[cfg(target_os = "linux")]
@@ -14,6 +23,7 @@ pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<
     Ok(Box::new(target))
 }
 
+/// Attach to the running process `pid`.
 #[cfg(target_os = "linux")]
 pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
     Ok(Box::new(rdb_linux::LinuxTarget::attach(pid)?))
@@ -29,10 +39,8 @@ pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
     Ok(Box::new(rdb_windows::WindowsTarget::attach(pid)?))
 }
 
-/// Let the engine map module files with this OS's mmap instead of reading them whole.
+/// Let the engine map module files with this OS's mmap instead of reading them whole. Call once, before the first
+/// target.
 pub fn install() {
-    #[cfg(target_os = "linux")]
-    rdb_engine::symbols::source::set_file_mapper(rdb_linux::map_file);
-    #[cfg(windows)]
-    rdb_engine::symbols::source::set_file_mapper(rdb_windows::map_file);
+    rdb_engine::symbols::source::set_file_mapper(map_file);
 }

@@ -1,6 +1,6 @@
 //! `!peb` and `!teb`: the Windows process and thread environment blocks, as WinDbg's extensions show them.
 
-use rdb_engine::report;
+use crate::report;
 use rdb_engine::{Error, Result};
 
 use super::Flow;

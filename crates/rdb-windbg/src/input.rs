@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use rdb_engine::target::Interrupter;
 
-use crate::signals::{self, Signal};
+use rdb_host::signals::{self, Signal};
 
 /// See [`Inputs::running`].
 pub struct Running {

@@ -1,0 +1,39 @@
+//! WinDbg's command language over rdb's engine: commands in, WinDbg's text shapes out. The `rdb` console runs it,
+//! and so can any front end that offers a command line of its own (a DAP REPL, the gdb server's `monitor`, Python's
+//! `command()`). Every judgement stays in the engine; this crate parses WinDbg's syntax and renders the engine's
+//! data in WinDbg's words, in one place (`report`).
+
+mod commands;
+pub mod console;
+mod family;
+mod help;
+mod input;
+mod parse;
+pub mod report;
+
+use std::path::PathBuf;
+
+/// How the console starts: cdb's command line, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Commands to run at the first stop (`-c`).
+    pub commands: Option<String>,
+    /// `-g`: run past the initial breakpoint.
+    pub go_initial: bool,
+    /// `-G`: quit when the debuggee exits.
+    pub go_final: bool,
+    /// `-o`: debug child processes too.
+    pub children: bool,
+    /// `-p`: attach to this process.
+    pub pid: Option<u32>,
+    /// The program to launch and its arguments.
+    pub command: Vec<String>,
+}
+
+impl Options {
+    /// The program to launch and its arguments.
+    pub fn program(&self) -> Option<(PathBuf, Vec<String>)> {
+        let (program, args) = self.command.split_first()?;
+        Some((PathBuf::from(program), args.to_vec()))
+    }
+}
