@@ -17,8 +17,8 @@ pub type Pid = u32;
 pub type Tid = u32;
 
 /// One debug event, as the Win32 debugging API would report it. When a backend returns an event from
-/// [`Target::wait_event`], every thread of the debuggee is stopped (all-stop), except after a breakpoint that the
-/// backend reports lazily (see [`Target::stop_others`]).
+/// [`Execution::wait_event`], every thread of the debuggee is stopped (all-stop), except after a breakpoint that the
+/// backend reports lazily (see [`Execution::stop_others`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub pid: Pid,
@@ -174,7 +174,7 @@ pub enum Resume {
     /// Every thread runs (after a lazy breakpoint event, the reporting thread joins the others, still running).
     All,
     /// Only `tid` executes one instruction (trap flag); every other thread stays stopped. Never after a lazy event
-    /// before [`Target::stop_others`]. The next event is that
+    /// before [`Execution::stop_others`]. The next event is that
     /// thread's: its `SingleStep`, or what it did instead (an exception, its exit), reported before any event
     /// already queued from other threads.
     Step { tid: Tid },
@@ -193,11 +193,13 @@ pub struct Region {
 
 /// A handle that can ask a running target to stop from another thread (the console's Ctrl-C handler).
 pub trait Interrupter: Send + Sync {
-    /// Ask every thread to stop; the next [`Target::wait_event`] returns an [`ExceptionKind::BreakIn`] exception.
+    /// Ask every thread to stop; the next [`Execution::wait_event`] returns an [`ExceptionKind::BreakIn`] exception.
     fn interrupt(&self);
 }
 
-/// What every live or snapshot target provides.
+/// What every target provides, live or captured: a process to look at. A live process also runs and can be changed
+/// ([`Target::execution`]); a snapshot of one (a core file, a minidump) can only be read, and says what it recorded
+/// ([`Target::snapshot`]).
 ///
 /// A target is driven from one thread: the thread that launched or attached it (ptrace requires this). Only the
 /// [`Interrupter`] may be used from elsewhere.
@@ -205,8 +207,39 @@ pub trait Target {
     /// The process being debugged.
     fn pid(&self) -> Pid;
 
+    /// Read memory; returns how many bytes were read from the start of `buf` (fewer when the range runs into an
+    /// unmapped page). Reading nothing at all is an error.
+    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize>;
+
+    fn registers(&mut self, tid: Tid) -> Result<Registers>;
+
+    /// The live threads, main thread first.
+    fn threads(&self) -> Vec<Tid>;
+
+    fn memory_regions(&mut self) -> Result<Vec<Region>>;
+
+    /// Running the process and changing it: events, resuming, writing memory and registers. `None` for a target
+    /// that only reads (a core file or a minidump), as gdbstub makes resuming optional.
+    fn execution(&mut self) -> Option<&mut dyn Execution> {
+        None
+    }
+
+    /// What a snapshot recorded of the process when it was taken (its modules, the exception it died of), for a
+    /// target that has no events to report them.
+    fn snapshot(&mut self) -> Option<&mut dyn Snapshot> {
+        None
+    }
+
+    /// The Windows process and thread environment blocks (`@$peb`, `@$teb`, `!peb`, `!teb`).
+    fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
+        None
+    }
+}
+
+/// A live process: what a target that runs offers beyond reading it.
+pub trait Execution: Target {
     /// Block until the next debug event. On return every thread is stopped, or, for a breakpoint hit (an int3 at an
-    /// address), possibly only the thread that reports it: see [`Target::stop_others`].
+    /// address), possibly only the thread that reports it: see [`Execution::stop_others`].
     fn wait_event(&mut self) -> Result<Event>;
 
     /// Complete the all-stop of the last event. A backend may report a breakpoint hit *lazily*, with only the
@@ -215,7 +248,7 @@ pub trait Target {
     /// with `Resume::All` (which then runs only the threads that are stopped). Before the engine does anything
     /// else — writes memory or patches, single-steps, touches another thread, reports a stop to the user,
     /// detaches — it calls `stop_others`, which stops every other thread as `wait_event` would have; events they
-    /// report on the way are queued (see [`Target::queued_events`]) and returned before anything runs again.
+    /// report on the way are queued (see [`Execution::queued_events`]) and returned before anything runs again.
     /// A no-op when nothing is running (every event of a backend that is never lazy, as Windows, where the system
     /// holds every thread while an event is pending).
     fn stop_others(&mut self) -> Result<()> {
@@ -226,23 +259,13 @@ pub trait Target {
     /// other events), `how` says which threads run.
     fn resume(&mut self, status: ContinueStatus, how: Resume) -> Result<()>;
 
-    /// Read memory; returns how many bytes were read from the start of `buf` (fewer when the range runs into an
-    /// unmapped page). Reading nothing at all is an error.
-    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize>;
-
     /// Write memory, even to pages that are not writable (code). Flushes the instruction cache where needed.
     fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()>;
 
-    fn registers(&mut self, tid: Tid) -> Result<Registers>;
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()>;
 
     fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters>;
     fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()>;
-
-    /// The live threads, main thread first.
-    fn threads(&self) -> Vec<Tid>;
-
-    fn memory_regions(&mut self) -> Result<Vec<Region>>;
 
     /// A handle to break into the running target from another thread.
     fn interrupter(&self) -> Arc<dyn Interrupter>;
@@ -301,11 +324,24 @@ pub trait Target {
     fn forked_copy(&self) -> Option<bool> {
         None
     }
+}
 
-    /// The Windows process and thread environment blocks (`@$peb`, `@$teb`, `!peb`, `!teb`).
-    fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
-        None
-    }
+/// A module as a snapshot recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleRecord {
+    pub base: u64,
+    pub size: u64,
+    pub path: PathBuf,
+}
+
+/// Optional capability of targets without events (a core file, a minidump): what the snapshot recorded, which a
+/// live target reports as events instead.
+pub trait Snapshot {
+    /// The executable first, then the other modules, as the snapshot lists them.
+    fn modules(&mut self) -> Vec<ModuleRecord>;
+
+    /// The event the snapshot was taken for (a crash's exception, on its thread), if it recorded one.
+    fn event(&mut self) -> Option<Event>;
 }
 
 /// Optional capability: executable memory inside the debuggee for code the engine writes there (instructions

@@ -37,8 +37,8 @@ use std::sync::Arc;
 use nix::errno::Errno;
 use rdb_engine::regs::{DebugRegisters, Registers};
 use rdb_engine::target::{
-    ChildProcesses, ContinueStatus, Event, Exception, Interrupter, LoaderRendezvous, PageGuards, Pid, ProcessFamily,
-    Region, Resume, ScratchMemory, Target, Tid,
+    ChildProcesses, ContinueStatus, Event, Exception, Execution, Interrupter, LoaderRendezvous, PageGuards, Pid,
+    ProcessFamily, Region, Resume, ScratchMemory, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 
@@ -219,6 +219,41 @@ impl Target for LinuxTarget {
         self.pid as Pid
     }
 
+    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
+        if self.gone {
+            return Err(Error::NoProcess);
+        }
+        let read = self.memory.read(address, buf);
+        let len = buf.len() as u64;
+        if matches!(read, Ok(n) if n == buf.len()) || !self.guards.covers(address, len) || !self.on_tracer_thread() {
+            return read;
+        }
+        // /proc/pid/mem forces its way into an inaccessible page; where it did not, the guard is lifted for the read.
+        self.lifted(address, len, |t| t.memory.read(address, buf))
+    }
+
+    fn registers(&mut self, tid: Tid) -> Result<Registers> {
+        let t = self.stopped_thread(tid)?;
+        regs::get(t).map_err(|e| thread_error(tid, "read the registers", e))
+    }
+
+    fn threads(&self) -> Vec<Tid> {
+        self.threads.live().map(|t| t.tid as Tid).collect()
+    }
+
+    fn memory_regions(&mut self) -> Result<Vec<Region>> {
+        if self.gone {
+            return Err(Error::NoProcess);
+        }
+        memory::regions(self.pid).map(|r| self.guards.unguarded(r))
+    }
+
+    fn execution(&mut self) -> Option<&mut dyn Execution> {
+        Some(self)
+    }
+}
+
+impl Execution for LinuxTarget {
     fn wait_event(&mut self) -> Result<Event> {
         self.next_event()
     }
@@ -235,19 +270,6 @@ impl Target for LinuxTarget {
         self.queue.iter().map(|p| p.event.clone()).collect()
     }
 
-    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
-        if self.gone {
-            return Err(Error::NoProcess);
-        }
-        let read = self.memory.read(address, buf);
-        let len = buf.len() as u64;
-        if matches!(read, Ok(n) if n == buf.len()) || !self.guards.covers(address, len) || !self.on_tracer_thread() {
-            return read;
-        }
-        // /proc/pid/mem forces its way into an inaccessible page; where it did not, the guard is lifted for the read.
-        self.lifted(address, len, |t| t.memory.read(address, buf))
-    }
-
     fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
         if self.gone {
             return Err(Error::NoProcess);
@@ -260,11 +282,6 @@ impl Target for LinuxTarget {
         }
         // A shared mapping cannot be written by force: the guard is lifted for the write.
         self.lifted(address, data.len() as u64, |t| t.memory.write(address, data, poke_tid))
-    }
-
-    fn registers(&mut self, tid: Tid) -> Result<Registers> {
-        let t = self.stopped_thread(tid)?;
-        regs::get(t).map_err(|e| thread_error(tid, "read the registers", e))
     }
 
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
@@ -280,17 +297,6 @@ impl Target for LinuxTarget {
     fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()> {
         let t = self.stopped_thread(tid)?;
         regs::set_debug(t, regs).map_err(|e| thread_error(tid, "set the debug registers", e))
-    }
-
-    fn threads(&self) -> Vec<Tid> {
-        self.threads.live().map(|t| t.tid as Tid).collect()
-    }
-
-    fn memory_regions(&mut self) -> Result<Vec<Region>> {
-        if self.gone {
-            return Err(Error::NoProcess);
-        }
-        memory::regions(self.pid).map(|r| self.guards.unguarded(r))
     }
 
     fn interrupter(&self) -> Arc<dyn Interrupter> {

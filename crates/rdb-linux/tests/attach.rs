@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::*;
-use rdb_engine::target::{EventKind, ExceptionKind, Target};
+use rdb_engine::target::{EventKind, ExceptionKind, Execution, Target};
 use rdb_linux::LinuxTarget;
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use rdb_engine::Error;
-use rdb_engine::target::{ContinueStatus, Event, EventKind, ExceptionKind, ExitStatus, Resume, Target};
+use rdb_engine::target::{ContinueStatus, Event, EventKind, ExceptionKind, Execution, ExitStatus, Resume, Target};
 use rdb_linux::LinuxTarget;
 
 #[test]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use rdb_engine::target::{ContinueStatus, EventKind, ExceptionKind, ExitStatus, Resume, Target};
+use rdb_engine::target::{ContinueStatus, EventKind, ExceptionKind, Execution, ExitStatus, Resume, Target};
 use rdb_linux::LinuxTarget;
 
 /// The permissions /proc/pid/maps shows for the page at `page` ("rw-p"…).

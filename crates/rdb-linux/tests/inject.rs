@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use rdb_engine::target::{ContinueStatus, EventKind, ExceptionKind, ExitStatus, Resume, Target};
+use rdb_engine::target::{ContinueStatus, EventKind, ExceptionKind, Execution, ExitStatus, Resume, Target};
 
 /// The thread's registers as ptrace has them, `orig_rax` included (the engine's `Registers` has no such field).
 fn raw_registers(tid: u32) -> libc::user_regs_struct {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use common::*;
 use rdb_engine::Error;
-use rdb_engine::target::{ContinueStatus, EventKind, ExceptionKind, ExitStatus, Resume, Target};
+use rdb_engine::target::{ContinueStatus, EventKind, ExceptionKind, Execution, ExitStatus, Resume, Target};
 use rdb_linux::LinuxTarget;
 
 #[test]

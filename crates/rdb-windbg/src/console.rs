@@ -146,8 +146,8 @@ impl Console {
     }
 
     /// Debug a freshly launched or attached target: run it, interruptibly, to its first stop.
-    pub fn start(&mut self, target: Box<dyn Target>) -> rdb_engine::Result<Stop> {
-        let _running = self.inputs.running(Some(target.interrupter()));
+    pub fn start(&mut self, mut target: Box<dyn Target>) -> rdb_engine::Result<Stop> {
+        let _running = self.inputs.running(target.execution().map(|e| e.interrupter()));
         self.session.attach_target(target)
     }
 

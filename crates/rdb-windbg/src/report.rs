@@ -183,7 +183,7 @@ pub fn stop_header(stop: &Stop) -> Vec<String> {
             lines
         }
         StopReason::Breakpoint(ids) => ids.iter().map(|id| format!("Breakpoint {id} hit")).collect(),
-        StopReason::Step => Vec::new(),
+        StopReason::Step | StopReason::Snapshot => Vec::new(),
         StopReason::Exception(e) => exception_lines(stop.pid, stop.tid, e),
         // The notice was printed as it happened.
         StopReason::Event(_) | StopReason::ProcessExited(_) => Vec::new(),

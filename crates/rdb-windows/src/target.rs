@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rdb_engine::regs::{DebugRegisters, Registers, TRAP_FLAG};
 use rdb_engine::target::{
-    ContinueStatus, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter, PageGuards,
-    Pid, ProcessFamily, Region, Resume, ScratchMemory, Target, Tid,
+    ContinueStatus, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, Execution, ExitStatus, Interrupter,
+    PageGuards, Pid, ProcessFamily, Region, Resume, ScratchMemory, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::{DBG_CONTINUE, DBG_EXCEPTION_NOT_HANDLED, HANDLE};
@@ -373,6 +373,36 @@ impl Target for WindowsTarget {
         self.pid
     }
 
+    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
+        self.live()?;
+        let process = self.handle();
+        self.guards.lifted(process, address, buf.len(), || memory::read(process, address, buf))
+    }
+
+    fn registers(&mut self, tid: Tid) -> Result<Registers> {
+        let teb = self.thread(tid)?.teb;
+        Ok(self.context(tid)?.registers(teb))
+    }
+
+    fn threads(&self) -> Vec<Tid> {
+        self.threads.iter().map(|t| t.tid).collect()
+    }
+
+    fn memory_regions(&mut self) -> Result<Vec<Region>> {
+        self.live()?;
+        Ok(memory::regions(self.handle(), &self.modules))
+    }
+
+    fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
+        Some(self)
+    }
+
+    fn execution(&mut self) -> Option<&mut dyn Execution> {
+        Some(self)
+    }
+}
+
+impl Execution for WindowsTarget {
     fn wait_event(&mut self) -> Result<Event> {
         if let Some(event) = self.queue.pop_front() {
             return Ok(event);
@@ -464,21 +494,10 @@ impl Target for WindowsTarget {
         Ok(())
     }
 
-    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
-        self.live()?;
-        let process = self.handle();
-        self.guards.lifted(process, address, buf.len(), || memory::read(process, address, buf))
-    }
-
     fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
         self.live()?;
         let process = self.handle();
         self.guards.lifted(process, address, data.len(), || memory::write(process, address, data))
-    }
-
-    fn registers(&mut self, tid: Tid) -> Result<Registers> {
-        let teb = self.thread(tid)?.teb;
-        Ok(self.context(tid)?.registers(teb))
     }
 
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
@@ -493,15 +512,6 @@ impl Target for WindowsTarget {
     fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()> {
         self.context(tid)?.set_debug_registers(regs);
         self.write_context(tid, context::DEBUG)
-    }
-
-    fn threads(&self) -> Vec<Tid> {
-        self.threads.iter().map(|t| t.tid).collect()
-    }
-
-    fn memory_regions(&mut self) -> Result<Vec<Region>> {
-        self.live()?;
-        Ok(memory::regions(self.handle(), &self.modules))
     }
 
     fn interrupter(&self) -> Arc<dyn Interrupter> {
@@ -571,10 +581,6 @@ impl Target for WindowsTarget {
     }
 
     fn page_guards(&mut self) -> Option<&mut dyn PageGuards> {
-        Some(self)
-    }
-
-    fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
         Some(self)
     }
 

@@ -27,7 +27,7 @@ use iced_x86::{Decoder, DecoderOptions, OpKind};
 use super::breakpoints::{HwAccess, Kind};
 use super::conditions::CheckContext;
 use super::run::single_step_of;
-use super::{Pseudo, Session};
+use super::{Pseudo, Session, live};
 use crate::expr;
 use crate::regs;
 use crate::target::{ContinueStatus, Exception, ExceptionKind, Resume, Target, Tid};
@@ -175,7 +175,7 @@ impl Session {
         // Assembled once where it will not live, to know how much room it needs (only the jumps out of it may
         // grow where it does live).
         let room = trampoline::assemble(&code, site, &covered, site, &resolve)?.code.len() as u64 + 16;
-        let target = self.target.as_deref_mut()?;
+        let target = live(&mut self.target)?;
         let at = self.scratch.piece(target, site, room);
         // Mapping scratch memory may run a system call in the debuggee (Linux), which can change registers.
         self.forget_registers();
@@ -183,7 +183,7 @@ impl Session {
         if t.code.len() as u64 > room {
             return None;
         }
-        self.target.as_deref_mut()?.write_memory(t.start, &t.code).ok()?;
+        live(&mut self.target)?.write_memory(t.start, &t.code).ok()?;
         self.compiled.written.push(t);
         Some(self.compiled.written.len() - 1)
     }
@@ -241,7 +241,7 @@ impl Session {
         }
         let mut regs = self.registers(tid).ok()?;
         regs.rip = e.address;
-        let target = self.target.as_deref_mut()?;
+        let target = live(&mut self.target)?;
         if t.place(&mut regs, &mut |a| read_u64(target, a)) != Some(Placement::AtSite) {
             return None;
         }
@@ -261,7 +261,7 @@ impl Session {
         for tid in threads {
             // Each step moves one copied instruction on; there are at most a few.
             for _ in 0..=trampoline::JUMP_LEN {
-                let Some(target) = self.target.as_deref_mut() else { return };
+                let Some(target) = live(&mut self.target) else { return };
                 let Ok(mut regs) = target.registers(tid) else { break };
                 let Some(t) = self.compiled.at(regs.rip) else { break };
                 let site = t.site;

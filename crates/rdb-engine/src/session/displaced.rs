@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use iced_x86::Instruction;
 
-use super::Session;
 use super::breakpoints::{HwAccess, Kind};
+use super::{Session, live};
 use crate::regs::TRAP_FLAG;
 use crate::relocate::{self, Emulation, MAX_COPY, MAX_INSTRUCTION};
 use crate::target::Tid;
@@ -121,7 +121,7 @@ impl Session {
         if let Some(e) = emulation.filter(|e| !e.writes_memory() || !self.watching_memory()) {
             let write = e.apply(&mut regs);
             if let Some((address, bytes)) = write
-                && self.target().and_then(|t| t.write_memory(address, &bytes)).is_err()
+                && self.execution().and_then(|t| t.write_memory(address, &bytes)).is_err()
             {
                 // The stack is not writable: the real instruction will fault, and the user should see that.
                 return false;
@@ -178,13 +178,13 @@ impl Session {
         if !relocate::movable(&instr) {
             return None;
         }
-        let target = self.target.as_deref_mut()?;
+        let target = live(&mut self.target)?;
         let start = self.scratch.piece(target, at, MAX_COPY as u64);
         // Mapping scratch memory may run a system call in the debuggee (Linux), which can change the registers of
         // the thread it ran on (a thread stopped inside a system call gets that call's result).
         self.forget_registers();
         let start = start?;
-        let target = self.target.as_deref_mut()?;
+        let target = live(&mut self.target)?;
         let copy = relocate::copy(&instr, start)?;
         target.write_memory(start, &copy.code).ok()?;
         let c = Copied { original: at, start, jump: start + copy.jump as u64, next: instr.next_ip() };
@@ -213,7 +213,7 @@ impl Session {
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
         // Registers are changed behind the cache below.
         self.forget_registers();
-        let Some(target) = self.target.as_deref_mut() else { return };
+        let Some(target) = live(&mut self.target) else { return };
         for tid in threads {
             let Ok(mut regs) = target.registers(tid) else { continue };
             let Some((address, before)) = self.displaced.original_of(regs.rip) else { continue };

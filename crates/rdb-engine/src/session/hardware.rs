@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::breakpoints::{Breakpoints, HwAccess, Kind};
 use crate::error::Error;
 use crate::regs::DebugRegisters;
-use crate::target::{Target, Tid};
+use crate::target::{Execution, Tid};
 
 /// DR0–DR3.
 pub const SLOTS: usize = 4;
@@ -98,7 +98,7 @@ impl Hardware {
     /// reported once rather than at every resume.
     pub fn sync(
         &mut self,
-        target: &mut dyn Target,
+        target: &mut dyn Execution,
         threads: &[Tid],
         table: &Breakpoints,
         skip: Option<(Tid, u64)>,
@@ -178,7 +178,7 @@ impl Hardware {
     }
 
     /// Clear the debug registers of every thread (detach, quit): those the engine set and any the user set by hand.
-    pub fn remove_all(&mut self, target: &mut dyn Target, threads: &[Tid]) {
+    pub fn remove_all(&mut self, target: &mut dyn Execution, threads: &[Tid]) {
         for &tid in threads {
             if let Ok(d) = target.debug_registers(tid)
                 && (d.dr7 != 0 || d.dr.iter().any(|&a| a != 0))

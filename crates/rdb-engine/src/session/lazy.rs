@@ -37,7 +37,7 @@ impl Session {
             return Ok(true);
         }
         // The one place where the all-stop is completed: nothing above wrote anything but the reporter's rip.
-        self.target()?.stop_others()?;
+        self.execution()?.stop_others()?;
         Ok(false)
     }
 
@@ -97,7 +97,7 @@ impl Session {
         self.event_tid = tid;
         self.last_exception = Some(Exception { kind: ExceptionKind::Breakpoint, address, first_chance: true });
         self.forget_registers();
-        self.target()?.resume(ContinueStatus::Handled, Resume::All)?;
+        self.execution()?.resume(ContinueStatus::Handled, Resume::All)?;
         Ok(true)
     }
 

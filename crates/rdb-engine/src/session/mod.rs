@@ -15,6 +15,7 @@ mod modules;
 mod patches;
 mod run;
 mod scratch;
+mod snapshot;
 mod stop;
 #[cfg(test)]
 mod tests;
@@ -32,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::expr::{self, ExprContext};
 use crate::memory::ReadMemory;
 use crate::regs::{self, DebugRegisters, Registers};
-use crate::target::{ContinueStatus, Pid, Target, Tid};
+use crate::target::{ContinueStatus, Execution, Pid, Target, Tid};
 use crate::unwind::{self, Frame};
 use conditions::Interrupted;
 use displaced::Displaced;
@@ -191,16 +192,19 @@ impl Session {
 
     /// Debug a new target in this session, keeping breakpoints (re-resolved as modules load) and filters:
     /// `.restart` and `.attach`. Any current debuggee must have been ended first.
-    pub fn attach_target(&mut self, target: Box<dyn Target>) -> Result<Stop> {
+    pub fn attach_target(&mut self, mut target: Box<dyn Target>) -> Result<Stop> {
+        if target.execution().is_none() {
+            return Ok(self.open_snapshot(target));
+        }
         self.take_target(target);
         self.run_from_event()
     }
 
     /// Take `target` in, forgetting everything about the previous one; the first event is still to be waited for.
-    fn take_target(&mut self, target: Box<dyn Target>) {
+    fn take_target(&mut self, mut target: Box<dyn Target>) {
         self.forget_registers();
         self.pid = target.pid();
-        self.launched = target.launched();
+        self.launched = target.execution().is_some_and(|e| e.launched());
         self.target = Some(target);
         self.state = State::Stopped;
         self.modules.clear();
@@ -279,8 +283,8 @@ impl Session {
     }
 
     /// An interrupter for the console's Ctrl-C handler.
-    pub fn interrupter(&self) -> Option<std::sync::Arc<dyn crate::target::Interrupter>> {
-        self.target.as_ref().map(|t| t.interrupter())
+    pub fn interrupter(&mut self) -> Option<std::sync::Arc<dyn crate::target::Interrupter>> {
+        live(&mut self.target).map(|t| t.interrupter())
     }
 
     fn target(&mut self) -> Result<&mut (dyn Target + 'static)> {
@@ -288,6 +292,16 @@ impl Session {
             return Err(Error::NoProcess);
         }
         self.target.as_deref_mut().ok_or(Error::NoProcess)
+    }
+
+    /// The stopped debuggee as a process that runs and can be changed; a snapshot (a dump) says it cannot.
+    fn execution(&mut self) -> Result<&mut dyn Execution> {
+        self.target()?.execution().ok_or_else(cannot_run)
+    }
+
+    /// Whether the target runs (a live process) rather than only reads (a snapshot of one).
+    pub fn can_run(&mut self) -> bool {
+        self.target().is_ok_and(|t| t.execution().is_some())
     }
 
     fn notify(&mut self, notice: Notice) {
@@ -308,7 +322,7 @@ impl Session {
         self.displaced.code_changed(address, address.saturating_add(data.len() as u64));
         self.compiled.code_changed(address, address.saturating_add(data.len() as u64));
         let bytes = self.patches.absorb_write(address, data);
-        self.target()?.write_memory(address, &bytes)
+        self.execution()?.write_memory(address, &bytes)
     }
 
     /// Forget the code the engine wrote into the debuggee (copies, trampolines) and the memory it is in: the
@@ -340,7 +354,7 @@ impl Session {
     }
 
     pub fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
-        let written = self.target()?.set_registers(tid, regs);
+        let written = self.execution()?.set_registers(tid, regs);
         match written {
             Ok(()) => self.register_cache.insert(tid, *regs),
             Err(_) => self.register_cache.remove(&tid),
@@ -354,7 +368,7 @@ impl Session {
     }
 
     pub fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters> {
-        self.target()?.debug_registers(tid)
+        self.execution()?.debug_registers(tid)
     }
 
     /// Read one register by name (general, partial, segment, flags or debug register).
@@ -370,7 +384,7 @@ impl Session {
         if regs::is_debug_register(name) {
             let mut d = self.debug_registers(tid)?;
             d.set(name, value);
-            self.target()?.set_debug_registers(tid, &d)?;
+            self.execution()?.set_debug_registers(tid, &d)?;
             // While `ba` breakpoints exist the engine owns the debug registers: the next resume writes them again.
             self.hardware.forget_thread(tid);
             return Ok(());
@@ -556,7 +570,7 @@ impl Session {
 
     /// `.childdbg`: whether the debuggee's children are debugged too.
     pub fn follow_children(&mut self, on: bool) -> Result<()> {
-        match self.target()?.process_family() {
+        match self.execution()?.process_family() {
             Some(family) => family.follow_children(on),
             None => Err(crate::err!("this target cannot debug child processes")),
         }
@@ -566,7 +580,7 @@ impl Session {
     /// released: its first event (for a new child, its creation) waits for [`Session::drive`]. It shares this
     /// session's event filters.
     pub fn adopt(&mut self, pid: Pid, listener: Listener) -> Result<Session> {
-        let target = match self.target()?.process_family() {
+        let target = match self.execution()?.process_family() {
             Some(family) => family.adopt(pid)?,
             None => return Err(crate::err!("this target cannot debug child processes")),
         };
@@ -582,7 +596,7 @@ impl Session {
     /// Remove every trace of the debugger from the debuggee: patched bytes, debug registers, guard pages.
     fn remove_all_patches(&mut self) {
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
-        let Some(target) = self.target.as_deref_mut() else { return };
+        let Some(target) = live(&mut self.target) else { return };
         self.patches.remove_all(target);
         self.hardware.remove_all(target, &threads);
         self.guards.remove_all(target.page_guards());
@@ -592,20 +606,21 @@ impl Session {
 
     /// `.detach`: restore the debuggee's code and let it run on undebugged.
     pub fn detach(&mut self) -> Result<()> {
-        if self.state != State::Stopped || self.target.is_none() {
-            return Err(Error::NoProcess);
-        }
+        self.execution()?;
         // A thread in a copy goes back to the original code before the debuggee is on its own.
         self.leave_copies();
         self.remove_all_patches();
-        let result = self.target.as_deref_mut().map(|t| t.detach()).unwrap_or(Ok(()));
+        let result = live(&mut self.target).map(|t| t.detach()).unwrap_or(Ok(()));
         self.drop_target();
         result
     }
 
     /// Kill the debuggee.
     pub fn kill(&mut self) -> Result<()> {
-        let result = match self.target.as_deref_mut() {
+        if self.target.is_some() && !self.can_run() && self.state == State::Stopped {
+            return Err(cannot_run());
+        }
+        let result = match live(&mut self.target) {
             Some(t) if self.state == State::Stopped => t.kill(),
             _ => Ok(()),
         };
@@ -618,7 +633,8 @@ impl Session {
         if self.state == State::Running {
             let _ = self.hold();
         }
-        if self.state != State::Stopped || self.target.is_none() {
+        if self.state != State::Stopped || !self.can_run() {
+            // Nothing runs (a snapshot is just closed).
             self.drop_target();
             return Ok(());
         }
@@ -637,6 +653,16 @@ impl Session {
         self.internal.clear();
         self.threads.clear();
     }
+}
+
+/// The error of everything that would run or change a snapshot.
+fn cannot_run() -> Error {
+    crate::err!("the target is a snapshot of a process (a dump): it cannot run or be changed")
+}
+
+/// The target as a live process, whatever the session's state (for cleaning up on the way out).
+pub(super) fn live(target: &mut Option<Box<dyn Target>>) -> Option<&mut dyn Execution> {
+    target.as_deref_mut().and_then(|t| t.execution())
 }
 
 impl Drop for Session {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::Result;
-use crate::target::Target;
+use crate::target::Execution;
 
 pub const INT3: u8 = 0xcc;
 
@@ -35,7 +35,7 @@ impl Patches {
 
     /// Make the inserted set equal `wanted` (address → the bytes to write there: an int3, or a jump). Returns the
     /// addresses that could not be patched, with the error.
-    pub fn sync(&mut self, target: &mut dyn Target, wanted: &BTreeMap<u64, Vec<u8>>) -> Vec<(u64, crate::Error)> {
+    pub fn sync(&mut self, target: &mut dyn Execution, wanted: &BTreeMap<u64, Vec<u8>>) -> Vec<(u64, crate::Error)> {
         let stale: Vec<u64> =
             self.inserted.iter().filter(|(a, p)| wanted.get(a) != Some(&p.written)).map(|(a, _)| *a).collect();
         let mut failures = Vec::new();
@@ -54,7 +54,7 @@ impl Patches {
         failures
     }
 
-    fn insert(&mut self, target: &mut dyn Target, address: u64, bytes: &[u8]) -> Result<()> {
+    fn insert(&mut self, target: &mut dyn Execution, address: u64, bytes: &[u8]) -> Result<()> {
         let end = address.saturating_add(bytes.len() as u64);
         // The caller keeps patches apart; one that would overlap another is refused rather than corrupt it.
         if self.overlapping(address, end).next().is_some() {
@@ -69,7 +69,7 @@ impl Patches {
         Ok(())
     }
 
-    fn remove(&mut self, target: &mut dyn Target, address: u64) -> Result<()> {
+    fn remove(&mut self, target: &mut dyn Execution, address: u64) -> Result<()> {
         if let Some(patch) = self.inserted.remove(&address) {
             // Forgotten even when the write fails: the page is gone (module unloaded, process dead).
             target.write_memory(address, &patch.original)?;
@@ -86,7 +86,7 @@ impl Patches {
     }
 
     /// Restore every original byte (detach, exit). Failures are ignored: the memory is gone.
-    pub fn remove_all(&mut self, target: &mut dyn Target) {
+    pub fn remove_all(&mut self, target: &mut dyn Execution) {
         for (a, patch) in std::mem::take(&mut self.inserted) {
             let _ = target.write_memory(a, &patch.original);
         }

@@ -8,7 +8,7 @@ use super::conditions::Interrupted;
 use super::filters::{Action, EventCode, exception_code};
 use super::hardware::DR6_STEP;
 use super::patches::INT3;
-use super::{Internal, Notice, Session, State, Stop, StopReason, ThreadEntry};
+use super::{Internal, Notice, Session, State, Stop, StopReason, ThreadEntry, live};
 use crate::disasm;
 use crate::error::{Error, Result};
 use crate::regs::Registers;
@@ -187,7 +187,7 @@ impl Session {
         }
         self.state = State::Stopped;
         self.forget_registers();
-        let held = match self.target()?.process_family() {
+        let held = match self.execution()?.process_family() {
             Some(family) => family.hold(),
             None => Err(crate::err!("this target cannot hold a running process")),
         };
@@ -273,7 +273,7 @@ impl Session {
             None => Resume::All,
         };
         self.forget_registers();
-        self.target()?.resume(status, how)?;
+        self.execution()?.resume(status, how)?;
         Ok(Resumed::Running)
     }
 
@@ -302,7 +302,7 @@ impl Session {
         self.stepping_off = Some(off);
         self.sync_breakpoints();
         self.forget_registers();
-        let resumed = self.target().and_then(|t| t.resume(status, Resume::Step { tid: off.tid }));
+        let resumed = self.execution().and_then(|t| t.resume(status, Resume::Step { tid: off.tid }));
         let event = resumed.and_then(|()| self.wait());
         self.stepping_off = None;
         if let Ok(e) = &event
@@ -322,7 +322,7 @@ impl Session {
     /// the target; until it is reported their rip points past the int3. Put them back on the instruction now, as
     /// gdb does, so registers and stacks read right while the user looks (the rewind is idempotent).
     fn rewind_queued_breakpoints(&mut self) {
-        let Some(target) = self.target.as_deref() else { return };
+        let Some(target) = live(&mut self.target) else { return };
         let hits: Vec<(Tid, u64)> = target
             .queued_events()
             .into_iter()
@@ -343,7 +343,7 @@ impl Session {
     fn wait(&mut self) -> Result<Event> {
         loop {
             self.forget_registers();
-            let event = match self.target()?.wait_event() {
+            let event = match self.execution()?.wait_event() {
                 Ok(event) => event,
                 Err(e) => {
                     // The target failed under us (the process vanished): nothing more can be done with it.
@@ -394,7 +394,7 @@ impl Session {
             wanted.remove(&at);
         }
         self.compile_conditions(&mut wanted);
-        let Some(target) = self.target.as_deref_mut() else { return };
+        let Some(target) = live(&mut self.target) else { return };
         let failures = self.patches.sync(target, &wanted);
         for (address, error) in failures {
             // A breakpoint that cannot be inserted is disabled, so the user sees it once, not at every resume.
@@ -461,14 +461,14 @@ impl Session {
                 self.event_tid = tid;
                 self.current_tid = tid;
                 self.module_loaded(image_base, image_size, path);
-                self.awaiting_initial_breakpoint = self.target()?.os_initial_breakpoint();
-                let rendezvous = match self.target()?.loader_rendezvous() {
+                self.awaiting_initial_breakpoint = self.execution()?.os_initial_breakpoint();
+                let rendezvous = match self.execution()?.loader_rendezvous() {
                     Some(r) => Some(r.breakpoint_address()?),
                     None => None,
                 };
                 // A forked child followed runs its parent's program, long past the entry point; while it runs in
                 // its parent's memory (vfork), its int3s would be its parent's too: none goes in until it execs.
-                let forked = self.target()?.forked_copy();
+                let forked = self.execution()?.forked_copy();
                 self.patches_suspended = forked == Some(true);
                 // A launch on an OS without a loader breakpoint of its own stops at the entry point, where the
                 // loader has mapped the startup libraries (static executables too, which have no loader list).
@@ -529,7 +529,7 @@ impl Session {
                 // child runs in the debuggee's own memory: our int3s and guard pages come out of it until the child
                 // lets go of it (`SharedMemoryReleased`), as gdb does.
                 let restore = if shares_memory {
-                    if let Some(target) = self.target.as_deref_mut() {
+                    if let Some(target) = live(&mut self.target) {
                         self.patches.remove_all(target);
                         self.guards.remove_all(target.page_guards());
                     }
@@ -539,7 +539,7 @@ impl Session {
                 } else {
                     self.patches.originals()
                 };
-                if let Some(c) = self.target()?.child_processes() {
+                if let Some(c) = self.execution()?.child_processes() {
                     c.release_child(child, &restore)?;
                 }
                 Ok(self.event_notice(EventCode::CreateProcess, Notice::ChildProcess { pid, tid, child, followed }))
@@ -592,7 +592,7 @@ impl Session {
         }
     }
 
-    fn module_loaded(&mut self, base: u64, size: u64, path: std::path::PathBuf) -> Next {
+    pub(super) fn module_loaded(&mut self, base: u64, size: u64, path: std::path::PathBuf) -> Next {
         self.modules.add(base, size, path.clone());
         self.compiled.symbols_changed();
         self.resolve_pending_breakpoints();
@@ -752,7 +752,7 @@ impl Session {
     /// The executable's entry point: the loader has mapped the startup libraries. Read its list, watch it for
     /// later changes, and stop as the loader breakpoint does.
     fn entry_reached(&mut self) -> Result<Option<StopReason>> {
-        let brk = match self.target()?.loader_rendezvous() {
+        let brk = match self.execution()?.loader_rendezvous() {
             Some(r) => r.breakpoint_address()?,
             None => None,
         };
@@ -771,7 +771,7 @@ impl Session {
 
     /// The loader changed its module list: turn the change into module events.
     fn sync_loader_modules(&mut self) -> Result<Option<StopReason>> {
-        let changes = match self.target()?.loader_rendezvous() {
+        let changes = match self.execution()?.loader_rendezvous() {
             Some(r) => r.sync_modules()?,
             None => Vec::new(),
         };

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::target::Target;
+use crate::target::Execution;
 
 /// How much is asked of the target at a time.
 const CHUNK: u64 = 0x1_0000;
@@ -39,7 +39,7 @@ fn within_reach(a: u64, b: u64) -> bool {
 
 impl Scratch {
     /// `len` bytes of executable memory within reach of `near`, or `None` (the target has none, or none there).
-    pub fn piece(&mut self, target: &mut dyn Target, near: u64, len: u64) -> Option<u64> {
+    pub fn piece(&mut self, target: &mut dyn Execution, near: u64, len: u64) -> Option<u64> {
         let len = len.div_ceil(ALIGN) * ALIGN;
         let fits = |c: &Chunk| {
             let start = c.base + c.used;

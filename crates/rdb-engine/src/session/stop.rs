@@ -81,6 +81,8 @@ pub enum StopReason {
     Event(Notice),
     /// The process is gone.
     ProcessExited(ExitStatus),
+    /// A snapshot of a process (a dump) was opened: it stands where it was taken, and it recorded no exception.
+    Snapshot,
     /// Another process of the family has an event for its own session to take (see
     /// [`crate::target::ProcessFamily`]); this one is held meanwhile.
     OtherProcess { pid: crate::target::Pid },

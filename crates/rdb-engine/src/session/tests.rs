@@ -5,6 +5,7 @@ mod compiled;
 mod conditions;
 mod displaced;
 mod lazy;
+mod snapshot;
 mod watch;
 
 use std::cell::RefCell;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use super::*;
 use crate::regs::DebugRegisters;
 use crate::target::{
-    ChildProcesses, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, ExitStatus, Interrupter,
+    ChildProcesses, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, Execution, ExitStatus, Interrupter,
     LoaderRendezvous, PageGuards, Region, Resume, ScratchMemory,
 };
 
@@ -111,6 +112,36 @@ impl Target for Fake {
     fn pid(&self) -> Pid {
         PID
     }
+    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
+        self.state.borrow_mut().calls.push(Call::ReadMemory);
+        if address < 0x1000 {
+            return Err(Error::MemoryAccess(address));
+        }
+        let s = self.state.borrow();
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = s.byte(address + i as u64);
+        }
+        Ok(buf.len())
+    }
+    fn registers(&mut self, tid: Tid) -> Result<Registers> {
+        self.state.borrow_mut().calls.push(Call::Registers(tid));
+        self.state.borrow().regs.get(&tid).copied().ok_or(Error::NoSuchThread(tid))
+    }
+    fn threads(&self) -> Vec<Tid> {
+        self.state.borrow().regs.keys().copied().collect()
+    }
+    fn memory_regions(&mut self) -> Result<Vec<Region>> {
+        Ok(Vec::new())
+    }
+    fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
+        if self.state.borrow().blocks.is_some() { Some(self) } else { None }
+    }
+    fn execution(&mut self) -> Option<&mut dyn Execution> {
+        Some(self)
+    }
+}
+
+impl Execution for Fake {
     fn wait_event(&mut self) -> Result<Event> {
         let mut step = self.script.pop_front().expect("the engine waited for more events than the script has");
         let mut s = self.state.borrow_mut();
@@ -128,17 +159,6 @@ impl Target for Fake {
         s.calls.push(Call::Resume(how));
         Ok(())
     }
-    fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
-        self.state.borrow_mut().calls.push(Call::ReadMemory);
-        if address < 0x1000 {
-            return Err(Error::MemoryAccess(address));
-        }
-        let s = self.state.borrow();
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = s.byte(address + i as u64);
-        }
-        Ok(buf.len())
-    }
     fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
         let mut s = self.state.borrow_mut();
         s.calls.push(Call::WriteMemory(address));
@@ -146,10 +166,6 @@ impl Target for Fake {
             s.memory.insert(address + i as u64, *b);
         }
         Ok(())
-    }
-    fn registers(&mut self, tid: Tid) -> Result<Registers> {
-        self.state.borrow_mut().calls.push(Call::Registers(tid));
-        self.state.borrow().regs.get(&tid).copied().ok_or(Error::NoSuchThread(tid))
     }
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<()> {
         let mut s = self.state.borrow_mut();
@@ -166,12 +182,6 @@ impl Target for Fake {
         s.calls.push(Call::SetDebugRegisters(tid));
         s.debug_regs.insert(tid, *regs);
         Ok(())
-    }
-    fn threads(&self) -> Vec<Tid> {
-        self.state.borrow().regs.keys().copied().collect()
-    }
-    fn memory_regions(&mut self) -> Result<Vec<Region>> {
-        Ok(Vec::new())
     }
     fn interrupter(&self) -> Arc<dyn Interrupter> {
         Arc::new(NoInterrupt)
@@ -190,19 +200,12 @@ impl Target for Fake {
     fn loader_rendezvous(&mut self) -> Option<&mut dyn LoaderRendezvous> {
         Some(self)
     }
-
     fn child_processes(&mut self) -> Option<&mut dyn ChildProcesses> {
         Some(self)
     }
-
-    fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
-        if self.state.borrow().blocks.is_some() { Some(self) } else { None }
-    }
-
     fn page_guards(&mut self) -> Option<&mut dyn PageGuards> {
         if self.state.borrow().has_page_guards { Some(self) } else { None }
     }
-
     fn scratch_memory(&mut self) -> Option<&mut dyn ScratchMemory> {
         if self.state.borrow().has_scratch { Some(self) } else { None }
     }

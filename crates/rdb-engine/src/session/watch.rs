@@ -8,7 +8,7 @@ use super::breakpoints::{Breakpoint, HwAccess, Kind, Location, MemAccess};
 use super::guards::{self, page_of};
 use super::hardware::SLOTS;
 use super::run::Next;
-use super::{Notice, Session, StopReason};
+use super::{Notice, Session, StopReason, live};
 use crate::disasm;
 use crate::error::{Error, Result};
 use crate::target::{Access, ContinueStatus, Exception, ExceptionKind, Tid};
@@ -90,7 +90,7 @@ impl Session {
         passes: u32,
         commands: Option<String>,
     ) -> Result<u32> {
-        if self.target()?.page_guards().is_none() {
+        if self.execution()?.page_guards().is_none() {
             return Err(crate::err!(
                 "memory breakpoints (bpm) are not supported on this target; ba watches up to 8 bytes"
             ));
@@ -162,7 +162,7 @@ impl Session {
         }
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
         let skip = self.stepping_off.and_then(|s| s.at.map(|at| (s.tid, at)));
-        let Some(target) = self.target.as_deref_mut() else { return Vec::new() };
+        let Some(target) = live(&mut self.target) else { return Vec::new() };
         self.hardware.sync(target, &threads, &self.breakpoints, skip)
     }
 
@@ -182,7 +182,7 @@ impl Session {
             true => BTreeSet::new(),
             false => self.breakpoints.iter().filter(|b| b.enabled).flat_map(guarded_pages).collect(),
         };
-        let Some(target) = self.target.as_deref_mut() else { return };
+        let Some(target) = live(&mut self.target) else { return };
         let Some(page_guards) = target.page_guards() else { return };
         let failures = self.guards.sync(page_guards, &wanted);
         // Arming and disarming may run system calls in the debuggee (Linux): what was read of its threads may

@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use rdb_engine::target::{ContinueStatus, Event, EventKind, Exception, ExceptionKind, ExitStatus, Resume, Target};
+use rdb_engine::target::{
+    ContinueStatus, Event, EventKind, Exception, ExceptionKind, Execution, ExitStatus, Resume, Target,
+};
 use rdb_linux::LinuxTarget;
 
 static BUILD: Mutex<()> = Mutex::new(());
