@@ -4,6 +4,7 @@
 //! Entry point for front ends: [`session::Session`]. The engine hands out data; each front end gives it its own
 //! shape (WinDbg's text is the `rdb-windbg` crate's).
 
+pub mod debugger;
 pub mod disasm;
 pub mod error;
 pub mod expr;

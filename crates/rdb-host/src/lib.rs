@@ -10,7 +10,8 @@ pub mod signals;
 use std::path::Path;
 
 use rdb_engine::Result;
-use rdb_engine::target::Target;
+use rdb_engine::debugger::{Host, Launch};
+use rdb_engine::target::{Pid, Target};
 
 pub use mapping::map_file;
 
@@ -37,6 +38,20 @@ pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<
 #[cfg(windows)]
 pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
     Ok(Box::new(rdb_windows::WindowsTarget::attach(pid)?))
+}
+
+/// This machine as the debugger's [`Host`]: targets launched and attached with this OS's backend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Native;
+
+impl Host for Native {
+    fn launch(&mut self, launch: &Launch, follow_children: bool) -> Result<Box<dyn Target>> {
+        self::launch(&launch.program, &launch.args, follow_children)
+    }
+
+    fn attach(&mut self, pid: Pid) -> Result<Box<dyn Target>> {
+        self::attach(pid)
+    }
 }
 
 /// Let the engine map module files with this OS's mmap instead of reading them whole. Call once, before the first

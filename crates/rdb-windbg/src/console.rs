@@ -1,107 +1,90 @@
-//! The console loop: start the debuggee, print its first stop, then read commands until the user quits, running
-//! each through `commands` and printing what the engine reports in WinDbg's shapes.
+//! The console: WinDbg's command language over a [`Debugger`]. It keeps what a command line needs between commands
+//! (the commands still to run, the current thread the user chose, where `d*` and `u` go on) and turns each command
+//! into engine calls and the engine's data into WinDbg's text, written to an [`Output`]. It owns no terminal: the
+//! program around it reads the lines, and runs the debuggee when a command asks for it ([`Flow::Resume`]).
 
-use std::collections::VecDeque;
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::collections::{HashMap, VecDeque};
 
-use crate::report;
-use rdb_engine::session::{Action, Notice, Session, Stop, StopReason};
-use rdb_engine::target::Target;
+use rdb_engine::debugger::{Debugger, Launch};
+use rdb_engine::session::{Action, Stop, StopReason};
+use rdb_engine::target::Tid;
 
-use crate::Options;
-use crate::commands::{self, Flow, Resume, ResumeKind};
-use crate::family::{Family, Origin};
-use crate::input::{Input, Inputs};
+use crate::commands::{self, Flow, Resume};
 use crate::parse::split_commands;
+use crate::{Options, Output};
 
 /// What the console keeps between commands.
+#[derive(Default)]
 pub struct Console {
-    pub session: Session,
-    pub inputs: Inputs,
-    /// The launched program and its arguments, for `.restart`.
-    pub program: Option<(PathBuf, Vec<String>)>,
-    /// `-G`: quit when the debuggee exits.
-    pub quit_on_exit: bool,
-    /// Where `d*` and `u` continue when given no address.
-    pub next_dump: Option<u64>,
-    pub next_unassemble: Option<u64>,
-    /// The processes debugged together (children followed); `session` is the current one's.
-    pub family: Family,
-    /// `.childdbg`/`-o`: launch with the children followed (also for `.restart`).
-    pub follow_children: bool,
     /// Commands still to run, in order: the rest of an input line, or a breakpoint's commands. Kept in a queue
     /// rather than run recursively, so a breakpoint whose commands continue (`gc`) can hit any number of times.
     pending: VecDeque<String>,
-}
-
-/// Print one line of output. A closed output (`rdb ... | head`) is not worth a panic: the line is dropped and the
-/// session goes on to its normal end.
-pub fn out(line: impl AsRef<str>) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stdout().lock(), "{}", line.as_ref());
-}
-
-pub fn print_notice(notice: &Notice) {
-    for line in report::notice_lines(notice) {
-        out(line);
-    }
-}
-
-pub fn run(args: Options) -> ExitCode {
-    rdb_host::install();
-    let mut console = Console {
-        session: Session::empty(Box::new(print_notice)),
-        inputs: Inputs::start(),
-        program: args.program(),
-        quit_on_exit: args.go_final,
-        next_dump: None,
-        next_unassemble: None,
-        family: Family::new(if args.pid.is_some() { Origin::Attach } else { Origin::Create }),
-        follow_children: args.children,
-        pending: VecDeque::new(),
-    };
-    if args.go_initial {
-        let _ = console.session.filters.set("ibp", Action::Ignore);
-    }
-    let target = match (&console.program, args.pid) {
-        (Some((program, program_args)), _) => {
-            out(format!("CommandLine: {}", args.command.join(" ")));
-            rdb_host::launch(program, program_args, args.children)
-        }
-        (None, Some(pid)) => rdb_host::attach(pid),
-        (None, None) => unreachable!("main checks that there is something to debug"),
-    };
-    let stop = match target.and_then(|t| console.start(t)) {
-        Ok(stop) => stop,
-        Err(e) => {
-            eprintln!("rdb: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    if console.inputs.pending_terminate() {
-        commands::quit(&mut console, false);
-        return ExitCode::SUCCESS;
-    }
-    if let Flow::Quit = console.after_stop(stop) {
-        return ExitCode::SUCCESS;
-    }
-    if let Some(commands) = &args.commands {
-        console.queue(commands);
-    }
-    console.command_loop();
-    ExitCode::SUCCESS
+    /// Where `d*` and `u` continue when given no address.
+    pub(crate) next_dump: Option<u64>,
+    pub(crate) next_unassemble: Option<u64>,
+    /// `-G`: quit when the debuggee exits.
+    quit_on_exit: bool,
+    /// The thread the user made current (`~<n>s`) in each process, and the stop it was chosen after: at the next
+    /// stop the current thread is the event's again, as in WinDbg.
+    chosen: HashMap<u32, (Tid, u64)>,
 }
 
 impl Console {
+    pub fn new(quit_on_exit: bool) -> Console {
+        Console { quit_on_exit, ..Console::default() }
+    }
+
+    /// Start debugging as cdb's command line says: launch the program (printing `CommandLine:`) or attach, and
+    /// run to the first stop, which [`Console::first_stop`] shows.
+    pub fn start(&mut self, dbg: &mut Debugger, options: &Options, out: &mut dyn Output) -> rdb_engine::Result<Stop> {
+        if options.go_initial {
+            let _ = dbg.session_mut().filters.set("ibp", Action::Ignore);
+        }
+        let _ = dbg.set_follow_children(options.children);
+        let stop = match (options.program(), options.pid) {
+            (Some((program, args)), _) => {
+                out.line(&format!("CommandLine: {}", options.command.join(" ")));
+                dbg.launch(Launch { program, args })?
+            }
+            (None, Some(pid)) => dbg.attach(pid)?,
+            (None, None) => return Err(rdb_engine::Error::msg("nothing to debug: give a program or a pid")),
+        };
+        Ok(stop)
+    }
+
+    /// The first stop of a start: shown, then the `-c` commands queued.
+    pub fn first_stop(&mut self, dbg: &mut Debugger, stop: Stop, options: &Options, out: &mut dyn Output) -> Flow {
+        if let Flow::Quit = self.after_stop(dbg, stop, out) {
+            return Flow::Quit;
+        }
+        if let Some(commands) = &options.commands {
+            self.queue(commands);
+        }
+        Flow::Next
+    }
+
     /// `0:000> `: process number and the current thread's index.
-    fn prompt(&self) -> String {
-        let tid = self.session.current_thread();
-        let process = self.family.current;
-        match self.session.thread_index(tid) {
-            Some(i) if self.session.is_live() => format!("{process}:{i:03}> "),
+    pub fn prompt(&self, dbg: &Debugger) -> String {
+        let session = dbg.session();
+        let process = dbg.current().number;
+        match session.thread_index(self.thread(dbg)) {
+            Some(i) if session.is_live() => format!("{process}:{i:03}> "),
             _ => format!("{process}:000> "),
         }
+    }
+
+    /// The current thread: the one the user chose since the last stop, else the last event's.
+    pub fn thread(&self, dbg: &Debugger) -> Tid {
+        let session = dbg.session();
+        match self.chosen.get(&dbg.current().number) {
+            Some(&(tid, stop)) if stop == session.stop_count() => tid,
+            _ => session.event_thread(),
+        }
+    }
+
+    /// `~<n>s`: make `tid` the current thread until the next stop.
+    pub(crate) fn choose_thread(&mut self, dbg: &Debugger, tid: Tid) {
+        self.chosen.insert(dbg.current().number, (tid, dbg.session().stop_count()));
     }
 
     /// Put a line's commands (separated by `;`) ahead of what is pending.
@@ -111,92 +94,48 @@ impl Console {
         }
     }
 
-    /// Run pending commands, reading more input when there are none, until the user quits.
-    fn command_loop(&mut self) {
-        loop {
-            let command = match self.pending.pop_front() {
-                Some(c) => c,
-                None => {
-                    if self.inputs.interactive {
-                        let prompt = self.prompt();
-                        if let Ok(mut p) = self.inputs.prompt.lock() {
-                            *p = prompt;
-                        }
-                    }
-                    match self.inputs.next() {
-                        Input::Line(line) => {
-                            self.queue(&line);
-                            continue;
-                        }
-                        Input::Eof | Input::Terminate => {
-                            commands::quit(self, false);
-                            return;
-                        }
-                    }
-                }
-            };
-            let flow = match commands::execute(self, &command) {
-                Flow::Resume(r) => self.resume(r),
-                other => other,
-            };
-            if let Flow::Quit = flow {
-                return;
-            }
-        }
+    /// The next command to run without reading input: the rest of a line, a breakpoint's commands.
+    pub fn next_command(&mut self) -> Option<String> {
+        self.pending.pop_front()
     }
 
-    /// Debug a freshly launched or attached target: run it, interruptibly, to its first stop.
-    pub fn start(&mut self, mut target: Box<dyn Target>) -> rdb_engine::Result<Stop> {
-        let _running = self.inputs.running(target.execution().map(|e| e.interrupter()));
-        self.session.attach_target(target)
+    /// Run one command. Its text goes to `out`; a command that lets the debuggee run returns [`Flow::Resume`] for
+    /// the caller to [`Console::perform`] when it is ready (the console binary installs its Ctrl-C first).
+    pub fn execute(&mut self, dbg: &mut Debugger, command: &str, out: &mut dyn Output) -> Flow {
+        commands::execute(&mut commands::Cx { console: self, dbg, out }, command)
     }
 
-    /// Resume the debuggee as `r` asks and show the stop.
-    fn resume(&mut self, r: Resume) -> Flow {
-        let running = self.inputs.running(self.session.interrupter());
-        // The other processes of the family run too, except while a single instruction is traced.
-        let released = match r.kind {
-            ResumeKind::StepInto(_) => None,
-            _ => self.release_family(),
-        };
-        let result = match released {
-            Some(stop) => Ok(Some(stop)),
-            None => commands::perform(self, &r),
-        };
-        let result = self.follow_family(result);
-        self.hold_family();
-        drop(running);
-        let stop = match result {
+    /// Carry out a resumption: the intermediate steps of `t <n>`/`p <n>` are shown here, an error as one line; the
+    /// final stop is returned for [`Console::after_stop`].
+    pub fn perform(&mut self, dbg: &mut Debugger, r: &Resume, out: &mut dyn Output) -> Option<Stop> {
+        let mut cx = commands::Cx { console: self, dbg, out };
+        match commands::perform(&mut cx, r) {
             Ok(stop) => stop,
             Err(e) => {
-                out(format!("^ {e} in '{}'", r.text));
-                return Flow::Next;
+                cx.out(format!("^ {e} in '{}'", r.text));
+                None
             }
-        };
-        if self.inputs.pending_terminate() {
-            return commands::quit(self, false);
-        }
-        match stop {
-            Some(stop) => self.after_stop(stop),
-            None => Flow::Next,
         }
     }
 
     /// Show a stop; queue the commands of the breakpoints that caused it.
-    pub fn after_stop(&mut self, stop: Stop) -> Flow {
+    pub fn after_stop(&mut self, dbg: &mut Debugger, stop: Stop, out: &mut dyn Output) -> Flow {
         self.next_dump = None;
         self.next_unassemble = None;
-        commands::print_stop(self, &stop);
+        let mut cx = commands::Cx { console: self, dbg, out };
+        commands::print_stop(&mut cx, &stop);
         match &stop.reason {
-            StopReason::ProcessExited(_) if !self.family.others.is_empty() => {
-                self.leave_exited_process();
+            StopReason::ProcessExited(_) if cx.dbg.processes().count() > 1 => {
+                if let Some(number) = cx.dbg.leave_exited_process() {
+                    cx.out(format!("Process {number} is now the current process (|{number}s)"));
+                }
                 Flow::Next
             }
-            StopReason::ProcessExited(_) if self.quit_on_exit => commands::quit(self, false),
+            StopReason::ProcessExited(_) if self.quit_on_exit => self.quit(dbg, false, out),
             StopReason::Breakpoint(ids) => {
                 let scripts: Vec<String> = ids
                     .iter()
-                    .filter_map(|id| self.session.breakpoints.get(*id).and_then(|b| b.commands.clone()))
+                    .filter_map(|id| dbg.session().breakpoints.get(*id).and_then(|b| b.commands.clone()))
                     .collect();
                 for script in scripts.iter().rev() {
                     self.queue(script);
@@ -205,5 +144,19 @@ impl Console {
             }
             _ => Flow::Next,
         }
+    }
+
+    /// End the session: a launched debuggee is killed, an attached one detached (`detach` forces detaching).
+    pub fn quit(&mut self, dbg: &mut Debugger, detach: bool, out: &mut dyn Output) -> Flow {
+        for (number, e) in dbg.end_others() {
+            out.line(&format!("^ {e} while ending process {number}"));
+        }
+        let session = dbg.session_mut();
+        let result = if detach && session.is_live() { session.detach() } else { session.end() };
+        if let Err(e) = result {
+            out.line(&format!("^ {e} while quitting"));
+        }
+        out.line("quit:");
+        Flow::Quit
     }
 }

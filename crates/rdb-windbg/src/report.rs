@@ -165,6 +165,10 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
         }
         Notice::Exception { pid, tid, exception } => exception_lines(*pid, *tid, exception),
         Notice::Breakpoint { text } => vec![text.clone()],
+        Notice::ProcessError { number, resuming, error } => {
+            let doing = if *resuming { "resuming" } else { "stopping" };
+            vec![format!("^ {error} while {doing} process {number}")]
+        }
     }
 }
 

@@ -1,9 +1,17 @@
-//! `rdb`: the command-line program. It parses cdb's command line and hands it to the console (`rdb_windbg`). No
-//! debugger logic lives here: that is the engine's.
+//! `rdb`: the command-line program. It parses cdb's command line, reads commands from a terminal or a pipe, and
+//! hands them to the console (`rdb_windbg`) over a debugger of this machine (`rdb_host`). No debugger logic lives
+//! here: that is the engine's.
+
+mod input;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use rdb_engine::debugger::Debugger;
+use rdb_engine::session::Notice;
+use rdb_windbg::{Console, Flow, Options, Output};
+
+use input::{Input, Inputs};
 
 /// rdb: a native x86-64 debugger that speaks WinDbg's command language.
 #[derive(Parser, Debug)]
@@ -35,12 +43,89 @@ fn main() -> ExitCode {
         eprintln!("rdb: nothing to debug: give a program to launch or -p <pid> (see rdb --help)");
         return ExitCode::from(2);
     }
-    rdb_windbg::console::run(rdb_windbg::Options {
+    let options = Options {
         commands: args.commands,
         go_initial: args.go_initial,
         go_final: args.go_final,
         children: args.children,
         pid: args.pid,
         command: args.command,
-    })
+    };
+    rdb_host::install();
+    let mut dbg = Debugger::new(Box::new(rdb_host::Native), Box::new(print_notice));
+    let inputs = Inputs::start(dbg.breaker());
+    let mut console = Console::new(options.go_final);
+    let mut out = Stdout;
+    let stop = match console.start(&mut dbg, &options, &mut out) {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("rdb: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if inputs.pending_terminate() {
+        console.quit(&mut dbg, false, &mut out);
+        return ExitCode::SUCCESS;
+    }
+    if let Flow::Quit = console.first_stop(&mut dbg, stop, &options, &mut out) {
+        return ExitCode::SUCCESS;
+    }
+    command_loop(&mut console, &mut dbg, &inputs, &mut out);
+    ExitCode::SUCCESS
+}
+
+/// Run pending commands, reading more input when there are none, until the user quits.
+fn command_loop(console: &mut Console, dbg: &mut Debugger, inputs: &Inputs, out: &mut Stdout) {
+    loop {
+        let command = match console.next_command() {
+            Some(c) => c,
+            None => {
+                if inputs.interactive
+                    && let Ok(mut p) = inputs.prompt.lock()
+                {
+                    *p = console.prompt(dbg);
+                }
+                match inputs.next() {
+                    Input::Line(line) => {
+                        console.queue(&line);
+                        continue;
+                    }
+                    Input::Eof | Input::Terminate => {
+                        console.quit(dbg, false, out);
+                        return;
+                    }
+                }
+            }
+        };
+        let flow = match console.execute(dbg, &command, out) {
+            Flow::Resume(r) => match console.perform(dbg, &r, out) {
+                // A SIGTERM or SIGHUP that broke into the run ends the session before anything more is shown.
+                _ if inputs.pending_terminate() => console.quit(dbg, false, out),
+                Some(stop) => console.after_stop(dbg, stop, out),
+                None => Flow::Next,
+            },
+            other => other,
+        };
+        if let Flow::Quit = flow {
+            return;
+        }
+    }
+}
+
+/// The console's text on standard output. A closed output (`rdb ... | head`) is not worth a panic: the line is
+/// dropped and the session goes on to its normal end.
+struct Stdout;
+
+impl Output for Stdout {
+    fn line(&mut self, text: &str) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
+    }
+}
+
+/// Notices as they happen, in WinDbg's words.
+fn print_notice(notice: &Notice) {
+    for line in rdb_windbg::report::notice_lines(notice) {
+        Stdout.line(&line);
+    }
 }

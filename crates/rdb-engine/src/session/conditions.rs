@@ -1,23 +1,12 @@
-//! Breakpoint conditions (`bp /w "<expr>"`) and `gc`. A condition is decided here, in the event loop, on the thread
-//! that hit: a false one is no hit at all, and the debuggee runs on without the front end ever hearing of it, which
-//! is what makes a conditional breakpoint on a hot path affordable. `gc` carries on with the run a breakpoint
-//! interrupted, as WinDbg documents it: a step goes on stepping, a `p` over a call or a `gu` still stops where it
-//! was going, a `g` runs freely.
+//! Breakpoint conditions (`bp /w "<expr>"`). A condition is decided here, in the event loop, on the thread that hit:
+//! a false one is no hit at all, and the debuggee runs on without the front end ever hearing of it, which is what
+//! makes a conditional breakpoint on a hot path affordable.
 
-use super::{EvalContext, Internal, Notice, Session, Stop};
+use super::{EvalContext, Notice, Session};
 use crate::error::Result;
 use crate::expr::{self, ExprContext};
 use crate::regs;
 use crate::target::Tid;
-
-/// The run a breakpoint stop interrupted, for `gc` to carry on with.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Interrupted {
-    /// The thread a `t` (or a `p` on an instruction that is no call) was stepping.
-    pub step: Option<Tid>,
-    /// The temporary breakpoints of a `p` over a call, a `gu` or a `g <where>` that had not arrived yet.
-    pub temporaries: Vec<Internal>,
-}
 
 impl Session {
     /// Check a condition when it is set: its syntax, its register names and (when `symbols`) its symbols, without
@@ -63,22 +52,6 @@ impl Session {
         let Some(condition) = self.breakpoints.get(id).and_then(|b| b.condition.clone()) else { return Ok(true) };
         Ok(expr::evaluate(&condition, &mut EvalContext { session: self, tid })? != 0)
     }
-
-    /// `gc`: continue from a breakpoint stop the way the run that hit it was going; after any other stop, `g`.
-    pub fn go_conditional(&mut self) -> Result<Stop> {
-        match self.interrupted.take() {
-            Some(Interrupted { step: Some(tid), .. }) if self.threads.iter().any(|t| t.tid == tid) => {
-                self.current_tid = tid;
-                self.step_into()
-            }
-            Some(Interrupted { temporaries, .. }) => {
-                self.target()?;
-                self.internal.extend(temporaries);
-                self.go(None)
-            }
-            None => self.go(None),
-        }
-    }
 }
 
 /// What a condition sees when it is checked: real symbols, and registers and memory that are all there.
@@ -97,7 +70,7 @@ impl ExprContext for CheckContext<'_> {
         if regs::is_register(&lower) || everywhere {
             return Some(0);
         }
-        let tid = self.session.current_tid;
+        let tid = self.session.event_tid;
         EvalContext { session: self.session, tid }.register(&lower)
     }
 

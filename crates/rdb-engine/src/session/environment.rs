@@ -45,14 +45,14 @@ impl Session {
         windows_blocks::read_peb(&mut self.reader()?, address)
     }
 
-    /// `!teb [address]`: the TEB at `address`, or the current thread's.
-    pub fn teb(&mut self, address: Option<u64>) -> Result<Teb> {
+    /// `!teb [address]`: the TEB at `address`, or thread `tid`'s.
+    pub fn teb(&mut self, address: Option<u64>, tid: Tid) -> Result<Teb> {
         let address = match address {
             Some(a) => {
                 self.environment_blocks()?;
                 a
             }
-            None => self.teb_address(self.current_tid)?,
+            None => self.teb_address(tid)?,
         };
         windows_blocks::read_teb(&mut self.reader()?, address)
     }

@@ -5,6 +5,7 @@
 mod breakpoints;
 mod compiled;
 mod conditions;
+mod control;
 mod displaced;
 mod environment;
 mod filters;
@@ -24,6 +25,7 @@ mod watch;
 use std::path::PathBuf;
 
 pub use breakpoints::{Breakpoint, Breakpoints, HwAccess, Kind, Location, MemAccess};
+pub use control::Resumption;
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use modules::{Module, Modules};
 pub use stop::{Notice, Stop, StopReason};
@@ -35,7 +37,7 @@ use crate::memory::ReadMemory;
 use crate::regs::{self, DebugRegisters, Registers};
 use crate::target::{ContinueStatus, Execution, Pid, Target, Tid};
 use crate::unwind::{self, Frame};
-use conditions::Interrupted;
+use control::{Interrupted, ToCall};
 use displaced::Displaced;
 use guards::Guards;
 use hardware::Hardware;
@@ -113,10 +115,10 @@ pub struct Session {
     next_thread_index: u32,
     /// Threads created since the debuggee last ran on (a break-in thread the OS injected is among them).
     threads_created_running: Vec<Tid>,
-    /// The thread commands apply to (`~<n>s` changes it).
-    current_tid: Tid,
     /// The thread of the last event.
     event_tid: Tid,
+    /// How many stops the user has been shown (a front end's choice of thread lasts until the next one).
+    stops: u64,
     /// The thread that stopped on an int3 of ours, and where: it steps off it before running on.
     step_off: Option<(Tid, u64)>,
     /// The thread executing one instruction alone right now, with our breakpoint on it out of the way.
@@ -138,6 +140,10 @@ pub struct Session {
     running_step: Option<Tid>,
     /// At a breakpoint stop, the run it interrupted, for `gc`.
     interrupted: Option<Interrupted>,
+    /// At any stop, the run it interrupted, for [`Resumption::Again`].
+    last_run: Option<Interrupted>,
+    /// The `pc`/`tc` under way.
+    to_call: Option<ToCall>,
     exe_path: Option<PathBuf>,
     entry: u64,
     listener: Listener,
@@ -172,8 +178,8 @@ impl Session {
             threads: Vec::new(),
             next_thread_index: 0,
             threads_created_running: Vec::new(),
-            current_tid: 0,
             event_tid: 0,
+            stops: 0,
             step_off: None,
             stepping_off: None,
             patches_suspended: false,
@@ -184,6 +190,8 @@ impl Session {
             default_continue: ContinueStatus::Handled,
             running_step: None,
             interrupted: None,
+            last_run: None,
+            to_call: None,
             exe_path: None,
             entry: 0,
             listener,
@@ -249,23 +257,20 @@ impl Session {
         &self.threads
     }
 
-    pub fn current_thread(&self) -> Tid {
-        self.current_tid
-    }
-
+    /// The thread of the last event: the one a stop is for, and the thread a front end shows first.
     pub fn event_thread(&self) -> Tid {
         self.event_tid
     }
 
-    /// `~<n>s`: make the thread with console index `index` current.
-    pub fn switch_thread(&mut self, index: u32) -> Result<Tid> {
-        let t = self
-            .threads
-            .iter()
-            .find(|t| t.index == index)
-            .ok_or_else(|| crate::err!("Illegal thread error: no thread {index}"))?;
-        self.current_tid = t.tid;
-        Ok(t.tid)
+    /// How many stops this session has had: a front end's own choice of current thread holds until the next.
+    pub fn stop_count(&self) -> u64 {
+        self.stops
+    }
+
+    /// The thread with console index `index` (`~<n>`).
+    pub fn thread_by_index(&self, index: u32) -> Result<Tid> {
+        let t = self.threads.iter().find(|t| t.index == index);
+        t.map(|t| t.tid).ok_or_else(|| crate::err!("Illegal thread error: no thread {index}"))
     }
 
     pub fn thread_index(&self, tid: Tid) -> Option<u32> {
@@ -410,22 +415,20 @@ impl Session {
         self.modules.describe(address).unwrap_or_else(|| crate::fmt::addr64(address))
     }
 
-    /// Evaluate a MASM expression in the context of the current thread.
-    pub fn evaluate(&mut self, text: &str) -> Result<u64> {
-        let tid = self.current_tid;
+    /// Evaluate a MASM expression on thread `tid` (its registers, `$tid`, `$ra`).
+    pub fn evaluate(&mut self, tid: Tid, text: &str) -> Result<u64> {
         expr::evaluate(text, &mut EvalContext { session: self, tid })
     }
 
-    /// Evaluate the longest leading expression of `text`; returns the value and the bytes consumed.
-    pub fn evaluate_prefix(&mut self, text: &str) -> Result<(u64, usize)> {
-        let tid = self.current_tid;
+    /// Evaluate the longest leading expression of `text` on thread `tid`; returns the value and the bytes consumed.
+    pub fn evaluate_prefix(&mut self, tid: Tid, text: &str) -> Result<(u64, usize)> {
         expr::parse_prefix(text, &mut EvalContext { session: self, tid })
     }
 
-    /// Resolve a breakpoint location to an address.
-    pub fn resolve(&mut self, location: &Location) -> Result<u64> {
+    /// Resolve a breakpoint location to an address; an expression is evaluated on thread `tid`.
+    pub fn resolve(&mut self, tid: Tid, location: &Location) -> Result<u64> {
         match location {
-            Location::Expr(e) => self.evaluate(e),
+            Location::Expr(e) => self.evaluate(tid, e),
             Location::Line { module, file, line } => {
                 let mut found = None;
                 for m in self.modules.iter() {
@@ -445,8 +448,8 @@ impl Session {
     /// Where a software breakpoint on `location` goes: the resolved address or, for an indirect function (glibc's
     /// `strlen` is a resolver that picks an implementation for this CPU), the implementation the loader chose, as
     /// gdb does. A notice says so, since `bl` then names the implementation.
-    fn code_address(&mut self, location: &Location) -> Result<u64> {
-        let address = self.resolve(location)?;
+    fn code_address(&mut self, tid: Tid, location: &Location) -> Result<u64> {
+        let address = self.resolve(tid, location)?;
         let Some(implementation) = self.ifunc_implementation(address) else { return Ok(address) };
         let text = format!(
             "{} is an indirect function: the breakpoint goes on the implementation the loader chose, {}",
@@ -496,12 +499,13 @@ impl Session {
     /// `bp`/`bu`: add a breakpoint. A `bp` must resolve now; a `bu` may wait for its module.
     pub fn add_breakpoint(
         &mut self,
+        tid: Tid,
         location: Location,
         deferred: bool,
         passes: u32,
         commands: Option<String>,
     ) -> Result<u32> {
-        let address = match self.code_address(&location) {
+        let address = match self.code_address(tid, &location) {
             Ok(a) => Some(a),
             Err(_) if deferred => None,
             Err(e) => return Err(e),
@@ -543,8 +547,8 @@ impl Session {
             self.breakpoints.unresolved_mut().map(|b| (b.id, b.kind, b.location.clone())).collect();
         for (id, kind, location) in pending {
             let resolved = match kind {
-                Kind::Software => self.code_address(&location),
-                _ => self.resolve(&location),
+                Kind::Software => self.code_address(self.event_tid, &location),
+                _ => self.resolve(self.event_tid, &location),
             };
             let Ok(address) = resolved else { continue };
             // Only an int3 must go in code; `ba` and `bpm` watch data.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::conditions::Interrupted;
+use super::control::Interrupted;
 use super::filters::{Action, EventCode, exception_code};
 use super::hardware::DR6_STEP;
 use super::patches::INT3;
@@ -49,101 +49,60 @@ pub(super) fn single_step_of(event: &Event, tid: Tid) -> Option<u64> {
 }
 
 impl Session {
-    /// `g`, `gh`, `gn`: run until something stops. `status` overrides how the current exception is continued.
-    pub fn go(&mut self, status: Option<ContinueStatus>) -> Result<Stop> {
-        let status = status.unwrap_or(self.default_continue);
-        self.run(status, None)
-    }
-
-    /// `g <address>`: run until any thread reaches `address` (or something else stops first).
-    pub fn go_to(&mut self, address: u64, status: Option<ContinueStatus>) -> Result<Stop> {
-        self.target()?;
-        self.internal.push(Internal::RunTo(address));
-        self.go(status)
-    }
-
-    /// `t`: execute one instruction of the current thread, others held.
-    pub fn step_into(&mut self) -> Result<Stop> {
-        let status = self.default_continue;
-        let tid = self.current_tid;
-        self.run(status, Some(tid))
-    }
-
-    /// `p`: like `t`, but a call runs to its return.
-    pub fn step_over(&mut self) -> Result<Stop> {
-        let tid = self.current_tid;
-        let regs = self.registers(tid)?;
-        match self.instruction_at(regs.rip) {
-            Some(i) if i.is_call => {
-                let address = regs.rip + i.len() as u64;
-                self.internal.push(Internal::Return { address, tid, sp: regs.rsp });
-                self.go(None)
-            }
-            _ => self.step_into(),
-        }
-    }
-
-    /// `gu`: run until the current function returns to its caller.
-    pub fn step_out(&mut self) -> Result<Stop> {
-        let tid = self.current_tid;
-        let frames = self.stack(tid, 2)?;
-        let caller = frames.get(1).ok_or_else(|| crate::err!("cannot find the caller of the current function"))?;
-        self.internal.push(Internal::Return { address: caller.regs.rip, tid, sp: caller.regs.rsp });
-        self.go(None)
-    }
-
-    /// `pc` (`over`) and `tc`: step until the current thread is at a call instruction.
-    pub fn step_to_call(&mut self, over: bool) -> Result<Stop> {
-        let mut first = true;
-        loop {
-            let tid = self.current_tid;
-            let rip = self.registers(tid)?.rip;
-            let at_call = self.instruction_at(rip).is_some_and(|i| i.is_call);
-            if at_call && !first {
-                return Ok(Stop { pid: self.pid, tid, reason: StopReason::Step });
-            }
-            first = false;
-            let stop = if over { self.step_over()? } else { self.step_into()? };
-            if stop.reason != StopReason::Step {
-                return Ok(stop);
-            }
-        }
-    }
-
     /// Handle events from a target that has just started (or been attached to) until its first stop.
     pub(super) fn run_from_event(&mut self) -> Result<Stop> {
         self.running_step = None;
-        let event = self.wait()?;
+        let event = self.next_event()?;
         match self.handle(event.clone())? {
             Next::Stop(reason) => Ok(self.stopped(event.tid, reason)),
-            Next::Continue(status) => self.run(status, None),
+            Next::Continue(status) => self.run_to_stop(status, None),
         }
     }
 
-    /// The loop. `step` is the thread a `t` steps, `None` to let every thread run.
-    fn run(&mut self, mut status: ContinueStatus, mut step: Option<Tid>) -> Result<Stop> {
+    /// Run until something stops; `step` is the thread a `t` steps, `None` to let every thread run.
+    pub(super) fn run_to_stop(&mut self, status: ContinueStatus, step: Option<Tid>) -> Result<Stop> {
+        match self.start_run(status, step)? {
+            Some(stop) => Ok(stop),
+            None => self.wait_for_stop(),
+        }
+    }
+
+    /// The first half of a run: everything before the debuggee runs, then the resume. `Some` if it stopped
+    /// before it could run (a step that completed as the step off, a breakpoint met on the way).
+    pub(super) fn start_run(&mut self, status: ContinueStatus, step: Option<Tid>) -> Result<Option<Stop>> {
         self.target()?;
         self.threads_created_running.clear();
         self.running_step = step;
+        self.resume_run(status)
+    }
+
+    /// Resume the run under way (after an event that did not stop it).
+    fn resume_run(&mut self, mut status: ContinueStatus) -> Result<Option<Stop>> {
         loop {
-            if step.is_some_and(|tid| self.thread_index(tid).is_none()) {
+            if self.running_step.is_some_and(|tid| self.thread_index(tid).is_none()) {
                 // The thread a `t` stepped has ended (its exit was reported): there is nothing left to step, so the
                 // debuggee runs on to its next event, as after a `p` over the call that ended it.
-                step = None;
                 self.running_step = None;
             }
-            match self.resume_once(status, step)? {
-                Resumed::Stop(stop) => return Ok(stop),
-                Resumed::Again(s) => {
-                    status = s;
-                    continue;
-                }
-                Resumed::Running => {}
+            match self.resume_once(status, self.running_step)? {
+                Resumed::Stop(stop) => return Ok(Some(stop)),
+                Resumed::Again(s) => status = s,
+                Resumed::Running => return Ok(None),
             }
-            let event = self.wait()?;
-            match self.handle_for_step(event.clone(), step)? {
+        }
+    }
+
+    /// The second half of a run: wait for events, deciding each, until one stops it.
+    pub(super) fn wait_for_stop(&mut self) -> Result<Stop> {
+        loop {
+            let event = self.next_event()?;
+            match self.handle_for_step(event.clone(), self.running_step)? {
                 Next::Stop(reason) => return Ok(self.stopped(event.tid, reason)),
-                Next::Continue(s) => status = s,
+                Next::Continue(status) => {
+                    if let Some(stop) = self.resume_run(status)? {
+                        return Ok(stop);
+                    }
+                }
             }
         }
     }
@@ -173,10 +132,10 @@ impl Session {
             return Err(Error::NoProcess);
         }
         self.state = State::Stopped;
-        let event = self.wait()?;
+        let event = self.next_event()?;
         match self.handle(event.clone())? {
             Next::Stop(reason) => Ok(self.stopped(event.tid, reason)),
-            Next::Continue(status) => self.run(status, None),
+            Next::Continue(status) => self.run_to_stop(status, None),
         }
     }
 
@@ -303,7 +262,7 @@ impl Session {
         self.sync_breakpoints();
         self.forget_registers();
         let resumed = self.execution().and_then(|t| t.resume(status, Resume::Step { tid: off.tid }));
-        let event = resumed.and_then(|()| self.wait());
+        let event = resumed.and_then(|()| self.next_event());
         self.stepping_off = None;
         if let Ok(e) = &event
             && single_step_of(e, off.tid).is_some()
@@ -340,7 +299,7 @@ impl Session {
     }
 
     /// The next event that is not a breakpoint hit passed in place (`lazy.rs`), with every thread stopped.
-    fn wait(&mut self) -> Result<Event> {
+    fn next_event(&mut self) -> Result<Event> {
         loop {
             self.forget_registers();
             let event = match self.execution()?.wait_event() {
@@ -415,18 +374,24 @@ impl Session {
     }
 
     /// Record a stop for the user.
-    fn stopped(&mut self, tid: Tid, reason: StopReason) -> Stop {
+    pub(super) fn stopped(&mut self, tid: Tid, reason: StopReason) -> Stop {
         let temporaries: Vec<Internal> = self.internal.iter().copied().filter(|i| i.is_temporary()).collect();
         self.internal.retain(|i| !i.is_temporary());
-        // A breakpoint interrupted this run: `gc` may carry on with it.
-        self.interrupted =
-            matches!(reason, StopReason::Breakpoint(_)).then(|| Interrupted { step: self.running_step, temporaries });
+        // What this run was doing, for `gc` (after a breakpoint) and for a front end that carries on after a pause.
+        let run = Interrupted {
+            step: self.running_step,
+            temporaries,
+            to_call: self.to_call,
+            break_in: matches!(reason, StopReason::BreakIn { .. }),
+        };
+        self.interrupted = matches!(reason, StopReason::Breakpoint(_)).then(|| run.clone());
+        self.last_run = Some(run);
+        self.stops += 1;
         self.rewind_queued_breakpoints();
         if self.state == State::Stopped {
             // No thread is shown inside a copy of an instruction (see `displaced.rs`).
             self.leave_copies();
             self.event_tid = tid;
-            self.current_tid = tid;
             self.step_off = self.registers(tid).ok().map(|r| (tid, r.rip));
         }
         self.default_continue = match &reason {
@@ -459,7 +424,6 @@ impl Session {
                 self.threads = vec![ThreadEntry { tid, index: 0 }];
                 self.next_thread_index = 1;
                 self.event_tid = tid;
-                self.current_tid = tid;
                 self.module_loaded(image_base, image_size, path);
                 self.awaiting_initial_breakpoint = self.execution()?.os_initial_breakpoint();
                 let rendezvous = match self.execution()?.loader_rendezvous() {
@@ -498,11 +462,8 @@ impl Session {
                 self.hardware.thread_gone(tid);
                 self.guards.stepped(tid);
                 self.displaced.thread_gone(tid);
-                if self.current_tid == tid {
-                    self.current_tid = self.threads.first().map(|t| t.tid).unwrap_or(0);
-                }
                 if self.event_tid == tid {
-                    self.event_tid = self.current_tid;
+                    self.event_tid = self.threads.first().map(|t| t.tid).unwrap_or(0);
                 }
                 Ok(self.event_notice(EventCode::ExitThread, Notice::ThreadExited { pid, tid, index, code }))
             }

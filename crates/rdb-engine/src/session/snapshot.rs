@@ -33,7 +33,7 @@ impl Session {
         };
         self.state = State::Stopped;
         self.event_tid = tid;
-        self.current_tid = tid;
+        self.stops += 1;
         Stop { pid: self.pid, tid, reason }
     }
 }

@@ -60,6 +60,12 @@ pub enum Notice {
     Breakpoint {
         text: String,
     },
+    /// Another process of the family (number `number`) could not be resumed (`resuming`) or held with the rest.
+    ProcessError {
+        number: u32,
+        resuming: bool,
+        error: crate::error::Error,
+    },
 }
 
 /// Why the engine handed control back to the user.

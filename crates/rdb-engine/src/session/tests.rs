@@ -375,7 +375,7 @@ fn breakpoint_hit_rewinds_and_steps_off_with_others_held() {
     let bp = ENTRY + 0x10;
     let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1), exit(3)]);
     let (mut session, state, _) = started(&[(bp, STEPS_ALONE)], script);
-    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
     let stop = session.go(None).unwrap();
     assert_eq!(stop.reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(state.borrow().rip(), bp);
@@ -400,7 +400,7 @@ fn pass_count_lets_early_hits_run_on() {
         }) as Box<dyn FnMut(&mut State) -> Event>,
     ]);
     let (mut session, _, _) = started(&[(bp, STEPS_ALONE)], script);
-    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 2, None).unwrap();
+    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 2, None).unwrap();
     let stop = session.go(None).unwrap();
     assert_eq!(stop.reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(session.breakpoints.get(0).unwrap().hits, 2);
@@ -455,7 +455,7 @@ fn step_over_a_call_runs_to_the_return_address() {
     // The entry breakpoint is spent, so the thread runs (all threads, not a held step) until it returns.
     let script: Script = VecDeque::from([breakpoint_at(ret)]);
     let (mut session, state, _) = started(&[(ENTRY, &call)], script);
-    let stop = session.step_over().unwrap();
+    let stop = session.run(Resumption::StepOver { tid: TID }).unwrap();
     assert_eq!(stop.reason, StopReason::Step);
     assert_eq!(state.borrow().rip(), ret);
     assert!(matches!(state.borrow().resumes.last(), Some((_, Resume::All))));
@@ -466,7 +466,7 @@ fn detach_restores_every_patched_byte() {
     let bp = ENTRY + 0x30;
     let script: Script = VecDeque::from([breakpoint_at(bp)]);
     let (mut session, state, _) = started(&[(bp, &[0x41])], script);
-    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
     session.go(None).unwrap();
     session.detach().unwrap();
     let s = state.borrow();
@@ -480,7 +480,7 @@ fn writes_over_a_patch_update_the_original() {
     let bp = ENTRY + 0x40;
     let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1), exit(0)]);
     let (mut session, state, _) = started(&[(bp, &[0x41])], script);
-    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
     session.go(None).unwrap();
     session.write_memory(bp, &[0x42]).unwrap();
     assert_eq!(state.borrow().byte(bp), 0xcc, "the breakpoint stays in");
@@ -505,10 +505,10 @@ fn t_on_a_breakpoint_is_the_step_off_itself() {
     let bp = ENTRY + 0x50;
     let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1)]);
     let (mut session, state, _) = started(&[(bp, &[0x55])], script);
-    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     let before = state.borrow().resumes.len();
-    assert_eq!(session.step_into().unwrap().reason, StopReason::Step);
+    assert_eq!(session.run(Resumption::StepInto { tid: TID }).unwrap().reason, StopReason::Step);
     let s = state.borrow();
     assert_eq!(s.resumes.len(), before + 1, "one resume: the step off the breakpoint is the user's step");
     assert_eq!(s.rip(), bp + 1);
@@ -524,7 +524,7 @@ fn a_forked_child_gets_the_original_bytes_back_before_it_runs() {
         exit(0),
     ]);
     let (mut session, state, notices) = started(&[(bp, &[0x41])], script);
-    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
     session.go(None).unwrap();
     let s = state.borrow();
     let (child, restore) = &s.released[0];
@@ -547,7 +547,7 @@ fn a_vfork_child_runs_with_our_int3s_out_of_the_shared_memory_until_it_lets_go()
         breakpoint_at(bp),
     ]);
     let (mut session, state, _) = started(&[(bp, &[0x41])], script);
-    session.add_breakpoint(Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]), "back in once it let go");
     assert_eq!(state.borrow().released, vec![(778, Vec::new())]);
 }

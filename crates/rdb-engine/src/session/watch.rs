@@ -27,8 +27,10 @@ fn guarded_pages(b: &Breakpoint) -> impl Iterator<Item = u64> + use<> {
 
 impl Session {
     /// `ba`: a breakpoint in a debug register, on every thread (or only on `thread`).
+    #[allow(clippy::too_many_arguments)]
     pub fn add_hardware_breakpoint(
         &mut self,
+        tid: Tid,
         location: Location,
         access: HwAccess,
         size: u8,
@@ -42,7 +44,7 @@ impl Session {
         if access == HwAccess::Execute && size != 1 {
             return Err(crate::err!("Bad size {size}: an execute breakpoint (ba e) has size 1"));
         }
-        let address = self.resolve(&location)?;
+        let address = self.resolve(tid, &location)?;
         if address % u64::from(size) != 0 {
             return Err(crate::err!(
                 "{} is not aligned to {size} bytes: a data breakpoint watches an aligned range",
@@ -84,6 +86,7 @@ impl Session {
     /// `bpm`: a breakpoint on any access of `access` kind to `[address, address + size)`, through guard pages.
     pub fn add_memory_breakpoint(
         &mut self,
+        tid: Tid,
         location: Location,
         size: u64,
         access: MemAccess,
@@ -100,7 +103,7 @@ impl Session {
                 "Bad size {size:#x} for a memory breakpoint: from 1 to {MAX_MEMORY_RANGE:#x} bytes"
             ));
         }
-        let address = self.resolve(&location)?;
+        let address = self.resolve(tid, &location)?;
         if address.checked_add(size).is_none() {
             return Err(crate::err!("the range {} L{size:#x} wraps around", crate::fmt::addr64(address)));
         }

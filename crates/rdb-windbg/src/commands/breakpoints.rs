@@ -5,8 +5,8 @@ use rdb_engine::session::{HwAccess, Kind, Location, MemAccess};
 use rdb_engine::target::Tid;
 use rdb_engine::{Error, Result};
 
+use super::Cx;
 use super::Flow;
-use crate::console::{Console, out};
 use crate::parse::{length_word, take_quoted, take_word};
 
 /// Parse a location word: `` `file.c:12` ``, `` `module!file.c:12` ``, or an expression.
@@ -58,40 +58,41 @@ fn options(text: &str) -> Result<(Option<String>, &str)> {
 }
 
 /// `bp`/`bu` arguments: `[/w "condition"] <where> [passes] ["commands"]`.
-fn add(console: &mut Console, args: &str, deferred: bool) -> Result<Flow> {
+fn add(cx: &mut Cx, args: &str, deferred: bool) -> Result<Flow> {
     let (condition, rest) = options(skip_id(args))?;
     let (word, after) = take_word(rest);
     if word.is_empty() {
-        let rip = console.session.register(console.session.current_thread(), "rip")?;
-        return add_location(console, Location::Expr(format!("{rip:#x}")), deferred, 1, None, condition);
+        let rip = cx.rip()?;
+        return add_location(cx, Location::Expr(format!("{rip:#x}")), deferred, 1, None, condition);
     }
     let loc = location(word)?;
-    let (passes, commands) = passes_and_commands(console, after)?;
-    add_location(console, loc, deferred, passes, commands, condition)
+    let (passes, commands) = passes_and_commands(cx, after)?;
+    add_location(cx, loc, deferred, passes, commands, condition)
 }
 
 /// Refuse a condition that can only fail (bad syntax, an unknown symbol or register) before anything is added, so
 /// the table stays as it was. Symbols wait for a location that does not resolve yet (`bu` on a module to come).
-fn check_condition(console: &mut Console, condition: Option<&str>, location: &Location) -> Result<()> {
+fn check_condition(cx: &mut Cx, condition: Option<&str>, location: &Location) -> Result<()> {
     let Some(c) = condition else { return Ok(()) };
-    let resolves = console.session.resolve(location).is_ok();
-    console.session.check_condition(c, resolves).map_err(|e| Error::msg(format!("Bad condition: {e}")))
+    let tid = cx.tid();
+    let resolves = cx.session().resolve(tid, location).is_ok();
+    cx.session().check_condition(c, resolves).map_err(|e| Error::msg(format!("Bad condition: {e}")))
 }
 
 /// Give a breakpoint just added its condition (checked already).
-fn set_condition(console: &mut Console, id: u32, condition: Option<String>) -> Result<Flow> {
+fn set_condition(cx: &mut Cx, id: u32, condition: Option<String>) -> Result<Flow> {
     if condition.is_some() {
-        console.session.set_condition(id, condition)?;
+        cx.session().set_condition(id, condition)?;
     }
     Ok(Flow::Next)
 }
 
 /// What follows a breakpoint's address in every breakpoint command: `[passes] ["commands"]`.
-fn passes_and_commands(console: &mut Console, rest: &str) -> Result<(u32, Option<String>)> {
+fn passes_and_commands(cx: &mut Cx, rest: &str) -> Result<(u32, Option<String>)> {
     let mut rest = rest.trim_start();
     let mut passes = 1u32;
     if !rest.is_empty() && !rest.starts_with('"') {
-        let (value, used) = console.session.evaluate_prefix(rest)?;
+        let (value, used) = cx.eval_prefix(rest)?;
         passes = u32::try_from(value).map_err(|_| Error::msg("pass count too large"))?;
         rest = rest[used..].trim_start();
     }
@@ -110,37 +111,38 @@ fn passes_and_commands(console: &mut Console, rest: &str) -> Result<(u32, Option
 }
 
 fn add_location(
-    console: &mut Console,
+    cx: &mut Cx,
     loc: Location,
     deferred: bool,
     passes: u32,
     commands: Option<String>,
     condition: Option<String>,
 ) -> Result<Flow> {
-    check_condition(console, condition.as_deref(), &loc)?;
-    let id = console.session.add_breakpoint(loc, deferred, passes, commands)?;
-    set_condition(console, id, condition)
+    check_condition(cx, condition.as_deref(), &loc)?;
+    let tid = cx.tid();
+    let id = cx.session().add_breakpoint(tid, loc, deferred, passes, commands)?;
+    set_condition(cx, id, condition)
 }
 
-pub fn bp(console: &mut Console, args: &str) -> Result<Flow> {
-    add(console, args, false)
+pub fn bp(cx: &mut Cx, args: &str) -> Result<Flow> {
+    add(cx, args, false)
 }
 
-pub fn bu(console: &mut Console, args: &str) -> Result<Flow> {
-    add(console, args, true)
+pub fn bu(cx: &mut Cx, args: &str) -> Result<Flow> {
+    add(cx, args, true)
 }
 
 /// `bm [/w "condition"] module!pattern`: a breakpoint on every matching symbol.
-pub fn bm(console: &mut Console, args: &str) -> Result<Flow> {
+pub fn bm(cx: &mut Cx, args: &str) -> Result<Flow> {
     let (condition, rest) = options(args)?;
     let (pattern, rest) = take_word(rest);
     if pattern.is_empty() || !rest.trim().is_empty() {
         return Err(Error::msg("Syntax error: usage is bm [/w \"condition\"] module!pattern"));
     }
     if let Some(c) = &condition {
-        console.session.check_condition(c, true).map_err(|e| Error::msg(format!("Bad condition: {e}")))?;
+        cx.session().check_condition(c, true).map_err(|e| Error::msg(format!("Bad condition: {e}")))?;
     }
-    let matches = super::program::matching_symbols(console, pattern);
+    let matches = super::program::matching_symbols(cx.dbg.session(), pattern);
     if matches.is_empty() {
         return Err(Error::msg(format!("No matching code symbols found for '{pattern}'")));
     }
@@ -148,9 +150,10 @@ pub fn bm(console: &mut Console, args: &str) -> Result<Flow> {
     for (name, address) in matches {
         // Quoted, so names with blanks and parentheses (`Dog::speak() const`) resolve again after a restart.
         // Data symbols that match are passed over: bm is for code.
-        if let Ok(id) = console.session.add_breakpoint(Location::Expr(format!("@!\"{name}\"")), false, 1, None) {
-            set_condition(console, id, condition.clone())?;
-            out(format!("{id:>3}: {} @!\"{name}\"", addr64(address)));
+        let tid = cx.tid();
+        if let Ok(id) = cx.session().add_breakpoint(tid, Location::Expr(format!("@!\"{name}\"")), false, 1, None) {
+            set_condition(cx, id, condition.clone())?;
+            cx.out(format!("{id:>3}: {} @!\"{name}\"", addr64(address)));
             set += 1;
         }
     }
@@ -163,14 +166,14 @@ pub fn bm(console: &mut Console, args: &str) -> Result<Flow> {
 /// `ba [~<thread>] [/w "condition"] <access><size> <address> [passes] ["commands"]`: a hardware breakpoint. The access is `e`
 /// (execute), `w` (write) or `r` (read or write); the size 1, 2, 4 or 8, written against the letter (`w4`) or
 /// apart (`w 4`).
-pub fn ba(console: &mut Console, args: &str) -> Result<Flow> {
+pub fn ba(cx: &mut Cx, args: &str) -> Result<Flow> {
     const USAGE: &str =
         "Syntax error: usage is ba [~thread] [/w \"condition\"] e|r|w 1|2|4|8 <address> [passes] [\"commands\"]";
     let (mut condition, mut rest) = options(skip_id(args))?;
     let mut thread = None;
     if let Some(after) = rest.strip_prefix('~') {
         let (word, after) = take_word(after);
-        thread = Some(thread_id(console, word)?);
+        thread = Some(thread_id(cx, word)?);
         let (more, after) = options(after)?;
         condition = more.or(condition);
         rest = after.trim_start();
@@ -202,22 +205,23 @@ pub fn ba(console: &mut Console, args: &str) -> Result<Flow> {
         return Err(Error::msg(USAGE));
     }
     let loc = location(word)?;
-    let (passes, commands) = passes_and_commands(console, after)?;
-    check_condition(console, condition.as_deref(), &loc)?;
-    let id = console.session.add_hardware_breakpoint(loc, access, size, thread, passes, commands)?;
-    set_condition(console, id, condition)
+    let (passes, commands) = passes_and_commands(cx, after)?;
+    check_condition(cx, condition.as_deref(), &loc)?;
+    let tid = cx.tid();
+    let id = cx.session().add_hardware_breakpoint(tid, loc, access, size, thread, passes, commands)?;
+    set_condition(cx, id, condition)
 }
 
-/// The thread `~<n>` names, by its console index.
-fn thread_id(console: &Console, word: &str) -> Result<Tid> {
+/// The thread `~<n>` names, by its cx index.
+fn thread_id(cx: &Cx, word: &str) -> Result<Tid> {
     let index = word.parse::<u32>().map_err(|_| Error::msg(format!("Syntax error: bad thread '~{word}'")))?;
-    let thread = console.session.threads().iter().find(|t| t.index == index);
+    let thread = cx.dbg.session().threads().iter().find(|t| t.index == index);
     thread.map(|t| t.tid).ok_or_else(|| Error::msg(format!("Illegal thread error: no thread {index}")))
 }
 
 /// `bpm [/w "condition"] <address> <size> [r|w|x|a] [passes] ["commands"]`: a memory breakpoint on any range,
 /// through guard pages.
-pub fn bpm(console: &mut Console, args: &str) -> Result<Flow> {
+pub fn bpm(cx: &mut Cx, args: &str) -> Result<Flow> {
     const USAGE: &str =
         "Syntax error: usage is bpm [/w \"condition\"] <address> <size> [r|w|x|a] [passes] [\"commands\"]";
     let (condition, rest) = options(args)?;
@@ -227,7 +231,7 @@ pub fn bpm(console: &mut Console, args: &str) -> Result<Flow> {
         return Err(Error::msg(USAGE));
     }
     let loc = location(word)?;
-    let size = console.session.evaluate(length_word(size_word).unwrap_or(size_word))?;
+    let size = cx.eval(length_word(size_word).unwrap_or(size_word))?;
     let (access_word, tail) = take_word(after);
     // A lone letter after the size is the access; anything else is the pass count.
     let (access, after) = match access_word.to_ascii_lowercase().as_str() {
@@ -240,14 +244,15 @@ pub fn bpm(console: &mut Console, args: &str) -> Result<Flow> {
         }
         _ => (MemAccess::Any, after),
     };
-    let (passes, commands) = passes_and_commands(console, after)?;
-    check_condition(console, condition.as_deref(), &loc)?;
-    let id = console.session.add_memory_breakpoint(loc, size, access, passes, commands)?;
-    set_condition(console, id, condition)
+    let (passes, commands) = passes_and_commands(cx, after)?;
+    check_condition(cx, condition.as_deref(), &loc)?;
+    let tid = cx.tid();
+    let id = cx.session().add_memory_breakpoint(tid, loc, size, access, passes, commands)?;
+    set_condition(cx, id, condition)
 }
 
-pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
-    let rows: Vec<_> = console.session.breakpoints.iter().cloned().collect();
+pub fn bl(cx: &mut Cx, _args: &str) -> Result<Flow> {
+    let rows: Vec<_> = cx.session().breakpoints.iter().cloned().collect();
     for b in rows {
         let state = match (b.enabled, b.address.is_some()) {
             (true, true) => "e",
@@ -257,7 +262,7 @@ pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
         };
         let toggle = if b.enabled { "Disable" } else { "Enable" };
         let (address, name) = match b.address {
-            Some(a) => (addr64(a), console.session.describe(a)),
+            Some(a) => (addr64(a), cx.session().describe(a)),
             None => (" ".repeat(17), format!("({})", b.location)),
         };
         // What it watches, between the address and the pass count: `w 4` for `ba w4`, `bpm w 0x100` for memory.
@@ -266,7 +271,7 @@ pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
             Kind::Hardware { access, size } => format!("{} {size}", access.letter()),
             Kind::Memory { access, size } => format!("bpm {} {size:#x}", access.letter()),
         };
-        let thread = match b.thread.and_then(|t| console.session.thread_index(t)) {
+        let thread = match b.thread.and_then(|t| cx.session().thread_index(t)) {
             Some(i) => format!("~{i:03}"),
             None => "****".to_string(),
         };
@@ -277,7 +282,7 @@ pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
         if let Some(c) = &b.condition {
             line.push_str(&format!(" /w \"{c}\""));
             // Evaluated inside the debuggee: a false hit costs no stop (see the engine's `session/compiled.rs`).
-            if console.session.condition_compiled(b.id) {
+            if cx.session().condition_compiled(b.id) {
                 line.push_str(" (in-process)");
             }
         }
@@ -285,18 +290,18 @@ pub fn bl(console: &mut Console, _args: &str) -> Result<Flow> {
         if let Some(c) = &b.commands {
             line.push_str(&format!(" \"{c}\""));
         }
-        out(line);
+        cx.out(line);
     }
     Ok(Flow::Next)
 }
 
 /// Breakpoint ids from `0`, `0 2 5`, `1-3`, `*`.
-fn ids(console: &mut Console, args: &str) -> Result<Vec<u32>> {
+fn ids(cx: &mut Cx, args: &str) -> Result<Vec<u32>> {
     let args = args.trim();
     if args.is_empty() {
         return Err(Error::msg("Syntax error: give breakpoint ids, a range like 1-3, or *"));
     }
-    let all = console.session.breakpoints.ids();
+    let all = cx.session().breakpoints.ids();
     if args == "*" {
         return Ok(all);
     }
@@ -328,23 +333,23 @@ fn ids(console: &mut Console, args: &str) -> Result<Vec<u32>> {
     Ok(out)
 }
 
-pub fn bc(console: &mut Console, args: &str) -> Result<Flow> {
-    for id in ids(console, args)? {
-        console.session.remove_breakpoint(id);
+pub fn bc(cx: &mut Cx, args: &str) -> Result<Flow> {
+    for id in ids(cx, args)? {
+        cx.session().remove_breakpoint(id);
     }
     Ok(Flow::Next)
 }
 
-pub fn bd(console: &mut Console, args: &str) -> Result<Flow> {
-    for id in ids(console, args)? {
-        console.session.enable_breakpoint(id, false)?;
+pub fn bd(cx: &mut Cx, args: &str) -> Result<Flow> {
+    for id in ids(cx, args)? {
+        cx.session().enable_breakpoint(id, false)?;
     }
     Ok(Flow::Next)
 }
 
-pub fn be(console: &mut Console, args: &str) -> Result<Flow> {
-    for id in ids(console, args)? {
-        console.session.enable_breakpoint(id, true)?;
+pub fn be(cx: &mut Cx, args: &str) -> Result<Flow> {
+    for id in ids(cx, args)? {
+        cx.session().enable_breakpoint(id, true)?;
     }
     Ok(Flow::Next)
 }

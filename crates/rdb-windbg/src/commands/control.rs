@@ -4,8 +4,8 @@
 
 use rdb_engine::{Error, Result};
 
+use super::Cx;
 use super::Flow;
-use crate::console::Console;
 
 fn syntax(at: &str) -> Error {
     let at = at.trim();
@@ -59,10 +59,10 @@ pub fn j_branches(text: &str) -> Result<(String, String)> {
 }
 
 /// `j <expr> 'cmds1' ; 'cmds2'`: run the first commands if the expression is non-zero, else the second.
-pub fn j(console: &mut Console, args: &str) -> Result<Flow> {
-    let (value, used) = console.session.evaluate_prefix(args)?;
+pub fn j(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let (value, used) = cx.eval_prefix(args)?;
     let (when_true, when_false) = j_branches(&args[used..])?;
-    console.queue(if value != 0 { &when_true } else { &when_false });
+    cx.console.queue(if value != 0 { &when_true } else { &when_false });
     Ok(Flow::Next)
 }
 
@@ -137,16 +137,16 @@ pub fn if_chain(args: &str) -> Result<Vec<(Option<&str>, &str)>> {
 
 /// `.if (expr) { cmds } [.elsif (expr) { cmds }]... [.else { cmds }]`: run the first block whose condition is
 /// non-zero (conditions after it are not evaluated), or the `.else` block.
-pub fn dot_if(console: &mut Console, args: &str) -> Result<Flow> {
+pub fn dot_if(cx: &mut Cx, args: &str) -> Result<Flow> {
     let chain: Vec<(Option<String>, String)> =
         if_chain(args)?.into_iter().map(|(c, b)| (c.map(str::to_string), b.to_string())).collect();
     for (cond, body) in chain {
         let taken = match cond {
-            Some(c) => console.session.evaluate(&c)? != 0,
+            Some(c) => cx.eval(&c)? != 0,
             None => true,
         };
         if taken {
-            console.queue(&body);
+            cx.console.queue(&body);
             break;
         }
     }
@@ -154,7 +154,7 @@ pub fn dot_if(console: &mut Console, args: &str) -> Result<Flow> {
 }
 
 /// `.else` or `.elsif` on its own: it belongs after an `.if` block on the same command.
-pub fn orphan_else(_console: &mut Console, _args: &str) -> Result<Flow> {
+pub fn orphan_else(_cx: &mut Cx, _args: &str) -> Result<Flow> {
     Err(Error::msg("Syntax error: .else and .elsif follow an .if block: .if (x) { ... } .else { ... }"))
 }
 

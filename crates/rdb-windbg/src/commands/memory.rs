@@ -4,8 +4,8 @@ use rdb_engine::disasm;
 use rdb_engine::fmt::addr64;
 use rdb_engine::{Error, Result};
 
+use super::Cx;
 use super::Flow;
-use crate::console::{Console, out};
 use crate::parse::{length_word, take_quoted, take_word};
 
 /// The most a display or search command reads without complaint, as WinDbg's "Range error".
@@ -13,13 +13,13 @@ const MAX_RANGE: u64 = 0x10_0000;
 
 /// Parse `<addr> [L<count> | <end>]`. `count` is in elements of `size` bytes. With no address, continue where the
 /// last display ended.
-fn range(console: &mut Console, args: &str, size: u64, default_count: u64, next: Option<u64>) -> Result<(u64, u64)> {
-    extent(console, args, size, default_count, next).map(|(start, count, _)| (start, count))
+fn range(cx: &mut Cx, args: &str, size: u64, default_count: u64, next: Option<u64>) -> Result<(u64, u64)> {
+    extent(cx, args, size, default_count, next).map(|(start, count, _)| (start, count))
 }
 
 /// As `range`, also returning the end address when the user gave one (`u` stops there rather than counting).
 fn extent(
-    console: &mut Console,
+    cx: &mut Cx,
     args: &str,
     size: u64,
     default_count: u64,
@@ -29,19 +29,19 @@ fn extent(
     if args.is_empty() {
         let start = match next {
             Some(a) => a,
-            None => console.session.register(console.session.current_thread(), "rip")?,
+            None => cx.rip()?,
         };
         return Ok((start, default_count, None));
     }
-    let (start, used) = console.session.evaluate_prefix(args)?;
+    let (start, used) = cx.eval_prefix(args)?;
     let rest = args[used..].trim();
     if rest.is_empty() {
         return Ok((start, default_count, None));
     }
     let (count, end) = match length_word(rest) {
-        Some(expr) => (console.session.evaluate(expr)?, None),
+        Some(expr) => (cx.eval(expr)?, None),
         None => {
-            let end = console.session.evaluate(rest)?;
+            let end = cx.eval(rest)?;
             if end < start {
                 return Err(Error::msg("Range error: the end is before the start"));
             }
@@ -55,9 +55,9 @@ fn extent(
 }
 
 /// Read `len` bytes at `start`; bytes that cannot be read are `None`. Nothing readable at all is an error.
-fn read(console: &mut Console, start: u64, len: u64) -> Result<Vec<Option<u8>>> {
+fn read(cx: &mut Cx, start: u64, len: u64) -> Result<Vec<Option<u8>>> {
     let mut buf = vec![0u8; len as usize];
-    let n = console.session.read_memory(start, &mut buf)?;
+    let n = cx.session().read_memory(start, &mut buf)?;
     Ok(buf.iter().enumerate().map(|(i, b)| (i < n).then_some(*b)).collect())
 }
 
@@ -89,20 +89,20 @@ fn byte_line(address: u64, bytes: &[Option<u8>]) -> String {
     format!("{}  {hex}  {text}", addr64(address))
 }
 
-fn display_bytes(console: &mut Console, args: &str) -> Result<Flow> {
-    let (start, count) = range(console, args, 1, 0x80, console.next_dump)?;
-    let bytes = read(console, start, count)?;
+fn display_bytes(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let (start, count) = range(cx, args, 1, 0x80, cx.console.next_dump)?;
+    let bytes = read(cx, start, count)?;
     for (i, chunk) in bytes.chunks(16).enumerate() {
-        out(byte_line(start + 16 * i as u64, chunk));
+        cx.out(byte_line(start + 16 * i as u64, chunk));
     }
-    console.next_dump = Some(start + count);
+    cx.console.next_dump = Some(start + count);
     Ok(Flow::Next)
 }
 
 /// `dw`, `dd`, `dq`: values of `size` bytes, `per_line` to a line.
-fn display_values(console: &mut Console, args: &str, size: u64, per_line: usize) -> Result<Flow> {
-    let (start, count) = range(console, args, size, 0x80 / size, console.next_dump)?;
-    let bytes = read(console, start, count * size)?;
+fn display_values(cx: &mut Cx, args: &str, size: u64, per_line: usize) -> Result<Flow> {
+    let (start, count) = range(cx, args, size, 0x80 / size, cx.console.next_dump)?;
+    let bytes = read(cx, start, count * size)?;
     let values: Vec<Option<u64>> = bytes
         .chunks(size as usize)
         .map(|c| c.iter().rev().try_fold(0u64, |acc, b| b.map(|b| (acc << 8) | u64::from(b))))
@@ -117,33 +117,33 @@ fn display_values(console: &mut Console, args: &str, size: u64, per_line: usize)
                 (None, _) => "?".repeat(2 * size as usize),
             })
             .collect();
-        out(format!("{}  {}", addr64(start + (i * per_line) as u64 * size), cells.join(" ")));
+        cx.out(format!("{}  {}", addr64(start + (i * per_line) as u64 * size), cells.join(" ")));
     }
-    console.next_dump = Some(start + count * size);
+    cx.console.next_dump = Some(start + count * size);
     Ok(Flow::Next)
 }
 
-pub fn db(console: &mut Console, args: &str) -> Result<Flow> {
-    display_bytes(console, args)
+pub fn db(cx: &mut Cx, args: &str) -> Result<Flow> {
+    display_bytes(cx, args)
 }
 
-pub fn dw(console: &mut Console, args: &str) -> Result<Flow> {
-    display_values(console, args, 2, 8)
+pub fn dw(cx: &mut Cx, args: &str) -> Result<Flow> {
+    display_values(cx, args, 2, 8)
 }
 
-pub fn dd(console: &mut Console, args: &str) -> Result<Flow> {
-    display_values(console, args, 4, 4)
+pub fn dd(cx: &mut Cx, args: &str) -> Result<Flow> {
+    display_values(cx, args, 4, 4)
 }
 
-pub fn dq(console: &mut Console, args: &str) -> Result<Flow> {
-    display_values(console, args, 8, 2)
+pub fn dq(cx: &mut Cx, args: &str) -> Result<Flow> {
+    display_values(cx, args, 8, 2)
 }
 
 /// `da`/`du`: a NUL-terminated string of 1- or 2-byte characters, 32 characters to a line.
-fn display_string(console: &mut Console, args: &str, wide: bool) -> Result<Flow> {
+fn display_string(cx: &mut Cx, args: &str, wide: bool) -> Result<Flow> {
     let size = if wide { 2 } else { 1 };
-    let (start, count) = range(console, args, size, 0x100, console.next_dump)?;
-    let bytes = read(console, start, count * size)?;
+    let (start, count) = range(cx, args, size, 0x100, cx.console.next_dump)?;
+    let bytes = read(cx, start, count * size)?;
     let mut chars = Vec::new();
     for c in bytes.chunks(size as usize) {
         let unit = match c {
@@ -163,38 +163,38 @@ fn display_string(console: &mut Console, args: &str, wide: bool) -> Result<Flow>
     };
     let text: Vec<char> = text.chars().collect();
     if text.is_empty() {
-        out(format!("{}  \"\"", addr64(start)));
+        cx.out(format!("{}  \"\"", addr64(start)));
     }
     for (i, chunk) in text.chunks(32).enumerate() {
         let s: String = chunk.iter().collect();
-        out(format!("{}  \"{s}\"", addr64(start + (i as u64) * 32 * size)));
+        cx.out(format!("{}  \"{s}\"", addr64(start + (i as u64) * 32 * size)));
     }
-    console.next_dump = Some(start + (text.len() as u64 + 1) * size);
+    cx.console.next_dump = Some(start + (text.len() as u64 + 1) * size);
     Ok(Flow::Next)
 }
 
-pub fn da(console: &mut Console, args: &str) -> Result<Flow> {
-    display_string(console, args, false)
+pub fn da(cx: &mut Cx, args: &str) -> Result<Flow> {
+    display_string(cx, args, false)
 }
 
-pub fn du(console: &mut Console, args: &str) -> Result<Flow> {
-    display_string(console, args, true)
+pub fn du(cx: &mut Cx, args: &str) -> Result<Flow> {
+    display_string(cx, args, true)
 }
 
 /// `eb/ew/ed/eq <addr> <value> [<value>...]`.
-fn edit_values(console: &mut Console, args: &str, size: usize) -> Result<Flow> {
+fn edit_values(cx: &mut Cx, args: &str, size: usize) -> Result<Flow> {
     let args = args.trim();
     if args.is_empty() {
         return Err(Error::msg("Syntax error: give an address and values"));
     }
-    let (address, used) = console.session.evaluate_prefix(args)?;
+    let (address, used) = cx.eval_prefix(args)?;
     let mut rest = args[used..].trim_start();
     if rest.is_empty() {
         return Err(Error::msg("Syntax error: give at least one value to write"));
     }
     let mut bytes = Vec::new();
     while !rest.is_empty() {
-        let (value, used) = console.session.evaluate_prefix(rest)?;
+        let (value, used) = cx.eval_prefix(rest)?;
         let bits = 8 * size as u32;
         let fits = bits == 64 || value >> bits == 0 || (value as i64) >> (bits - 1) == -1;
         if !fits {
@@ -203,30 +203,30 @@ fn edit_values(console: &mut Console, args: &str, size: usize) -> Result<Flow> {
         bytes.extend_from_slice(&value.to_le_bytes()[..size]);
         rest = rest[used..].trim_start();
     }
-    console.session.write_memory(address, &bytes)?;
+    cx.session().write_memory(address, &bytes)?;
     Ok(Flow::Next)
 }
 
-pub fn eb(console: &mut Console, args: &str) -> Result<Flow> {
-    edit_values(console, args, 1)
+pub fn eb(cx: &mut Cx, args: &str) -> Result<Flow> {
+    edit_values(cx, args, 1)
 }
 
-pub fn ew(console: &mut Console, args: &str) -> Result<Flow> {
-    edit_values(console, args, 2)
+pub fn ew(cx: &mut Cx, args: &str) -> Result<Flow> {
+    edit_values(cx, args, 2)
 }
 
-pub fn ed(console: &mut Console, args: &str) -> Result<Flow> {
-    edit_values(console, args, 4)
+pub fn ed(cx: &mut Cx, args: &str) -> Result<Flow> {
+    edit_values(cx, args, 4)
 }
 
-pub fn eq(console: &mut Console, args: &str) -> Result<Flow> {
-    edit_values(console, args, 8)
+pub fn eq(cx: &mut Cx, args: &str) -> Result<Flow> {
+    edit_values(cx, args, 8)
 }
 
 /// `ea/eu <addr> "text"`: the string's characters, without a terminating NUL (as WinDbg).
-fn edit_string(console: &mut Console, args: &str, wide: bool) -> Result<Flow> {
+fn edit_string(cx: &mut Cx, args: &str, wide: bool) -> Result<Flow> {
     let args = args.trim();
-    let (address, used) = console.session.evaluate_prefix(args)?;
+    let (address, used) = cx.eval_prefix(args)?;
     let text = match take_quoted(&args[used..]) {
         Some(Ok((text, rest))) if rest.trim().is_empty() => text,
         Some(Err(e)) => return Err(Error::msg(e)),
@@ -234,20 +234,20 @@ fn edit_string(console: &mut Console, args: &str, wide: bool) -> Result<Flow> {
     };
     let bytes: Vec<u8> =
         if wide { text.encode_utf16().flat_map(u16::to_le_bytes).collect() } else { text.into_bytes() };
-    console.session.write_memory(address, &bytes)?;
+    cx.session().write_memory(address, &bytes)?;
     Ok(Flow::Next)
 }
 
-pub fn ea(console: &mut Console, args: &str) -> Result<Flow> {
-    edit_string(console, args, false)
+pub fn ea(cx: &mut Cx, args: &str) -> Result<Flow> {
+    edit_string(cx, args, false)
 }
 
-pub fn eu(console: &mut Console, args: &str) -> Result<Flow> {
-    edit_string(console, args, true)
+pub fn eu(cx: &mut Cx, args: &str) -> Result<Flow> {
+    edit_string(cx, args, true)
 }
 
 /// `s -b|-w|-d|-q|-a|-u <range> <pattern>`: every place the pattern occurs.
-pub fn search(console: &mut Console, args: &str) -> Result<Flow> {
+pub fn search(cx: &mut Cx, args: &str) -> Result<Flow> {
     let (flag, rest) = take_word(args);
     let size: usize = match flag {
         "-b" => 1,
@@ -258,12 +258,12 @@ pub fn search(console: &mut Console, args: &str) -> Result<Flow> {
         _ => return Err(Error::msg("Syntax error: usage is s -b|-w|-d|-q|-a|-u <range> <pattern>")),
     };
     let rest = rest.trim();
-    let (start, used) = console.session.evaluate_prefix(rest)?;
+    let (start, used) = cx.eval_prefix(rest)?;
     let rest = rest[used..].trim_start();
     let (len_word, rest) = take_word(rest);
     let length = match length_word(len_word) {
-        Some(e) => console.session.evaluate(e)?,
-        None => console.session.evaluate(len_word)?.checked_sub(start).ok_or_else(|| Error::msg("Range error"))?,
+        Some(e) => cx.eval(e)?,
+        None => cx.eval(len_word)?.checked_sub(start).ok_or_else(|| Error::msg("Range error"))?,
     };
     if length > 0x1000_0000 {
         return Err(Error::msg("Range error: search at most 256 MiB at a time"));
@@ -278,7 +278,7 @@ pub fn search(console: &mut Console, args: &str) -> Result<Flow> {
             let mut bytes = Vec::new();
             let mut rest = rest.trim();
             while !rest.is_empty() {
-                let (v, used) = console.session.evaluate_prefix(rest)?;
+                let (v, used) = cx.eval_prefix(rest)?;
                 bytes.extend_from_slice(&v.to_le_bytes()[..size]);
                 rest = rest[used..].trim_start();
             }
@@ -294,14 +294,14 @@ pub fn search(console: &mut Console, args: &str) -> Result<Flow> {
     while offset < length {
         let want = (length - offset).min(CHUNK + pattern.len() as u64);
         let mut buf = vec![0u8; want as usize];
-        let n = console.session.read_memory(start + offset, &mut buf).unwrap_or(0);
+        let n = cx.session().read_memory(start + offset, &mut buf).unwrap_or(0);
         let buf = &buf[..n];
         let mut i = 0;
         while i + pattern.len() <= buf.len() && (i as u64) < CHUNK {
             if buf[i..i + pattern.len()] == pattern[..] {
                 let at = start + offset + i as u64;
-                let line = read(console, at, 16).unwrap_or_default();
-                out(byte_line(at, &line));
+                let line = read(cx, at, 16).unwrap_or_default();
+                cx.out(byte_line(at, &line));
             }
             i += size;
         }
@@ -311,50 +311,50 @@ pub fn search(console: &mut Console, args: &str) -> Result<Flow> {
 }
 
 /// `u [addr] [L<count>|<end>]`: disassemble, with a `module!symbol:` line where a symbol begins.
-pub fn unassemble(console: &mut Console, args: &str) -> Result<Flow> {
-    let (start, count, end) = extent(console, args, 1, 8, console.next_unassemble)?;
-    print_instructions(console, start, count.min(0x1000) as usize, end)
+pub fn unassemble(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let (start, count, end) = extent(cx, args, 1, 8, cx.console.next_unassemble)?;
+    print_instructions(cx, start, count.min(0x1000) as usize, end)
 }
 
 /// `uf <addr>`: the whole function that contains the address.
-pub fn unassemble_function(console: &mut Console, args: &str) -> Result<Flow> {
+pub fn unassemble_function(cx: &mut Cx, args: &str) -> Result<Flow> {
     let address = match args.trim() {
-        "" => console.session.register(console.session.current_thread(), "rip")?,
-        text => console.session.evaluate(text)?,
+        "" => cx.rip()?,
+        text => cx.eval(text)?,
     };
-    let extent = console.session.modules.at(address).and_then(|m| m.symbols()?.function_extent(address));
+    let extent = cx.session().modules.at(address).and_then(|m| m.symbols()?.function_extent(address));
     let Some((start, end)) = extent else {
         return Err(Error::msg(format!("no function with a known size at {}", addr64(address))));
     };
-    print_instructions(console, start, (end - start).min(0x10000) as usize, Some(end))
+    print_instructions(cx, start, (end - start).min(0x10000) as usize, Some(end))
 }
 
 /// `ub [addr] [L<count>]`: the instructions that end at the address. x86 cannot be decoded backwards, so this
 /// decodes forward from a little before and keeps a run that lands exactly on the address, as WinDbg does.
-pub fn unassemble_backwards(console: &mut Console, args: &str) -> Result<Flow> {
-    let (address, count, _) = extent(console, args, 1, 8, None)?;
+pub fn unassemble_backwards(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let (address, count, _) = extent(cx, args, 1, 8, None)?;
     let count = count.min(0x100) as usize;
     let span = 15 * count as u64;
     for back in (count as u64..=span).rev() {
         let start = address.saturating_sub(back);
         let mut bytes = vec![0u8; back as usize];
-        let Ok(n) = console.session.read_memory(start, &mut bytes) else { continue };
+        let Ok(n) = cx.session().read_memory(start, &mut bytes) else { continue };
         if n < bytes.len() {
             continue;
         }
         let insns = disasm::decode(&bytes, start, usize::MAX, &|_| None);
         if insns.last().is_some_and(|i| i.next_address() == address) && insns.len() >= count {
             let first = insns[insns.len() - count].address;
-            return print_instructions(console, first, count, Some(address));
+            return print_instructions(cx, first, count, Some(address));
         }
     }
     Err(Error::msg(format!("no instructions decode to end at {}", addr64(address))))
 }
 
-fn print_instructions(console: &mut Console, start: u64, count: usize, end: Option<u64>) -> Result<Flow> {
+fn print_instructions(cx: &mut Cx, start: u64, count: usize, end: Option<u64>) -> Result<Flow> {
     let mut bytes = vec![0u8; count.saturating_mul(15).min(0x10000 * 15)];
-    let n = console.session.read_memory(start, &mut bytes)?;
-    let session = &console.session;
+    let n = cx.session().read_memory(start, &mut bytes)?;
+    let session = cx.dbg.session();
     let insns = disasm::decode(&bytes[..n], start, count, &|a| session.modules.describe(a));
     if insns.is_empty() {
         return Err(Error::MemoryAccess(start));
@@ -364,14 +364,15 @@ fn print_instructions(console: &mut Console, start: u64, count: usize, end: Opti
     let insns = insns.iter().take_while(|i| end.is_none_or(|e| i.address < e));
     for (i, insn) in insns.enumerate() {
         // A label where a symbol begins, and on the first line wherever it is.
-        let starts_symbol = console.session.modules.describe(insn.address).is_some_and(|n| !n.contains('+'));
+        let starts_symbol = cx.session().modules.describe(insn.address).is_some_and(|n| !n.contains('+'));
         if i == 0 || starts_symbol {
-            out(format!("{}:", console.session.describe(insn.address)));
+            let label = cx.session().describe(insn.address);
+            cx.out(format!("{label}:"));
         }
-        out(insn.line());
+        cx.out(insn.line());
         next = insn.next_address();
     }
-    console.next_unassemble = Some(next);
+    cx.console.next_unassemble = Some(next);
     Ok(Flow::Next)
 }
 

@@ -11,14 +11,57 @@ mod program;
 mod registers;
 mod session_cmds;
 
-use rdb_engine::session::Stop;
-use rdb_engine::target::ContinueStatus;
+use rdb_engine::debugger::Debugger;
+use rdb_engine::session::{Session, Stop};
+use rdb_engine::target::{ContinueStatus, Tid};
 use rdb_engine::{Error, Result};
 
-use crate::console::{Console, out};
+use crate::Output;
+use crate::console::Console;
 
 pub use execution::perform;
-pub use session_cmds::quit;
+
+/// What a command works with: the console's state, the debugger, and where its text goes.
+pub struct Cx<'a> {
+    pub console: &'a mut Console,
+    pub dbg: &'a mut Debugger,
+    pub out: &'a mut dyn Output,
+}
+
+impl Cx<'_> {
+    /// Print one line.
+    pub fn out(&mut self, line: impl AsRef<str>) {
+        self.out.line(line.as_ref());
+    }
+
+    /// The current process's session.
+    pub fn session(&mut self) -> &mut Session {
+        self.dbg.session_mut()
+    }
+
+    /// The current thread.
+    pub fn tid(&self) -> Tid {
+        self.console.thread(self.dbg)
+    }
+
+    /// The current thread's instruction pointer.
+    pub fn rip(&mut self) -> Result<u64> {
+        let tid = self.tid();
+        self.session().register(tid, "rip")
+    }
+
+    /// Evaluate a MASM expression on the current thread.
+    pub fn eval(&mut self, text: &str) -> Result<u64> {
+        let tid = self.tid();
+        self.session().evaluate(tid, text)
+    }
+
+    /// Evaluate the longest leading expression of `text` on the current thread: its value and the bytes it took.
+    pub fn eval_prefix(&mut self, text: &str) -> Result<(u64, usize)> {
+        let tid = self.tid();
+        self.session().evaluate_prefix(tid, text)
+    }
+}
 
 /// What the console does after a command.
 pub enum Flow {
@@ -51,7 +94,7 @@ pub enum ResumeKind {
     },
 }
 
-type Handler = fn(&mut Console, &str) -> Result<Flow>;
+type Handler = fn(&mut Cx, &str) -> Result<Flow>;
 
 /// Every command: its names, whether it needs a live debuggee, and the function that runs it. `help.rs`
 /// describes each by its first name.
@@ -145,28 +188,27 @@ pub fn find(name: &str) -> Option<(bool, Handler)> {
 }
 
 /// Run one command, printing its error (one line, WinDbg's shape) if it fails.
-pub fn execute(console: &mut Console, command: &str) -> Flow {
+pub fn execute(cx: &mut Cx, command: &str) -> Flow {
     let (name, args) = split_name(command);
     let Some((needs_process, handler)) = find(name) else {
-        out(format!("^ Unknown command '{name}' in '{command}' (.help lists the commands)"));
+        cx.out(format!("^ Unknown command '{name}' in '{command}' (.help lists the commands)"));
         return Flow::Next;
     };
     // One message for every command that has nothing to work on, rather than whatever each would trip over.
-    let result =
-        if needs_process && !console.session.is_live() { Err(Error::NoProcess) } else { handler(console, args) };
+    let result = if needs_process && !cx.session().is_live() { Err(Error::NoProcess) } else { handler(cx, args) };
     match result {
         Ok(flow) => flow,
         Err(e) => {
-            out(format!("^ {e} in '{command}'"));
+            cx.out(format!("^ {e} in '{command}'"));
             Flow::Next
         }
     }
 }
 
 /// Print a stop the way every command that runs the debuggee does.
-pub fn print_stop(console: &mut Console, stop: &Stop) {
-    for line in crate::report::stop_lines(&mut console.session, stop) {
-        out(line);
+pub fn print_stop(cx: &mut Cx, stop: &Stop) {
+    for line in crate::report::stop_lines(cx.session(), stop) {
+        cx.out(line);
     }
 }
 

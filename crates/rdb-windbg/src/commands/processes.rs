@@ -1,44 +1,45 @@
 //! The family of processes: `|` lists them, `|<n>s` switches, `.childdbg` says whether children are followed.
 
+use rdb_engine::debugger::Origin;
 use rdb_engine::{Error, Result};
 
+use super::Cx;
 use super::Flow;
-use crate::console::{Console, out};
 
 /// `|`: list the processes being debugged; `|<n>s` (or `|<n>`) makes process `n` current.
-pub fn processes(console: &mut Console, args: &str) -> Result<Flow> {
+pub fn processes(cx: &mut Cx, args: &str) -> Result<Flow> {
     let args = args.trim();
     if args.is_empty() || args == "*" {
+        let current = cx.dbg.current().number;
         let mut rows: Vec<(u32, bool, u32, &'static str, String)> = Vec::new();
-        let current = (&console.session, console.family.current, console.family.current_origin, true);
-        let others = console.family.others.iter().map(|(m, o)| (&m.session, m.number, *o, false));
-        for (session, number, origin, is_current) in std::iter::once(current).chain(others) {
-            if !session.is_live() {
-                continue;
-            }
-            let name = session
+        for p in cx.dbg.processes().filter(|p| p.session.is_live()) {
+            let name = p
+                .session
                 .exe_path()
-                .and_then(|p| windows_file_name(&p.to_string_lossy()))
+                .and_then(|path| windows_file_name(&path.to_string_lossy()))
                 .unwrap_or_else(|| "?".to_string());
-            rows.push((number, is_current, session.pid(), origin.name(), name));
+            rows.push((p.number, p.number == current, p.session.pid(), origin_name(p.origin), name));
         }
         rows.sort_by_key(|r| r.0);
         for (number, is_current, pid, origin, name) in rows {
             let mark = if is_current { '.' } else { ' ' };
-            out(format!("{mark}{number:3}\tid: {pid:x}\t{origin}\tname: {name}"));
+            cx.out(format!("{mark}{number:3}\tid: {pid:x}\t{origin}\tname: {name}"));
         }
         return Ok(Flow::Next);
     }
     let digits = args.trim_end_matches(['s', 'S']).trim();
     let number: u32 = digits.parse().map_err(|_| Error::msg(format!("Syntax error at '|{args}'")))?;
-    if number == console.family.current {
-        return Ok(Flow::Next);
-    }
-    if !console.family.others.iter().any(|(m, _)| m.number == number && m.session.is_live()) {
-        return Err(Error::msg(format!("Illegal process error: no process {number}")));
-    }
-    console.switch_process(number);
+    cx.dbg.switch_process(number)?;
     Ok(Flow::Next)
+}
+
+/// `|`'s word for how a process came to be debugged.
+fn origin_name(origin: Origin) -> &'static str {
+    match origin {
+        Origin::Create => "create",
+        Origin::Attach => "attach",
+        Origin::Child => "child",
+    }
 }
 
 /// The last component of a path written with either separator (module paths from Windows use `\`).
@@ -47,25 +48,24 @@ fn windows_file_name(path: &str) -> Option<String> {
 }
 
 /// `.childdbg [0|1]`: show or change whether processes the debuggee creates are debugged too.
-pub fn childdbg(console: &mut Console, args: &str) -> Result<Flow> {
+pub fn childdbg(cx: &mut Cx, args: &str) -> Result<Flow> {
     let on = match args.trim() {
         "" => {
-            let state = if console.follow_children { "will" } else { "will not" };
-            out(format!("Processes created by the current process {state} be debugged"));
+            let state = if cx.dbg.follows_children() { "will" } else { "will not" };
+            cx.out(format!("Processes created by the current process {state} be debugged"));
             return Ok(Flow::Next);
         }
         "1" => true,
         "0" => false,
         other => return Err(Error::msg(format!("Syntax error at '.childdbg {other}': give 0 or 1"))),
     };
-    console.follow_children = on;
     let state = if on { "will" } else { "will not" };
-    match console.session.is_live().then(|| console.session.follow_children(on)) {
-        Some(Err(e)) => {
+    match cx.dbg.set_follow_children(on) {
+        Err(e) => {
             // Wine cannot change a running process's debug flags; a launch can still ask for it from the start.
-            out(format!("Processes created by the current process {state} be debugged after .restart ({e})"));
+            cx.out(format!("Processes created by the current process {state} be debugged after .restart ({e})"));
         }
-        _ => out(format!("Processes created by the current process {state} be debugged")),
+        Ok(()) => cx.out(format!("Processes created by the current process {state} be debugged")),
     }
     Ok(Flow::Next)
 }

@@ -3,16 +3,17 @@
 
 use rdb_engine::fmt::addr64;
 use rdb_engine::memory::ReadMemory;
+use rdb_engine::session::Session;
 use rdb_engine::wildcard;
 use rdb_engine::{Error, Result};
 
+use super::Cx;
 use super::Flow;
-use crate::console::{Console, out};
 
-pub fn lm(console: &mut Console, _args: &str) -> Result<Flow> {
-    out("start             end                 module name");
-    for m in console.session.modules.iter() {
-        out(format!(
+pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
+    cx.out("start             end                 module name");
+    for m in cx.dbg.session().modules.iter() {
+        cx.out.line(&format!(
             "{} {}   {:<16} {:<16} {}",
             addr64(m.base),
             addr64(m.end()),
@@ -25,10 +26,10 @@ pub fn lm(console: &mut Console, _args: &str) -> Result<Flow> {
 }
 
 /// `module!pattern` (module may be a pattern too; no `!` means every module): `(module!name, address)` pairs.
-pub fn matching_symbols(console: &Console, pattern: &str) -> Vec<(String, u64)> {
+pub fn matching_symbols(session: &Session, pattern: &str) -> Vec<(String, u64)> {
     let (module_pattern, symbol_pattern) = pattern.split_once('!').unwrap_or(("*", pattern));
     let mut found = Vec::new();
-    for m in console.session.modules.iter().filter(|m| wildcard::matches(module_pattern, &m.name)) {
+    for m in session.modules.iter().filter(|m| wildcard::matches(module_pattern, &m.name)) {
         if let Some(symbols) = m.symbols() {
             for s in symbols.matching(symbol_pattern) {
                 found.push((format!("{}!{}", m.name, s.name), s.address));
@@ -39,34 +40,31 @@ pub fn matching_symbols(console: &Console, pattern: &str) -> Vec<(String, u64)> 
 }
 
 /// `x module!pattern`.
-pub fn x(console: &mut Console, args: &str) -> Result<Flow> {
+pub fn x(cx: &mut Cx, args: &str) -> Result<Flow> {
     let pattern = args.trim();
     if pattern.is_empty() {
         return Err(Error::msg("Syntax error: usage is x module!pattern"));
     }
     if let Some((module, _)) = pattern.split_once('!')
         && !module.contains(['*', '?'])
-        && console.session.modules.by_name(module).is_none()
+        && cx.session().modules.by_name(module).is_none()
     {
         return Err(Error::msg(format!("no module named '{module}' (lm lists them)")));
     }
-    for (name, address) in matching_symbols(console, pattern) {
-        out(format!("{} {name}", addr64(address)));
+    for (name, address) in matching_symbols(cx.dbg.session(), pattern) {
+        cx.out(format!("{} {name}", addr64(address)));
     }
     Ok(Flow::Next)
 }
 
 /// `ln <addr>`: the nearest symbols around an address.
-pub fn ln(console: &mut Console, args: &str) -> Result<Flow> {
-    let address = if args.trim().is_empty() {
-        console.session.register(console.session.current_thread(), "rip")?
-    } else {
-        console.session.evaluate(args.trim())?
-    };
-    let Some((module, Some(symbol))) = console.session.modules.symbol_at(address) else {
+pub fn ln(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let address = if args.trim().is_empty() { cx.rip()? } else { cx.eval(args.trim())? };
+    let session = cx.dbg.session();
+    let Some((module, Some(symbol))) = session.modules.symbol_at(address) else {
         return Err(Error::msg(format!("no symbol near {}", addr64(address))));
     };
-    let here = console.session.describe(address);
+    let here = session.describe(address);
     let mut line = format!("({})   {here}", addr64(symbol.address));
     let next_start = symbol.address + symbol.size.max(1);
     if let Some(next) = module.symbols().and_then(|s| s.symbol_at(next_start)).filter(|n| n.address > symbol.address)
@@ -74,10 +72,11 @@ pub fn ln(console: &mut Console, args: &str) -> Result<Flow> {
     {
         line.push_str(&format!("   |  ({})   {}!{}", addr64(next.address), module.name, next.name));
     }
-    out(line);
-    if symbol.address == address {
-        out("Exact matches:");
-        out(format!("    {}!{}", module.name, symbol.name));
+    let exact = (symbol.address == address).then(|| format!("    {}!{}", module.name, symbol.name));
+    cx.out(line);
+    if let Some(exact) = exact {
+        cx.out("Exact matches:");
+        cx.out(exact);
     }
     Ok(Flow::Next)
 }
@@ -90,11 +89,10 @@ enum StackStyle {
 }
 
 /// `[file @ line]` for a frame's pc.
-fn source_suffix(console: &Console, pc: u64, first: bool) -> String {
+fn source_suffix(session: &Session, pc: u64, first: bool) -> String {
     // A caller's pc is a return address: the call is the instruction before it.
     let lookup = if first { pc } else { pc.saturating_sub(1) };
-    console
-        .session
+    session
         .modules
         .at(lookup)
         .and_then(|m| m.symbols())
@@ -103,41 +101,41 @@ fn source_suffix(console: &Console, pc: u64, first: bool) -> String {
         .unwrap_or_default()
 }
 
-fn stack(console: &mut Console, args: &str, style: StackStyle) -> Result<Flow> {
+fn stack(cx: &mut Cx, args: &str, style: StackStyle) -> Result<Flow> {
     let max = match args.trim() {
         "" => 0x14,
-        n => console.session.evaluate(n)? as usize,
+        n => cx.eval(n)? as usize,
     };
-    let tid = console.session.current_thread();
-    print_stack(console, tid, max.clamp(1, 0x10000), style)
+    let tid = cx.tid();
+    print_stack(cx, tid, max.clamp(1, 0x10000), style)
 }
 
-fn print_stack(console: &mut Console, tid: u32, max: usize, style: StackStyle) -> Result<Flow> {
-    let frames = console.session.stack(tid, max)?;
+fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<Flow> {
+    let frames = cx.session().stack(tid, max)?;
     match style {
-        StackStyle::Plain => out("Child-SP          RetAddr               Call Site"),
-        StackStyle::Numbered => out(" # Child-SP          RetAddr               Call Site"),
-        StackStyle::Args => out(
+        StackStyle::Plain => cx.out("Child-SP          RetAddr               Call Site"),
+        StackStyle::Numbered => cx.out(" # Child-SP          RetAddr               Call Site"),
+        StackStyle::Args => cx.out(
             "Child-SP          RetAddr           : Args to Child                                                           : Call Site",
         ),
     }
     for (i, frame) in frames.iter().enumerate() {
         let pc = frame.regs.rip;
-        let site = format!("{}{}", console.session.describe(pc), source_suffix(console, pc, i == 0));
+        let site = format!("{}{}", cx.session().describe(pc), source_suffix(cx.dbg.session(), pc, i == 0));
         let sp = addr64(frame.regs.rsp);
         let ret = addr64(frame.return_address.unwrap_or(0));
         match style {
-            StackStyle::Plain => out(format!("{sp} {ret}     {site}")),
-            StackStyle::Numbered => out(format!("{i:02x} {sp} {ret}     {site}")),
+            StackStyle::Plain => cx.out(format!("{sp} {ret}     {site}")),
+            StackStyle::Numbered => cx.out(format!("{i:02x} {sp} {ret}     {site}")),
             StackStyle::Args => {
                 // The four home slots above the return address, as WinDbg's x64 kb shows.
-                let mut mem = SessionMemory(&mut console.session);
+                let mut mem = SessionMemory(cx.session());
                 let args: Vec<String> = (1..=4)
                     .map(|k| {
                         mem.read_u64(frame.regs.rsp + 8 * k).map(addr64).unwrap_or_else(|_| "????????`????????".into())
                     })
                     .collect();
-                out(format!("{sp} {ret} : {} : {site}", args.join(" ")));
+                cx.out(format!("{sp} {ret} : {} : {site}", args.join(" ")));
             }
         }
     }
@@ -152,46 +150,47 @@ impl ReadMemory for SessionMemory<'_> {
     }
 }
 
-pub fn k(console: &mut Console, args: &str) -> Result<Flow> {
-    stack(console, args, StackStyle::Plain)
+pub fn k(cx: &mut Cx, args: &str) -> Result<Flow> {
+    stack(cx, args, StackStyle::Plain)
 }
 
-pub fn kn(console: &mut Console, args: &str) -> Result<Flow> {
-    stack(console, args, StackStyle::Numbered)
+pub fn kn(cx: &mut Cx, args: &str) -> Result<Flow> {
+    stack(cx, args, StackStyle::Numbered)
 }
 
-pub fn kb(console: &mut Console, args: &str) -> Result<Flow> {
-    stack(console, args, StackStyle::Args)
+pub fn kb(cx: &mut Cx, args: &str) -> Result<Flow> {
+    stack(cx, args, StackStyle::Args)
 }
 
 /// One `~` line: `.  0  Id: 4d2.4d2 Suspend: 0 Teb: 00007fff`f7d8a740 Unfrozen`.
-fn thread_line(console: &mut Console, tid: u32, index: u32) -> String {
-    let marker = if tid == console.session.current_thread() {
+fn thread_line(cx: &mut Cx, tid: u32, index: u32) -> String {
+    let marker = if tid == cx.tid() {
         '.'
-    } else if tid == console.session.event_thread() {
+    } else if tid == cx.session().event_thread() {
         '#'
     } else {
         ' '
     };
     // Windows: the thread's TEB. Elsewhere the thread pointer plays its part (glibc's `struct pthread`).
-    let teb = if console.session.has_environment_blocks() {
-        console.session.teb_address(tid).unwrap_or(0)
+    let teb = if cx.session().has_environment_blocks() {
+        cx.session().teb_address(tid).unwrap_or(0)
     } else {
-        console.session.register(tid, "fs_base").unwrap_or(0)
+        cx.session().register(tid, "fs_base").unwrap_or(0)
     };
-    format!("{marker}{index:>3}  Id: {:x}.{tid:x} Suspend: 0 Teb: {} Unfrozen", console.session.pid(), addr64(teb))
+    format!("{marker}{index:>3}  Id: {:x}.{tid:x} Suspend: 0 Teb: {} Unfrozen", cx.session().pid(), addr64(teb))
 }
 
 /// `~` (list), `~<n>s` (switch), `~<n|*|.|#> <command>` (run a command on threads).
-pub fn threads(console: &mut Console, args: &str) -> Result<Flow> {
-    if !console.session.is_live() {
+pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
+    if !cx.session().is_live() {
         return Err(Error::NoProcess);
     }
     let args = args.trim();
-    let all: Vec<(u32, u32)> = console.session.threads().iter().map(|t| (t.tid, t.index)).collect();
+    let all: Vec<(u32, u32)> = cx.session().threads().iter().map(|t| (t.tid, t.index)).collect();
     if args.is_empty() {
         for (tid, index) in all {
-            out(thread_line(console, tid, index));
+            let line = thread_line(cx, tid, index);
+            cx.out(line);
         }
         return Ok(Flow::Next);
     }
@@ -205,8 +204,8 @@ pub fn threads(console: &mut Console, args: &str) -> Result<Flow> {
     };
     let selected: Vec<(u32, u32)> = match selector {
         "*" => all.clone(),
-        "." => all.iter().copied().filter(|t| t.0 == console.session.current_thread()).collect(),
-        "#" => all.iter().copied().filter(|t| t.0 == console.session.event_thread()).collect(),
+        "." => all.iter().copied().filter(|t| t.0 == cx.tid()).collect(),
+        "#" => all.iter().copied().filter(|t| t.0 == cx.session().event_thread()).collect(),
         n => {
             let index = n.parse::<u32>().map_err(|_| Error::msg(format!("Syntax error at '~{args}'")))?;
             let t = all
@@ -222,35 +221,38 @@ pub fn threads(console: &mut Console, args: &str) -> Result<Flow> {
         let [(_, index)] = selected[..] else {
             return Err(Error::msg("~s switches to one thread"));
         };
-        let tid = console.session.switch_thread(index)?;
-        let rip = console.session.register(tid, "rip")?;
-        for line in crate::report::location_lines(&mut console.session, rip) {
-            out(line);
+        let tid = cx.session().thread_by_index(index)?;
+        cx.console.choose_thread(cx.dbg, tid);
+        let rip = cx.session().register(tid, "rip")?;
+        for line in crate::report::location_lines(cx.session(), rip) {
+            cx.out(line);
         }
         return Ok(Flow::Next);
     }
     if command.is_empty() {
         for (tid, index) in selected {
-            out(thread_line(console, tid, index));
+            let line = thread_line(cx, tid, index);
+            cx.out(line);
         }
         return Ok(Flow::Next);
     }
     // Run the command once per selected thread, with that thread current, then restore the current thread.
-    let saved = console.session.thread_index(console.session.current_thread());
+    let current = cx.tid();
+    let saved = cx.session().thread_index(current).map(|_| current);
     // The headers are taken before switching, so `.` marks the thread that was current.
-    let headers: Vec<String> = selected.iter().map(|&(tid, index)| thread_line(console, tid, index)).collect();
-    for ((_, index), header) in selected.into_iter().zip(headers) {
+    let headers: Vec<String> = selected.iter().map(|&(tid, index)| thread_line(cx, tid, index)).collect();
+    for ((tid, _), header) in selected.into_iter().zip(headers) {
         if all.len() > 1 || selector == "*" {
-            out("");
-            out(header);
+            cx.out("");
+            cx.out(header);
         }
-        console.session.switch_thread(index)?;
-        if let super::Flow::Resume(_) = super::execute(console, command) {
+        cx.console.choose_thread(cx.dbg, tid);
+        if let super::Flow::Resume(_) = super::execute(cx, command) {
             return Err(Error::msg("execution commands cannot be run per thread"));
         }
     }
-    if let Some(i) = saved {
-        console.session.switch_thread(i)?;
+    if let Some(tid) = saved {
+        cx.console.choose_thread(cx.dbg, tid);
     }
     Ok(Flow::Next)
 }

@@ -4,20 +4,20 @@ use crate::report;
 use rdb_engine::regs;
 use rdb_engine::{Error, Result};
 
+use super::Cx;
 use super::Flow;
-use crate::console::{Console, out};
 
 /// `r` (all), `r rax` (one), `r rax, rbx`, `r rax=<expr>`, `r eax=1, ebx=2`.
-pub fn r(console: &mut Console, args: &str) -> Result<Flow> {
-    let tid = console.session.current_thread();
+pub fn r(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let tid = cx.tid();
     let args = args.trim();
     if args.is_empty() {
-        let regs = console.session.registers(tid)?;
+        let regs = cx.session().registers(tid)?;
         for line in report::register_dump(&regs) {
-            out(line);
+            cx.out(line);
         }
-        for line in report::location_lines(&mut console.session, regs.rip) {
-            out(line);
+        for line in report::location_lines(cx.session(), regs.rip) {
+            cx.out(line);
         }
         return Ok(Flow::Next);
     }
@@ -29,8 +29,8 @@ pub fn r(console: &mut Console, args: &str) -> Result<Flow> {
         let name = name.trim_start_matches('@');
         if name.starts_with('$') && value.is_none() {
             // A pseudo-register (`$ip`, `$exentry`, `$ra`): shown, not set.
-            let v = console.session.evaluate(&format!("@{name}"))?;
-            out(format!("{}={v:016x}", name.to_ascii_lowercase()));
+            let v = cx.eval(&format!("@{name}"))?;
+            cx.out(format!("{}={v:016x}", name.to_ascii_lowercase()));
             continue;
         }
         let Some(bits) = regs::width(name) else {
@@ -38,13 +38,13 @@ pub fn r(console: &mut Console, args: &str) -> Result<Flow> {
         };
         match value {
             Some(expr) => {
-                let v = console.session.evaluate(expr)?;
-                console.session.set_register(tid, name, v)?;
+                let v = cx.eval(expr)?;
+                cx.session().set_register(tid, name, v)?;
             }
             None => {
-                let v = console.session.register(tid, name)?;
+                let v = cx.session().register(tid, name)?;
                 let digits = (bits as usize).div_ceil(4);
-                out(format!("{}={v:0digits$x}", name.to_ascii_lowercase()));
+                cx.out(format!("{}={v:0digits$x}", name.to_ascii_lowercase()));
             }
         }
     }

@@ -26,11 +26,11 @@ fn put_u64(state: &Rc<RefCell<State>>, address: u64, value: u64) {
 fn pseudo_registers_name_the_blocks() {
     let (mut session, _, _) = windows();
     assert!(session.has_environment_blocks());
-    assert_eq!(session.evaluate("@$peb").unwrap(), fixture::PEB);
-    assert_eq!(session.evaluate("$peb+2").unwrap(), fixture::PEB + 2);
-    assert_eq!(session.evaluate("@$TEB").unwrap(), fixture::TEB);
-    assert_eq!(session.evaluate("poi(@$teb+0x60) == @$peb").unwrap(), 1);
-    assert_eq!(session.evaluate("by(@$peb+2)").unwrap(), 1);
+    assert_eq!(session.evaluate(TID, "@$peb").unwrap(), fixture::PEB);
+    assert_eq!(session.evaluate(TID, "$peb+2").unwrap(), fixture::PEB + 2);
+    assert_eq!(session.evaluate(TID, "@$TEB").unwrap(), fixture::TEB);
+    assert_eq!(session.evaluate(TID, "poi(@$teb+0x60) == @$peb").unwrap(), 1);
+    assert_eq!(session.evaluate(TID, "by(@$peb+2)").unwrap(), 1);
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn peb_and_teb_read_the_process_and_the_current_thread() {
     let modules: Vec<u64> = peb.loader.as_ref().unwrap().modules.iter().map(|m| m.base).collect();
     assert_eq!(modules, fixture::MODULES.map(|m| m.0));
     assert_eq!(session.peb(Some(fixture::PEB)).unwrap(), peb);
-    let teb = session.teb(None).unwrap();
+    let teb = session.teb(None, TID).unwrap();
     assert_eq!((teb.address, teb.client_process, teb.client_thread), (fixture::TEB, 100, 100));
     assert_eq!(session.teb_address(TID + 1), Err(Error::NoSuchThread(TID + 1)));
 }
@@ -49,7 +49,7 @@ fn peb_and_teb_read_the_process_and_the_current_thread() {
 #[test]
 fn eb_at_peb_plus_2_clears_being_debugged() {
     let (mut session, state, _) = windows();
-    let at = session.evaluate("@$peb+2").unwrap();
+    let at = session.evaluate(TID, "@$peb+2").unwrap();
     session.write_memory(at, &[0]).unwrap();
     assert_eq!(state.borrow().byte(fixture::PEB + 2), 0, "the debuggee's own byte changed");
     let peb = session.peb(None).unwrap();
@@ -77,11 +77,11 @@ fn a_corrupt_loader_list_ends_in_one_note() {
 fn a_target_without_the_blocks_says_so() {
     let (mut session, _, _) = started(&[], VecDeque::new());
     assert!(!session.has_environment_blocks());
-    assert_eq!(session.evaluate("@$peb").unwrap_err().to_string(), "Bad register error at '@$peb'");
-    assert_eq!(session.evaluate("$teb").unwrap_err().to_string(), "Bad register error at '$teb'");
+    assert_eq!(session.evaluate(TID, "@$peb").unwrap_err().to_string(), "Bad register error at '@$peb'");
+    assert_eq!(session.evaluate(TID, "$teb").unwrap_err().to_string(), "Bad register error at '$teb'");
     let only = "only Windows targets have a PEB and TEBs";
     assert_eq!(session.peb(None).unwrap_err().to_string(), only);
     assert_eq!(session.peb(Some(0x10_0000)).unwrap_err().to_string(), only, "not even at a given address");
-    assert_eq!(session.teb(None).unwrap_err().to_string(), only);
-    assert_eq!(session.teb(Some(0x10_0000)).unwrap_err().to_string(), only);
+    assert_eq!(session.teb(None, TID).unwrap_err().to_string(), only);
+    assert_eq!(session.teb(Some(0x10_0000), TID).unwrap_err().to_string(), only);
 }

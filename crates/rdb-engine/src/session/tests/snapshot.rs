@@ -106,7 +106,7 @@ fn a_snapshot_refuses_to_run_or_change_in_one_line() {
     let (mut session, _, _) = opened();
     let cannot = "the target is a snapshot of a process (a dump): it cannot run or be changed";
     assert_eq!(session.go(None).unwrap_err().to_string(), cannot);
-    assert_eq!(session.step_into().unwrap_err().to_string(), cannot);
+    assert_eq!(session.run(Resumption::StepInto { tid: TID }).unwrap_err().to_string(), cannot);
     assert_eq!(session.write_memory(STACK, &[1]).unwrap_err().to_string(), cannot);
     assert_eq!(session.set_register(TID, "rax", 1).unwrap_err().to_string(), cannot);
     assert_eq!(session.detach().unwrap_err().to_string(), cannot);

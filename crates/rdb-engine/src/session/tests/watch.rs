@@ -15,7 +15,7 @@ fn at(address: u64) -> Location {
 }
 
 fn ba(session: &mut Session, access: HwAccess, size: u8, address: u64) -> Result<u32> {
-    session.add_hardware_breakpoint(at(address), access, size, None, 1, None)
+    session.add_hardware_breakpoint(TID, at(address), access, size, None, 1, None)
 }
 
 fn dr(state: &Rc<RefCell<State>>, tid: Tid) -> DebugRegisters {
@@ -155,7 +155,7 @@ fn pass_counts_apply_to_hardware_breakpoints() {
         debug_trap(0b1, ENTRY + 7, Some(7)),
     ]);
     let (mut session, _, _) = started(&[data(4)], script);
-    let id = session.add_hardware_breakpoint(at(DATA), HwAccess::Write, 4, None, 3, None).unwrap();
+    let id = session.add_hardware_breakpoint(TID, at(DATA), HwAccess::Write, 4, None, 3, None).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![id]));
     let b = session.breakpoints.get(id).unwrap();
     assert_eq!((b.hits, b.previous, b.value), (3, Some(6), Some(7)), "every pass updates the value");
@@ -199,7 +199,7 @@ fn a_data_hit_while_stepping_off_an_int3_is_reported() {
         }) as Step,
     ]);
     let (mut session, _, _) = started(&[(bp, &[0x55]), data(8)], script);
-    session.add_breakpoint(at(bp), false, 1, None).unwrap();
+    session.add_breakpoint(TID, at(bp), false, 1, None).unwrap();
     let w = ba(&mut session, HwAccess::Write, 4, DATA).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![w]));
@@ -214,9 +214,13 @@ fn t_over_a_watched_write_stops_on_the_watchpoint_unless_its_pass_count_says_not
     ]);
     let (mut session, _, _) = started(&[data(0)], script);
     let w = ba(&mut session, HwAccess::Write, 4, DATA).unwrap();
-    session.add_hardware_breakpoint(at(DATA + 4), HwAccess::Write, 4, None, 5, None).unwrap();
-    assert_eq!(session.step_into().unwrap().reason, StopReason::Breakpoint(vec![w]));
-    assert_eq!(session.step_into().unwrap().reason, StopReason::Step, "short of its pass count: just the step");
+    session.add_hardware_breakpoint(TID, at(DATA + 4), HwAccess::Write, 4, None, 5, None).unwrap();
+    assert_eq!(session.run(Resumption::StepInto { tid: TID }).unwrap().reason, StopReason::Breakpoint(vec![w]));
+    assert_eq!(
+        session.run(Resumption::StepInto { tid: TID }).unwrap().reason,
+        StopReason::Step,
+        "short of its pass count: just the step"
+    );
 }
 
 #[test]
@@ -277,7 +281,7 @@ fn guarded(code: &[(u64, &[u8])], script: Script) -> Started {
 }
 
 fn bpm(session: &mut Session, address: u64, size: u64, access: MemAccess) -> Result<u32> {
-    session.add_memory_breakpoint(at(address), size, access, 1, None)
+    session.add_memory_breakpoint(TID, at(address), size, access, 1, None)
 }
 
 #[test]
@@ -382,7 +386,7 @@ fn t_onto_a_guarded_access_is_just_the_step() {
     bpm(&mut session, DATA, 4, MemAccess::Any).unwrap();
     state.borrow_mut().set_rip(rip);
     let before = state.borrow().resumes.len();
-    assert_eq!(session.step_into().unwrap().reason, StopReason::Step);
+    assert_eq!(session.run(Resumption::StepInto { tid: TID }).unwrap().reason, StopReason::Step);
     let s = state.borrow();
     assert_eq!(s.resumes.len(), before + 2, "the faulting step, then the step that completes it");
     assert_eq!(s.rip(), rip + 3);

@@ -6,22 +6,9 @@ use std::io::{BufRead, IsTerminal};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
-use rdb_engine::target::Interrupter;
+use rdb_engine::debugger::Breaker;
 
 use rdb_host::signals::{self, Signal};
-
-/// See [`Inputs::running`].
-pub struct Running {
-    slot: Arc<Mutex<Option<Arc<dyn Interrupter>>>>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Ok(mut slot) = self.slot.lock() {
-            *slot = None;
-        }
-    }
-}
 
 pub enum Input {
     Line(String),
@@ -41,33 +28,28 @@ pub struct Inputs {
     want: Sender<()>,
     pub interactive: bool,
     pub prompt: SharedPrompt,
-    /// The running target's interrupter, for Ctrl-C; `None` while rdb is at the prompt.
-    pub interrupter: Arc<Mutex<Option<Arc<dyn Interrupter>>>>,
 }
 
 impl Inputs {
-    pub fn start() -> Inputs {
+    /// Start reading. Ctrl-C, SIGTERM and SIGHUP break into whatever `breaker`'s debugger runs (nothing while it
+    /// is stopped); SIGTERM and SIGHUP also end the session.
+    pub fn start(breaker: Breaker) -> Inputs {
         let interactive = std::io::stdin().is_terminal();
         let (tx, lines) = mpsc::channel();
         let (want, wanted) = mpsc::channel::<()>();
         let prompt: SharedPrompt = Arc::new(Mutex::new(String::new()));
-        let interrupter: Arc<Mutex<Option<Arc<dyn Interrupter>>>> = Arc::new(Mutex::new(None));
 
         let reader_tx = tx.clone();
         let reader_prompt = prompt.clone();
         std::thread::spawn(move || read_lines(interactive, reader_tx, wanted, reader_prompt));
 
-        let signal_interrupter = interrupter.clone();
         signals::watch(move |signal| {
-            let running = signal_interrupter.lock().ok().and_then(|g| g.clone());
-            if let Some(i) = &running {
-                i.interrupt();
-            }
+            breaker.interrupt();
             if signal == Signal::Terminate {
                 let _ = tx.send(Input::Terminate);
             }
         });
-        Inputs { lines, want, interactive, prompt, interrupter }
+        Inputs { lines, want, interactive, prompt }
     }
 
     /// The next line, end of input, or a termination request.
@@ -76,14 +58,6 @@ impl Inputs {
             return Input::Eof;
         }
         self.lines.recv().unwrap_or(Input::Eof)
-    }
-
-    /// While the returned guard lives (the debuggee runs), Ctrl-C, SIGTERM and SIGHUP break into it.
-    pub fn running(&self, interrupter: Option<Arc<dyn Interrupter>>) -> Running {
-        if let Ok(mut slot) = self.interrupter.lock() {
-            *slot = interrupter;
-        }
-        Running { slot: self.interrupter.clone() }
     }
 
     /// A termination request that arrived while the debuggee ran, without waiting for input.

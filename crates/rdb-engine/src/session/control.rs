@@ -1,0 +1,171 @@
+//! Run control as a front end asks for it. A [`Resumption`] starts the debuggee running ([`Session::resume`]) and
+//! [`Session::wait`] blocks until the run ends in a stop; [`Session::run`] does both. The halves are apart so that a
+//! front end that must answer requests while the debuggee runs (a DAP or gdb server, Python) can wait on a thread
+//! of its own (`crate::runner`). Every resumption that steps names its thread: the front end keeps its own idea of
+//! the current thread.
+//!
+//! `gc` carries on with the run a breakpoint interrupted, as WinDbg documents it: a step goes on stepping, a `p`
+//! over a call or a `gu` still stops where it was going, a `g` runs freely. [`Resumption::Again`] carries on with
+//! the run any stop interrupted, for a front end that paused the debuggee briefly (to change breakpoints while it
+//! runs) without showing the pause.
+
+use super::{Internal, Session, Stop, StopReason};
+use crate::error::Result;
+use crate::target::{ContinueStatus, Tid};
+
+/// How the debuggee is to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resumption {
+    /// `g`, `gh`, `gn`: run until something stops. `status` overrides how the current exception is continued
+    /// (by default, as its filter says).
+    Go { status: Option<ContinueStatus> },
+    /// `g <where>`: as `Go`, and stop when any thread reaches `address`.
+    GoTo { address: u64, status: Option<ContinueStatus> },
+    /// `gc`: after a breakpoint stop, carry on the way the run that hit it was going; after any other stop, `Go`.
+    GoConditional,
+    /// Carry on with the run the last stop interrupted, whatever the stop, as if it had not happened.
+    Again,
+    /// `t`: execute one instruction of `tid`, every other thread held.
+    StepInto { tid: Tid },
+    /// `p`: as `StepInto`, but a call runs to its return (every thread runs meanwhile).
+    StepOver { tid: Tid },
+    /// `gu`: run until `tid`'s current function returns to its caller.
+    StepOut { tid: Tid },
+    /// `tc` and (`over`) `pc`: step `tid` until it stands on a call instruction.
+    ToCall { tid: Tid, over: bool },
+}
+
+/// What a run was doing when it stopped, for carrying on with it (`gc`, [`Resumption::Again`]).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Interrupted {
+    /// The thread a `t` (or a `p` on an instruction that is no call) was stepping.
+    pub step: Option<Tid>,
+    /// The temporary breakpoints of a `p` over a call, a `gu` or a `g <where>` that had not arrived yet.
+    pub temporaries: Vec<Internal>,
+    /// The `pc`/`tc` the run was part of.
+    pub to_call: Option<ToCall>,
+    /// The stop was a break-in: its thread hit nothing, so it has no breakpoint to step off.
+    pub break_in: bool,
+}
+
+/// A `pc`/`tc` under way: `tid` steps (over calls with `over`) until it stands on a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ToCall {
+    pub tid: Tid,
+    pub over: bool,
+}
+
+impl Session {
+    /// Run as `how` says until something stops.
+    pub fn run(&mut self, how: Resumption) -> Result<Stop> {
+        match self.resume(how)? {
+            Some(stop) => Ok(stop),
+            None => self.wait(),
+        }
+    }
+
+    /// `g`, `gh`, `gn`: [`Resumption::Go`].
+    pub fn go(&mut self, status: Option<ContinueStatus>) -> Result<Stop> {
+        self.run(Resumption::Go { status })
+    }
+
+    /// Start running as `how` says. `None`: the debuggee runs ([`Session::wait`] for its stop); `Some`: it stopped
+    /// before it could (a step that completed at once, a breakpoint met stepping off another).
+    pub fn resume(&mut self, how: Resumption) -> Result<Option<Stop>> {
+        self.target()?;
+        self.to_call = None;
+        let stop = match how {
+            Resumption::Go { status } => self.start_run(status.unwrap_or(self.default_continue), None)?,
+            Resumption::GoTo { address, status } => {
+                self.internal.push(Internal::RunTo(address));
+                self.start_run(status.unwrap_or(self.default_continue), None)?
+            }
+            Resumption::GoConditional => match self.interrupted.take() {
+                Some(run) => self.carry(run)?,
+                None => self.start_run(self.default_continue, None)?,
+            },
+            Resumption::Again => match self.last_run.take() {
+                Some(run) => {
+                    if run.break_in {
+                        self.step_off = None;
+                    }
+                    self.to_call = run.to_call;
+                    self.carry(run)?
+                }
+                None => self.start_run(self.default_continue, None)?,
+            },
+            Resumption::StepInto { tid } => self.start_run(self.default_continue, Some(tid))?,
+            Resumption::StepOver { tid } => self.begin_step(tid, true)?,
+            Resumption::StepOut { tid } => {
+                let frames = self.stack(tid, 2)?;
+                let caller =
+                    frames.get(1).ok_or_else(|| crate::err!("cannot find the caller of the current function"))?;
+                self.internal.push(Internal::Return { address: caller.regs.rip, tid, sp: caller.regs.rsp });
+                self.start_run(self.default_continue, None)?
+            }
+            Resumption::ToCall { tid, over } => {
+                self.to_call = Some(ToCall { tid, over });
+                // The first step is taken wherever the thread stands, on a call or not.
+                self.begin_step(tid, over)?
+            }
+        };
+        self.carry_on(stop)
+    }
+
+    /// Wait for the stop of the run [`Session::resume`] started.
+    pub fn wait(&mut self) -> Result<Stop> {
+        loop {
+            let stop = self.wait_for_stop()?;
+            if let Some(stop) = self.carry_on(Some(stop))? {
+                return Ok(stop);
+            }
+        }
+    }
+
+    /// Start the run `run` describes again: the step it was taking, or its temporary breakpoints.
+    fn carry(&mut self, run: Interrupted) -> Result<Option<Stop>> {
+        match run.step {
+            Some(tid) if self.thread_index(tid).is_some() => self.start_run(self.default_continue, Some(tid)),
+            _ => {
+                self.internal.extend(run.temporaries);
+                self.start_run(self.default_continue, None)
+            }
+        }
+    }
+
+    /// One step of `tid`: over a call (to its return, every thread running) when `over` and it stands on one,
+    /// else one instruction with every other thread held.
+    fn begin_step(&mut self, tid: Tid, over: bool) -> Result<Option<Stop>> {
+        if over {
+            let regs = self.registers(tid)?;
+            if let Some(i) = self.instruction_at(regs.rip).filter(|i| i.is_call) {
+                let address = regs.rip + i.len() as u64;
+                self.internal.push(Internal::Return { address, tid, sp: regs.rsp });
+                return self.start_run(self.default_continue, None);
+            }
+        }
+        self.start_run(self.default_continue, Some(tid))
+    }
+
+    /// A stop of the run as it stands: the final one, or for a `pc`/`tc` whose thread is not on a call yet, the
+    /// start of its next step (`None`: the debuggee runs again).
+    fn carry_on(&mut self, mut stop: Option<Stop>) -> Result<Option<Stop>> {
+        loop {
+            let Some(s) = stop else { return Ok(None) };
+            let Some(to_call) = self.to_call else { return Ok(Some(s)) };
+            if s.reason != StopReason::Step || self.thread_index(to_call.tid).is_none() {
+                self.to_call = None;
+                return Ok(Some(s));
+            }
+            let rip = self.registers(to_call.tid)?.rip;
+            if self.instruction_at(rip).is_some_and(|i| i.is_call) {
+                self.to_call = None;
+                if let Some(run) = &mut self.last_run {
+                    run.to_call = None;
+                }
+                return Ok(Some(s));
+            }
+            stop = self.begin_step(to_call.tid, to_call.over)?;
+        }
+    }
+}
