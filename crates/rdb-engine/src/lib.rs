@@ -12,6 +12,7 @@ pub mod fmt;
 pub mod memory;
 pub mod regs;
 pub mod relocate;
+pub mod runner;
 pub mod session;
 pub mod symbols;
 pub mod target;

@@ -3,6 +3,7 @@
 
 mod compiled;
 mod conditions;
+mod control;
 mod displaced;
 mod lazy;
 mod snapshot;
