@@ -2,11 +2,9 @@
 //! and rdb killed with SIGTERM. After rdb lets go, the process must run on freely with its code exactly as in
 //! the file (no stray 0xCC).
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use rdb_testkit::prelude::*;
 
 #[test]
 fn attach_breaks_in_and_shows_the_stack() {

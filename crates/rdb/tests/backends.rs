@@ -2,9 +2,7 @@
 //! with rdb.exe under Wine), from the portable ISO C debuggees of `tests/debuggees/`: where the backends diverge,
 //! one of the pair fails.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     g_runs_to_the_exit_code,

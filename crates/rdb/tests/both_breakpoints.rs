@@ -3,9 +3,7 @@
 //! strings (`gc` included), source-line breakpoints, `g <where>`, and patched bytes never showing through reads.
 //! Arguments are read from the registers of each backend's calling convention (`Backend::arg`).
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     bp_hits_with_the_arguments_in_registers_and_bl_lists_it,

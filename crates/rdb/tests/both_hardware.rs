@@ -3,9 +3,7 @@
 //! seen=5"). A `ba` set before a thread exists is in `windows_hardware.rs` for Windows (four workers hitting one
 //! watchpoint at once can hang there) and in `hardware.rs` for Linux.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     ba_e1_stops_on_the_function_and_g_runs_on,

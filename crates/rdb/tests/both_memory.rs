@@ -2,9 +2,7 @@
 //! 0x1122334455667788, `wide_message` = u"Wide rdb"): `db/dw/dd/dq/da/du` with `L`, `eb/ew/ed/eq/ea/eu`,
 //! `s -a/-b/-d`, edits the program sees, and the stack and code through `dq @rsp` and `db @rip`.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     dump_commands_show_the_globals,

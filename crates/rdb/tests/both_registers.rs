@@ -1,9 +1,7 @@
 //! Registers on both backends, with `hello`: `r` (the dump), `r <reg>`, `r <reg>=<value>`, registers in
 //! expressions, and register writes the program sees.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     r_shows_the_dump_and_rip_is_the_breakpoint_address,

@@ -2,9 +2,7 @@
 //! from DWARF, a leaf before its prologue, and unwinding through the C runtime (CFI on Linux, .pdata/.xdata on
 //! Windows, no frame pointer there).
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     k_at_add_lists_add_middle_outer_main_with_lines,

@@ -2,9 +2,7 @@
 //! `t`, `p`, `t <n>`, `p <n>`, `gu`, `pc`, `tc`, and stepping off breakpoints. Both compilers give mid the same
 //! shape: three prologue instructions, three that pass the argument, the call to leaf as the seventh.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     pc_stops_at_the_call_and_t_enters_the_callee,

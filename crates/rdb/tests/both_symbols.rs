@@ -1,9 +1,7 @@
 //! Symbols and code on both backends, with `hello` (ELF symbols and DWARF on Linux, the PE's COFF symbols and
 //! mingw's DWARF on Windows): `lm`, `x`, `ln`, `u`, `uf`, `ub`, and `?` with symbols and registers.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     lm_lists_the_program_and_the_c_runtime,

@@ -2,9 +2,7 @@
 //! "total=30"; on Windows the same source on mingw-w64's winpthreads): `~`, `~<n>s`, `~*k`, thread events, and a
 //! breakpoint hit by every thread.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     tilde_lists_the_threads_and_marks_the_one_that_hit,

@@ -2,9 +2,7 @@
 //! debuggee, with the `guarded` debuggee (poke_beside() touches cells[8] three times, set_cell() writes cells[0],
 //! get_cell() reads it; cells[0] and cells[8] share one page).
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 /// The permissions /proc/pid/maps shows for the page holding `address` ("rw-p"…).
 fn maps_perms(pid: u32, address: u64) -> String {

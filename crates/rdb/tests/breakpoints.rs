@@ -1,9 +1,7 @@
 //! Breakpoints: `bp`, `bu`, `bm`, `bl`, `bc`, `bd`, `be` (ids, ranges, `*`), pass counts, command strings,
 //! source-line breakpoints, `g <where>`, and the rule that patched bytes never show through memory reads.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 fn bl_row(id: u32, state: &str, site: &str) -> String {
     let words = if state == "e" { "Disable Clear" } else { "Enable Clear" };

@@ -6,11 +6,9 @@
 //! The debuggees share rdb's stdout: their lines may be cut into rdb's, so rdb's lines that follow a debuggee's
 //! output are not anchored at their start.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use rdb_testkit::prelude::*;
 
 /// The pids of the first two break-ins: the parent's initial breakpoint and the child's stop after fork.
 fn parent_and_child(run: &RdbRun) -> (String, String) {

@@ -1,9 +1,7 @@
 //! The command line and the console's batch mode: `-c`, `-g`, `-G`, `-o`, program arguments, stdin after `-c`,
 //! `;`-separated commands, no prompt without a terminal, `q`, `.echo`, `.help`.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 #[test]
 fn c_commands_run_at_the_first_stop() {

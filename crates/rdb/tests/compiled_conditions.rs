@@ -4,9 +4,7 @@
 //! a read that faults and a division by zero are reported as the engine reports them; stepping from the site,
 //! clearing the breakpoint and detaching leave the program running right.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 on_both_backends!(
     a_false_condition_costs_no_stop_and_a_true_one_stops_with_the_right_registers,

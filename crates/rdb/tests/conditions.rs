@@ -2,9 +2,7 @@
 //! evaluation errors that stop with a note, conditions refused when set, `bl`'s ` /w "..."`, and `j`, `.if/.else`
 //! and `gc` in breakpoint commands. The debuggee `conds` calls `tick(i)` for i = 0..n-1 (argument in rdi).
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 fn conds() -> String {
     s(&debuggee("conds")).to_string()

@@ -2,13 +2,11 @@
 //! (exit codes, output, signals). Also checks the harness's own process helpers against a live `loop`.
 //! When one of these fails, fix the debuggee or the harness before reading any rdb failure.
 
-mod common;
-
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::*;
+use rdb_testkit::prelude::*;
 
 fn run(name: &str, args: &[&str]) -> Output {
     Command::new(debuggee(name)).args(args).output().unwrap_or_else(|e| panic!("run {name}: {e}"))

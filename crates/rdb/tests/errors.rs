@@ -1,9 +1,7 @@
 //! Bad input: every command error is one `^ ` line naming the problem and the command, the session goes on, and
 //! nothing panics. Command-line errors are one `rdb: ...` line and a non-zero exit.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 /// Runs hello, stops in main, runs `command`, and checks that it printed exactly one error line matching `re`
 /// (in stdout or stderr) and nothing else, and that the session went on.

@@ -1,9 +1,7 @@
 //! Events and event filters: ModLoad / Unload module at run time (dlopen, dlclose), deferred `bu` breakpoints
 //! resolved at load, the process-exit stop, and `sx`, `sxe`, `sxd`, `sxn`, `sxi` for `ld`, `ct` and `av`.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 fn canonical(p: &std::path::Path) -> String {
     std::fs::canonicalize(p).unwrap().to_string_lossy().into_owned()

@@ -1,9 +1,7 @@
 //! Exceptions (signals as WinDbg exceptions): first and second chance access violations, a fault the program
 //! handles itself, SIGABRT, SIGFPE, and `gh` / `gn` on a plain signal.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 #[test]
 fn null_write_is_a_first_chance_access_violation() {

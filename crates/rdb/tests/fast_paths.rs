@@ -7,11 +7,9 @@
 //! decided at a stop: a condition on registers and memory alone would run inside the debuggee instead (see
 //! `compiled_conditions.rs`), and no int3 would be stepped off at all.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use rdb_testkit::prelude::*;
 
 /// Thousands of breakpoint passes: on two busy cores they take far longer than the usual run.
 const HOT_TIMEOUT: Duration = Duration::from_secs(120);

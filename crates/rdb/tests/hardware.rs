@@ -2,9 +2,7 @@
 //! `watch` debuggee (bump() writes the global `counter` five times, peek() reads it) and `threads`; and the
 //! arguments of `bpm` (its breakpoints are in `bpm_linux.rs`).
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 /// Runs every `(command, message)` of `bad` on `exe`: each is refused with its own one-line error, and no
 /// breakpoint is left behind.

@@ -1,12 +1,10 @@
 //! The harness's own shape patterns, checked against the samples of docs/console.md (no rdb run here).
-//! If docs/console.md changes a shape, change the sample here and the pattern in `common/mod.rs` together.
-
-mod common;
+//! If docs/console.md changes a shape, change the sample here and the pattern in `crates/rdb-testkit/src/shapes.rs` together.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 
-use common::*;
+use rdb_testkit::prelude::*;
 use regex::Regex;
 
 fn fake_run(stdout: &str) -> RdbRun {

@@ -1,11 +1,9 @@
 //! Launching a program: the session start (CommandLine, ModLoad, initial break), running to the exit,
 //! `q` killing the debuggee, `.restart`, and `.detach` / `qd` leaving a launched debuggee to finish on its own.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use rdb_testkit::prelude::*;
 
 fn canonical(p: &std::path::Path) -> String {
     std::fs::canonicalize(p).unwrap().to_string_lossy().into_owned()

@@ -2,9 +2,7 @@
 //! hello's globals: `message` = "Hello, rdb!", `counter` (int), `wide_value` = 0x1122334455667788,
 //! `wide_message` = u"Wide rdb".
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 fn hello_run(commands: &str) -> RdbRun {
     let hello = debuggee("hello");

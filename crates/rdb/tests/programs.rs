@@ -2,9 +2,7 @@
 //! and the breakpoint and disassembly forms found missing when rdb was first tried on them (numeric addresses,
 //! data addresses, `u <start> <end>`, `uf`, `ub`, pseudo-registers in `r`).
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 #[test]
 fn a_static_program_stops_at_its_entry_and_breaks_in_its_libc() {

@@ -1,8 +1,6 @@
 //! Registers: `r` (the dump), `r <reg>`, `r <reg>=<value>`, registers in expressions, and writes the program sees.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 #[test]
 fn r_prints_the_register_dump() {

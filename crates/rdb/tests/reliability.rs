@@ -6,11 +6,9 @@
 //! stepped is reported, and the process runs on. 32 threads hitting one breakpoint 10,000 times each have every
 //! hit counted, and neither hang nor lose a call of the function (lazy all-stop: `rdb-engine/src/session/lazy.rs`).
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use rdb_testkit::prelude::*;
 
 #[test]
 fn a_thousand_sets_and_clears_then_detach_leave_the_text_as_the_file_has_it() {

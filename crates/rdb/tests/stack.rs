@@ -1,9 +1,7 @@
 //! Call stacks: `k`, `kn`, `kb` at hello!add (main -> outer -> middle -> add), with source lines, and unwinding
 //! through libc (CFI, no frame pointer).
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 fn stack_at_add(command: &str) -> RdbRun {
     let hello = debuggee("hello");

@@ -1,9 +1,7 @@
 //! Stepping with the `steps` debuggee (main -> mid(5) -> leaf(5) = 10; exit code 11):
 //! `t`, `p`, `t <n>`, `p <n>`, `gu`, `pc`, `tc`, and stepping off breakpoints.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 /// The address of the instruction of a stop's location line (the disassembly line after it).
 fn stop_address(section: &Section, location: &str) -> (u64, u64, String) {

@@ -1,9 +1,7 @@
 //! Symbols and code: `lm`, `x`, `ln`, `u`, `?` expressions with symbols and registers, and Rust demangling
 //! (`rust_demo`).
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 fn canonical(p: &std::path::Path) -> String {
     std::fs::canonicalize(p).unwrap().to_string_lossy().into_owned()

@@ -1,9 +1,7 @@
 //! Threads with the `threads` debuggee (4 workers behind a barrier; each calls work_item 3 times; "total=30"):
 //! `~`, `~<n>s`, `~*k`, thread create/exit events, and breakpoints hit by many threads at once.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 /// The rows of `~`: (marker char, index, pid, tid).
 fn thread_rows(section: &Section) -> Vec<(char, u32, String, String)> {

@@ -3,13 +3,11 @@
 //! with its code exactly as it was (`wloop` checksums its own code; a second rdb.exe reads the bytes). `q` after a
 //! launch ends the program.
 
-mod common;
-
 use std::fs;
 use std::time::Duration;
 
-use common::windows::{processes_with_arg, rdb_wine, signal_file, spawn_under_wine, windows_debuggee, wine_path};
-use common::*;
+use rdb_testkit::prelude::*;
+use rdb_testkit::wine::{processes_with_arg, rdb_wine, signal_file, spawn_under_wine, wine_path};
 
 /// `wloop` running under Wine, told to stop by `stop`: its session, its decimal pid and its code checksum.
 fn start_wloop(stop: &std::path::Path) -> (RdbSession, String, String) {

@@ -2,10 +2,8 @@
 //! against what else the session knows (lm, the stop line, the registers, `~`), and an edit of the PEB the program
 //! sees (`eb @$peb+2 0` clears BeingDebugged). On Linux these are one-line errors (`cli.rs`).
 
-mod common;
-
-use common::windows::wine_path;
-use common::*;
+use rdb_testkit::prelude::*;
+use rdb_testkit::wine::wine_path;
 
 const WINDOWS: Backend = Backend::Windows;
 

@@ -2,12 +2,10 @@
 //! `DebugBreakProcess`. The system creates a thread in the debuggee that executes `ntdll!DbgBreakPoint`; rdb.exe
 //! says so, and `~0s` goes back to the program's own thread.
 
-mod common;
-
 use std::fs;
 
-use common::windows::{rdb_wine_session, signal_file, windows_debuggee, wine_path};
-use common::*;
+use rdb_testkit::prelude::*;
+use rdb_testkit::wine::{rdb_wine_session, signal_file, wine_path};
 
 #[test]
 fn ctrl_c_breaks_in_on_a_thread_the_system_creates_and_g_runs_on() {

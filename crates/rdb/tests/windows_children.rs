@@ -4,10 +4,8 @@
 //! `.restart` under Wine, which cannot change a running process's debug flags. Without either, the child runs
 //! undebugged (`windows_events.rs`).
 
-mod common;
-
-use common::windows::{rdb_wine, windows_debuggee, wine_path};
-use common::*;
+use rdb_testkit::prelude::*;
+use rdb_testkit::wine::{rdb_wine, wine_path};
 
 fn hex(pid: &str) -> u32 {
     u32::from_str_radix(pid, 16).unwrap()

@@ -2,9 +2,8 @@
 //! Windows tests assume (exit codes, output). These also prove the Wine half of the harness (prefix, wineserver,
 //! paths) before any rdb.exe failure is worth reading. Wine reports a Windows exit code modulo 256.
 
-mod common;
-
-use common::windows::{run_under_wine, windows_debuggee, wine_path};
+use rdb_testkit::debuggees::windows_debuggee;
+use rdb_testkit::wine::{run_under_wine, wine_path};
 
 fn run(name: &str, args: &[&str]) -> (i32, String) {
     let (code, stdout, _stderr) = run_under_wine(&windows_debuggee(name), args);

@@ -2,10 +2,8 @@
 //! rdb.exe under Wine with only `g` and `q`: debug strings, thread creation and exit, DLL load and unload, a
 //! program's own breakpoint, software exceptions handled and unhandled, access violations, a child process.
 
-mod common;
-
-use common::windows::{rdb_wine, windows_debuggee, wine_path};
-use common::*;
+use rdb_testkit::prelude::*;
+use rdb_testkit::wine::{rdb_wine, wine_path};
 
 /// rdb.exe on the Windows debuggee `name` with `args`, commands `stdin`.
 fn run(name: &str, args: &[&str], stdin: &str) -> RdbRun {

@@ -2,10 +2,8 @@
 //! `sxn` and `sxi` for access violations (`av`) and for other exception codes (`*`), second chances, `-g` and
 //! `-G`, `q` at a second chance, and debug strings silenced with `sxi out`.
 
-mod common;
-
-use common::windows::{rdb_wine, windows_debuggee, wine_path};
-use common::*;
+use rdb_testkit::prelude::*;
+use rdb_testkit::wine::{rdb_wine, wine_path};
 
 /// Where RaiseException stops (KERNELBASE on Windows, kernelbase under Wine).
 const RAISE: &str = r"(?i:kernelbase)!RaiseException\+0x[0-9a-f]+";

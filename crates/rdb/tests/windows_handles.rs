@@ -4,14 +4,12 @@
 //! `whandles` (the system's handle table), open files by the wineserver's Unix descriptors (one per open file
 //! object of the prefix).
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::windows::{rdb_wine_session, run_under_wine, signal_file, windows_debuggee, wine_path, wineserver_pid};
-use common::*;
+use rdb_testkit::prelude::*;
+use rdb_testkit::wine::{rdb_wine_session, run_under_wine, signal_file, wine_path, wineserver_pid};
 
 /// What was counted while the debuggee waited.
 struct Sample {

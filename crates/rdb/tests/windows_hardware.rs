@@ -2,9 +2,7 @@
 //! through guard pages with `watch` (bump() reads then writes `counter` five times; `seen` is written once, in main,
 //! on the same page; "counter=5 seen=5"). Linux has no `bpm` yet: `hardware.rs` checks its one-line refusal.
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 const WINDOWS: Backend = Backend::Windows;
 

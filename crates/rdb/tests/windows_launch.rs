@@ -2,10 +2,8 @@
 //! Windows stops a new process by itself at the loader breakpoint (`ntdll!LdrpDoDebuggerBreak+0x30` on Windows,
 //! `ntdll!DbgBreakPoint` under Wine), after the executable, ntdll and the startup DLLs are reported.
 
-mod common;
-
-use common::windows::{rdb_wine, windows_debuggee, wine_path};
-use common::*;
+use rdb_testkit::prelude::*;
+use rdb_testkit::wine::{rdb_wine, wine_path};
 
 /// Where the loader breakpoint is: Windows' loader, or Wine's (an exported function, so named from exports).
 const LOADER_BREAK: &str = r"ntdll!(?:DbgBreakPoint|LdrpDoDebuggerBreak\+0x[0-9a-f]+)";

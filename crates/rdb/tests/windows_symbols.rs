@@ -1,9 +1,7 @@
 //! rdb.exe under Wine: names from a DLL's export table (Wine's ntdll), and the executable's entry point
 //! (`$exentry`), where Windows' first stop is not (it is the loader breakpoint in ntdll).
 
-mod common;
-
-use common::*;
+use rdb_testkit::prelude::*;
 
 const WINDOWS: Backend = Backend::Windows;
 

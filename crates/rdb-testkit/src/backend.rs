@@ -5,8 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::windows::{rdb_wine, rdb_wine_session, windows_debuggee, wine_path};
-use super::{RdbRun, RdbSession, debuggee, exit_code_re, exit_signal_re, rdb};
+use crate::debuggees::{debuggee, windows_debuggee};
+use crate::run::{RdbRun, rdb};
+use crate::session::RdbSession;
+use crate::shapes::{exit_code_re, exit_signal_re};
+use crate::wine::{rdb_wine, rdb_wine_session, wine_path};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -125,21 +128,18 @@ impl Backend {
 
 /// `on_both_backends!(scenario, ...)`, for scenarios `fn scenario(b: Backend)`, makes the tests `scenario::linux`
 /// and `scenario::windows` (`cargo test ::windows` runs only the second kind).
-#[allow(unused_macros)]
+#[macro_export]
 macro_rules! on_both_backends {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
             #[test]
             fn linux() {
-                super::$scenario($crate::common::Backend::Linux)
+                super::$scenario($crate::Backend::Linux)
             }
             #[test]
             fn windows() {
-                super::$scenario($crate::common::Backend::Windows)
+                super::$scenario($crate::Backend::Windows)
             }
         }
     )*};
 }
-
-#[allow(unused_imports)]
-pub(crate) use on_both_backends;

@@ -1,0 +1,115 @@
+//! The debuggees: `tests/debuggees/` built for Linux (gcc, g++, rustc) and, with `tests/debuggees-windows/`, for
+//! Windows (mingw-w64), each with its own `rdb-build:` flags; and `line_of`, which finds a source line by its
+//! `/* @marker */` comment.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::build::{built_once, compile_once, source_directive};
+use crate::paths::{repository_root, work_dir};
+
+/// Where the debuggee sources live (`tests/debuggees/` at the repository root; `RDB_DEBUGGEES_DIR` overrides).
+pub fn debuggee_sources() -> PathBuf {
+    match std::env::var_os("RDB_DEBUGGEES_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => repository_root().join("tests/debuggees"),
+    }
+}
+
+/// Where the Windows-only debuggee sources live (`tests/debuggees-windows/`).
+pub fn windows_debuggee_sources() -> PathBuf {
+    repository_root().join("tests/debuggees-windows")
+}
+
+/// Where built Linux debuggees go: shared by every test binary.
+pub fn debuggee_out_dir() -> PathBuf {
+    work_dir().join("debuggees")
+}
+
+/// Builds `tests/debuggees/<name>.c` (or `.cc`, `.rs`) once per test process and returns the executable's path.
+/// `debuggee("plugin")` returns the shared library `libplugin.so`. Safe when test threads and test binaries race:
+/// each build goes to a temporary name and is renamed into place; it is rebuilt when the source is newer.
+pub fn debuggee(name: &str) -> PathBuf {
+    built_once(name, || build_debuggee(name))
+}
+
+fn build_debuggee(name: &str) -> PathBuf {
+    let src_dir = debuggee_sources();
+    // C with gcc, C++ with g++, Rust with rustc.
+    let Some((src, compiler)) = [("c", "gcc"), ("cc", "g++"), ("rs", "rustc")]
+        .into_iter()
+        .map(|(ext, compiler)| (src_dir.join(format!("{name}.{ext}")), compiler))
+        .find(|(path, _)| path.exists())
+    else {
+        panic!("no debuggee source {name}.c, {name}.cc or {name}.rs in {}", src_dir.display());
+    };
+    let out_name = source_directive(&src, "rdb-output:").unwrap_or_else(|| name.to_string());
+    compile_once(&src, &debuggee_out_dir().join(out_name), |tmp| {
+        let mut cmd;
+        if compiler == "rustc" {
+            let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+            cmd = Command::new(rustc);
+            cmd.args(["-g", "-C", "opt-level=0", "--edition", "2021", "-o"]).arg(tmp).arg(&src);
+        } else {
+            cmd = Command::new(compiler);
+            cmd.args(["-g", "-O0", "-fno-omit-frame-pointer", "-pthread"]);
+            cmd.arg("-o").arg(tmp).arg(&src);
+            if let Some(flags) = source_directive(&src, "rdb-build:") {
+                cmd.args(flags.split_whitespace());
+            }
+        }
+        cmd
+    })
+}
+
+/// Builds debuggee `name` for Windows with mingw-w64 (`x86_64-w64-mingw32-gcc -g`, DWARF inside the PE) once per
+/// test process; returns `<name>.exe` (or the file its `rdb-output:` names, e.g. `wplugin.dll`).
+/// The source is `tests/debuggees-windows/<name>.c`, else the portable `tests/debuggees/<name>.c` (POSIX threads
+/// included: mingw-w64's winpthreads, linked statically).
+pub fn windows_debuggee(name: &str) -> PathBuf {
+    built_once(&format!("windows/{name}"), || {
+        let src = [windows_debuggee_sources(), debuggee_sources()]
+            .iter()
+            .map(|dir| dir.join(format!("{name}.c")))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("no debuggee source {name}.c in tests/debuggees-windows or tests/debuggees"));
+        // `rdb-build:` flags are for Linux's gcc in the portable sources: only Windows sources give mingw flags.
+        let windows_source = src.starts_with(windows_debuggee_sources());
+        let flags = if windows_source { source_directive(&src, "rdb-build:") } else { None };
+        let out_name = windows_source
+            .then(|| source_directive(&src, "rdb-output:"))
+            .flatten()
+            .unwrap_or_else(|| format!("{name}.exe"));
+        let out = work_dir().join("debuggees-windows").join(out_name);
+        compile_once(&src, &out, |tmp| {
+            let mut cmd = Command::new("x86_64-w64-mingw32-gcc");
+            cmd.args(["-g", "-O0", "-fno-omit-frame-pointer", "-o"]).arg(tmp).arg(&src);
+            if let Some(flags) = flags {
+                cmd.args(flags.split_whitespace());
+            }
+            if !windows_source {
+                // Built as on Linux (`-pthread`), and statically: winpthreads' DLL is then not needed beside them.
+                cmd.args(["-pthread", "-static"]);
+            }
+            cmd
+        })
+    })
+}
+
+/// The 1-based line of `tests/debuggees/<file>` that holds the marker comment `@<marker>` (e.g. `line_of("hello.c",
+/// "add")` finds `/* @add */`). Tests name lines this way so editing a debuggee does not break them.
+pub fn line_of(file: &str, marker: &str) -> u32 {
+    let path = debuggee_sources().join(file);
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let needle = format!("@{marker} ");
+    let needle_end = format!("@{marker}*/");
+    let hits: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(&needle) || l.replace(' ', "").contains(&needle_end))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(hits.len(), 1, "marker @{marker} must be on exactly one line of {file}, found {hits:?}");
+    hits[0] as u32
+}
