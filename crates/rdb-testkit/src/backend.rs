@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::debuggees::{debuggee, windows_debuggee};
+use crate::driver::StopReason;
 use crate::run::{RdbRun, rdb};
 use crate::session::RdbSession;
 use crate::shapes::{exit_code_re, exit_signal_re};
@@ -112,6 +113,26 @@ impl Backend {
         match self {
             Backend::Linux => format!(r"{}!_start", regex::escape(name)),
             Backend::Windows => r"ntdll!(?:DbgBreakPoint|LdrpDoDebuggerBreak\+0x[0-9a-f]+)".to_string(),
+        }
+    }
+
+    /// Whether a process's main thread has the process's id as its thread id: on Linux it does (the thread group
+    /// leader), on Windows thread and process ids are drawn apart.
+    pub fn main_thread_has_process_id(self) -> bool {
+        match self {
+            Backend::Linux => true,
+            Backend::Windows => false,
+        }
+    }
+
+    /// How a process killed by `fatal` ends, as a front end reports it: a signal on Linux, the exception's code as
+    /// the exit code on Windows.
+    pub fn fatal_exit(self, fatal: Fatal) -> StopReason {
+        match (self, fatal) {
+            (Backend::Linux, Fatal::AccessViolation) => StopReason::Signaled { signal: 11 },
+            (Backend::Linux, Fatal::DivideByZero) => StopReason::Signaled { signal: 8 },
+            (Backend::Windows, Fatal::AccessViolation) => StopReason::Exited { code: 0xc000_0005 },
+            (Backend::Windows, Fatal::DivideByZero) => StopReason::Exited { code: 0xc000_0094 },
         }
     }
 

@@ -1,7 +1,8 @@
 //! rdb's test kit, shared by every front end's tests: it builds the debuggees (`debuggees`, `build`), runs the
 //! `rdb` binary in batch mode or as a live session with hard timeouts (`run`, `session`, `section`), knows the
 //! console's output shapes (`shapes`), starts and inspects processes (`process`, `live_memory`), runs rdb.exe and
-//! the Windows debuggees under Wine (`wine`), and writes a scenario once for both backends (`backend`).
+//! the Windows debuggees under Wine (`wine`), and writes a scenario once for both backends (`backend`) and for
+//! every front end (`driver`, `scenarios`).
 //!
 //! It must never let a test hang: every wait has a deadline, and every process it starts is killed at the end.
 //! Test files take everything with `use rdb_testkit::prelude::*;`.
@@ -9,13 +10,16 @@
 pub mod backend;
 pub mod build;
 pub mod debuggees;
+pub mod driver;
 pub mod live_memory;
 pub mod paths;
 pub mod process;
 pub mod run;
+pub mod scenarios;
 pub mod section;
 pub mod session;
 pub mod shapes;
+pub mod spinner;
 pub mod wine;
 
 pub use backend::{Backend, Fatal};
@@ -27,11 +31,11 @@ pub mod prelude {
     pub use crate::debuggees::{
         debuggee, debuggee_out_dir, debuggee_sources, line_of, windows_debuggee, windows_debuggee_sources,
     };
+    pub use crate::driver::{ConsoleDriver, Driver, Location, SourceLine, StopData, StopReason};
     pub use crate::live_memory::{
         TextDiff, assert_loop_runs_free, assert_text_clean, load_bias, read_global_u64, read_memory, symbol_address,
         text_diff,
     };
-    pub use crate::on_both_backends;
     pub use crate::paths::{rdb_bin, s, work_dir};
     pub use crate::process::{
         Spawned, process_gone, process_state, spawn_debuggee, tracer_pid, unused_pid, wait_until,
@@ -43,4 +47,6 @@ pub mod prelude {
         ADDR, FIRST_CHANCE_NOTE, Frame, LM_STATE, addr, bp_hit_re, exception_re, exit_code_re, exit_signal_re,
         fmt_addr, parse_evaluations, parse_frames, regs_re, second_chance_re, stop_re,
     };
+    pub use crate::spinner::Spinner;
+    pub use crate::{driver_scenarios, on_both_backends};
 }
