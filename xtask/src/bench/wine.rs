@@ -1,16 +1,17 @@
 //! The Wine line: rdb.exe against winedbg, Wine's own debugger, on the mingw-built loop of calls.
 //!
 //! Both run in a private prefix under the target directory (created once, about 8 s, not measured) with a
-//! wineserver kept up between runs, so no run pays for starting it. winedbg does not read mingw's DWARF here, so it
+//! wineserver kept up between runs (60 s after its last client), so no run pays for starting it: the same prefix
+//! set-up as the tests', `rdb_testkit::wine::WinePrefix`. winedbg does not read mingw's DWARF here, so it
 //! gets f's address, read from the PE's COFF symbol table; it has conditions (`condition <bpnum> <expr>`), so both
 //! debuggers evaluate a never-true one at every call.
 
 use std::fs;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use object::{Object, ObjectSymbol};
+use rdb_testkit::wine::{WinePrefix, wine_path};
 
 use super::build::CALLS;
 use super::linux::{absent, all_of, expect};
@@ -22,8 +23,6 @@ use super::report::{Cell, Row, Target};
 const RDB_HITS: u64 = 50_000_000;
 const WINEDBG_HITS: u64 = 150;
 const CHECK_HITS: u64 = 20;
-/// How long the wineserver stays up after its last client: it bridges the gaps between runs.
-const SERVER_LINGER_SECS: u32 = 60;
 
 /// rdb.exe and calls.exe, or why they could not be built.
 pub struct Setup {
@@ -108,70 +107,26 @@ fn symbol_address(exe: &Path, name: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("no symbol {name} in {}", exe.display()))
 }
 
-/// A private Wine prefix with its wineserver up.
+/// The bench's private Wine prefix (the tests' kind, [`WinePrefix`], in the bench's directory) with its wineserver
+/// up.
 struct Wine {
-    loader: PathBuf,
-    prefix: PathBuf,
+    prefix: WinePrefix,
 }
 
 impl Wine {
-    /// Creates the prefix on first use (a marker file says it is complete) and starts the wineserver.
+    /// Creates the prefix on first use and starts the wineserver.
     fn prepare(dir: &Path) -> Result<Wine, String> {
-        let find = |preferred: &str, name: &str| {
-            Some(PathBuf::from(preferred)).filter(|p| p.exists()).or_else(|| super::tools::which(name))
-        };
-        let loader = find("/usr/lib/wine/wine64", "wine64").ok_or("wine64 is not installed")?;
-        let server = find("/usr/lib/wine/wineserver", "wineserver").ok_or("wineserver is not installed")?;
-        let wine = Wine { loader, prefix: dir.join("wineprefix") };
-        let ready = wine.prefix.join(".rdb-bench-ready");
-        fs::create_dir_all(&wine.prefix).map_err(|e| format!("create {}: {e}", wine.prefix.display()))?;
-        // `wineserver -p<secs>` puts itself in the background and exits 0, or exits 2 when one already runs.
-        let mut start = Command::new(&server);
-        start.arg(format!("-p{SERVER_LINGER_SECS}"));
-        wine.environment(&mut start);
-        let started = wine.detached(start)?;
-        if !ready.exists() {
-            eprintln!("bench: creating the Wine prefix {} (once)", wine.prefix.display());
-            let mut boot = wine.command();
-            boot.args(["wineboot", "--init"]);
-            wine.detached(boot)?.then_some(()).ok_or("wineboot --init failed")?;
-            fs::write(&ready, "").map_err(|e| format!("mark {}: {e}", ready.display()))?;
-        } else if started {
-            // Wine's system processes, booted now rather than inside the first measured run.
-            let mut boot = wine.command();
-            boot.arg("wineboot");
-            wine.detached(boot)?;
+        let prefix = WinePrefix::new(&dir.join("wineprefix"))?;
+        if !prefix.is_created() {
+            eprintln!("bench: creating the Wine prefix {} (once)", prefix.dir().display());
         }
-        Ok(wine)
+        prefix.prepare()?;
+        Ok(Wine { prefix })
     }
 
     /// `wine64` with this prefix's environment.
     fn command(&self) -> Command {
-        let mut cmd = Command::new(&self.loader);
-        self.environment(&mut cmd);
-        cmd
-    }
-
-    fn environment(&self, cmd: &mut Command) {
-        cmd.env("WINEPREFIX", &self.prefix)
-            .env("WINEDEBUG", "-all")
-            // No Mono or Gecko installer during wineboot: nothing here needs them.
-            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY");
-    }
-
-    /// Runs `cmd` in a process group of its own with no stdio of ours (the wineserver and Wine's system processes
-    /// it may start outlive it and must not hold our output open); returns whether it succeeded.
-    fn detached(&self, mut cmd: Command) -> Result<bool, String> {
-        let status = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .status()
-            .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
-        Ok(status.success())
+        self.prefix.command()
     }
 
     fn rdb_exe(&self, exe: &Path, commands: &str, program: &Path, count: u64) -> Command {
@@ -182,9 +137,8 @@ impl Wine {
 
     /// winedbg hands its program to CreateProcess, which wants a Windows path: Wine maps `/` to drive `Z:`.
     fn winedbg(&self, program: &Path, count: u64) -> Command {
-        let windows_path = format!("Z:{}", program.to_string_lossy().replace('/', "\\"));
         let mut cmd = self.command();
-        cmd.arg("winedbg").arg(windows_path).arg(count.to_string());
+        cmd.arg("winedbg").arg(wine_path(program)).arg(count.to_string());
         cmd
     }
 }
