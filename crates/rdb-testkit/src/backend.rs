@@ -3,8 +3,10 @@
 //! fails. What legitimately differs between the OSes (how files are named, how a process dies of a fault it does
 //! not handle) is answered here, once, and nowhere in the scenarios.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::children::ChildDebuggee;
 use crate::debuggees::{debuggee, windows_debuggee};
 use crate::driver::StopReason;
 use crate::run::{RdbRun, rdb};
@@ -81,6 +83,43 @@ impl Backend {
         }
     }
 
+    /// A regex for the path `ModLoad`, `Unload module` and `lm` print for the module rdb maps from `path` (a program or
+    /// library built for this backend): on Linux the path as it was given or its canonical form, on Windows its file
+    /// name in any directory and either case (the loader reports paths its own way).
+    pub fn module_path_re(self, path: &Path) -> String {
+        match self {
+            Backend::Linux => {
+                let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+                let (given, canonical) = (path.to_string_lossy(), canonical.to_string_lossy());
+                format!("(?:{}|{})", regex::escape(&given), regex::escape(&canonical))
+            }
+            Backend::Windows => self.image_re(&path.file_name().expect("a file name").to_string_lossy()),
+        }
+    }
+
+    /// Regexes for the paths of the modules the system maps into every new process before its first stop, besides
+    /// the program: the dynamic linker and the C library on Linux, ntdll and kernel32 on Windows.
+    pub fn startup_module_res(self) -> [&'static str; 2] {
+        match self {
+            Backend::Linux => [r"/\S*ld-linux-x86-64\.so\.2", r"/\S*libc\.so\.6"],
+            Backend::Windows => [r"(?i:(?:\S*\\)?ntdll\.dll)", r"(?i:(?:\S*\\)?kernel32\.dll)"],
+        }
+    }
+
+    /// The debuggee that loads and frees a library at run time, given the library's path as its argument, and the
+    /// library (both print `plugin said 42`): `dlopen` with `plugin` on Linux, `wloadlib` with `wplugin` on Windows.
+    pub fn library_loader(self) -> (&'static str, &'static str) {
+        match self {
+            Backend::Linux => ("dlopen", "plugin"),
+            Backend::Windows => ("wloadlib", "wplugin"),
+        }
+    }
+
+    /// The debuggee that starts a child process: `forks` on Linux, `wchild` on Windows.
+    pub fn child_debuggee(self) -> ChildDebuggee {
+        ChildDebuggee::of(self)
+    }
+
     /// The register that holds integer argument `n` (0-based) at a function's entry: the System V ABI's rdi, rsi,
     /// rdx, rcx on Linux, the Windows x64 convention's rcx, rdx, r8, r9 on Windows.
     pub fn arg(self, n: usize) -> &'static str {
@@ -113,6 +152,16 @@ impl Backend {
         match self {
             Backend::Linux => format!(r"{}!_start", regex::escape(name)),
             Backend::Windows => r"ntdll!(?:DbgBreakPoint|LdrpDoDebuggerBreak\+0x[0-9a-f]+)".to_string(),
+        }
+    }
+
+    /// Whether the first stop of a launch is an int3 of the system's own, shown as `int 3` (Windows' loader
+    /// breakpoint), rather than rdb's breakpoint at the program's entry point, where the original instruction shows
+    /// (Linux, which does not stop a new process by itself).
+    pub fn first_stop_is_the_systems_int3(self) -> bool {
+        match self {
+            Backend::Linux => false,
+            Backend::Windows => true,
         }
     }
 

@@ -9,6 +9,7 @@
 
 pub mod backend;
 pub mod build;
+pub mod children;
 pub mod debuggees;
 pub mod driver;
 pub mod live_memory;
@@ -28,6 +29,7 @@ pub use backend::{Backend, Fatal};
 pub mod prelude {
     pub use crate::backend::{Backend, Fatal};
     pub use crate::build::{built_once, compile_once, source_directive};
+    pub use crate::children::ChildDebuggee;
     pub use crate::debuggees::{
         debuggee, debuggee_out_dir, debuggee_sources, line_of, windows_debuggee, windows_debuggee_sources,
     };
@@ -44,8 +46,8 @@ pub mod prelude {
     pub use crate::section::{Section, mark};
     pub use crate::session::RdbSession;
     pub use crate::shapes::{
-        ADDR, FIRST_CHANCE_NOTE, Frame, LM_STATE, addr, bp_hit_re, exception_re, exit_code_re, exit_signal_re,
-        fmt_addr, parse_evaluations, parse_frames, regs_re, second_chance_re, stop_re,
+        ADDR, FIRST_CHANCE_NOTE, Frame, LM_STATE, REGISTER_DUMP_SAMPLE, addr, bp_hit_re, exception_re, exit_code_re,
+        exit_signal_re, fmt_addr, parse_evaluations, parse_frames, regs_re, second_chance_re, stop_re, stop_sample,
     };
     pub use crate::spinner::Spinner;
     pub use crate::{driver_scenarios, on_both_backends};

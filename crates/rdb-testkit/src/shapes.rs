@@ -13,6 +13,24 @@ pub const LM_STATE: &str = r"(?:\([^)\n]*\) +)?";
 pub const FIRST_CHANCE_NOTE: &str =
     "First chance exceptions are reported before any exception handling.\nThis exception may be expected and handled.";
 
+/// The register dump of docs/console.md's "Stops" sample: what the patterns and parsers here are checked against.
+pub const REGISTER_DUMP_SAMPLE: &str = "\
+rax=0000000000000001 rbx=00007fffffffe4b8 rcx=0000555555557dd8
+rdx=00007fffffffe4c8 rsi=00007fffffffe4b8 rdi=0000000000000001
+rip=0000555555555149 rsp=00007fffffffe3a8 rbp=0000000000000001
+ r8=0000000000000000  r9=00007ffff7fcf680 r10=00007ffff7fcb878
+r11=00007ffff7fe1e30 r12=0000000000000000 r13=00007fffffffe4c8
+r14=0000555555557dd8 r15=00007ffff7ffd020
+iopl=0         nv up ei pl zr na po nc
+cs=0033  ss=002b  ds=0000  es=0000  fs=0000  gs=0000             efl=00000246
+";
+
+/// docs/console.md's whole stop sample: the register dump, the location line `prog!main+0x4:` and one disassembly
+/// line.
+pub fn stop_sample() -> String {
+    format!("{REGISTER_DUMP_SAMPLE}prog!main+0x4:\n00005555`5555514d 4883ec10        sub     rsp,10h\n")
+}
+
 /// Parses `00007fff`f7dc2000` (or plain hex).
 pub fn addr(text: &str) -> u64 {
     u64::from_str_radix(&text.replace('`', ""), 16).unwrap_or_else(|e| panic!("not an address: {text:?}: {e}"))

@@ -5,6 +5,7 @@
 use rdb_testkit::prelude::*;
 
 on_both_backends!(
+    session_start_has_commandline_modloads_and_the_first_stop,
     g_runs_to_the_exit_code,
     q_at_the_first_stop_ends_the_debuggee,
     main_returns_0xb_after_the_calls,
@@ -16,6 +17,45 @@ on_both_backends!(
 fn run(b: Backend, name: &str, stdin: &str) -> RdbRun {
     let program = b.path_arg(&b.debuggee(name));
     b.rdb(&[&program], stdin)
+}
+
+fn session_start_has_commandline_modloads_and_the_first_stop(b: Backend) {
+    let hello = b.debuggee("hello");
+    let program = b.path_arg(&hello);
+    let run = b.rdb(&[&program], "q\n");
+    let first = run.stdout.lines().next().unwrap_or("");
+    assert_eq!(first, format!("CommandLine: {program}"), "the first line\n{}", run.dump());
+
+    // The executable is the first module, then the system's startup modules (with the rest of their imports).
+    let modloads: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("ModLoad: ")).collect();
+    let exe_line = regex::Regex::new(&format!(r"^ModLoad: {ADDR} {ADDR}   {}$", b.module_path_re(&hello))).unwrap();
+    assert!(modloads.first().is_some_and(|l| exe_line.is_match(l)), "the first ModLoad is hello\n{}", run.dump());
+    for module in b.startup_module_res() {
+        run.assert_matches(&format!(r"(?m)^ModLoad: {ADDR} {ADDR}   {module}$"));
+    }
+
+    // The first stop (the entry point on Linux, the loader breakpoint on Windows) comes after the ModLoad lines.
+    let c = run.assert_matches(&format!(
+        "{}\n{}",
+        exception_re("Break instruction exception", "80000003"),
+        stop_re(&b.initial_stop_re("hello"))
+    ));
+    if b.main_thread_has_process_id() {
+        assert_eq!(c[1], c[2], "the first stop is on the main thread: pid == tid\n{}", run.dump());
+    } else {
+        assert_ne!(c[1], c[2], "the process id and the thread id differ\n{}", run.dump());
+    }
+    if b.first_stop_is_the_systems_int3() {
+        run.assert_matches(&format!(r"(?m)^{ADDR} cc +int +3$"));
+    }
+    let brk = run.stdout.find("Break instruction exception").unwrap();
+    let last_modload = run.stdout.rfind("ModLoad:").unwrap();
+    assert!(last_modload < brk, "ModLoad lines come before the first stop\n{}", run.dump());
+
+    run.assert_contains("quit:");
+    run.assert_not_contains("Hello, rdb!");
+    // Batch mode: no prompt.
+    run.assert_not_contains("0:000>");
 }
 
 fn g_runs_to_the_exit_code(b: Backend) {

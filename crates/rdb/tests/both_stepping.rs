@@ -23,7 +23,7 @@ fn stop_address(section: &Section, location: &str) -> (u64, u64, String) {
 
 fn pc_stops_at_the_call_and_t_enters_the_callee(b: Backend) {
     let stdin = format!(
-        "bp steps!mid\ng\n{}\npc\n{}\nu steps!leaf L1\n{}\nt\n{}\nt\n{}\n? @rip\nk\nq\n",
+        "bp steps!mid\ng\n{}\npc\n{}\nu steps!leaf L1\n{}\nt\nk\n{}\nt\n{}\n? @rip\nk\nq\n",
         mark("pc"),
         mark("u"),
         mark("enter"),
@@ -42,6 +42,8 @@ fn pc_stops_at_the_call_and_t_enters_the_callee(b: Backend) {
     let enter = run.section("enter");
     enter.assert_matches(&stop_re("steps!leaf"));
     enter.assert_not_contains("Breakpoint");
+    // At leaf's first instruction, before its prologue, the stack already shows where it was called from.
+    enter.assert_frames_start_with(&["steps!leaf", "steps!mid", "steps!main"]);
     run.section("t").assert_matches(&stop_re(r"steps!leaf\+0x1"));
     let rip = run.section("rip");
     assert_eq!(rip.evaluation(), first[0].0 + first[0].1, "t moves one instruction\n{}", run.dump());
@@ -124,5 +126,6 @@ fn t_off_a_breakpoint_keeps_the_breakpoint(b: Backend) {
     // Step off the breakpoint on tick, run on: the next tick call hits it again.
     let run = b.launch("hello", &format!("bp hello!tick\ng\nt\nt\ng\n{}\nr {}\nq\n", mark("second"), b.arg(0)));
     run.out().assert_count(r"(?m)^Breakpoint 0 hit$", 2);
+    assert_eq!(run.count("Breakpoint 0 hit"), 2, "{}", run.dump());
     run.section("second").assert_matches(&format!(r"(?m)^{}=0000000000000001$", b.arg(0)));
 }

@@ -98,10 +98,11 @@ fn uf_shows_the_whole_function_and_ub_the_call_before_a_return_address(b: Backen
 
 fn evaluate_symbols_and_registers(b: Backend) {
     let stdin = format!(
-        "g hello!main\n{}\nx hello!add\nx hello!main\n{}\n? hello!main - hello!add\n{}\n? @rip - hello!main\n{}\n? 0x10 + 2*3\n? 0n10\nq\n",
+        "g hello!main\n{}\nx hello!add\nx hello!main\n{}\n? hello!main - hello!add\n{}\n? @rip - hello!main\n{}\n? @rip\n{}\n? 0x10 + 2*3\n? 0n10\n? 10\nq\n",
         mark("x"),
         mark("diff"),
         mark("zero"),
+        mark("rip"),
         mark("numbers")
     );
     let run = b.launch("hello", &stdin);
@@ -110,7 +111,10 @@ fn evaluate_symbols_and_registers(b: Backend) {
     let main = addr(&x.assert_matches(&x_row("hello!main"))[1]);
     assert_eq!(run.section("diff").evaluation(), main - add, "{}", run.dump());
     run.section("zero").assert_matches(r"(?m)^Evaluate expression: 0 = 00000000`00000000$");
+    assert_eq!(run.section("rip").evaluation(), main, "{}", run.dump());
     let numbers = run.section("numbers");
     numbers.assert_matches(r"(?m)^Evaluate expression: 22 = 00000000`00000016$");
     numbers.assert_matches(r"(?m)^Evaluate expression: 10 = 00000000`0000000a$");
+    // Numbers are hex by default.
+    numbers.assert_matches(r"(?m)^Evaluate expression: 16 = 00000000`00000010$");
 }

@@ -1,7 +1,8 @@
-//! Forked children followed on Linux (`-o`, `.childdbg 1`): the child is process 1 with its own pid, stops where it
-//! came back from fork, lists and switches with `|`, has breakpoints of its own, and its exit hands the console
-//! back to process 0. A vfork child runs in its parent's memory until it execs. Detaching or quitting leaves both
-//! processes clean; `q` on a launch kills both. Without either, children run undebugged (`programs.rs`).
+//! Forked children followed on Linux (`-o`, `.childdbg 1`): `.childdbg 1` at run time follows the next fork, and
+//! the child's session starts with no breakpoints. A vfork child runs in its parent's memory until it execs.
+//! Detaching or quitting leaves both processes clean; `q` on a launch kills both. `-o` itself (the child as process
+//! 1, `|`, a breakpoint of the child's own, its exit) is checked on both backends in `both_children.rs`. Without
+//! either, children run undebugged (`programs.rs`).
 //!
 //! The debuggees share rdb's stdout: their lines may be cut into rdb's, so rdb's lines that follow a debuggee's
 //! output are not anchored at their start.
@@ -17,57 +18,6 @@ fn parent_and_child(run: &RdbRun) -> (String, String) {
     let (parent, child) = (breaks[0][1].clone(), breaks[1][1].clone());
     assert_ne!(parent, child, "the child stops with its own pid\n{}", run.dump());
     (parent, child)
-}
-
-#[test]
-fn minus_o_debugs_the_forked_child_as_process_1() {
-    let forks = debuggee("forks");
-    let run = rdb(
-        &["-o", s(&forks)],
-        &format!(
-            "g\n{}\n|\n|0s\n{}\n|\n|1s\nbp forks!work\n{}\ng\n{}\n|\nk\n{}\ng\n{}\ng\n",
-            mark("list"),
-            mark("zero"),
-            mark("go"),
-            mark("hit"),
-            mark("child-exit"),
-            mark("parent-exit")
-        ),
-    );
-    run.assert_sane();
-    let (parent, child) = parent_and_child(&run);
-    run.assert_matches(&format!(
-        r"Create process {child}: a child, debugged as a process of its own; breakpoints removed from it"
-    ));
-    run.assert_not_contains("not followed on Linux");
-
-    let list = run.section("list");
-    list.assert_matches(&format!("(?m)^   0\tid: {parent}\tcreate\tname: forks$"));
-    list.assert_matches(&format!("(?m)^\\.  1\tid: {child}\tchild\tname: forks$"));
-    let zero = run.section("zero");
-    zero.assert_matches(&format!("(?m)^\\.  0\tid: {parent}\tcreate\tname: forks$"));
-    zero.assert_matches(&format!("(?m)^   1\tid: {child}\tchild\tname: forks$"));
-
-    // The breakpoint set in process 1 hits there, and only there: the parent's work() runs unstopped.
-    run.section("go").assert_matches(&bp_hit_re(0, "forks!work"));
-    run.out().assert_count(r"(?m)^Breakpoint \d+ hit$", 1);
-    let hit = run.section("hit");
-    hit.assert_matches(&format!("(?m)^\\.  1\tid: {child}\tchild\tname: forks$"));
-    hit.assert_frames_start_with(&["forks!work", "forks!main"]);
-
-    let child_exit = run.section("child-exit");
-    let exit = child_exit.assert_matches(r"(?m)\([0-9a-f]+\.[0-9a-f]+\): Exit process ([0-9a-f]+), code 0*7$");
-    assert_eq!(exit[1], child, "{}", run.dump());
-    child_exit.assert_matches(r"(?m)Process 0 is now the current process \(\|0s\)$");
-    let parent_exit = run.section("parent-exit");
-    let exit = parent_exit.assert_matches(r"(?m)\([0-9a-f]+\.[0-9a-f]+\): Exit process ([0-9a-f]+), code 0*0$");
-    assert_eq!(exit[1], parent, "{}", run.dump());
-
-    // The child ran clean of the parent's int3s, and the parent of the child's.
-    run.assert_contains("child worked 6");
-    run.assert_contains("child exited 7");
-    run.assert_contains("parent worked 15");
-    run.assert_not_contains("killed by signal");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The harness's own shape patterns, checked against the samples of docs/console.md (no rdb run here).
-//! If docs/console.md changes a shape, change the sample here and the pattern in `crates/rdb-testkit/src/shapes.rs` together.
+//! If docs/console.md changes a shape, change the samples here and in `crates/rdb-testkit/src/shapes.rs`, and the
+//! pattern there, together.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
@@ -19,24 +20,12 @@ fn fake_run(stdout: &str) -> RdbRun {
     }
 }
 
-const STOP: &str = "\
-rax=0000000000000001 rbx=00007fffffffe4b8 rcx=0000555555557dd8
-rdx=00007fffffffe4c8 rsi=00007fffffffe4b8 rdi=0000000000000001
-rip=0000555555555149 rsp=00007fffffffe3a8 rbp=0000000000000001
- r8=0000000000000000  r9=00007ffff7fcf680 r10=00007ffff7fcb878
-r11=00007ffff7fe1e30 r12=0000000000000000 r13=00007fffffffe4c8
-r14=0000555555557dd8 r15=00007ffff7ffd020
-iopl=0         nv up ei pl zr na po nc
-cs=0033  ss=002b  ds=0000  es=0000  fs=0000  gs=0000             efl=00000246
-prog!main+0x4:
-00005555`5555514d 4883ec10        sub     rsp,10h
-";
-
 #[test]
 fn stop_shape_matches_the_doc_sample() {
-    assert!(Regex::new(&stop_re(r"prog!main\+0x[0-9a-f]+")).unwrap().is_match(STOP));
-    assert!(!Regex::new(&stop_re("prog!main")).unwrap().is_match(STOP));
-    let hit = format!("Breakpoint 0 hit\n{STOP}");
+    let stop = stop_sample();
+    assert!(Regex::new(&stop_re(r"prog!main\+0x[0-9a-f]+")).unwrap().is_match(&stop));
+    assert!(!Regex::new(&stop_re("prog!main")).unwrap().is_match(&stop));
+    let hit = format!("Breakpoint 0 hit\n{stop}");
     assert!(Regex::new(&bp_hit_re(0, r"prog!main\+0x4")).unwrap().is_match(&hit));
 }
 

@@ -1,63 +1,16 @@
-//! Launching a program: the session start (CommandLine, ModLoad, initial break), running to the exit,
-//! `q` killing the debuggee, `.restart`, and `.detach` / `qd` leaving a launched debuggee to finish on its own.
+//! Launching a program on Linux: the command line's arguments, `q` and the end of input killing the debuggee,
+//! `.restart`, and `.detach` / `qd` leaving a launched debuggee to finish on its own. The session start and the run
+//! to the exit are checked on both backends in `backends.rs`.
 
 use std::time::Duration;
 
 use rdb_testkit::prelude::*;
-
-fn canonical(p: &std::path::Path) -> String {
-    std::fs::canonicalize(p).unwrap().to_string_lossy().into_owned()
-}
-
-#[test]
-fn session_start_has_commandline_modloads_and_initial_break() {
-    let hello = debuggee("hello");
-    let run = rdb(&[s(&hello)], "q\n");
-    run.assert_matches(&format!(r"(?m)^CommandLine: {}$", regex::escape(s(&hello))));
-    let exe = regex::escape(&canonical(&hello));
-    run.assert_matches(&format!(r"(?m)^ModLoad: {ADDR} {ADDR}   (?:{exe}|{})$", regex::escape(s(&hello))));
-    run.assert_matches(&format!(r"(?m)^ModLoad: {ADDR} {ADDR}   /\S*ld-linux-x86-64\.so\.2$"));
-    run.assert_matches(&format!(r"(?m)^ModLoad: {ADDR} {ADDR}   /\S*libc\.so\.6$"));
-    // The initial breakpoint is at the entry point, after the startup libraries are reported.
-    let c = run.assert_matches(&format!(
-        "{}\n{}",
-        exception_re("Break instruction exception", "80000003"),
-        stop_re("hello!_start")
-    ));
-    assert_eq!(c[1], c[2], "the initial break is on the main thread: pid == tid");
-    let brk = run.stdout.find("Break instruction exception").unwrap();
-    let last_modload = run.stdout.rfind("ModLoad:").unwrap();
-    assert!(last_modload < brk, "ModLoad lines come before the initial break\n{}", run.dump());
-    run.assert_contains("quit:");
-    // Batch mode: no prompt.
-    run.assert_not_contains("0:000>");
-}
 
 #[test]
 fn commandline_shows_the_arguments() {
     let hello = debuggee("hello");
     let run = rdb(&[s(&hello), "first", "second"], "q\n");
     run.assert_matches(&format!(r"(?m)^CommandLine: {} first second$", regex::escape(s(&hello))));
-}
-
-#[test]
-fn the_first_commandline_line_comes_first() {
-    let hello = debuggee("hello");
-    let run = rdb(&[s(&hello)], "q\n");
-    let first = run.stdout.lines().next().unwrap_or("");
-    assert!(first.starts_with("CommandLine: "), "first line: {first:?}\n{}", run.dump());
-}
-
-#[test]
-fn g_runs_to_the_exit_with_code_3() {
-    let hello = debuggee("hello");
-    let run = rdb(&[s(&hello)], "g\n");
-    let brk = run.assert_matches(&exception_re("Break instruction exception", "80000003"));
-    let exit = run.assert_matches(&exit_code_re(3));
-    assert_eq!(exit[1], brk[1], "Exit process names the pid of the session");
-    run.assert_contains("Hello, rdb!");
-    run.assert_contains("counter=10");
-    run.assert_contains("add returned 3");
 }
 
 /// rdb launched on `loop`, stopped at a breakpoint in `spin_once`; the debuggee's pid.

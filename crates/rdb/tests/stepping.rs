@@ -1,5 +1,6 @@
-//! Stepping with the `steps` debuggee (main -> mid(5) -> leaf(5) = 10; exit code 11):
-//! `t`, `p`, `t <n>`, `p <n>`, `gu`, `pc`, `tc`, and stepping off breakpoints.
+//! Stepping with the `steps` debuggee (main -> mid(5) -> leaf(5) = 10; exit code 11), on Linux: `t` off a
+//! breakpoint, `pc` from main, `t <n>` and `p <n>` from a breakpoint, and the stepped thread's CPU mask. The
+//! scenarios both backends share (`t` into a call, `gu`, `tc`, stepping off breakpoints) are in `both_stepping.rs`.
 
 use rdb_testkit::prelude::*;
 
@@ -37,14 +38,6 @@ fn pc_stops_at_the_next_call() {
 }
 
 #[test]
-fn t_at_a_call_enters_the_callee() {
-    let steps = debuggee("steps");
-    let run = rdb(&[s(&steps)], &format!("bp steps!mid\ng\npc\n{}\nt\n{}\nk\nq\n", mark("t"), mark("k")));
-    run.section("t").assert_matches(&stop_re("steps!leaf"));
-    run.section("k").assert_frames_start_with(&["steps!leaf", "steps!mid", "steps!main"]);
-}
-
-#[test]
 fn t_with_a_count_steps_that_many_times() {
     let steps = debuggee("steps");
     let run = rdb(&[s(&steps)], &format!("bp steps!leaf\ng\n{}\nt 3\n{}\nq\n", mark("t3"), mark("end")));
@@ -61,45 +54,6 @@ fn p_with_a_count_steps_over_calls() {
     let p8 = run.section("p8");
     p8.assert_count(r"(?m)^rip=", 8);
     p8.assert_not_matches(r"(?m)^steps!leaf");
-}
-
-#[test]
-fn gu_returns_to_the_caller() {
-    let steps = debuggee("steps");
-    let run =
-        rdb(&[s(&steps)], &format!("bp steps!leaf\ng\n{}\ngu\n{}\nr rax\nu @rip-5 L1\nq\n", mark("gu"), mark("after")));
-    let gu = run.section("gu");
-    gu.assert_matches(&stop_re(r"steps!mid\+0x[0-9a-f]+"));
-    gu.assert_not_contains("Breakpoint");
-    let after = run.section("after");
-    after.assert_matches(r"(?m)^rax=000000000000000a$");
-    // The instruction before the return address is the call into leaf.
-    after.assert_matches(r"call +steps!leaf");
-}
-
-#[test]
-fn gu_twice_returns_into_main() {
-    let steps = debuggee("steps");
-    let run = rdb(&[s(&steps)], &format!("bp steps!leaf\ng\ngu\n{}\ngu\nr rax\nq\n", mark("main")));
-    let main = run.section("main");
-    main.assert_matches(&stop_re(r"steps!main\+0x[0-9a-f]+"));
-    main.assert_matches(r"(?m)^rax=000000000000000b$");
-}
-
-#[test]
-fn stepping_leaves_the_program_intact() {
-    let steps = debuggee("steps");
-    let run = rdb(&[s(&steps)], "bp steps!mid\nbp steps!leaf\ng\nt\np\npc\nt\nt\ngu\np\ng\n");
-    run.assert_matches(&exit_code_re(11));
-}
-
-#[test]
-fn t_off_a_breakpoint_keeps_the_breakpoint() {
-    let hello = debuggee("hello");
-    // Step off the breakpoint on tick, run on: the next tick call hits it again.
-    let run = rdb(&[s(&hello)], &format!("bp hello!tick\ng\nt\nt\ng\n{}\nr rdi\nq\n", mark("second")));
-    assert_eq!(run.count("Breakpoint 0 hit"), 2, "{}", run.dump());
-    run.section("second").assert_matches(r"(?m)^rdi=0000000000000001$");
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Symbols and code: `lm`, `x`, `ln`, `u`, `?` expressions with symbols and registers, and Rust demangling
-//! (`rust_demo`).
+//! Symbols on Linux: `lm` with the dynamic linker, and Rust demangling (`rust_demo`). `x`, `ln`, `u`, `uf`, `ub` and
+//! `?` with symbols and registers are checked on both backends in `both_symbols.rs`.
 
 use rdb_testkit::prelude::*;
 
@@ -22,94 +22,6 @@ fn lm_lists_the_program_libc_and_the_dynamic_linker() {
     assert!(c[3] == canonical(&hello) || c[3] == s(&hello), "lm shows the program's path: {}\n{}", c[3], run.dump());
     lm.assert_matches(&format!(r"(?m)^{ADDR} {ADDR}   libc +{LM_STATE}\S*/libc\.so\.6$"));
     lm.assert_matches(&format!(r"(?m)^{ADDR} {ADDR}   ld[-_]linux\S* +{LM_STATE}\S*/ld-linux-x86-64\.so\.2$"));
-}
-
-#[test]
-fn x_finds_symbols_by_pattern() {
-    let hello = debuggee("hello");
-    let run = rdb(
-        &[s(&hello)],
-        &format!(
-            "{}\nx hello!*dd*\n{}\nx libc!puts\n{}\n? hello!add\n? hello!middle\nq\n",
-            mark("dd"),
-            mark("puts"),
-            mark("eval")
-        ),
-    );
-    let dd = run.section("dd");
-    let add = dd.assert_matches(&x_row("hello!add"));
-    let middle = dd.assert_matches(&x_row("hello!middle"));
-    dd.assert_not_contains("hello!main");
-    run.section("puts").assert_matches(&x_row("libc!puts"));
-    let eval = run.section("eval").evaluations();
-    assert_eq!((addr(&add[1]), addr(&middle[1])), (eval[0], eval[1]), "{}", run.dump());
-}
-
-#[test]
-fn ln_names_the_nearest_symbols() {
-    let hello = debuggee("hello");
-    let run = rdb(&[s(&hello)], &format!("{}\nln hello!add\n{}\nln hello!add+3\nq\n", mark("exact"), mark("inside")));
-    let exact = run.section("exact");
-    exact.assert_matches(&format!(r"(?m)^\({ADDR}\) +hello!add(?:\s|$)"));
-    exact.assert_contains("Exact matches:");
-    let inside = run.section("inside");
-    inside.assert_matches(&format!(r"(?m)^\({ADDR}\) +hello!add\+0x3(?:\s|$)"));
-    inside.assert_not_contains("Exact matches:");
-}
-
-#[test]
-fn u_disassembles_with_labels() {
-    let hello = debuggee("hello");
-    let run = rdb(&[s(&hello)], &format!("{}\nu hello!main L4\n{}\nu\nq\n", mark("u"), mark("more")));
-    let u = run.section("u");
-    u.assert_matches(r"(?m)^hello!main:$");
-    u.assert_matches(&format!(r"(?m)^{ADDR} 55 +push    rbp$"));
-    let first = u.disassembly();
-    assert_eq!(first.len(), 4, "u L4 shows four instructions\n{}", run.dump());
-    // `u` with no address continues where the last one stopped.
-    let more = run.section("more").disassembly();
-    assert!(!more.is_empty(), "{}", run.dump());
-    let (last, len, _) = first[3];
-    assert_eq!(more[0].0, last + len, "u continues after the previous listing\n{}", run.dump());
-    run.section("more").assert_not_contains("hello!main:");
-}
-
-#[test]
-fn u_shows_call_targets_by_name() {
-    let hello = debuggee("hello");
-    let run = rdb(&[s(&hello)], &format!("{}\nu hello!middle L10\nq\n", mark("u")));
-    run.section("u").assert_matches(r"call +hello!add");
-}
-
-#[test]
-fn evaluate_numbers() {
-    let hello = debuggee("hello");
-    let run = rdb(&[s(&hello)], &format!("{}\n? 0n10\n? 10\n? 0x10 + 2*3\nq\n", mark("eval")));
-    let eval = run.section("eval");
-    eval.assert_matches(r"(?m)^Evaluate expression: 10 = 00000000`0000000a$");
-    eval.assert_matches(r"(?m)^Evaluate expression: 16 = 00000000`00000010$");
-    eval.assert_matches(r"(?m)^Evaluate expression: 22 = 00000000`00000016$");
-}
-
-#[test]
-fn evaluate_symbols_and_registers() {
-    let hello = debuggee("hello");
-    let run = rdb(
-        &[s(&hello)],
-        &format!(
-            "g hello!main\n{}\nx hello!add\nx hello!main\n{}\n? hello!main - hello!add\n{}\n? @rip - hello!main\n{}\n? @rip\nq\n",
-            mark("x"),
-            mark("diff"),
-            mark("zero"),
-            mark("rip")
-        ),
-    );
-    let x = run.section("x");
-    let add = addr(&x.assert_matches(&x_row("hello!add"))[1]);
-    let main = addr(&x.assert_matches(&x_row("hello!main"))[1]);
-    assert_eq!(run.section("diff").evaluation(), main - add, "{}", run.dump());
-    run.section("zero").assert_matches(r"(?m)^Evaluate expression: 0 = 00000000`00000000$");
-    assert_eq!(run.section("rip").evaluation(), main, "{}", run.dump());
 }
 
 #[test]

@@ -154,17 +154,9 @@ fn hex(text: &str) -> Result<u32, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shapes::REGISTER_DUMP_SAMPLE;
 
-    const DUMP: &str = "\
-rax=0000000000000001 rbx=00007fffffffe4b8 rcx=0000555555557dd8
-rdx=00007fffffffe4c8 rsi=00007fffffffe4b8 rdi=0000000000000001
-rip=0000555555555149 rsp=00007fffffffe3a8 rbp=0000000000000001
- r8=0000000000000000  r9=00007ffff7fcf680 r10=00007ffff7fcb878
-r11=00007ffff7fe1e30 r12=0000000000000000 r13=00007fffffffe4c8
-r14=0000555555557dd8 r15=00007ffff7ffd020
-iopl=0         nv up ei pl zr na po nc
-cs=0033  ss=002b  ds=0000  es=0000  fs=0000  gs=0000             efl=00000246
-";
+    const DUMP: &str = REGISTER_DUMP_SAMPLE;
 
     #[test]
     fn a_breakpoint_stop() {
