@@ -1,7 +1,7 @@
 //! Scenarios written once for every front end: each is `fn(&mut dyn Driver)`, uses only what [`Driver`] offers and
 //! what the debuggee's source says (its globals, its `/* @marker */` lines, its exit code), and runs on both
-//! backends. `driver_scenarios!(make_driver)` makes a test of each for a front end; a scenario added here runs
-//! through every front end that uses the macro.
+//! backends. `driver_scenarios!(make_driver)` makes a test of each for a front end; a scenario added here (and to
+//! the macro's list) runs through every front end that uses the macro.
 
 use crate::backend::Fatal;
 use crate::debuggees::line_of;
