@@ -23,16 +23,14 @@ pub(super) struct ConsoleStop {
 
 /// The last stop in `text`: the output of one command that ran the debuggee (everything since the previous one).
 pub(super) fn parse_stop(text: &str) -> Result<ConsoleStop, String> {
-    let dump = Regex::new(&format!(r"(?m){}([^\n]+):\n", regs_re())).unwrap();
-    let exit = Regex::new(
+    let last_dump = last_match(&format!(r"(?m){}([^\n]+):\n", regs_re()), text);
+    let last_exit = last_match(
         r"\(([0-9a-f]+)\.([0-9a-f]+)\): Exit process [0-9a-f]+, (?:code ([0-9a-f]+)|signal (\d+) \(\w+\))\r?\n",
-    )
-    .unwrap();
-    let last_dump = dump.captures_iter(text).last();
-    let last_exit = exit.captures_iter(text).last();
-    let dump_start = last_dump.as_ref().map(|c| c.get(0).unwrap().start());
-    if let Some(e) = &last_exit
-        && dump_start.is_none_or(|d| e.get(0).unwrap().start() > d)
+        text,
+    );
+    let dump_start = last_dump.as_ref().map(|(start, _)| *start);
+    if let Some((exit_start, e)) = &last_exit
+        && dump_start.is_none_or(|d| *exit_start > d)
     {
         let reason = match (e.get(3), e.get(4)) {
             (Some(code), _) => StopReason::Exited { code: hex(code.as_str())? },
@@ -43,10 +41,9 @@ pub(super) fn parse_stop(text: &str) -> Result<ConsoleStop, String> {
         };
         return Ok(ConsoleStop { reason, pid: Some(hex(&e[1])?), thread: Some(hex(&e[2])?), pc: None, function: None });
     }
-    let Some(stop) = last_dump else {
+    let Some((start, stop)) = last_dump else {
         return Err("no stop (register dump and location line) and no process exit in the output".into());
     };
-    let start = stop.get(0).unwrap().start();
     let rip = Regex::new(r"rip=([0-9a-f]{16})").unwrap();
     let pc = rip.captures(stop.get(0).unwrap().as_str()).map(|c| addr(&c[1]));
     let function = function_of(&stop[1]);
@@ -57,29 +54,25 @@ pub(super) fn parse_stop(text: &str) -> Result<ConsoleStop, String> {
 /// The event a stop's register dump follows: the `Breakpoint <n> hit` lines or the exception line nearest before
 /// it (a break-in under Wine adds its `Break-in:` line after the exception line).
 fn event_before(text: &str) -> Result<(StopReason, Option<u32>, Option<u32>), String> {
-    let hit = Regex::new(r"(?m)^Breakpoint (\d+) hit\r?$").unwrap();
-    let exception = Regex::new(
+    const HIT: &str = r"(?m)^Breakpoint (\d+) hit\r?$";
+    let last_hit = last_match(HIT, text);
+    let last_exception = last_match(
         r"(?m)^\(([0-9a-f]+)\.([0-9a-f]+)\): (.+) - code ([0-9a-f]{8}) \((first chance|!!! second chance !!!)\)\r?$",
-    )
-    .unwrap();
-    let last_hit = hit.captures_iter(text).last();
-    let last_exception = exception.captures_iter(text).last();
-    let hit_at = last_hit.as_ref().map(|c| c.get(0).unwrap().start());
-    let exception_at = last_exception.as_ref().map(|c| c.get(0).unwrap().start());
-    match (hit_at, exception_at) {
-        (Some(h), e) if e.is_none_or(|e| h > e) => {
+        text,
+    );
+    match (last_hit, last_exception) {
+        (Some((at, last)), exception) if exception.as_ref().is_none_or(|(e, _)| at > *e) => {
             // Every `Breakpoint <n> hit` line of the run that ends with the last one.
-            let lines: Vec<&str> = text[..h].lines().collect();
+            let hit = Regex::new(HIT).unwrap();
             let mut ids: Vec<u32> =
-                lines.iter().rev().map_while(|l| hit.captures(l).map(|c| c[1].parse().unwrap())).collect::<Vec<_>>();
+                text[..at].lines().rev().map_while(|l| hit.captures(l).map(|c| c[1].parse().unwrap())).collect();
             ids.reverse();
-            ids.push(last_hit.unwrap()[1].parse().unwrap());
+            ids.push(last[1].parse().unwrap());
             Ok((StopReason::Breakpoint { ids }, None, None))
         }
-        (_, Some(e)) => {
-            let c = last_exception.unwrap();
+        (_, Some((at, c))) => {
             let (pid, tid, code) = (hex(&c[1])?, hex(&c[2])?, hex(&c[4])?);
-            let break_in = text[e..].lines().nth(1).is_some_and(|l| l.starts_with("Break-in: "));
+            let break_in = text[at..].lines().nth(1).is_some_and(|l| l.starts_with("Break-in: "));
             let reason = if break_in {
                 StopReason::BreakIn
             } else {
@@ -89,6 +82,12 @@ fn event_before(text: &str) -> Result<(StopReason, Option<u32>, Option<u32>), St
         }
         _ => Err("a stop with neither a `Breakpoint <n> hit` line nor an exception line before it".into()),
     }
+}
+
+/// The last match of `pattern` in `text`: where it starts, and its groups.
+fn last_match<'t>(pattern: &str, text: &'t str) -> Option<(usize, regex::Captures<'t>)> {
+    let re = Regex::new(pattern).unwrap_or_else(|e| panic!("bad regex {pattern:?}: {e}"));
+    re.captures_iter(text).last().map(|c| (c.get(0).unwrap().start(), c))
 }
 
 /// `hello!add` of the location line `hello!add+0x8`; `None` for a bare address.
