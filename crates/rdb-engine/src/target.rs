@@ -151,6 +151,23 @@ pub enum ExceptionKind {
     },
 }
 
+impl ExceptionKind {
+    /// The exception's code in Windows' numbering (NTSTATUS: `0xc0000005` for an access violation), which names an
+    /// exception the same way on every OS; a Unix signal with no such counterpart is its signal number.
+    pub fn code(&self) -> u32 {
+        match self {
+            ExceptionKind::Breakpoint | ExceptionKind::BreakIn => 0x8000_0003,
+            ExceptionKind::SingleStep { .. } => 0x8000_0004,
+            ExceptionKind::AccessViolation { .. } => 0xc000_0005,
+            ExceptionKind::GuardPage { .. } => 0x8000_0001,
+            ExceptionKind::IllegalInstruction { .. } => 0xc000_001d,
+            ExceptionKind::IntegerDivideByZero { .. } => 0xc000_0094,
+            ExceptionKind::Other { code, .. } => *code,
+            ExceptionKind::Signal { signo } => *signo as u32,
+        }
+    }
+}
+
 /// The kind of a memory access that faulted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

@@ -52,17 +52,18 @@ pub fn register_dump(r: &Registers) -> Vec<String> {
 
 /// An exception's WinDbg name and code.
 pub fn exception_name(kind: &ExceptionKind) -> (String, u32) {
-    match kind {
-        ExceptionKind::Breakpoint | ExceptionKind::BreakIn => ("Break instruction exception".into(), 0x8000_0003),
-        ExceptionKind::SingleStep { .. } => ("Single step exception".into(), 0x8000_0004),
-        ExceptionKind::AccessViolation { .. } => ("Access violation".into(), 0xc000_0005),
-        ExceptionKind::GuardPage { .. } => ("Guard page violation".into(), 0x8000_0001),
-        ExceptionKind::IllegalInstruction { .. } => ("Illegal instruction".into(), 0xc000_001d),
-        ExceptionKind::IntegerDivideByZero { .. } => ("Integer divide-by-zero".into(), 0xc000_0094),
-        ExceptionKind::Other { code: code @ 0x4001_0005, .. } => ("Control-C exception".to_string(), *code),
-        ExceptionKind::Other { code, .. } => ("Unknown exception".to_string(), *code),
-        ExceptionKind::Signal { signo } => (format!("Signal {}", signal_name(*signo)), *signo as u32),
-    }
+    let name = match kind {
+        ExceptionKind::Breakpoint | ExceptionKind::BreakIn => "Break instruction exception".into(),
+        ExceptionKind::SingleStep { .. } => "Single step exception".into(),
+        ExceptionKind::AccessViolation { .. } => "Access violation".into(),
+        ExceptionKind::GuardPage { .. } => "Guard page violation".into(),
+        ExceptionKind::IllegalInstruction { .. } => "Illegal instruction".into(),
+        ExceptionKind::IntegerDivideByZero { .. } => "Integer divide-by-zero".into(),
+        ExceptionKind::Other { code: 0x4001_0005, .. } => "Control-C exception".to_string(),
+        ExceptionKind::Other { .. } => "Unknown exception".to_string(),
+        ExceptionKind::Signal { signo } => format!("Signal {}", signal_name(*signo)),
+    };
+    (name, kind.code())
 }
 
 /// The lines an exception prints: `(pid.tid): Access violation - code c0000005 (first chance)` and what follows.
