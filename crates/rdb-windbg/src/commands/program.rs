@@ -129,7 +129,7 @@ fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<F
             StackStyle::Numbered => cx.out(format!("{i:02x} {sp} {ret}     {site}")),
             StackStyle::Args => {
                 // The four home slots above the return address, as WinDbg's x64 kb shows.
-                let mut mem = SessionMemory(cx.session());
+                let mut mem = cx.session().memory()?;
                 let args: Vec<String> = (1..=4)
                     .map(|k| {
                         mem.read_u64(frame.regs.rsp + 8 * k).map(addr64).unwrap_or_else(|_| "????????`????????".into())
@@ -140,14 +140,6 @@ fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<F
         }
     }
     Ok(Flow::Next)
-}
-
-struct SessionMemory<'a>(&'a mut rdb_engine::session::Session);
-
-impl ReadMemory for SessionMemory<'_> {
-    fn read(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
-        self.0.read_memory(address, buf)
-    }
 }
 
 pub fn k(cx: &mut Cx, args: &str) -> Result<Flow> {
