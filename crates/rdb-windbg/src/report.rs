@@ -7,7 +7,7 @@ pub use blocks::{peb_lines, teb_lines};
 
 use rdb_engine::fmt::addr64;
 use rdb_engine::regs::Registers;
-use rdb_engine::session::{HwAccess, Kind, Notice, Session, Stop, StopReason, signal_name};
+use rdb_engine::session::{HwAccess, Kind, Notice, Place, Session, StackFrame, Stop, StopReason, signal_name};
 use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
@@ -194,6 +194,20 @@ pub fn stop_header(stop: &Stop) -> Vec<String> {
         // The front end hands over to that process's session, whose stop is the one shown.
         StopReason::OtherProcess { .. } => Vec::new(),
     }
+}
+
+/// Where an address is, as WinDbg names it: `module!symbol+0xoff`, or the bare address outside every module.
+pub fn place_name(place: Option<&Place>, address: u64) -> String {
+    place.map_or_else(|| addr64(address), Place::name)
+}
+
+/// A frame's `Call Site` column: its place, and the source line when there is one (`[file @ line]`).
+pub fn call_site(frame: &StackFrame) -> String {
+    let mut site = place_name(frame.place.as_ref(), frame.pc);
+    if let Some(line) = &frame.source {
+        site.push_str(&format!(" [{} @ {}]", line.file.display(), line.line));
+    }
+    site
 }
 
 /// `module!symbol+0xoff:` and the instruction at `rip`, as WinDbg shows where a thread is.

@@ -9,6 +9,7 @@ mod control;
 mod displaced;
 mod environment;
 mod filters;
+mod frames;
 mod guards;
 mod hardware;
 mod lazy;
@@ -27,7 +28,8 @@ use std::path::PathBuf;
 pub use breakpoints::{Breakpoint, Breakpoints, HwAccess, Kind, Location, MemAccess};
 pub use control::Resumption;
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
-pub use modules::{Module, Modules};
+pub use frames::StackFrame;
+pub use modules::{Module, Modules, Place, SymbolOffset};
 pub use stop::{Notice, Stop, StopReason};
 
 use crate::disasm::{self, Instruction};

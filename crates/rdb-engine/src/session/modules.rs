@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::symbols::{ModuleSymbols, Symbol};
+use crate::symbols::{ModuleSymbols, SourceLine, Symbol};
 
 /// One loaded module (the executable, a shared library, a DLL).
 pub struct Module {
@@ -39,6 +39,45 @@ impl Module {
             Some(Some(s)) if s.symbol_count() == 0 => "(no symbols)",
             Some(Some(s)) if s.is_pe() => "(export symbols)",
             Some(Some(_)) => "(elf symbols)",
+        }
+    }
+}
+
+/// Where an address is in the program: its module and the symbol that covers it (or the nearest one before it in
+/// the module), with the address's offset into each. Front ends show it as they like; [`Place::name`] writes it in
+/// the engine's own syntax for addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub module: String,
+    /// The address's offset from the module's base.
+    pub module_offset: u64,
+    pub symbol: Option<SymbolOffset>,
+}
+
+/// A symbol's name and an address's offset from the symbol's start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SymbolOffset {
+    pub name: String,
+    pub offset: u64,
+}
+
+impl Place {
+    /// Whether a name starts exactly here: a symbol's first byte, or the module's base where no symbol covers it.
+    pub fn starts_name(&self) -> bool {
+        match &self.symbol {
+            Some(symbol) => symbol.offset == 0,
+            None => self.module_offset == 0,
+        }
+    }
+
+    /// `module!symbol+0xoff`, `module!symbol`, `module+0xoff` or `module`: an address as the expression language
+    /// reads it back, and as the engine names one in its notices and errors.
+    pub fn name(&self) -> String {
+        match &self.symbol {
+            Some(SymbolOffset { name, offset: 0 }) => format!("{}!{name}", self.module),
+            Some(SymbolOffset { name, offset }) => format!("{}!{name}+{offset:#x}", self.module),
+            None if self.module_offset == 0 => self.module.clone(),
+            None => format!("{}+{:#x}", self.module, self.module_offset),
         }
     }
 }
@@ -120,15 +159,29 @@ impl Modules {
         Some((m, m.symbols().and_then(|s| s.symbol_at(address))))
     }
 
-    /// `module!symbol+0xoff`, `module!symbol`, `module+0xoff`, or `None` outside every module.
-    pub fn describe(&self, address: u64) -> Option<String> {
-        let (m, sym) = self.symbol_at(address)?;
-        Some(match sym {
-            Some(s) if address == s.address => format!("{}!{}", m.name, s.name),
-            Some(s) => format!("{}!{}+{:#x}", m.name, s.name, address - s.address),
-            None if address == m.base => m.name.clone(),
-            None => format!("{}+{:#x}", m.name, address - m.base),
+    /// Where `address` is: its module and symbol; `None` outside every module.
+    pub fn place(&self, address: u64) -> Option<Place> {
+        let (m, symbol) = self.symbol_at(address)?;
+        Some(Place {
+            module: m.name.clone(),
+            module_offset: address - m.base,
+            symbol: symbol.map(|s| SymbolOffset { offset: address - s.address, name: s.name }),
         })
+    }
+
+    /// `module!symbol+0xoff`, `module!symbol`, `module+0xoff`, or `None` outside every module (see [`Place::name`]).
+    pub fn describe(&self, address: u64) -> Option<String> {
+        self.place(address).map(|p| p.name())
+    }
+
+    /// The source file and line of the code at `address`, from its module's DWARF.
+    pub fn source_line(&self, address: u64) -> Option<SourceLine> {
+        self.at(address)?.symbols()?.source_line(address)
+    }
+
+    /// The extent `[start, end)` of the function that holds `address`, where its module's symbols know it.
+    pub fn function_extent(&self, address: u64) -> Option<(u64, u64)> {
+        self.at(address)?.symbols()?.function_extent(address)
     }
 }
 

@@ -4,6 +4,7 @@
 mod compiled;
 mod conditions;
 mod displaced;
+mod frames;
 mod lazy;
 mod snapshot;
 mod watch;

@@ -9,6 +9,7 @@ use rdb_engine::{Error, Result};
 
 use super::Cx;
 use super::Flow;
+use crate::report;
 
 pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
     cx.out("start             end                 module name");
@@ -88,19 +89,6 @@ enum StackStyle {
     Args,
 }
 
-/// `[file @ line]` for a frame's pc.
-fn source_suffix(session: &Session, pc: u64, first: bool) -> String {
-    // A caller's pc is a return address: the call is the instruction before it.
-    let lookup = if first { pc } else { pc.saturating_sub(1) };
-    session
-        .modules
-        .at(lookup)
-        .and_then(|m| m.symbols())
-        .and_then(|s| s.source_line(lookup))
-        .map(|l| format!(" [{} @ {}]", l.file.display(), l.line))
-        .unwrap_or_default()
-}
-
 fn stack(cx: &mut Cx, args: &str, style: StackStyle) -> Result<Flow> {
     let max = match args.trim() {
         "" => 0x14,
@@ -111,7 +99,7 @@ fn stack(cx: &mut Cx, args: &str, style: StackStyle) -> Result<Flow> {
 }
 
 fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<Flow> {
-    let frames = cx.session().stack(tid, max)?;
+    let frames = cx.session().frames(tid, max)?;
     match style {
         StackStyle::Plain => cx.out("Child-SP          RetAddr               Call Site"),
         StackStyle::Numbered => cx.out(" # Child-SP          RetAddr               Call Site"),
@@ -119,21 +107,18 @@ fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<F
             "Child-SP          RetAddr           : Args to Child                                                           : Call Site",
         ),
     }
-    for (i, frame) in frames.iter().enumerate() {
-        let pc = frame.regs.rip;
-        let site = format!("{}{}", cx.session().describe(pc), source_suffix(cx.dbg.session(), pc, i == 0));
-        let sp = addr64(frame.regs.rsp);
+    for frame in &frames {
+        let site = report::call_site(frame);
+        let sp = addr64(frame.sp);
         let ret = addr64(frame.return_address.unwrap_or(0));
         match style {
             StackStyle::Plain => cx.out(format!("{sp} {ret}     {site}")),
-            StackStyle::Numbered => cx.out(format!("{i:02x} {sp} {ret}     {site}")),
+            StackStyle::Numbered => cx.out(format!("{:02x} {sp} {ret}     {site}", frame.index)),
             StackStyle::Args => {
                 // The four home slots above the return address, as WinDbg's x64 kb shows.
                 let mut mem = cx.session().memory()?;
                 let args: Vec<String> = (1..=4)
-                    .map(|k| {
-                        mem.read_u64(frame.regs.rsp + 8 * k).map(addr64).unwrap_or_else(|_| "????????`????????".into())
-                    })
+                    .map(|k| mem.read_u64(frame.sp + 8 * k).map(addr64).unwrap_or_else(|_| "????????`????????".into()))
                     .collect();
                 cx.out(format!("{sp} {ret} : {} : {site}", args.join(" ")));
             }
