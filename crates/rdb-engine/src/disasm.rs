@@ -15,6 +15,7 @@ use iced_x86::{
 };
 
 use crate::fmt::addr64;
+use crate::memory::ReadMemory;
 
 /// One decoded instruction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,6 +204,26 @@ pub fn decode(bytes: &[u8], address: u64, count: usize, symbolize: &dyn Fn(u64) 
         });
     }
     out
+}
+
+/// Where the run of `count` instructions that ends exactly at `end` begins. x86 cannot be decoded backwards, so
+/// this decodes forward from a little before `end`, trying starts from the farthest (15 bytes an instruction, the
+/// longest there is) to the nearest, and takes the first whose instructions land exactly on `end`, as WinDbg's `ub`
+/// does. `None` when no start does, or the bytes before `end` cannot be read.
+pub fn start_of_instructions_ending_at(mem: &mut dyn ReadMemory, end: u64, count: usize) -> Option<u64> {
+    let count = count as u64;
+    for back in (count..=15 * count).rev() {
+        let start = end.saturating_sub(back);
+        let mut bytes = vec![0u8; back as usize];
+        if mem.read_exact(start, &mut bytes).is_err() {
+            continue;
+        }
+        let insns = decode(&bytes, start, usize::MAX, &|_| None);
+        if insns.last().is_some_and(|i| i.next_address() == end) && insns.len() as u64 >= count {
+            return Some(insns[insns.len() - count as usize].address);
+        }
+    }
+    None
 }
 
 fn lower_name(value: impl std::fmt::Debug) -> String {
@@ -440,6 +461,25 @@ mod tests {
         assert_eq!(v[0].text, "nop");
         // Addresses near the top wrap without panicking.
         let _ = decode(&[0xe8, 0xff, 0xff, 0xff, 0x7f, 0xeb, 0x7f], u64::MAX - 3, 5, &none);
+    }
+
+    #[test]
+    fn backwards_decoding_finds_the_run_that_lands_on_the_address() {
+        use crate::memory::MemorySnapshot;
+        // push rbp; mov rbp,rsp; sub rsp,10h; ret at 0x1000, after 0x20 bytes of nops.
+        let code = [0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x10, 0xc3];
+        let mut bytes = vec![0x90; 0x20];
+        bytes.extend_from_slice(&code);
+        let mut mem = MemorySnapshot { base: 0x0fe0, bytes };
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1008, 2), Some(0x1001), "mov, sub: up to the ret");
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1009, 1), Some(0x1008));
+        // Nothing readable before the code: the starts there are skipped, the code itself still found.
+        let mut mem = MemorySnapshot { base: 0x1000, bytes: code.to_vec() };
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1008, 3), Some(0x1000));
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1009, 5), None, "only four instructions are there");
+        // Bytes that decode to nothing (0x06 is invalid in 64-bit mode).
+        let mut mem = MemorySnapshot { base: 0x1000, bytes: vec![0x06; 4] };
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1004, 1), None);
     }
 
     #[test]

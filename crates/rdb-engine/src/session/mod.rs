@@ -6,6 +6,7 @@ mod breakpoints;
 mod compiled;
 mod conditions;
 mod control;
+mod disassembly;
 mod displaced;
 mod environment;
 mod filters;
@@ -27,6 +28,7 @@ use std::path::PathBuf;
 
 pub use breakpoints::{Breakpoint, Breakpoints, HwAccess, Kind, Location, MemAccess};
 pub use control::Resumption;
+pub use disassembly::DisassemblyLine;
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use frames::StackFrame;
 pub use modules::{Module, Modules, Place, SymbolOffset};

@@ -198,6 +198,25 @@ mod tests {
     }
 
     #[test]
+    fn a_name_starts_where_a_symbol_or_a_bare_module_does() {
+        let place = |symbol: Option<(&str, u64)>, module_offset| Place {
+            module: "cxx".into(),
+            module_offset,
+            symbol: symbol.map(|(name, offset)| SymbolOffset { name: name.into(), offset }),
+        };
+        let starts = place(Some(("Point::operator+", 0)), 0x1200);
+        assert!(starts.starts_name(), "a symbol's address, whatever its name holds");
+        assert_eq!(starts.name(), "cxx!Point::operator+");
+        let inside = place(Some(("main", 0x1d)), 0x1200);
+        assert!(!inside.starts_name());
+        assert_eq!(inside.name(), "cxx!main+0x1d");
+        assert!(place(None, 0).starts_name());
+        assert_eq!(place(None, 0).name(), "cxx");
+        assert!(!place(None, 0x40).starts_name());
+        assert_eq!(place(None, 0x40).name(), "cxx+0x40");
+    }
+
+    #[test]
     fn duplicate_names_get_the_base_appended() {
         let mut m = Modules::default();
         m.add(0x1000, 0x1000, PathBuf::from("/a/libx.so"));

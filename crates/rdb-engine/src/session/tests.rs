@@ -3,6 +3,7 @@
 
 mod compiled;
 mod conditions;
+mod disassembly;
 mod displaced;
 mod frames;
 mod lazy;
