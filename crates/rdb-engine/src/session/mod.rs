@@ -22,6 +22,7 @@ mod snapshot;
 mod stop;
 #[cfg(test)]
 mod tests;
+mod threads;
 mod watch;
 
 use std::path::PathBuf;
@@ -33,6 +34,7 @@ pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use frames::StackFrame;
 pub use modules::{Module, Modules, Place, SymbolOffset};
 pub use stop::{Notice, Stop, StopReason};
+pub use threads::ThreadInfo;
 
 use crate::disasm::{self, Instruction};
 use crate::error::{Error, Result};
