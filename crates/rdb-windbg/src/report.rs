@@ -7,7 +7,9 @@ pub use blocks::{peb_lines, teb_lines};
 
 use rdb_engine::fmt::addr64;
 use rdb_engine::regs::Registers;
-use rdb_engine::session::{HwAccess, Kind, Notice, Place, Session, StackFrame, Stop, StopReason, signal_name};
+use rdb_engine::session::{
+    HwAccess, Kind, Notice, Place, Session, StackFrame, Stop, StopReason, SymbolState, signal_name,
+};
 use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
@@ -196,6 +198,17 @@ pub fn stop_header(stop: &Stop) -> Vec<String> {
     }
 }
 
+/// `lm`'s symbol column, in WinDbg's words.
+pub fn symbol_state(state: SymbolState) -> &'static str {
+    match state {
+        SymbolState::Deferred => "(deferred)",
+        SymbolState::NoSymbols => "(no symbols)",
+        SymbolState::Dwarf => "(dwarf symbols)",
+        SymbolState::Exports => "(export symbols)",
+        SymbolState::Elf => "(elf symbols)",
+    }
+}
+
 /// Where an address is, as WinDbg names it: `module!symbol+0xoff`, or the bare address outside every module.
 pub fn place_name(place: Option<&Place>, address: u64) -> String {
     place.map_or_else(|| addr64(address), Place::name)
@@ -277,6 +290,15 @@ mod tests {
         assert_eq!(d[6], "iopl=0         nv up ei pl zr na pe nc");
         assert!(d[7].starts_with("cs=0033  ss=002b"));
         assert!(d[7].ends_with("efl=00000246"));
+    }
+
+    #[test]
+    fn symbol_states_read_as_lm_words_them() {
+        assert_eq!(symbol_state(SymbolState::Deferred), "(deferred)");
+        assert_eq!(symbol_state(SymbolState::NoSymbols), "(no symbols)");
+        assert_eq!(symbol_state(SymbolState::Dwarf), "(dwarf symbols)");
+        assert_eq!(symbol_state(SymbolState::Exports), "(export symbols)");
+        assert_eq!(symbol_state(SymbolState::Elf), "(elf symbols)");
     }
 
     #[test]

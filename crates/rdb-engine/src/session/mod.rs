@@ -32,7 +32,7 @@ pub use control::Resumption;
 pub use disassembly::DisassemblyLine;
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use frames::StackFrame;
-pub use modules::{Module, Modules, Place, SymbolOffset};
+pub use modules::{Module, Modules, Place, SymbolOffset, SymbolState};
 pub use stop::{Notice, Stop, StopReason};
 pub use threads::ThreadInfo;
 

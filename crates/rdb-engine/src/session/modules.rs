@@ -30,17 +30,32 @@ impl Module {
         self.symbols.get_or_init(|| ModuleSymbols::load(&self.path, self.base).ok()).as_ref()
     }
 
-    /// `lm`'s symbol state, as WinDbg words it: `(deferred)` until first needed, then what was found.
-    pub fn symbol_state(&self) -> &'static str {
+    /// What is known of the module's symbols: nothing until they are first needed, then what was found.
+    pub fn symbol_state(&self) -> SymbolState {
         match self.symbols.get() {
-            None => "(deferred)",
-            Some(None) => "(no symbols)",
-            Some(Some(s)) if s.has_dwarf() => "(dwarf symbols)",
-            Some(Some(s)) if s.symbol_count() == 0 => "(no symbols)",
-            Some(Some(s)) if s.is_pe() => "(export symbols)",
-            Some(Some(_)) => "(elf symbols)",
+            None => SymbolState::Deferred,
+            Some(None) => SymbolState::NoSymbols,
+            Some(Some(s)) if s.has_dwarf() => SymbolState::Dwarf,
+            Some(Some(s)) if s.symbol_count() == 0 => SymbolState::NoSymbols,
+            Some(Some(s)) if s.is_pe() => SymbolState::Exports,
+            Some(Some(_)) => SymbolState::Elf,
         }
     }
+}
+
+/// How much a module's symbols say (`lm`'s column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SymbolState {
+    /// Not read yet: they are read the first time something needs them.
+    Deferred,
+    /// The file cannot be read, or names nothing.
+    NoSymbols,
+    /// DWARF debug information, in the file or a separate debug file: lines and more.
+    Dwarf,
+    /// A PE image's exports, and nothing more.
+    Exports,
+    /// An ELF file's symbol tables, and nothing more.
+    Elf,
 }
 
 /// Where an address is in the program: its module and the symbol that covers it (or the nearest one before it in
@@ -214,6 +229,15 @@ mod tests {
         assert_eq!(place(None, 0).name(), "cxx");
         assert!(!place(None, 0x40).starts_name());
         assert_eq!(place(None, 0x40).name(), "cxx+0x40");
+    }
+
+    #[test]
+    fn symbols_are_deferred_until_needed() {
+        let mut m = Modules::default();
+        let module = m.add(0x1000, 0x1000, PathBuf::from("/nonexistent/libx.so"));
+        assert_eq!(module.symbol_state(), SymbolState::Deferred);
+        assert!(module.symbols().is_none());
+        assert_eq!(module.symbol_state(), SymbolState::NoSymbols, "read now, and nothing found");
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
             addr64(m.base),
             addr64(m.end()),
             m.name,
-            m.symbol_state(),
+            report::symbol_state(m.symbol_state()),
             m.path.display()
         ));
     }
