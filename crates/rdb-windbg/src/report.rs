@@ -1,9 +1,12 @@
 //! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
-//! the location line with its instruction, and (in `blocks`) the Windows environment blocks.
+//! the location line with its instruction, stacks, modules, and (in `blocks`) the Windows environment blocks and
+//! (in `filters`) `sx`'s listing.
 
 mod blocks;
+mod filters;
 
 pub use blocks::{peb_lines, teb_lines};
+pub use filters::filter_lines;
 
 use rdb_engine::fmt::addr64;
 use rdb_engine::regs::Registers;
