@@ -342,7 +342,7 @@ fn print_instructions(cx: &mut Cx, start: u64, lines: &[DisassemblyLine]) -> Res
         if i == 0 || line.starts_symbol {
             cx.out(format!("{}:", report::place_name(line.place.as_ref(), line.instruction.address)));
         }
-        cx.out(line.instruction.line());
+        cx.out(report::instruction_line(&line.instruction));
     }
     cx.console.next_unassemble = Some(lines.last().map_or(start, |l| l.instruction.next_address()));
     Ok(Flow::Next)
