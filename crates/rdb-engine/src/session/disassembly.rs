@@ -27,9 +27,12 @@ pub struct DisassemblyLine {
 
 impl Session {
     /// At most `count` instructions from `start`, stopping before `end` when one is given. Nothing to decode at
-    /// `start` is an error; an `end` at or before `start` gives none.
+    /// `start` is an error; a count of 0, or an `end` at or before `start`, gives none.
     pub fn disassemble(&mut self, start: u64, count: usize, end: Option<u64>) -> Result<Vec<DisassemblyLine>> {
         let count = count.min(MAX_INSTRUCTIONS);
+        if count == 0 {
+            return Ok(Vec::new());
+        }
         let mut bytes = vec![0u8; count * 15];
         let n = self.read_memory(start, &mut bytes)?;
         let modules = &self.modules;

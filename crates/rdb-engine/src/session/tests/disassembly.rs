@@ -28,6 +28,7 @@ fn an_end_address_cuts_the_listing_short() {
     let addresses = |lines: Vec<DisassemblyLine>| lines.iter().map(|l| l.instruction.address).collect::<Vec<_>>();
     assert_eq!(addresses(session.disassemble(ENTRY, 8, Some(ENTRY + 4)).unwrap()), [ENTRY, ENTRY + 1]);
     assert_eq!(addresses(session.disassemble(ENTRY, 8, Some(ENTRY)).unwrap()), []);
+    assert_eq!(addresses(session.disassemble(ENTRY, 0, None).unwrap()), []);
     assert_eq!(addresses(session.disassemble(ENTRY, 2, None).unwrap()), [ENTRY, ENTRY + 1]);
     // `ub`: push rbp; mov rbp,rsp end where the ret begins.
     let back = session.instructions_ending_at(ENTRY + 4, 2).unwrap();
