@@ -15,6 +15,7 @@ use iced_x86::{
 };
 
 use crate::fmt::addr64;
+use crate::memory::ReadMemory;
 
 /// One decoded instruction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,13 +43,6 @@ impl Instruction {
     /// The address just past the instruction (where a call returns to).
     pub fn next_address(&self) -> u64 {
         self.address.wrapping_add(self.bytes.len() as u64)
-    }
-
-    /// The instruction as one line of `u` output: `00000000`00401126 4883ec10        sub     rsp,10h`.
-    /// The bytes fill a 16-column field (WinDbg's); longer byte strings push the text right, keeping one space.
-    pub fn line(&self) -> String {
-        let hex: String = self.bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{} {hex:<15} {}", addr64(self.address), self.text)
     }
 }
 
@@ -205,6 +199,26 @@ pub fn decode(bytes: &[u8], address: u64, count: usize, symbolize: &dyn Fn(u64) 
     out
 }
 
+/// Where the run of `count` instructions that ends exactly at `end` begins. x86 cannot be decoded backwards, so
+/// this decodes forward from a little before `end`, trying starts from the farthest (15 bytes an instruction, the
+/// longest there is) to the nearest, and takes the first whose instructions land exactly on `end`, as WinDbg's `ub`
+/// does. `None` when no start does, or the bytes before `end` cannot be read.
+pub fn start_of_instructions_ending_at(mem: &mut dyn ReadMemory, end: u64, count: usize) -> Option<u64> {
+    let count = count as u64;
+    for back in (count..=15 * count).rev() {
+        let start = end.saturating_sub(back);
+        let mut bytes = vec![0u8; back as usize];
+        if mem.read_exact(start, &mut bytes).is_err() {
+            continue;
+        }
+        let insns = decode(&bytes, start, usize::MAX, &|_| None);
+        if insns.last().is_some_and(|i| i.next_address() == end) && insns.len() as u64 >= count {
+            return Some(insns[insns.len() - count as usize].address);
+        }
+    }
+    None
+}
+
 fn lower_name(value: impl std::fmt::Debug) -> String {
     format!("{value:?}").to_ascii_lowercase()
 }
@@ -296,12 +310,10 @@ mod tests {
     fn simple_instructions() {
         let i = one(&[0x55], 0x401126);
         assert_eq!(i.text, "push    rbp");
-        assert_eq!(i.line(), "00000000`00401126 55              push    rbp");
         assert!(!i.is_call && !i.is_ret && i.branch_target.is_none());
 
         let i = one(&[0x48, 0x83, 0xec, 0x10], 0x401126);
         assert_eq!(i.text, "sub     rsp,10h");
-        assert_eq!(i.line(), "00000000`00401126 4883ec10        sub     rsp,10h");
 
         let i = one(&[0xc3], 0x1000);
         assert_eq!(i.text, "ret");
@@ -366,7 +378,7 @@ mod tests {
         assert!(i.is_call && !i.is_ret);
         assert_eq!(i.branch_target, Some(0x401126));
         assert_eq!(i.next_address(), 0x401155);
-        assert_eq!(i.line(), "00000000`00401150 e8d1ffffff      call    demo!add (00000000`00401126)");
+        assert_eq!(i.bytes, [0xe8, 0xd1, 0xff, 0xff, 0xff]);
 
         // Same call without a symbol.
         let i = &decode(&b, 0x401150, 1, &none)[0];
@@ -443,14 +455,22 @@ mod tests {
     }
 
     #[test]
-    fn long_instructions_keep_one_space_in_line() {
-        // mov qword ptr [rsp+28h],0 : 9 bytes
-        let b = [0x48, 0xc7, 0x44, 0x24, 0x28, 0, 0, 0, 0];
-        let i = one(&b, 0);
-        assert_eq!(i.line(), "00000000`00000000 48c744242800000000 mov     qword ptr [rsp+28h],0");
-        // 8 bytes exactly: mov rax,qword ptr [rsp+0A0h]
-        let i = one(&[0x48, 0x8b, 0x84, 0x24, 0xa0, 0, 0, 0], 0);
-        assert_eq!(i.line(), "00000000`00000000 488b8424a0000000 mov     rax,qword ptr [rsp+0A0h]");
+    fn backwards_decoding_finds_the_run_that_lands_on_the_address() {
+        use crate::memory::MemorySnapshot;
+        // push rbp; mov rbp,rsp; sub rsp,10h; ret at 0x1000, after 0x20 bytes of nops.
+        let code = [0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x10, 0xc3];
+        let mut bytes = vec![0x90; 0x20];
+        bytes.extend_from_slice(&code);
+        let mut mem = MemorySnapshot { base: 0x0fe0, bytes };
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1008, 2), Some(0x1001), "mov, sub: up to the ret");
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1009, 1), Some(0x1008));
+        // Nothing readable before the code: the starts there are skipped, the code itself still found.
+        let mut mem = MemorySnapshot { base: 0x1000, bytes: code.to_vec() };
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1008, 3), Some(0x1000));
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1009, 5), None, "only four instructions are there");
+        // Bytes that decode to nothing (0x06 is invalid in 64-bit mode).
+        let mut mem = MemorySnapshot { base: 0x1000, bytes: vec![0x06; 4] };
+        assert_eq!(start_of_instructions_ending_at(&mut mem, 0x1004, 1), None);
     }
 
     #[test]
@@ -466,7 +486,7 @@ mod tests {
             }
             for i in decode(&b, seed, 8, &|a| Some(format!("m!f+{a:#x}"))) {
                 assert!(!i.bytes.is_empty());
-                assert!(!i.line().is_empty());
+                assert!(!i.text.is_empty());
             }
         }
     }

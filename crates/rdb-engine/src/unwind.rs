@@ -7,12 +7,17 @@ use crate::symbols::ModuleSymbols;
 /// One frame of a stack trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
-    /// The frame's registers; `rip` is its pc (a return address for every frame but the first).
+    /// The frame's registers; `rip` is its pc (a return address for every frame but the first). For a caller,
+    /// rip, rsp and the registers its CFI (or the frame-pointer chain: rbp) restores are recovered; the others
+    /// carry the inner frame's values.
     pub regs: Registers,
-    /// The address of the return address slot (the frame's "RetAddr" location); where the caller resumes.
-    /// (That is: the return address itself, the caller's pc, as WinDbg's `RetAddr` column shows; `None` for the
-    /// last frame, whose caller is unknown.)
+    /// Where this frame returns to: the caller's pc, as WinDbg's `RetAddr` column shows; `None` for the last frame,
+    /// whose caller is unknown.
     pub return_address: Option<u64>,
+    /// The canonical frame address: the stack pointer of the caller at the call, which is the next frame's rsp.
+    /// Known wherever the unwinder found the caller's stack pointer, even for an outermost frame whose CFI says
+    /// there is no caller; `None` where it found none it believes.
+    pub cfa: Option<u64>,
 }
 
 /// The largest frame the frame-pointer fallback believes in.
@@ -31,8 +36,10 @@ pub fn unwind<'a>(
     let mut first = true;
     while frames.len() < max {
         let caller = caller_of(&current, first, module_at, mem);
-        let next = caller.filter(|c| c.rip != 0 && (c.rsp > current.rsp || (first && c.rsp == current.rsp)));
-        frames.push(Frame { regs: current, return_address: next.map(|c| c.rip) });
+        // A stack grows down: a caller's stack pointer lies above its callee's.
+        let caller = caller.filter(|c| c.rsp > current.rsp || (first && c.rsp == current.rsp));
+        let next = caller.filter(|c| c.rip != 0);
+        frames.push(Frame { regs: current, return_address: next.map(|c| c.rip), cfa: caller.map(|c| c.rsp) });
         let Some(next) = next else { break };
         current = next;
         first = false;
@@ -132,6 +139,7 @@ mod tests {
         assert_eq!(frames[0].return_address, Some(0x40_1234));
         assert_eq!(frames[1].return_address, Some(0x40_1100));
         assert_eq!(frames[2].return_address, None, "rbp 0 ends the chain");
+        assert_eq!(frames.iter().map(|f| f.cfa).collect::<Vec<_>>(), [Some(s + 0x20), Some(s + 0x40), None]);
         assert_eq!(frames[1].regs.rsp, s + 0x20);
         assert_eq!(frames[2].regs.rsp, s + 0x40);
 

@@ -1,13 +1,20 @@
 //! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
-//! the location line with its instruction, and (in `blocks`) the Windows environment blocks.
+//! the location line with its instruction, stacks, modules, and (in `blocks`) the Windows environment blocks and
+//! (in `filters`) `sx`'s listing.
 
 mod blocks;
+mod date;
+mod filters;
 
 pub use blocks::{peb_lines, teb_lines};
+pub use filters::filter_lines;
 
+use rdb_engine::disasm::Instruction;
 use rdb_engine::fmt::addr64;
 use rdb_engine::regs::Registers;
-use rdb_engine::session::{HwAccess, Kind, Notice, Session, Stop, StopReason, signal_name};
+use rdb_engine::session::{
+    HwAccess, Kind, Notice, Place, Session, StackFrame, Stop, StopReason, SymbolState, signal_name,
+};
 use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
@@ -197,11 +204,43 @@ pub fn stop_header(stop: &Stop) -> Vec<String> {
     }
 }
 
+/// `lm`'s symbol column, in WinDbg's words.
+pub fn symbol_state(state: SymbolState) -> &'static str {
+    match state {
+        SymbolState::Deferred => "(deferred)",
+        SymbolState::NoSymbols => "(no symbols)",
+        SymbolState::Dwarf => "(dwarf symbols)",
+        SymbolState::Exports => "(export symbols)",
+        SymbolState::Elf => "(elf symbols)",
+    }
+}
+
+/// Where an address is, as WinDbg names it: `module!symbol+0xoff`, or the bare address outside every module.
+pub fn place_name(place: Option<&Place>, address: u64) -> String {
+    place.map_or_else(|| addr64(address), Place::name)
+}
+
+/// A frame's `Call Site` column: its place, and the source line when there is one (`[file @ line]`).
+pub fn call_site(frame: &StackFrame) -> String {
+    let mut site = place_name(frame.place.as_ref(), frame.pc);
+    if let Some(line) = &frame.source {
+        site.push_str(&format!(" [{} @ {}]", line.file.display(), line.line));
+    }
+    site
+}
+
+/// An instruction as one line of `u`: `00000000`00401126 4883ec10        sub     rsp,10h`. The bytes fill a
+/// 16-column field (WinDbg's); longer byte strings push the text right, keeping one space.
+pub fn instruction_line(i: &Instruction) -> String {
+    let hex: String = i.bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{} {hex:<15} {}", addr64(i.address), i.text)
+}
+
 /// `module!symbol+0xoff:` and the instruction at `rip`, as WinDbg shows where a thread is.
 pub fn location_lines(session: &mut Session, rip: u64) -> Vec<String> {
     let mut lines = vec![format!("{}:", session.describe(rip))];
     match session.instruction_at(rip) {
-        Some(i) => lines.push(i.line()),
+        Some(i) => lines.push(instruction_line(&i)),
         None => lines.push(format!("{} ??              ???", addr64(rip))),
     }
     lines
@@ -248,6 +287,7 @@ pub fn stop_lines(session: &mut Session, stop: &Stop) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rdb_engine::disasm;
 
     #[test]
     fn flags_read_as_windbg() {
@@ -264,6 +304,34 @@ mod tests {
         assert_eq!(d[6], "iopl=0         nv up ei pl zr na pe nc");
         assert!(d[7].starts_with("cs=0033  ss=002b"));
         assert!(d[7].ends_with("efl=00000246"));
+    }
+
+    #[test]
+    fn instruction_lines_pad_the_bytes_to_sixteen_columns() {
+        let line = |bytes: &[u8], address: u64| instruction_line(&disasm::decode(bytes, address, 1, &|_| None)[0]);
+        assert_eq!(line(&[0x55], 0x401126), "00000000`00401126 55              push    rbp");
+        assert_eq!(line(&[0x48, 0x83, 0xec, 0x10], 0x401126), "00000000`00401126 4883ec10        sub     rsp,10h");
+        let call = |a: u64| (a == 0x401126).then(|| "demo!add".to_string());
+        let i = &disasm::decode(&[0xe8, 0xd1, 0xff, 0xff, 0xff], 0x401150, 1, &call)[0];
+        assert_eq!(instruction_line(i), "00000000`00401150 e8d1ffffff      call    demo!add (00000000`00401126)");
+        // 8 bytes exactly fill the field; 9 push the text right, keeping one space.
+        assert_eq!(
+            line(&[0x48, 0x8b, 0x84, 0x24, 0xa0, 0, 0, 0], 0),
+            "00000000`00000000 488b8424a0000000 mov     rax,qword ptr [rsp+0A0h]"
+        );
+        assert_eq!(
+            line(&[0x48, 0xc7, 0x44, 0x24, 0x28, 0, 0, 0, 0], 0),
+            "00000000`00000000 48c744242800000000 mov     qword ptr [rsp+28h],0"
+        );
+    }
+
+    #[test]
+    fn symbol_states_read_as_lm_words_them() {
+        assert_eq!(symbol_state(SymbolState::Deferred), "(deferred)");
+        assert_eq!(symbol_state(SymbolState::NoSymbols), "(no symbols)");
+        assert_eq!(symbol_state(SymbolState::Dwarf), "(dwarf symbols)");
+        assert_eq!(symbol_state(SymbolState::Exports), "(export symbols)");
+        assert_eq!(symbol_state(SymbolState::Elf), "(elf symbols)");
     }
 
     #[test]

@@ -42,7 +42,7 @@ impl Session {
             }
             None => self.peb_address()?,
         };
-        windows_blocks::read_peb(&mut self.reader()?, address)
+        windows_blocks::read_peb(&mut self.memory()?, address)
     }
 
     /// `!teb [address]`: the TEB at `address`, or thread `tid`'s.
@@ -54,6 +54,6 @@ impl Session {
             }
             None => self.teb_address(tid)?,
         };
-        windows_blocks::read_teb(&mut self.reader()?, address)
+        windows_blocks::read_teb(&mut self.memory()?, address)
     }
 }

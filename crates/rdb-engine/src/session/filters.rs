@@ -17,17 +17,6 @@ pub enum Action {
     Ignore,
 }
 
-impl Action {
-    fn word(self) -> &'static str {
-        match self {
-            Action::Break => "break",
-            Action::SecondChance => "second-chance break",
-            Action::Output => "output",
-            Action::Ignore => "ignore",
-        }
-    }
-}
-
 /// What a filter applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventCode {
@@ -52,6 +41,24 @@ pub enum EventCode {
     ExceptionCode(u32),
     /// A Unix signal by number.
     Signal(i32),
+}
+
+impl EventCode {
+    /// Whether the filter is for an exception (a signal is one): something `g` continues handled or not. The
+    /// others are events, which have nothing to continue.
+    pub fn is_exception(self) -> bool {
+        !matches!(
+            self,
+            EventCode::CreateThread
+                | EventCode::ExitThread
+                | EventCode::CreateProcess
+                | EventCode::ExitProcess
+                | EventCode::LoadModule
+                | EventCode::UnloadModule
+                | EventCode::DebugOutput
+                | EventCode::InitialBreakpoint
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -258,33 +265,6 @@ impl Filters {
             None => Err(crate::err!("unknown event filter '{name}' (see 'sx' for the list)")),
         }
     }
-
-    /// `sx` output, one filter per line, in WinDbg's shape; Unix signals only where `signals` (a debugger for
-    /// Windows has none to show).
-    pub fn listing(&self, signals: bool) -> Vec<String> {
-        self.list
-            .iter()
-            .filter(|f| signals || !matches!(f.code, EventCode::Signal(_)))
-            .map(|f| {
-                let status = match f.code {
-                    EventCode::CreateThread
-                    | EventCode::ExitThread
-                    | EventCode::CreateProcess
-                    | EventCode::ExitProcess
-                    | EventCode::LoadModule
-                    | EventCode::UnloadModule
-                    | EventCode::DebugOutput
-                    | EventCode::InitialBreakpoint => String::new(),
-                    _ => match f.continue_status {
-                        ContinueStatus::Handled => " - handled".into(),
-                        ContinueStatus::NotHandled => " - not handled".into(),
-                    },
-                };
-                let only = f.only.as_ref().map(|o| format!(" (only for {o})")).unwrap_or_default();
-                format!("{:>9} - {} - {}{}{}", f.name, f.description, f.action.word(), only, status)
-            })
-            .collect()
-    }
 }
 
 /// Which filter an exception falls under.
@@ -317,6 +297,15 @@ mod tests {
     }
 
     #[test]
+    fn exceptions_and_signals_are_continued_events_are_not() {
+        assert!(EventCode::AccessViolation.is_exception());
+        assert!(EventCode::Signal(10).is_exception());
+        assert!(EventCode::ExceptionCode(0xe052_4442).is_exception());
+        assert!(!EventCode::LoadModule.is_exception());
+        assert!(!EventCode::InitialBreakpoint.is_exception());
+    }
+
+    #[test]
     fn set_by_short_name_signal_name_or_number() {
         let mut f = Filters::default();
         f.set("ld:libfoo*", Action::Break).unwrap();
@@ -324,7 +313,7 @@ mod tests {
         let path = |p: &str| std::path::PathBuf::from(p);
         assert_eq!(f.module_action(EventCode::LoadModule, &path("/x/libfoo.so.1")), Action::Break);
         assert_eq!(f.module_action(EventCode::LoadModule, &path("/x/libbar.so")), Action::Output);
-        assert!(f.listing(true).iter().any(|l| l.contains("ld - Load module - break (only for libfoo*)")));
+        assert_eq!(f.get(EventCode::LoadModule).only.as_deref(), Some("libfoo*"));
         assert!(f.set("av:x", Action::Break).is_err());
         f.set("ld", Action::Break).unwrap();
         assert_eq!(f.module_action(EventCode::LoadModule, &path("/x/libbar.so")), Action::Break);
@@ -339,13 +328,7 @@ mod tests {
         assert_eq!(f.action(EventCode::ExceptionCode(0xe000_0001)), Action::SecondChance);
         f.set_continue("0xE0524442", ContinueStatus::Handled).unwrap();
         assert_eq!(f.get(EventCode::ExceptionCode(0xe052_4442)).continue_status, ContinueStatus::Handled);
-        assert!(
-            f.listing(true)
-                .iter()
-                .any(|l| l.trim_start().starts_with("e0524442 - Exception e0524442 - break - handled"))
-        );
-        assert!(
-            f.listing(true).iter().any(|l| l.trim_start().starts_with("av - Access violation - break - not handled"))
-        );
+        let own = f.get(EventCode::ExceptionCode(0xe052_4442));
+        assert_eq!((own.name.as_str(), own.description.as_str()), ("e0524442", "Exception e0524442"));
     }
 }

@@ -6,9 +6,11 @@ mod breakpoints;
 mod compiled;
 mod conditions;
 mod control;
+mod disassembly;
 mod displaced;
 mod environment;
 mod filters;
+mod frames;
 mod guards;
 mod hardware;
 mod lazy;
@@ -20,15 +22,19 @@ mod snapshot;
 mod stop;
 #[cfg(test)]
 mod tests;
+mod threads;
 mod watch;
 
 use std::path::PathBuf;
 
 pub use breakpoints::{Breakpoint, Breakpoints, HwAccess, Kind, Location, MemAccess};
 pub use control::Resumption;
+pub use disassembly::DisassemblyLine;
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
-pub use modules::{Module, Modules};
+pub use frames::StackFrame;
+pub use modules::{Module, Modules, Place, SymbolOffset, SymbolState};
 pub use stop::{Notice, Stop, StopReason};
+pub use threads::ThreadInfo;
 
 use crate::disasm::{self, Instruction};
 use crate::error::{Error, Result};
@@ -317,9 +323,14 @@ impl Session {
 
     /// Read memory as the program sees it: bytes the engine patched read as their originals.
     pub fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
-        let n = self.target()?.read_memory(address, buf)?;
-        self.patches.mask(address, &mut buf[..n]);
-        Ok(n)
+        self.memory()?.read(address, buf)
+    }
+
+    /// The stopped debuggee's memory as the program sees it, for reading words, strings and structures
+    /// (`ReadMemory::read_u64`, ...): the one patch-masked path every read of the debuggee goes through.
+    pub fn memory(&mut self) -> Result<PatchedMemory<'_>> {
+        let Session { target, state, patches, .. } = self;
+        PatchedMemory::of(target, *state, patches)
     }
 
     /// Write memory. Where the range covers a patched byte, the new byte becomes that patch's original.
@@ -336,12 +347,6 @@ impl Session {
         self.displaced.forget();
         self.compiled.forget();
         self.scratch = scratch::Scratch::default();
-    }
-
-    /// A `ReadMemory` over the live target that hides the engine's patches.
-    fn reader(&mut self) -> Result<PatchedMemory<'_>> {
-        let target = self.target.as_deref_mut().filter(|_| self.state == State::Stopped).ok_or(Error::NoProcess)?;
-        Ok(PatchedMemory { target, patches: &self.patches })
     }
 
     // ---- registers ----------------------------------------------------------------------------------------
@@ -487,9 +492,8 @@ impl Session {
     /// Unwind the stack of `tid`, at most `max` frames.
     pub fn stack(&mut self, tid: Tid, max: usize) -> Result<Vec<Frame>> {
         let regs = self.registers(tid)?;
-        let Session { modules, target, patches, .. } = self;
-        let target = target.as_deref_mut().ok_or(Error::NoProcess)?;
-        let mut mem = PatchedMemory { target, patches };
+        let Session { modules, target, state, patches, .. } = self;
+        let mut mem = PatchedMemory::of(target, *state, patches)?;
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
         Ok(unwind::unwind(&regs, &module_at, &mut mem, max))
     }
@@ -676,10 +680,20 @@ impl Drop for Session {
     }
 }
 
-/// Debuggee memory with the engine's patches hidden.
-struct PatchedMemory<'a> {
+/// Debuggee memory with the engine's patches hidden: an int3 or a jump to a compiled condition reads as the byte
+/// it replaced, so a front end, the unwinder and the expression evaluator all see the program's own code and data.
+pub struct PatchedMemory<'a> {
     target: &'a mut dyn Target,
     patches: &'a Patches,
+}
+
+impl<'a> PatchedMemory<'a> {
+    /// The memory of a stopped target; borrowing the session's parts, not the session, lets the unwinder hold the
+    /// module list at the same time.
+    fn of(target: &'a mut Option<Box<dyn Target>>, state: State, patches: &'a Patches) -> Result<Self> {
+        let target = target.as_deref_mut().filter(|_| state == State::Stopped).ok_or(Error::NoProcess)?;
+        Ok(PatchedMemory { target, patches })
+    }
 }
 
 impl ReadMemory for PatchedMemory<'_> {
@@ -756,7 +770,7 @@ impl ExprContext for EvalContext<'_> {
     fn read_memory(&mut self, address: u64, size: usize) -> Result<u64> {
         let mut buf = [0u8; 8];
         let size = size.min(8);
-        let mut mem = self.session.reader()?;
+        let mut mem = self.session.memory()?;
         mem.read_exact(address, &mut buf[..size])?;
         Ok(u64::from_le_bytes(buf))
     }

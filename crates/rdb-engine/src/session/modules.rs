@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::symbols::{ModuleSymbols, Symbol};
+use crate::symbols::{ModuleSymbols, SourceLine, Symbol};
 
 /// One loaded module (the executable, a shared library, a DLL).
 pub struct Module {
@@ -30,15 +30,69 @@ impl Module {
         self.symbols.get_or_init(|| ModuleSymbols::load(&self.path, self.base).ok()).as_ref()
     }
 
-    /// `lm`'s symbol state, as WinDbg words it: `(deferred)` until first needed, then what was found.
-    pub fn symbol_state(&self) -> &'static str {
+    /// What is known of the module's symbols: nothing until they are first needed, then what was found.
+    pub fn symbol_state(&self) -> SymbolState {
         match self.symbols.get() {
-            None => "(deferred)",
-            Some(None) => "(no symbols)",
-            Some(Some(s)) if s.has_dwarf() => "(dwarf symbols)",
-            Some(Some(s)) if s.symbol_count() == 0 => "(no symbols)",
-            Some(Some(s)) if s.is_pe() => "(export symbols)",
-            Some(Some(_)) => "(elf symbols)",
+            None => SymbolState::Deferred,
+            Some(None) => SymbolState::NoSymbols,
+            Some(Some(s)) if s.has_dwarf() => SymbolState::Dwarf,
+            Some(Some(s)) if s.symbol_count() == 0 => SymbolState::NoSymbols,
+            Some(Some(s)) if s.is_pe() => SymbolState::Exports,
+            Some(Some(_)) => SymbolState::Elf,
+        }
+    }
+}
+
+/// How much a module's symbols say (`lm`'s column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SymbolState {
+    /// Not read yet: they are read the first time something needs them.
+    Deferred,
+    /// The file cannot be read, or names nothing.
+    NoSymbols,
+    /// DWARF debug information, in the file or a separate debug file: lines and more.
+    Dwarf,
+    /// A PE image's exports, and nothing more.
+    Exports,
+    /// An ELF file's symbol tables, and nothing more.
+    Elf,
+}
+
+/// Where an address is in the program: its module and the symbol that covers it (or the nearest one before it in
+/// the module), with the address's offset into each. Front ends show it as they like; [`Place::name`] writes it in
+/// the engine's own syntax for addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub module: String,
+    /// The address's offset from the module's base.
+    pub module_offset: u64,
+    pub symbol: Option<SymbolOffset>,
+}
+
+/// A symbol's name and an address's offset from the symbol's start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SymbolOffset {
+    pub name: String,
+    pub offset: u64,
+}
+
+impl Place {
+    /// Whether a name starts exactly here: a symbol's first byte, or the module's base where no symbol covers it.
+    pub fn starts_name(&self) -> bool {
+        match &self.symbol {
+            Some(symbol) => symbol.offset == 0,
+            None => self.module_offset == 0,
+        }
+    }
+
+    /// `module!symbol+0xoff`, `module!symbol`, `module+0xoff` or `module`: an address as the expression language
+    /// reads it back, and as the engine names one in its notices and errors.
+    pub fn name(&self) -> String {
+        match &self.symbol {
+            Some(SymbolOffset { name, offset: 0 }) => format!("{}!{name}", self.module),
+            Some(SymbolOffset { name, offset }) => format!("{}!{name}+{offset:#x}", self.module),
+            None if self.module_offset == 0 => self.module.clone(),
+            None => format!("{}+{:#x}", self.module, self.module_offset),
         }
     }
 }
@@ -120,15 +174,29 @@ impl Modules {
         Some((m, m.symbols().and_then(|s| s.symbol_at(address))))
     }
 
-    /// `module!symbol+0xoff`, `module!symbol`, `module+0xoff`, or `None` outside every module.
-    pub fn describe(&self, address: u64) -> Option<String> {
-        let (m, sym) = self.symbol_at(address)?;
-        Some(match sym {
-            Some(s) if address == s.address => format!("{}!{}", m.name, s.name),
-            Some(s) => format!("{}!{}+{:#x}", m.name, s.name, address - s.address),
-            None if address == m.base => m.name.clone(),
-            None => format!("{}+{:#x}", m.name, address - m.base),
+    /// Where `address` is: its module and symbol; `None` outside every module.
+    pub fn place(&self, address: u64) -> Option<Place> {
+        let (m, symbol) = self.symbol_at(address)?;
+        Some(Place {
+            module: m.name.clone(),
+            module_offset: address - m.base,
+            symbol: symbol.map(|s| SymbolOffset { offset: address - s.address, name: s.name }),
         })
+    }
+
+    /// `module!symbol+0xoff`, `module!symbol`, `module+0xoff`, or `None` outside every module (see [`Place::name`]).
+    pub fn describe(&self, address: u64) -> Option<String> {
+        self.place(address).map(|p| p.name())
+    }
+
+    /// The source file and line of the code at `address`, from its module's DWARF.
+    pub fn source_line(&self, address: u64) -> Option<SourceLine> {
+        self.at(address)?.symbols()?.source_line(address)
+    }
+
+    /// The extent `[start, end)` of the function that holds `address`, where its module's symbols know it.
+    pub fn function_extent(&self, address: u64) -> Option<(u64, u64)> {
+        self.at(address)?.symbols()?.function_extent(address)
     }
 }
 
@@ -142,6 +210,34 @@ mod tests {
         assert_eq!(base_name(Path::new("/lib64/ld-linux-x86-64.so.2")), "ld_linux_x86_64");
         assert_eq!(base_name(Path::new("/tmp/hello")), "hello");
         assert_eq!(base_name(Path::new("C:\\x\\kernel32.dll")), "C:\\x\\kernel32".replace(['\\', ':'], "_"));
+    }
+
+    #[test]
+    fn a_name_starts_where_a_symbol_or_a_bare_module_does() {
+        let place = |symbol: Option<(&str, u64)>, module_offset| Place {
+            module: "cxx".into(),
+            module_offset,
+            symbol: symbol.map(|(name, offset)| SymbolOffset { name: name.into(), offset }),
+        };
+        let starts = place(Some(("Point::operator+", 0)), 0x1200);
+        assert!(starts.starts_name(), "a symbol's address, whatever its name holds");
+        assert_eq!(starts.name(), "cxx!Point::operator+");
+        let inside = place(Some(("main", 0x1d)), 0x1200);
+        assert!(!inside.starts_name());
+        assert_eq!(inside.name(), "cxx!main+0x1d");
+        assert!(place(None, 0).starts_name());
+        assert_eq!(place(None, 0).name(), "cxx");
+        assert!(!place(None, 0x40).starts_name());
+        assert_eq!(place(None, 0x40).name(), "cxx+0x40");
+    }
+
+    #[test]
+    fn symbols_are_deferred_until_needed() {
+        let mut m = Modules::default();
+        let module = m.add(0x1000, 0x1000, PathBuf::from("/nonexistent/libx.so"));
+        assert_eq!(module.symbol_state(), SymbolState::Deferred);
+        assert!(module.symbols().is_none());
+        assert_eq!(module.symbol_state(), SymbolState::NoSymbols, "read now, and nothing found");
     }
 
     #[test]

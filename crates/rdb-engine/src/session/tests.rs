@@ -4,7 +4,9 @@
 mod compiled;
 mod conditions;
 mod control;
+mod disassembly;
 mod displaced;
+mod frames;
 mod lazy;
 mod snapshot;
 mod watch;

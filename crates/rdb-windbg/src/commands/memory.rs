@@ -1,12 +1,13 @@
 //! Memory commands: display (`db dw dd dq da du`), edit (`eb ew ed eq ea eu`), search (`s`), disassemble (`u`).
 
-use rdb_engine::disasm;
 use rdb_engine::fmt::addr64;
+use rdb_engine::session::DisassemblyLine;
 use rdb_engine::{Error, Result};
 
 use super::Cx;
 use super::Flow;
 use crate::parse::{length_word, take_quoted, take_word};
+use crate::report;
 
 /// The most a display or search command reads without complaint, as WinDbg's "Range error".
 const MAX_RANGE: u64 = 0x10_0000;
@@ -313,7 +314,8 @@ pub fn search(cx: &mut Cx, args: &str) -> Result<Flow> {
 /// `u [addr] [L<count>|<end>]`: disassemble, with a `module!symbol:` line where a symbol begins.
 pub fn unassemble(cx: &mut Cx, args: &str) -> Result<Flow> {
     let (start, count, end) = extent(cx, args, 1, 8, cx.console.next_unassemble)?;
-    print_instructions(cx, start, count.min(0x1000) as usize, end)
+    let lines = cx.session().disassemble(start, count.min(0x1000) as usize, end)?;
+    print_instructions(cx, start, &lines)
 }
 
 /// `uf <addr>`: the whole function that contains the address.
@@ -322,57 +324,27 @@ pub fn unassemble_function(cx: &mut Cx, args: &str) -> Result<Flow> {
         "" => cx.rip()?,
         text => cx.eval(text)?,
     };
-    let extent = cx.session().modules.at(address).and_then(|m| m.symbols()?.function_extent(address));
-    let Some((start, end)) = extent else {
-        return Err(Error::msg(format!("no function with a known size at {}", addr64(address))));
-    };
-    print_instructions(cx, start, (end - start).min(0x10000) as usize, Some(end))
+    let lines = cx.session().disassemble_function(address)?;
+    print_instructions(cx, address, &lines)
 }
 
-/// `ub [addr] [L<count>]`: the instructions that end at the address. x86 cannot be decoded backwards, so this
-/// decodes forward from a little before and keeps a run that lands exactly on the address, as WinDbg does.
+/// `ub [addr] [L<count>]`: the instructions that end at the address.
 pub fn unassemble_backwards(cx: &mut Cx, args: &str) -> Result<Flow> {
     let (address, count, _) = extent(cx, args, 1, 8, None)?;
-    let count = count.min(0x100) as usize;
-    let span = 15 * count as u64;
-    for back in (count as u64..=span).rev() {
-        let start = address.saturating_sub(back);
-        let mut bytes = vec![0u8; back as usize];
-        let Ok(n) = cx.session().read_memory(start, &mut bytes) else { continue };
-        if n < bytes.len() {
-            continue;
-        }
-        let insns = disasm::decode(&bytes, start, usize::MAX, &|_| None);
-        if insns.last().is_some_and(|i| i.next_address() == address) && insns.len() >= count {
-            let first = insns[insns.len() - count].address;
-            return print_instructions(cx, first, count, Some(address));
-        }
-    }
-    Err(Error::msg(format!("no instructions decode to end at {}", addr64(address))))
+    let lines = cx.session().instructions_ending_at(address, count as usize)?;
+    print_instructions(cx, address, &lines)
 }
 
-fn print_instructions(cx: &mut Cx, start: u64, count: usize, end: Option<u64>) -> Result<Flow> {
-    let mut bytes = vec![0u8; count.saturating_mul(15).min(0x10000 * 15)];
-    let n = cx.session().read_memory(start, &mut bytes)?;
-    let session = cx.dbg.session();
-    let insns = disasm::decode(&bytes[..n], start, count, &|a| session.modules.describe(a));
-    if insns.is_empty() {
-        return Err(Error::MemoryAccess(start));
-    }
-    let mut next = start;
-    // With an end address, instructions up to it; with a count, that many.
-    let insns = insns.iter().take_while(|i| end.is_none_or(|e| i.address < e));
-    for (i, insn) in insns.enumerate() {
-        // A label where a symbol begins, and on the first line wherever it is.
-        let starts_symbol = cx.session().modules.describe(insn.address).is_some_and(|n| !n.contains('+'));
-        if i == 0 || starts_symbol {
-            let label = cx.session().describe(insn.address);
-            cx.out(format!("{label}:"));
+/// The lines of a disassembly: a label where a name starts, and on the first line wherever it is. The next `u`
+/// goes on after the last instruction (from `start` when there was none).
+fn print_instructions(cx: &mut Cx, start: u64, lines: &[DisassemblyLine]) -> Result<Flow> {
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 || line.starts_symbol {
+            cx.out(format!("{}:", report::place_name(line.place.as_ref(), line.instruction.address)));
         }
-        cx.out(insn.line());
-        next = insn.next_address();
+        cx.out(report::instruction_line(&line.instruction));
     }
-    cx.console.next_unassemble = Some(next);
+    cx.console.next_unassemble = Some(lines.last().map_or(start, |l| l.instruction.next_address()));
     Ok(Flow::Next)
 }
 

@@ -3,12 +3,13 @@
 
 use rdb_engine::fmt::addr64;
 use rdb_engine::memory::ReadMemory;
-use rdb_engine::session::Session;
+use rdb_engine::session::{Session, ThreadEntry, ThreadInfo};
 use rdb_engine::wildcard;
 use rdb_engine::{Error, Result};
 
 use super::Cx;
 use super::Flow;
+use crate::report;
 
 pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
     cx.out("start             end                 module name");
@@ -18,7 +19,7 @@ pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
             addr64(m.base),
             addr64(m.end()),
             m.name,
-            m.symbol_state(),
+            report::symbol_state(m.symbol_state()),
             m.path.display()
         ));
     }
@@ -88,19 +89,6 @@ enum StackStyle {
     Args,
 }
 
-/// `[file @ line]` for a frame's pc.
-fn source_suffix(session: &Session, pc: u64, first: bool) -> String {
-    // A caller's pc is a return address: the call is the instruction before it.
-    let lookup = if first { pc } else { pc.saturating_sub(1) };
-    session
-        .modules
-        .at(lookup)
-        .and_then(|m| m.symbols())
-        .and_then(|s| s.source_line(lookup))
-        .map(|l| format!(" [{} @ {}]", l.file.display(), l.line))
-        .unwrap_or_default()
-}
-
 fn stack(cx: &mut Cx, args: &str, style: StackStyle) -> Result<Flow> {
     let max = match args.trim() {
         "" => 0x14,
@@ -111,7 +99,7 @@ fn stack(cx: &mut Cx, args: &str, style: StackStyle) -> Result<Flow> {
 }
 
 fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<Flow> {
-    let frames = cx.session().stack(tid, max)?;
+    let frames = cx.session().frames(tid, max)?;
     match style {
         StackStyle::Plain => cx.out("Child-SP          RetAddr               Call Site"),
         StackStyle::Numbered => cx.out(" # Child-SP          RetAddr               Call Site"),
@@ -119,35 +107,24 @@ fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<F
             "Child-SP          RetAddr           : Args to Child                                                           : Call Site",
         ),
     }
-    for (i, frame) in frames.iter().enumerate() {
-        let pc = frame.regs.rip;
-        let site = format!("{}{}", cx.session().describe(pc), source_suffix(cx.dbg.session(), pc, i == 0));
-        let sp = addr64(frame.regs.rsp);
+    for frame in &frames {
+        let site = report::call_site(frame);
+        let sp = addr64(frame.sp);
         let ret = addr64(frame.return_address.unwrap_or(0));
         match style {
             StackStyle::Plain => cx.out(format!("{sp} {ret}     {site}")),
-            StackStyle::Numbered => cx.out(format!("{i:02x} {sp} {ret}     {site}")),
+            StackStyle::Numbered => cx.out(format!("{:02x} {sp} {ret}     {site}", frame.index)),
             StackStyle::Args => {
                 // The four home slots above the return address, as WinDbg's x64 kb shows.
-                let mut mem = SessionMemory(cx.session());
+                let mut mem = cx.session().memory()?;
                 let args: Vec<String> = (1..=4)
-                    .map(|k| {
-                        mem.read_u64(frame.regs.rsp + 8 * k).map(addr64).unwrap_or_else(|_| "????????`????????".into())
-                    })
+                    .map(|k| mem.read_u64(frame.sp + 8 * k).map(addr64).unwrap_or_else(|_| "????????`????????".into()))
                     .collect();
                 cx.out(format!("{sp} {ret} : {} : {site}", args.join(" ")));
             }
         }
     }
     Ok(Flow::Next)
-}
-
-struct SessionMemory<'a>(&'a mut rdb_engine::session::Session);
-
-impl ReadMemory for SessionMemory<'_> {
-    fn read(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
-        self.0.read_memory(address, buf)
-    }
 }
 
 pub fn k(cx: &mut Cx, args: &str) -> Result<Flow> {
@@ -162,22 +139,30 @@ pub fn kb(cx: &mut Cx, args: &str) -> Result<Flow> {
     stack(cx, args, StackStyle::Args)
 }
 
-/// One `~` line: `.  0  Id: 4d2.4d2 Suspend: 0 Teb: 00007fff`f7d8a740 Unfrozen`.
-fn thread_line(cx: &mut Cx, tid: u32, index: u32) -> String {
-    let marker = if tid == cx.tid() {
+/// One `~` line: `.  0  Id: 4d2.4d2 Suspend: 0 Teb: 00007fff`f7d8a740 Unfrozen`, the TEB column showing the
+/// thread's environment block (the thread pointer outside Windows).
+fn thread_line(cx: &mut Cx, thread: &ThreadInfo) -> String {
+    let marker = if thread.tid == cx.tid() {
         '.'
-    } else if tid == cx.session().event_thread() {
+    } else if thread.tid == cx.session().event_thread() {
         '#'
     } else {
         ' '
     };
-    // Windows: the thread's TEB. Elsewhere the thread pointer plays its part (glibc's `struct pthread`).
-    let teb = if cx.session().has_environment_blocks() {
-        cx.session().teb_address(tid).unwrap_or(0)
-    } else {
-        cx.session().register(tid, "fs_base").unwrap_or(0)
-    };
-    format!("{marker}{index:>3}  Id: {:x}.{tid:x} Suspend: 0 Teb: {} Unfrozen", cx.session().pid(), addr64(teb))
+    let (tid, index) = (thread.tid, thread.index);
+    let teb = addr64(thread.environment_block.unwrap_or(0));
+    format!("{marker}{index:>3}  Id: {:x}.{tid:x} Suspend: 0 Teb: {teb} Unfrozen", cx.session().pid())
+}
+
+/// The `~` lines of some of the threads.
+fn thread_lines(cx: &mut Cx, threads: &[ThreadEntry]) -> Vec<String> {
+    threads
+        .iter()
+        .map(|&thread| {
+            let thread = cx.session().thread_info(thread);
+            thread_line(cx, &thread)
+        })
+        .collect()
 }
 
 /// `~` (list), `~<n>s` (switch), `~<n|*|.|#> <command>` (run a command on threads).
@@ -186,14 +171,14 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
         return Err(Error::NoProcess);
     }
     let args = args.trim();
-    let all: Vec<(u32, u32)> = cx.session().threads().iter().map(|t| (t.tid, t.index)).collect();
     if args.is_empty() {
-        for (tid, index) in all {
-            let line = thread_line(cx, tid, index);
+        for thread in cx.session().threads_info() {
+            let line = thread_line(cx, &thread);
             cx.out(line);
         }
         return Ok(Flow::Next);
     }
+    let all: Vec<ThreadEntry> = cx.session().threads().to_vec();
     // Which threads: `*`, `.`, `#`, or an index.
     let (selector, command) = match args.chars().next() {
         Some('*') | Some('.') | Some('#') => args.split_at(1),
@@ -202,23 +187,23 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
             args.split_at(end)
         }
     };
-    let selected: Vec<(u32, u32)> = match selector {
+    let selected: Vec<ThreadEntry> = match selector {
         "*" => all.clone(),
-        "." => all.iter().copied().filter(|t| t.0 == cx.tid()).collect(),
-        "#" => all.iter().copied().filter(|t| t.0 == cx.session().event_thread()).collect(),
+        "." => all.iter().copied().filter(|t| t.tid == cx.tid()).collect(),
+        "#" => all.iter().copied().filter(|t| t.tid == cx.session().event_thread()).collect(),
         n => {
             let index = n.parse::<u32>().map_err(|_| Error::msg(format!("Syntax error at '~{args}'")))?;
             let t = all
                 .iter()
                 .copied()
-                .find(|t| t.1 == index)
+                .find(|t| t.index == index)
                 .ok_or_else(|| Error::msg(format!("Illegal thread error: no thread {index}")))?;
             vec![t]
         }
     };
     let command = command.trim();
     if command.eq_ignore_ascii_case("s") {
-        let [(_, index)] = selected[..] else {
+        let [ThreadEntry { index, .. }] = selected[..] else {
             return Err(Error::msg("~s switches to one thread"));
         };
         let tid = cx.session().thread_by_index(index)?;
@@ -230,8 +215,7 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
         return Ok(Flow::Next);
     }
     if command.is_empty() {
-        for (tid, index) in selected {
-            let line = thread_line(cx, tid, index);
+        for line in thread_lines(cx, &selected) {
             cx.out(line);
         }
         return Ok(Flow::Next);
@@ -240,8 +224,8 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
     let current = cx.tid();
     let saved = cx.session().thread_index(current).map(|_| current);
     // The headers are taken before switching, so `.` marks the thread that was current.
-    let headers: Vec<String> = selected.iter().map(|&(tid, index)| thread_line(cx, tid, index)).collect();
-    for ((tid, _), header) in selected.into_iter().zip(headers) {
+    let headers = thread_lines(cx, &selected);
+    for (ThreadEntry { tid, .. }, header) in selected.into_iter().zip(headers) {
         if all.len() > 1 || selector == "*" {
             cx.out("");
             cx.out(header);

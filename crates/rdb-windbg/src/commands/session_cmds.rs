@@ -22,7 +22,7 @@ pub fn evaluate(cx: &mut Cx, args: &str) -> Result<Flow> {
 
 pub fn sx(cx: &mut Cx, _args: &str) -> Result<Flow> {
     // rdb.exe debugs Windows processes, which have exceptions, not signals.
-    for line in cx.session().filters.listing(cfg!(unix)) {
+    for line in crate::report::filter_lines(&cx.session().filters, cfg!(unix)) {
         cx.out(line);
     }
     Ok(Flow::Next)

@@ -1,8 +1,14 @@
 //! `!peb` and `!teb` in WinDbg's x64 shapes. Addresses here are 16 plain hex digits, as WinDbg prints them in
 //! these two commands (no backtick); a part of a block that could not be read is one line saying so.
 
-use rdb_engine::fmt::{date_time, hex64};
 use rdb_engine::windows_blocks::{Cut, ListHead, Peb, Teb};
+
+use super::date::date_time;
+
+/// A 64-bit value as 16 plain hex digits.
+fn hex64(value: u64) -> String {
+    format!("{value:016x}")
+}
 
 fn yes_no(b: bool) -> &'static str {
     if b { "Yes" } else { "No" }

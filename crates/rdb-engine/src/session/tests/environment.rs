@@ -85,3 +85,22 @@ fn a_target_without_the_blocks_says_so() {
     assert_eq!(session.teb(None, TID).unwrap_err().to_string(), only);
     assert_eq!(session.teb(Some(0x10_0000), TID).unwrap_err().to_string(), only);
 }
+
+#[test]
+fn a_threads_environment_block_is_its_teb_on_windows() {
+    let (mut session, _, _) = windows();
+    assert_eq!(session.environment_block(TID), Ok(fixture::TEB));
+    let threads = session.threads_info();
+    assert_eq!(threads, [ThreadInfo { tid: TID, index: 0, environment_block: Some(fixture::TEB) }]);
+}
+
+#[test]
+fn elsewhere_a_threads_environment_block_is_its_thread_pointer() {
+    let (mut session, state, _) = started(&[], VecDeque::new());
+    state.borrow_mut().regs.get_mut(&TID).unwrap().fs_base = 0x7fff_f7d8_a740;
+    session.forget_registers();
+    assert_eq!(session.environment_block(TID), Ok(0x7fff_f7d8_a740));
+    let threads = session.threads_info();
+    assert_eq!(threads, [ThreadInfo { tid: TID, index: 0, environment_block: Some(0x7fff_f7d8_a740) }]);
+    assert_eq!(session.thread_info(ThreadEntry { tid: TID + 7, index: 3 }).environment_block, None, "no such thread");
+}
