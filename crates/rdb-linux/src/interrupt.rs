@@ -32,9 +32,10 @@ impl Breaker {
 }
 
 impl Interrupter for Breaker {
+    /// One break-in at a time: while a SIGSTOP of ours is on its way, asking again sends nothing (a second one
+    /// would arrive after the first was reported, no longer requested, and look like the program's own SIGSTOP).
     fn interrupt(&self) {
-        if self.alive.load(Ordering::SeqCst) {
-            self.requested.store(true, Ordering::SeqCst);
+        if self.alive.load(Ordering::SeqCst) && !self.requested.swap(true, Ordering::SeqCst) {
             // A process-directed stop: whichever thread runs takes it.
             let _ = kill(Pid::from_raw(self.pid), Signal::SIGSTOP);
         }

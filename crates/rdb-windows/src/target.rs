@@ -717,9 +717,13 @@ struct BreakIn {
 }
 
 impl Interrupter for BreakIn {
+    /// One break-in at a time: while the thread `DebugBreakProcess` injects has not reported its int3, asking again
+    /// injects no second one.
     fn interrupt(&self) {
         let Some(process) = &self.process else { return };
-        self.requested.store(true, Ordering::SeqCst);
+        if self.requested.swap(true, Ordering::SeqCst) {
+            return;
+        }
         // SAFETY: a process handle duplicated for this purpose, alive as long as `self`.
         unsafe { DebugBreakProcess(process.as_raw_handle()) };
     }

@@ -62,13 +62,10 @@ impl SessionDriver {
         if !session.is_live() {
             return StopData { reason, thread: Some(stop.tid), pc: None, function: None, source: None };
         }
-        let pc = session.registers(stop.tid).expect("a stopped thread's registers").rip;
-        let symbol = session.modules.symbol_at(pc);
-        let function = symbol.as_ref().and_then(|(m, s)| s.as_ref().map(|s| format!("{}!{}", m.name, s.name)));
-        let source = symbol
-            .and_then(|(m, _)| m.symbols()?.source_line(pc))
-            .map(|l| SourceLine { file: l.file.display().to_string(), line: l.line });
-        StopData { reason, thread: Some(stop.tid), pc: Some(pc), function, source }
+        let frame = session.frames(stop.tid, 1).expect("the stopped thread's frame").remove(0);
+        let function = frame.place.and_then(|p| p.symbol.map(|s| format!("{}!{}", p.module, s.name)));
+        let source = frame.source.map(|l| SourceLine { file: l.file.display().to_string(), line: l.line });
+        StopData { reason, thread: Some(stop.tid), pc: Some(frame.pc), function, source }
     }
 }
 
