@@ -27,7 +27,7 @@ use std::path::PathBuf;
 pub use breakpoints::{Breakpoint, Breakpoints, HwAccess, Kind, Location, MemAccess};
 pub use control::Resumption;
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
-pub use modules::{Module, Modules};
+pub use modules::{Module, Modules, SymbolMatch};
 pub use stop::{Notice, Stop, StopReason};
 
 use crate::disasm::{self, Instruction};

@@ -142,14 +142,15 @@ pub fn bm(cx: &mut Cx, args: &str) -> Result<Flow> {
     if let Some(c) = &condition {
         cx.session().check_condition(c, true).map_err(|e| Error::msg(format!("Bad condition: {e}")))?;
     }
-    let matches = super::program::matching_symbols(cx.dbg.session(), pattern);
+    let matches = cx.dbg.session().modules.matching_symbols(pattern);
     if matches.is_empty() {
         return Err(Error::msg(format!("No matching code symbols found for '{pattern}'")));
     }
     let mut set = 0;
-    for (name, address) in matches {
+    for symbol in matches {
         // Quoted, so names with blanks and parentheses (`Dog::speak() const`) resolve again after a restart.
         // Data symbols that match are passed over: bm is for code.
+        let (name, address) = (symbol.qualified(), symbol.address);
         let tid = cx.tid();
         if let Ok(id) = cx.session().add_breakpoint(tid, Location::Expr(format!("@!\"{name}\"")), false, 1, None) {
             set_condition(cx, id, condition.clone())?;
