@@ -7,7 +7,7 @@ pub use blocks::{peb_lines, teb_lines};
 
 use rdb_engine::fmt::addr64;
 use rdb_engine::regs::Registers;
-use rdb_engine::session::{HwAccess, Kind, Notice, Session, Stop, StopReason, signal_name};
+use rdb_engine::session::{HwAccess, Kind, Notice, Session, Stop, StopReason, Symbolic, signal_name};
 use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
@@ -164,12 +164,41 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
             vec![format!("{}: RIP error {error} ({severity}): the system ended the debuggee", ids(*pid, *tid))]
         }
         Notice::Exception { pid, tid, exception } => exception_lines(*pid, *tid, exception),
-        Notice::Breakpoint { text } => vec![text.clone()],
+        Notice::BreakpointResolved { .. } => Vec::new(),
+        Notice::IndirectFunction { function, implementation } => vec![format!(
+            "{} is an indirect function: the breakpoint goes on the implementation the loader chose, {}",
+            symbolic(function),
+            symbolic(implementation)
+        )],
+        Notice::ConditionFailed { id, error } => {
+            vec![format!("Error in testing condition for breakpoint {id}: {error}")]
+        }
+        Notice::BreakpointNotInserted { id, address, error } => {
+            vec![format!("Unable to insert breakpoint {id} at {}: {error}; it is disabled", addr64(*address))]
+        }
+        Notice::InternalBreakpointNotInserted { address, error } => {
+            vec![format!("Unable to insert an internal breakpoint at {}: {error}", addr64(*address))]
+        }
+        Notice::BreakpointStaysUnresolved { id, error } => vec![format!("Breakpoint {id} stays unresolved: {error}")],
+        Notice::DebugRegistersRefused { tid, error } => {
+            vec![format!("Unable to set the debug registers of thread {tid:x}: {error}")]
+        }
+        Notice::NoHardwareSlot { id } => {
+            vec![format!("No hardware breakpoint slot left for breakpoint {id}; it is disabled")]
+        }
+        Notice::PageNotGuarded { id, page, error } => {
+            vec![format!("Unable to guard page {} for breakpoint {id}: {error}; it is disabled", addr64(*page))]
+        }
         Notice::ProcessError { number, resuming, error } => {
             let doing = if *resuming { "resuming" } else { "stopping" };
             vec![format!("^ {error} while {doing} process {number}")]
         }
     }
+}
+
+/// An address by its symbol, else as a bare address.
+fn symbolic(s: &Symbolic) -> String {
+    s.symbol.clone().unwrap_or_else(|| addr64(s.address))
 }
 
 /// The header of a stop: `Breakpoint 0 hit`, the exception line, and so on. The register dump and location follow
@@ -217,14 +246,14 @@ pub fn watch_line(name: &str, access: HwAccess, previous: Option<u64>, value: Op
     }
 }
 
-/// The watch lines of the data breakpoints a stop is for.
+/// The watch lines of the data breakpoints a stop is for, at the site each was hit at.
 fn watch_lines(session: &Session, stop: &Stop) -> Vec<String> {
     let StopReason::Breakpoint(ids) = &stop.reason else { return Vec::new() };
     ids.iter()
-        .filter_map(|id| session.breakpoints.get(*id))
-        .filter_map(|b| match (b.kind, b.address) {
-            (Kind::Hardware { access, .. }, Some(a)) if access != HwAccess::Execute => {
-                Some(watch_line(&session.describe(a), access, b.previous, b.value))
+        .filter_map(|id| session.breakpoints().get(*id))
+        .filter_map(|b| match (b.spec.kind, b.last_hit.and_then(|a| b.site(a))) {
+            (Kind::Hardware { access, .. }, Some(site)) if access != HwAccess::Execute => {
+                Some(watch_line(&session.describe(site.address), access, site.previous, site.value))
             }
             _ => None,
         })
