@@ -302,6 +302,50 @@ mod tests {
     }
 
     #[test]
+    fn breakpoint_notices_read_as_windbg_users_know_them() {
+        use rdb_engine::Error;
+        let one = |n: Notice| notice_lines(&n).join("\n");
+        let at = |address: u64, symbol: Option<&str>| Symbolic { address, symbol: symbol.map(str::to_string) };
+        assert_eq!(one(Notice::BreakpointResolved { id: 0, addresses: vec![0x401000] }), "", "said by no line");
+        assert_eq!(
+            one(Notice::IndirectFunction {
+                function: at(0x7fff_f7e4_0000, Some("libc!strlen")),
+                implementation: at(0x7fff_f7f2_0000, None),
+            }),
+            "libc!strlen is an indirect function: the breakpoint goes on the implementation the loader chose, \
+             00007fff`f7f20000"
+        );
+        assert_eq!(
+            one(Notice::ConditionFailed { id: 2, error: Error::MemoryAccess(0) }),
+            "Error in testing condition for breakpoint 2: Memory access error at 00000000`00000000"
+        );
+        assert_eq!(
+            one(Notice::BreakpointNotInserted { id: 1, address: 0x401000, error: Error::msg("Input/output error") }),
+            "Unable to insert breakpoint 1 at 00000000`00401000: Input/output error; it is disabled"
+        );
+        assert_eq!(
+            one(Notice::InternalBreakpointNotInserted { address: 0x401000, error: Error::msg("denied") }),
+            "Unable to insert an internal breakpoint at 00000000`00401000: denied"
+        );
+        assert_eq!(
+            one(Notice::BreakpointStaysUnresolved { id: 3, error: Error::MemoryAccess(0x10) }),
+            "Breakpoint 3 stays unresolved: Memory access error at 00000000`00000010"
+        );
+        assert_eq!(
+            one(Notice::DebugRegistersRefused { tid: 0x4d2, error: Error::msg("Invalid argument") }),
+            "Unable to set the debug registers of thread 4d2: Invalid argument"
+        );
+        assert_eq!(
+            one(Notice::NoHardwareSlot { id: 4 }),
+            "No hardware breakpoint slot left for breakpoint 4; it is disabled"
+        );
+        assert_eq!(
+            one(Notice::PageNotGuarded { id: 0, page: 0x404000, error: Error::msg("denied") }),
+            "Unable to guard page 00000000`00404000 for breakpoint 0: denied; it is disabled"
+        );
+    }
+
+    #[test]
     fn exception_lines_shape() {
         let e = Exception {
             kind: ExceptionKind::AccessViolation { fault_address: Some(0), write: Some(true), signal: Some(11) },

@@ -1,6 +1,7 @@
 //! Engine tests against a scripted fake target: breakpoint bookkeeping, stepping off int3s, filters, the loader
 //! rendezvous and detach, without an OS. `ba` and `bpm` are in `tests/watch.rs`.
 
+mod breakpoints;
 mod compiled;
 mod conditions;
 mod displaced;
