@@ -165,7 +165,7 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
         }
         Notice::Exception { pid, tid, exception } => exception_lines(*pid, *tid, exception),
         Notice::BreakpointResolved { .. } => Vec::new(),
-        Notice::IndirectFunction { function, implementation } => vec![format!(
+        Notice::IndirectFunction { function, implementation, .. } => vec![format!(
             "{} is an indirect function: the breakpoint goes on the implementation the loader chose, {}",
             symbolic(function),
             symbolic(implementation)
@@ -309,6 +309,7 @@ mod tests {
         assert_eq!(one(Notice::BreakpointResolved { id: 0, addresses: vec![0x401000] }), "", "said by no line");
         assert_eq!(
             one(Notice::IndirectFunction {
+                id: 0,
                 function: at(0x7fff_f7e4_0000, Some("libc!strlen")),
                 implementation: at(0x7fff_f7f2_0000, None),
             }),

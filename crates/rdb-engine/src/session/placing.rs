@@ -10,6 +10,12 @@ use super::{Notice, Session, Symbolic};
 use crate::error::{Error, Result};
 use crate::target::Tid;
 
+/// Where int3s go for a location, and the indirect functions redirected on the way: (resolver, implementation).
+struct CodeSites {
+    sites: Vec<Site>,
+    redirected: Vec<(u64, u64)>,
+}
+
 /// A breakpoint checked and resolved, not yet in the table.
 struct Prepared {
     spec: Spec,
@@ -51,7 +57,7 @@ impl Session {
         for id in &replaced {
             let b = self.breakpoints.get(*id).ok_or_else(|| crate::err!("no breakpoint {id}"))?;
             if b.spec.owner != prepared.spec.owner {
-                return Err(crate::err!("breakpoint {id} is not this front end's to replace ({:?}'s)", b.spec.owner));
+                return Err(crate::err!("breakpoint {id} is {}'s: only its owner replaces it", b.spec.owner));
             }
         }
         if let Kind::Hardware { .. } = prepared.spec.kind {
@@ -67,31 +73,18 @@ impl Session {
             // Symbols are taken on trust for a location that does not resolve yet (`bu` on a module to come).
             self.check_condition(c, addresses.is_ok()).map_err(|e| crate::err!("Bad condition: {e}"))?;
         }
-        let mut redirected = Vec::new();
-        let sites = match spec.kind {
+        let (sites, redirected) = match spec.kind {
             Kind::Software => {
-                let addresses = waiting(addresses, spec.deferred)?;
-                let mut sites = Vec::with_capacity(addresses.len());
-                for address in addresses {
-                    let at = match self.ifunc_implementation(address) {
-                        Some(implementation) => {
-                            redirected.push((address, implementation));
-                            implementation
-                        }
-                        None => address,
-                    };
-                    self.check_code_address(at)?;
-                    sites.push(Site::new(at));
-                }
-                sites
+                let code = self.code_sites(waiting(addresses, spec.deferred)?)?;
+                (code.sites, code.redirected)
             }
             Kind::Hardware { access, size } => {
                 let addresses = self.check_hardware(access, size, addresses, spec.deferred)?;
-                addresses.into_iter().map(|a| self.watch_site(a, access, size)).collect()
+                (addresses.into_iter().map(|a| self.watch_site(a, access, size)).collect(), Vec::new())
             }
             Kind::Memory { size, .. } => {
                 let addresses = self.check_memory(size, addresses, spec.deferred)?;
-                addresses.into_iter().map(Site::new).collect()
+                (addresses.into_iter().map(Site::new).collect(), Vec::new())
             }
         };
         if let Some(t) = spec.thread
@@ -119,7 +112,7 @@ impl Session {
             return Err(e);
         }
         for (function, implementation) in redirected {
-            self.note_redirection(function, implementation);
+            self.note_redirection(id, function, implementation);
         }
         if !addresses.is_empty() {
             self.notify(Notice::BreakpointResolved { id, addresses });
@@ -153,9 +146,10 @@ impl Session {
     }
 
     /// `bl` names the implementation of an indirect function, not the function the user gave: say why.
-    fn note_redirection(&mut self, function: u64, implementation: u64) {
+    fn note_redirection(&mut self, id: u32, function: u64, implementation: u64) {
         let symbolic = |s: &Session, address| Symbolic { address, symbol: s.modules.describe(address) };
         let notice = Notice::IndirectFunction {
+            id,
             function: symbolic(self, function),
             implementation: symbolic(self, implementation),
         };
@@ -210,38 +204,47 @@ impl Session {
             let Some(b) = self.breakpoints.get(id) else { continue };
             let (kind, location) = (b.spec.kind, b.spec.location.clone());
             let Ok(addresses) = self.resolve(self.event_tid, &location) else { continue };
-            let Some(sites) = self.pending_sites(id, kind, addresses) else { continue };
+            let sites = match kind {
+                Kind::Software => match self.code_sites(addresses) {
+                    Ok(code) => {
+                        for (function, implementation) in code.redirected {
+                            self.note_redirection(id, function, implementation);
+                        }
+                        code.sites
+                    }
+                    Err(error) => {
+                        self.notify(Notice::BreakpointStaysUnresolved { id, error });
+                        continue;
+                    }
+                },
+                // `ba` and `bpm` watch data: no address is refused.
+                Kind::Hardware { access, size } => {
+                    addresses.into_iter().map(|a| self.watch_site(a, access, size)).collect()
+                }
+                Kind::Memory { .. } => addresses.into_iter().map(Site::new).collect(),
+            };
             let addresses: Vec<u64> = sites.iter().map(|s| s.address).collect();
             self.breakpoints.resolve(id, sites);
             self.notify(Notice::BreakpointResolved { id, addresses });
         }
     }
 
-    /// The sites of waiting breakpoint `id` at `addresses`, or `None` (said in a notice) when one cannot take it.
-    fn pending_sites(&mut self, id: u32, kind: Kind, addresses: Vec<u64>) -> Option<Vec<Site>> {
-        let mut sites = Vec::with_capacity(addresses.len());
+    /// The int3 sites for `addresses`: an indirect function's go on the implementation the loader chose (said by
+    /// the caller, once the breakpoint is in), and every one must be code, or none is taken.
+    fn code_sites(&mut self, addresses: Vec<u64>) -> Result<CodeSites> {
+        let mut code = CodeSites { sites: Vec::with_capacity(addresses.len()), redirected: Vec::new() };
         for address in addresses {
-            sites.push(match kind {
-                Kind::Software => {
-                    let at = match self.ifunc_implementation(address) {
-                        Some(implementation) => {
-                            self.note_redirection(address, implementation);
-                            implementation
-                        }
-                        None => address,
-                    };
-                    // Only an int3 must go in code; `ba` and `bpm` watch data.
-                    if let Err(error) = self.check_code_address(at) {
-                        self.notify(Notice::BreakpointStaysUnresolved { id, error });
-                        return None;
-                    }
-                    Site::new(at)
+            let at = match self.ifunc_implementation(address) {
+                Some(implementation) => {
+                    code.redirected.push((address, implementation));
+                    implementation
                 }
-                Kind::Hardware { access, size } => self.watch_site(address, access, size),
-                Kind::Memory { .. } => Site::new(address),
-            });
+                None => address,
+            };
+            self.check_code_address(at)?;
+            code.sites.push(Site::new(at));
         }
-        Some(sites)
+        Ok(code)
     }
 
     /// A hardware breakpoint's site at `address`, with the value a data breakpoint watches there as it is now.

@@ -63,9 +63,10 @@ pub enum Notice {
         id: u32,
         addresses: Vec<u64>,
     },
-    /// A breakpoint on an indirect function (glibc's `strlen`: a resolver the loader runs once) goes on the
+    /// Breakpoint `id`, on an indirect function (glibc's `strlen`: a resolver the loader runs once), goes on the
     /// implementation the loader chose for this CPU.
     IndirectFunction {
+        id: u32,
         function: Symbolic,
         implementation: Symbolic,
     },

@@ -19,6 +19,17 @@ pub enum Owner {
     Python,
 }
 
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Owner::Console => "the console",
+            Owner::Dap => "a DAP client",
+            Owner::GdbRemote => "a gdb remote client",
+            Owner::Python => "a Python script",
+        })
+    }
+}
+
 /// The language a condition is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {

@@ -160,7 +160,7 @@ fn a_front_end_replaces_only_its_own_breakpoints() {
         t.iter().filter(|b| b.sites.iter().any(|s| at.contains(&s.address))).map(|b| b.id).collect()
     };
     let err = session.add_breakpoint_replacing(TID, code_at(A), everything_at).unwrap_err();
-    assert!(err.to_string().contains("breakpoint 0 is not this front end's"), "{err}");
+    assert_eq!(err.to_string(), "breakpoint 0 is a DAP client's: only its owner replaces it");
     assert_eq!(table(&session), before, "nothing changed");
     // The console's own, at the same address: replaced, its id taken again (the lowest free).
     let console_at = |t: &Breakpoints, at: &[u64]| -> Vec<u32> {
