@@ -6,10 +6,10 @@ mod common;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use common::launch_of;
+use common::{code_at, launch_of};
 use rdb_engine::debugger::Debugger;
 use rdb_engine::runner::{Runner, Update};
-use rdb_engine::session::{Location, Resumption, Stop, StopReason};
+use rdb_engine::session::{Resumption, Stop, StopReason};
 use rdb_testkit::prelude::*;
 
 /// `loop` launched on the runner's thread and stopped at its initial breakpoint.
@@ -37,7 +37,7 @@ fn next_stop(updates: &Receiver<Update>) -> Stop {
 
 fn breakpoint_on_spin_once(d: &mut Debugger) -> u32 {
     let tid = d.session().event_thread();
-    d.session_mut().add_breakpoint(tid, Location::Expr("loop!spin_once".into()), false, 1, None).unwrap()
+    d.session_mut().add_breakpoint(tid, code_at("loop!spin_once")).unwrap()
 }
 
 #[test]

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{debugger, launch_of};
-use rdb_engine::session::{Location, Resumption, StopReason};
+use common::{code_at, debugger, launch_of};
+use rdb_engine::session::{Resumption, StopReason};
 use rdb_testkit::prelude::*;
 
 /// hello stopped at `bp hello!add`, with its debugger.
@@ -12,7 +12,7 @@ fn at_add() -> rdb_engine::debugger::Debugger {
     let (mut dbg, _) = debugger();
     let first = dbg.launch(launch_of("hello", &[])).unwrap();
     assert_eq!(first.reason, StopReason::InitialBreakpoint);
-    let id = dbg.session_mut().add_breakpoint(first.tid, Location::Expr("hello!add".into()), false, 1, None).unwrap();
+    let id = dbg.session_mut().add_breakpoint(first.tid, code_at("hello!add")).unwrap();
     let stop = dbg.run(Resumption::Go { status: None }).unwrap();
     assert_eq!(stop.reason, StopReason::Breakpoint(vec![id]));
     dbg
@@ -97,7 +97,7 @@ fn a_followed_child_is_a_process_of_the_family() {
     let (mut dbg, _) = debugger();
     dbg.set_follow_children(true).unwrap();
     let first = dbg.launch(launch_of("forks", &[])).unwrap();
-    dbg.session_mut().add_breakpoint(first.tid, Location::Expr("forks!work".into()), false, 1, None).unwrap();
+    dbg.session_mut().add_breakpoint(first.tid, code_at("forks!work")).unwrap();
     let parent = dbg.session().pid();
     // The child's first stop (its creation, like an attach's break-in), as its own process.
     let stop = dbg.run(Resumption::Go { status: None }).unwrap();
@@ -106,7 +106,7 @@ fn a_followed_child_is_a_process_of_the_family() {
     assert_eq!(dbg.processes().count(), 2);
     // The child's copy of the code came clean of the parent's int3s, and its own session has no breakpoint: it
     // calls work and exits 7; then the parent is current again.
-    assert_eq!(dbg.session().breakpoints.iter().count(), 0);
+    assert_eq!(dbg.session().breakpoints().iter().count(), 0);
     let stop = dbg.run(Resumption::Go { status: None }).unwrap();
     assert_eq!(stop.reason, StopReason::ProcessExited(rdb_engine::target::ExitStatus::Code(7)));
     assert_eq!(dbg.leave_exited_process(), Some(0));

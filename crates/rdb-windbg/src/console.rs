@@ -6,7 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use rdb_engine::debugger::{Debugger, Launch};
-use rdb_engine::session::{Action, Stop, StopReason};
+use rdb_engine::session::{Action, Owner, Stop, StopReason};
 use rdb_engine::target::Tid;
 
 use crate::commands::{self, Flow, Resume};
@@ -135,7 +135,10 @@ impl Console {
             StopReason::Breakpoint(ids) => {
                 let scripts: Vec<String> = ids
                     .iter()
-                    .filter_map(|id| dbg.session().breakpoints.get(*id).and_then(|b| b.commands.clone()))
+                    .filter_map(|id| dbg.session().breakpoints().get(*id))
+                    // Commands are the console's own text; another front end's breakpoint runs none here.
+                    .filter(|b| b.spec.owner == Owner::Console)
+                    .filter_map(|b| b.spec.commands.clone())
                     .collect();
                 for script in scripts.iter().rev() {
                     self.queue(script);

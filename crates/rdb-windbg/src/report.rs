@@ -13,7 +13,7 @@ use rdb_engine::disasm::Instruction;
 use rdb_engine::fmt::addr64;
 use rdb_engine::regs::Registers;
 use rdb_engine::session::{
-    HwAccess, Kind, Notice, Place, Session, StackFrame, Stop, StopReason, SymbolState, signal_name,
+    HwAccess, Kind, Notice, Place, Session, StackFrame, Stop, StopReason, SymbolState, Symbolic, signal_name,
 };
 use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
 
@@ -172,12 +172,41 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
             vec![format!("{}: RIP error {error} ({severity}): the system ended the debuggee", ids(*pid, *tid))]
         }
         Notice::Exception { pid, tid, exception } => exception_lines(*pid, *tid, exception),
-        Notice::Breakpoint { text } => vec![text.clone()],
+        Notice::BreakpointResolved { .. } => Vec::new(),
+        Notice::IndirectFunction { function, implementation, .. } => vec![format!(
+            "{} is an indirect function: the breakpoint goes on the implementation the loader chose, {}",
+            symbolic(function),
+            symbolic(implementation)
+        )],
+        Notice::ConditionFailed { id, error } => {
+            vec![format!("Error in testing condition for breakpoint {id}: {error}")]
+        }
+        Notice::BreakpointNotInserted { id, address, error } => {
+            vec![format!("Unable to insert breakpoint {id} at {}: {error}; it is disabled", addr64(*address))]
+        }
+        Notice::InternalBreakpointNotInserted { address, error } => {
+            vec![format!("Unable to insert an internal breakpoint at {}: {error}", addr64(*address))]
+        }
+        Notice::BreakpointStaysUnresolved { id, error } => vec![format!("Breakpoint {id} stays unresolved: {error}")],
+        Notice::DebugRegistersRefused { tid, error } => {
+            vec![format!("Unable to set the debug registers of thread {tid:x}: {error}")]
+        }
+        Notice::NoHardwareSlot { id } => {
+            vec![format!("No hardware breakpoint slot left for breakpoint {id}; it is disabled")]
+        }
+        Notice::PageNotGuarded { id, page, error } => {
+            vec![format!("Unable to guard page {} for breakpoint {id}: {error}; it is disabled", addr64(*page))]
+        }
         Notice::ProcessError { number, resuming, error } => {
             let doing = if *resuming { "resuming" } else { "stopping" };
             vec![format!("^ {error} while {doing} process {number}")]
         }
     }
+}
+
+/// An address by its symbol, else as a bare address.
+fn symbolic(s: &Symbolic) -> String {
+    s.symbol.clone().unwrap_or_else(|| addr64(s.address))
 }
 
 /// The header of a stop: `Breakpoint 0 hit`, the exception line, and so on. The register dump and location follow
@@ -257,14 +286,14 @@ pub fn watch_line(name: &str, access: HwAccess, previous: Option<u64>, value: Op
     }
 }
 
-/// The watch lines of the data breakpoints a stop is for.
+/// The watch lines of the data breakpoints a stop is for, at the site each was hit at.
 fn watch_lines(session: &Session, stop: &Stop) -> Vec<String> {
     let StopReason::Breakpoint(ids) = &stop.reason else { return Vec::new() };
     ids.iter()
-        .filter_map(|id| session.breakpoints.get(*id))
-        .filter_map(|b| match (b.kind, b.address) {
-            (Kind::Hardware { access, .. }, Some(a)) if access != HwAccess::Execute => {
-                Some(watch_line(&session.describe(a), access, b.previous, b.value))
+        .filter_map(|id| session.breakpoints().get(*id))
+        .filter_map(|b| match (b.spec.kind, b.last_hit.and_then(|a| b.site(a))) {
+            (Kind::Hardware { access, .. }, Some(site)) if access != HwAccess::Execute => {
+                Some(watch_line(&session.describe(site.address), access, site.previous, site.value))
             }
             _ => None,
         })
@@ -339,6 +368,51 @@ mod tests {
         assert_eq!(watch_line("hot!counter", HwAccess::Write, Some(4), Some(5)), "hot!counter: 0x4 -> 0x5");
         assert_eq!(watch_line("hot!counter", HwAccess::ReadWrite, Some(5), Some(5)), "hot!counter: 0x5 (unchanged)");
         assert_eq!(watch_line("x", HwAccess::Write, None, Some(1)), "x: ?? -> 0x1");
+    }
+
+    #[test]
+    fn breakpoint_notices_read_as_windbg_users_know_them() {
+        use rdb_engine::Error;
+        let one = |n: Notice| notice_lines(&n).join("\n");
+        let at = |address: u64, symbol: Option<&str>| Symbolic { address, symbol: symbol.map(str::to_string) };
+        assert_eq!(one(Notice::BreakpointResolved { id: 0, addresses: vec![0x401000] }), "", "said by no line");
+        assert_eq!(
+            one(Notice::IndirectFunction {
+                id: 0,
+                function: at(0x7fff_f7e4_0000, Some("libc!strlen")),
+                implementation: at(0x7fff_f7f2_0000, None),
+            }),
+            "libc!strlen is an indirect function: the breakpoint goes on the implementation the loader chose, \
+             00007fff`f7f20000"
+        );
+        assert_eq!(
+            one(Notice::ConditionFailed { id: 2, error: Error::MemoryAccess(0) }),
+            "Error in testing condition for breakpoint 2: Memory access error at 00000000`00000000"
+        );
+        assert_eq!(
+            one(Notice::BreakpointNotInserted { id: 1, address: 0x401000, error: Error::msg("Input/output error") }),
+            "Unable to insert breakpoint 1 at 00000000`00401000: Input/output error; it is disabled"
+        );
+        assert_eq!(
+            one(Notice::InternalBreakpointNotInserted { address: 0x401000, error: Error::msg("denied") }),
+            "Unable to insert an internal breakpoint at 00000000`00401000: denied"
+        );
+        assert_eq!(
+            one(Notice::BreakpointStaysUnresolved { id: 3, error: Error::MemoryAccess(0x10) }),
+            "Breakpoint 3 stays unresolved: Memory access error at 00000000`00000010"
+        );
+        assert_eq!(
+            one(Notice::DebugRegistersRefused { tid: 0x4d2, error: Error::msg("Invalid argument") }),
+            "Unable to set the debug registers of thread 4d2: Invalid argument"
+        );
+        assert_eq!(
+            one(Notice::NoHardwareSlot { id: 4 }),
+            "No hardware breakpoint slot left for breakpoint 4; it is disabled"
+        );
+        assert_eq!(
+            one(Notice::PageNotGuarded { id: 0, page: 0x404000, error: Error::msg("denied") }),
+            "Unable to guard page 00000000`00404000 for breakpoint 0: denied; it is disabled"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::*;
 use crate::debugger::{Host, Launch};
 use crate::regs::{DebugRegisters, Registers};
-use crate::session::Location;
+use crate::session::{Kind, Location, Owner, Spec};
 use crate::target::{
     ContinueStatus, Event, EventKind, Exception, ExceptionKind, Execution, Interrupter, Pid, Region, Resume, Target,
     Tid,
@@ -210,7 +210,8 @@ fn next_stop(updates: &Receiver<Update>) -> Result<Stop> {
 }
 
 fn add_breakpoint_on_func(d: &mut Debugger) -> Result<u32> {
-    d.session_mut().add_breakpoint(TID, Location::Expr(format!("{FUNC:#x}")), false, 1, None)
+    let spec = Spec::new(Owner::Dap, Kind::Software, Location::Expr(format!("{FUNC:#x}")));
+    d.session_mut().add_breakpoint(TID, spec)
 }
 
 #[test]

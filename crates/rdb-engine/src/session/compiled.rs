@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use iced_x86::{Decoder, DecoderOptions, OpKind};
 
-use super::breakpoints::{HwAccess, Kind};
+use super::breakpoints::{HwAccess, Kind, Language};
 use super::conditions::CheckContext;
 use super::run::single_step_of;
 use super::{Pseudo, Session, live};
@@ -80,9 +80,14 @@ fn read_u64(target: &mut dyn Target, address: u64) -> Option<u64> {
 }
 
 impl Session {
-    /// Whether breakpoint `id`'s condition runs inside the debuggee now (its jump is in).
+    /// Whether breakpoint `id`'s condition runs inside the debuggee now (its jump is in) at one of its sites.
     pub fn condition_compiled(&self, id: u32) -> bool {
-        let Some(address) = self.breakpoints.get(id).and_then(|b| b.address) else { return false };
+        let Some(b) = self.breakpoints.get(id) else { return false };
+        b.sites.iter().any(|s| self.condition_compiled_at(s.address))
+    }
+
+    /// Whether a compiled condition's jump stands at `address` instead of an int3.
+    pub fn condition_compiled_at(&self, address: u64) -> bool {
         self.patches.written(address).is_some_and(|w| w.len() > 1)
     }
 
@@ -94,8 +99,13 @@ impl Session {
             .filter_map(|&address| {
                 let ids = self.breakpoints.enabled_at(address);
                 let [id] = ids.as_slice() else { return None };
-                let condition = self.breakpoints.get(*id)?.condition.clone()?;
-                (!self.internal.iter().any(|i| i.address() == address)).then_some((address, condition))
+                let spec = &self.breakpoints.get(*id)?.spec;
+                // A breakpoint for one thread is decided in the engine: the trampoline knows no thread. Only MASM
+                // compiles.
+                let condition =
+                    spec.condition.as_ref().filter(|c| spec.thread.is_none() && c.language == Language::Masm)?;
+                let text = condition.text.clone();
+                (!self.internal.iter().any(|i| i.address() == address)).then_some((address, text))
             })
             .collect();
         if candidates.is_empty() || self.watching_memory() {
@@ -107,9 +117,8 @@ impl Session {
             };
             let end = site + covered;
             let executes_inside = self.breakpoints.iter().any(|b| {
-                b.enabled
-                    && matches!(b.kind, Kind::Hardware { access: HwAccess::Execute, .. })
-                    && b.address.is_some_and(|a| a >= site && a < end)
+                matches!(b.spec.kind, Kind::Hardware { access: HwAccess::Execute, .. })
+                    && b.armed().any(|s| s.address >= site && s.address < end)
             });
             if executes_inside || wanted.range(site + 1..end).next().is_some() {
                 continue;

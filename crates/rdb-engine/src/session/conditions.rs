@@ -2,6 +2,7 @@
 //! a false one is no hit at all, and the debuggee runs on without the front end ever hearing of it, which is what
 //! makes a conditional breakpoint on a hot path affordable.
 
+use super::breakpoints::{Condition, Language};
 use super::{EvalContext, Notice, Session};
 use crate::error::Result;
 use crate::expr::{self, ExprContext};
@@ -12,45 +13,52 @@ impl Session {
     /// Check a condition when it is set: its syntax, its register names and (when `symbols`) its symbols, without
     /// reading a value, so one that can only fail is refused now rather than stopping at every hit. Symbols are
     /// taken on trust for a `bu` still waiting for its module, whose globals cannot be known yet.
-    pub fn check_condition(&mut self, text: &str, symbols: bool) -> Result<()> {
-        expr::check(text, &mut CheckContext { session: self, symbols })
+    pub fn check_condition(&mut self, condition: &Condition, symbols: bool) -> Result<()> {
+        match condition.language {
+            Language::Masm => expr::check(&condition.text, &mut CheckContext { session: self, symbols }),
+        }
     }
 
-    /// `bp /w`: set (or clear, with `None`) the condition of breakpoint `id`, checked first.
-    pub fn set_condition(&mut self, id: u32, condition: Option<String>) -> Result<()> {
-        let resolved = self.breakpoints.get(id).ok_or_else(|| crate::err!("no breakpoint {id}"))?.address.is_some();
+    /// Change (or clear, with `None`) the condition of breakpoint `id`, checked first. A new breakpoint gets its
+    /// condition with the rest of its [`super::Spec`].
+    pub fn set_condition(&mut self, id: u32, condition: Option<Condition>) -> Result<()> {
+        let resolved = self.breakpoints.get(id).ok_or_else(|| crate::err!("no breakpoint {id}"))?.is_resolved();
         if let Some(c) = &condition {
             self.check_condition(c, resolved)?;
         }
         if let Some(b) = self.breakpoints.get_mut(id) {
-            b.condition = condition;
+            b.spec.condition = condition;
         }
         Ok(())
     }
 
-    /// A hit of breakpoint `id` on `tid`: whether it stops. A false condition is no hit (neither a pass nor a hit
-    /// counted); a condition that cannot be evaluated stops, with a note saying why, as gdb does, since silently
-    /// running on would hide the very event the user is waiting for.
-    pub(super) fn count_hit(&mut self, tid: Tid, id: u32) -> bool {
+    /// A hit of breakpoint `id` at its site `address` on `tid`: whether it stops. A false condition is no hit
+    /// (neither a pass nor a hit counted); a condition that cannot be evaluated stops, with a note saying why, as
+    /// gdb does, since silently running on would hide the very event the user is waiting for.
+    pub(super) fn count_hit(&mut self, tid: Tid, id: u32, address: u64) -> bool {
         match self.condition_holds(tid, id) {
             Ok(false) => false,
-            Ok(true) => self.breakpoints.pass(id),
-            Err(e) => {
-                if let Some(b) = self.breakpoints.get_mut(id) {
-                    b.hits += 1;
-                }
-                self.notify(Notice::Breakpoint {
-                    text: format!("Error in testing condition for breakpoint {id}: {e}"),
-                });
+            Ok(true) => self.breakpoints.pass(id, address),
+            Err(error) => {
+                self.breakpoints.hit_regardless(id, address);
+                self.notify(Notice::ConditionFailed { id, error });
                 true
             }
         }
     }
 
     /// Whether breakpoint `id`'s condition is true on `tid` (one without a condition always is), counting nothing.
+    /// A breakpoint for one thread is false on every other.
     pub(super) fn condition_holds(&mut self, tid: Tid, id: u32) -> Result<bool> {
-        let Some(condition) = self.breakpoints.get(id).and_then(|b| b.condition.clone()) else { return Ok(true) };
-        Ok(expr::evaluate(&condition, &mut EvalContext { session: self, tid })? != 0)
+        let Some(b) = self.breakpoints.get(id) else { return Ok(true) };
+        if b.spec.thread.is_some_and(|t| t != tid) {
+            return Ok(false);
+        }
+        let Some(condition) = b.spec.condition.clone() else { return Ok(true) };
+        let value = match condition.language {
+            Language::Masm => expr::evaluate(&condition.text, &mut EvalContext { session: self, tid })?,
+        };
+        Ok(value != 0)
     }
 }
 

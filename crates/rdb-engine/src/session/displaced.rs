@@ -195,10 +195,9 @@ impl Session {
     /// Whether a data breakpoint or a memory breakpoint is armed (they must see the debuggee's own writes).
     pub(super) fn watching_memory(&self) -> bool {
         self.breakpoints.iter().any(|b| {
-            b.enabled
-                && b.address.is_some()
+            b.armed().next().is_some()
                 && matches!(
-                    b.kind,
+                    b.spec.kind,
                     Kind::Memory { .. } | Kind::Hardware { access: HwAccess::Write | HwAccess::ReadWrite, .. }
                 )
         })

@@ -1,4 +1,4 @@
-//! Hardware breakpoints (`ba`) in the debug registers: which of the four slots (DR0–DR3) each breakpoint holds,
+//! Hardware breakpoints (`ba`) in the debug registers: which of the four slots (DR0–DR3) each breakpoint's site holds,
 //! DR7's encoding, and every thread's registers kept in line with that. Threads do not inherit debug registers, so
 //! each thread is written to, those created later included; what was last written to each is remembered, so a
 //! resume costs nothing when nothing changed.
@@ -39,10 +39,18 @@ pub fn fired_slots(dr6: u64) -> impl Iterator<Item = usize> {
     (0..SLOTS).filter(move |i| dr6 & (1 << i) != 0)
 }
 
+/// What an armed slot watches.
+struct Armed {
+    address: u64,
+    access: HwAccess,
+    size: u8,
+    thread: Option<Tid>,
+}
+
 #[derive(Default)]
 pub struct Hardware {
-    /// The breakpoint id each slot holds.
-    slots: [Option<u32>; SLOTS],
+    /// The breakpoint and site (its address) each slot holds.
+    slots: [Option<(u32, u64)>; SLOTS],
     /// What each thread's debug registers hold, as the engine last wrote them (DR6 as last reported, until cleared).
     /// A thread not in the map holds nothing of ours.
     applied: BTreeMap<Tid, DebugRegisters>,
@@ -52,42 +60,53 @@ pub struct Hardware {
 }
 
 impl Hardware {
-    /// Give a slot to each of `eligible` (the enabled, resolved hardware breakpoints) that has none, keeping the
-    /// slots of those that have one, and free the slots of the others. Returns the ids left without a slot.
-    pub fn assign(&mut self, eligible: &[u32]) -> Vec<u32> {
+    /// Give a slot to each of `eligible` (the armed sites of hardware breakpoints: id and address) that has none,
+    /// keeping the slots of those that have one, and free the slots of the others. Returns the sites left without
+    /// a slot.
+    pub fn assign(&mut self, eligible: &[(u32, u64)]) -> Vec<(u32, u64)> {
         for slot in &mut self.slots {
-            if slot.is_some_and(|id| !eligible.contains(&id)) {
+            if slot.is_some_and(|site| !eligible.contains(&site)) {
                 *slot = None;
             }
         }
         let mut left = Vec::new();
-        for &id in eligible {
-            if self.slots.contains(&Some(id)) {
+        for &site in eligible {
+            if self.slots.contains(&Some(site)) {
                 continue;
             }
             match self.slots.iter_mut().find(|s| s.is_none()) {
-                Some(free) => *free = Some(id),
-                None => left.push(id),
+                Some(free) => *free = Some(site),
+                None => left.push(site),
             }
         }
         left
+    }
+
+    /// The breakpoints whose sites the slots hold, with the kind and thread each watches for, where enabled.
+    fn armed<'a>(&'a self, table: &'a Breakpoints) -> impl Iterator<Item = (usize, Armed)> + 'a {
+        self.slots.iter().enumerate().filter_map(|(slot, held)| {
+            let (id, address) = (*held)?;
+            let b = table.get(id)?;
+            let Kind::Hardware { access, size } = b.spec.kind else { return None };
+            b.armed()
+                .any(|s| s.address == address)
+                .then_some((slot, Armed { address, access, size, thread: b.spec.thread }))
+        })
     }
 
     /// The debug registers thread `tid` should hold. `skip` is a thread stepping off an execute breakpoint at an
     /// address: that slot stays off on that thread for the step.
     pub fn desired(&self, tid: Tid, table: &Breakpoints, skip: Option<(Tid, u64)>) -> DebugRegisters {
         let mut d = DebugRegisters::default();
-        for (slot, id) in self.slots.iter().enumerate() {
-            let Some(b) = id.and_then(|id| table.get(id)) else { continue };
-            let (Kind::Hardware { access, size }, Some(address)) = (b.kind, b.address) else { continue };
-            if !b.enabled || b.thread.is_some_and(|t| t != tid) {
+        for (slot, a) in self.armed(table) {
+            if a.thread.is_some_and(|t| t != tid) {
                 continue;
             }
-            if access == HwAccess::Execute && skip == Some((tid, address)) {
+            if a.access == HwAccess::Execute && skip == Some((tid, a.address)) {
                 continue;
             }
-            d.dr[slot] = address;
-            d.dr7 |= dr7_bits(slot, access, size);
+            d.dr[slot] = a.address;
+            d.dr7 |= dr7_bits(slot, a.access, a.size);
         }
         d
     }
@@ -133,9 +152,9 @@ impl Hardware {
 
     /// A debug exception on `tid` reported `dr6`: remember it, so the next sync clears DR6 (the processor never
     /// clears it; a stale B bit would pass for a hit at the next step). Returns `None` when no slot the engine ever
-    /// armed on that thread fired, else the breakpoints whose slots fired and are armed on it now (none when they
-    /// were cleared or disabled since the hit).
-    pub fn fired(&mut self, tid: Tid, dr6: u64) -> Option<Vec<u32>> {
+    /// armed on that thread fired, else the sites (breakpoint and address) whose slots fired and are armed on it
+    /// now (none when they were cleared or disabled since the hit).
+    pub fn fired(&mut self, tid: Tid, dr6: u64) -> Option<Vec<(u32, u64)>> {
         let ever = self.ever_armed.get(&tid).copied().unwrap_or(0);
         let ours: Vec<usize> = fired_slots(dr6).filter(|slot| ever & (1 << (2 * slot)) != 0).collect();
         if ours.is_empty() {
@@ -158,12 +177,8 @@ impl Hardware {
 
     /// Whether an execute breakpoint of ours at `address` is armed on `tid`.
     pub fn executes_at(&self, tid: Tid, address: u64, table: &Breakpoints) -> bool {
-        self.slots.iter().flatten().filter_map(|id| table.get(*id)).any(|b| {
-            b.enabled
-                && b.address == Some(address)
-                && matches!(b.kind, Kind::Hardware { access: HwAccess::Execute, .. })
-                && b.thread.is_none_or(|t| t == tid)
-        })
+        self.armed(table)
+            .any(|(_, a)| a.address == address && a.access == HwAccess::Execute && a.thread.is_none_or(|t| t == tid))
     }
 
     /// The thread is gone, or its registers were written behind the engine's back: what it holds is unknown.
@@ -199,7 +214,7 @@ impl Hardware {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::breakpoints::Location;
+    use crate::session::breakpoints::{Location, Owner, Site, Spec};
 
     #[test]
     fn dr7_encoding() {
@@ -220,37 +235,25 @@ mod tests {
     #[test]
     fn slots_are_kept_reused_and_limited_to_four() {
         let mut h = Hardware::default();
-        assert!(h.assign(&[3, 5]).is_empty());
-        assert_eq!(h.slots, [Some(3), Some(5), None, None]);
-        assert!(h.assign(&[5, 7]).is_empty(), "5 keeps its slot, 7 takes the freed one");
-        assert_eq!(h.slots, [Some(7), Some(5), None, None]);
-        assert_eq!(h.assign(&[5, 7, 1, 2, 9]), [9]);
+        assert!(h.assign(&[(3, 0x30), (5, 0x50)]).is_empty());
+        assert_eq!(h.slots, [Some((3, 0x30)), Some((5, 0x50)), None, None]);
+        assert!(h.assign(&[(5, 0x50), (7, 0x70)]).is_empty(), "5 keeps its slot, 7 takes the freed one");
+        assert_eq!(h.slots, [Some((7, 0x70)), Some((5, 0x50)), None, None]);
+        let five = [(5, 0x50), (7, 0x70), (1, 0x10), (2, 0x20), (9, 0x90)];
+        assert_eq!(h.assign(&five), [(9, 0x90)]);
+    }
+
+    fn hardware(access: HwAccess, size: u8, thread: Option<Tid>) -> Spec {
+        Spec { thread, ..Spec::new(Owner::Console, Kind::Hardware { access, size }, Location::Expr("x".into())) }
     }
 
     #[test]
     fn desired_registers_follow_the_table() {
         let mut table = Breakpoints::default();
-        let loc = || Location::Expr("x".into());
-        let w = table.add_kind(
-            Kind::Hardware { access: HwAccess::Write, size: 4 },
-            None,
-            loc(),
-            Some(0x1000),
-            false,
-            1,
-            None,
-        );
-        let e = table.add_kind(
-            Kind::Hardware { access: HwAccess::Execute, size: 1 },
-            Some(7),
-            loc(),
-            Some(0x2000),
-            false,
-            1,
-            None,
-        );
+        let w = table.insert(hardware(HwAccess::Write, 4, None), vec![Site::new(0x1000)]);
+        let e = table.insert(hardware(HwAccess::Execute, 1, Some(7)), vec![Site::new(0x2000)]);
         let mut h = Hardware::default();
-        h.assign(&[w, e]);
+        h.assign(&table.hardware_sites());
         let on7 = h.desired(7, &table, None);
         assert_eq!(on7.dr, [0x1000, 0x2000, 0, 0]);
         assert_eq!(on7.dr7, dr7_bits(0, HwAccess::Write, 4) | dr7_bits(1, HwAccess::Execute, 1));
@@ -260,5 +263,20 @@ mod tests {
         assert!(!h.executes_at(8, 0x2000, &table));
         table.set_enabled(w, false);
         assert_eq!(h.desired(8, &table, None), DebugRegisters::default());
+        table.set_site_enabled(e, 0x2000, false);
+        assert_eq!(h.desired(7, &table, None), DebugRegisters::default(), "a site disabled alone is out");
+    }
+
+    #[test]
+    fn each_site_of_a_hardware_breakpoint_takes_a_slot() {
+        let mut table = Breakpoints::default();
+        let id = table.insert(hardware(HwAccess::Write, 8, None), vec![Site::new(0x1000), Site::new(0x3000)]);
+        let mut h = Hardware::default();
+        assert!(h.assign(&table.hardware_sites()).is_empty());
+        let d = h.desired(1, &table, None);
+        assert_eq!(d.dr, [0x1000, 0x3000, 0, 0]);
+        h.ever_armed.insert(1, ENABLE_BITS);
+        h.applied.insert(1, d);
+        assert_eq!(h.fired(1, 0b10), Some(vec![(id, 0x3000)]), "DR6's B1 is the second site");
     }
 }

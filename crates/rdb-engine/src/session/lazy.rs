@@ -90,7 +90,7 @@ impl Session {
         // Committed: the thread has moved on. What `handle` would have recorded of the hit, then the resume.
         for v in verdicts {
             if let Verdict::Pass(id) = v {
-                let stops = self.breakpoints.pass(id);
+                let stops = self.breakpoints.pass(id, address);
                 debug_assert!(!stops, "a pass that reaches the count is never passed lazily");
             }
         }

@@ -16,6 +16,7 @@ mod hardware;
 mod lazy;
 mod modules;
 mod patches;
+mod placing;
 mod run;
 mod scratch;
 mod snapshot;
@@ -27,13 +28,15 @@ mod watch;
 
 use std::path::PathBuf;
 
-pub use breakpoints::{Breakpoint, Breakpoints, HwAccess, Kind, Location, MemAccess};
+pub use breakpoints::{
+    Breakpoint, Breakpoints, Condition, HwAccess, Kind, Language, Location, MemAccess, Owner, Site, Spec,
+};
 pub use control::Resumption;
 pub use disassembly::DisassemblyLine;
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use frames::StackFrame;
-pub use modules::{Module, Modules, Place, SymbolOffset, SymbolState};
-pub use stop::{Notice, Stop, StopReason};
+pub use modules::{Module, Modules, Place, SymbolMatch, SymbolOffset, SymbolState};
+pub use stop::{Notice, Stop, StopReason, Symbolic};
 pub use threads::ThreadInfo;
 
 use crate::disasm::{self, Instruction};
@@ -104,7 +107,8 @@ pub struct Session {
     pid: Pid,
     launched: bool,
     pub modules: Modules,
-    pub breakpoints: Breakpoints,
+    /// Every front end's breakpoints; changed only through the session's methods, which keep the debuggee in line.
+    breakpoints: Breakpoints,
     pub filters: Filters,
     patches: Patches,
     /// The debug registers `ba` uses, and the guard pages of `bpm`.
@@ -430,63 +434,6 @@ impl Session {
         expr::parse_prefix(text, &mut EvalContext { session: self, tid })
     }
 
-    /// Resolve a breakpoint location to an address; an expression is evaluated on thread `tid`.
-    pub fn resolve(&mut self, tid: Tid, location: &Location) -> Result<u64> {
-        match location {
-            Location::Expr(e) => self.evaluate(tid, e),
-            Location::Line { module, file, line } => {
-                let mut found = None;
-                for m in self.modules.iter() {
-                    if module.as_deref().is_some_and(|name| !m.name.eq_ignore_ascii_case(name)) {
-                        continue;
-                    }
-                    if let Some(a) = m.symbols().and_then(|s| s.line_addresses(file, *line).first().copied()) {
-                        found = Some(a);
-                        break;
-                    }
-                }
-                found.ok_or_else(|| crate::err!("Couldn't resolve error at '{file}:{line}': no code for that line"))
-            }
-        }
-    }
-
-    /// Where a software breakpoint on `location` goes: the resolved address or, for an indirect function (glibc's
-    /// `strlen` is a resolver that picks an implementation for this CPU), the implementation the loader chose, as
-    /// gdb does. A notice says so, since `bl` then names the implementation.
-    fn code_address(&mut self, tid: Tid, location: &Location) -> Result<u64> {
-        let address = self.resolve(tid, location)?;
-        let Some(implementation) = self.ifunc_implementation(address) else { return Ok(address) };
-        let text = format!(
-            "{} is an indirect function: the breakpoint goes on the implementation the loader chose, {}",
-            self.describe(address),
-            self.describe(implementation)
-        );
-        self.notify(Notice::Breakpoint { text });
-        Ok(implementation)
-    }
-
-    /// The implementation of the indirect function whose resolver is at `address`, read from the GOT slot the
-    /// loader writes it to; `None` for any other address, or before the module is relocated.
-    fn ifunc_implementation(&mut self, address: u64) -> Option<u64> {
-        let module = self.modules.at(address)?;
-        let (start, end) = (module.base, module.end());
-        let slot = module.symbols()?.ifunc_slot(address)?;
-        let mut bytes = [0u8; 8];
-        if self.read_memory(slot, &mut bytes).ok()? != 8 {
-            return None;
-        }
-        let implementation = u64::from_le_bytes(bytes);
-        // Before relocation the slot holds no address of a function: only the start of one in the module counts.
-        let starts_function = self
-            .modules
-            .at(implementation)
-            .and_then(|m| m.symbols())
-            .and_then(|s| s.symbol_at(implementation))
-            .is_some_and(|s| s.address == implementation);
-        (implementation != address && (start..end).contains(&implementation) && starts_function)
-            .then_some(implementation)
-    }
-
     // ---- stacks -------------------------------------------------------------------------------------------
 
     /// Unwind the stack of `tid`, at most `max` frames.
@@ -496,82 +443,6 @@ impl Session {
         let mut mem = PatchedMemory::of(target, *state, patches)?;
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
         Ok(unwind::unwind(&regs, &module_at, &mut mem, max))
-    }
-
-    // ---- breakpoints --------------------------------------------------------------------------------------
-
-    /// `bp`/`bu`: add a breakpoint. A `bp` must resolve now; a `bu` may wait for its module.
-    pub fn add_breakpoint(
-        &mut self,
-        tid: Tid,
-        location: Location,
-        deferred: bool,
-        passes: u32,
-        commands: Option<String>,
-    ) -> Result<u32> {
-        let address = match self.code_address(tid, &location) {
-            Ok(a) => Some(a),
-            Err(_) if deferred => None,
-            Err(e) => return Err(e),
-        };
-        if let Some(a) = address {
-            self.check_code_address(a)?;
-        }
-        if let Some(a) = address
-            && !deferred
-            && let Some(id) = self.breakpoints.at_address(a)
-        {
-            // WinDbg: "breakpoint 0 redefined": one breakpoint per address.
-            self.breakpoints.remove(id);
-        }
-        Ok(self.breakpoints.add(location, address, deferred, passes, commands))
-    }
-
-    /// An int3 belongs in code: refuse an address that is unmapped or in data, where the patch would corrupt a
-    /// value instead of stopping anything.
-    fn check_code_address(&mut self, address: u64) -> Result<()> {
-        let Ok(regions) = self.target().and_then(|t| t.memory_regions()) else { return Ok(()) };
-        if regions.is_empty() {
-            return Ok(());
-        }
-        match regions.iter().find(|r| address >= r.start && address < r.end) {
-            None => Err(Error::MemoryAccess(address)),
-            Some(r) if !r.executable => Err(crate::err!(
-                "{} is not in executable memory ({}): a breakpoint there would corrupt data",
-                self.describe(address),
-                r.name.as_deref().unwrap_or("anonymous mapping")
-            )),
-            Some(_) => Ok(()),
-        }
-    }
-
-    /// Try to resolve deferred breakpoints (after a module load).
-    fn resolve_pending_breakpoints(&mut self) {
-        let pending: Vec<(u32, Kind, Location)> =
-            self.breakpoints.unresolved_mut().map(|b| (b.id, b.kind, b.location.clone())).collect();
-        for (id, kind, location) in pending {
-            let resolved = match kind {
-                Kind::Software => self.code_address(self.event_tid, &location),
-                _ => self.resolve(self.event_tid, &location),
-            };
-            let Ok(address) = resolved else { continue };
-            // Only an int3 must go in code; `ba` and `bpm` watch data.
-            if kind == Kind::Software
-                && let Err(e) = self.check_code_address(address)
-            {
-                self.notify(Notice::Breakpoint { text: format!("Breakpoint {id} stays unresolved: {e}") });
-                continue;
-            }
-            let value = match kind {
-                Kind::Hardware { access, size } if access != HwAccess::Execute => self.watched_value(address, size),
-                _ => None,
-            };
-            if let Some(b) = self.breakpoints.unresolved_mut().find(|b| b.id == id) {
-                b.address = Some(address);
-                b.value = value;
-                b.previous = None;
-            }
-        }
     }
 
     // ---- process families ---------------------------------------------------------------------------------

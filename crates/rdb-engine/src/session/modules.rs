@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::symbols::{ModuleSymbols, SourceLine, Symbol};
+use crate::wildcard;
 
 /// One loaded module (the executable, a shared library, a DLL).
 pub struct Module {
@@ -97,6 +98,21 @@ impl Place {
     }
 }
 
+/// A symbol a pattern matched: the module's name, the symbol's, and its address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SymbolMatch {
+    pub module: String,
+    pub name: String,
+    pub address: u64,
+}
+
+impl SymbolMatch {
+    /// `module!name`, as an expression names it.
+    pub fn qualified(&self) -> String {
+        format!("{}!{}", self.module, self.name)
+    }
+}
+
 /// The module list, in load order.
 #[derive(Default)]
 pub struct Modules {
@@ -166,6 +182,20 @@ impl Modules {
 
     fn find_anywhere(&self, symbol: &str) -> Option<u64> {
         self.list.iter().find_map(|m| m.symbols()?.lookup(symbol).first().copied())
+    }
+
+    /// The symbols `pattern` names: `module!symbol` with WinDbg's wildcards on either side (`*`, `?`, any case);
+    /// no `!` searches every module. In load order, then in each module's address order.
+    pub fn matching_symbols(&self, pattern: &str) -> Vec<SymbolMatch> {
+        let (module_pattern, symbol_pattern) = pattern.split_once('!').unwrap_or(("*", pattern));
+        let mut found = Vec::new();
+        for m in self.list.iter().filter(|m| wildcard::matches(module_pattern, &m.name)) {
+            let Some(symbols) = m.symbols() else { continue };
+            for s in symbols.matching(symbol_pattern) {
+                found.push(SymbolMatch { module: m.name.clone(), name: s.name, address: s.address });
+            }
+        }
+        found
     }
 
     /// The module and symbol at `address`.

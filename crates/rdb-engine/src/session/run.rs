@@ -357,19 +357,15 @@ impl Session {
         let failures = self.patches.sync(target, &wanted);
         for (address, error) in failures {
             // A breakpoint that cannot be inserted is disabled, so the user sees it once, not at every resume.
-            let ids: Vec<u32> = self.breakpoints.iter().filter(|b| b.address == Some(address)).map(|b| b.id).collect();
-            for id in &ids {
-                self.breakpoints.set_enabled(*id, false);
+            let ids = self.breakpoints.enabled_at(address);
+            for &id in &ids {
+                self.breakpoints.set_enabled(id, false);
+                self.notify(Notice::BreakpointNotInserted { id, address, error: error.clone() });
             }
             self.internal.retain(|i| i.address() != address);
-            let text = match ids.first() {
-                Some(id) => format!(
-                    "Unable to insert breakpoint {id} at {}: {error}; it is disabled",
-                    crate::fmt::addr64(address)
-                ),
-                None => format!("Unable to insert an internal breakpoint at {}: {error}", crate::fmt::addr64(address)),
-            };
-            self.notify(Notice::Breakpoint { text });
+            if ids.is_empty() {
+                self.notify(Notice::InternalBreakpointNotInserted { address, error });
+            }
         }
     }
 
@@ -680,7 +676,7 @@ impl Session {
             }
         }
         let stopping: Vec<u32> =
-            self.breakpoints.enabled_at(address).into_iter().filter(|id| self.count_hit(tid, *id)).collect();
+            self.breakpoints.enabled_at(address).into_iter().filter(|id| self.count_hit(tid, *id, address)).collect();
         if !stopping.is_empty() {
             reason = Some(StopReason::Breakpoint(stopping));
         }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::error::Error;
 use crate::target::{Exception, ExitStatus, Pid, Tid};
 
 /// Something worth showing that does not stop the debuggee (or that precedes a stop).
@@ -56,16 +57,70 @@ pub enum Notice {
         tid: Tid,
         exception: Exception,
     },
-    /// A breakpoint could not be inserted or resolved, or a `bu` was resolved.
-    Breakpoint {
-        text: String,
+    /// Breakpoint `id` has its addresses: it was added resolved, or a deferred one's module loaded. (A DAP front
+    /// end marks it verified; the console says nothing.)
+    BreakpointResolved {
+        id: u32,
+        addresses: Vec<u64>,
+    },
+    /// Breakpoint `id`, on an indirect function (glibc's `strlen`: a resolver the loader runs once), goes on the
+    /// implementation the loader chose for this CPU.
+    IndirectFunction {
+        id: u32,
+        function: Symbolic,
+        implementation: Symbolic,
+    },
+    /// Breakpoint `id`'s condition could not be evaluated at a hit: the hit stops.
+    ConditionFailed {
+        id: u32,
+        error: Error,
+    },
+    /// Breakpoint `id`'s int3 at `address` could not be written: the breakpoint is disabled.
+    BreakpointNotInserted {
+        id: u32,
+        address: u64,
+        error: Error,
+    },
+    /// An int3 the engine wanted for itself (the entry point, the loader's rendezvous, a step's return) could not
+    /// be written.
+    InternalBreakpointNotInserted {
+        address: u64,
+        error: Error,
+    },
+    /// Deferred breakpoint `id` resolved to where it cannot go (not code): it keeps waiting.
+    BreakpointStaysUnresolved {
+        id: u32,
+        error: Error,
+    },
+    /// Thread `tid` refused the debug registers of the hardware breakpoints.
+    DebugRegistersRefused {
+        tid: Tid,
+        error: Error,
+    },
+    /// Hardware breakpoint `id` found no free debug register (a restart resolved more than fit): it is disabled.
+    NoHardwareSlot {
+        id: u32,
+    },
+    /// The guard page at `page` that memory breakpoint `id` needs could not be armed: the breakpoint is disabled.
+    PageNotGuarded {
+        id: u32,
+        page: u64,
+        error: Error,
     },
     /// Another process of the family (number `number`) could not be resumed (`resuming`) or held with the rest.
     ProcessError {
         number: u32,
         resuming: bool,
-        error: crate::error::Error,
+        error: Error,
     },
+}
+
+/// An address with the symbol it is at, as `module!symbol+0xoff` (`None` outside every module), so a front end
+/// can name it without asking the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbolic {
+    pub address: u64,
+    pub symbol: Option<String>,
 }
 
 /// Why the engine handed control back to the user.

@@ -1,6 +1,7 @@
 //! Engine tests against a scripted fake target: breakpoint bookkeeping, stepping off int3s, filters, the loader
 //! rendezvous and detach, without an OS. `ba` and `bpm` are in `tests/watch.rs`.
 
+mod breakpoints;
 mod compiled;
 mod conditions;
 mod control;
@@ -64,6 +65,13 @@ struct State {
     /// Every call the engine made of the target, in order (`lazy.rs` is held to what it may do before
     /// `stop_others`).
     calls: Vec<Call>,
+    /// The memory map the target reports (none: the target cannot say, and any address may hold an int3).
+    regions: Vec<Region>,
+    /// Addresses whose bytes cannot be written (an int3 there fails), and pages that cannot be guarded.
+    unwritable: BTreeSet<u64>,
+    unguardable: BTreeSet<u64>,
+    /// The kernel refuses every write of debug registers.
+    refuse_debug_registers: bool,
 }
 
 /// One call of the target, as `State::calls` records it.
@@ -134,7 +142,7 @@ impl Target for Fake {
         self.state.borrow().regs.keys().copied().collect()
     }
     fn memory_regions(&mut self) -> Result<Vec<Region>> {
-        Ok(Vec::new())
+        Ok(self.state.borrow().regions.clone())
     }
     fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
         if self.state.borrow().blocks.is_some() { Some(self) } else { None }
@@ -165,6 +173,9 @@ impl Execution for Fake {
     fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
         let mut s = self.state.borrow_mut();
         s.calls.push(Call::WriteMemory(address));
+        if (address..address + data.len() as u64).any(|a| s.unwritable.contains(&a)) {
+            return Err(Error::MemoryAccess(address));
+        }
         for (i, b) in data.iter().enumerate() {
             s.memory.insert(address + i as u64, *b);
         }
@@ -183,6 +194,9 @@ impl Execution for Fake {
     fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()> {
         let mut s = self.state.borrow_mut();
         s.calls.push(Call::SetDebugRegisters(tid));
+        if s.refuse_debug_registers {
+            return Err(Error::msg("Invalid argument"));
+        }
         s.debug_regs.insert(tid, *regs);
         Ok(())
     }
@@ -242,6 +256,9 @@ impl PageGuards for Fake {
     fn arm(&mut self, page: u64) -> Result<()> {
         assert_eq!(page % 0x1000, 0, "pages are armed whole");
         self.state.borrow_mut().calls.push(Call::Other);
+        if self.state.borrow().unguardable.contains(&page) {
+            return Err(Error::MemoryAccess(page));
+        }
         self.state.borrow_mut().guarded.insert(page);
         Ok(())
     }
@@ -278,6 +295,16 @@ impl LoaderRendezvous for Fake {
             path: PathBuf::from("/nonexistent/libc.so.6"),
         }])
     }
+}
+
+/// A console breakpoint on the code at `address`.
+fn code_at(address: u64) -> Spec {
+    Spec::new(Owner::Console, Kind::Software, Location::Expr(format!("{address:#x}")))
+}
+
+/// The same, stopping only where the MASM `condition` holds.
+fn when(address: u64, condition: &str) -> Spec {
+    Spec { condition: Some(Condition::masm(condition)), ..code_at(address) }
 }
 
 fn event(kind: EventKind) -> Event {
@@ -378,7 +405,7 @@ fn breakpoint_hit_rewinds_and_steps_off_with_others_held() {
     let bp = ENTRY + 0x10;
     let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1), exit(3)]);
     let (mut session, state, _) = started(&[(bp, STEPS_ALONE)], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(bp)).unwrap();
     let stop = session.go(None).unwrap();
     assert_eq!(stop.reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(state.borrow().rip(), bp);
@@ -403,7 +430,7 @@ fn pass_count_lets_early_hits_run_on() {
         }) as Box<dyn FnMut(&mut State) -> Event>,
     ]);
     let (mut session, _, _) = started(&[(bp, STEPS_ALONE)], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 2, None).unwrap();
+    session.add_breakpoint(TID, Spec { passes: 2, ..code_at(bp) }).unwrap();
     let stop = session.go(None).unwrap();
     assert_eq!(stop.reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(session.breakpoints.get(0).unwrap().hits, 2);
@@ -469,7 +496,7 @@ fn detach_restores_every_patched_byte() {
     let bp = ENTRY + 0x30;
     let script: Script = VecDeque::from([breakpoint_at(bp)]);
     let (mut session, state, _) = started(&[(bp, &[0x41])], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(bp)).unwrap();
     session.go(None).unwrap();
     session.detach().unwrap();
     let s = state.borrow();
@@ -483,7 +510,7 @@ fn writes_over_a_patch_update_the_original() {
     let bp = ENTRY + 0x40;
     let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1), exit(0)]);
     let (mut session, state, _) = started(&[(bp, &[0x41])], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(bp)).unwrap();
     session.go(None).unwrap();
     session.write_memory(bp, &[0x42]).unwrap();
     assert_eq!(state.borrow().byte(bp), 0xcc, "the breakpoint stays in");
@@ -508,7 +535,7 @@ fn t_on_a_breakpoint_is_the_step_off_itself() {
     let bp = ENTRY + 0x50;
     let script: Script = VecDeque::from([breakpoint_at(bp), single_step_to(bp + 1)]);
     let (mut session, state, _) = started(&[(bp, &[0x55])], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(bp)).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     let before = state.borrow().resumes.len();
     assert_eq!(session.run(Resumption::StepInto { tid: TID }).unwrap().reason, StopReason::Step);
@@ -527,7 +554,7 @@ fn a_forked_child_gets_the_original_bytes_back_before_it_runs() {
         exit(0),
     ]);
     let (mut session, state, notices) = started(&[(bp, &[0x41])], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(bp)).unwrap();
     session.go(None).unwrap();
     let s = state.borrow();
     let (child, restore) = &s.released[0];
@@ -550,7 +577,7 @@ fn a_vfork_child_runs_with_our_int3s_out_of_the_shared_memory_until_it_lets_go()
         breakpoint_at(bp),
     ]);
     let (mut session, state, _) = started(&[(bp, &[0x41])], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(bp)).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]), "back in once it let go");
     assert_eq!(state.borrow().released, vec![(778, Vec::new())]);
 }

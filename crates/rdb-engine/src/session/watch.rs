@@ -1,12 +1,13 @@
-//! The session's side of hardware (`ba`) and memory (`bpm`) breakpoints: adding them, keeping the debuggee's debug
-//! registers and guard pages in line with the breakpoint table, and deciding what a debug-register or guard-page
-//! exception means.
+//! The session's side of hardware (`ba`) and memory (`bpm`) breakpoints: what they need to be added, keeping the
+//! debuggee's debug registers and guard pages in line with the breakpoint table (at once when any breakpoint is
+//! removed, enabled or disabled), and deciding what a debug-register or guard-page exception means.
 
 use std::collections::BTreeSet;
 
-use super::breakpoints::{Breakpoint, HwAccess, Kind, Location, MemAccess};
+use super::breakpoints::{Breakpoint, HwAccess, Kind, Owner};
 use super::guards::{self, page_of};
 use super::hardware::SLOTS;
+use super::placing::waiting;
 use super::run::Next;
 use super::{Notice, Session, StopReason, live};
 use crate::disasm;
@@ -16,83 +17,59 @@ use crate::target::{Access, ContinueStatus, Exception, ExceptionKind, Tid};
 /// The largest range one `bpm` guards: every page of it is armed again after each access to any of them.
 const MAX_MEMORY_RANGE: u64 = 0x400_0000;
 
-/// The pages a memory breakpoint guards (none for other kinds, or while unresolved).
-fn guarded_pages(b: &Breakpoint) -> impl Iterator<Item = u64> + use<> {
-    let range = match (b.kind, b.address) {
-        (Kind::Memory { size, .. }, Some(start)) => Some((start, size)),
-        _ => None,
+/// The pages a memory breakpoint guards: those of its armed sites (none for other kinds).
+fn guarded_pages(b: &Breakpoint) -> impl Iterator<Item = u64> + use<'_> {
+    let size = match b.spec.kind {
+        Kind::Memory { size, .. } => size,
+        _ => 0,
     };
-    range.into_iter().flat_map(|(start, size)| guards::pages(start, size))
+    b.armed().filter(move |_| size > 0).flat_map(move |s| guards::pages(s.address, size))
 }
 
 impl Session {
-    /// `ba`: a breakpoint in a debug register, on every thread (or only on `thread`).
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_hardware_breakpoint(
+    /// What a debug register can watch: `size` 1, 2, 4 or 8 bytes (1 to execute), aligned. Returns the addresses
+    /// (none for one that waits for its module).
+    pub(super) fn check_hardware(
         &mut self,
-        tid: Tid,
-        location: Location,
         access: HwAccess,
         size: u8,
-        thread: Option<Tid>,
-        passes: u32,
-        commands: Option<String>,
-    ) -> Result<u32> {
+        addresses: Result<Vec<u64>>,
+        deferred: bool,
+    ) -> Result<Vec<u64>> {
         if !matches!(size, 1 | 2 | 4 | 8) {
             return Err(crate::err!("Bad size {size} for a hardware breakpoint: it is 1, 2, 4 or 8"));
         }
         if access == HwAccess::Execute && size != 1 {
             return Err(crate::err!("Bad size {size}: an execute breakpoint (ba e) has size 1"));
         }
-        let address = self.resolve(tid, &location)?;
-        if address % u64::from(size) != 0 {
+        let addresses = waiting(addresses, deferred)?;
+        if let Some(address) = addresses.iter().find(|a| *a % u64::from(size) != 0) {
             return Err(crate::err!(
                 "{} is not aligned to {size} bytes: a data breakpoint watches an aligned range",
-                crate::fmt::addr64(address)
+                crate::fmt::addr64(*address)
             ));
         }
-        if let Some(t) = thread
-            && !self.threads.iter().any(|e| e.tid == t)
-        {
-            return Err(Error::NoSuchThread(t));
-        }
-        self.check_hardware_slot()?;
-        let kind = Kind::Hardware { access, size };
-        let id = self.breakpoints.add_kind(kind, thread, location, Some(address), false, passes, commands);
-        if access != HwAccess::Execute {
-            let value = self.watched_value(address, size);
-            if let Some(b) = self.breakpoints.get_mut(id) {
-                b.value = value;
-            }
-        }
-        // The kernel may refuse an address (Linux validates what goes in DR0-DR3 and DR7): then there is no breakpoint.
-        if let Some((_, e)) = self.sync_debug_registers().into_iter().next() {
-            self.breakpoints.remove(id);
-            self.sync_debug_registers();
-            return Err(crate::err!("Unable to set the hardware breakpoint: {e}"));
-        }
-        Ok(id)
+        Ok(addresses)
     }
 
-    /// An enabled hardware breakpoint more must fit in the four debug registers.
-    fn check_hardware_slot(&self) -> Result<()> {
-        let in_use = self.breakpoints.iter().filter(|b| b.enabled && matches!(b.kind, Kind::Hardware { .. })).count();
-        if in_use >= SLOTS {
+    /// `needed` debug registers more must be free once the breakpoints `freed` are gone. One waiting for its
+    /// module keeps a register in reserve.
+    pub(super) fn check_hardware_slots(&self, needed: usize, freed: &[u32]) -> Result<()> {
+        let in_use: usize = self
+            .breakpoints
+            .iter()
+            .filter(|b| b.enabled && matches!(b.spec.kind, Kind::Hardware { .. }) && !freed.contains(&b.id))
+            .map(|b| if b.is_resolved() { b.armed().count() } else { 1 })
+            .sum();
+        if in_use + needed > SLOTS {
             return Err(crate::err!("No hardware breakpoint slot left ({SLOTS} in use; bc or bd one)"));
         }
         Ok(())
     }
 
-    /// `bpm`: a breakpoint on any access of `access` kind to `[address, address + size)`, through guard pages.
-    pub fn add_memory_breakpoint(
-        &mut self,
-        tid: Tid,
-        location: Location,
-        size: u64,
-        access: MemAccess,
-        passes: u32,
-        commands: Option<String>,
-    ) -> Result<u32> {
+    /// What guard pages can watch: a target that has them, a range of 1 byte to `MAX_MEMORY_RANGE` that does not
+    /// wrap. Returns the addresses (none for one that waits for its module).
+    pub(super) fn check_memory(&mut self, size: u64, addresses: Result<Vec<u64>>, deferred: bool) -> Result<Vec<u64>> {
         if self.execution()?.page_guards().is_none() {
             return Err(crate::err!(
                 "memory breakpoints (bpm) are not supported on this target; ba watches up to 8 bytes"
@@ -103,44 +80,84 @@ impl Session {
                 "Bad size {size:#x} for a memory breakpoint: from 1 to {MAX_MEMORY_RANGE:#x} bytes"
             ));
         }
-        let address = self.resolve(tid, &location)?;
-        if address.checked_add(size).is_none() {
-            return Err(crate::err!("the range {} L{size:#x} wraps around", crate::fmt::addr64(address)));
+        let addresses = waiting(addresses, deferred)?;
+        if let Some(address) = addresses.iter().find(|a| a.checked_add(size).is_none()) {
+            return Err(crate::err!("the range {} L{size:#x} wraps around", crate::fmt::addr64(*address)));
         }
-        let kind = Kind::Memory { access, size };
-        let id = self.breakpoints.add_kind(kind, None, location, Some(address), false, passes, commands);
-        self.sync_guards();
-        match self.breakpoints.get(id) {
-            // The pages could not be armed: sync_guards disabled it and said why.
-            Some(b) if !b.enabled => {
-                self.breakpoints.remove(id);
-                Err(crate::err!("Unable to set the memory breakpoint at {}", crate::fmt::addr64(address)))
+        Ok(addresses)
+    }
+
+    /// Put breakpoint `id`, just added, into the debuggee where its kind must be there at once: the kernel may
+    /// refuse a debug register (Linux validates what goes in DR0-DR3 and DR7), a page may refuse its guard. An
+    /// int3 goes in at the next resume. On an error the caller takes the breakpoint out again.
+    pub(super) fn arm_new(&mut self, id: u32, kind: Kind) -> Result<()> {
+        match kind {
+            Kind::Software => Ok(()),
+            Kind::Hardware { .. } => match self.sync_debug_registers().into_iter().next() {
+                Some((_, e)) => Err(crate::err!("Unable to set the hardware breakpoint: {e}")),
+                None => Ok(()),
+            },
+            Kind::Memory { .. } => {
+                self.sync_guards();
+                match self.breakpoints.get(id) {
+                    // The pages could not be armed: sync_guards disabled it and said why.
+                    Some(b) if !b.enabled => {
+                        let address = b.sites.first().map_or(0, |s| s.address);
+                        Err(crate::err!("Unable to set the memory breakpoint at {}", crate::fmt::addr64(address)))
+                    }
+                    _ => Ok(()),
+                }
             }
-            _ => Ok(id),
         }
     }
 
     /// `bc`: remove a breakpoint. A debug register or guard page it used is freed at once; an int3 at the next
     /// resume (reads never show it meanwhile).
     pub fn remove_breakpoint(&mut self, id: u32) -> bool {
-        let removed = self.breakpoints.remove(id);
+        let removed = self.breakpoints.remove(id).is_some();
         self.sync_now();
         removed
     }
 
-    /// `bd`/`be`. Enabling a hardware breakpoint needs a free debug register.
+    /// Remove every breakpoint of `owner`, and only those (a front end that goes away, a DAP client replacing its
+    /// set): the others' stay.
+    pub fn clear_breakpoints(&mut self, owner: Owner) {
+        let ids: Vec<u32> = self.breakpoints.owned_by(owner).map(|b| b.id).collect();
+        for id in ids {
+            self.breakpoints.remove(id);
+        }
+        self.sync_now();
+    }
+
+    /// `bd`/`be`. Enabling a hardware breakpoint needs a free debug register for each of its sites.
     pub fn enable_breakpoint(&mut self, id: u32, enabled: bool) -> Result<()> {
         let b = self.breakpoints.get(id).ok_or_else(|| crate::err!("no breakpoint {id}"))?;
-        if enabled && !b.enabled && matches!(b.kind, Kind::Hardware { .. }) {
-            self.check_hardware_slot()?;
+        if enabled && !b.enabled && matches!(b.spec.kind, Kind::Hardware { .. }) {
+            let needed = if b.is_resolved() { b.sites.iter().filter(|s| s.enabled).count() } else { 1 };
+            self.check_hardware_slots(needed, &[])?;
         }
         self.breakpoints.set_enabled(id, enabled);
         self.sync_now();
         Ok(())
     }
 
+    /// Enable or disable breakpoint `id` at one of its sites only (one inlined copy of a function, one instance of
+    /// a template), leaving its other sites as they are.
+    pub fn enable_site(&mut self, id: u32, address: u64, enabled: bool) -> Result<()> {
+        let b = self.breakpoints.get(id).ok_or_else(|| crate::err!("no breakpoint {id}"))?;
+        let site = b
+            .site(address)
+            .ok_or_else(|| crate::err!("breakpoint {id} has no location at {}", crate::fmt::addr64(address)))?;
+        if enabled && !site.enabled && b.enabled && matches!(b.spec.kind, Kind::Hardware { .. }) {
+            self.check_hardware_slots(1, &[])?;
+        }
+        self.breakpoints.set_site_enabled(id, address, enabled);
+        self.sync_now();
+        Ok(())
+    }
+
     /// Apply a change of the table to the debug registers and guard pages now, so `r dr7` shows it at once.
-    fn sync_now(&mut self) {
+    pub(super) fn sync_now(&mut self) {
         if self.is_live() {
             self.report_debug_register_failures();
             self.sync_guards();
@@ -150,18 +167,18 @@ impl Session {
     /// Bring every thread's debug registers in line with the hardware breakpoints. Returns the threads that
     /// refused.
     pub(super) fn sync_debug_registers(&mut self) -> Vec<(Tid, Error)> {
-        let eligible: Vec<u32> = self
-            .breakpoints
-            .iter()
-            .filter(|b| b.enabled && b.address.is_some() && matches!(b.kind, Kind::Hardware { .. }))
-            .map(|b| b.id)
-            .collect();
+        let eligible = self.breakpoints.hardware_sites();
         // More than four cannot be enabled (add and be check), but a restart may resolve them in any order.
-        for id in self.hardware.assign(&eligible) {
-            self.breakpoints.set_enabled(id, false);
-            self.notify(Notice::Breakpoint {
-                text: format!("No hardware breakpoint slot left for breakpoint {id}; it is disabled"),
-            });
+        let left = self.hardware.assign(&eligible);
+        if !left.is_empty() {
+            let mut ids: Vec<u32> = left.into_iter().map(|(id, _)| id).collect();
+            ids.dedup();
+            for id in ids {
+                self.breakpoints.set_enabled(id, false);
+                self.notify(Notice::NoHardwareSlot { id });
+            }
+            // A breakpoint disabled here gives back the registers its other sites took.
+            self.hardware.assign(&self.breakpoints.hardware_sites());
         }
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
         let skip = self.stepping_off.and_then(|s| s.at.map(|at| (s.tid, at)));
@@ -171,10 +188,8 @@ impl Session {
 
     /// Sync the debug registers, telling the user about threads that refused.
     pub(super) fn report_debug_register_failures(&mut self) {
-        for (tid, e) in self.sync_debug_registers() {
-            self.notify(Notice::Breakpoint {
-                text: format!("Unable to set the debug registers of thread {tid:x}: {e}"),
-            });
+        for (tid, error) in self.sync_debug_registers() {
+            self.notify(Notice::DebugRegistersRefused { tid, error });
         }
     }
 
@@ -183,7 +198,7 @@ impl Session {
     pub(super) fn sync_guards(&mut self) {
         let wanted: BTreeSet<u64> = match self.patches_suspended {
             true => BTreeSet::new(),
-            false => self.breakpoints.iter().filter(|b| b.enabled).flat_map(guarded_pages).collect(),
+            false => self.breakpoints.iter().flat_map(guarded_pages).collect(),
         };
         let Some(target) = live(&mut self.target) else { return };
         let Some(page_guards) = target.page_guards() else { return };
@@ -192,20 +207,11 @@ impl Session {
         // have changed.
         self.forget_registers();
         for (page, error) in failures {
-            let ids: Vec<u32> = self
-                .breakpoints
-                .iter()
-                .filter(|b| b.enabled && guarded_pages(b).any(|p| p == page))
-                .map(|b| b.id)
-                .collect();
+            let ids: Vec<u32> =
+                self.breakpoints.iter().filter(|b| guarded_pages(b).any(|p| p == page)).map(|b| b.id).collect();
             for id in ids {
                 self.breakpoints.set_enabled(id, false);
-                self.notify(Notice::Breakpoint {
-                    text: format!(
-                        "Unable to guard page {} for breakpoint {id}: {error}; it is disabled",
-                        crate::fmt::addr64(page)
-                    ),
-                });
+                self.notify(Notice::PageNotGuarded { id, page, error: error.clone() });
             }
         }
     }
@@ -214,22 +220,19 @@ impl Session {
     /// no slot of ours fired (the program's own trap flag or debug registers, or only our step). A hit of a
     /// breakpoint cleared since it happened passes unseen.
     pub(super) fn hardware_hit(&mut self, tid: Tid, dr6: u64) -> Option<Next> {
-        let ids = self.hardware.fired(tid, dr6)?;
+        let fired = self.hardware.fired(tid, dr6)?;
         let mut stopping = Vec::new();
-        for id in ids {
-            let Some(b) = self.breakpoints.get(id) else { continue };
-            let (Kind::Hardware { access, size }, Some(address)) = (b.kind, b.address) else { continue };
+        for (id, address) in fired {
+            let Some(b) = self.breakpoints.get(id).filter(|b| b.site(address).is_some()) else { continue };
+            let Kind::Hardware { access, size } = b.spec.kind else { continue };
             if access == HwAccess::Execute {
                 // A fault: the thread stands on the instruction, and steps off it before running on.
                 self.step_off = Some((tid, address));
             } else {
                 let value = self.watched_value(address, size);
-                if let Some(b) = self.breakpoints.get_mut(id) {
-                    b.previous = b.value;
-                    b.value = value;
-                }
+                self.breakpoints.watched(id, address, value);
             }
-            if self.count_hit(tid, id) {
+            if self.count_hit(tid, id, address) && !stopping.contains(&id) {
                 stopping.push(id);
             }
         }
@@ -248,14 +251,14 @@ impl Session {
             return None;
         }
         let access = access.or_else(|| self.access_at(e.address, fault_address));
-        let ids: Vec<u32> = self
+        let hits: Vec<(u32, u64)> = self
             .breakpoints
             .iter()
-            .filter(|b| b.enabled && b.covers(fault_address))
-            .filter(|b| matches!(b.kind, Kind::Memory { access: wants, .. } if wants.matches(access)))
-            .map(|b| b.id)
+            .filter(|b| matches!(b.spec.kind, Kind::Memory { access: wants, .. } if wants.matches(access)))
+            .filter_map(|b| b.covering(fault_address).map(|s| (b.id, s.address)))
             .collect();
-        let stopping: Vec<u32> = ids.into_iter().filter(|id| self.count_hit(tid, *id)).collect();
+        let stopping: Vec<u32> =
+            hits.into_iter().filter(|(id, address)| self.count_hit(tid, *id, *address)).map(|(id, _)| id).collect();
         Some(match stopping.is_empty() {
             true => Next::Continue(ContinueStatus::Handled),
             false => Next::Stop(StopReason::Breakpoint(stopping)),

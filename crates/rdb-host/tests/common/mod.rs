@@ -7,7 +7,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use rdb_engine::debugger::{Debugger, Launch};
-use rdb_engine::session::{Location as EngineLocation, Notice, Resumption, Stop, StopReason as EngineReason};
+use rdb_engine::session::{
+    Kind, Location as EngineLocation, Notice, Owner, Resumption, Spec, Stop, StopReason as EngineReason,
+};
 use rdb_engine::target::{ExitStatus, Tid};
 use rdb_testkit::prelude::*;
 
@@ -18,6 +20,11 @@ pub fn debugger() -> (Debugger, Rc<RefCell<Vec<Notice>>>) {
     let seen = notices.clone();
     let listener = Box::new(move |n: &Notice| seen.borrow_mut().push(n.clone()));
     (Debugger::new(Box::new(rdb_host::Native), listener), notices)
+}
+
+/// A breakpoint of a program using the engine at `location`.
+pub fn code_at(location: &str) -> Spec {
+    Spec::new(Owner::Library, Kind::Software, EngineLocation::Expr(location.to_string()))
 }
 
 /// The launch of debuggee `name` (built for Linux) with `args`.
@@ -89,7 +96,7 @@ impl Driver for SessionDriver {
         let tid = self.thread;
         self.dbg()
             .session_mut()
-            .add_breakpoint(tid, location, false, 1, None)
+            .add_breakpoint(tid, Spec::new(Owner::Library, Kind::Software, location))
             .unwrap_or_else(|e| panic!("breakpoint at {at:?}: {e}"))
     }
 

@@ -1,7 +1,9 @@
-//! Breakpoint commands: `bp`, `bu`, `bm`, `ba`, `bpm`, `bl`, `bc`, `bd`, `be`.
+//! Breakpoint commands: `bp`, `bu`, `bm`, `ba`, `bpm`, `bl`, `bc`, `bd`, `be`. Each one parses WinDbg's syntax
+//! into a `Spec`, asks the engine, and shows the data it gets back; no judgement of the engine's is made here. The
+//! console's breakpoints are its own (`Owner::Console`): `bl`, `bc`, `bd` and `be` see no other front end's.
 
 use rdb_engine::fmt::addr64;
-use rdb_engine::session::{HwAccess, Kind, Location, MemAccess};
+use rdb_engine::session::{Breakpoints, Condition, HwAccess, Kind, Location, MemAccess, Owner, Spec};
 use rdb_engine::target::Tid;
 use rdb_engine::{Error, Result};
 
@@ -57,33 +59,42 @@ fn options(text: &str) -> Result<(Option<String>, &str)> {
     Ok((condition, rest))
 }
 
+/// A console breakpoint of `kind` at `location`, with the condition `/w` gave.
+fn spec(kind: Kind, location: Location, condition: Option<String>) -> Spec {
+    Spec { condition: condition.map(Condition::masm), ..Spec::new(Owner::Console, kind, location) }
+}
+
+/// Add a console breakpoint. WinDbg's rule: a `bp` that resolves where a console breakpoint of its kind already
+/// is redefines it ("breakpoint 0 redefined"): one breakpoint per address, the new one taking the lowest free id.
+/// A `bu` never does. The rule is the console's, not the engine's (another front end's breakpoint at the same
+/// address stays), and it goes to the engine as a replacement in the same call as the add, so a `bp` that fails
+/// (a bad condition, data rather than code) leaves the old breakpoint in place.
+fn add(cx: &mut Cx, spec: Spec) -> Result<u32> {
+    let tid = cx.tid();
+    let redefines = spec.kind == Kind::Software && !spec.deferred;
+    cx.session().add_breakpoint_replacing(tid, spec, |table: &Breakpoints, addresses: &[u64]| {
+        if !redefines {
+            return Vec::new();
+        }
+        let at = |b: &&rdb_engine::session::Breakpoint| b.sites.iter().any(|s| addresses.contains(&s.address));
+        table.owned_by(Owner::Console).filter(|b| b.spec.kind == Kind::Software).filter(at).map(|b| b.id).collect()
+    })
+}
+
 /// `bp`/`bu` arguments: `[/w "condition"] <where> [passes] ["commands"]`.
-fn add(cx: &mut Cx, args: &str, deferred: bool) -> Result<Flow> {
+fn add_code(cx: &mut Cx, args: &str, deferred: bool) -> Result<Flow> {
     let (condition, rest) = options(skip_id(args))?;
     let (word, after) = take_word(rest);
-    if word.is_empty() {
-        let rip = cx.rip()?;
-        return add_location(cx, Location::Expr(format!("{rip:#x}")), deferred, 1, None, condition);
-    }
-    let loc = location(word)?;
-    let (passes, commands) = passes_and_commands(cx, after)?;
-    add_location(cx, loc, deferred, passes, commands, condition)
-}
-
-/// Refuse a condition that can only fail (bad syntax, an unknown symbol or register) before anything is added, so
-/// the table stays as it was. Symbols wait for a location that does not resolve yet (`bu` on a module to come).
-fn check_condition(cx: &mut Cx, condition: Option<&str>, location: &Location) -> Result<()> {
-    let Some(c) = condition else { return Ok(()) };
-    let tid = cx.tid();
-    let resolves = cx.session().resolve(tid, location).is_ok();
-    cx.session().check_condition(c, resolves).map_err(|e| Error::msg(format!("Bad condition: {e}")))
-}
-
-/// Give a breakpoint just added its condition (checked already).
-fn set_condition(cx: &mut Cx, id: u32, condition: Option<String>) -> Result<Flow> {
-    if condition.is_some() {
-        cx.session().set_condition(id, condition)?;
-    }
+    let mut spec = match word {
+        "" => spec(Kind::Software, Location::Expr(format!("{:#x}", cx.rip()?)), condition),
+        word => {
+            let spec = spec(Kind::Software, location(word)?, condition);
+            let (passes, commands) = passes_and_commands(cx, after)?;
+            Spec { passes, commands, ..spec }
+        }
+    };
+    spec.deferred = deferred;
+    add(cx, spec)?;
     Ok(Flow::Next)
 }
 
@@ -110,26 +121,12 @@ fn passes_and_commands(cx: &mut Cx, rest: &str) -> Result<(u32, Option<String>)>
     Ok((passes, commands))
 }
 
-fn add_location(
-    cx: &mut Cx,
-    loc: Location,
-    deferred: bool,
-    passes: u32,
-    commands: Option<String>,
-    condition: Option<String>,
-) -> Result<Flow> {
-    check_condition(cx, condition.as_deref(), &loc)?;
-    let tid = cx.tid();
-    let id = cx.session().add_breakpoint(tid, loc, deferred, passes, commands)?;
-    set_condition(cx, id, condition)
-}
-
 pub fn bp(cx: &mut Cx, args: &str) -> Result<Flow> {
-    add(cx, args, false)
+    add_code(cx, args, false)
 }
 
 pub fn bu(cx: &mut Cx, args: &str) -> Result<Flow> {
-    add(cx, args, true)
+    add_code(cx, args, true)
 }
 
 /// `bm [/w "condition"] module!pattern`: a breakpoint on every matching symbol.
@@ -139,21 +136,22 @@ pub fn bm(cx: &mut Cx, args: &str) -> Result<Flow> {
     if pattern.is_empty() || !rest.trim().is_empty() {
         return Err(Error::msg("Syntax error: usage is bm [/w \"condition\"] module!pattern"));
     }
-    if let Some(c) = &condition {
-        cx.session().check_condition(c, true).map_err(|e| Error::msg(format!("Bad condition: {e}")))?;
+    // Said once, rather than as no symbol matching: every breakpoint below would refuse it.
+    if let Some(c) = condition.clone().map(Condition::masm) {
+        cx.session().check_condition(&c, true).map_err(|e| Error::msg(format!("Bad condition: {e}")))?;
     }
-    let matches = super::program::matching_symbols(cx.dbg.session(), pattern);
+    let matches = cx.dbg.session().modules.matching_symbols(pattern);
     if matches.is_empty() {
         return Err(Error::msg(format!("No matching code symbols found for '{pattern}'")));
     }
     let mut set = 0;
-    for (name, address) in matches {
+    for symbol in matches {
         // Quoted, so names with blanks and parentheses (`Dog::speak() const`) resolve again after a restart.
         // Data symbols that match are passed over: bm is for code.
-        let tid = cx.tid();
-        if let Ok(id) = cx.session().add_breakpoint(tid, Location::Expr(format!("@!\"{name}\"")), false, 1, None) {
-            set_condition(cx, id, condition.clone())?;
-            cx.out(format!("{id:>3}: {} @!\"{name}\"", addr64(address)));
+        let name = symbol.qualified();
+        let location = Location::Expr(format!("@!\"{name}\""));
+        if let Ok(id) = add(cx, spec(Kind::Software, location, condition.clone())) {
+            cx.out(format!("{id:>3}: {} @!\"{name}\"", addr64(symbol.address)));
             set += 1;
         }
     }
@@ -206,10 +204,9 @@ pub fn ba(cx: &mut Cx, args: &str) -> Result<Flow> {
     }
     let loc = location(word)?;
     let (passes, commands) = passes_and_commands(cx, after)?;
-    check_condition(cx, condition.as_deref(), &loc)?;
-    let tid = cx.tid();
-    let id = cx.session().add_hardware_breakpoint(tid, loc, access, size, thread, passes, commands)?;
-    set_condition(cx, id, condition)
+    let spec = spec(Kind::Hardware { access, size }, loc, condition);
+    add(cx, Spec { thread, passes, commands, ..spec })?;
+    Ok(Flow::Next)
 }
 
 /// The thread `~<n>` names, by its cx index.
@@ -245,49 +242,50 @@ pub fn bpm(cx: &mut Cx, args: &str) -> Result<Flow> {
         _ => (MemAccess::Any, after),
     };
     let (passes, commands) = passes_and_commands(cx, after)?;
-    check_condition(cx, condition.as_deref(), &loc)?;
-    let tid = cx.tid();
-    let id = cx.session().add_memory_breakpoint(tid, loc, size, access, passes, commands)?;
-    set_condition(cx, id, condition)
+    let spec = spec(Kind::Memory { access, size }, loc, condition);
+    add(cx, Spec { passes, commands, ..spec })?;
+    Ok(Flow::Next)
 }
 
 pub fn bl(cx: &mut Cx, _args: &str) -> Result<Flow> {
-    let rows: Vec<_> = cx.session().breakpoints.iter().cloned().collect();
+    let rows: Vec<_> = cx.session().breakpoints().owned_by(Owner::Console).cloned().collect();
     for b in rows {
-        let state = match (b.enabled, b.address.is_some()) {
+        // One row per breakpoint, at its first site: a location resolves to one site today.
+        let site = b.sites.first().map(|s| s.address);
+        let state = match (b.enabled, site.is_some()) {
             (true, true) => "e",
             (false, true) => "d",
             (true, false) => "eu",
             (false, false) => "du",
         };
         let toggle = if b.enabled { "Disable" } else { "Enable" };
-        let (address, name) = match b.address {
+        let (address, name) = match site {
             Some(a) => (addr64(a), cx.session().describe(a)),
-            None => (" ".repeat(17), format!("({})", b.location)),
+            None => (" ".repeat(17), format!("({})", b.spec.location)),
         };
         // What it watches, between the address and the pass count: `w 4` for `ba w4`, `bpm w 0x100` for memory.
-        let what = match b.kind {
+        let what = match b.spec.kind {
             Kind::Software => "   ".to_string(),
             Kind::Hardware { access, size } => format!("{} {size}", access.letter()),
             Kind::Memory { access, size } => format!("bpm {} {size:#x}", access.letter()),
         };
-        let thread = match b.thread.and_then(|t| cx.session().thread_index(t)) {
+        let thread = match b.spec.thread.and_then(|t| cx.session().thread_index(t)) {
             Some(i) => format!("~{i:03}"),
             None => "****".to_string(),
         };
         let mut line = format!(
             "{:>2} {state} {toggle} Clear  {address} {what} {:04x} ({:04x})  0:{thread} {name}",
-            b.id, b.remaining, b.passes
+            b.id, b.remaining, b.spec.passes
         );
-        if let Some(c) = &b.condition {
-            line.push_str(&format!(" /w \"{c}\""));
+        if let Some(c) = &b.spec.condition {
+            line.push_str(&format!(" /w \"{}\"", c.text));
             // Evaluated inside the debuggee: a false hit costs no stop (see the engine's `session/compiled.rs`).
             if cx.session().condition_compiled(b.id) {
                 line.push_str(" (in-process)");
             }
         }
         line.push_str(&format!(" hits={}", b.hits));
-        if let Some(c) = &b.commands {
+        if let Some(c) = &b.spec.commands {
             line.push_str(&format!(" \"{c}\""));
         }
         cx.out(line);
@@ -301,7 +299,7 @@ fn ids(cx: &mut Cx, args: &str) -> Result<Vec<u32>> {
     if args.is_empty() {
         return Err(Error::msg("Syntax error: give breakpoint ids, a range like 1-3, or *"));
     }
-    let all = cx.session().breakpoints.ids();
+    let all: Vec<u32> = cx.session().breakpoints().owned_by(Owner::Console).map(|b| b.id).collect();
     if args == "*" {
         return Ok(all);
     }

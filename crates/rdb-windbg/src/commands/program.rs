@@ -3,8 +3,7 @@
 
 use rdb_engine::fmt::addr64;
 use rdb_engine::memory::ReadMemory;
-use rdb_engine::session::{Session, ThreadEntry, ThreadInfo};
-use rdb_engine::wildcard;
+use rdb_engine::session::{ThreadEntry, ThreadInfo};
 use rdb_engine::{Error, Result};
 
 use super::Cx;
@@ -26,20 +25,6 @@ pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
     Ok(Flow::Next)
 }
 
-/// `module!pattern` (module may be a pattern too; no `!` means every module): `(module!name, address)` pairs.
-pub fn matching_symbols(session: &Session, pattern: &str) -> Vec<(String, u64)> {
-    let (module_pattern, symbol_pattern) = pattern.split_once('!').unwrap_or(("*", pattern));
-    let mut found = Vec::new();
-    for m in session.modules.iter().filter(|m| wildcard::matches(module_pattern, &m.name)) {
-        if let Some(symbols) = m.symbols() {
-            for s in symbols.matching(symbol_pattern) {
-                found.push((format!("{}!{}", m.name, s.name), s.address));
-            }
-        }
-    }
-    found
-}
-
 /// `x module!pattern`.
 pub fn x(cx: &mut Cx, args: &str) -> Result<Flow> {
     let pattern = args.trim();
@@ -52,8 +37,8 @@ pub fn x(cx: &mut Cx, args: &str) -> Result<Flow> {
     {
         return Err(Error::msg(format!("no module named '{module}' (lm lists them)")));
     }
-    for (name, address) in matching_symbols(cx.dbg.session(), pattern) {
-        cx.out(format!("{} {name}", addr64(address)));
+    for s in cx.dbg.session().modules.matching_symbols(pattern) {
+        cx.out(format!("{} {}", addr64(s.address), s.qualified()));
     }
     Ok(Flow::Next)
 }

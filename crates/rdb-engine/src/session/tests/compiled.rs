@@ -55,8 +55,7 @@ fn a_compiled_condition_is_a_jump_and_its_trap_is_a_hit_at_the_site() {
         }) as Box<dyn FnMut(&mut State) -> Event>,
     ]);
     let (mut session, state, _) = with_scratch(script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{SITE:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.add_breakpoint(TID, when(SITE, "@rax == 7")).unwrap();
     let waits = state.borrow().waits;
     let stop = session.go(None).unwrap();
     assert_eq!(stop.reason, StopReason::Breakpoint(vec![0]));
@@ -73,8 +72,7 @@ fn a_compiled_condition_is_a_jump_and_its_trap_is_a_hit_at_the_site() {
 fn detach_puts_every_covered_byte_back() {
     let script: Script = VecDeque::from([true_in_trampoline(7)]);
     let (mut session, state, _) = with_scratch(script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{SITE:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.add_breakpoint(TID, when(SITE, "@rax == 7")).unwrap();
     session.go(None).unwrap();
     session.detach().unwrap();
     let s = state.borrow();
@@ -86,8 +84,7 @@ fn detach_puts_every_covered_byte_back() {
 fn a_condition_code_cannot_read_keeps_the_int3() {
     let script: Script = VecDeque::from([breakpoint_at(SITE)]);
     let (mut session, state, _) = with_scratch(script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{SITE:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@$tid != 0".into())).unwrap();
+    session.add_breakpoint(TID, when(SITE, "@$tid != 0")).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(state.borrow().rip(), SITE);
 }
@@ -115,8 +112,7 @@ fn a_breakpoint_cleared_while_a_thread_is_in_its_trampoline_lets_the_thread_run_
         }),
     ]);
     let (mut session, _, _) = with_scratch(script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{SITE:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    let id = session.add_breakpoint(TID, when(SITE, "@rax == 7")).unwrap();
     session.go(None).unwrap();
     session.breakpoints.set_enabled(id, false);
     let stop = session.go(None).unwrap();
@@ -148,8 +144,7 @@ fn a_signal_that_arrives_in_the_condition_is_the_programs() {
         }),
     ]);
     let (mut session, _, _) = with_scratch(script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{SITE:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.add_breakpoint(TID, when(SITE, "@rax == 7")).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
     assert_eq!(session.breakpoints.get(0).unwrap().hits, 0);
 }

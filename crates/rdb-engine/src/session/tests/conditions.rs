@@ -27,9 +27,7 @@ fn hits(values: &[u64]) -> Script {
 }
 
 fn conditional(session: &mut Session, condition: &str, passes: u32) -> u32 {
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, passes, None).unwrap();
-    session.set_condition(id, Some(condition.to_string())).unwrap();
-    id
+    session.add_breakpoint(TID, Spec { passes, ..when(BP, condition) }).unwrap()
 }
 
 fn notes(notices: &Rc<RefCell<Vec<Notice>>>) -> Vec<String> {
@@ -37,7 +35,7 @@ fn notes(notices: &Rc<RefCell<Vec<Notice>>>) -> Vec<String> {
         .borrow()
         .iter()
         .filter_map(|n| match n {
-            Notice::Breakpoint { text } => Some(text.clone()),
+            Notice::ConditionFailed { id, error } => Some(format!("{id}: {error}")),
             _ => None,
         })
         .collect()
@@ -72,7 +70,7 @@ fn a_condition_that_cannot_be_evaluated_stops_with_a_note() {
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]), "memory at 0x2000 reads");
     assert!(notes(&notices).is_empty());
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]), "memory at 0 does not");
-    assert_eq!(notes(&notices), [format!("Error in testing condition for breakpoint 0: {}", Error::MemoryAccess(0))]);
+    assert_eq!(notes(&notices), [format!("0: {}", Error::MemoryAccess(0))]);
     assert_eq!(session.breakpoints.get(0).unwrap().hits, 2);
 }
 
@@ -89,18 +87,20 @@ fn pass_counts_count_only_hits_whose_condition_holds() {
 #[test]
 fn conditions_are_checked_when_set() {
     let (mut session, _, _) = started(&[(BP, STEPS_ALONE)], VecDeque::new());
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    let set = |s: &mut Session, c: &str| s.set_condition(id, Some(c.to_string())).map_err(|e| e.to_string());
+    let id = session.add_breakpoint(TID, code_at(BP)).unwrap();
+    let set = |s: &mut Session, c: &str| s.set_condition(id, Some(Condition::masm(c))).map_err(|e| e.to_string());
     assert_eq!(set(&mut session, "nosuch == 1"), Err("Couldn't resolve error at 'nosuch'".into()));
     assert_eq!(set(&mut session, "@rax =="), Err("Syntax error at '<EOL>'".into()));
     assert_eq!(set(&mut session, "@bogus == 1"), Err("Bad register error at '@bogus'".into()));
     assert_eq!(set(&mut session, "@$peb != 0"), Err("Bad register error at '@$peb'".into()), "no PEB on this target");
-    assert_eq!(session.breakpoints.get(id).unwrap().condition, None, "a refused condition leaves none");
+    assert_eq!(session.breakpoints.get(id).unwrap().spec.condition, None, "a refused condition leaves none");
     assert_eq!(set(&mut session, "poi(0) == 1 or 1/@rcx or $ra"), Ok(()), "values are not read when set");
     // A `bu` waiting for its module cannot know the module's symbols yet.
-    let bu = session.add_breakpoint(TID, Location::Expr("later!f".into()), true, 1, None).unwrap();
-    assert_eq!(session.set_condition(bu, Some("poi(later!count) > 3".into())).map_err(|e| e.to_string()), Ok(()));
-    assert!(session.check_condition("poi(later!count) > 3", true).is_err());
+    let waits = Spec { deferred: true, ..Spec::new(Owner::Console, Kind::Software, Location::Expr("later!f".into())) };
+    let bu = session.add_breakpoint(TID, waits).unwrap();
+    let later = Condition::masm("poi(later!count) > 3");
+    assert_eq!(session.set_condition(bu, Some(later.clone())).map_err(|e| e.to_string()), Ok(()));
+    assert!(session.check_condition(&later, true).is_err());
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn gc_after_a_breakpoint_in_a_stepped_over_call_finishes_the_step() {
     let callee = ret + 0x100;
     let script: Script = VecDeque::from([breakpoint_at(callee), single_step_to(callee + 1), breakpoint_at(ret)]);
     let (mut session, state, _) = started(&[(ENTRY, &call), (callee, STEPS_ALONE)], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{callee:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(callee)).unwrap();
     assert_eq!(session.run(Resumption::StepOver { tid: TID }).unwrap().reason, StopReason::Breakpoint(vec![0]));
     let stop = session.run(Resumption::GoConditional).unwrap();
     assert_eq!(stop.reason, StopReason::Step, "gc carries on with the p");
@@ -121,7 +121,7 @@ fn gc_after_a_breakpoint_in_a_stepped_over_call_finishes_the_step() {
 #[test]
 fn gc_after_a_breakpoint_hit_by_g_runs_freely() {
     let (mut session, _, _) = started(&[(BP, STEPS_ALONE)], hits(&[1]));
-    session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(BP)).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(session.run(Resumption::GoConditional).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
 }

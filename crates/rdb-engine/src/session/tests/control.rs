@@ -20,7 +20,7 @@ fn resume_then_wait_is_run() {
     let bp = ENTRY + 0x30;
     let script: Script = VecDeque::from([breakpoint_at(bp)]);
     let (mut session, _, _) = started(&[(bp, &[0x41])], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{bp:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(bp)).unwrap();
     assert_eq!(session.resume(Resumption::Go { status: None }).unwrap(), None, "the debuggee runs");
     assert_eq!(session.wait().unwrap().reason, StopReason::Breakpoint(vec![0]));
 }

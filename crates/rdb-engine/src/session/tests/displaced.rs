@@ -73,8 +73,7 @@ fn a_false_condition_costs_one_stop_the_instruction_running_out_of_line() {
         event(EventKind::ProcessExited { status: ExitStatus::Code(0) })
     }));
     let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7 && @$tid != 0".into())).unwrap();
+    session.add_breakpoint(TID, when(BP, "@rax == 7 && @$tid != 0")).unwrap();
     let (waits, resumes) = (state.borrow().waits, state.borrow().resumes.len());
     assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
     let s = state.borrow();
@@ -105,8 +104,7 @@ fn push_rbp_is_emulated_without_scratch_memory() {
     let script: Script = VecDeque::from([hit(1), run_on(2), run_on(7)]);
     let (mut session, state, _) = started(&[(BP, &[0x55])], script);
     state.borrow_mut().regs.get_mut(&TID).unwrap().rbp = rbp;
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.add_breakpoint(TID, when(BP, "@rax == 7")).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(steps(&state), 0, "no single step");
     assert!(state.borrow().scratch.is_empty());
@@ -117,9 +115,9 @@ fn push_rbp_is_emulated_without_scratch_memory() {
 fn a_push_is_not_emulated_while_a_data_breakpoint_watches() {
     let script: Script = VecDeque::from([hit(1), single_step_to(BP + 1), exit(0)]);
     let (mut session, state, _) = started(&[(BP, &[0x55])], script);
-    session.add_hardware_breakpoint(TID, Location::Expr("7ffe0000".into()), HwAccess::Write, 8, None, 1, None).unwrap();
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    let watch = Kind::Hardware { access: HwAccess::Write, size: 8 };
+    session.add_breakpoint(TID, Spec::new(Owner::Console, watch, Location::Expr("7ffe0000".into()))).unwrap();
+    session.add_breakpoint(TID, when(BP, "@rax == 7")).unwrap();
     session.go(None).unwrap();
     assert_eq!(steps(&state), 1, "the CPU does the write, so the debug registers see it");
 }
@@ -129,8 +127,7 @@ fn what_cannot_run_out_of_line_steps_alone() {
     // syscall
     let script: Script = VecDeque::from([hit(1), single_step_to(BP + 2), exit(0)]);
     let (mut session, state, _) = with_scratch(&[(BP, &[0x0f, 0x05])], script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.add_breakpoint(TID, when(BP, "@rax == 7")).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::ProcessExited(ExitStatus::Code(0)));
     assert_eq!(steps(&state), 1);
     assert!(state.borrow().scratch.is_empty(), "no scratch is taken for it");
@@ -140,7 +137,7 @@ fn what_cannot_run_out_of_line_steps_alone() {
 fn t_from_a_breakpoint_steps_the_real_instruction() {
     let script: Script = VecDeque::from([hit(1), single_step_to(BP + 7)]);
     let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(BP)).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(session.run(Resumption::StepInto { tid: TID }).unwrap().reason, StopReason::Step);
     assert_eq!(state.borrow().rip(), BP + 7);
@@ -167,7 +164,7 @@ fn a_thread_stopped_before_the_copied_instruction_is_shown_on_it_and_does_not_hi
         }) as Step,
     ]);
     let (mut session, _, _) = with_scratch(&[(BP, &LOAD)], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 2, None).unwrap();
+    session.add_breakpoint(TID, Spec { passes: 2, ..code_at(BP) }).unwrap();
     let stop = session.go(None).unwrap();
     assert!(matches!(stop.reason, StopReason::BreakIn { .. }));
     assert_eq!(session.registers(TID).unwrap().rip, BP, "shown on the original instruction");
@@ -180,7 +177,7 @@ fn a_thread_stopped_before_the_copied_instruction_is_shown_on_it_and_does_not_hi
 fn a_thread_stopped_at_the_jump_back_is_shown_past_the_instruction() {
     let script: Script = VecDeque::from([hit(1), break_in_at(|s| check_copy(s, TID))]);
     let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 2, None).unwrap();
+    session.add_breakpoint(TID, Spec { passes: 2, ..code_at(BP) }).unwrap();
     assert!(matches!(session.go(None).unwrap().reason, StopReason::BreakIn { .. }));
     assert_eq!(state.borrow().rip(), BP + 7);
     session.detach().unwrap();
@@ -201,7 +198,7 @@ fn a_fault_in_the_copy_is_reported_at_the_original_instruction() {
     });
     let script: Script = VecDeque::from([hit(1), fault]);
     let (mut session, state, _) = with_scratch(&[(BP, &LOAD)], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 2, None).unwrap();
+    session.add_breakpoint(TID, Spec { passes: 2, ..code_at(BP) }).unwrap();
     match session.go(None).unwrap().reason {
         StopReason::Exception(e) => assert_eq!(e.address, BP),
         other => panic!("{other:?}"),
@@ -233,7 +230,7 @@ fn two_threads_through_one_copy_count_every_hit_once() {
     let regs = state.borrow().regs[&TID];
     state.borrow_mut().regs.insert(TID2, Registers { rip: ENTRY + 0x300, ..regs });
     session.threads.push(ThreadEntry { tid: TID2, index: 1 });
-    session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 2, None).unwrap();
+    session.add_breakpoint(TID, Spec { passes: 2, ..code_at(BP) }).unwrap();
     let stop = session.go(None).unwrap();
     assert_eq!((stop.tid, stop.reason), (TID2, StopReason::Breakpoint(vec![0])));
     {

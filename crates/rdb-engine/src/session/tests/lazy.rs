@@ -72,8 +72,7 @@ fn a_false_condition_passed_in_place_never_stops_the_other_threads() {
     // push rbp: emulated, so no copy is ever written.
     let script: Script = VecDeque::from([hit(1), hit(2), hit(3), hit(7)]);
     let (mut session, state, _) = started(&[(BP, &[0x55])], script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.add_breakpoint(TID, when(BP, "@rax == 7")).unwrap();
     let (reason, segments) = go_calls(&mut session, &state);
     assert_eq!(reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(segments.len(), 4);
@@ -91,7 +90,7 @@ fn a_false_condition_passed_in_place_never_stops_the_other_threads() {
 fn a_pass_count_is_counted_lazily_and_the_stop_at_it_stops_everyone_first() {
     let script: Script = VecDeque::from([hit(1), hit(2), hit(3)]);
     let (mut session, state, _) = started(&[(BP, &[0x55])], script);
-    session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 3, None).unwrap();
+    session.add_breakpoint(TID, Spec { passes: 3, ..code_at(BP) }).unwrap();
     let (reason, segments) = go_calls(&mut session, &state);
     assert_eq!(reason, StopReason::Breakpoint(vec![0]));
     assert!(segments[..2].iter().all(|s| !s.contains(&Call::StopOthers) && lazy_only(s)), "{segments:?}");
@@ -112,10 +111,9 @@ fn a_copy_is_written_with_everyone_stopped_then_used_lazily() {
     let script: Script = VecDeque::from([hit(1), run_copy(2), run_copy(3), run_copy(7)]);
     let (mut session, state, _) = started(&[(BP, &LOAD)], script);
     state.borrow_mut().has_scratch = true;
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
+    session.add_breakpoint(TID, when(BP, "@rax == 7 && @$tid != 0")).unwrap();
     // `$tid` keeps the condition in the engine: one on registers alone would be compiled into the debuggee, and
     // its jump (which LOAD is long enough for) would replace the int3 this test is about.
-    session.set_condition(id, Some("@rax == 7 && @$tid != 0".into())).unwrap();
     let (reason, segments) = go_calls(&mut session, &state);
     assert_eq!(reason, StopReason::Breakpoint(vec![0]));
     // The first hit maps scratch memory (a system call in the debuggee on Linux) and writes the copy.
@@ -131,8 +129,7 @@ fn a_copy_is_written_with_everyone_stopped_then_used_lazily() {
 fn an_instruction_that_steps_alone_stops_everyone_first() {
     let script: Script = VecDeque::from([hit(1), single_step_to(BP + 1), hit(7)]);
     let (mut session, state, _) = started(&[(BP, STEPS_ALONE)], script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.add_breakpoint(TID, when(BP, "@rax == 7")).unwrap();
     let (reason, segments) = go_calls(&mut session, &state);
     assert_eq!(reason, StopReason::Breakpoint(vec![0]));
     stop_others_first(&segments[0]);
@@ -143,8 +140,7 @@ fn an_instruction_that_steps_alone_stops_everyone_first() {
 fn a_run_to_address_on_the_breakpoint_stops_everyone_first() {
     let script: Script = VecDeque::from([hit(1)]);
     let (mut session, state, _) = started(&[(BP, &[0x55])], script);
-    let id = session.add_breakpoint(TID, Location::Expr(format!("{BP:#x}")), false, 1, None).unwrap();
-    session.set_condition(id, Some("@rax == 7".into())).unwrap();
+    session.add_breakpoint(TID, when(BP, "@rax == 7")).unwrap();
     let from = state.borrow().calls.len();
     assert_eq!(session.run(Resumption::GoTo { address: BP, status: None }).unwrap().reason, StopReason::Step);
     let segments = after_each_wait(&state.borrow().calls[from..]);

@@ -15,7 +15,17 @@ fn at(address: u64) -> Location {
 }
 
 fn ba(session: &mut Session, access: HwAccess, size: u8, address: u64) -> Result<u32> {
-    session.add_hardware_breakpoint(TID, at(address), access, size, None, 1, None)
+    session.add_breakpoint(TID, hardware(access, size, address))
+}
+
+/// A console `ba` watching `size` bytes at `address`.
+fn hardware(access: HwAccess, size: u8, address: u64) -> Spec {
+    Spec::new(Owner::Console, Kind::Hardware { access, size }, at(address))
+}
+
+/// A console `bpm` over `size` bytes at `address`.
+fn memory(access: MemAccess, size: u64, address: u64) -> Spec {
+    Spec::new(Owner::Console, Kind::Memory { access, size }, at(address))
 }
 
 fn dr(state: &Rc<RefCell<State>>, tid: Tid) -> DebugRegisters {
@@ -137,12 +147,12 @@ fn a_write_hit_reports_old_and_new_values_and_clears_dr6() {
     ]);
     let (mut session, _, _) = started(&[data(4)], script);
     let id = ba(&mut session, HwAccess::Write, 4, DATA).unwrap();
-    assert_eq!(session.breakpoints.get(id).unwrap().value, Some(4), "the value when it was set");
+    assert_eq!(session.breakpoints.get(id).unwrap().sites[0].value, Some(4), "the value when it was set");
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![id]));
-    let b = session.breakpoints.get(id).unwrap();
+    let b = &session.breakpoints.get(id).unwrap().sites[0];
     assert_eq!((b.previous, b.value), (Some(4), Some(5)));
     session.go(None).unwrap();
-    let b = session.breakpoints.get(id).unwrap();
+    let b = &session.breakpoints.get(id).unwrap().sites[0];
     assert_eq!((b.previous, b.value), (Some(5), Some(6)));
     session.go(None).unwrap();
 }
@@ -155,10 +165,10 @@ fn pass_counts_apply_to_hardware_breakpoints() {
         debug_trap(0b1, ENTRY + 7, Some(7)),
     ]);
     let (mut session, _, _) = started(&[data(4)], script);
-    let id = session.add_hardware_breakpoint(TID, at(DATA), HwAccess::Write, 4, None, 3, None).unwrap();
+    let id = session.add_breakpoint(TID, Spec { passes: 3, ..hardware(HwAccess::Write, 4, DATA) }).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![id]));
     let b = session.breakpoints.get(id).unwrap();
-    assert_eq!((b.hits, b.previous, b.value), (3, Some(6), Some(7)), "every pass updates the value");
+    assert_eq!((b.hits, b.sites[0].previous, b.sites[0].value), (3, Some(6), Some(7)), "every pass updates the value");
 }
 
 #[test]
@@ -199,11 +209,11 @@ fn a_data_hit_while_stepping_off_an_int3_is_reported() {
         }) as Step,
     ]);
     let (mut session, _, _) = started(&[(bp, &[0x55]), data(8)], script);
-    session.add_breakpoint(TID, at(bp), false, 1, None).unwrap();
+    session.add_breakpoint(TID, code_at(bp)).unwrap();
     let w = ba(&mut session, HwAccess::Write, 4, DATA).unwrap();
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
     assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![w]));
-    assert_eq!(session.breakpoints.get(w).unwrap().value, Some(9));
+    assert_eq!(session.breakpoints.get(w).unwrap().sites[0].value, Some(9));
 }
 
 #[test]
@@ -214,7 +224,7 @@ fn t_over_a_watched_write_stops_on_the_watchpoint_unless_its_pass_count_says_not
     ]);
     let (mut session, _, _) = started(&[data(0)], script);
     let w = ba(&mut session, HwAccess::Write, 4, DATA).unwrap();
-    session.add_hardware_breakpoint(TID, at(DATA + 4), HwAccess::Write, 4, None, 5, None).unwrap();
+    session.add_breakpoint(TID, Spec { passes: 5, ..hardware(HwAccess::Write, 4, DATA + 4) }).unwrap();
     assert_eq!(session.run(Resumption::StepInto { tid: TID }).unwrap().reason, StopReason::Breakpoint(vec![w]));
     assert_eq!(
         session.run(Resumption::StepInto { tid: TID }).unwrap().reason,
@@ -281,7 +291,7 @@ fn guarded(code: &[(u64, &[u8])], script: Script) -> Started {
 }
 
 fn bpm(session: &mut Session, address: u64, size: u64, access: MemAccess) -> Result<u32> {
-    session.add_memory_breakpoint(TID, at(address), size, access, 1, None)
+    session.add_breakpoint(TID, memory(access, size, address))
 }
 
 #[test]
