@@ -88,7 +88,7 @@ impl Session {
 
     /// Whether a compiled condition's jump stands at `address` instead of an int3.
     pub fn condition_compiled_at(&self, address: u64) -> bool {
-        self.patches.written(address).is_some_and(|w| w.len() > 1)
+        self.image.patches.written(address).is_some_and(|w| w.len() > 1)
     }
 
     /// Replace the int3s of `wanted` by jumps to compiled conditions wherever one may stand (see the module's
@@ -105,7 +105,7 @@ impl Session {
                 let condition =
                     spec.condition.as_ref().filter(|c| spec.thread.is_none() && c.language == Language::Masm)?;
                 let text = condition.text.clone();
-                (!self.internal.iter().any(|i| i.address() == address)).then_some((address, text))
+                (!self.image.internal.iter().any(|i| i.address() == address)).then_some((address, text))
             })
             .collect();
         if candidates.is_empty() || self.watching_memory() {
@@ -125,7 +125,7 @@ impl Session {
             }
             let Some(bytes) = trampoline::jump(site, covered, start) else { continue };
             // A thread inside the covered bytes (it stepped there with `t`) would run into the jump's middle.
-            if self.patches.written(site) != Some(bytes.as_slice()) && self.thread_inside(site + 1, end) {
+            if self.image.patches.written(site) != Some(bytes.as_slice()) && self.thread_inside(site + 1, end) {
                 continue;
             }
             wanted.insert(site, bytes);
@@ -134,15 +134,15 @@ impl Session {
 
     /// The trampoline for `condition` at `site`, made once.
     fn trampoline_for(&mut self, site: u64, condition: &str) -> Option<&Trampoline> {
-        let decided = match self.compiled.decided.get(&site) {
+        let decided = match self.image.compiled.decided.get(&site) {
             Some((c, decided)) if c == condition => *decided,
             _ => {
                 let decided = self.write_trampoline(site, condition);
-                self.compiled.decided.insert(site, (condition.to_string(), decided));
+                self.image.compiled.decided.insert(site, (condition.to_string(), decided));
                 decided
             }
         };
-        self.compiled.written.get(decided?)
+        self.image.compiled.written.get(decided?)
     }
 
     /// Compile `condition` for `site` and write its trampoline into scratch memory near it.
@@ -175,7 +175,7 @@ impl Session {
             .collect();
         let resolve = |name: &str| names.iter().find(|(n, _)| n == name).and_then(|(_, s)| *s);
         // One written before for the same code (decisions are made again whenever a module loads) serves again.
-        let same = self.compiled.written.iter().position(|t| {
+        let same = self.image.compiled.written.iter().position(|t| {
             t.site == site && trampoline::assemble(&code, site, &covered, t.start, &resolve).is_some_and(|n| n == *t)
         });
         if same.is_some() {
@@ -185,7 +185,7 @@ impl Session {
         // grow where it does live).
         let room = trampoline::assemble(&code, site, &covered, site, &resolve)?.code.len() as u64 + 16;
         let target = live(&mut self.target)?;
-        let at = self.scratch.piece(target, site, room);
+        let at = self.image.scratch.piece(target, site, room);
         // Mapping scratch memory may run a system call in the debuggee (Linux), which can change registers.
         self.forget_registers();
         let t = trampoline::assemble(&code, site, &covered, at?, &resolve)?;
@@ -193,8 +193,8 @@ impl Session {
             return None;
         }
         live(&mut self.target)?.write_memory(t.start, &t.code).ok()?;
-        self.compiled.written.push(t);
-        Some(self.compiled.written.len() - 1)
+        self.image.compiled.written.push(t);
+        Some(self.image.compiled.written.len() - 1)
     }
 
     /// Whether `site` is the first instruction of a function in which no direct branch, and no rip-relative
@@ -227,9 +227,9 @@ impl Session {
     /// The start of the out-of-line copies of the trampoline whose jump is at `at` now: a thread standing at `at`
     /// that has passed the breakpoint runs on from there, without evaluating the condition again.
     pub(super) fn compiled_step_off(&self, at: u64) -> Option<u64> {
-        let written = self.patches.written(at)?;
-        let (_, Some(index)) = self.compiled.decided.get(&at)? else { return None };
-        let t = self.compiled.written.get(*index)?;
+        let written = self.image.patches.written(at)?;
+        let (_, Some(index)) = self.image.compiled.decided.get(&at)? else { return None };
+        let t = self.image.compiled.written.get(*index)?;
         (trampoline::jump(at, t.covered, t.start).as_deref() == Some(written)).then(|| t.copies_start())
     }
 
@@ -237,7 +237,7 @@ impl Session {
     /// fault of the condition's memory reads. Either is a hit of the breakpoint at the site, with the thread's
     /// registers put back as they were there. `None` for anything else.
     pub(super) fn compiled_hit(&mut self, tid: Tid, e: &Exception) -> Option<Exception> {
-        let t = self.compiled.at(e.address)?.clone();
+        let t = self.image.compiled.at(e.address)?.clone();
         // Only a memory fault can be the condition's own doing: a signal that merely arrives while a thread is in
         // the trampoline (a timer) is the program's, and goes its way.
         let ours = match e.kind {
@@ -262,7 +262,7 @@ impl Session {
     /// `leave_copies`, which calls this): at the site with its own registers, or past the covered instructions.
     /// One in the middle of the copies first finishes them, alone.
     pub(super) fn leave_trampolines(&mut self) {
-        if self.compiled.written.is_empty() {
+        if self.image.compiled.written.is_empty() {
             return;
         }
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
@@ -272,7 +272,7 @@ impl Session {
             for _ in 0..=trampoline::JUMP_LEN {
                 let Some(target) = live(&mut self.target) else { return };
                 let Ok(mut regs) = target.registers(tid) else { break };
-                let Some(t) = self.compiled.at(regs.rip) else { break };
+                let Some(t) = self.image.compiled.at(regs.rip) else { break };
                 let site = t.site;
                 match t.place(&mut regs, &mut |a| read_u64(target, a)) {
                     Some(Placement::AtSite | Placement::After(_)) => {
@@ -281,7 +281,7 @@ impl Session {
                     }
                     Some(Placement::Passed) => {
                         if target.set_registers(tid, &regs).is_ok() {
-                            self.displaced.owe(tid, site);
+                            self.image.displaced.owe(tid, site);
                         }
                         break;
                     }

@@ -77,7 +77,7 @@ impl Session {
         let stop = match how {
             Resumption::Go { status } => self.start_run(status.unwrap_or(self.default_continue), None)?,
             Resumption::GoTo { address, status } => {
-                self.internal.push(Internal::RunTo(address));
+                self.image.internal.push(Internal::RunTo(address));
                 self.start_run(status.unwrap_or(self.default_continue), None)?
             }
             Resumption::GoConditional => match self.interrupted.take() {
@@ -87,7 +87,7 @@ impl Session {
             Resumption::Again => match self.last_run.take() {
                 Some(run) => {
                     if run.break_in {
-                        self.step_off = None;
+                        self.image.step_off = None;
                     }
                     self.to_call = run.to_call;
                     self.carry(run)?
@@ -100,7 +100,7 @@ impl Session {
                 let frames = self.stack(tid, 2)?;
                 let caller =
                     frames.get(1).ok_or_else(|| crate::err!("cannot find the caller of the current function"))?;
-                self.internal.push(Internal::Return { address: caller.regs.rip, tid, sp: caller.regs.rsp });
+                self.image.internal.push(Internal::Return { address: caller.regs.rip, tid, sp: caller.regs.rsp });
                 self.start_run(self.default_continue, None)?
             }
             Resumption::ToCall { tid, over } => {
@@ -127,7 +127,7 @@ impl Session {
         match run.step {
             Some(tid) if self.thread_index(tid).is_some() => self.start_run(self.default_continue, Some(tid)),
             _ => {
-                self.internal.extend(run.temporaries);
+                self.image.internal.extend(run.temporaries);
                 self.start_run(self.default_continue, None)
             }
         }
@@ -140,7 +140,7 @@ impl Session {
             let regs = self.registers(tid)?;
             if let Some(i) = self.instruction_at(regs.rip).filter(|i| i.is_call) {
                 let address = regs.rip + i.len() as u64;
-                self.internal.push(Internal::Return { address, tid, sp: regs.rsp });
+                self.image.internal.push(Internal::Return { address, tid, sp: regs.rsp });
                 return self.start_run(self.default_continue, None);
             }
         }

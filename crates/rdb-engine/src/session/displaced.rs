@@ -93,9 +93,9 @@ impl Session {
     /// int3 out. `false` when that cannot be done here; the caller then steps it alone.
     pub(super) fn step_off_in_place(&mut self, tid: Tid, at: u64) -> bool {
         // An execute breakpoint on the same instruction, or a guard-page access to redo, need the real step.
-        if !self.patches.contains(at)
-            || self.hardware.executes_at(tid, at, &self.breakpoints)
-            || self.guards.pending(tid)
+        if !self.image.patches.contains(at)
+            || self.image.hardware.executes_at(tid, at, &self.breakpoints)
+            || self.image.guards.pending(tid)
         {
             return false;
         }
@@ -109,11 +109,11 @@ impl Session {
             regs.rip = copies;
             return self.set_registers(tid, &regs).is_ok();
         }
-        let emulation = match self.displaced.emulations.get(&at) {
+        let emulation = match self.image.displaced.emulations.get(&at) {
             Some(e) => *e,
             None => {
                 let e = self.instruction(at).as_ref().and_then(relocate::emulation);
-                self.displaced.emulations.insert(at, e);
+                self.image.displaced.emulations.insert(at, e);
                 e
             }
         };
@@ -128,11 +128,11 @@ impl Session {
             }
             return self.set_registers(tid, &regs).is_ok();
         }
-        let copy = match self.displaced.copies.get(&at) {
+        let copy = match self.image.displaced.copies.get(&at) {
             Some(c) => *c,
             None => {
                 let c = self.write_copy(at);
-                self.displaced.copies.insert(at, c);
+                self.image.displaced.copies.insert(at, c);
                 c
             }
         };
@@ -150,14 +150,14 @@ impl Session {
     /// already. Writing a copy may map scratch memory, a system call run in the debuggee, which needs every thread
     /// stopped (see `lazy.rs`).
     pub(super) fn can_step_off_lazily(&mut self, at: u64) -> bool {
-        if matches!(self.displaced.copies.get(&at), Some(Some(_))) {
+        if matches!(self.image.displaced.copies.get(&at), Some(Some(_))) {
             return true;
         }
-        let emulation = match self.displaced.emulations.get(&at) {
+        let emulation = match self.image.displaced.emulations.get(&at) {
             Some(e) => *e,
             None => {
                 let e = self.instruction(at).as_ref().and_then(relocate::emulation);
-                self.displaced.emulations.insert(at, e);
+                self.image.displaced.emulations.insert(at, e);
                 e
             }
         };
@@ -179,7 +179,7 @@ impl Session {
             return None;
         }
         let target = live(&mut self.target)?;
-        let start = self.scratch.piece(target, at, MAX_COPY as u64);
+        let start = self.image.scratch.piece(target, at, MAX_COPY as u64);
         // Mapping scratch memory may run a system call in the debuggee (Linux), which can change the registers of
         // the thread it ran on (a thread stopped inside a system call gets that call's result).
         self.forget_registers();
@@ -188,7 +188,7 @@ impl Session {
         let copy = relocate::copy(&instr, start)?;
         target.write_memory(start, &copy.code).ok()?;
         let c = Copied { original: at, start, jump: start + copy.jump as u64, next: instr.next_ip() };
-        self.displaced.written.push(c);
+        self.image.displaced.written.push(c);
         Some(c)
     }
 
@@ -206,7 +206,7 @@ impl Session {
     /// Put every thread found inside a copy back at its place in the original code (see the module's comment).
     pub(super) fn leave_copies(&mut self) {
         self.leave_trampolines();
-        if self.displaced.written.is_empty() {
+        if self.image.displaced.written.is_empty() {
             return;
         }
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
@@ -215,10 +215,10 @@ impl Session {
         let Some(target) = live(&mut self.target) else { return };
         for tid in threads {
             let Ok(mut regs) = target.registers(tid) else { continue };
-            let Some((address, before)) = self.displaced.original_of(regs.rip) else { continue };
+            let Some((address, before)) = self.image.displaced.original_of(regs.rip) else { continue };
             regs.rip = address;
             if target.set_registers(tid, &regs).is_ok() && before {
-                self.displaced.owed.insert(tid, address);
+                self.image.displaced.owed.insert(tid, address);
             }
         }
     }

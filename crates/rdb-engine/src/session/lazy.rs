@@ -52,13 +52,13 @@ impl Session {
         // A `t`, or a thread stepping alone, holds the others anyway; a pending step off or guard-page access is
         // another thread's business.
         if self.running_step.is_some()
-            || self.stepping_off.is_some()
-            || self.patches_suspended
-            || !self.patches.contains(address)
-            || self.internal.iter().any(|i| i.address() == address)
-            || !self.guards.pending_threads().is_empty()
-            || !self.displaced.owed_threads().is_empty()
-            || self.hardware.executes_at(tid, address, &self.breakpoints)
+            || self.image.stepping_off.is_some()
+            || self.image.patches_suspended
+            || !self.image.patches.contains(address)
+            || self.image.internal.iter().any(|i| i.address() == address)
+            || !self.image.guards.pending_threads().is_empty()
+            || !self.image.displaced.owed_threads().is_empty()
+            || self.image.hardware.executes_at(tid, address, &self.breakpoints)
         {
             return Ok(false);
         }

@@ -13,6 +13,7 @@ mod filters;
 mod frames;
 mod guards;
 mod hardware;
+mod image;
 mod lazy;
 mod modules;
 mod patches;
@@ -47,11 +48,8 @@ use crate::regs::{self, DebugRegisters, Registers};
 use crate::target::{ContinueStatus, Execution, Pid, Target, Tid};
 use crate::unwind::{self, Frame};
 use control::{Interrupted, ToCall};
-use displaced::Displaced;
-use guards::Guards;
-use hardware::Hardware;
+use image::Image;
 use patches::Patches;
-use run::StepOff;
 
 /// A thread as the console numbers it: indices count up from 0 in creation order and are never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,17 +108,8 @@ pub struct Session {
     /// Every front end's breakpoints; changed only through the session's methods, which keep the debuggee in line.
     breakpoints: Breakpoints,
     pub filters: Filters,
-    patches: Patches,
-    /// The debug registers `ba` uses, and the guard pages of `bpm`.
-    hardware: Hardware,
-    guards: Guards,
-    /// Instructions run out of line (or emulated) so threads step off our int3s with the int3 left in.
-    displaced: Displaced,
-    /// Conditions compiled into the debuggee, with jumps to them instead of int3s.
-    compiled: compiled::Compiled,
-    /// The engine's executable memory in the debuggee, for copies and trampolines.
-    scratch: scratch::Scratch,
-    internal: Vec<Internal>,
+    /// What the engine has put into the current process image and keeps about it.
+    image: Image,
     threads: Vec<ThreadEntry>,
     next_thread_index: u32,
     /// Threads created since the debuggee last ran on (a break-in thread the OS injected is among them).
@@ -129,12 +118,6 @@ pub struct Session {
     event_tid: Tid,
     /// How many stops the user has been shown (a front end's choice of thread lasts until the next one).
     stops: u64,
-    /// The thread that stopped on an int3 of ours, and where: it steps off it before running on.
-    step_off: Option<(Tid, u64)>,
-    /// The thread executing one instruction alone right now, with our breakpoint on it out of the way.
-    stepping_off: Option<StepOff>,
-    /// A vfork child runs in the debuggee's memory: no int3 or guard page goes in until it has exec'd or exited.
-    patches_suspended: bool,
     /// The last exception the debuggee raised (`.exr -1`).
     last_exception: Option<crate::target::Exception>,
     /// Registers read since the debuggee last ran (see [`Session::registers`]).
@@ -178,21 +161,12 @@ impl Session {
             modules: Modules::default(),
             breakpoints: Breakpoints::default(),
             filters: Filters::default(),
-            patches: Patches::default(),
-            hardware: Hardware::default(),
-            guards: Guards::default(),
-            displaced: Displaced::default(),
-            compiled: compiled::Compiled::default(),
-            scratch: scratch::Scratch::default(),
-            internal: Vec::new(),
+            image: Image::default(),
             threads: Vec::new(),
             next_thread_index: 0,
             threads_created_running: Vec::new(),
             event_tid: 0,
             stops: 0,
-            step_off: None,
-            stepping_off: None,
-            patches_suspended: false,
             awaiting_initial_breakpoint: false,
             past_int3: None,
             register_cache: std::collections::HashMap::new(),
@@ -226,16 +200,10 @@ impl Session {
         self.target = Some(target);
         self.state = State::Stopped;
         self.modules.clear();
-        self.patches.forget_all();
-        self.hardware.forget();
-        self.guards.forget();
-        self.forget_written_code();
-        self.internal.clear();
+        self.image.forget();
         self.threads.clear();
         self.next_thread_index = 0;
         self.breakpoints.unresolve_all();
-        self.step_off = None;
-        self.patches_suspended = false;
         self.awaiting_initial_breakpoint = false;
         self.past_int3 = None;
         self.default_continue = ContinueStatus::Handled;
@@ -333,24 +301,16 @@ impl Session {
     /// The stopped debuggee's memory as the program sees it, for reading words, strings and structures
     /// (`ReadMemory::read_u64`, ...): the one patch-masked path every read of the debuggee goes through.
     pub fn memory(&mut self) -> Result<PatchedMemory<'_>> {
-        let Session { target, state, patches, .. } = self;
-        PatchedMemory::of(target, *state, patches)
+        let Session { target, state, image, .. } = self;
+        PatchedMemory::of(target, *state, &image.patches)
     }
 
     /// Write memory. Where the range covers a patched byte, the new byte becomes that patch's original.
     pub fn write_memory(&mut self, address: u64, data: &[u8]) -> Result<()> {
-        self.displaced.code_changed(address, address.saturating_add(data.len() as u64));
-        self.compiled.code_changed(address, address.saturating_add(data.len() as u64));
-        let bytes = self.patches.absorb_write(address, data);
+        self.image.displaced.code_changed(address, address.saturating_add(data.len() as u64));
+        self.image.compiled.code_changed(address, address.saturating_add(data.len() as u64));
+        let bytes = self.image.patches.absorb_write(address, data);
         self.execution()?.write_memory(address, &bytes)
-    }
-
-    /// Forget the code the engine wrote into the debuggee (copies, trampolines) and the memory it is in: the
-    /// process is gone, or exec replaced its memory.
-    fn forget_written_code(&mut self) {
-        self.displaced.forget();
-        self.compiled.forget();
-        self.scratch = scratch::Scratch::default();
     }
 
     // ---- registers ----------------------------------------------------------------------------------------
@@ -400,7 +360,7 @@ impl Session {
             d.set(name, value);
             self.execution()?.set_debug_registers(tid, &d)?;
             // While `ba` breakpoints exist the engine owns the debug registers: the next resume writes them again.
-            self.hardware.forget_thread(tid);
+            self.image.hardware.forget_thread(tid);
             return Ok(());
         }
         let mut r = self.registers(tid)?;
@@ -439,8 +399,8 @@ impl Session {
     /// Unwind the stack of `tid`, at most `max` frames.
     pub fn stack(&mut self, tid: Tid, max: usize) -> Result<Vec<Frame>> {
         let regs = self.registers(tid)?;
-        let Session { modules, target, state, patches, .. } = self;
-        let mut mem = PatchedMemory::of(target, *state, patches)?;
+        let Session { modules, target, state, image, .. } = self;
+        let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
         Ok(unwind::unwind(&regs, &module_at, &mut mem, max))
     }
@@ -476,9 +436,9 @@ impl Session {
     fn remove_all_patches(&mut self) {
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
         let Some(target) = live(&mut self.target) else { return };
-        self.patches.remove_all(target);
-        self.hardware.remove_all(target, &threads);
-        self.guards.remove_all(target.page_guards());
+        self.image.patches.remove_all(target);
+        self.image.hardware.remove_all(target, &threads);
+        self.image.guards.remove_all(target.page_guards());
         // Disarming may run system calls in the debuggee (Linux).
         self.forget_registers();
     }
@@ -524,12 +484,7 @@ impl Session {
         self.forget_registers();
         self.target = None;
         self.state = State::Gone;
-        self.patches.forget_all();
-        self.hardware.forget();
-        self.guards.forget();
-        self.forget_written_code();
-        self.stepping_off = None;
-        self.internal.clear();
+        self.image.forget();
         self.threads.clear();
     }
 }

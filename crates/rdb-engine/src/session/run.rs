@@ -155,7 +155,7 @@ impl Session {
         }
         held?;
         self.leave_copies();
-        self.step_off = None;
+        self.image.step_off = None;
         self.default_continue = ContinueStatus::Handled;
         Ok(())
     }
@@ -186,8 +186,8 @@ impl Session {
         let mover = step.unwrap_or(self.event_tid);
         let mut movers = vec![mover];
         if step.is_none() {
-            movers.extend(self.guards.pending_threads().into_iter().filter(|t| *t != mover));
-            for owed in self.displaced.owed_threads() {
+            movers.extend(self.image.guards.pending_threads().into_iter().filter(|t| *t != mover));
+            for owed in self.image.displaced.owed_threads() {
                 if !movers.contains(&owed) {
                     movers.push(owed);
                 }
@@ -218,9 +218,9 @@ impl Session {
             // step off is still owed.
             if let Some(at) = off.at
                 && event.tid == tid
-                && self.step_off.is_none()
+                && self.image.step_off.is_none()
             {
-                self.step_off = Some((tid, at));
+                self.image.step_off = Some((tid, at));
             }
             return Ok(match self.handle(event.clone())? {
                 Next::Stop(reason) => Resumed::Stop(self.stopped(event.tid, reason)),
@@ -239,36 +239,37 @@ impl Session {
     /// What stands in the way of `tid` running on: an int3 or execute breakpoint of ours on the instruction it
     /// stopped on, or a guard-page access to step over. Consumes the pending step off.
     fn obstacle(&mut self, tid: Tid) -> Option<StepOff> {
-        let at = match self.step_off {
+        let at = match self.image.step_off {
             Some((t, at)) if t == tid => {
-                self.step_off = None;
+                self.image.step_off = None;
                 Some(at)
             }
             _ => None,
         };
         // A thread put back from a copy onto a breakpoint it had passed owes its step off too.
-        let owed = self.displaced.take_owed(tid);
+        let owed = self.image.displaced.take_owed(tid);
         let at = at.or(owed);
-        let at = at.filter(|a| self.patches.contains(*a) || self.hardware.executes_at(tid, *a, &self.breakpoints));
+        let at = at
+            .filter(|a| self.image.patches.contains(*a) || self.image.hardware.executes_at(tid, *a, &self.breakpoints));
         // The registers are read only when there is a breakpoint to step off (not on every resume).
         let at = at.filter(|a| self.registers(tid).is_ok_and(|r| r.rip == *a));
-        (at.is_some() || self.guards.pending(tid)).then_some(StepOff { tid, at })
+        (at.is_some() || self.image.guards.pending(tid)).then_some(StepOff { tid, at })
     }
 
     /// Execute one instruction of `off.tid` alone (every other thread held), with what stood in its way out of it,
     /// then put everything back. Returns the event the step ended with.
     fn step_alone(&mut self, off: StepOff, status: ContinueStatus) -> Result<Event> {
-        self.stepping_off = Some(off);
+        self.image.stepping_off = Some(off);
         self.sync_breakpoints();
         self.forget_registers();
         let resumed = self.execution().and_then(|t| t.resume(status, Resume::Step { tid: off.tid }));
         let event = resumed.and_then(|()| self.next_event());
-        self.stepping_off = None;
+        self.image.stepping_off = None;
         if let Ok(e) = &event
             && single_step_of(e, off.tid).is_some()
         {
             // The access is done: its guard pages may be armed again.
-            self.guards.stepped(off.tid);
+            self.image.guards.stepped(off.tid);
         }
         if self.state == State::Stopped && !matches!(&event, Ok(Event { kind: EventKind::ProcessExited { .. }, .. })) {
             // The breakpoint goes back in before anything else runs (unless there is nothing left to patch).
@@ -291,7 +292,7 @@ impl Session {
                 }
                 _ => None,
             })
-            .filter(|(_, address)| self.patches.contains(*address))
+            .filter(|(_, address)| self.image.patches.contains(*address))
             .collect();
         for (tid, address) in hits {
             let _ = self.set_rip(tid, address);
@@ -345,16 +346,17 @@ impl Session {
     /// debuggee's memory, nor under a thread stepping off it).
     fn sync_patches(&mut self) {
         let mut wanted: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
-        if !self.patches_suspended {
-            let addresses = self.breakpoints.wanted().into_iter().chain(self.internal.iter().map(|i| i.address()));
+        if !self.image.patches_suspended {
+            let addresses =
+                self.breakpoints.wanted().into_iter().chain(self.image.internal.iter().map(|i| i.address()));
             wanted.extend(addresses.map(|a| (a, vec![INT3])));
         }
-        if let Some(at) = self.stepping_off.and_then(|s| s.at) {
+        if let Some(at) = self.image.stepping_off.and_then(|s| s.at) {
             wanted.remove(&at);
         }
         self.compile_conditions(&mut wanted);
         let Some(target) = live(&mut self.target) else { return };
-        let failures = self.patches.sync(target, &wanted);
+        let failures = self.image.patches.sync(target, &wanted);
         for (address, error) in failures {
             // A breakpoint that cannot be inserted is disabled, so the user sees it once, not at every resume.
             let ids = self.breakpoints.enabled_at(address);
@@ -362,7 +364,7 @@ impl Session {
                 self.breakpoints.set_enabled(id, false);
                 self.notify(Notice::BreakpointNotInserted { id, address, error: error.clone() });
             }
-            self.internal.retain(|i| i.address() != address);
+            self.image.internal.retain(|i| i.address() != address);
             if ids.is_empty() {
                 self.notify(Notice::InternalBreakpointNotInserted { address, error });
             }
@@ -371,8 +373,8 @@ impl Session {
 
     /// Record a stop for the user.
     pub(super) fn stopped(&mut self, tid: Tid, reason: StopReason) -> Stop {
-        let temporaries: Vec<Internal> = self.internal.iter().copied().filter(|i| i.is_temporary()).collect();
-        self.internal.retain(|i| !i.is_temporary());
+        let temporaries: Vec<Internal> = self.image.internal.iter().copied().filter(|i| i.is_temporary()).collect();
+        self.image.internal.retain(|i| !i.is_temporary());
         // What this run was doing, for `gc` (after a breakpoint) and for a front end that carries on after a pause.
         let run = Interrupted {
             step: self.running_step,
@@ -388,7 +390,7 @@ impl Session {
             // No thread is shown inside a copy of an instruction (see `displaced.rs`).
             self.leave_copies();
             self.event_tid = tid;
-            self.step_off = self.registers(tid).ok().map(|r| (tid, r.rip));
+            self.image.step_off = self.registers(tid).ok().map(|r| (tid, r.rip));
         }
         self.default_continue = match &reason {
             StopReason::Exception(e) => match e.kind {
@@ -429,15 +431,15 @@ impl Session {
                 // A forked child followed runs its parent's program, long past the entry point; while it runs in
                 // its parent's memory (vfork), its int3s would be its parent's too: none goes in until it execs.
                 let forked = self.execution()?.forked_copy();
-                self.patches_suspended = forked == Some(true);
+                self.image.patches_suspended = forked == Some(true);
                 // A launch on an OS without a loader breakpoint of its own stops at the entry point, where the
                 // loader has mapped the startup libraries (static executables too, which have no loader list).
                 if forked.is_none() && (rendezvous == Some(None) || (self.launched && rendezvous.is_some())) {
-                    self.internal.push(Internal::Entry(entry));
+                    self.image.internal.push(Internal::Entry(entry));
                 }
                 // Attached to a running process, the loader's list is set up already.
                 if let Some(Some(brk)) = rendezvous {
-                    self.internal.push(Internal::LoaderRendezvous(brk));
+                    self.image.internal.push(Internal::LoaderRendezvous(brk));
                 }
                 Ok(Next::Continue(ContinueStatus::Handled))
             }
@@ -455,9 +457,9 @@ impl Session {
             EventKind::ThreadExited { code } => {
                 let index = self.thread_index(tid).unwrap_or(u32::MAX);
                 self.threads.retain(|t| t.tid != tid);
-                self.hardware.thread_gone(tid);
-                self.guards.stepped(tid);
-                self.displaced.thread_gone(tid);
+                self.image.hardware.thread_gone(tid);
+                self.image.guards.stepped(tid);
+                self.image.displaced.thread_gone(tid);
                 if self.event_tid == tid {
                     self.event_tid = self.threads.first().map(|t| t.tid).unwrap_or(0);
                 }
@@ -487,14 +489,14 @@ impl Session {
                 // lets go of it (`SharedMemoryReleased`), as gdb does.
                 let restore = if shares_memory {
                     if let Some(target) = live(&mut self.target) {
-                        self.patches.remove_all(target);
-                        self.guards.remove_all(target.page_guards());
+                        self.image.patches.remove_all(target);
+                        self.image.guards.remove_all(target.page_guards());
                     }
                     self.forget_registers();
-                    self.patches_suspended = true;
+                    self.image.patches_suspended = true;
                     Vec::new()
                 } else {
-                    self.patches.originals()
+                    self.image.patches.originals()
                 };
                 if let Some(c) = self.execution()?.child_processes() {
                     c.release_child(child, &restore)?;
@@ -503,7 +505,7 @@ impl Session {
             }
             EventKind::SharedMemoryReleased { .. } => {
                 // The next resume puts every breakpoint back.
-                self.patches_suspended = false;
+                self.image.patches_suspended = false;
                 Ok(Next::Continue(ContinueStatus::Handled))
             }
         }
@@ -516,15 +518,8 @@ impl Session {
         for base in old {
             let _ = self.module_unloaded(base);
         }
-        self.patches.forget_all();
-        // exec clears the debug registers, and the old pages are gone.
-        self.hardware.forget();
-        self.guards.forget();
-        // The scratch memory went with the old image.
-        self.forget_written_code();
-        self.patches_suspended = false;
-        self.internal.clear();
-        self.step_off = None;
+        // The patches, debug registers, guard pages and scratch memory went with the old image.
+        self.image.forget();
         self.breakpoints.unresolve_all();
     }
 
@@ -551,7 +546,7 @@ impl Session {
 
     pub(super) fn module_loaded(&mut self, base: u64, size: u64, path: std::path::PathBuf) -> Next {
         self.modules.add(base, size, path.clone());
-        self.compiled.symbols_changed();
+        self.image.compiled.symbols_changed();
         self.resolve_pending_breakpoints();
         self.event_notice(EventCode::LoadModule, Notice::ModuleLoaded { base, end: base + size, path })
     }
@@ -561,10 +556,10 @@ impl Session {
         let end = module.end();
         self.breakpoints.unresolve_range(base, end);
         // The pages are gone: there is nothing to restore.
-        self.patches.forget_range(base, end);
-        self.displaced.code_changed(base, end);
-        self.compiled.symbols_changed();
-        self.internal.retain(|i| i.address() < base || i.address() >= end);
+        self.image.patches.forget_range(base, end);
+        self.image.displaced.code_changed(base, end);
+        self.image.compiled.symbols_changed();
+        self.image.internal.retain(|i| i.address() < base || i.address() >= end);
         self.event_notice(EventCode::UnloadModule, Notice::ModuleUnloaded { base, path: module.path })
     }
 
@@ -574,7 +569,7 @@ impl Session {
             return self.breakpoint(tid, hit);
         }
         // An exception raised by an instruction running out of line is the original instruction's.
-        e.address = self.compiled.present(self.displaced.present(e.address));
+        e.address = self.image.compiled.present(self.image.displaced.present(e.address));
         if let ExceptionKind::AccessViolation { write: write @ None, .. } = &mut e.kind {
             // The OS did not say whether the access was a read or a write: the faulting instruction does.
             let mut bytes = [0u8; 16];
@@ -625,7 +620,7 @@ impl Session {
     /// An int3 executed at `e.address`.
     fn breakpoint(&mut self, tid: Tid, e: Exception) -> Result<Next> {
         let address = e.address;
-        if !self.patches.contains(address) {
+        if !self.image.patches.contains(address) {
             let mut byte = [0u8];
             let ours_removed = self.read_memory(address, &mut byte).map(|n| n == 1 && byte[0] != INT3).unwrap_or(false);
             if ours_removed {
@@ -652,15 +647,15 @@ impl Session {
             return Ok(next);
         }
         let rsp = self.set_rip(tid, address)?.rsp;
-        self.step_off = Some((tid, address));
+        self.image.step_off = Some((tid, address));
         let mut reason = None;
-        for internal in self.internal.clone() {
+        for internal in self.image.internal.clone() {
             if internal.address() != address {
                 continue;
             }
             match internal {
                 Internal::Entry(_) => {
-                    self.internal.retain(|i| *i != internal);
+                    self.image.internal.retain(|i| *i != internal);
                     if let Some(r) = self.entry_reached()? {
                         reason = Some(r);
                     }
@@ -714,9 +709,9 @@ impl Session {
             None => None,
         };
         if let Some(brk) = brk
-            && !self.internal.contains(&Internal::LoaderRendezvous(brk))
+            && !self.image.internal.contains(&Internal::LoaderRendezvous(brk))
         {
-            self.internal.push(Internal::LoaderRendezvous(brk));
+            self.image.internal.push(Internal::LoaderRendezvous(brk));
         }
         // Module loads before the initial breakpoint are shown but never stop.
         let _ = self.sync_loader_modules()?;

@@ -169,7 +169,7 @@ impl Session {
     pub(super) fn sync_debug_registers(&mut self) -> Vec<(Tid, Error)> {
         let eligible = self.breakpoints.hardware_sites();
         // More than four cannot be enabled (add and be check), but a restart may resolve them in any order.
-        let left = self.hardware.assign(&eligible);
+        let left = self.image.hardware.assign(&eligible);
         if !left.is_empty() {
             let mut ids: Vec<u32> = left.into_iter().map(|(id, _)| id).collect();
             ids.dedup();
@@ -178,12 +178,12 @@ impl Session {
                 self.notify(Notice::NoHardwareSlot { id });
             }
             // A breakpoint disabled here gives back the registers its other sites took.
-            self.hardware.assign(&self.breakpoints.hardware_sites());
+            self.image.hardware.assign(&self.breakpoints.hardware_sites());
         }
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
-        let skip = self.stepping_off.and_then(|s| s.at.map(|at| (s.tid, at)));
+        let skip = self.image.stepping_off.and_then(|s| s.at.map(|at| (s.tid, at)));
         let Some(target) = live(&mut self.target) else { return Vec::new() };
-        self.hardware.sync(target, &threads, &self.breakpoints, skip)
+        self.image.hardware.sync(target, &threads, &self.breakpoints, skip)
     }
 
     /// Sync the debug registers, telling the user about threads that refused.
@@ -196,13 +196,13 @@ impl Session {
     /// Arm the pages of the enabled memory breakpoints, disarm the others (all of them while a vfork child runs in
     /// the debuggee's memory). A breakpoint whose pages cannot be armed is disabled, so the user hears of it once.
     pub(super) fn sync_guards(&mut self) {
-        let wanted: BTreeSet<u64> = match self.patches_suspended {
+        let wanted: BTreeSet<u64> = match self.image.patches_suspended {
             true => BTreeSet::new(),
             false => self.breakpoints.iter().flat_map(guarded_pages).collect(),
         };
         let Some(target) = live(&mut self.target) else { return };
         let Some(page_guards) = target.page_guards() else { return };
-        let failures = self.guards.sync(page_guards, &wanted);
+        let failures = self.image.guards.sync(page_guards, &wanted);
         // Arming and disarming may run system calls in the debuggee (Linux): what was read of its threads may
         // have changed.
         self.forget_registers();
@@ -220,14 +220,14 @@ impl Session {
     /// no slot of ours fired (the program's own trap flag or debug registers, or only our step). A hit of a
     /// breakpoint cleared since it happened passes unseen.
     pub(super) fn hardware_hit(&mut self, tid: Tid, dr6: u64) -> Option<Next> {
-        let fired = self.hardware.fired(tid, dr6)?;
+        let fired = self.image.hardware.fired(tid, dr6)?;
         let mut stopping = Vec::new();
         for (id, address) in fired {
             let Some(b) = self.breakpoints.get(id).filter(|b| b.site(address).is_some()) else { continue };
             let Kind::Hardware { access, size } = b.spec.kind else { continue };
             if access == HwAccess::Execute {
                 // A fault: the thread stands on the instruction, and steps off it before running on.
-                self.step_off = Some((tid, address));
+                self.image.step_off = Some((tid, address));
             } else {
                 let value = self.watched_value(address, size);
                 self.breakpoints.watched(id, address, value);
@@ -247,7 +247,7 @@ impl Session {
     /// breakpoints whose range and access match are counted.
     pub(super) fn guard_hit(&mut self, tid: Tid, e: &Exception) -> Option<Next> {
         let ExceptionKind::GuardPage { fault_address, access } = e.kind else { return None };
-        if !self.guards.fired(tid, page_of(fault_address)) {
+        if !self.image.guards.fired(tid, page_of(fault_address)) {
             return None;
         }
         let access = access.or_else(|| self.access_at(e.address, fault_address));
