@@ -149,6 +149,39 @@ impl Console {
         }
     }
 
+    /// Run a line of commands to its end, as a front end without a terminal of its own needs it (a DAP REPL, the gdb
+    /// server's `monitor`, Python's `command()`); see [`Console::run_pending`]. Blocks while the debuggee runs.
+    pub fn run_line(&mut self, dbg: &mut Debugger, line: &str, out: &mut dyn Output) -> Flow {
+        self.queue(line);
+        self.run_pending(dbg, out, &mut || false)
+    }
+
+    /// Run the pending commands until none is left or one quits: each in turn, a resumption carried out and its
+    /// stop shown, then the commands of the breakpoints it hit. `terminated` is asked after each run: a front end
+    /// told to end while the debuggee ran (the console's SIGTERM) quits there, before the stop is shown.
+    pub fn run_pending(
+        &mut self,
+        dbg: &mut Debugger,
+        out: &mut dyn Output,
+        terminated: &mut dyn FnMut() -> bool,
+    ) -> Flow {
+        while let Some(command) = self.next_command() {
+            let flow = match self.execute(dbg, &command, out) {
+                Flow::Resume(r) => match self.perform(dbg, &r, out) {
+                    _ if terminated() => self.quit(dbg, false, out),
+                    Some(stop) => self.after_stop(dbg, stop, out),
+                    None => Flow::Next,
+                },
+                other => other,
+            };
+            if let Flow::Quit = flow {
+                self.pending.clear();
+                return Flow::Quit;
+            }
+        }
+        Flow::Next
+    }
+
     /// End the session: a launched debuggee is killed, an attached one detached (`detach` forces detaching).
     pub fn quit(&mut self, dbg: &mut Debugger, detach: bool, out: &mut dyn Output) -> Flow {
         for (number, e) in dbg.end_others() {

@@ -77,37 +77,21 @@ fn main() -> ExitCode {
 /// Run pending commands, reading more input when there are none, until the user quits.
 fn command_loop(console: &mut Console, dbg: &mut Debugger, inputs: &Inputs, out: &mut Stdout) {
     loop {
-        let command = match console.next_command() {
-            Some(c) => c,
-            None => {
-                if inputs.interactive
-                    && let Ok(mut p) = inputs.prompt.lock()
-                {
-                    *p = console.prompt(dbg);
-                }
-                match inputs.next() {
-                    Input::Line(line) => {
-                        console.queue(&line);
-                        continue;
-                    }
-                    Input::Eof | Input::Terminate => {
-                        console.quit(dbg, false, out);
-                        return;
-                    }
-                }
-            }
-        };
-        let flow = match console.execute(dbg, &command, out) {
-            Flow::Resume(r) => match console.perform(dbg, &r, out) {
-                // A SIGTERM or SIGHUP that broke into the run ends the session before anything more is shown.
-                _ if inputs.pending_terminate() => console.quit(dbg, false, out),
-                Some(stop) => console.after_stop(dbg, stop, out),
-                None => Flow::Next,
-            },
-            other => other,
-        };
-        if let Flow::Quit = flow {
+        // A SIGTERM or SIGHUP that broke into a run ends the session before anything more is shown.
+        if let Flow::Quit = console.run_pending(dbg, out, &mut || inputs.pending_terminate()) {
             return;
+        }
+        if inputs.interactive
+            && let Ok(mut p) = inputs.prompt.lock()
+        {
+            *p = console.prompt(dbg);
+        }
+        match inputs.next() {
+            Input::Line(line) => console.queue(&line),
+            Input::Eof | Input::Terminate => {
+                console.quit(dbg, false, out);
+                return;
+            }
         }
     }
 }
