@@ -204,6 +204,20 @@ impl Modules {
         Some((m, m.symbols().and_then(|s| s.symbol_at(address))))
     }
 
+    /// The symbols around `address` (WinDbg's `ln`): its module, the symbol containing it or the nearest before
+    /// it, and the next symbol of the module after that one. `None` when no symbol of a module is at or before it.
+    pub fn symbols_around(&self, address: u64) -> Option<(&Module, Symbol, Option<Symbol>)> {
+        let (module, symbol) = self.symbol_at(address)?;
+        let symbol = symbol?;
+        // The next one starts after this symbol's end (or after its first byte, when its size is unknown).
+        let next_start = symbol.address + symbol.size.max(1);
+        let next = module
+            .symbols()
+            .and_then(|s| s.symbol_at(next_start))
+            .filter(|n| n.address > symbol.address && module.contains(n.address));
+        Some((module, symbol, next))
+    }
+
     /// Where `address` is: its module and symbol; `None` outside every module.
     pub fn place(&self, address: u64) -> Option<Place> {
         let (m, symbol) = self.symbol_at(address)?;

@@ -47,15 +47,12 @@ pub fn x(cx: &mut Cx, args: &str) -> Result<Flow> {
 pub fn ln(cx: &mut Cx, args: &str) -> Result<Flow> {
     let address = if args.trim().is_empty() { cx.rip()? } else { cx.eval(args.trim())? };
     let session = cx.dbg.session();
-    let Some((module, Some(symbol))) = session.modules.symbol_at(address) else {
+    let Some((module, symbol, next)) = session.modules.symbols_around(address) else {
         return Err(Error::msg(format!("no symbol near {}", addr64(address))));
     };
     let here = session.describe(address);
     let mut line = format!("({})   {here}", addr64(symbol.address));
-    let next_start = symbol.address + symbol.size.max(1);
-    if let Some(next) = module.symbols().and_then(|s| s.symbol_at(next_start)).filter(|n| n.address > symbol.address)
-        && module.contains(next.address)
-    {
+    if let Some(next) = next {
         line.push_str(&format!("   |  ({})   {}!{}", addr64(next.address), module.name, next.name));
     }
     let exact = (symbol.address == address).then(|| format!("    {}!{}", module.name, symbol.name));
