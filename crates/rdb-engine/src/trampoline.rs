@@ -22,7 +22,7 @@
 //!         jmp S                      ; never reached: the engine moves a thread off the trap
 //! ```
 //!
-//! Every instruction address before the copies has a known [`State`], so a thread stopped anywhere in the
+//! Every instruction address before the copies has a known `State`, so a thread stopped anywhere in the
 //! trampoline (another thread's event stopped it there) can be put back at `S` with its own registers: it then
 //! evaluates the condition again when it runs on, which is harmless since a condition only reads. A memory read
 //! that faults happens where the frame is complete, so its registers can be put back the same way.

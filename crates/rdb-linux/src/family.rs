@@ -5,6 +5,13 @@
 //! it there for its owner, and the target being driven returns `EventKind::OtherProcess` when another member has
 //! something to report, so the front end hands over to that process's session (as the Windows backend does with
 //! its shared debug event stream).
+//!
+//! A followed child is first reported as `ChildProcess { followed: true }`: the parent's session writes its int3s'
+//! original bytes into the child's copy (as for a child let go); then the child's own target reports it as after an
+//! attach (`ProcessCreated`, its modules, a break-in where it came back from fork) and says it is a `forked_copy`, so
+//! its session waits for no entry point and, for a vfork child running in its parent's memory, patches nothing until
+//! the child execs. The parent's thread that vforked stays at its vfork stop while that child borrows the memory:
+//! inside the kernel's wait for the child it could not be stopped again.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

@@ -6,6 +6,14 @@
 //! The instruction is one the vDSO already holds (any `0f 05` pair in its code, whatever instruction it is part
 //! of): nothing is written, so no other thread could ever run into a borrowed instruction. Without a vDSO, the two
 //! bytes at the thread's rip are borrowed for the time of the step (every thread is stopped) and put back.
+//!
+//! The thread's `orig_rax` is set to -1 for the call. A thread stopped inside an interrupted system call (a
+//! `nanosleep` a break-in cut short) has `orig_rax` = that call and rax = -ERESTART…: resumed so, the kernel would
+//! rewind rip by two bytes and restart the interrupted call instead of running ours. -1 says "not in a system call";
+//! the saved `orig_rax` comes back with the rest, so the interrupted call is restarted, with the time it has left, when
+//! the debuggee runs on. A thread stopped in a system call of its own (the exec stop, a clone stop) first reports
+//! that call's return to user mode: its result is kept for the thread and the step retried. A signal that arrives
+//! meanwhile is sent to the thread again once it is put back.
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;

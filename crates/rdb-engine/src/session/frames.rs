@@ -29,7 +29,7 @@ pub struct StackFrame {
     pub registers: Registers,
     /// The module and symbol of `pc`; `None` outside every module.
     pub place: Option<Place>,
-    /// The source line the frame is at: for a caller, the line of its call (see [`line_address`]).
+    /// The source line the frame is at: for a caller, the line of its call (looked up at pc − 1).
     pub source: Option<SourceLine>,
 }
 

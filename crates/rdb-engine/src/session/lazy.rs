@@ -1,7 +1,7 @@
 //! Lazy all-stop: a breakpoint hit that does not stop costs the reporting thread alone.
 //!
 //! A backend may return a breakpoint event with only the reporting thread stopped (see
-//! [`crate::target::Target::stop_others`]): on Linux, stopping and restarting 31 other threads for each hit of a
+//! [`crate::target::Execution::stop_others`]): on Linux, stopping and restarting 31 other threads for each hit of a
 //! breakpoint whose condition is false would cost far more than the hit. This module owns the rule that makes that
 //! safe, and it is the only place that runs while other threads may still run:
 //!

@@ -1,6 +1,8 @@
-//! `Session`: one debuggee under the engine's control. It owns the target, the module and thread lists, the
-//! breakpoint and patch tables, and the event filters; `run.rs` holds the event loop and the stepping machines.
-//! Front ends (the console, later gdb-remote and DAP) drive a `Session` and never reach around it to the target.
+//! `Session`: one process under the engine's control. It owns the target, the module and thread lists, the
+//! breakpoint table, what the engine put into the process image (`image.rs`) and the event filters; `run.rs` holds
+//! the event loop, `control.rs` what a front end asks of it. Front ends reach a `Session` through the
+//! [`crate::debugger::Debugger`] that holds it (one per process of a family) and never reach around it to the
+//! target. It hands out data (stops, notices, frames, threads, disassembly); every call names the thread it is for.
 
 mod breakpoints;
 mod compiled;

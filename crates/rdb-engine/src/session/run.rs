@@ -1,6 +1,12 @@
 //! The debug-event loop and the stepping machines: resume, wait for an event, decide, until something stops for
 //! the user. Every judgement about an event (is this int3 ours, does this breakpoint stop, does the filter want
 //! this exception) is made here, once, for every OS.
+//!
+//! The initial breakpoint: Windows stops a new process at the loader breakpoint by itself; Linux does not. For a launch
+//! on a target without one (`Execution::os_initial_breakpoint`), the engine plants an internal breakpoint at the
+//! executable's entry point when `ProcessCreated` is reported; when it is reached (startup libraries mapped, the
+//! loader's list published) it reads the module list, plants the loader-rendezvous breakpoint (`r_brk`) and stops as
+//! the loader breakpoint does. Static executables and images an `execve` brought in get the same.
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,17 @@
 //! The session's side of hardware (`ba`) and memory (`bpm`) breakpoints: what they need to be added, keeping the
 //! debuggee's debug registers and guard pages in line with the breakpoint table (at once when any breakpoint is
 //! removed, enabled or disabled), and deciding what a debug-register or guard-page exception means.
+//!
+//! Each kind of breakpoint goes into the debuggee its own way, re-synced before every resume: `bp` as int3s
+//! (`patches.rs`), `ba` as debug registers (`hardware.rs`, one per site), `bpm` as guard pages (`guards.rs`). A hit comes
+//! back as `Breakpoint` (an int3), `SingleStep { dr6 }` whose B0–B3 bits name our slots (`ba`: data breakpoints are
+//! traps, execute breakpoints faults), or `GuardPage` on a page the engine armed (`bpm`: a hit when the address is in a
+//! range and the access matches, else the thread runs on unseen). All three count passes in the one table and stop as
+//! `StopReason::Breakpoint`. What stands in a thread's way when it runs on (an execute breakpoint on its instruction, a
+//! guard page its access faulted on, an int3 that cannot be stepped off in place: `displaced.rs`) is taken out for one
+//! single step of that thread alone, every other thread held, then put back; the resume flag is never relied on. A data
+//! breakpoint that fires during that step (DR6 has BS and `B<n>`) is still a hit. DR6 is cleared after each debug
+//! exception: the processor never does.
 
 use std::collections::BTreeSet;
 
