@@ -9,12 +9,20 @@ use crate::driver::{Driver, Location, StopData, StopReason};
 use crate::spinner::Spinner;
 
 /// `driver_scenarios!(make_driver)`, where `make_driver` is a `fn(Backend) -> impl Driver` (`ConsoleDriver::new`),
-/// makes the tests `<scenario>::linux` and `<scenario>::windows` of every scenario of this module. The expression
-/// is resolved in the test file, whose imports the generated modules see.
+/// makes the tests `<scenario>::linux` and `<scenario>::windows` of every scenario of this module;
+/// `driver_scenarios!(make_driver, linux)` only the `linux` ones, for a front end that runs in the test's own process
+/// (the engine's façade driven directly). The expression is resolved in the test file, whose imports the generated
+/// modules see.
 #[macro_export]
 macro_rules! driver_scenarios {
     ($make_driver:expr) => {
-        $crate::driver_scenarios!(@each $make_driver;
+        $crate::driver_scenarios!(@scenarios $make_driver; [linux = Linux, windows = Windows]);
+    };
+    ($make_driver:expr, linux) => {
+        $crate::driver_scenarios!(@scenarios $make_driver; [linux = Linux]);
+    };
+    (@scenarios $make_driver:expr; $backends:tt) => {
+        $crate::driver_scenarios!(@each $make_driver; $backends;
             break_at_a_function,
             break_at_a_source_line,
             two_breakpoints_hit_in_order,
@@ -24,20 +32,18 @@ macro_rules! driver_scenarios {
             detach_leaves_the_process_running_clean,
         );
     };
-    (@each $make_driver:expr; $($scenario:ident),* $(,)?) => {$(
+    (@each $make_driver:expr; $backends:tt; $($scenario:ident),* $(,)?) => {$(
         mod $scenario {
             #[allow(unused_imports)]
             use super::*;
 
-            #[test]
-            fn linux() {
-                $crate::scenarios::$scenario(&mut ($make_driver)($crate::Backend::Linux))
-            }
-
-            #[test]
-            fn windows() {
-                $crate::scenarios::$scenario(&mut ($make_driver)($crate::Backend::Windows))
-            }
+            $crate::driver_scenarios!(@tests $make_driver; $scenario; $backends);
+        }
+    )*};
+    (@tests $make_driver:expr; $scenario:ident; [$($test:ident = $backend:ident),*]) => {$(
+        #[test]
+        fn $test() {
+            $crate::scenarios::$scenario(&mut ($make_driver)($crate::Backend::$backend))
         }
     )*};
 }
