@@ -116,3 +116,23 @@ fn a_followed_child_is_a_process_of_the_family() {
     assert!(dbg.end_others().is_empty());
     dbg.session_mut().end().unwrap();
 }
+
+#[test]
+fn one_debuggee_at_a_time_and_restart_launches_the_same_program_again() {
+    let (mut dbg, _) = debugger();
+    dbg.launch(launch_of("hello", &[])).unwrap();
+    let first = dbg.session().pid();
+    let again = dbg.launch(launch_of("steps", &[])).unwrap_err();
+    assert_eq!(again.to_string(), "already debugging a process: .detach or q it first");
+    assert_eq!(dbg.session().pid(), first, "the debuggee is untouched");
+    // Breakpoints outlive the process: the restarted one stops at the same place.
+    let tid = dbg.session().event_thread();
+    let id = dbg.session_mut().add_breakpoint(tid, code_at("hello!add")).unwrap();
+    let stop = dbg.restart().unwrap();
+    assert_eq!(stop.reason, StopReason::InitialBreakpoint);
+    assert_ne!(dbg.session().pid(), first);
+    assert!(wait_until(std::time::Duration::from_secs(5), || process_gone(first)), "the first one was killed");
+    let stop = dbg.run(Resumption::Go { status: None }).unwrap();
+    assert_eq!(stop.reason, StopReason::Breakpoint(vec![id]));
+    dbg.session_mut().end().unwrap();
+}

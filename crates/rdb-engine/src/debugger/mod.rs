@@ -135,6 +135,7 @@ impl Debugger {
 
     /// Launch `launch` and run it to its first stop (the initial breakpoint). The current process must be gone.
     pub fn launch(&mut self, launch: Launch) -> Result<Stop> {
+        self.check_no_debuggee()?;
         let target = self.host.launch(&launch, self.follow_children)?;
         self.launched = Some(launch);
         self.current.origin = Origin::Create;
@@ -143,9 +144,7 @@ impl Debugger {
 
     /// Attach to process `pid` and stop it (the break-in of an attach). The current process must be gone.
     pub fn attach(&mut self, pid: Pid) -> Result<Stop> {
-        if self.current.session.is_live() {
-            return Err(crate::err!("already debugging a process: .detach or q it first"));
-        }
+        self.check_no_debuggee()?;
         let target = self.host.attach(pid)?;
         self.launched = None;
         self.current.origin = Origin::Attach;
@@ -154,7 +153,16 @@ impl Debugger {
 
     /// Open a target made elsewhere (a dump, a target a test built) in the current process's place.
     pub fn open(&mut self, target: Box<dyn Target>) -> Result<Stop> {
+        self.check_no_debuggee()?;
         self.start(target)
+    }
+
+    /// A new debuggee takes the current process's place only once that one is gone.
+    fn check_no_debuggee(&self) -> Result<()> {
+        if self.current.session.is_live() {
+            return Err(crate::err!("already debugging a process: .detach or q it first"));
+        }
+        Ok(())
     }
 
     /// End the current process and launch the same program again; breakpoints and filters stay.
