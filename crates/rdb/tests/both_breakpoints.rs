@@ -1,7 +1,8 @@
 //! Software breakpoints on both backends, with `hello` (main calls puts, tick(0..4), then outer -> middle ->
 //! add(1, 2); exit code 3): `bp`, `bu`, `bm`, `bl`, `bc`, `bd`, `be` with ranges and `*`, pass counts, command
 //! strings (`gc` included), source-line breakpoints, `g <where>`, and patched bytes never showing through reads.
-//! Arguments are read from the registers of each backend's calling convention (`Backend::arg`).
+//! Arguments are read from the registers of each backend's calling convention (`Backend::arg`). `gn` at rdb's own
+//! breakpoints hands the program nothing: the int3 is rdb's, never the program's.
 
 use rdb_testkit::prelude::*;
 
@@ -14,6 +15,8 @@ on_both_backends!(
     bp_on_a_source_line,
     g_to_a_symbol_and_to_an_address_past_a_breakpoint,
     breakpoints_never_show_in_memory_reads,
+    gn_at_a_breakpoint_runs_its_instruction_once_and_the_program_on,
+    gn_at_the_initial_breakpoint_runs_the_program,
 );
 
 /// A `bl` row: ` 0 e Disable Clear  00005555`55555149     0001 (0001)  0:**** hello!add hits=1`; captures the address.
@@ -180,4 +183,39 @@ fn breakpoints_never_show_in_memory_reads(b: Backend) {
     // The stop's own disassembly line shows the original instruction too.
     hit.assert_matches(&format!(r"hello!main:\n{ADDR} 55 +push    rbp"));
     hit.assert_matches(&exit_code_re(3));
+}
+
+/// The value of `r rsp` in `section`.
+fn rsp_in(run: &RdbRun, section: &str) -> u64 {
+    addr(&run.section(section).assert_matches(r"(?m)^rsp=([0-9a-f]{16})\r?$")[1])
+}
+
+fn gn_at_a_breakpoint_runs_its_instruction_once_and_the_program_on(b: Backend) {
+    // tick(0) and tick(1) are called from the same frame of main: the next hit has the same rsp and the next
+    // argument. Had `gn` handed the int3 to the program, the first `push rbp` would have run twice (rsp 8 lower,
+    // the same hit reported again) and the next run would die of the trap.
+    let stdin = format!(
+        "bp hello!tick\ng\n{}\nr rsp\n{}\ngn\n{}\nr rsp\nr {}\n{}\nbc *\ngn\n",
+        mark("first"),
+        mark("gn"),
+        mark("second"),
+        b.arg(0),
+        mark("end")
+    );
+    let run = b.launch("hello", &stdin);
+    run.section("gn").assert_matches(&bp_hit_re(0, "hello!tick"));
+    assert_eq!(rsp_in(&run, "second"), rsp_in(&run, "first"), "the stack as at the first hit\n{}", run.dump());
+    run.section("second").assert_matches(&arg_is(b, 0, 1));
+    let end = run.section("end");
+    end.assert_contains("counter=10");
+    end.assert_matches(&exit_code_re(3));
+    end.assert_not_contains("Breakpoint");
+}
+
+fn gn_at_the_initial_breakpoint_runs_the_program(b: Backend) {
+    let run = b.launch("hello", &format!("{}\ngn\n", mark("gn")));
+    let gn = run.section("gn");
+    gn.assert_contains("add returned 3");
+    gn.assert_matches(&exit_code_re(3));
+    gn.assert_not_contains("exception");
 }

@@ -17,7 +17,8 @@ use crate::target::{ContinueStatus, Tid};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resumption {
     /// `g`, `gh`, `gn`: run until something stops. `status` overrides how the current exception is continued
-    /// (by default, as its filter says).
+    /// (by default, as its filter says) when the program raised it; a stop of the engine's own (a breakpoint, a
+    /// step, the initial breakpoint, a break-in) always continues handled.
     Go { status: Option<ContinueStatus> },
     /// `g <where>`: as `Go`, and stop when any thread reaches `address`.
     GoTo { address: u64, status: Option<ContinueStatus> },
@@ -75,14 +76,14 @@ impl Session {
         self.target()?;
         self.to_call = None;
         let stop = match how {
-            Resumption::Go { status } => self.start_run(status.unwrap_or(self.default_continue), None)?,
+            Resumption::Go { status } => self.start_run(self.continuing(status), None)?,
             Resumption::GoTo { address, status } => {
                 self.image.internal.push(Internal::RunTo(address));
-                self.start_run(status.unwrap_or(self.default_continue), None)?
+                self.start_run(self.continuing(status), None)?
             }
             Resumption::GoConditional => match self.interrupted.take() {
                 Some(run) => self.carry(run)?,
-                None => self.start_run(self.default_continue, None)?,
+                None => self.start_run(self.continuing(None), None)?,
             },
             Resumption::Again => match self.last_run.take() {
                 Some(run) => {
@@ -92,16 +93,16 @@ impl Session {
                     self.to_call = run.to_call;
                     self.carry(run)?
                 }
-                None => self.start_run(self.default_continue, None)?,
+                None => self.start_run(self.continuing(None), None)?,
             },
-            Resumption::StepInto { tid } => self.start_run(self.default_continue, Some(tid))?,
+            Resumption::StepInto { tid } => self.start_run(self.continuing(None), Some(tid))?,
             Resumption::StepOver { tid } => self.begin_step(tid, true)?,
             Resumption::StepOut { tid } => {
                 let frames = self.stack(tid, 2)?;
                 let caller =
                     frames.get(1).ok_or_else(|| crate::err!("cannot find the caller of the current function"))?;
                 self.image.internal.push(Internal::Return { address: caller.regs.rip, tid, sp: caller.regs.rsp });
-                self.start_run(self.default_continue, None)?
+                self.start_run(self.continuing(None), None)?
             }
             Resumption::ToCall { tid, over } => {
                 self.to_call = Some(ToCall { tid, over });
@@ -122,13 +123,23 @@ impl Session {
         }
     }
 
+    /// How the current stop's exception is continued: an exception the program raised as `asked` (`gh`, `gn`) or
+    /// else as its filter says; anything else is the engine's own and never the program's to see, whatever is
+    /// asked (WinDbg's `gn` at a breakpoint of its own continues it handled).
+    pub(super) fn continuing(&self, asked: Option<ContinueStatus>) -> ContinueStatus {
+        match self.program_exception {
+            Some(filter) => asked.unwrap_or(filter),
+            None => ContinueStatus::Handled,
+        }
+    }
+
     /// Start the run `run` describes again: the step it was taking, or its temporary breakpoints.
     fn carry(&mut self, run: Interrupted) -> Result<Option<Stop>> {
         match run.step {
-            Some(tid) if self.thread_index(tid).is_some() => self.start_run(self.default_continue, Some(tid)),
+            Some(tid) if self.thread_index(tid).is_some() => self.start_run(self.continuing(None), Some(tid)),
             _ => {
                 self.image.internal.extend(run.temporaries);
-                self.start_run(self.default_continue, None)
+                self.start_run(self.continuing(None), None)
             }
         }
     }
@@ -141,10 +152,10 @@ impl Session {
             if let Some(i) = self.instruction_at(regs.rip).filter(|i| i.is_call) {
                 let address = regs.rip + i.len() as u64;
                 self.image.internal.push(Internal::Return { address, tid, sp: regs.rsp });
-                return self.start_run(self.default_continue, None);
+                return self.start_run(self.continuing(None), None);
             }
         }
-        self.start_run(self.default_continue, Some(tid))
+        self.start_run(self.continuing(None), Some(tid))
     }
 
     /// A stop of the run as it stands: the final one, or for a `pc`/`tc` whose thread is not on a call yet, the

@@ -129,8 +129,10 @@ pub struct Session {
     past_int3: Option<(Tid, u64)>,
     /// The OS stops a new debuggee at an int3 of its own (Windows): the first foreign int3 is that stop.
     awaiting_initial_breakpoint: bool,
-    /// How `g` continues from the current stop (the exception filter's setting).
-    default_continue: ContinueStatus,
+    /// At a stop for an exception the program raised, how `g` continues it (its filter's setting; `gh` and `gn`
+    /// choose for themselves). `None` at every other stop: what stopped is the engine's own (a breakpoint, a step,
+    /// the initial breakpoint, a break-in) or no exception at all, and it always continues handled.
+    program_exception: Option<ContinueStatus>,
     /// The thread the current run steps (`t`), `None` when every thread runs.
     running_step: Option<Tid>,
     /// At a breakpoint stop, the run it interrupted, for `gc`.
@@ -173,7 +175,7 @@ impl Session {
             past_int3: None,
             register_cache: std::collections::HashMap::new(),
             last_exception: None,
-            default_continue: ContinueStatus::Handled,
+            program_exception: None,
             running_step: None,
             interrupted: None,
             last_run: None,
@@ -208,7 +210,7 @@ impl Session {
         self.breakpoints.unresolve_all();
         self.awaiting_initial_breakpoint = false;
         self.past_int3 = None;
-        self.default_continue = ContinueStatus::Handled;
+        self.program_exception = None;
         self.interrupted = None;
     }
 

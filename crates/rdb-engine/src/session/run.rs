@@ -116,7 +116,7 @@ impl Session {
     /// Let the debuggee run with no one waiting for it: the other processes of a family run while the front end
     /// drives one (see [`crate::target::ProcessFamily`]). `Some` if it stopped before it could run on.
     pub fn release(&mut self) -> Result<Option<Stop>> {
-        let mut status = self.default_continue;
+        let mut status = self.continuing(None);
         self.target()?;
         self.threads_created_running.clear();
         self.running_step = None;
@@ -162,7 +162,7 @@ impl Session {
         held?;
         self.leave_copies();
         self.image.step_off = None;
-        self.default_continue = ContinueStatus::Handled;
+        self.program_exception = None;
         Ok(())
     }
 
@@ -398,14 +398,16 @@ impl Session {
             self.event_tid = tid;
             self.image.step_off = self.registers(tid).ok().map(|r| (tid, r.rip));
         }
-        self.default_continue = match &reason {
-            StopReason::Exception(e) => match e.kind {
+        // Only an exception of the program's is the program's to handle: `gn` at one of the engine's own stops
+        // would hand the program an int3 or a trap it never executed (the instruction run twice, the process killed).
+        self.program_exception = match &reason {
+            StopReason::Exception(e) => Some(match e.kind {
                 ExceptionKind::Breakpoint | ExceptionKind::SingleStep { .. } | ExceptionKind::BreakIn => {
                     ContinueStatus::Handled
                 }
                 ref kind => self.filters.get(exception_code(kind)).continue_status,
-            },
-            _ => ContinueStatus::Handled,
+            }),
+            _ => None,
         };
         Stop { pid: self.pid, tid, reason }
     }
