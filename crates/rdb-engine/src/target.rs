@@ -363,11 +363,14 @@ pub trait Snapshot {
 
 /// Optional capability: executable memory inside the debuggee for code the engine writes there (instructions
 /// displaced by a breakpoint, run out of line; breakpoint conditions compiled to machine code). The engine owns
-/// what is in it; the target only maps it, and it goes away with the process (detach leaves it mapped but unused).
+/// what is in it; the target only maps and unmaps it. It goes away with the process, and the engine gives it back
+/// before a detach.
 pub trait ScratchMemory {
     /// Map `size` bytes (rounded up to pages), readable, writable and executable, within ±2 GiB of `near` so a
     /// rel32 jump or rip-relative operand reaches from one to the other. Returns the address.
     fn allocate(&mut self, near: u64, size: u64) -> Result<u64>;
+    /// Unmap what [`ScratchMemory::allocate`] returned at `address` for `size` bytes (the size it was asked for).
+    fn free(&mut self, address: u64, size: u64) -> Result<()>;
 }
 
 /// Optional capability of targets that can follow the debuggee's children: each child becomes a target of its

@@ -1,5 +1,6 @@
 //! Scratch memory for the engine's code: pages mapped inside the debuggee by an injected `mmap`, at a hole of its
-//! address space (from /proc/pid/maps) within rel32 reach of the code the engine names.
+//! address space (from /proc/pid/maps) within rel32 reach of the code the engine names, and unmapped by an injected
+//! `munmap` when the engine gives them back.
 
 use nix::errno::Errno;
 use rdb_engine::target::{Region, ScratchMemory};
@@ -59,16 +60,20 @@ fn busy(regions: &[Region], start_brk: Option<u64>) -> Vec<(u64, u64)> {
     busy
 }
 
+/// `size` rounded up to whole pages, as the kernel maps it.
+fn pages(size: u64) -> Result<u64> {
+    size.checked_add(PAGE - 1)
+        .map(|s| s & !(PAGE - 1))
+        .filter(|&s| s < REACH)
+        .ok_or_else(|| Error::msg(format!("{size:#x} bytes of scratch memory are too many")))
+}
+
 impl ScratchMemory for LinuxTarget {
     fn allocate(&mut self, near: u64, size: u64) -> Result<u64> {
         if size == 0 {
             return Err(Error::msg("cannot map 0 bytes of scratch memory"));
         }
-        let size = size
-            .checked_add(PAGE - 1)
-            .map(|s| s & !(PAGE - 1))
-            .filter(|&s| s < REACH)
-            .ok_or_else(|| Error::msg(format!("{size:#x} bytes of scratch memory are too many")))?;
+        let size = pages(size)?;
         if self.gone {
             return Err(Error::NoProcess);
         }
@@ -93,6 +98,18 @@ impl ScratchMemory for LinuxTarget {
             }
         }
         Err(Error::msg(format!("no room for {size:#x} bytes of scratch memory within 2 GiB of {near:#x}")))
+    }
+
+    fn free(&mut self, address: u64, size: u64) -> Result<()> {
+        if !address.is_multiple_of(PAGE) || size == 0 {
+            return Err(Error::msg(format!("{address:#x} ({size:#x} bytes) is not scratch memory")));
+        }
+        let size = pages(size)?;
+        let r = self.syscall(libc::SYS_munmap, [address, size, 0, 0, 0, 0])?;
+        if r < 0 {
+            return Err(Error::msg(Errno::from_raw((-r) as i32).desc()));
+        }
+        Ok(())
     }
 }
 

@@ -124,6 +124,21 @@ fn scratch_memory_lies_near_the_code_and_runs_it() {
 }
 
 #[test]
+fn scratch_memory_freed_is_unmapped() {
+    let (mut t, _dog) = launch("inject", &[]);
+    let entry = run_to_entry(&mut t);
+    let at = t.scratch_memory().unwrap().allocate(entry, 100).unwrap();
+    let mapped =
+        |t: &mut rdb_linux::LinuxTarget| t.memory_regions().unwrap().iter().any(|r| r.start <= at && at < r.end);
+    assert!(mapped(&mut t));
+    t.scratch_memory().unwrap().free(at, 100).unwrap();
+    assert!(!mapped(&mut t), "{at:#x} is still mapped");
+    assert!(t.scratch_memory().unwrap().free(at + 8, 100).is_err(), "not the start of a mapping");
+    let (status, _) = finish(&mut t);
+    assert_eq!(status, ExitStatus::Code(11));
+}
+
+#[test]
 fn nothing_is_injected_into_a_running_or_gone_process() {
     let (mut t, _dog) = launch("inject", &["sleep"]);
     run_to_entry(&mut t);

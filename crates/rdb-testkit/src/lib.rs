@@ -41,7 +41,8 @@ pub mod prelude {
     };
     pub use crate::paths::{rdb_bin, s, work_dir};
     pub use crate::process::{
-        Spawned, process_gone, process_state, spawn_debuggee, tracer_pid, unused_pid, wait_until,
+        Spawned, anonymous_rwx_mappings, process_gone, process_state, spawn_debuggee, tracer_pid, unused_pid,
+        wait_until,
     };
     pub use crate::run::{RdbRun, default_timeout, rdb, rdb_raw};
     pub use crate::section::{Section, mark};

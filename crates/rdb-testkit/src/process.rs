@@ -1,5 +1,5 @@
 //! Processes the tests start themselves (attach targets such as `loop`) and what `/proc` says about any process:
-//! its state, its tracer, whether it is gone. Everything started here is killed when dropped; every wait has a
+//! its state, its tracer, whether it is gone, its anonymous executable mappings. Everything started here is killed when dropped; every wait has a
 //! deadline.
 
 use std::fs;
@@ -94,6 +94,22 @@ pub fn tracer_pid(pid: u32) -> Option<u32> {
 /// Whether the process is gone (no `/proc` entry, or a zombie nobody reaped yet).
 pub fn process_gone(pid: u32) -> bool {
     matches!(process_state(pid), None | Some('Z') | Some('X'))
+}
+
+/// The mappings of `pid` that are anonymous (no file, no `[name]`) and readable, writable and executable at once,
+/// as (start, end) from `/proc/<pid>/maps`: the kind a debugger maps to put code in (rdb's scratch memory).
+pub fn anonymous_rwx_mappings(pid: u32) -> Vec<(u64, u64)> {
+    let maps = fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    maps.lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (range, perms) = (fields.next()?, fields.next()?);
+            let named = fields.nth(3).is_some();
+            let (start, end) = range.split_once('-')?;
+            let range = (u64::from_str_radix(start, 16).ok()?, u64::from_str_radix(end, 16).ok()?);
+            (perms.starts_with("rwx") && !named).then_some(range)
+        })
+        .collect()
 }
 
 /// Polls `f` every 20 ms until it is true or `timeout` passes.

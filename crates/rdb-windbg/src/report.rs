@@ -197,6 +197,9 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
         Notice::PageNotGuarded { id, page, error } => {
             vec![format!("Unable to guard page {} for breakpoint {id}: {error}; it is disabled", addr64(*page))]
         }
+        Notice::ScratchMemoryKept { address, size, error } => {
+            vec![format!("Unable to free the debugger's memory at {} ({size:#x} bytes): {error}", addr64(*address))]
+        }
         Notice::ProcessError { number, resuming, error } => {
             let doing = if *resuming { "resuming" } else { "stopping" };
             vec![format!("^ {error} while {doing} process {number}")]
@@ -412,6 +415,10 @@ mod tests {
         assert_eq!(
             one(Notice::PageNotGuarded { id: 0, page: 0x404000, error: Error::msg("denied") }),
             "Unable to guard page 00000000`00404000 for breakpoint 0: denied; it is disabled"
+        );
+        assert_eq!(
+            one(Notice::ScratchMemoryKept { address: 0x4000_0000, size: 0x10000, error: Error::msg("denied") }),
+            "Unable to free the debugger's memory at 00000000`40000000 (0x10000 bytes): denied"
         );
     }
 

@@ -1,5 +1,6 @@
 //! The debuggee's memory: `ReadProcessMemory`, `WriteProcessMemory` (through `VirtualProtectEx` where the page is
-//! not writable, then `FlushInstructionCache`), `VirtualQueryEx`, and guard pages for memory breakpoints.
+//! not writable, then `FlushInstructionCache`), `VirtualQueryEx`, guard pages for memory breakpoints, and the
+//! engine's scratch memory (`VirtualAllocEx`, `VirtualFreeEx`).
 
 use std::collections::BTreeMap;
 use std::ffi::c_void;
@@ -9,9 +10,9 @@ use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::System::Diagnostics::Debug::{FlushInstructionCache, ReadProcessMemory, WriteProcessMemory};
 use windows_sys::Win32::System::Memory::{
-    MEM_COMMIT, MEM_FREE, MEM_RESERVE, MEMORY_BASIC_INFORMATION, PAGE_EXECUTE, PAGE_EXECUTE_READ,
+    MEM_COMMIT, MEM_FREE, MEM_RELEASE, MEM_RESERVE, MEMORY_BASIC_INFORMATION, PAGE_EXECUTE, PAGE_EXECUTE_READ,
     PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_GUARD, PAGE_NOACCESS, PAGE_PROTECTION_FLAGS, PAGE_READWRITE,
-    PAGE_WRITECOPY, VirtualAllocEx, VirtualProtectEx, VirtualQueryEx,
+    PAGE_WRITECOPY, VirtualAllocEx, VirtualFreeEx, VirtualProtectEx, VirtualQueryEx,
 };
 
 use crate::context::last_error;
@@ -188,6 +189,17 @@ pub fn allocate_near(process: HANDLE, near: u64, size: u64) -> Result<u64> {
         }
     }
     Err(rdb_engine::err!("no free memory within 2 GiB of {}", rdb_engine::fmt::addr64(near)))
+}
+
+/// Give back what [`allocate_near`] returned at `address` (the whole reservation).
+pub fn free(process: HANDLE, address: u64) -> Result<()> {
+    // SAFETY: releasing a reservation of the debuggee's that the engine made and no longer uses; nothing of ours
+    // points into it.
+    let ok = unsafe { VirtualFreeEx(process, address as *mut c_void, 0, MEM_RELEASE) };
+    if ok == 0 {
+        return Err(last_error("VirtualFreeEx"));
+    }
+    Ok(())
 }
 
 /// Pages the engine armed as guard pages, with the protection each had before.

@@ -598,6 +598,11 @@ impl ScratchMemory for WindowsTarget {
         self.live()?;
         memory::allocate_near(self.handle(), near, size)
     }
+
+    fn free(&mut self, address: u64, _size: u64) -> Result<()> {
+        self.live()?;
+        memory::free(self.handle(), address)
+    }
 }
 
 impl ProcessFamily for WindowsTarget {

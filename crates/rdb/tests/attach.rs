@@ -1,6 +1,6 @@
 //! Attach, break-in and detach with the `loop` debuggee: `rdb -p`, `.attach`, `.detach`, Ctrl-C (SIGINT to rdb),
 //! and rdb killed with SIGTERM. After rdb lets go, the process must run on freely with its code exactly as in
-//! the file (no stray 0xCC).
+//! the file (no stray 0xCC) and none of the memory rdb mapped in it.
 
 use std::time::Duration;
 
@@ -180,4 +180,58 @@ fn attach_to_a_nonexistent_pid_fails_with_one_line() {
     assert_eq!(lines.len(), 1, "one clear line\n{}", run.dump());
     assert!(lines[0].starts_with("rdb: ") || lines[0].starts_with("^ "), "{}", run.dump());
     assert!(lines[0].contains(&pid), "the line names the pid\n{}", run.dump());
+}
+
+/// How a test makes rdb let go of the process it attached to.
+enum LetGo {
+    Detach,
+    ClearThenDetach,
+    Sigterm,
+}
+
+/// Attach to `loop`, stop at a breakpoint whose condition runs inside the process (its code in memory rdb mapped
+/// there), let go as `how` says: the process is left with the mappings it had before rdb came.
+fn letting_go_unmaps_rdbs_memory(how: LetGo) {
+    let target = spawn_debuggee("loop", &[]);
+    let before = anonymous_rwx_mappings(target.pid);
+    let mut session = RdbSession::start(&["-p", &target.pid.to_string()]);
+    session.send(r#"bp /w "poi(loop!spins) % 0n20 == 0" loop!spin_once"#);
+    session.send("g");
+    session.expect(&bp_hit_re(0, "loop!spin_once"));
+    session.send("bl");
+    session.expect(r"\(in-process\)");
+    let attached = anonymous_rwx_mappings(target.pid);
+    assert!(attached.len() > before.len(), "rdb mapped memory for the condition: {attached:x?}\n{}", session.dump());
+    match how {
+        LetGo::Detach | LetGo::ClearThenDetach => {
+            if matches!(how, LetGo::ClearThenDetach) {
+                session.send("bc *");
+            }
+            session.send(".detach");
+            session.expect(r"(?m)^Detached$");
+        }
+        LetGo::Sigterm => {
+            session.signal(libc::SIGTERM);
+            assert!(session.wait_exit(Duration::from_secs(10)).is_some(), "rdb ignores SIGTERM\n{}", session.dump());
+        }
+    }
+    assert!(wait_until(Duration::from_secs(5), || tracer_pid(target.pid) == Some(0)), "{}", session.dump());
+    assert_eq!(anonymous_rwx_mappings(target.pid), before, "rdb's memory is unmapped\n{}", session.dump());
+    assert_loop_runs_free(target.pid, &target.exe);
+    assert_text_clean(target.pid, &target.exe);
+}
+
+#[test]
+fn detach_unmaps_the_memory_rdb_mapped() {
+    letting_go_unmaps_rdbs_memory(LetGo::Detach);
+}
+
+#[test]
+fn detach_after_bc_star_unmaps_the_memory_rdb_mapped() {
+    letting_go_unmaps_rdbs_memory(LetGo::ClearThenDetach);
+}
+
+#[test]
+fn sigterm_unmaps_the_memory_rdb_mapped() {
+    letting_go_unmaps_rdbs_memory(LetGo::Sigterm);
 }

@@ -1,13 +1,13 @@
 //! rdb.exe under Wine attached to a running program (`wloop`, started by the test in the same prefix): `-p` and
 //! `.attach` stop on the thread the system injects, breakpoints work, and `.detach` and `q` let the program run on
-//! with its code exactly as it was (`wloop` checksums its own code; a second rdb.exe reads the bytes). `q` after a
-//! launch ends the program.
+//! with its code exactly as it was (`wloop` checksums its own code; a second rdb.exe reads the bytes) and none of the
+//! memory rdb.exe allocated in it. `q` after a launch ends the program.
 
 use std::fs;
 use std::time::Duration;
 
 use rdb_testkit::prelude::*;
-use rdb_testkit::wine::{processes_with_arg, rdb_wine, signal_file, spawn_under_wine, wine_path};
+use rdb_testkit::wine::{processes_with_arg, rdb_wine, rdb_wine_session, signal_file, spawn_under_wine, wine_path};
 
 /// `wloop` running under Wine, told to stop by `stop`: its session, its decimal pid and its code checksum.
 fn start_wloop(stop: &std::path::Path) -> (RdbSession, String, String) {
@@ -124,4 +124,28 @@ fn q_after_a_launch_ends_the_program() {
         processes_with_arg(&stop_arg),
         run.dump()
     );
+}
+
+#[test]
+fn detach_frees_the_memory_rdb_allocated_in_the_program() {
+    // Wine runs the program as a Unix process: its map shows the memory VirtualAllocEx gave rdb.exe, and whether
+    // VirtualFreeEx took it back.
+    let stop = signal_file("attach-scratch.stop");
+    let (target, pid, code) = start_wloop(&stop);
+    let unix = processes_with_arg(&wine_path(&stop));
+    assert_eq!(unix.len(), 1, "one Unix process runs wloop: {unix:?}");
+    let before = anonymous_rwx_mappings(unix[0]);
+    let mut session = rdb_wine_session(&["-p", &pid]);
+    // A condition run inside the program: its code goes into memory rdb.exe allocates there.
+    session.send(r#"bp /w "poi(wloop!spins) % 0n20 == 0" wloop!spin_once"#);
+    session.send("g");
+    session.expect(&bp_hit_re(0, "wloop!spin_once"));
+    session.send("bl");
+    session.expect(r"\(in-process\)");
+    let attached = anonymous_rwx_mappings(unix[0]);
+    assert!(attached.len() > before.len(), "rdb.exe allocated memory: {attached:x?}\n{}", session.dump());
+    session.send(".detach");
+    session.expect(r"(?m)^Detached\r?$");
+    assert_eq!(anonymous_rwx_mappings(unix[0]), before, "rdb.exe's memory is freed\n{}", session.dump());
+    stop_wloop(target, &stop, &code);
 }

@@ -12,10 +12,11 @@
 //! the next instruction). One put back before the instruction has passed the breakpoint already: it is *owed* a
 //! step off, so the int3 it stands on is not a second hit when it runs on.
 //!
-//! Copies are never freed or rewritten while the process lives (a thread may still be in an old one); what was
-//! decided per address is forgotten when the code there changes (a write, an unload, exec). An exception raised in a
-//! copy is reported at the original address. A signal delivered to a thread in a copy returns there (its frame holds
-//! the copy's address): correct, but visible to a handler that reads its context's rip.
+//! Copies are never freed or rewritten while the process is debugged (a thread may still be in an old one; a detach
+//! gives their memory back, `scratch.rs`); what was decided per address is forgotten when the code there changes (a
+//! write, an unload, exec). An exception raised in a copy is reported at the original address. A signal delivered
+//! to a thread in a copy returns there (its frame holds the copy's address): correct, but visible to a handler that
+//! reads its context's rip.
 
 use std::collections::BTreeMap;
 

@@ -453,6 +453,8 @@ impl Session {
         // A thread in a copy goes back to the original code before the debuggee is on its own.
         self.leave_copies();
         self.remove_all_patches();
+        // With no thread in it and no jump to it left, the engine's code goes too.
+        self.free_scratch();
         let result = live(&mut self.target).map(|t| t.detach()).unwrap_or(Ok(()));
         self.drop_target();
         result

@@ -107,6 +107,13 @@ pub enum Notice {
         page: u64,
         error: Error,
     },
+    /// The engine's scratch memory at `address` (`size` bytes) could not be given back before a detach: it stays
+    /// mapped in the process, unused.
+    ScratchMemoryKept {
+        address: u64,
+        size: u64,
+        error: Error,
+    },
     /// Another process of the family (number `number`) could not be resumed (`resuming`) or held with the rest.
     ProcessError {
         number: u32,

@@ -57,9 +57,12 @@ struct State {
     /// The target has guard pages (`bpm`), and which pages are armed.
     has_page_guards: bool,
     guarded: BTreeSet<u64>,
-    /// The target has scratch memory, and the chunks it mapped (address, size).
+    /// The target has scratch memory, and the chunks it mapped (address, size); those given back, and whether it
+    /// refuses to give any back.
     has_scratch: bool,
     scratch: Vec<(u64, u64)>,
+    freed: Vec<(u64, u64)>,
+    refuse_free: bool,
     /// How many times the engine waited for an event.
     waits: usize,
     /// Every call the engine made of the target, in order (`lazy.rs` is held to what it may do before
@@ -239,6 +242,16 @@ impl ScratchMemory for Fake {
         let base = SCRATCH + s.scratch.iter().map(|(_, n)| n.div_ceil(0x1000) * 0x1000).sum::<u64>();
         s.scratch.push((base, size));
         Ok(base)
+    }
+    fn free(&mut self, address: u64, size: u64) -> Result<()> {
+        let mut s = self.state.borrow_mut();
+        s.calls.push(Call::Other);
+        assert!(s.scratch.contains(&(address, size)), "freed {address:#x} ({size:#x} bytes), never mapped");
+        if s.refuse_free {
+            return Err(Error::msg("Invalid argument"));
+        }
+        s.freed.push((address, size));
+        Ok(())
     }
 }
 

@@ -241,3 +241,66 @@ fn two_threads_through_one_copy_count_every_hit_once() {
     assert_eq!(session.breakpoints.get(0).unwrap().hits, 2, "thread 1 put back on the int3 was not hit again");
     assert_eq!(steps(&state), 0);
 }
+
+/// A session stopped at BP with its instruction copied into scratch memory (a false hit ran the copy), the
+/// thread's stack a region the engine can search.
+fn stopped_after_a_copy() -> Started {
+    let script: Script = VecDeque::from([hit(1), copy_then_hit(7)]);
+    let (mut session, state, notices) = with_scratch(&[(BP, &LOAD)], script);
+    session.add_breakpoint(TID, when(BP, "@rax == 7 && @$tid != 0")).unwrap();
+    assert_eq!(session.go(None).unwrap().reason, StopReason::Breakpoint(vec![0]));
+    assert_eq!(state.borrow().scratch.len(), 1, "the copy took a chunk");
+    // (A map with the stack alone: breakpoints go only where the map has code.)
+    state.borrow_mut().regions.push(Region {
+        start: 0x7ffe_0000,
+        end: 0x7fff_1000,
+        readable: true,
+        writable: true,
+        executable: false,
+        name: Some("[stack]".into()),
+    });
+    (session, state, notices)
+}
+
+fn kept(notices: &Rc<RefCell<Vec<Notice>>>) -> Vec<(u64, String)> {
+    let notices = notices.borrow();
+    let kept = notices.iter().filter_map(|n| match n {
+        Notice::ScratchMemoryKept { address, error, .. } => Some((*address, error.to_string())),
+        _ => None,
+    });
+    kept.collect()
+}
+
+#[test]
+fn detach_gives_the_scratch_memory_back() {
+    let (mut session, state, notices) = stopped_after_a_copy();
+    session.detach().unwrap();
+    let s = state.borrow();
+    assert!(s.detached);
+    assert_eq!(s.freed, s.scratch, "unmapped before the process is on its own");
+    assert_eq!(kept(&notices), []);
+}
+
+#[test]
+fn scratch_memory_a_stack_points_into_stays_mapped_and_is_reported() {
+    // A signal handler that interrupted the thread in the copy would return there: its frame holds the address.
+    let (mut session, state, notices) = stopped_after_a_copy();
+    let (base, _) = state.borrow().scratch[0];
+    let slot = state.borrow().regs[&TID].rsp + 0x48;
+    for (i, b) in (base + 4).to_le_bytes().into_iter().enumerate() {
+        state.borrow_mut().memory.insert(slot + i as u64, b);
+    }
+    session.detach().unwrap();
+    assert!(state.borrow().freed.is_empty(), "a thread may come back to it");
+    assert_eq!(kept(&notices), [(base, format!("thread {TID:x} may return into it"))]);
+}
+
+#[test]
+fn scratch_memory_the_target_cannot_unmap_is_reported() {
+    let (mut session, state, notices) = stopped_after_a_copy();
+    state.borrow_mut().refuse_free = true;
+    session.detach().unwrap();
+    assert!(state.borrow().detached, "the detach goes on");
+    let (base, _) = state.borrow().scratch[0];
+    assert_eq!(kept(&notices), [(base, "Invalid argument".to_string())]);
+}
