@@ -11,6 +11,7 @@
 pub mod backend;
 pub mod build;
 pub mod children;
+pub mod damaged;
 pub mod debuggees;
 pub mod driver;
 pub mod live_memory;
@@ -31,6 +32,7 @@ pub mod prelude {
     pub use crate::backend::{Backend, Fatal};
     pub use crate::build::{built_once, compile_once, source_directive};
     pub use crate::children::ChildDebuggee;
+    pub use crate::damaged::{WILD_DYNAMIC, with_wild_dynamic};
     pub use crate::debuggees::{
         debuggee, debuggee_out_dir, debuggee_sources, line_of, windows_debuggee, windows_debuggee_sources,
     };

@@ -200,6 +200,9 @@ pub fn notice_lines(notice: &Notice) -> Vec<String> {
         Notice::ScratchMemoryKept { address, size, error } => {
             vec![format!("Unable to free the debugger's memory at {} ({size:#x} bytes): {error}", addr64(*address))]
         }
+        Notice::LoaderListUnreadable { error } => {
+            vec![format!("Unable to read the loader's module list: {error}; later loads are not reported")]
+        }
         Notice::ProcessError { number, resuming, error } => {
             let doing = if *resuming { "resuming" } else { "stopping" };
             vec![format!("^ {error} while {doing} process {number}")]
@@ -419,6 +422,11 @@ mod tests {
         assert_eq!(
             one(Notice::ScratchMemoryKept { address: 0x4000_0000, size: 0x10000, error: Error::msg("denied") }),
             "Unable to free the debugger's memory at 00000000`40000000 (0x10000 bytes): denied"
+        );
+        assert_eq!(
+            one(Notice::LoaderListUnreadable { error: Error::MemoryAccess(0x4000_0000) }),
+            "Unable to read the loader's module list: Memory access error at 00000000`40000000; later loads are not \
+             reported"
         );
     }
 

@@ -1,6 +1,7 @@
 //! Attach, break-in and detach with the `loop` debuggee: `rdb -p`, `.attach`, `.detach`, Ctrl-C (SIGINT to rdb),
-//! and rdb killed with SIGTERM. After rdb lets go, the process must run on freely with its code exactly as in
-//! the file (no stray 0xCC) and none of the memory rdb mapped in it.
+//! and rdb killed with SIGTERM; and attaching to `baddebug`, which hid its module list. After rdb lets go, the
+//! process must run on freely with its code exactly as in the file (no stray 0xCC) and none of the memory rdb
+//! mapped in it.
 
 use std::time::Duration;
 
@@ -169,6 +170,25 @@ fn sigterm_during_the_first_run_of_dash_g_quits_and_kills() {
     assert!(session.wait_exit(Duration::from_secs(10)).is_some(), "rdb ignores SIGTERM\n{}", session.stdout());
     assert!(wait_until(Duration::from_secs(5), || process_gone(pid)), "the launched loop is killed (pid {pid})");
     session.finish().assert_contains("quit:");
+}
+
+#[test]
+fn attach_to_a_program_that_hid_its_module_list_goes_on_without_it() {
+    // baddebug pointed its DT_DEBUG where nothing is mapped: rdb says so once, and debugs the program.
+    let target = spawn_debuggee("baddebug", &[]);
+    let pid = target.pid.to_string();
+    let run = rdb(&["-p", &pid], &format!("bp baddebug!spin_once\ng\n{}\nk\n.detach\n", mark("hit")));
+    // The address is one of r_debug's fields, read where DT_DEBUG points.
+    let unreadable = "Memory access error at 00000000`400000[0-3][0-9a-f]";
+    let notice = format!(r"(?m)^Unable to read the loader's module list: {unreadable}; later loads are not reported$");
+    run.out().assert_count(&notice, 1);
+    run.assert_matches(&exception_re("Break instruction exception", "80000003"));
+    run.assert_matches(&bp_hit_re(0, "baddebug!spin_once"));
+    let hit = run.section("hit");
+    hit.assert_frames_start_with(&["baddebug!spin_once", "baddebug!loop_main", "baddebug!main"]);
+    hit.assert_matches(r"(?m)^Detached$");
+    assert_loop_runs_free(target.pid, &target.exe);
+    assert_text_clean(target.pid, &target.exe);
 }
 
 #[test]

@@ -121,6 +121,17 @@ fn live_loop_has_a_clean_text_and_advances() {
 }
 
 #[test]
+fn baddebug_points_its_dt_debug_nowhere_and_runs() {
+    let target = spawn_debuggee("baddebug", &[]);
+    let dynamic = symbol_address(target.pid, &target.exe, "_DYNAMIC");
+    let entries = read_memory(target.pid, dynamic, 16 * 64);
+    let debug = entries.chunks_exact(16).find(|e| u64::from_le_bytes(e[..8].try_into().unwrap()) == 21);
+    let value = debug.map(|e| u64::from_le_bytes(e[8..].try_into().unwrap()));
+    assert_eq!(value, Some(0x4000_0000), "DT_DEBUG points where nothing is mapped");
+    assert_loop_runs_free(target.pid, &target.exe);
+}
+
+#[test]
 fn spawned_debuggee_is_killed_on_drop() {
     let pid = {
         let target = spawn_debuggee("loop", &[]);

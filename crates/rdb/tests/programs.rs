@@ -1,6 +1,6 @@
-//! Programs of other shapes than hello: statically linked, exec'ing another program, C++ names that need quoting;
-//! and the breakpoint and disassembly forms found missing when rdb was first tried on them (numeric addresses,
-//! data addresses, `u <start> <end>`, `uf`, `ub`, pseudo-registers in `r`).
+//! Programs of other shapes than hello: statically linked (with a dynamic section that points nowhere too), exec'ing
+//! another program, C++ names that need quoting; and the breakpoint and disassembly forms found missing when rdb was
+//! first tried on them (numeric addresses, data addresses, `u <start> <end>`, `uf`, `ub`, pseudo-registers in `r`).
 
 use rdb_testkit::prelude::*;
 
@@ -14,6 +14,26 @@ fn a_static_program_stops_at_its_entry_and_breaks_in_its_libc() {
     hit.assert_frames_start_with(&["static!twice", "static!main"]);
     hit.assert_matches(r"(?m)^rdi=0000000000000015$");
     run.assert_not_contains("static says");
+}
+
+#[test]
+fn a_dynamic_section_pointing_nowhere_costs_the_module_list_not_the_session() {
+    // As gdb: the loader's rendezvous cannot be found, the session goes on without it, the program runs.
+    let wild = with_wild_dynamic("static");
+    let stdin = format!("{}\nbp static_wild_dynamic!twice\ng\n{}\nk\ng\n", mark("initial"), mark("hit"));
+    let run = rdb(&[s(&wild)], &stdin);
+    let notice = format!(
+        "Unable to read the loader's module list: Memory access error at {}; later loads are not reported",
+        fmt_addr(WILD_DYNAMIC)
+    );
+    run.out().assert_count(&format!("(?m)^{}$", regex::escape(&notice)), 1);
+    run.assert_matches(
+        r"Break instruction exception - code 80000003 \(first chance\)(?s).*static_wild_dynamic!_start:",
+    );
+    run.assert_matches(&bp_hit_re(0, "static_wild_dynamic!twice"));
+    run.section("hit").assert_frames_start_with(&["static_wild_dynamic!twice", "static_wild_dynamic!main"]);
+    run.assert_contains("static says 42");
+    run.assert_matches(&exit_code_re(5));
 }
 
 #[test]

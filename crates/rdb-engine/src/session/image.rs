@@ -37,6 +37,8 @@ pub(super) struct Image {
     pub stepping_off: Option<StepOff>,
     /// A vfork child runs in the debuggee's memory: no int3 or guard page goes in until it has exec'd or exited.
     pub patches_suspended: bool,
+    /// The loader's rendezvous could not be read: the image is debugged without it (`loader.rs`).
+    pub loader_lost: bool,
 }
 
 impl Image {
@@ -53,5 +55,6 @@ impl Image {
         self.step_off = None;
         self.stepping_off = None;
         self.patches_suspended = false;
+        self.loader_lost = false;
     }
 }

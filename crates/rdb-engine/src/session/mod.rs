@@ -17,6 +17,7 @@ mod guards;
 mod hardware;
 mod image;
 mod lazy;
+mod loader;
 mod modules;
 mod patches;
 mod placing;

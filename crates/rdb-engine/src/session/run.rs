@@ -432,10 +432,7 @@ impl Session {
                 self.event_tid = tid;
                 self.module_loaded(image_base, image_size, path);
                 self.awaiting_initial_breakpoint = self.execution()?.os_initial_breakpoint();
-                let rendezvous = match self.execution()?.loader_rendezvous() {
-                    Some(r) => Some(r.breakpoint_address()?),
-                    None => None,
-                };
+                let rendezvous = self.loader_breakpoint()?;
                 // A forked child followed runs its parent's program, long past the entry point; while it runs in
                 // its parent's memory (vfork), its int3s would be its parent's too: none goes in until it execs.
                 let forked = self.execution()?.forked_copy();
@@ -559,7 +556,7 @@ impl Session {
         self.event_notice(EventCode::LoadModule, Notice::ModuleLoaded { base, end: base + size, path })
     }
 
-    fn module_unloaded(&mut self, base: u64) -> Next {
+    pub(super) fn module_unloaded(&mut self, base: u64) -> Next {
         let Some(module) = self.modules.remove(base) else { return Next::Continue(ContinueStatus::Handled) };
         let end = module.end();
         self.breakpoints.unresolve_range(base, end);
@@ -707,45 +704,5 @@ impl Session {
             self.set_registers(tid, &regs)?;
         }
         Ok(regs)
-    }
-
-    /// The executable's entry point: the loader has mapped the startup libraries. Read its list, watch it for
-    /// later changes, and stop as the loader breakpoint does.
-    fn entry_reached(&mut self) -> Result<Option<StopReason>> {
-        let brk = match self.execution()?.loader_rendezvous() {
-            Some(r) => r.breakpoint_address()?,
-            None => None,
-        };
-        if let Some(brk) = brk
-            && !self.image.internal.contains(&Internal::LoaderRendezvous(brk))
-        {
-            self.image.internal.push(Internal::LoaderRendezvous(brk));
-        }
-        // Module loads before the initial breakpoint are shown but never stop.
-        let _ = self.sync_loader_modules()?;
-        Ok(match self.filters.action(EventCode::InitialBreakpoint) {
-            Action::Break => Some(StopReason::InitialBreakpoint),
-            _ => None,
-        })
-    }
-
-    /// The loader changed its module list: turn the change into module events.
-    fn sync_loader_modules(&mut self) -> Result<Option<StopReason>> {
-        let changes = match self.execution()?.loader_rendezvous() {
-            Some(r) => r.sync_modules()?,
-            None => Vec::new(),
-        };
-        let mut stop = None;
-        for change in changes {
-            let next = match change {
-                EventKind::ModuleLoaded { base, size, path } => self.module_loaded(base, size, path),
-                EventKind::ModuleUnloaded { base } => self.module_unloaded(base),
-                _ => Next::Continue(ContinueStatus::Handled),
-            };
-            if let Next::Stop(r) = next {
-                stop.get_or_insert(r);
-            }
-        }
-        Ok(stop)
     }
 }

@@ -114,6 +114,11 @@ pub enum Notice {
         size: u64,
         error: Error,
     },
+    /// The dynamic loader's module list (or the address of its rendezvous) could not be read: the session goes on
+    /// without it, and modules loaded or unloaded from now on are not reported.
+    LoaderListUnreadable {
+        error: Error,
+    },
     /// Another process of the family (number `number`) could not be resumed (`resuming`) or held with the rest.
     ProcessError {
         number: u32,

@@ -9,6 +9,7 @@ mod disassembly;
 mod displaced;
 mod frames;
 mod lazy;
+mod loader;
 mod snapshot;
 mod watch;
 
@@ -48,6 +49,8 @@ struct State {
     modules_reported: bool,
     /// A static executable: no loader, so no rendezvous; the process starts at its entry point.
     static_exe: bool,
+    /// The loader's rendezvous reads fail here (a dynamic section pointing nowhere, a list overwritten).
+    loader_unreadable: Option<u64>,
     /// Children released, with the bytes written into them.
     released: Vec<(Pid, Vec<(u64, u8)>)>,
     /// A Windows process: the target says where its PEB and TEB are.
@@ -294,10 +297,16 @@ impl LoaderRendezvous for Fake {
     fn breakpoint_address(&mut self) -> Result<Option<u64>> {
         // As glibc: the rendezvous address is published once the loader has run (at the entry point).
         let s = self.state.borrow();
+        if let Some(at) = s.loader_unreadable {
+            return Err(Error::MemoryAccess(at));
+        }
         Ok((!s.static_exe && s.rip() != ENTRY - 0x10).then_some(LIBC_BASE + 0x100))
     }
     fn sync_modules(&mut self) -> Result<Vec<EventKind>> {
         let mut s = self.state.borrow_mut();
+        if let Some(at) = s.loader_unreadable {
+            return Err(Error::MemoryAccess(at));
+        }
         if s.modules_reported {
             return Ok(Vec::new());
         }
@@ -358,7 +367,13 @@ fn started(code: &[(u64, &[u8])], then: Script) -> Started {
 }
 
 fn start(code: &[(u64, &[u8])], then: Script, static_exe: bool) -> Started {
-    let state = Rc::new(RefCell::new(State { static_exe, ..State::default() }));
+    start_with(State { static_exe, ..State::default() }, code, then)
+}
+
+/// A session started on a fake process that begins as `state` says.
+fn start_with(state: State, code: &[(u64, &[u8])], then: Script) -> Started {
+    let static_exe = state.static_exe;
+    let state = Rc::new(RefCell::new(state));
     {
         let mut s = state.borrow_mut();
         for (address, bytes) in code {
