@@ -54,6 +54,10 @@ pub fn create(program: &Path, args: &[String], follow_children: bool) -> Result<
             e.to_string().trim_end_matches(['\r', '\n', '.'])
         ));
     }
+    // A launched debuggee ends with rdb, as PTRACE_O_EXITKILL makes it on Linux. The setting is the debugging
+    // thread's, for all its debuggees, and an attach or a detach on this thread turned it off.
+    // SAFETY: plain call; applies to the calling thread's debuggees.
+    unsafe { DebugSetProcessKillOnExit(1) };
     // The thread handle is not needed: the create-process event brings one of its own.
     drop(handles::owned(info.hThread));
     let process = handles::owned(info.hProcess).ok_or_else(|| last_error("CreateProcessW"))?;

@@ -101,6 +101,21 @@ fn sigterm_while_running_detaches_cleanly() {
 }
 
 #[test]
+fn sigkill_to_rdb_leaves_an_attached_program_without_breakpoints_running() {
+    // rdb cleans nothing up, but the program is not rdb's to end (no PTRACE_O_EXITKILL on an attach). (With
+    // breakpoints in it, it would die of SIGTRAP at the next hit: README's Known limitations.)
+    let target = spawn_debuggee("loop", &[]);
+    let mut session = RdbSession::start(&["-p", &target.pid.to_string()]);
+    session.send(&mark("running"));
+    session.send("g");
+    session.expect(r"(?m)^==running==$");
+    session.signal(libc::SIGKILL);
+    assert!(session.wait_exit(Duration::from_secs(10)).is_some(), "rdb survived SIGKILL");
+    assert_loop_runs_free(target.pid, &target.exe);
+    assert_text_clean(target.pid, &target.exe);
+}
+
+#[test]
 fn ctrl_c_breaks_into_a_running_program() {
     let lp = debuggee("loop");
     let mut session = RdbSession::start(&[s(&lp)]);

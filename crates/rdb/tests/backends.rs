@@ -1,8 +1,11 @@
 //! Scenarios written once and run on both backends (`<scenario>::linux` with rdb under ptrace, `<scenario>::windows`
-//! with rdb.exe under Wine), from the portable ISO C debuggees of `tests/debuggees/`: where the backends diverge,
-//! one of the pair fails.
+//! with rdb.exe under Wine), from the portable ISO C debuggees of `tests/debuggees/` (and the spinning `loop` and
+//! `wloop`): where the backends diverge, one of the pair fails.
+
+use std::time::Duration;
 
 use rdb_testkit::prelude::*;
+use rdb_testkit::wine::{processes_with_arg, signal_file};
 
 on_both_backends!(
     session_start_has_commandline_modloads_and_the_first_stop,
@@ -11,6 +14,8 @@ on_both_backends!(
     main_returns_0xb_after_the_calls,
     an_unhandled_access_violation_gets_two_chances,
     a_division_by_zero_stops_in_divide,
+    a_launched_debuggee_dies_with_rdb,
+    a_debuggee_launched_after_a_detach_dies_with_rdb,
 );
 
 /// `rdb <debuggee name> ` with commands `stdin`, on backend `b`.
@@ -105,4 +110,67 @@ fn a_division_by_zero_stops_in_divide(b: Backend) {
     run.assert_matches(r"idiv ");
     run.section("rest").assert_matches(&b.fatal_exit_re(Fatal::DivideByZero));
     run.assert_not_contains("not reached");
+}
+
+/// rdb launching the program that spins until it is killed (`loop` on Linux, `wloop` on Windows), given an argument
+/// no other program has, by which the test finds its processes (rdb's own left out). The program ignores it (`wloop`
+/// would stop once a file of that name exists, and none is ever made).
+struct Spinning {
+    session: RdbSession,
+    tag: String,
+}
+
+impl Spinning {
+    fn launch(b: Backend, name: &str) -> Spinning {
+        let spinner = Spinner::new(b, name).name();
+        let tag = b.path_arg(&signal_file(&format!("{name}-{b:?}-{}.never", std::process::id())));
+        let session = b.session(&[&b.path_arg(&b.debuggee(spinner)), "60", &tag]);
+        Spinning { session, tag }
+    }
+
+    /// The Unix processes of the launched program (under Wine too).
+    fn debuggees(&self) -> Vec<u32> {
+        processes_with_arg(&self.tag).into_iter().filter(|&p| p != self.session.pid()).collect()
+    }
+
+    /// SIGKILL to rdb: it cleans up nothing.
+    fn kill_rdb(&mut self) {
+        self.session.signal(libc::SIGKILL);
+        assert!(self.session.wait_exit(Duration::from_secs(10)).is_some(), "rdb survived SIGKILL");
+    }
+}
+
+fn a_launched_debuggee_dies_with_rdb(b: Backend) {
+    let mut spinning = Spinning::launch(b, "dies-with-rdb");
+    spinning.session.send("g");
+    spinning.session.expect(r"(?m)^ready\r?$");
+    assert_eq!(spinning.debuggees().len(), 1, "{}", spinning.session.dump());
+    spinning.kill_rdb();
+    let gone = wait_until(Duration::from_secs(5), || spinning.debuggees().is_empty());
+    assert!(gone, "the debuggee outlived rdb: {:?}\n{}", spinning.debuggees(), spinning.session.dump());
+}
+
+fn a_debuggee_launched_after_a_detach_dies_with_rdb(b: Backend) {
+    // Windows keeps "kill the debuggees when the debugger exits" per debugging thread, and a detach turns it off.
+    let mut spinning = Spinning::launch(b, "restart-dies-with-rdb");
+    spinning.session.send(".detach");
+    spinning.session.expect(r"(?m)^Detached\r?$");
+    spinning.session.expect(r"(?m)^ready\r?$");
+    let detached = spinning.debuggees();
+    assert_eq!(detached.len(), 1, "{}", spinning.session.dump());
+    spinning.session.send(".restart");
+    spinning.session.send("g");
+    spinning.session.expect_count(r"(?m)^ready\r?$", 2);
+    spinning.kill_rdb();
+    let only_detached = wait_until(Duration::from_secs(5), || spinning.debuggees() == detached);
+    let left = spinning.debuggees();
+    for pid in &left {
+        // SAFETY: kill(2) on a process this test made (through rdb) and that outlived it.
+        unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
+    }
+    assert!(
+        only_detached,
+        "the relaunched debuggee outlived rdb: {left:?} (detached: {detached:?})\n{}",
+        spinning.session.dump()
+    );
 }
