@@ -11,6 +11,7 @@ on_both_backends!(
     main_returns_0xb_after_the_calls,
     an_unhandled_access_violation_gets_two_chances,
     a_division_by_zero_stops_in_divide,
+    arguments_that_need_quoting_are_quoted_on_the_command_line_and_arrive_intact,
 );
 
 /// `rdb <debuggee name> ` with commands `stdin`, on backend `b`.
@@ -105,4 +106,22 @@ fn a_division_by_zero_stops_in_divide(b: Backend) {
     run.assert_matches(r"idiv ");
     run.section("rest").assert_matches(&b.fatal_exit_re(Fatal::DivideByZero));
     run.assert_not_contains("not reached");
+}
+
+fn arguments_that_need_quoting_are_quoted_on_the_command_line_and_arrive_intact(b: Backend) {
+    let program = b.path_arg(&b.debuggee("args"));
+    let samples = b.quoted_args();
+    let words: Vec<&str> = std::iter::once(program.as_str()).chain(samples.iter().map(|(_, quoted)| *quoted)).collect();
+    let line = format!("CommandLine: {}", words.join(" "));
+    let mut argv = vec![program.as_str()];
+    argv.extend(samples.iter().map(|(arg, _)| *arg));
+    let run = b.rdb(&argv, &format!("g\n{}\n.restart\ng\n", mark("restart")));
+    assert_eq!(run.stdout.lines().next(), Some(line.as_str()), "the first line\n{}", run.dump());
+    run.section("restart").assert_matches(&format!("(?m)^{}$", regex::escape(&line)));
+    // At each launch the program gets every argument as it was given.
+    for (i, (arg, _)) in samples.iter().enumerate() {
+        run.out().assert_count(&format!(r"(?m)^arg {} \[{}\]\r?$", i + 1, regex::escape(arg)), 2);
+    }
+    run.out().assert_count(&format!(r"(?m)^argc={}\r?$", samples.len() + 1), 2);
+    run.out().assert_count(&exit_code_re(samples.len() as u32), 2);
 }
