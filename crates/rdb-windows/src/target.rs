@@ -189,7 +189,7 @@ impl WindowsTarget {
                 self.threads.retain(|t| t.tid != raw.dwThreadId);
                 self.held.remove(&raw.dwThreadId);
                 self.contexts.remove(&raw.dwThreadId);
-                self.unreported.thread_gone(raw.dwThreadId);
+                self.unreported.forget(raw.dwThreadId);
                 self.breakin_threads.retain(|t| *t != raw.dwThreadId);
                 Some(EventKind::ThreadExited { code: i64::from(code) })
             }

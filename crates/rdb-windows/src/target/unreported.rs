@@ -38,8 +38,9 @@ impl Unreported {
         self.placed.insert(tid, general_registers(ctx));
     }
 
-    /// The thread is gone.
-    pub(super) fn thread_gone(&mut self, tid: Tid) {
+    /// What was last written to `tid` no longer tells whether it has run since: it is gone, or was put back where
+    /// the system left it.
+    pub(super) fn forget(&mut self, tid: Tid) {
         self.placed.remove(&tid);
     }
 }
@@ -69,10 +70,7 @@ impl WindowsTarget {
             let (int3, active, registers) = (ctx.0.Rip.wrapping_sub(1), ctx.exception_active(), general_registers(ctx));
             let unmoved = self.unreported.placed.get(&tid) == Some(&registers);
             let mut byte = [0u8];
-            let waits = match active {
-                Some(active) => active,
-                None => !unmoved,
-            };
+            let waits = active.unwrap_or(!unmoved);
             if !waits || !matches!(self.read_memory(int3, &mut byte), Ok(1)) || byte[0] != INT3 {
                 continue;
             }
@@ -98,7 +96,7 @@ impl WindowsTarget {
                 let _ = self.write_context(tid, context::FULL);
             }
             // Back where the system left it, the thread may still wait to report its hit.
-            self.unreported.thread_gone(tid);
+            self.unreported.forget(tid);
         }
     }
 }
