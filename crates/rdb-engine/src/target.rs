@@ -287,10 +287,15 @@ pub trait Execution: Target {
     /// A handle to break into the running target from another thread.
     fn interrupter(&self) -> Arc<dyn Interrupter>;
 
-    /// Events already collected from stopped threads that the next `wait_event` calls will return before the
-    /// debuggee runs again (all-stop can catch several threads that hit breakpoints together). Targets that learn
-    /// of one event at a time, as Windows does, have none.
-    fn queued_events(&self) -> Vec<Event> {
+    /// Events of stopped threads that the next `wait_event` calls will return before the debuggee runs again
+    /// (all-stop can catch several threads that hit breakpoints together), so the engine shows those threads as
+    /// their events will (one that hit an int3 of ours, on the int3). Linux collects them itself. Windows reports one
+    /// event at a time and holds the others back in the system: its target names each thread that stands one past
+    /// an int3 and that the system says is inside an exception; where the system does not say (Wine 8), each such
+    /// thread that has run since the debugger last wrote its registers is presumed to be, and the target puts its
+    /// rip back where it found it before it runs, so a thread that had only run the instruction before, hitting
+    /// nothing, runs on as it was.
+    fn queued_events(&mut self) -> Vec<Event> {
         Vec::new()
     }
 

@@ -4,6 +4,7 @@
 //!
 //! Nothing here decides anything about debugging: that is the engine's (`rdb_engine`).
 
+pub mod command_line;
 mod mapping;
 pub mod signals;
 
@@ -30,9 +31,11 @@ pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
     Ok(Box::new(rdb_linux::LinuxTarget::attach(pid)?))
 }
 
+/// Windows starts a program with one command line, the one `CommandLine:` shows.
 #[cfg(windows)]
 pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<Box<dyn Target>> {
-    Ok(Box::new(rdb_windows::WindowsTarget::launch(program, args, follow_children)?))
+    let line = command_line::native(program, args);
+    Ok(Box::new(rdb_windows::WindowsTarget::launch(program, &line, follow_children)?))
 }
 
 #[cfg(windows)]
@@ -51,6 +54,10 @@ impl Host for Native {
 
     fn attach(&mut self, pid: Pid) -> Result<Box<dyn Target>> {
         self::attach(pid)
+    }
+
+    fn command_line(&self, launch: &Launch) -> String {
+        command_line::native(&launch.program, &launch.args)
     }
 }
 

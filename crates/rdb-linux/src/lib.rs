@@ -266,7 +266,7 @@ impl Execution for LinuxTarget {
         self.complete_stop()
     }
 
-    fn queued_events(&self) -> Vec<Event> {
+    fn queued_events(&mut self) -> Vec<Event> {
         self.queue.iter().map(|p| p.event.clone()).collect()
     }
 

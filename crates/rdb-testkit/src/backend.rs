@@ -120,6 +120,15 @@ impl Backend {
         ChildDebuggee::of(self)
     }
 
+    /// Arguments that need quoting on a command line, each with how `CommandLine:` writes it: as a POSIX shell reads
+    /// it back on Linux, as the C runtime splits it on Windows (the very line the program is started with).
+    pub fn quoted_args(self) -> [(&'static str, &'static str); 3] {
+        match self {
+            Backend::Linux => [("two words", "'two words'"), (r#"say "hi""#, r#"'say "hi"'"#), ("it's", r"'it'\''s'")],
+            Backend::Windows => [("two words", r#""two words""#), (r#"say "hi""#, r#""say \"hi\"""#), ("it's", "it's")],
+        }
+    }
+
     /// The register that holds integer argument `n` (0-based) at a function's entry: the System V ABI's rdi, rsi,
     /// rdx, rcx on Linux, the Windows x64 convention's rcx, rdx, r8, r9 on Windows.
     pub fn arg(self, n: usize) -> &'static str {

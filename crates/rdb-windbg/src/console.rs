@@ -43,8 +43,9 @@ impl Console {
         let _ = dbg.set_follow_children(options.children);
         let stop = match (options.program(), options.pid) {
             (Some((program, args)), _) => {
-                out.line(&format!("CommandLine: {}", options.command.join(" ")));
-                dbg.launch(Launch { program, args })?
+                let launch = Launch { program, args };
+                out.line(&format!("CommandLine: {}", dbg.command_line(&launch)));
+                dbg.launch(launch)?
             }
             (None, Some(pid)) => dbg.attach(pid)?,
             (None, None) => return Err(rdb_engine::Error::msg("nothing to debug: give a program or a pid")),

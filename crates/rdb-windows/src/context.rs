@@ -5,7 +5,8 @@ use rdb_engine::regs::{DebugRegisters, Registers};
 use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::System::Diagnostics::Debug::{
-    CONTEXT, CONTEXT_DEBUG_REGISTERS_AMD64, CONTEXT_FLAGS, CONTEXT_FULL_AMD64, GetThreadContext, SetThreadContext,
+    CONTEXT, CONTEXT_DEBUG_REGISTERS_AMD64, CONTEXT_EXCEPTION_ACTIVE_AMD64, CONTEXT_EXCEPTION_REPORTING_AMD64,
+    CONTEXT_EXCEPTION_REQUEST_AMD64, CONTEXT_FLAGS, CONTEXT_FULL_AMD64, GetThreadContext, SetThreadContext,
 };
 
 /// The general, control and segment registers.
@@ -19,15 +20,24 @@ pub const DEBUG: CONTEXT_FLAGS = CONTEXT_DEBUG_REGISTERS_AMD64;
 pub struct Context(pub CONTEXT);
 
 impl Context {
+    /// The parts `flags` names of the thread's context, and whether the thread is in the middle of an exception
+    /// where the system says (see [`Context::exception_active`]).
     pub fn get(thread: HANDLE, flags: CONTEXT_FLAGS) -> Result<Context> {
         // SAFETY: CONTEXT is plain data, for which all-zero is a valid value.
         let mut ctx = Context(unsafe { std::mem::zeroed() });
-        ctx.0.ContextFlags = flags;
+        ctx.0.ContextFlags = flags | CONTEXT_EXCEPTION_REQUEST_AMD64;
         // SAFETY: `thread` is a live thread handle from a debug event, and `ctx` is a properly aligned CONTEXT.
         if unsafe { GetThreadContext(thread, &mut ctx.0) } == 0 {
             return Err(last_error("GetThreadContext"));
         }
         Ok(ctx)
+    }
+
+    /// Whether the thread was stopped inside an exception when the context was read (on its way to report it to the
+    /// debugger, say), where the system tells (Windows 7 and later); `None` where it does not (Wine 8).
+    pub fn exception_active(&self) -> Option<bool> {
+        let flags = self.0.ContextFlags;
+        (flags & CONTEXT_EXCEPTION_REPORTING_AMD64 != 0).then_some(flags & CONTEXT_EXCEPTION_ACTIVE_AMD64 != 0)
     }
 
     /// Write back the parts of the context named by its `ContextFlags`.

@@ -18,10 +18,11 @@ use windows_sys::Win32::System::Threading::{
 use crate::context::last_error;
 use crate::handles;
 
-/// Create `program` under the debugger, stopped until the first `WaitForDebugEvent`.
-pub fn create(program: &Path, args: &[String], follow_children: bool) -> Result<(u32, OwnedHandle)> {
+/// Create `program` with `command_line` (the line its C runtime splits into its arguments, the program's name
+/// first) under the debugger, stopped until the first `WaitForDebugEvent`.
+pub fn create(program: &Path, command_line: &str, follow_children: bool) -> Result<(u32, OwnedHandle)> {
     let program = resolve(program)?;
-    let mut command_line: Vec<u16> = command_line(&program.to_string_lossy(), args).encode_utf16().chain([0]).collect();
+    let mut command_line: Vec<u16> = command_line.encode_utf16().chain([0]).collect();
     let application: Vec<u16> = program.as_os_str().to_string_lossy().encode_utf16().chain([0]).collect();
     // SAFETY: STARTUPINFOW and PROCESS_INFORMATION are plain data for which zero is valid.
     let mut startup: STARTUPINFOW = unsafe { std::mem::zeroed() };
@@ -121,54 +122,4 @@ fn resolve(program: &Path) -> Result<PathBuf> {
         return Ok(with_exe);
     }
     Err(rdb_engine::err!("cannot run {}: The system cannot find the file specified", program.display()))
-}
-
-/// A command line that the C runtime's argument parser splits back into `program` and `args`.
-pub fn command_line(program: &str, args: &[String]) -> String {
-    let mut line = quote(program);
-    for a in args {
-        line.push(' ');
-        line.push_str(&quote(a));
-    }
-    line
-}
-
-/// Quote one argument by the MSVC runtime's rules: backslashes are literal unless they precede a quote.
-fn quote(arg: &str) -> String {
-    if !arg.is_empty() && !arg.contains([' ', '\t', '"', '\n']) {
-        return arg.to_string();
-    }
-    let mut out = String::from("\"");
-    let mut backslashes = 0;
-    for c in arg.chars() {
-        match c {
-            '\\' => backslashes += 1,
-            '"' => {
-                out.extend(std::iter::repeat_n('\\', backslashes * 2 + 1));
-                out.push('"');
-                backslashes = 0;
-            }
-            _ => {
-                out.extend(std::iter::repeat_n('\\', backslashes));
-                out.push(c);
-                backslashes = 0;
-            }
-        }
-    }
-    out.extend(std::iter::repeat_n('\\', backslashes * 2));
-    out.push('"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting_follows_the_msvc_rules() {
-        assert_eq!(command_line("a.exe", &["x".into(), "y z".into()]), "a.exe x \"y z\"");
-        assert_eq!(quote(""), "\"\"");
-        assert_eq!(quote(r#"a"b"#), r#""a\"b""#);
-        assert_eq!(quote(r"c:\dir with space\"), r#""c:\dir with space\\""#);
-    }
 }

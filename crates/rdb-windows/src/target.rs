@@ -3,7 +3,10 @@
 //! While a debug event is pending (reported, not yet continued) the system holds every thread of the debuggee:
 //! that is the all-stop the engine expects. A single step (`Resume::Step`) suspends every other thread with
 //! `SuspendThread` before continuing, so only the stepping thread runs. Events other threads raced in before
-//! they were suspended are put aside (see [`WindowsTarget::defer`]) and reported after the step.
+//! they were suspended are put aside (see [`WindowsTarget::defer`]) and reported after the step. Breakpoint hits
+//! the system still holds back when the debuggee stops are found in `unreported.rs`.
+
+mod unreported;
 
 use std::cell::RefCell;
 use std::collections::hash_map::Entry;
@@ -33,6 +36,7 @@ use crate::exceptions;
 use crate::memory::{self, Guards};
 use crate::wait::{Waiter, continue_event};
 use crate::{handles, launch, paths};
+use unreported::Unreported;
 use windows_sys::Win32::System::Threading::INFINITE;
 
 /// How long `kill` waits for the process to report its exit.
@@ -62,6 +66,8 @@ pub struct WindowsTarget {
     pending: Option<Pending>,
     /// Events put aside during a single step, reported before the debuggee runs again.
     queue: VecDeque<Event>,
+    /// Breakpoint hits other threads wait to report while the debuggee is stopped.
+    unreported: Unreported,
     /// Threads rdb suspended (so the system's "held" plus these are every thread).
     held: BTreeSet<Tid>,
     /// The thread a `Resume::Step` is running.
@@ -84,10 +90,10 @@ pub struct WindowsTarget {
 }
 
 impl WindowsTarget {
-    /// Start `program` under the debugger (with `follow_children`, its child processes too: `DEBUG_PROCESS`). The
-    /// first event (`ProcessCreated`) is returned by `wait_event`.
-    pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<WindowsTarget> {
-        let (pid, process) = launch::create(program, args, follow_children)?;
+    /// Start `program` with `command_line` under the debugger (with `follow_children`, its child processes too:
+    /// `DEBUG_PROCESS`). The first event (`ProcessCreated`) is returned by `wait_event`.
+    pub fn launch(program: &Path, command_line: &str, follow_children: bool) -> Result<WindowsTarget> {
+        let (pid, process) = launch::create(program, command_line, follow_children)?;
         let port = Port::new(pid, follow_children);
         Ok(WindowsTarget::new(pid, process, true, Some(program.to_path_buf()), port))
     }
@@ -113,6 +119,7 @@ impl WindowsTarget {
             threads: Vec::new(),
             pending: None,
             queue: VecDeque::new(),
+            unreported: Unreported::default(),
             held: BTreeSet::new(),
             stepping: None,
             exited: false,
@@ -182,6 +189,7 @@ impl WindowsTarget {
                 self.threads.retain(|t| t.tid != raw.dwThreadId);
                 self.held.remove(&raw.dwThreadId);
                 self.contexts.remove(&raw.dwThreadId);
+                self.unreported.forget(raw.dwThreadId);
                 self.breakin_threads.retain(|t| *t != raw.dwThreadId);
                 Some(EventKind::ThreadExited { code: i64::from(code) })
             }
@@ -268,9 +276,12 @@ impl WindowsTarget {
         let mut write = *ctx;
         write.0.ContextFlags = flags;
         let written = write.set(handle);
-        if written.is_err() {
+        match written {
+            Ok(()) => self.unreported.written(tid, &write),
             // What the thread really holds is not known any more.
-            self.contexts.remove(&tid);
+            Err(_) => {
+                self.contexts.remove(&tid);
+            }
         }
         written
     }
@@ -465,6 +476,7 @@ impl Execution for WindowsTarget {
 
     fn resume(&mut self, status: ContinueStatus, how: Resume) -> Result<()> {
         self.live()?;
+        self.undo_presumed_rewinds();
         // Threads are about to run: what was read of them is stale once they have (the trap flag below is written
         // through the cache first).
         let threads: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
@@ -518,8 +530,12 @@ impl Execution for WindowsTarget {
         self.breakin.clone()
     }
 
-    fn queued_events(&self) -> Vec<Event> {
-        self.queue.iter().cloned().collect()
+    fn queued_events(&mut self) -> Vec<Event> {
+        let mut events: Vec<Event> = self.queue.iter().cloned().collect();
+        if self.live().is_ok() {
+            events.extend(self.unreported_hits());
+        }
+        events
     }
 
     fn detach(&mut self) -> Result<()> {
@@ -527,6 +543,7 @@ impl Execution for WindowsTarget {
         if let Some(tid) = self.stepping.take() {
             let _ = self.set_trap_flag(tid, false);
         }
+        self.undo_presumed_rewinds();
         let process = self.handle();
         self.guards.disarm_all(process);
         self.release_all();

@@ -16,6 +16,7 @@ on_both_backends!(
     a_division_by_zero_stops_in_divide,
     a_launched_debuggee_dies_with_rdb,
     a_debuggee_launched_after_a_detach_dies_with_rdb,
+    arguments_that_need_quoting_are_quoted_on_the_command_line_and_arrive_intact,
 );
 
 /// `rdb <debuggee name> ` with commands `stdin`, on backend `b`.
@@ -173,4 +174,22 @@ fn a_debuggee_launched_after_a_detach_dies_with_rdb(b: Backend) {
         "the relaunched debuggee outlived rdb: {left:?} (detached: {detached:?})\n{}",
         spinning.session.dump()
     );
+}
+
+fn arguments_that_need_quoting_are_quoted_on_the_command_line_and_arrive_intact(b: Backend) {
+    let program = b.path_arg(&b.debuggee("args"));
+    let samples = b.quoted_args();
+    let words: Vec<&str> = std::iter::once(program.as_str()).chain(samples.iter().map(|(_, quoted)| *quoted)).collect();
+    let line = format!("CommandLine: {}", words.join(" "));
+    let mut argv = vec![program.as_str()];
+    argv.extend(samples.iter().map(|(arg, _)| *arg));
+    let run = b.rdb(&argv, &format!("g\n{}\n.restart\ng\n", mark("restart")));
+    assert_eq!(run.stdout.lines().next(), Some(line.as_str()), "the first line\n{}", run.dump());
+    run.section("restart").assert_matches(&format!("(?m)^{}$", regex::escape(&line)));
+    // At each launch the program gets every argument as it was given.
+    for (i, (arg, _)) in samples.iter().enumerate() {
+        run.out().assert_count(&format!(r"(?m)^arg {} \[{}\]\r?$", i + 1, regex::escape(arg)), 2);
+    }
+    run.out().assert_count(&format!(r"(?m)^argc={}\r?$", samples.len() + 1), 2);
+    run.out().assert_count(&exit_code_re(samples.len() as u32), 2);
 }

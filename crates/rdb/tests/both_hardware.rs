@@ -1,7 +1,7 @@
 //! Hardware breakpoints (`ba`) on both backends, in the debug registers (ptrace's user area on Linux, the thread
 //! context on Windows), with `watch` (bump() writes the global `counter` five times, peek() reads it; "counter=5
 //! seen=5"). A `ba` set before a thread exists is in `windows_hardware.rs` for Windows (four workers hitting one
-//! watchpoint at once can hang there) and in `hardware.rs` for Linux.
+//! watchpoint at once hang Wine: see the ignored test there) and in `hardware.rs` for Linux.
 
 use rdb_testkit::prelude::*;
 

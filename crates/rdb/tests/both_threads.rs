@@ -1,6 +1,7 @@
 //! Threads on both backends, with `threads` (4 POSIX threads behind a barrier, each calling work_item 3 times;
 //! "total=30"; on Windows the same source on mingw-w64's winpthreads): `~`, `~<n>s`, `~*k`, thread events, and a
-//! breakpoint hit by every thread.
+//! breakpoint hit by every thread; with `hammer` (threads calling hit() in a loop), threads that hit one breakpoint
+//! together, and with `parked`, a thread standing one past a breakpoint it never hit.
 
 use rdb_testkit::prelude::*;
 
@@ -9,6 +10,8 @@ on_both_backends!(
     tilde_s_switches_the_current_thread,
     tilde_star_k_shows_every_stack,
     a_breakpoint_hit_by_every_thread_is_reported_every_time,
+    threads_that_hit_a_breakpoint_together_are_shown_on_it_and_each_hit_counts_once,
+    a_thread_one_past_a_breakpoint_it_never_hit_runs_on_without_hitting_it,
 );
 
 /// The rows of `~`: (marker char, index, pid, tid, teb).
@@ -98,5 +101,49 @@ fn a_breakpoint_hit_by_every_thread_is_reported_every_time(b: Backend) {
         run.dump()
     );
     run.assert_contains("total=30");
+    run.assert_matches(&exit_code_re(0));
+}
+
+fn threads_that_hit_a_breakpoint_together_are_shown_on_it_and_each_hit_counts_once(b: Backend) {
+    // 4 threads x 5 calls: 20 hits, one `g` each, each stop showing every thread's rip, rsp and top frame. A thread that
+    // hit the int3 with the one reported waits for its own event (queued by rdb on Linux, held back by Windows);
+    // until then it is shown on the breakpoint, never one byte past it; a thread that stepped off the breakpoint
+    // stands one past it, and is shown there. Which is which the stack pointer tells: at hit's first instruction
+    // (push rbp) rsp is 8 modulo 16, as at every function's entry, and 0 once the push ran.
+    let stops = 20;
+    let per_stop = "g\n~*r rip, rsp\n~*k 1\n".repeat(stops);
+    let program = b.path_arg(&b.debuggee("hammer"));
+    let run = b.rdb(&[&program, "4", "5"], &format!("bp hammer!hit\n{}\n? hammer!hit\n{per_stop}g\n", mark("hit")));
+    let hit = run.section("hit").evaluation();
+    let threads: Vec<(u64, u64)> = run
+        .section("hit")
+        .all_matches(r"(?m)^rip=([0-9a-f]{16})\nrsp=([0-9a-f]{16})$")
+        .iter()
+        .map(|c| (addr(&c[1]), addr(&c[2])))
+        .collect();
+    let unpushed = |rsp: u64| rsp % 16 == 8;
+    let past = threads.iter().filter(|(rip, rsp)| *rip == hit + 1 && unpushed(*rsp)).count();
+    assert_eq!(past, 0, "threads that hit the int3 shown one past it\n{}", run.dump());
+    let on_hit = threads.iter().filter(|(rip, rsp)| *rip == hit && unpushed(*rsp)).count();
+    assert!(on_hit > stops, "a thread besides the reporting one was on hit at some stop ({on_hit})\n{}", run.dump());
+    let pushed_on_hit = threads.iter().filter(|(rip, rsp)| *rip == hit && !unpushed(*rsp)).count();
+    assert_eq!(pushed_on_hit, 0, "threads that ran push rbp shown back on hit\n{}", run.dump());
+    for frame in run.section("hit").all_matches(&format!(r"(?m)^({ADDR}) {ADDR} +hammer!hit\+0x1\b")) {
+        assert!(!unpushed(addr(&frame[1])), "a frame one past the int3 that did not run it\n{}", run.dump());
+    }
+    run.out().assert_count(r"(?m)^Breakpoint 0 hit$", stops);
+    run.assert_contains("total=20");
+    run.assert_matches(&exit_code_re(0));
+}
+
+fn a_thread_one_past_a_breakpoint_it_never_hit_runs_on_without_hitting_it(b: Backend) {
+    // At second(), the parked thread stands one past the int3 on park's one-byte nop, which it ran before the
+    // breakpoint was set: it looks like a hit not yet reported (under Wine 8 it is shown on park), yet it runs on from
+    // where it is and never hits park.
+    let stdin = format!("bp parked!first\ng\nbp parked!park\nbp parked!second\n{}\ng\n~*k 1\ng\n", mark("second"));
+    let run = b.launch("parked", &stdin);
+    run.section("second").assert_matches(&bp_hit_re(2, "parked!second"));
+    run.assert_not_contains("Breakpoint 1 hit");
+    run.assert_contains("parked");
     run.assert_matches(&exit_code_re(0));
 }

@@ -55,6 +55,18 @@ fn sigusr_catches_its_signal() {
 }
 
 #[test]
+fn args_prints_each_argument_as_received() {
+    let o = run("args", &["two words", ""]);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(2), "arg 1 [two words]\narg 2 []\nargc=3\n"));
+}
+
+#[test]
+fn parked_returns_0_with_its_thread_still_spinning() {
+    let o = run("parked", &[]);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "parked\n"));
+}
+
+#[test]
 fn threads_sum_to_30() {
     let o = run("threads", &[]);
     assert_eq!(o.status.code(), Some(0));

@@ -23,6 +23,9 @@ pub trait Host {
     fn launch(&mut self, launch: &Launch, follow_children: bool) -> Result<Box<dyn Target>>;
     /// Attach to a running process.
     fn attach(&mut self, pid: Pid) -> Result<Box<dyn Target>>;
+    /// The command line of `launch` as this machine writes one, arguments quoted where they need it (WinDbg's
+    /// `CommandLine:`): where programs are started with a command line, the one `launch` gives the program.
+    fn command_line(&self, launch: &Launch) -> String;
 }
 
 /// A program to launch and its arguments.
@@ -30,16 +33,6 @@ pub trait Host {
 pub struct Launch {
     pub program: PathBuf,
     pub args: Vec<String>,
-}
-
-impl Launch {
-    /// The command line as the user would type it (WinDbg's `CommandLine:`).
-    pub fn command_line(&self) -> String {
-        std::iter::once(self.program.display().to_string())
-            .chain(self.args.iter().cloned())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
 }
 
 /// How a process came to be debugged.
@@ -114,6 +107,11 @@ impl Debugger {
     /// A handle that breaks into whatever the debugger runs, from any thread.
     pub fn breaker(&self) -> Breaker {
         self.breaker.clone()
+    }
+
+    /// The command line of `launch` as the host writes it: every launch's `CommandLine:`.
+    pub fn command_line(&self, launch: &Launch) -> String {
+        self.host.command_line(launch)
     }
 
     /// The program launched last, which `restart` launches again.

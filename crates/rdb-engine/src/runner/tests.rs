@@ -180,6 +180,9 @@ impl Host for NoHost {
     fn attach(&mut self, _: Pid) -> Result<Box<dyn Target>> {
         Err(crate::err!("no host in this test"))
     }
+    fn command_line(&self, launch: &Launch) -> String {
+        launch.program.display().to_string()
+    }
 }
 
 /// A runner over a spinner stopped at its initial breakpoint, the updates so far drained.
