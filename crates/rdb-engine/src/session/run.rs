@@ -503,10 +503,13 @@ impl Session {
                 } else {
                     self.image.patches.originals()
                 };
+                // Said before the child runs, so nothing it prints can come before it.
+                let next =
+                    self.event_notice(EventCode::CreateProcess, Notice::ChildProcess { pid, tid, child, followed });
                 if let Some(c) = self.execution()?.child_processes() {
                     c.release_child(child, &restore)?;
                 }
-                Ok(self.event_notice(EventCode::CreateProcess, Notice::ChildProcess { pid, tid, child, followed }))
+                Ok(next)
             }
             EventKind::SharedMemoryReleased { .. } => {
                 // The next resume puts every breakpoint back.
