@@ -11,7 +11,7 @@ use rdb_engine::target::Tid;
 
 use crate::commands::{self, Flow, Resume};
 use crate::parse::split_commands;
-use crate::{Options, Output};
+use crate::{Options, Output, Printable};
 
 /// What the console keeps between commands.
 #[derive(Default)]
@@ -43,7 +43,7 @@ impl Console {
         let _ = dbg.set_follow_children(options.children);
         let stop = match (options.program(), options.pid) {
             (Some((program, args)), _) => {
-                out.line(&format!("CommandLine: {}", options.command.join(" ")));
+                Printable(out).line(&format!("CommandLine: {}", options.command.join(" ")));
                 dbg.launch(Launch { program, args })?
             }
             (None, Some(pid)) => dbg.attach(pid)?,
@@ -102,13 +102,13 @@ impl Console {
     /// Run one command. Its text goes to `out`; a command that lets the debuggee run returns [`Flow::Resume`] for
     /// the caller to [`Console::perform`] when it is ready (the console binary installs its Ctrl-C first).
     pub fn execute(&mut self, dbg: &mut Debugger, command: &str, out: &mut dyn Output) -> Flow {
-        commands::execute(&mut commands::Cx { console: self, dbg, out }, command)
+        commands::execute(&mut commands::Cx::new(self, dbg, out), command)
     }
 
     /// Carry out a resumption: the intermediate steps of `t <n>`/`p <n>` are shown here, an error as one line; the
     /// final stop is returned for [`Console::after_stop`].
     pub fn perform(&mut self, dbg: &mut Debugger, r: &Resume, out: &mut dyn Output) -> Option<Stop> {
-        let mut cx = commands::Cx { console: self, dbg, out };
+        let mut cx = commands::Cx::new(self, dbg, out);
         match commands::perform(&mut cx, r) {
             Ok(stop) => stop,
             Err(e) => {
@@ -122,7 +122,7 @@ impl Console {
     pub fn after_stop(&mut self, dbg: &mut Debugger, stop: Stop, out: &mut dyn Output) -> Flow {
         self.next_dump = None;
         self.next_unassemble = None;
-        let mut cx = commands::Cx { console: self, dbg, out };
+        let mut cx = commands::Cx::new(self, dbg, out);
         commands::print_stop(&mut cx, &stop);
         match &stop.reason {
             StopReason::ProcessExited(_) if cx.dbg.processes().count() > 1 => {
@@ -184,6 +184,7 @@ impl Console {
 
     /// End the session: a launched debuggee is killed, an attached one detached (`detach` forces detaching).
     pub fn quit(&mut self, dbg: &mut Debugger, detach: bool, out: &mut dyn Output) -> Flow {
+        let out = &mut Printable(out);
         for (number, e) in dbg.end_others() {
             out.line(&format!("^ {e} while ending process {number}"));
         }

@@ -16,16 +16,23 @@ use rdb_engine::session::{Session, Stop};
 use rdb_engine::target::{ContinueStatus, Tid};
 use rdb_engine::{Error, Result};
 
-use crate::Output;
 use crate::console::Console;
+use crate::{Output, Printable};
 
 pub use execution::perform;
 
-/// What a command works with: the console's state, the debugger, and where its text goes.
+/// What a command works with: the console's state, the debugger, and where its text goes: only through
+/// [`Cx::out`], which makes each line printable (much of it is the debuggee's text: see `output.rs`).
 pub struct Cx<'a> {
     pub console: &'a mut Console,
     pub dbg: &'a mut Debugger,
-    pub out: &'a mut dyn Output,
+    out: Printable<'a>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(console: &'a mut Console, dbg: &'a mut Debugger, out: &'a mut dyn Output) -> Cx<'a> {
+        Cx { console, dbg, out: Printable(out) }
+    }
 }
 
 impl Cx<'_> {

@@ -12,15 +12,24 @@ use crate::report;
 
 pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
     cx.out("start             end                 module name");
-    for m in cx.dbg.session().modules.iter() {
-        cx.out.line(&format!(
-            "{} {}   {:<16} {:<16} {}",
-            addr64(m.base),
-            addr64(m.end()),
-            m.name,
-            report::symbol_state(m.symbol_state()),
-            m.path.display()
-        ));
+    let lines: Vec<String> = cx
+        .dbg
+        .session()
+        .modules
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}   {:<16} {:<16} {}",
+                addr64(m.base),
+                addr64(m.end()),
+                m.name,
+                report::symbol_state(m.symbol_state()),
+                m.path.display()
+            )
+        })
+        .collect();
+    for line in lines {
+        cx.out(line);
     }
     Ok(Flow::Next)
 }
