@@ -206,9 +206,20 @@ pub fn execute(cx: &mut Cx, command: &str) -> Flow {
     match result {
         Ok(flow) => flow,
         Err(e) => {
-            cx.out(format!("^ {e} in '{command}'"));
+            cx.out(format!("^ {e} in '{}'", quoted(command)));
             Flow::Next
         }
+    }
+}
+
+/// How much of a command an error line quotes: all of it, unless it is long (a generated line, nested thousands
+/// deep), when its start stands for it, so the error stays a line a user can read.
+const QUOTED_CHARS: usize = 200;
+
+fn quoted(command: &str) -> std::borrow::Cow<'_, str> {
+    match command.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("{}...", &command[..end]).into(),
+        None => command.into(),
     }
 }
 

@@ -193,6 +193,11 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
         }
     };
     let command = command.trim();
+    // `~` runs its command itself, not through the queue: a `~` under a `~` would recurse once per prefix of a long
+    // line (`~0 ~0 ~0 ...`), and under `~*` multiply the runs by the thread count at each level.
+    if command.starts_with('~') {
+        return Err(Error::msg(format!("~{selector} runs one command on each thread, and that cannot be another ~")));
+    }
     if command.eq_ignore_ascii_case("s") {
         let [ThreadEntry { index, .. }] = selected[..] else {
             return Err(Error::msg("~s switches to one thread"));
