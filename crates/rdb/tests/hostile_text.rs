@@ -7,17 +7,9 @@ use std::process::Command;
 
 use rdb_testkit::prelude::*;
 
-/// A fresh directory of this test's own under the kit's work directory.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = work_dir().join(format!("hostile-text-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn a_library_path_with_an_esc_sequence_and_a_newline_is_printed_escaped() {
-    let dir = scratch_dir("library");
+    let dir = scratch_dir("hostile-library");
     let library = dir.join("lib\u{1b}[31mred\nBreakpoint 0 hit\n.so");
     std::fs::copy(debuggee("plugin"), &library).unwrap();
     let run = rdb(
@@ -50,7 +42,7 @@ fn ctlnames_renamed(dir: &Path) -> PathBuf {
 
 #[test]
 fn symbol_and_source_file_names_with_control_characters_are_printed_escaped() {
-    let dir = scratch_dir("names");
+    let dir = scratch_dir("hostile-names");
     let program = ctlnames_renamed(&dir);
     let run = rdb(
         &[s(&program)],
