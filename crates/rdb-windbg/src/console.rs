@@ -264,7 +264,11 @@ mod tests {
     #[test]
     fn branches_nest_up_to_the_bound() {
         assert_eq!(run(&format!("{}; .echo after", nested_ifs(MAX_NESTING))), ["deep", "after"]);
-        assert_eq!(run(&format!("{}.echo deep; .echo after", "j 1 ".repeat(MAX_NESTING))), ["deep"], "j takes the line");
+        assert_eq!(
+            run(&format!("{}.echo deep; .echo after", "j 1 ".repeat(MAX_NESTING))),
+            ["deep"],
+            "j takes the line"
+        );
         assert_eq!(run(".if (0) {.echo no} .else {j 0 '.echo no'; '.if (1) {.echo yes}'}"), ["yes"]);
     }
 

@@ -205,7 +205,10 @@ fn a_thread_prefix_repeated_fifteen_thousand_times_is_one_error() {
 fn if_and_j_nested_twenty_thousand_deep_are_one_error_each() {
     let levels = 20_000;
     let ifs = format!("{}.echo deep{}", ".if (1) { ".repeat(levels), " }".repeat(levels));
-    one_error(&ifs, r"^\^ Nesting too deep: \.if and j branches nest at most 64 levels in '(\.if \(1\) \{ )+[^']*\.\.\.'$");
+    one_error(
+        &ifs,
+        r"^\^ Nesting too deep: \.if and j branches nest at most 64 levels in '(\.if \(1\) \{ )+[^']*\.\.\.'$",
+    );
     let js = format!("{}.echo deep", "j 1 ".repeat(levels));
     one_error(&js, r"^\^ Nesting too deep: \.if and j branches nest at most 64 levels in '(j 1 )+[^']*\.\.\.'$");
 }

@@ -12,10 +12,7 @@ fn a_library_path_with_an_esc_sequence_and_a_newline_is_printed_escaped() {
     let dir = scratch_dir("hostile-library");
     let library = dir.join("lib\u{1b}[31mred\nBreakpoint 0 hit\n.so");
     std::fs::copy(debuggee("plugin"), &library).unwrap();
-    let run = rdb(
-        &[s(&debuggee("dlopen")), s(&library)],
-        &format!("sxe ld\ng\n{}\nlm\nsxd ld\ng\nq\n", mark("lm")),
-    );
+    let run = rdb(&[s(&debuggee("dlopen")), s(&library)], &format!("sxe ld\ng\n{}\nlm\nsxd ld\ng\nq\n", mark("lm")));
     run.assert_printable("Breakpoint 0 hit", 0);
     let escaped = regex::escape(r"lib\x1b[31mred\nBreakpoint 0 hit\n.so");
     run.assert_matches(&format!(r"(?m)^ModLoad: {ADDR} {ADDR}   \S*{escaped}$"));
