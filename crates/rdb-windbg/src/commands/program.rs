@@ -8,28 +8,20 @@ use rdb_engine::{Error, Result};
 
 use super::Cx;
 use super::Flow;
-use crate::report;
+use crate::{Output, report};
 
 pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
     cx.out("start             end                 module name");
-    let lines: Vec<String> = cx
-        .dbg
-        .session()
-        .modules
-        .iter()
-        .map(|m| {
-            format!(
-                "{} {}   {:<16} {:<16} {}",
-                addr64(m.base),
-                addr64(m.end()),
-                m.name,
-                report::symbol_state(m.symbol_state()),
-                m.path.display()
-            )
-        })
-        .collect();
-    for line in lines {
-        cx.out(line);
+    // Two fields of `cx` apart: the modules borrowed while the lines go out (through the printable output).
+    for m in cx.dbg.session().modules.iter() {
+        cx.out.line(&format!(
+            "{} {}   {:<16} {:<16} {}",
+            addr64(m.base),
+            addr64(m.end()),
+            m.name,
+            report::symbol_state(m.symbol_state()),
+            m.path.display()
+        ));
     }
     Ok(Flow::Next)
 }
