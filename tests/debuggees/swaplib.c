@@ -1,7 +1,8 @@
 /* swaplib: changes the file of a library it has loaded, under the debugger's feet, as anyone may: it dlopens the
  * library at argv[2] (a copy of libplugin.so the test made), calls plugin_answer, stops in loaded(), then as
  * argv[1] says replaces the file by a FIFO ("fifo") or by a symlink to /dev/zero ("zero"), or truncates it to
- * nothing ("truncate", what `cp` over a library does first), and stops in changed(). It exits with _exit(0), so
+ * nothing ("truncate", what `cp` over a library does first), and stops in changed(). Then it loads libm, so that
+ * a debugger walks the loader's list of modules again and meets the changed file, and exits with _exit(0), so
  * that no code of the truncated library (its destructors) runs again.
  * rdb-build: -ldl */
 #include <dlfcn.h>
@@ -52,5 +53,7 @@ int main(int argc, char **argv)
     printf("library file changed: %s\n", argv[1]);
     fflush(stdout);
     changed();
+    printf("libm %s\n", dlopen("libm.so.6", RTLD_NOW) ? "loaded" : dlerror());
+    fflush(stdout);
     _exit(0);
 }

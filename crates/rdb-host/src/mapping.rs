@@ -1,9 +1,9 @@
 //! Module files mapped rather than read, for the engine's symbol loading (`rdb_engine::symbols::source`). A module
 //! file belongs to the debuggee's world, and anyone (the program itself, a `cp` over a library) may change it while
 //! rdb reads it, so:
-//! - it is opened without blocking, and kept only if the opened file is a regular file: a FIFO put in its place
-//!   would block `open` for ever (deaf to every signal, whose handlers return into the restarted call), and a
-//!   device (a symlink to `/dev/zero`) would be read without end;
+//! - it is opened without blocking, and kept only if the opened file is a regular file (`rdb_linux::open_regular`):
+//!   a FIFO put in its place would block `open` for ever (deaf to every signal, whose handlers return into the
+//!   restarted call), and a device (a symlink to `/dev/zero`) would be read without end;
 //! - it is mapped for the size it has when opened, so nothing past that is ever read;
 //! - on Unix, a file truncated after it was mapped makes a read of its lost pages a SIGBUS, which would kill rdb and
 //!   the program it launched: those pages read as zeros instead ([`truncation`]). The engine's parsers take a
@@ -17,11 +17,15 @@
 #[cfg(unix)]
 mod truncation;
 
-use std::fs::{File, OpenOptions};
+#[cfg(windows)]
+use std::fs::File;
 use std::io;
 use std::path::Path;
 
 use rdb_engine::symbols::source::FileBytes;
+// On Linux, without blocking and for regular files only, as the backend opens module files.
+#[cfg(target_os = "linux")]
+use rdb_linux::open_regular;
 
 /// Map the regular file at `path` read-only, for its size when opened (an empty file is no bytes).
 pub fn map_file(path: &Path) -> io::Result<FileBytes> {
@@ -41,19 +45,11 @@ pub fn map_file(path: &Path) -> io::Result<FileBytes> {
     Ok(Box::new(map))
 }
 
-/// Open `path` for reading without blocking, and keep it only if what was opened is a regular file: its type is
-/// checked on the open file, not the path, which may have changed in between.
+/// Open `path` for reading, and keep it only if what was opened is a regular file (Windows has no FIFO at a
+/// file's path for the open to block on).
+#[cfg(windows)]
 fn open_regular(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; O_NOCTTY: a terminal device
-        // does not become rdb's controlling terminal. Neither changes how a regular file reads.
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    let file = options.open(path)?;
+    let file = File::open(path)?;
     if !file.metadata()?.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
     }

@@ -13,7 +13,8 @@ fn peak_kib(pid: u32) -> u64 {
 }
 
 /// swaplib, on a copy of libplugin.so of its own, changes the copy's file `how`. rdb runs `before` where the library
-/// is loaded and its file still whole, then `after` once the file has changed, then lets the program end and quits.
+/// is loaded and its file still whole, then `after` once the file has changed, then lets the program load libm
+/// (rdb's backend walks the loader's list of modules again, changed file included), end, and quits.
 /// The run must not hang (the kit's timeout), `after` must finish without rdb growing past a sane size, and rdb
 /// must quit with its own `quit:` and status 0, the program having run to its end.
 fn change_library(how: &str, before: &str, after: &str) -> RdbRun {
@@ -39,6 +40,8 @@ fn change_library(how: &str, before: &str, after: &str) -> RdbRun {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(peak < 1024 * 1024, "rdb grew to {peak} KiB reading the changed file\n{}", run.dump());
     run.assert_contains(&format!("library file changed: {how}"));
+    run.assert_contains("libm loaded");
+    run.assert_matches(r"(?m)^ModLoad: .*/libm\.so\.6$");
     run.assert_matches(&exit_code_re(0));
     run.assert_matches(r"(?m)^quit:$");
     run.assert_success();
