@@ -9,6 +9,8 @@ use object::Endianness;
 use object::elf::{FileHeader64, PT_DYNAMIC, PT_INTERP, PT_LOAD};
 use object::read::elf::{FileHeader, ProgramHeader};
 
+use crate::files::open_regular;
+
 const PAGE: u64 = 0x1000;
 const AT_BASE: u64 = 7;
 const AT_ENTRY: u64 = 9;
@@ -61,14 +63,21 @@ impl Elf {
         (lowest < end).then(|| Elf { entry: header.e_entry(endian), lowest, end, dynamic, interp })
     }
 
-    /// Read a file's headers: its first 64 KiB, or the whole file when its headers lie further in.
+    /// Read a file's headers: its first 64 KiB, or the whole file when its headers lie further in. Only a regular
+    /// file, opened without blocking, and no more of it than its size then ([`open_regular`]): a module's file may
+    /// have been changed into anything since it was loaded, and is read again whenever the loader's list is.
     pub fn from_file(path: &Path) -> Option<Elf> {
+        let mut file = open_regular(path).ok()?;
+        let size = file.metadata().ok()?.len();
         let mut head = Vec::new();
-        std::fs::File::open(path).ok()?.take(64 * 1024).read_to_end(&mut head).ok()?;
+        (&mut file).take(64 * 1024).read_to_end(&mut head).ok()?;
         let elf = Elf::parse(&head);
         match elf {
             Some(ref e) if e.interp.is_some() || !has_interp(&head) => elf,
-            _ => Elf::parse(&std::fs::read(path).ok()?),
+            _ => {
+                file.take(size.saturating_sub(head.len() as u64)).read_to_end(&mut head).ok()?;
+                Elf::parse(&head)
+            }
         }
     }
 }
@@ -145,5 +154,17 @@ mod tests {
         assert!(elf.lowest < elf.end);
         assert_eq!(elf.lowest % PAGE, 0);
         assert_eq!(elf.end % PAGE, 0);
+    }
+
+    #[test]
+    fn a_module_file_changed_into_a_fifo_or_a_device_is_not_read() {
+        let fifo = std::env::temp_dir().join(format!("rdb-linux-image-fifo-{}", std::process::id()));
+        let name = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: mkfifo reads a NUL-terminated path that lives across the call.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        // A FIFO with no writer would block the open; /dev/zero would be read to the end of memory.
+        assert_eq!(Elf::from_file(&fifo), None);
+        assert_eq!(Elf::from_file(Path::new("/dev/zero")), None);
+        let _ = std::fs::remove_file(&fifo);
     }
 }

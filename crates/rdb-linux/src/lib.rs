@@ -13,6 +13,7 @@ mod attach;
 mod children;
 mod control;
 mod family;
+mod files;
 mod guards;
 mod image;
 mod inject;
@@ -48,6 +49,8 @@ use interrupt::Breaker;
 use memory::Memory;
 use siginfo::Deliver;
 use threads::Threads;
+
+pub use files::open_regular;
 
 /// A Linux process debugged through ptrace.
 pub struct LinuxTarget {

@@ -41,7 +41,7 @@ pub mod prelude {
         TextDiff, assert_loop_runs_free, assert_text_clean, load_bias, read_global_u64, read_memory, symbol_address,
         text_diff,
     };
-    pub use crate::paths::{rdb_bin, s, work_dir};
+    pub use crate::paths::{rdb_bin, s, scratch_dir, work_dir};
     pub use crate::process::{
         Spawned, anonymous_rwx_mappings, process_gone, process_state, spawn_debuggee, tracer_pid, unused_pid,
         wait_until,

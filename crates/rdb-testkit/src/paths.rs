@@ -34,6 +34,15 @@ pub fn work_dir() -> PathBuf {
     target.join("rdb-testkit")
 }
 
+/// A fresh, empty directory for one test's files (a debuggee's library under a hostile name, a file to change
+/// while rdb reads it): `<work dir>/scratch/<pid>-<name>`, unique to the test process and the name.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = work_dir().join("scratch").join(format!("{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
 /// The `rdb` binary: `RDB_BIN` when set, else `rdb` beside the test executable's profile directory, where
 /// `cargo test -p rdb` (or `cargo build -p rdb`) puts it.
 pub fn rdb_bin() -> PathBuf {

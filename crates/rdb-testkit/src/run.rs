@@ -90,6 +90,21 @@ impl RdbRun {
         self
     }
 
+    /// Fails if a control character other than line ends (`\n`, a Windows debuggee's `\r\n`) and tabs reached stdout
+    /// raw (the debuggee's names and strings must arrive escaped), or if the line `forged` appears other than
+    /// `genuine` times (text from the debuggee made to pass for one of rdb's lines).
+    pub fn assert_printable(&self, forged: &str, genuine: usize) -> &Self {
+        let lines = || self.stdout.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+        if let Some(line) = lines().find(|l| l.chars().any(|c| c.is_control() && c != '\t')) {
+            self.fail(&format!("a raw control character reached stdout, in {line:?}"));
+        }
+        let count = lines().filter(|l| *l == forged).count();
+        if count != genuine {
+            self.fail(&format!("{count} lines read {forged:?}, {genuine} of them rdb's own"));
+        }
+        self
+    }
+
     /// The whole stdout.
     pub fn out(&self) -> Section<'_> {
         Section { text: &self.stdout, run: self, name: "stdout".into() }

@@ -11,14 +11,26 @@ use rdb_engine::target::Tid;
 
 use crate::commands::{self, Flow, Resume};
 use crate::parse::split_commands;
-use crate::{Options, Output};
+use crate::{Options, Output, Printable};
+
+/// How deeply the branches of `.if` and `j` may nest: far deeper than any script needs, and shallow enough that a
+/// line nested thousands deep is refused after bounded work (each level reads the rest of its line once more).
+const MAX_NESTING: usize = 64;
+
+/// A command waiting to run, and how many `.if`/`j` branches it is inside.
+struct Pending {
+    command: String,
+    nesting: usize,
+}
 
 /// What the console keeps between commands.
 #[derive(Default)]
 pub struct Console {
     /// Commands still to run, in order: the rest of an input line, or a breakpoint's commands. Kept in a queue
     /// rather than run recursively, so a breakpoint whose commands continue (`gc`) can hit any number of times.
-    pending: VecDeque<String>,
+    pending: VecDeque<Pending>,
+    /// The nesting of the command running now (see [`Console::queue_branch`]).
+    nesting: usize,
     /// Where `d*` and `u` continue when given no address.
     pub(crate) next_dump: Option<u64>,
     pub(crate) next_unassemble: Option<u64>,
@@ -44,7 +56,7 @@ impl Console {
         let stop = match (options.program(), options.pid) {
             (Some((program, args)), _) => {
                 let launch = Launch { program, args };
-                out.line(&format!("CommandLine: {}", dbg.command_line(&launch)));
+                Printable(out).line(&format!("CommandLine: {}", dbg.command_line(&launch)));
                 dbg.launch(launch)?
             }
             (None, Some(pid)) => dbg.attach(pid)?,
@@ -90,26 +102,48 @@ impl Console {
 
     /// Put a line's commands (separated by `;`) ahead of what is pending.
     pub fn queue(&mut self, line: &str) {
+        self.queue_at(line, 0);
+    }
+
+    /// Put the commands of a branch that `.if` or `j` chose ahead of what is pending, one level deeper than the
+    /// command that chose it. Too deep is an error: the branch does not run.
+    pub(crate) fn queue_branch(&mut self, commands: &str) -> rdb_engine::Result<()> {
+        if self.nesting >= MAX_NESTING {
+            return Err(rdb_engine::Error::msg(format!(
+                "Nesting too deep: .if and j branches nest at most {MAX_NESTING} levels"
+            )));
+        }
+        self.queue_at(commands, self.nesting + 1);
+        Ok(())
+    }
+
+    fn queue_at(&mut self, line: &str, nesting: usize) {
         for command in split_commands(line).into_iter().rev() {
-            self.pending.push_front(command);
+            self.pending.push_front(Pending { command, nesting });
         }
     }
 
-    /// The next command to run without reading input: the rest of a line, a breakpoint's commands.
+    /// The next command to run without reading input: the rest of a line, a breakpoint's commands. Its nesting is
+    /// kept for the [`Console::execute`] that runs it.
     pub fn next_command(&mut self) -> Option<String> {
-        self.pending.pop_front()
+        let next = self.pending.pop_front()?;
+        self.nesting = next.nesting;
+        Some(next.command)
     }
 
     /// Run one command. Its text goes to `out`; a command that lets the debuggee run returns [`Flow::Resume`] for
     /// the caller to [`Console::perform`] when it is ready (the console binary installs its Ctrl-C first).
     pub fn execute(&mut self, dbg: &mut Debugger, command: &str, out: &mut dyn Output) -> Flow {
-        commands::execute(&mut commands::Cx { console: self, dbg, out }, command)
+        let flow = commands::execute(&mut commands::Cx::new(self, dbg, out), command);
+        // A command given straight to `execute`, not taken from the queue, is nested in nothing.
+        self.nesting = 0;
+        flow
     }
 
     /// Carry out a resumption: the intermediate steps of `t <n>`/`p <n>` are shown here, an error as one line; the
     /// final stop is returned for [`Console::after_stop`].
     pub fn perform(&mut self, dbg: &mut Debugger, r: &Resume, out: &mut dyn Output) -> Option<Stop> {
-        let mut cx = commands::Cx { console: self, dbg, out };
+        let mut cx = commands::Cx::new(self, dbg, out);
         match commands::perform(&mut cx, r) {
             Ok(stop) => stop,
             Err(e) => {
@@ -123,7 +157,7 @@ impl Console {
     pub fn after_stop(&mut self, dbg: &mut Debugger, stop: Stop, out: &mut dyn Output) -> Flow {
         self.next_dump = None;
         self.next_unassemble = None;
-        let mut cx = commands::Cx { console: self, dbg, out };
+        let mut cx = commands::Cx::new(self, dbg, out);
         commands::print_stop(&mut cx, &stop);
         match &stop.reason {
             StopReason::ProcessExited(_) if cx.dbg.processes().count() > 1 => {
@@ -185,6 +219,7 @@ impl Console {
 
     /// End the session: a launched debuggee is killed, an attached one detached (`detach` forces detaching).
     pub fn quit(&mut self, dbg: &mut Debugger, detach: bool, out: &mut dyn Output) -> Flow {
+        let out = &mut Printable(out);
         for (number, e) in dbg.end_others() {
             out.line(&format!("^ {e} while ending process {number}"));
         }
@@ -195,5 +230,71 @@ impl Console {
         }
         out.line("quit:");
         Flow::Quit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdb_engine::debugger::Host;
+    use rdb_engine::target::{Pid, Target};
+
+    /// No machine behind it: the console's own commands (`.echo`, `.if`, `j` on constants) need none.
+    struct Nowhere;
+
+    impl Host for Nowhere {
+        fn launch(&mut self, _: &Launch, _: bool) -> rdb_engine::Result<Box<dyn Target>> {
+            Err(rdb_engine::Error::msg("nowhere to launch"))
+        }
+        fn attach(&mut self, _: Pid) -> rdb_engine::Result<Box<dyn Target>> {
+            Err(rdb_engine::Error::msg("nowhere to attach"))
+        }
+        fn command_line(&self, launch: &Launch) -> String {
+            launch.program.display().to_string()
+        }
+    }
+
+    fn run(line: &str) -> Vec<String> {
+        let mut dbg = Debugger::new(Box::new(Nowhere), Box::new(|_| {}));
+        let mut text = Vec::new();
+        Console::new(false).run_line(&mut dbg, line, &mut text);
+        text
+    }
+
+    fn nested_ifs(levels: usize) -> String {
+        format!("{}.echo deep{}", ".if (1) { ".repeat(levels), " }".repeat(levels))
+    }
+
+    #[test]
+    fn branches_nest_up_to_the_bound() {
+        assert_eq!(run(&format!("{}; .echo after", nested_ifs(MAX_NESTING))), ["deep", "after"]);
+        assert_eq!(
+            run(&format!("{}.echo deep; .echo after", "j 1 ".repeat(MAX_NESTING))),
+            ["deep"],
+            "j takes the line"
+        );
+        assert_eq!(run(".if (0) {.echo no} .else {j 0 '.echo no'; '.if (1) {.echo yes}'}"), ["yes"]);
+    }
+
+    #[test]
+    fn nesting_thousands_deep_is_one_error_and_the_line_goes_on() {
+        for line in [nested_ifs(20_000), format!("{}.echo deep", "j 1 ".repeat(20_000))] {
+            let text = run(&format!("{line}\n.echo after"));
+            assert_eq!(text.len(), 2, "{:?}", text.iter().map(|l| &l[..l.len().min(120)]).collect::<Vec<_>>());
+            assert!(text[0].starts_with("^ Nesting too deep: .if and j branches nest at most 64 levels in '"));
+            assert!(text[0].len() < 300, "the error quotes the start of the command: {}", text[0]);
+            assert_eq!(text[1], "after");
+        }
+    }
+
+    #[test]
+    fn a_direct_command_after_a_deep_one_is_nested_in_nothing() {
+        let mut dbg = Debugger::new(Box::new(Nowhere), Box::new(|_| {}));
+        let mut text = Vec::new();
+        let mut console = Console::new(false);
+        console.run_line(&mut dbg, &nested_ifs(MAX_NESTING), &mut text);
+        console.execute(&mut dbg, &nested_ifs(MAX_NESTING), &mut text);
+        console.run_pending(&mut dbg, &mut text, &mut || false);
+        assert_eq!(text, ["deep", "deep"]);
     }
 }

@@ -6,24 +6,13 @@
 mod commands;
 mod console;
 mod help;
+mod output;
 mod parse;
 pub mod report;
 
 pub use commands::{Flow, Resume, ResumeKind};
 pub use console::Console;
-
-/// Where the console's text goes: a terminal, a captured buffer (a DAP REPL, the gdb server's `monitor`, Python's
-/// `command()`), or anything else that takes lines.
-pub trait Output {
-    fn line(&mut self, text: &str);
-}
-
-/// Lines captured in memory.
-impl Output for Vec<String> {
-    fn line(&mut self, text: &str) {
-        self.push(text.to_string());
-    }
-}
+pub use output::{Output, Printable, printable};
 
 use std::path::PathBuf;
 

@@ -143,8 +143,13 @@ pub fn exit_line(pid: Pid, tid: Tid, status: ExitStatus) -> String {
     }
 }
 
-/// The lines a notice prints.
+/// The lines a notice prints, [`printable`](crate::printable) (front ends print them as they come, not through the
+/// console): a notice carries the debuggee's text (module paths, debug strings).
 pub fn notice_lines(notice: &Notice) -> Vec<String> {
+    notice_text(notice).into_iter().map(|line| crate::printable(&line).into_owned()).collect()
+}
+
+fn notice_text(notice: &Notice) -> Vec<String> {
     match notice {
         Notice::ModuleLoaded { base, end, path } => {
             vec![format!("ModLoad: {} {}   {}", addr64(*base), addr64(*end), path.display())]

@@ -59,7 +59,8 @@ fn main() -> ExitCode {
     let stop = match console.start(&mut dbg, &options, &mut out) {
         Ok(stop) => stop,
         Err(e) => {
-            eprintln!("rdb: {e}");
+            // The error may quote the debuggee's text (its path, a module's): printable, as the console's lines are.
+            eprintln!("rdb: {}", rdb_windbg::printable(&e.to_string()));
             return ExitCode::from(1);
         }
     };

@@ -187,3 +187,28 @@ fn the_debuggee_killed_from_outside_before_a_step() {
     run.assert_not_contains("Unable to insert");
     run.assert_contains("still-here");
 }
+
+/// A thread prefix repeated 15,000 times once overflowed rdb's stack (each `~` ran the next one recursively): now
+/// a `~` under a `~` is refused at the first, and the error quotes only the start of the long line.
+#[test]
+fn a_thread_prefix_repeated_fifteen_thousand_times_is_one_error() {
+    let run = one_error(
+        &format!("{}r rip", "~0 ".repeat(15_000)),
+        r"^\^ ~0 runs one command on each thread, and that cannot be another ~ in '(~0 ){66}~0\.\.\.'$",
+    );
+    run.assert_contains("quit:");
+}
+
+/// `.if` and `j` nested 20,000 deep once took most of a minute (each level re-read the rest of its line): branches
+/// nest at most 64 deep, so such a line is refused after bounded work, with one error.
+#[test]
+fn if_and_j_nested_twenty_thousand_deep_are_one_error_each() {
+    let levels = 20_000;
+    let ifs = format!("{}.echo deep{}", ".if (1) { ".repeat(levels), " }".repeat(levels));
+    one_error(
+        &ifs,
+        r"^\^ Nesting too deep: \.if and j branches nest at most 64 levels in '(\.if \(1\) \{ )+[^']*\.\.\.'$",
+    );
+    let js = format!("{}.echo deep", "j 1 ".repeat(levels));
+    one_error(&js, r"^\^ Nesting too deep: \.if and j branches nest at most 64 levels in '(j 1 )+[^']*\.\.\.'$");
+}

@@ -25,6 +25,16 @@ fn output_debug_string_a_and_w_are_printed() {
 }
 
 #[test]
+fn a_debug_string_with_control_characters_is_printed_escaped() {
+    let run = run("wdebugctl", &[], "g\n");
+    // Its ESC sequence and inner newline shown as escapes, on one line; the trailing newline ends it, as for any.
+    run.assert_printable("Breakpoint 0 hit", 0);
+    run.assert_matches(r"(?m)^rdb \\x1b\[2Jcleared\\nBreakpoint 0 hit$");
+    run.assert_contains("string sent");
+    run.assert_matches(&exit_code_re(0));
+}
+
+#[test]
 fn a_thread_is_reported_created_and_exited_with_its_code() {
     let run = run("wthread", &[], "g\n");
     let created = run.assert_matches(r"(?m)^\(([0-9a-f]+)\.[0-9a-f]+\): Create thread (\d+):([0-9a-f]+)$");

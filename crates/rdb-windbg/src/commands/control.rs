@@ -62,7 +62,7 @@ pub fn j_branches(text: &str) -> Result<(String, String)> {
 pub fn j(cx: &mut Cx, args: &str) -> Result<Flow> {
     let (value, used) = cx.eval_prefix(args)?;
     let (when_true, when_false) = j_branches(&args[used..])?;
-    cx.console.queue(if value != 0 { &when_true } else { &when_false });
+    cx.console.queue_branch(if value != 0 { &when_true } else { &when_false })?;
     Ok(Flow::Next)
 }
 
@@ -146,7 +146,7 @@ pub fn dot_if(cx: &mut Cx, args: &str) -> Result<Flow> {
             None => true,
         };
         if taken {
-            cx.console.queue(&body);
+            cx.console.queue_branch(&body)?;
             break;
         }
     }

@@ -16,16 +16,23 @@ use rdb_engine::session::{Session, Stop};
 use rdb_engine::target::{ContinueStatus, Tid};
 use rdb_engine::{Error, Result};
 
-use crate::Output;
 use crate::console::Console;
+use crate::{Output, Printable};
 
 pub use execution::perform;
 
-/// What a command works with: the console's state, the debugger, and where its text goes.
+/// What a command works with: the console's state, the debugger, and where its text goes: only through
+/// [`Cx::out`], which makes each line printable (much of it is the debuggee's text: see `output.rs`).
 pub struct Cx<'a> {
     pub console: &'a mut Console,
     pub dbg: &'a mut Debugger,
-    pub out: &'a mut dyn Output,
+    out: Printable<'a>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(console: &'a mut Console, dbg: &'a mut Debugger, out: &'a mut dyn Output) -> Cx<'a> {
+        Cx { console, dbg, out: Printable(out) }
+    }
 }
 
 impl Cx<'_> {
@@ -199,9 +206,20 @@ pub fn execute(cx: &mut Cx, command: &str) -> Flow {
     match result {
         Ok(flow) => flow,
         Err(e) => {
-            cx.out(format!("^ {e} in '{command}'"));
+            cx.out(format!("^ {e} in '{}'", quoted(command)));
             Flow::Next
         }
+    }
+}
+
+/// How much of a command an error line quotes: all of it, unless it is long (a generated line, nested thousands
+/// deep), when its start stands for it, so the error stays a line a user can read.
+const QUOTED_CHARS: usize = 200;
+
+fn quoted(command: &str) -> std::borrow::Cow<'_, str> {
+    match command.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("{}...", &command[..end]).into(),
+        None => command.into(),
     }
 }
 

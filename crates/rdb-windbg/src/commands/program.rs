@@ -8,10 +8,11 @@ use rdb_engine::{Error, Result};
 
 use super::Cx;
 use super::Flow;
-use crate::report;
+use crate::{Output, report};
 
 pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
     cx.out("start             end                 module name");
+    // Two fields of `cx` apart: the modules borrowed while the lines go out (through the printable output).
     for m in cx.dbg.session().modules.iter() {
         cx.out.line(&format!(
             "{} {}   {:<16} {:<16} {}",
@@ -184,6 +185,11 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
         }
     };
     let command = command.trim();
+    // `~` runs its command itself, not through the queue: a `~` under a `~` would recurse once per prefix of a long
+    // line (`~0 ~0 ~0 ...`), and under `~*` multiply the runs by the thread count at each level.
+    if command.starts_with('~') {
+        return Err(Error::msg(format!("~{selector} runs one command on each thread, and that cannot be another ~")));
+    }
     if command.eq_ignore_ascii_case("s") {
         let [ThreadEntry { index, .. }] = selected[..] else {
             return Err(Error::msg("~s switches to one thread"));
