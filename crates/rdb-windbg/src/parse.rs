@@ -18,6 +18,13 @@ pub fn split_commands(line: &str) -> Vec<String> {
     let mut escaped = false;
     let mut braces = 0usize;
     for c in line.chars() {
+        if c == '\n' || c == '\r' {
+            // A line ends its command whatever the command left open (a quote, a block): a command never spans
+            // lines, so neither does its text in an error.
+            (quote, escaped, braces) = (None, false, 0);
+            out.push(std::mem::take(&mut current));
+            continue;
+        }
         match quote {
             Some(q) => {
                 current.push(c);
@@ -32,10 +39,6 @@ pub fn split_commands(line: &str) -> Vec<String> {
             None if c == '"' || c == '`' => {
                 quote = Some(c);
                 current.push(c);
-            }
-            None if c == '\n' || c == '\r' => {
-                braces = 0;
-                out.push(std::mem::take(&mut current));
             }
             None if c == ';' && braces == 0 && !is_j(&current) => out.push(std::mem::take(&mut current)),
             None => {
@@ -133,6 +136,8 @@ mod tests {
         assert_eq!(split_commands("jx; k"), ["jx", "k"], "a longer name is not j");
         assert_eq!(split_commands("} a; b"), ["} a", "b"], "a stray brace does not swallow the line");
         assert_eq!(split_commands("{ a; b\nc"), ["{ a; b", "c"], "an open brace ends with its line");
+        assert_eq!(split_commands("db \"open\nk"), ["db \"open", "k"], "so does an open quote");
+        assert_eq!(split_commands("db `open\r\nk"), ["db `open", "k"]);
     }
 
     #[test]
