@@ -36,7 +36,8 @@ pub fn split_commands(line: &str) -> Vec<String> {
                     quote = None;
                 }
             }
-            None if c == '"' || c == '`' => {
+            // A backtick inside a word is a number's separator (`00005555`55559000`), not a quote.
+            None if c == '"' || (c == '`' && !current.ends_with(|p: char| p.is_ascii_alphanumeric())) => {
                 quote = Some(c);
                 current.push(c);
             }
@@ -138,6 +139,12 @@ mod tests {
         assert_eq!(split_commands("{ a; b\nc"), ["{ a; b", "c"], "an open brace ends with its line");
         assert_eq!(split_commands("db \"open\nk"), ["db \"open", "k"], "so does an open quote");
         assert_eq!(split_commands("db `open\r\nk"), ["db `open", "k"]);
+    }
+
+    #[test]
+    fn backticks_in_numbers_do_not_quote() {
+        assert_eq!(split_commands("db 5555`55559000; k 1"), ["db 5555`55559000", "k 1"]);
+        assert_eq!(split_commands("? 1`2 + 3`4;r"), ["? 1`2 + 3`4", "r"]);
     }
 
     #[test]
