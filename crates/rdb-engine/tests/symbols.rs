@@ -211,6 +211,30 @@ fn c_program_symbols_lines_and_sources() {
     assert_eq!(m.entry(), PIE_BASE + values["_start"]);
 }
 
+/// Set the link-time address (`sh_addr`) of the ELF section `name`, if the file has one.
+fn set_section_address(bytes: &mut [u8], name: &str, address: u64) {
+    use object::{Object, ObjectSection};
+    let Some(index) = object::File::parse(&*bytes).unwrap().section_by_name(name).map(|s| s.index().0) else { return };
+    let table = u64::from_le_bytes(bytes[0x28..0x30].try_into().unwrap()) as usize;
+    let field = table + 64 * index + 16;
+    bytes[field..field + 8].copy_from_slice(&address.to_le_bytes());
+}
+
+#[test]
+fn a_plt_past_the_end_of_the_address_space_holds_no_stubs() {
+    // The fuzzer's file: a `.plt` at 0xffff_ffff_ffff_ffff overflowed the stubs' addresses.
+    let dir = TempDir::new("plt-at-the-top");
+    let bin = compile(&dir, "gcc", "demo.c", DEMO_C, &["-O0"], "demo");
+    let mut bytes = std::fs::read(&bin).unwrap();
+    for plt in [".plt", ".plt.sec"] {
+        set_section_address(&mut bytes, plt, u64::MAX);
+    }
+    std::fs::write(&bin, &bytes).unwrap();
+    let module = ModuleSymbols::load(&bin, PIE_BASE).unwrap();
+    assert!(!module.lookup("main").is_empty());
+    assert!(module.symbols().iter().all(|s| !s.name.ends_with("@plt")), "{:?}", module.symbols());
+}
+
 #[test]
 fn libc_exports_load_fast() {
     let base = 0x7fff_f000_0000;

@@ -253,10 +253,12 @@ fn collect_plt_symbols<'d>(data: &[u8], obj: &object::File<'d, &'d [u8]>, bias: 
     let Some(dynsym) = obj.dynamic_symbol_table() else { return };
     let Some(rela) = obj.section_by_name(".rela.plt").and_then(|s| section_bytes(data, &s)) else { return };
     let (start, first_slot, end) = match (obj.section_by_name(".plt.sec"), obj.section_by_name(".plt")) {
-        (Some(sec), _) => (sec.address(), 0, sec.address() + sec.size()),
-        (None, Some(plt)) => (plt.address(), 1, plt.address() + plt.size()),
+        (Some(sec), _) => (sec.address(), 0, sec.address().checked_add(sec.size())),
+        (None, Some(plt)) => (plt.address(), 1, plt.address().checked_add(plt.size())),
         _ => return,
     };
+    // A section that would run past the end of the address space (a corrupt header) holds no stubs.
+    let Some(end) = end else { return };
     let Bytes::Range(range) = rela else { return };
     for (i, entry) in data[range].chunks_exact(24).enumerate() {
         let info = u64::from_le_bytes(entry[8..16].try_into().unwrap_or_default());
@@ -268,8 +270,8 @@ fn collect_plt_symbols<'d>(data: &[u8], obj: &object::File<'d, &'d [u8]>, bias: 
         else {
             continue;
         };
-        let address = start + ENTRY * (first_slot + i as u64);
-        if name.is_empty() || address + ENTRY > end {
+        let Some(address) = start.checked_add(ENTRY * (first_slot + i as u64)) else { continue };
+        if name.is_empty() || address.checked_add(ENTRY).is_none_or(|stub_end| stub_end > end) {
             continue;
         }
         out.push(RawSym {
