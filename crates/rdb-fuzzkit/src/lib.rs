@@ -12,5 +12,6 @@
 //! Every entry point panics only when a property fails: a panic anywhere else is a defect of rdb.
 
 pub mod commands;
+pub mod expressions;
 pub mod process;
 pub mod rng;
