@@ -13,5 +13,7 @@
 
 pub mod commands;
 pub mod expressions;
+pub mod mutate;
 pub mod process;
 pub mod rng;
+pub mod symbols;
