@@ -79,6 +79,15 @@ fn failing_commands_answer_in_one_line() {
 }
 
 #[test]
+fn a_command_run_per_thread_that_would_run_the_debuggee_fails_in_one_line() {
+    // The fuzzer's `~1t`: thread 1's header came first, and thread 1 stayed current.
+    let text = run("~1t; r rip");
+    let error = text.iter().position(|l| l.starts_with("^ ")).unwrap();
+    assert_eq!(text[error], "^ execution commands cannot be run per thread in '~1t'");
+    assert_eq!(text[error + 1], "rip=000055555555514d", "thread 0 is current still: {text:#?}");
+}
+
+#[test]
 fn generated_lines_never_panic_and_fail_in_one_line() {
     let mut rng = Rng::new(0x5eed_0001);
     let mut failures = 0;
