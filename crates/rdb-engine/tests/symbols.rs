@@ -236,6 +236,26 @@ fn a_plt_past_the_end_of_the_address_space_holds_no_stubs() {
 }
 
 #[test]
+fn a_symbol_whose_size_runs_past_the_end_of_the_address_space_ends_there() {
+    // The fuzzer's file: `uf`'s extent of a function added its symbol's size to its address and overflowed.
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let dir = TempDir::new("huge-symbol");
+    let bin = compile(&dir, "gcc", "demo.c", DEMO_C, &["-O0"], "demo");
+    let mut bytes = std::fs::read(&bin).unwrap();
+    let (symtab, index) = {
+        let obj = object::File::parse(&*bytes).unwrap();
+        let symtab = obj.section_by_name(".symtab").unwrap().file_range().unwrap().0 as usize;
+        (symtab, obj.symbols().find(|s| s.name() == Ok("inner")).unwrap().index().0)
+    };
+    let st_size = symtab + 24 * index + 16;
+    bytes[st_size..st_size + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    std::fs::write(&bin, &bytes).unwrap();
+    let module = ModuleSymbols::load(&bin, PIE_BASE).unwrap();
+    let inner = module.lookup("inner")[0];
+    assert_eq!(module.function_extent(inner + 1), Some((inner, u64::MAX)));
+}
+
+#[test]
 fn libc_exports_load_fast() {
     let base = 0x7fff_f000_0000;
     let t = std::time::Instant::now();
