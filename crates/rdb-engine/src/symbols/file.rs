@@ -48,6 +48,9 @@ pub(super) struct SectionData {
     pub bytes: Bytes,
 }
 
+/// How many times larger than its compressed bytes a section may say it is.
+const MAX_EXPANSION: u64 = 1032;
+
 /// The bytes of `section`, without copying unless the section is compressed. `None` for a section with no data in
 /// the file (NOBITS, as in a separate debug file).
 pub(super) fn section_bytes<'d>(data: &[u8], section: &object::Section<'d, '_, &'d [u8]>) -> Option<Bytes> {
@@ -62,6 +65,12 @@ pub(super) fn section_bytes<'d>(data: &[u8], section: &object::Section<'d, '_, &
             return None;
         }
         return Some(Bytes::Range(start..end));
+    }
+    // The decompressor reserves and zeroes the size the header claims before it reads a byte: a claim no compressed
+    // data could back (deflate expands at most 1032 times; debug information compresses 3 to 10 times) would cost
+    // gigabytes for a few bytes of a corrupt file, so it is refused.
+    if compressed.uncompressed_size > (compressed.data.len() as u64).saturating_mul(MAX_EXPANSION) {
+        return None;
     }
     let decompressed =
         super::source::decompressed(section.data().ok()?, || compressed.decompress().ok().map(|c| c.into_owned()))?;
