@@ -8,8 +8,11 @@
 # Stable Rust is enough: cargo-fuzz's -Z flags are replaced by the codegen flags below (sancov with 8-bit counters,
 # the PC table and compare tracing, as cargo-fuzz sets them), and libfuzzer-sys builds libFuzzer with g++.
 # The corpus grows in fuzz/work/<target>/ (not committed), starting from the seeds in fuzz/corpus/<target>/; crashes
-# go to fuzz/artifacts/<target>/. `symbols` runs in fork mode (-fork=1): its module files are kept in memory for the
-# life of the process by design (see fuzz/fuzz_targets/symbols.rs), and fork mode ends each child after a while.
+# go to fuzz/artifacts/<target>/; libFuzzer's output to fuzz/work/<target>.log.
+#
+# `symbols` keeps every module file it loads in memory for the life of its process (the symbol layer's design, see
+# fuzz/fuzz_targets/symbols.rs), so it runs as a series of processes of RECYCLE_RUNS inputs each, each starting
+# from the corpus the last one left: -runs and -max_total_time count for the whole series.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,10 +22,14 @@ if [ $# -lt 1 ]; then
 fi
 target="$1"
 shift
+recycle_runs=0
 case "$target" in
     commands) defaults=(-max_len=2048 -dict=fuzz/dicts/commands.dict) ;;
     expressions) defaults=(-max_len=1024 -dict=fuzz/dicts/expressions.dict) ;;
-    symbols) defaults=(-fork=1) ;;
+    symbols)
+        defaults=()
+        recycle_runs="${RECYCLE_RUNS:-30000}"
+        ;;
     *)
         echo "fuzz.sh: no target '$target': commands, expressions or symbols" >&2
         exit 2
@@ -46,16 +53,66 @@ fi
 work="fuzz/work/$target"
 mkdir -p "$work" "fuzz/artifacts/$target"
 log="fuzz/work/$target.log"
-set +e
-"$binary" "$work" "fuzz/corpus/$target" -artifact_prefix="fuzz/artifacts/$target/" -print_final_stats=1 \
-    "${defaults[@]}" "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
+: >"$log"
 
-# The number of inputs run: libFuzzer's final statistics, or in fork mode the parent's last report (the children's
-# runs added up).
-runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
-[ -n "$runs" ] || runs="$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -n 1)"
+# The totals asked for, taken out of the options when processes are recycled (each is given what is left).
+runs_wanted=-1
+time_wanted=0
+options=()
+for option in "$@"; do
+    case "$option" in
+        -runs=*) runs_wanted="${option#-runs=}" ;;
+        -max_total_time=*) time_wanted="${option#-max_total_time=}" ;;
+        *) options+=("$option") ;;
+    esac
+done
+
+# One libFuzzer process; appends its output to the log.
+fuzz() {
+    "$binary" "$work" "fuzz/corpus/$target" -artifact_prefix="fuzz/artifacts/$target/" -print_final_stats=1 \
+        "${defaults[@]}" "${options[@]}" "$@" 2>&1 | tee -i -a "$log"
+    return "${PIPESTATUS[0]}"
+}
+
+# The inputs run so far: each process's final statistics added up (with -fork, the parent's last report, which
+# adds up its children's).
+runs_of_log() {
+    if grep -q '^stat::number_of_executed_units:' "$log"; then
+        sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{s += $1} END {print s + 0}'
+    else
+        sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | awk '{n = $1} END {print n + 0}'
+    fi
+}
+
+start=$SECONDS
+status=0
+if [ "$recycle_runs" -eq 0 ]; then
+    limits=()
+    [ "$runs_wanted" -ge 0 ] && limits+=(-runs="$runs_wanted")
+    [ "$time_wanted" -gt 0 ] && limits+=(-max_total_time="$time_wanted")
+    fuzz "${limits[@]}" || status=$?
+else
+    while true; do
+        done_runs="$(runs_of_log)"
+        this=$recycle_runs
+        if [ "$runs_wanted" -ge 0 ]; then
+            [ "$done_runs" -ge "$runs_wanted" ] && break
+            this=$((runs_wanted - done_runs < recycle_runs ? runs_wanted - done_runs : recycle_runs))
+        fi
+        limits=(-runs="$this")
+        if [ "$time_wanted" -gt 0 ]; then
+            left=$((time_wanted - (SECONDS - start)))
+            [ "$left" -le 0 ] && break
+            limits+=(-max_total_time="$left")
+        fi
+        fuzz "${limits[@]}" || status=$?
+        [ "$status" -eq 0 ] || break
+    done
+fi
+
+runs="$(runs_of_log)"
 coverage="$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)"
-echo "fuzz.sh: $target: ${runs:-0} inputs run; ${coverage:-no coverage reported}; corpus $(find "$work" -type f | wc -l) files in $work"
+seconds=$((SECONDS - start))
+echo "fuzz.sh: $target: $runs inputs run in ${seconds}s ($((runs / (seconds > 0 ? seconds : 1)))/s);" \
+    "${coverage:-no coverage reported}; corpus $(find "$work" -type f | wc -l) files in $work"
 exit "$status"

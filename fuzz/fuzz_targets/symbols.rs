@@ -5,10 +5,13 @@
 //!
 //! Memory: the symbol layer keeps every version of every module file it reads, and every section it decompresses,
 //! for the life of the process (`rdb_engine::symbols::source`: rdb maps each module once and its tables hold
-//! `&'static [u8]`), so each input run here stays in memory. That design is kept; the leak is bounded by running
-//! this target in libFuzzer's fork mode (`scripts/fuzz.sh symbols` passes `-fork=1`): each child process fuzzes
-//! for at most 300 seconds and exits, taking what it kept with it, while the parent merges the corpus and keeps
-//! nothing of the inputs. The README's "Fuzzing" section gives the memory measured over a long run.
+//! `&'static [u8]`), so each input run here stays in memory until the process ends. That design is kept; the leak
+//! is bounded by ending the process: `scripts/fuzz.sh symbols` runs this target as a series of libFuzzer processes
+//! of `RECYCLE_RUNS` inputs each (30,000 by default), each starting from the corpus the last one left, so a process
+//! keeps at most 30,000 inputs of at most `-max_len` bytes (the largest seed's size, 20 kB, by default), and the
+//! compressed sections among them decompressed, on top of the corpus it loads. (libFuzzer's fork mode ends its
+//! children by time, not by count, and its children run longer the longer it runs: up to 300 s, some 600,000
+//! inputs, here.) The README's "Fuzzing" section gives the memory measured over an hour.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
