@@ -12,7 +12,8 @@
 #
 # `symbols` keeps every module file it loads in memory for the life of its process (the symbol layer's design, see
 # fuzz/fuzz_targets/symbols.rs), so it runs as a series of processes of RECYCLE_RUNS inputs each, each starting
-# from the corpus the last one left: -runs and -max_total_time count for the whole series.
+# from the corpus the last one left (merged down every tenth process): -runs and -max_total_time count for the
+# whole series.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -86,6 +87,7 @@ runs_of_log() {
 
 start=$SECONDS
 status=0
+processes=0
 if [ "$recycle_runs" -eq 0 ]; then
     limits=()
     [ "$runs_wanted" -ge 0 ] && limits+=(-runs="$runs_wanted")
@@ -107,6 +109,16 @@ else
         fi
         fuzz "${limits[@]}" || status=$?
         [ "$status" -eq 0 ] || break
+        processes=$((processes + 1))
+        # Each process starts from every file the others left and deletes none of them, even those it reduced:
+        # every tenth time, the corpus is merged down to the files that add coverage.
+        if [ $((processes % 10)) -eq 0 ]; then
+            rm -rf "$work.merged"
+            mkdir "$work.merged"
+            "$binary" -merge=1 "$work.merged" "$work" >"$work.merge.log" 2>&1
+            rm -rf "$work"
+            mv "$work.merged" "$work"
+        fi
     done
 fi
 
