@@ -88,6 +88,14 @@ fn a_command_run_per_thread_that_would_run_the_debuggee_fails_in_one_line() {
 }
 
 #[test]
+fn r_with_a_bad_register_among_good_ones_fails_in_one_line() {
+    // The fuzzer's `r rip,<junk>`: rip was shown before the junk failed.
+    let opening = run("").len();
+    let text = run("r rip, rax, nothing");
+    assert_eq!(text[opening..], ["^ Bad register error at 'nothing' in 'r rip, rax, nothing'"]);
+}
+
+#[test]
 fn generated_lines_never_panic_and_fail_in_one_line() {
     let mut rng = Rng::new(0x5eed_0001);
     let mut failures = 0;
