@@ -211,6 +211,78 @@ fn c_program_symbols_lines_and_sources() {
     assert_eq!(m.entry(), PIE_BASE + values["_start"]);
 }
 
+/// Set the link-time address (`sh_addr`) of the ELF section `name`, if the file has one.
+fn set_section_address(bytes: &mut [u8], name: &str, address: u64) {
+    use object::{Object, ObjectSection};
+    let Some(index) = object::File::parse(&*bytes).unwrap().section_by_name(name).map(|s| s.index().0) else { return };
+    let table = u64::from_le_bytes(bytes[0x28..0x30].try_into().unwrap()) as usize;
+    let field = table + 64 * index + 16;
+    bytes[field..field + 8].copy_from_slice(&address.to_le_bytes());
+}
+
+#[test]
+fn a_plt_past_the_end_of_the_address_space_holds_no_stubs() {
+    // The fuzzer's file: a `.plt` at 0xffff_ffff_ffff_ffff overflowed the stubs' addresses.
+    let dir = TempDir::new("plt-at-the-top");
+    let bin = compile(&dir, "gcc", "demo.c", DEMO_C, &["-O0"], "demo");
+    let mut bytes = std::fs::read(&bin).unwrap();
+    for plt in [".plt", ".plt.sec"] {
+        set_section_address(&mut bytes, plt, u64::MAX);
+    }
+    std::fs::write(&bin, &bytes).unwrap();
+    let module = ModuleSymbols::load(&bin, PIE_BASE).unwrap();
+    assert!(!module.lookup("main").is_empty());
+    assert!(module.symbols().iter().all(|s| !s.name.ends_with("@plt")), "{:?}", module.symbols());
+}
+
+#[test]
+fn a_symbol_whose_size_runs_past_the_end_of_the_address_space_ends_there() {
+    // The fuzzer's file: `uf`'s extent of a function added its symbol's size to its address and overflowed.
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let dir = TempDir::new("huge-symbol");
+    let bin = compile(&dir, "gcc", "demo.c", DEMO_C, &["-O0"], "demo");
+    let mut bytes = std::fs::read(&bin).unwrap();
+    let (symtab, index) = {
+        let obj = object::File::parse(&*bytes).unwrap();
+        let symtab = obj.section_by_name(".symtab").unwrap().file_range().unwrap().0 as usize;
+        (symtab, obj.symbols().find(|s| s.name() == Ok("inner")).unwrap().index().0)
+    };
+    let st_size = symtab + 24 * index + 16;
+    bytes[st_size..st_size + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    std::fs::write(&bin, &bytes).unwrap();
+    let module = ModuleSymbols::load(&bin, PIE_BASE).unwrap();
+    let inner = module.lookup("inner")[0];
+    assert_eq!(module.function_extent(inner + 1), Some((inner, u64::MAX)));
+}
+
+/// This process's peak resident memory, in kB.
+fn peak_rss_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_compressed_section_that_claims_gigabytes_is_refused_before_it_costs_them() {
+    // The fuzzer's file: a few hundred bytes of zlib said they held 2 GiB, and the decompressor reserved and zeroed
+    // that much before failing (a larger claim runs rdb out of memory).
+    use object::{Object, ObjectSection};
+    let dir = TempDir::new("claims-gigabytes");
+    let bin = compile(&dir, "gcc", "demo.c", DEMO_C, &["-g", "-gz=zlib", "-O0"], "demo");
+    let mut bytes = std::fs::read(&bin).unwrap();
+    let info = object::File::parse(&*bytes).unwrap().section_by_name(".debug_info").unwrap().file_range().unwrap().0;
+    // Elf64_Chdr: ch_type (4), ch_reserved (4), ch_size (8).
+    let ch_size = info as usize + 8;
+    bytes[ch_size..ch_size + 8].copy_from_slice(&(1u64 << 31).to_le_bytes());
+    std::fs::write(&bin, &bytes).unwrap();
+    let before = peak_rss_kb();
+    let module = ModuleSymbols::load(&bin, PIE_BASE).unwrap();
+    let main = module.lookup("main")[0];
+    assert_eq!(module.source_line(main), None, "no .debug_info to read lines with");
+    let grown = peak_rss_kb().saturating_sub(before);
+    assert!(grown < 512 * 1024, "the peak resident memory grew by {grown} kB");
+}
+
 #[test]
 fn libc_exports_load_fast() {
     let base = 0x7fff_f000_0000;

@@ -18,6 +18,13 @@ pub fn split_commands(line: &str) -> Vec<String> {
     let mut escaped = false;
     let mut braces = 0usize;
     for c in line.chars() {
+        if c == '\n' || c == '\r' {
+            // A line ends its command whatever the command left open (a quote, a block): a command never spans
+            // lines, so neither does its text in an error.
+            (quote, escaped, braces) = (None, false, 0);
+            out.push(std::mem::take(&mut current));
+            continue;
+        }
         match quote {
             Some(q) => {
                 current.push(c);
@@ -29,13 +36,10 @@ pub fn split_commands(line: &str) -> Vec<String> {
                     quote = None;
                 }
             }
-            None if c == '"' || c == '`' => {
+            // A backtick inside a word is a number's separator (`00005555`55559000`), not a quote.
+            None if c == '"' || (c == '`' && !current.ends_with(|p: char| p.is_ascii_alphanumeric())) => {
                 quote = Some(c);
                 current.push(c);
-            }
-            None if c == '\n' || c == '\r' => {
-                braces = 0;
-                out.push(std::mem::take(&mut current));
             }
             None if c == ';' && braces == 0 && !is_j(&current) => out.push(std::mem::take(&mut current)),
             None => {
@@ -133,6 +137,14 @@ mod tests {
         assert_eq!(split_commands("jx; k"), ["jx", "k"], "a longer name is not j");
         assert_eq!(split_commands("} a; b"), ["} a", "b"], "a stray brace does not swallow the line");
         assert_eq!(split_commands("{ a; b\nc"), ["{ a; b", "c"], "an open brace ends with its line");
+        assert_eq!(split_commands("db \"open\nk"), ["db \"open", "k"], "so does an open quote");
+        assert_eq!(split_commands("db `open\r\nk"), ["db `open", "k"]);
+    }
+
+    #[test]
+    fn backticks_in_numbers_do_not_quote() {
+        assert_eq!(split_commands("db 5555`55559000; k 1"), ["db 5555`55559000", "k 1"]);
+        assert_eq!(split_commands("? 1`2 + 3`4;r"), ["? 1`2 + 3`4", "r"]);
     }
 
     #[test]

@@ -91,16 +91,48 @@ fn read_lines(interactive: bool, tx: Sender<Input>, wanted: Receiver<()>, prompt
         }
         return;
     }
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    let mut stdin = std::io::stdin().lock();
     while wanted.recv().is_ok() {
-        let input = match lines.next() {
-            Some(Ok(line)) => Input::Line(line),
-            _ => Input::Eof,
-        };
+        let input = next_line(&mut stdin);
         let eof = matches!(input, Input::Eof);
         if tx.send(input).is_err() || eof {
             return;
         }
+    }
+}
+
+/// The next line from a pipe or file, without its line ending. A line that is not UTF-8 is read as far as it is,
+/// each invalid byte replaced (U+FFFD): a stray byte in a script is no end of input, which would end the session.
+fn next_line(reader: &mut impl BufRead) -> Input {
+    let mut bytes = Vec::new();
+    match reader.read_until(b'\n', &mut bytes) {
+        Ok(0) | Err(_) => Input::Eof,
+        Ok(_) => {
+            let line = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            Input::Line(String::from_utf8_lossy(line).into_owned())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(bytes: &[u8]) -> Vec<String> {
+        let mut reader = std::io::Cursor::new(bytes);
+        std::iter::from_fn(|| match next_line(&mut reader) {
+            Input::Line(line) => Some(line),
+            _ => None,
+        })
+        .collect()
+    }
+
+    #[test]
+    fn lines_that_are_not_utf8_are_read_not_taken_for_the_end() {
+        // A byte that is no UTF-8 used to end the input, as if the script had ended: rdb quit on it.
+        assert_eq!(lines(b".echo caf\xe9\n.echo after\n"), [".echo caf\u{fffd}", ".echo after"]);
+        assert_eq!(lines(b"k\r\nr rip"), ["k", "r rip"], "line endings go, the last line needs none");
+        assert!(lines(b"").is_empty());
     }
 }

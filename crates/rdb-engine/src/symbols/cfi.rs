@@ -4,9 +4,9 @@
 //! the pc is translated by the load bias before the lookup. Register values and memory are the debuggee's.
 
 use gimli::{
-    BaseAddresses, CfaRule, CieOrFde, DebugFrame, EhFrame, EhFrameHdr, EvaluationResult, FrameDescriptionEntry,
-    Location, ParsedEhFrameHdr, Register, RegisterRule, UnwindContext, UnwindExpression, UnwindSection, UnwindTableRow,
-    Value,
+    BaseAddresses, CfaRule, CieOrFde, DebugFrame, EhFrame, EhFrameHdr, EhFrameOffset, EhHdrTable, EvaluationResult,
+    FrameDescriptionEntry, Location, ParsedEhFrameHdr, Register, RegisterRule, UnwindContext, UnwindExpression,
+    UnwindSection, UnwindTableRow, Value,
 };
 
 use super::file::{Reader, SectionData};
@@ -82,7 +82,7 @@ impl Cfi {
                 eh_frame_hdr = EhFrameHdr::from(hdr.bytes.reader(data))
                     .parse(&eh_bases, 8)
                     .ok()
-                    .filter(|parsed| parsed.table().is_some());
+                    .filter(|parsed| parsed.table().is_some_and(|table| holds_its_count(&table, &eh_bases)));
             }
             let mut section = EhFrame::from(eh.bytes.reader(data));
             section.set_address_size(8);
@@ -107,8 +107,8 @@ impl Cfi {
         let pc = if first_frame { regs.rip } else { regs.rip.wrapping_sub(1) };
         let address = pc.wrapping_sub(bias);
         if let Some(eh) = &self.eh_frame {
-            let fde = match self.eh_frame_hdr.as_ref().and_then(|h| h.table()) {
-                Some(table) => table.fde_for_address(&eh.section, &eh.bases, address, EhFrame::cie_from_offset).ok(),
+            let fde = match &self.eh_frame_hdr {
+                Some(hdr) => hdr_fde(hdr, eh, address),
                 None => eh.fde(address),
             };
             if let Some(fde) = fde
@@ -124,6 +124,27 @@ impl Cfi {
         }
         None
     }
+}
+
+/// Whether an `.eh_frame_hdr` table holds as many entries as its header counts. gimli's binary search trusts the
+/// count, and a count larger than the section overflows its arithmetic: such a table is left aside for the
+/// module's own index of `.eh_frame`.
+fn holds_its_count(table: &EhHdrTable<'_, Reader>, bases: &BaseAddresses) -> bool {
+    table.iter(bases).all(|entry| entry.is_ok())
+}
+
+/// The FDE for `address` through `.eh_frame_hdr`'s binary search, as gimli's `EhHdrTable::fde_for_address` finds
+/// it, but with the FDE's offset checked: a table entry before `.eh_frame` underflows gimli's subtraction.
+fn hdr_fde(
+    hdr: &ParsedEhFrameHdr<Reader>,
+    eh: &Indexed<EhFrame<Reader>>,
+    address: u64,
+) -> Option<FrameDescriptionEntry<Reader>> {
+    let pointer = hdr.table()?.lookup(address, &eh.bases).ok()?.direct().ok()?;
+    let offset = pointer.checked_sub(hdr.eh_frame_ptr().direct().ok()?)?;
+    let offset = EhFrameOffset(usize::try_from(offset).ok()?);
+    let fde = eh.section.fde_from_offset(&eh.bases, offset, EhFrame::cie_from_offset).ok()?;
+    fde.contains(address).then_some(fde)
 }
 
 fn run<S: UnwindSection<Reader>>(
@@ -251,5 +272,57 @@ fn evaluate<S: UnwindSection<Reader>>(
         Location::Value { value } => value.to_u64(u64::MAX).ok(),
         Location::Register { register } => dwarf_reg(regs, register.0),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemorySnapshot;
+    use crate::symbols::file::{Bytes, SectionData};
+
+    const EH_FRAME: u64 = 0x2000;
+    const EH_FRAME_HDR: u64 = 0x1f00;
+
+    /// CFI whose `.eh_frame_hdr` counts `fde_count` entries (encoded as `fde_count_encoding` says) and holds
+    /// `table`, its pointers absolute eight-byte values, over an `.eh_frame` that holds only its terminator.
+    fn cfi_with_hdr(fde_count_encoding: u8, fde_count: &[u8], table: &[u8]) -> Cfi {
+        const UDATA8: u8 = 0x04;
+        let mut file = vec![1, UDATA8, fde_count_encoding, UDATA8];
+        file.extend(EH_FRAME.to_le_bytes());
+        file.extend(fde_count);
+        file.extend(table);
+        let hdr_len = file.len();
+        file.extend([0u8; 4]);
+        let data: &'static [u8] = Box::leak(file.into_boxed_slice());
+        let section = |address, range| Some(SectionData { address, bytes: Bytes::Range(range) });
+        let sections = CfiSections {
+            eh_frame_hdr: section(EH_FRAME_HDR, 0..hdr_len),
+            eh_frame: section(EH_FRAME, hdr_len..hdr_len + 4),
+            ..CfiSections::default()
+        };
+        Cfi::new(data, &sections)
+    }
+
+    fn unwinds(cfi: &Cfi) -> Option<Registers> {
+        let regs = Registers { rip: 0x1000, rsp: 0x7000, ..Registers::default() };
+        cfi.unwind(&regs, true, 0, &mut MemorySnapshot::from_words(0x7000, &[0; 4]))
+    }
+
+    #[test]
+    fn a_hdr_entry_before_eh_frame_finds_no_fde() {
+        // One entry: code at 0x1000 described by an FDE at 0x100, before `.eh_frame` (a fuzzed file's; gimli's
+        // fde_for_address underflowed on it).
+        let mut table = 0x1000u64.to_le_bytes().to_vec();
+        table.extend(0x100u64.to_le_bytes());
+        assert!(unwinds(&cfi_with_hdr(0x04, &1u64.to_le_bytes(), &table)).is_none());
+    }
+
+    #[test]
+    fn a_hdr_counting_more_entries_than_it_holds_is_left_aside() {
+        // A count of 2^64 - 1 eight-byte rows overflowed gimli's binary search.
+        let cfi = cfi_with_hdr(0x04, &u64::MAX.to_le_bytes(), &[0; 32]);
+        assert!(cfi.eh_frame_hdr.is_none());
+        assert!(unwinds(&cfi).is_none());
     }
 }

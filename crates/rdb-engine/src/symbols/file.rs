@@ -48,6 +48,9 @@ pub(super) struct SectionData {
     pub bytes: Bytes,
 }
 
+/// How many times larger than its compressed bytes a section may say it is.
+const MAX_EXPANSION: u64 = 1032;
+
 /// The bytes of `section`, without copying unless the section is compressed. `None` for a section with no data in
 /// the file (NOBITS, as in a separate debug file).
 pub(super) fn section_bytes<'d>(data: &[u8], section: &object::Section<'d, '_, &'d [u8]>) -> Option<Bytes> {
@@ -62,6 +65,12 @@ pub(super) fn section_bytes<'d>(data: &[u8], section: &object::Section<'d, '_, &
             return None;
         }
         return Some(Bytes::Range(start..end));
+    }
+    // The decompressor reserves and zeroes the size the header claims before it reads a byte: a claim no compressed
+    // data could back (deflate expands at most 1032 times; debug information compresses 3 to 10 times) would cost
+    // gigabytes for a few bytes of a corrupt file, so it is refused.
+    if compressed.uncompressed_size > (compressed.data.len() as u64).saturating_mul(MAX_EXPANSION) {
+        return None;
     }
     let decompressed =
         super::source::decompressed(section.data().ok()?, || compressed.decompress().ok().map(|c| c.into_owned()))?;
@@ -253,10 +262,12 @@ fn collect_plt_symbols<'d>(data: &[u8], obj: &object::File<'d, &'d [u8]>, bias: 
     let Some(dynsym) = obj.dynamic_symbol_table() else { return };
     let Some(rela) = obj.section_by_name(".rela.plt").and_then(|s| section_bytes(data, &s)) else { return };
     let (start, first_slot, end) = match (obj.section_by_name(".plt.sec"), obj.section_by_name(".plt")) {
-        (Some(sec), _) => (sec.address(), 0, sec.address() + sec.size()),
-        (None, Some(plt)) => (plt.address(), 1, plt.address() + plt.size()),
+        (Some(sec), _) => (sec.address(), 0, sec.address().checked_add(sec.size())),
+        (None, Some(plt)) => (plt.address(), 1, plt.address().checked_add(plt.size())),
         _ => return,
     };
+    // A section that would run past the end of the address space (a corrupt header) holds no stubs.
+    let Some(end) = end else { return };
     let Bytes::Range(range) = rela else { return };
     for (i, entry) in data[range].chunks_exact(24).enumerate() {
         let info = u64::from_le_bytes(entry[8..16].try_into().unwrap_or_default());
@@ -268,8 +279,8 @@ fn collect_plt_symbols<'d>(data: &[u8], obj: &object::File<'d, &'d [u8]>, bias: 
         else {
             continue;
         };
-        let address = start + ENTRY * (first_slot + i as u64);
-        if name.is_empty() || address + ENTRY > end {
+        let Some(address) = start.checked_add(ENTRY * (first_slot + i as u64)) else { continue };
+        if name.is_empty() || address.checked_add(ENTRY).is_none_or(|stub_end| stub_end > end) {
             continue;
         }
         out.push(RawSym {

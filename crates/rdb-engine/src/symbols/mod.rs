@@ -98,7 +98,8 @@ impl ModuleSymbols {
     /// (ELF), else its `.pdata` entry's (PE symbols and exports have no size). `None` when neither knows.
     pub fn function_extent(&self, address: u64) -> Option<(u64, u64)> {
         if let Some(s) = self.symbol_at(address).filter(|s| s.size > 0 && address - s.address < s.size) {
-            return Some((s.address, s.address + s.size));
+            // A size past the end of the address space (a corrupt symbol table) ends there.
+            return Some((s.address, s.address.saturating_add(s.size)));
         }
         let rva = u32::try_from(address.checked_sub(self.base)?).ok()?;
         let (begin, end) = self.pe.as_ref()?.function_range(rva)?;

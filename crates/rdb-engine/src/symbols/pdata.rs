@@ -88,7 +88,8 @@ impl PeInfo {
         if off >= s.raw_size {
             return None;
         }
-        data.get((s.offset + off) as usize..(s.offset as usize + s.raw_size as usize).min(data.len()))
+        let offset = s.offset as usize;
+        data.get(offset + off as usize..(offset + s.raw_size as usize).min(data.len()))
     }
 
     fn function(&self, rva: u32) -> Option<RuntimeFunction> {
@@ -394,5 +395,14 @@ mod tests {
         let regs = Registers { rip: base + 0x1030, rsp: s + 0x38, ..Default::default() };
         let c = info.unwind(&data, &regs, true, base, &mut stack).expect("unwound");
         assert_eq!((c.rip, c.rsp), (0x1234_5678, s + 0x40));
+    }
+
+    #[test]
+    fn a_section_whose_raw_data_is_past_4_gib_has_no_bytes() {
+        // The fuzzer's file: a PointerToRawData near 4 GiB overflowed the file offset of an RVA in the section.
+        let mut data = image(&CODE, &INFO, (0x1000, 0x1028));
+        let section_header = 0x80 + 4 + 20 + 240;
+        data[section_header + 20..section_header + 24].copy_from_slice(&0xffff_ff00u32.to_le_bytes());
+        assert!(PeInfo::parse(&data).is_none(), "the exception directory is in no bytes of the file");
     }
 }

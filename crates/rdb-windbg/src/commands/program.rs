@@ -214,13 +214,23 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
     // The headers are taken before switching, so `.` marks the thread that was current.
     let headers = thread_lines(cx, &selected);
     for (ThreadEntry { tid, .. }, header) in selected.into_iter().zip(headers) {
+        cx.console.choose_thread(cx.dbg, tid);
+        // The command's text waits until the command is known not to run the debuggee, which one thread cannot do
+        // alone: that fails in one line, the current thread as it was.
+        let mut text: Vec<String> = Vec::new();
+        let flow = super::execute(&mut Cx { console: cx.console, dbg: cx.dbg, out: &mut text }, command);
+        if let super::Flow::Resume(_) = flow {
+            if let Some(tid) = saved {
+                cx.console.choose_thread(cx.dbg, tid);
+            }
+            return Err(Error::msg("execution commands cannot be run per thread"));
+        }
         if all.len() > 1 || selector == "*" {
             cx.out("");
             cx.out(header);
         }
-        cx.console.choose_thread(cx.dbg, tid);
-        if let super::Flow::Resume(_) = super::execute(cx, command) {
-            return Err(Error::msg("execution commands cannot be run per thread"));
+        for line in text {
+            cx.out(line);
         }
     }
     if let Some(tid) = saved {

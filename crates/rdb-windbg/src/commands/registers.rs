@@ -21,21 +21,31 @@ pub fn r(cx: &mut Cx, args: &str) -> Result<Flow> {
         }
         return Ok(Flow::Next);
     }
-    for item in args.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (name, value) = match item.split_once('=') {
-            Some((n, v)) => (n.trim(), Some(v.trim())),
-            None => (item, None),
-        };
-        let name = name.trim_start_matches('@');
+    let items: Vec<(&str, Option<&str>)> = args
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| match item.split_once('=') {
+            Some((n, v)) => (n.trim().trim_start_matches('@'), Some(v.trim())),
+            None => (item.trim_start_matches('@'), None),
+        })
+        .collect();
+    // Every name is checked before any register is shown or set, and what is shown waits for the command to end
+    // well: a command that fails answers with its error alone.
+    if let Some((name, _)) =
+        items.iter().find(|(n, v)| !(n.starts_with('$') && v.is_none()) && regs::width(n).is_none())
+    {
+        return Err(Error::msg(format!("Bad register error at '{name}'")));
+    }
+    let mut shown = Vec::new();
+    for (name, value) in items {
         if name.starts_with('$') && value.is_none() {
             // A pseudo-register (`$ip`, `$exentry`, `$ra`): shown, not set.
             let v = cx.eval(&format!("@{name}"))?;
-            cx.out(format!("{}={v:016x}", name.to_ascii_lowercase()));
+            shown.push(format!("{}={v:016x}", name.to_ascii_lowercase()));
             continue;
         }
-        let Some(bits) = regs::width(name) else {
-            return Err(Error::msg(format!("Bad register error at '{name}'")));
-        };
+        let bits = regs::width(name).unwrap_or(64);
         match value {
             Some(expr) => {
                 let v = cx.eval(expr)?;
@@ -44,9 +54,12 @@ pub fn r(cx: &mut Cx, args: &str) -> Result<Flow> {
             None => {
                 let v = cx.session().register(tid, name)?;
                 let digits = (bits as usize).div_ceil(4);
-                cx.out(format!("{}={v:0digits$x}", name.to_ascii_lowercase()));
+                shown.push(format!("{}={v:0digits$x}", name.to_ascii_lowercase()));
             }
         }
+    }
+    for line in shown {
+        cx.out(line);
     }
     Ok(Flow::Next)
 }
