@@ -246,7 +246,18 @@ struct NoHost;
 
 impl Host for NoHost {
     fn launch(&mut self, launch: &Launch, _: bool) -> Result<Box<dyn Target>> {
-        Err(Error::msg(format!("cannot launch {}: only the in-memory process is debugged here", launch.command_line())))
+        Err(Error::msg(format!(
+            "cannot launch {}: only the in-memory process is debugged here",
+            self.command_line(launch)
+        )))
+    }
+
+    /// No machine's quoting applies to a process that is never started: the words as they were given.
+    fn command_line(&self, launch: &Launch) -> String {
+        std::iter::once(launch.program.display().to_string())
+            .chain(launch.args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     fn attach(&mut self, pid: Pid) -> Result<Box<dyn Target>> {

@@ -218,7 +218,7 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
         // The command's text waits until the command is known not to run the debuggee, which one thread cannot do
         // alone: that fails in one line, the current thread as it was.
         let mut text: Vec<String> = Vec::new();
-        let flow = super::execute(&mut Cx { console: cx.console, dbg: cx.dbg, out: &mut text }, command);
+        let flow = super::execute(&mut Cx::new(cx.console, cx.dbg, &mut text), command);
         if let super::Flow::Resume(_) = flow {
             if let Some(tid) = saved {
                 cx.console.choose_thread(cx.dbg, tid);
