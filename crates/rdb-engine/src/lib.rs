@@ -18,6 +18,7 @@ pub mod symbols;
 pub mod target;
 pub mod trampoline;
 pub mod unwind;
+pub mod values;
 pub mod wildcard;
 pub mod windows_blocks;
 

@@ -39,6 +39,9 @@ pub struct Console {
     /// The thread the user made current (`~<n>s`) in each process, and the stop it was chosen after: at the next
     /// stop the current thread is the event's again, as in WinDbg.
     chosen: HashMap<u32, (Tid, u64)>,
+    /// The frame `.frame` made current in each process, with the thread and stop it was chosen at: a new stop
+    /// or another thread starts again at frame 0, as in WinDbg.
+    frames: HashMap<u32, (Tid, u64, usize)>,
 }
 
 impl Console {
@@ -98,6 +101,21 @@ impl Console {
     /// `~<n>s`: make `tid` the current thread until the next stop.
     pub(crate) fn choose_thread(&mut self, dbg: &Debugger, tid: Tid) {
         self.chosen.insert(dbg.current().number, (tid, dbg.session().stop_count()));
+    }
+
+    /// The current frame of the current thread (`.frame`): 0 unless chosen since the last stop.
+    pub fn frame(&self, dbg: &Debugger) -> usize {
+        let tid = self.thread(dbg);
+        match self.frames.get(&dbg.current().number) {
+            Some(&(t, stop, frame)) if t == tid && stop == dbg.session().stop_count() => frame,
+            _ => 0,
+        }
+    }
+
+    /// `.frame N`: make frame `frame` of the current thread current until the next stop.
+    pub(crate) fn choose_frame(&mut self, dbg: &Debugger, frame: usize) {
+        let tid = self.thread(dbg);
+        self.frames.insert(dbg.current().number, (tid, dbg.session().stop_count(), frame));
     }
 
     /// Put a line's commands (separated by `;`) ahead of what is pending.

@@ -190,6 +190,18 @@ const ENTRIES: &[Entry] = &[
         example: "kb",
     },
     Entry {
+        name: "dv",
+        syntax: "dv [/t] [/v] [/i] [<pattern>]",
+        what: "Show the current frame's parameters and locals (DWARF): /t with types, /v where each lives, /i whether each is a parameter or a local; a wildcard pattern picks names.",
+        example: "dv /t",
+    },
+    Entry {
+        name: ".frame",
+        syntax: ".frame [/r] [<n>]",
+        what: "Show the current frame, or make frame n (as kn numbers it) current for dv until the next stop; /r adds the frame's registers.",
+        example: ".frame 1",
+    },
+    Entry {
         name: "~",
         syntax: "~ | ~<n>s | ~<n|*|.|#> <command>",
         what: "List threads, switch to thread n, or run a command on threads.",

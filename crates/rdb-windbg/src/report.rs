@@ -1,13 +1,15 @@
 //! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
 //! the location line with its instruction, stacks, modules, and (in `blocks`) the Windows environment blocks and
-//! (in `filters`) `sx`'s listing.
+//! (in `filters`) `sx`'s listing, (in `values`) variables and values.
 
 mod blocks;
 mod date;
 mod filters;
+mod values;
 
 pub use blocks::{peb_lines, teb_lines};
 pub use filters::filter_lines;
+pub use values::{dv_lines, location_text, value_text};
 
 use rdb_engine::disasm::Instruction;
 use rdb_engine::fmt::addr64;

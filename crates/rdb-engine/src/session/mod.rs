@@ -28,6 +28,7 @@ mod stop;
 #[cfg(test)]
 mod tests;
 mod threads;
+mod variables;
 mod watch;
 
 use std::path::PathBuf;
@@ -42,6 +43,7 @@ pub use frames::StackFrame;
 pub use modules::{Module, Modules, Place, SymbolMatch, SymbolOffset, SymbolState};
 pub use stop::{Notice, Stop, StopReason, Symbolic};
 pub use threads::ThreadInfo;
+pub use variables::FrameVariables;
 
 use crate::disasm::{self, Instruction};
 use crate::error::{Error, Result};

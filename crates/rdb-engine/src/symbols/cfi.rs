@@ -4,11 +4,12 @@
 //! the pc is translated by the load bias before the lookup. Register values and memory are the debuggee's.
 
 use gimli::{
-    BaseAddresses, CfaRule, CieOrFde, DebugFrame, EhFrame, EhFrameHdr, EhFrameOffset, EhHdrTable, EvaluationResult,
-    FrameDescriptionEntry, Location, ParsedEhFrameHdr, Register, RegisterRule, UnwindContext, UnwindExpression,
-    UnwindSection, UnwindTableRow, Value,
+    BaseAddresses, CfaRule, CieOrFde, DebugFrame, EhFrame, EhFrameHdr, EhFrameOffset, EhHdrTable,
+    FrameDescriptionEntry, ParsedEhFrameHdr, Register, RegisterRule, UnwindContext, UnwindExpression, UnwindSection,
+    UnwindTableRow,
 };
 
+use super::expression::{self, ExpressionFrame};
 use super::file::{Reader, SectionData};
 use crate::memory::ReadMemory;
 use crate::regs::Registers;
@@ -168,7 +169,7 @@ const RSP: u16 = 7;
 /// DWARF numbers the general registers 0–15 in its own order; 16 is the return address (rip).
 const DWARF_TO_ENCODING: [u8; 16] = [0, 2, 1, 3, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15];
 
-pub(super) fn dwarf_reg(r: &Registers, n: u16) -> Option<u64> {
+pub(crate) fn dwarf_reg(r: &Registers, n: u16) -> Option<u64> {
     match n {
         RA => Some(r.rip),
         _ => r.by_encoding(*DWARF_TO_ENCODING.get(usize::from(n))?),
@@ -230,8 +231,9 @@ fn apply_row<S: UnwindSection<Reader>>(
     Some(out)
 }
 
-/// Evaluate a CFI expression (`DW_CFA_def_cfa_expression`, `DW_CFA_expression`, `DW_CFA_val_expression`):
-/// registers from `regs`, memory through `mem`; `initial` (the CFA) is pushed first for register rules.
+/// Evaluate a CFI expression (`DW_CFA_def_cfa_expression`, `DW_CFA_expression`, `DW_CFA_val_expression`) with
+/// the one expression evaluator: registers from `regs`, memory through `mem`; `initial` (the CFA) is pushed first
+/// for register rules.
 fn evaluate<S: UnwindSection<Reader>>(
     expr: &UnwindExpression<usize>,
     section: &S,
@@ -242,37 +244,18 @@ fn evaluate<S: UnwindSection<Reader>>(
 ) -> Option<u64> {
     let expr = expr.get(section).ok()?;
     let encoding = gimli::Encoding { format: gimli::Format::Dwarf32, version: 4, address_size: 8 };
-    let mut eval = expr.evaluation(encoding);
-    eval.set_max_iterations(10_000);
-    if let Some(v) = initial {
-        eval.set_initial_value(v);
-    }
-    let mut state = eval.evaluate().ok()?;
-    loop {
-        state = match state {
-            EvaluationResult::Complete => break,
-            EvaluationResult::RequiresMemory { address, size, .. } => {
-                let size = usize::from(size).clamp(1, 8);
-                let mut bytes = [0u8; 8];
-                mem.read_exact(address, &mut bytes[..size]).ok()?;
-                eval.resume_with_memory(Value::Generic(u64::from_le_bytes(bytes))).ok()?
-            }
-            EvaluationResult::RequiresRegister { register, .. } => {
-                eval.resume_with_register(Value::Generic(dwarf_reg(regs, register.0)?)).ok()?
-            }
-            EvaluationResult::RequiresRelocatedAddress(a) => {
-                eval.resume_with_relocated_address(a.wrapping_add(bias)).ok()?
-            }
-            _ => return None,
-        };
-    }
-    let pieces = eval.result();
-    match &pieces.first()?.location {
-        Location::Address { address } => Some(*address),
-        Location::Value { value } => value.to_u64(u64::MAX).ok(),
-        Location::Register { register } => dwarf_reg(regs, register.0),
-        _ => None,
-    }
+    let register = |n: u16| dwarf_reg(regs, n);
+    let mut frame = ExpressionFrame {
+        register: &register,
+        mem,
+        bias,
+        frame_base: None,
+        cfa: None,
+        base_type: &|_| None,
+        indexed_address: &|_| None,
+    };
+    let pieces = expression::evaluate(expr, encoding, &mut frame, initial).ok()?;
+    expression::as_address(&pieces, &register)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 mod cfi;
 mod dwarf;
+mod expression;
 mod file;
 mod names;
 mod pdata;
@@ -21,6 +22,35 @@ use std::sync::OnceLock;
 use crate::error::Result;
 use crate::memory::ReadMemory;
 use crate::regs::Registers;
+use crate::values::{Type, TypeId, VariableKind};
+
+pub(crate) use cfi::dwarf_reg;
+pub(crate) use expression::{Piece, PieceLocation, Unanswered};
+
+/// A variable in scope at a frame's pc, its location evaluated in that frame.
+pub struct LocatedVariable {
+    pub name: String,
+    pub kind: VariableKind,
+    /// Its type, for [`ModuleSymbols::type_of`]; `None` where the debug information gives none.
+    pub ty: Option<TypeId>,
+    pub(crate) located: Located,
+}
+
+/// Where a variable's value is, as its location expression says for the frame.
+pub(crate) enum Located {
+    Pieces(Vec<Piece>),
+    /// The debug information holds the value itself (`DW_AT_const_value`).
+    Constant(Vec<u8>),
+    Unanswered(Unanswered),
+}
+
+/// What a frame gives the evaluation of a location: its registers (those it knows), its CFA.
+pub struct FrameAccess<'a> {
+    pub register: &'a dyn Fn(u16) -> Option<u64>,
+    pub cfa: Option<u64>,
+    /// Whether this is the innermost frame, whose pc may be inside the function's prologue.
+    pub innermost: bool,
+}
 
 /// One symbol, at its runtime address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +193,77 @@ impl ModuleSymbols {
         }
         let cfi = self.cfi.get_or_init(|| cfi::Cfi::new(self.data, &self.cfi_sections));
         cfi.unwind(regs, first_frame, self.bias, mem)
+    }
+
+    /// The function holding runtime `address` and the variables in scope there (parameters first, then locals
+    /// outermost block first), each located in `frame`. `None` without debug information for the address.
+    pub fn frame_variables(
+        &self,
+        address: u64,
+        frame: &FrameAccess<'_>,
+        mem: &mut dyn ReadMemory,
+    ) -> Option<(Option<String>, Vec<LocatedVariable>)> {
+        if !self.contains(address) {
+            return None;
+        }
+        let dwarf = self.dwarf()?;
+        let file_pc = address.wrapping_sub(self.bias);
+        let scope = dwarf.scope_at(file_pc)?;
+        // In the prologue the parameters' homes are not written yet: they are read from the registers the calling
+        // convention passed them in (where that is certain), and locals only where the frame base is already right.
+        let in_prologue = frame.innermost && scope.prologue_end.is_some_and(|end| file_pc < end);
+        let parameters: Vec<Option<Type>> = scope
+            .variables
+            .iter()
+            .filter(|v| v.kind == VariableKind::Parameter)
+            .map(|v| v.ty.and_then(|id| dwarf.type_of(id)))
+            .collect();
+        let mut entry_registers = crate::values::entry_registers(&parameters, self.is_pe()).into_iter();
+        let mut located = Vec::with_capacity(scope.variables.len());
+        for variable in &scope.variables {
+            let entry_register =
+                if variable.kind == VariableKind::Parameter { entry_registers.next().flatten() } else { None };
+            let place = match &variable.location {
+                _ if in_prologue && variable.kind == VariableKind::Parameter => match entry_register {
+                    Some(r) => Located::Pieces(vec![Piece {
+                        location: PieceLocation::Register(r),
+                        size_bits: None,
+                        bit_offset: None,
+                    }]),
+                    None => Located::Unanswered(Unanswered::Unavailable),
+                },
+                _ if in_prologue && !scope.frame_base_is_cfa => Located::Unanswered(Unanswered::Unavailable),
+                dwarf::VariableLocation::Constant(bytes) => Located::Constant(bytes.clone()),
+                dwarf::VariableLocation::None => Located::Unanswered(Unanswered::Unavailable),
+                dwarf::VariableLocation::Expression(_) => {
+                    let mut eval = expression::ExpressionFrame {
+                        register: frame.register,
+                        mem: &mut *mem,
+                        bias: self.bias,
+                        frame_base: None,
+                        cfa: frame.cfa,
+                        base_type: &|_| None,
+                        indexed_address: &|_| None,
+                    };
+                    match dwarf.locate(&scope, variable, &mut eval) {
+                        Ok(pieces) => Located::Pieces(pieces),
+                        Err(why) => Located::Unanswered(why),
+                    }
+                }
+            };
+            located.push(LocatedVariable {
+                name: variable.name.clone(),
+                kind: variable.kind,
+                ty: variable.ty,
+                located: place,
+            });
+        }
+        Some((scope.function.clone(), located))
+    }
+
+    /// The type `id` (handed out by this module's [`frame_variables`](Self::frame_variables) or another type).
+    pub fn type_of(&self, id: TypeId) -> Option<Type> {
+        self.dwarf()?.type_of(id)
     }
 
     // ---- Additions to the contract ----

@@ -10,6 +10,7 @@ mod processes;
 mod program;
 mod registers;
 mod session_cmds;
+mod values;
 
 use rdb_engine::debugger::Debugger;
 use rdb_engine::session::{Session, Stop};
@@ -148,6 +149,8 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["kn"], true, program::kn),
     (&["kb"], true, program::kb),
     (&["~"], true, program::threads),
+    (&["dv"], true, values::dv),
+    (&[".frame"], true, values::frame),
     (&["|"], false, processes::processes),
     (&[".childdbg"], false, processes::childdbg),
     (&[".exr"], false, session_cmds::exr),

@@ -1,5 +1,12 @@
-//! DWARF line information, parsed on first use: address → line through addr2line, line → addresses through our
-//! own index of the line programs' `is_stmt` rows. Addresses here are file (link-time) addresses.
+//! DWARF, parsed on first use: line information (address → line through addr2line, line → addresses through our
+//! own index of the line programs' `is_stmt` rows), and the variables and types of the value model, read unit by
+//! unit as questions need them (`units`, `scopes`, `types`). Addresses here are file (link-time) addresses.
+
+mod scopes;
+mod types;
+mod units;
+
+pub(crate) use scopes::VariableLocation;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -17,6 +24,7 @@ pub(super) struct DwarfInfo {
     /// The module's code ranges (file addresses): rows elsewhere belong to discarded functions.
     code: Vec<(u64, u64)>,
     lines: OnceLock<LineTable>,
+    units: units::Units,
 }
 
 /// Every `is_stmt` row of every line program, sorted by (file, line, sequence, address).
@@ -47,7 +55,7 @@ impl DwarfInfo {
         }
         let dwarf = Arc::new(dwarf);
         let ctx = addr2line::Context::from_arc_dwarf(dwarf.clone()).ok()?;
-        Some(DwarfInfo { ctx: Mutex::new(ctx), dwarf, code, lines: OnceLock::new() })
+        Some(DwarfInfo { ctx: Mutex::new(ctx), dwarf, code, lines: OnceLock::new(), units: units::Units::new() })
     }
 
     pub fn source_line(&self, file_address: u64) -> Option<SourceLine> {
@@ -147,6 +155,30 @@ impl LineTable {
         rows.sort_unstable_by_key(|r| (r.file, r.line, r.seq, r.address));
         LineTable { files, rows }
     }
+}
+
+/// An entry's name: its own `DW_AT_name`, else that of the entry it completes (`DW_AT_abstract_origin` for a
+/// concrete instance of an inlined function's variable, `DW_AT_specification` for a member function defined out of
+/// its class), within the same unit.
+fn attr_name(
+    dwarf: &gimli::Dwarf<Reader>,
+    unit: &gimli::Unit<Reader>,
+    entry: &gimli::DebuggingInformationEntry<Reader>,
+) -> Option<String> {
+    let mut entry = entry.clone();
+    for _ in 0..4 {
+        if let Some(name) = entry.attr_value(gimli::DW_AT_name) {
+            return Some(dwarf.attr_string(unit, name).ok()?.to_string_lossy().ok()?.into_owned());
+        }
+        let next = [gimli::DW_AT_abstract_origin, gimli::DW_AT_specification].into_iter().find_map(|at| {
+            match entry.attr_value(at) {
+                Some(gimli::AttributeValue::UnitRef(o)) => unit.entry(o).ok(),
+                _ => None,
+            }
+        });
+        entry = next?;
+    }
+    None
 }
 
 /// The full path of file `index` of a line program, as addr2line renders it.

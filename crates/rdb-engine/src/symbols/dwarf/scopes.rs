@@ -1,0 +1,250 @@
+//! The variables in scope at a pc: the function's parameters, then the locals of the function and of each lexical
+//! block whose ranges hold the pc, outermost first. A variable's location is chosen for that pc: its single
+//! expression, the entry of its location list that covers the pc, or its constant value; none at all when the
+//! compiler left nothing for the pc (optimised out).
+
+use gimli::{AttributeValue, DwTag, UnitOffset, constants as dw};
+
+use super::types::children;
+use super::units::{Unit, reference, start_of};
+use super::{DwarfInfo, attr_name};
+use crate::symbols::expression::{self, ExpressionFrame, Piece, Unanswered};
+use crate::symbols::file::Reader;
+use crate::values::{TypeId, VariableKind};
+
+/// How deeply blocks may nest before the rest is ignored (malformed DWARF must not exhaust the stack).
+const MAX_NESTING: usize = 64;
+
+/// One variable of a scope, located for the scope's pc.
+pub(crate) struct ScopeVariable {
+    pub name: String,
+    pub kind: VariableKind,
+    pub ty: Option<TypeId>,
+    pub location: VariableLocation,
+}
+
+/// Where a variable is at the scope's pc, before the frame is asked.
+pub(crate) enum VariableLocation {
+    Expression(gimli::Expression<Reader>),
+    /// `DW_AT_const_value`: the value itself, little-endian.
+    Constant(Vec<u8>),
+    /// Nothing for this pc.
+    None,
+}
+
+/// The variables in scope at a pc, with what evaluating their locations needs.
+pub(crate) struct Scope {
+    /// The function's name.
+    pub function: Option<String>,
+    /// Where the function's body starts once its prologue has run: the first address whose line is not the
+    /// function's opening line (gdb's rule); before it, parameters may not be in their homes yet.
+    pub prologue_end: Option<u64>,
+    /// Whether the frame base is the CFA (`DW_OP_call_frame_cfa`, gcc's), which is right at every instruction;
+    /// a frame base in rbp (clang's) is right only once the prologue has set rbp.
+    pub frame_base_is_cfa: bool,
+    pub variables: Vec<ScopeVariable>,
+    frame_base: Option<gimli::Expression<Reader>>,
+    unit: std::sync::Arc<Unit>,
+}
+
+impl DwarfInfo {
+    /// The scope at file address `pc`: the innermost function (not inlined) whose ranges hold it.
+    pub fn scope_at(&self, pc: u64) -> Option<Scope> {
+        let start = {
+            let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
+            let unit = ctx.find_dwarf_and_unit(pc).skip_all_loads()?;
+            start_of(unit.unit)?
+        };
+        let unit = self.units.unit(&self.dwarf, start)?;
+        let root = unit.entries_tree(None).ok()?.root().ok()?.entry().offset();
+        let function = self.function_at(&unit, root, pc, 0)?;
+        let entry = unit.entry(function).ok()?;
+        let frame_base = match entry.attr_value(dw::DW_AT_frame_base) {
+            Some(AttributeValue::Exprloc(expr)) => Some(expr),
+            Some(AttributeValue::LocationListsRef(offset)) => self.location_for(&unit, offset, pc),
+            _ => None,
+        };
+        let mut variables = Vec::new();
+        self.collect(&unit, function, pc, &mut variables, 0);
+        // Parameters first (in declaration order), then the locals, outermost block first.
+        variables.sort_by_key(|v| v.kind != VariableKind::Parameter);
+        let entry_pc = match entry.attr_value(dw::DW_AT_low_pc) {
+            Some(AttributeValue::Addr(a)) => Some(a),
+            Some(AttributeValue::DebugAddrIndex(i)) => self.dwarf.address(&unit, i).ok(),
+            _ => None,
+        };
+        let frame_base_is_cfa = frame_base
+            .as_ref()
+            .is_some_and(|e| e.0.to_slice().is_ok_and(|b| b.as_ref() == [gimli::constants::DW_OP_call_frame_cfa.0]));
+        Some(Scope {
+            function: attr_name(&self.dwarf, &unit, &entry),
+            prologue_end: entry_pc.and_then(|e| self.prologue_end(e)),
+            frame_base_is_cfa,
+            variables,
+            frame_base,
+            unit,
+        })
+    }
+
+    /// The first address after `entry` whose line differs from the entry's own (within 4 KiB).
+    fn prologue_end(&self, entry: u64) -> Option<u64> {
+        let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rows = ctx.find_location_range(entry, entry.saturating_add(0x1000)).ok()?;
+        let (first, _, location) = rows.next()?;
+        if first != entry {
+            return None;
+        }
+        let line = location.line;
+        rows.find(|(address, _, l)| *address > entry && l.line != line).map(|(address, _, _)| address)
+    }
+
+    /// Evaluate `variable`'s location in a frame whose registers, CFA and memory `frame` gives.
+    pub fn locate(
+        &self,
+        scope: &Scope,
+        variable: &ScopeVariable,
+        frame: &mut ExpressionFrame<'_>,
+    ) -> Result<Vec<Piece>, Unanswered> {
+        let VariableLocation::Expression(expr) = &variable.location else { return Err(Unanswered::Unavailable) };
+        let unit = &scope.unit;
+        let base_type = |offset: UnitOffset<usize>| {
+            let entry = unit.entry(offset).ok()?;
+            let encoding = match entry.attr_value(dw::DW_AT_encoding)? {
+                AttributeValue::Encoding(e) => e,
+                _ => return None,
+            };
+            let size = entry.attr_value(dw::DW_AT_byte_size)?.udata_value()?;
+            gimli::ValueType::from_encoding(encoding, size)
+        };
+        let indexed = |index| self.dwarf.address(unit, index).ok();
+        let mut inner = ExpressionFrame {
+            register: frame.register,
+            mem: &mut *frame.mem,
+            bias: frame.bias,
+            frame_base: None,
+            cfa: frame.cfa,
+            base_type: &base_type,
+            indexed_address: &indexed,
+        };
+        if let Some(base) = &scope.frame_base {
+            let pieces = expression::evaluate(*base, unit.encoding(), &mut inner, None)?;
+            inner.frame_base = expression::as_address(&pieces, frame.register);
+        }
+        expression::evaluate(*expr, unit.encoding(), &mut inner, None)
+    }
+
+    /// The subprogram under `offset` whose ranges hold `pc`, searching through namespaces, classes and nested
+    /// functions, innermost first.
+    fn function_at(&self, unit: &Unit, offset: UnitOffset<usize>, pc: u64, depth: usize) -> Option<UnitOffset<usize>> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        for (tag, child) in children(unit, offset) {
+            match tag {
+                dw::DW_TAG_subprogram if self.holds(unit, child, pc) => {
+                    return Some(self.function_at(unit, child, pc, depth + 1).unwrap_or(child));
+                }
+                dw::DW_TAG_namespace | dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_module => {
+                    if let Some(found) = self.function_at(unit, child, pc, depth + 1) {
+                        return Some(found);
+                    }
+                }
+                dw::DW_TAG_lexical_block if self.holds(unit, child, pc) => {
+                    if let Some(found) = self.function_at(unit, child, pc, depth + 1) {
+                        return Some(found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The parameters and variables of the entry at `offset`, and of the blocks within it that hold `pc`. The
+    /// variables of inlined calls belong to their own frames, not this one.
+    fn collect(&self, unit: &Unit, offset: UnitOffset<usize>, pc: u64, out: &mut Vec<ScopeVariable>, depth: usize) {
+        if depth > MAX_NESTING {
+            return;
+        }
+        for (tag, child) in children(unit, offset) {
+            match tag {
+                dw::DW_TAG_formal_parameter | dw::DW_TAG_variable => {
+                    if let Some(v) = self.variable(unit, child, tag, pc) {
+                        out.push(v);
+                    }
+                }
+                dw::DW_TAG_lexical_block if self.holds(unit, child, pc) => {
+                    self.collect(unit, child, pc, out, depth + 1)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn variable(&self, unit: &Unit, offset: UnitOffset<usize>, tag: DwTag, pc: u64) -> Option<ScopeVariable> {
+        let entry = unit.entry(offset).ok()?;
+        // A declaration (`extern int x;` inside a function) has no storage of its own here.
+        if matches!(entry.attr_value(dw::DW_AT_declaration), Some(AttributeValue::Flag(true))) {
+            return None;
+        }
+        let origin = match entry.attr_value(dw::DW_AT_abstract_origin) {
+            Some(AttributeValue::UnitRef(o)) => unit.entry(o).ok(),
+            _ => None,
+        };
+        let name = attr_name(&self.dwarf, unit, &entry)?;
+        let ty = entry
+            .attr_value(dw::DW_AT_type)
+            .or_else(|| origin.as_ref()?.attr_value(dw::DW_AT_type))
+            .and_then(|v| reference(unit, v))
+            .map(TypeId);
+        let location = match entry.attr_value(dw::DW_AT_location) {
+            Some(AttributeValue::Exprloc(expr)) => VariableLocation::Expression(expr),
+            Some(AttributeValue::LocationListsRef(list)) => match self.location_for(unit, list, pc) {
+                Some(expr) => VariableLocation::Expression(expr),
+                None => VariableLocation::None,
+            },
+            Some(_) => VariableLocation::None,
+            None => match entry.attr_value(dw::DW_AT_const_value) {
+                Some(AttributeValue::Block(bytes)) => VariableLocation::Constant(bytes.to_slice().ok()?.to_vec()),
+                Some(AttributeValue::Sdata(v)) => VariableLocation::Constant(v.to_le_bytes().to_vec()),
+                Some(v) => match v.udata_value() {
+                    Some(u) => VariableLocation::Constant(u.to_le_bytes().to_vec()),
+                    None => VariableLocation::None,
+                },
+                None => VariableLocation::None,
+            },
+        };
+        let kind = if tag == dw::DW_TAG_formal_parameter { VariableKind::Parameter } else { VariableKind::Local };
+        Some(ScopeVariable { name, kind, ty, location })
+    }
+
+    /// The expression of location list `list` that covers `pc`.
+    fn location_for(
+        &self,
+        unit: &Unit,
+        list: gimli::LocationListsOffset<usize>,
+        pc: u64,
+    ) -> Option<gimli::Expression<Reader>> {
+        let mut entries = self.dwarf.locations(unit, list).ok()?;
+        while let Ok(Some(entry)) = entries.next() {
+            if entry.range.begin <= pc && pc < entry.range.end {
+                return Some(entry.data);
+            }
+        }
+        None
+    }
+
+    /// Whether the ranges of the entry at `offset` hold `pc`.
+    fn holds(&self, unit: &Unit, offset: UnitOffset<usize>, pc: u64) -> bool {
+        let Ok(entry) = unit.entry(offset) else { return false };
+        let Ok(mut ranges) = self.dwarf.die_ranges(unit, &entry) else { return false };
+        while let Ok(Some(range)) = ranges.next() {
+            if range.begin <= pc && pc < range.end {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+use gimli::Reader as _;

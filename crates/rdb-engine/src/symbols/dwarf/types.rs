@@ -1,0 +1,266 @@
+//! DWARF type entries read into the value model's [`Type`]: base types, pointers and references, structs, classes
+//! and unions with their members and bitfields, arrays, enumerations, typedefs and qualifiers (seen through).
+//! Malformed DWARF (a cycle of typedefs, a reference out of the section) yields no type or an `Other`, never a
+//! panic or a hang: every chain is followed a bounded number of steps.
+
+use gimli::{AttributeValue, DwTag, UnitOffset, constants as dw};
+
+use super::units::{Unit, reference};
+use super::{DwarfInfo, attr_name};
+use crate::values::{BaseKind, Member, Type, TypeId, TypeKind};
+
+/// How many typedefs, qualifiers and pointers a type's name may be built through.
+const MAX_DEPTH: usize = 16;
+
+impl DwarfInfo {
+    /// The type `id` names, read from its unit.
+    pub fn type_of(&self, id: TypeId) -> Option<Type> {
+        self.type_at(id.0, 0)
+    }
+
+    fn type_at(&self, global: u64, depth: usize) -> Option<Type> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let (unit, offset) = self.units.die(&self.dwarf, global)?;
+        let entry = unit.entry(offset).ok()?;
+        let name = attr_name(&self.dwarf, &unit, &entry);
+        let size = entry.attr_value(dw::DW_AT_byte_size).and_then(|v| v.udata_value());
+        let target = entry.attr_value(dw::DW_AT_type).and_then(|v| reference(&unit, v));
+        let ty = match entry.tag() {
+            dw::DW_TAG_base_type => {
+                let encoding = match entry.attr_value(dw::DW_AT_encoding) {
+                    Some(AttributeValue::Encoding(e)) => e,
+                    _ => return Some(Type { name: name.unwrap_or_default(), size, kind: TypeKind::Other }),
+                };
+                let kind = match encoding {
+                    dw::DW_ATE_signed => BaseKind::Signed,
+                    dw::DW_ATE_unsigned => BaseKind::Unsigned,
+                    dw::DW_ATE_signed_char => BaseKind::Char { signed: true },
+                    dw::DW_ATE_unsigned_char | dw::DW_ATE_UTF if size == Some(1) => BaseKind::Char { signed: false },
+                    dw::DW_ATE_UTF => BaseKind::Unsigned,
+                    dw::DW_ATE_boolean => BaseKind::Bool,
+                    dw::DW_ATE_float => BaseKind::Float,
+                    _ => return Some(Type { name: name.unwrap_or_default(), size, kind: TypeKind::Other }),
+                };
+                Type { name: name.unwrap_or_default(), size, kind: TypeKind::Base(kind) }
+            }
+            dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type | dw::DW_TAG_rvalue_reference_type => {
+                let reference = entry.tag() != dw::DW_TAG_pointer_type;
+                let mark = match entry.tag() {
+                    dw::DW_TAG_pointer_type => "*",
+                    dw::DW_TAG_reference_type => "&",
+                    _ => "&&",
+                };
+                let pointee = target.map(|t| self.type_name(t, depth + 1)).unwrap_or_else(|| "void".into());
+                Type {
+                    name: format!("{pointee} {mark}"),
+                    size: size.or(Some(8)),
+                    kind: TypeKind::Pointer { target: target.map(TypeId), reference },
+                }
+            }
+            dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_union_type => {
+                let keyword = match entry.tag() {
+                    dw::DW_TAG_structure_type => "struct",
+                    dw::DW_TAG_class_type => "class",
+                    _ => "union",
+                };
+                let members = children(&unit, offset)
+                    .into_iter()
+                    .filter(|(tag, _)| *tag == dw::DW_TAG_member)
+                    .filter_map(|(_, child)| member(&self.dwarf, &unit, child))
+                    .collect();
+                let name = format!("{keyword} {}", name.as_deref().unwrap_or("<unnamed-tag>"));
+                Type { name, size, kind: TypeKind::Record { members } }
+            }
+            dw::DW_TAG_array_type => {
+                let element = target?;
+                let counts: Vec<Option<u64>> = children(&unit, offset)
+                    .into_iter()
+                    .filter(|(tag, _)| *tag == dw::DW_TAG_subrange_type)
+                    .map(|(_, child)| subrange_count(&unit, child))
+                    .collect();
+                let element_type = self.type_at(element, depth + 1)?;
+                // A multi-dimensional array is read as one run of its elements.
+                let count = counts.iter().try_fold(1u64, |n, c| c.and_then(|c| n.checked_mul(c)));
+                let dims: String =
+                    counts.iter().map(|c| c.map(|c| format!("[{c}]")).unwrap_or_else(|| "[]".into())).collect();
+                let size = size.or_else(|| element_type.size?.checked_mul(count?));
+                Type {
+                    name: format!("{} {}", element_type.name, if dims.is_empty() { "[]".into() } else { dims }),
+                    size,
+                    kind: TypeKind::Array { element: TypeId(element), count },
+                }
+            }
+            dw::DW_TAG_enumeration_type => {
+                let underlying = target.and_then(|t| self.type_at(t, depth + 1));
+                let mut signed = matches!(
+                    underlying.as_ref().map(|u| &u.kind),
+                    Some(TypeKind::Base(BaseKind::Signed | BaseKind::Char { signed: true }))
+                );
+                let mut enumerators = Vec::new();
+                for (tag, child) in children(&unit, offset) {
+                    if tag != dw::DW_TAG_enumerator {
+                        continue;
+                    }
+                    let Ok(e) = unit.entry(child) else { continue };
+                    let value = match e.attr_value(dw::DW_AT_const_value) {
+                        Some(AttributeValue::Sdata(v)) => {
+                            signed |= v < 0;
+                            v
+                        }
+                        Some(v) => v.udata_value().map(|u| u as i64).unwrap_or(0),
+                        None => continue,
+                    };
+                    enumerators.push((attr_name(&self.dwarf, &unit, &e).unwrap_or_default(), value));
+                }
+                let name = format!("enum {}", name.as_deref().unwrap_or("<unnamed-tag>"));
+                Type {
+                    name,
+                    size: size.or(underlying.and_then(|u| u.size)),
+                    kind: TypeKind::Enum { signed, enumerators },
+                }
+            }
+            dw::DW_TAG_typedef => {
+                let under = target.and_then(|t| self.type_at(t, depth + 1));
+                let name = name.unwrap_or_default();
+                match under {
+                    Some(under) => Type { name, size: under.size, kind: under.kind },
+                    None => Type { name, size: None, kind: TypeKind::Void },
+                }
+            }
+            dw::DW_TAG_const_type | dw::DW_TAG_volatile_type | dw::DW_TAG_restrict_type | dw::DW_TAG_atomic_type => {
+                let qualifier = qualifier(entry.tag());
+                match target.and_then(|t| self.type_at(t, depth + 1)) {
+                    Some(under) => Type { name: qualified(qualifier, &under.name), size: under.size, kind: under.kind },
+                    None => Type { name: format!("{qualifier} void"), size: None, kind: TypeKind::Void },
+                }
+            }
+            dw::DW_TAG_subroutine_type => Type { name: "<function>".into(), size: None, kind: TypeKind::Function },
+            dw::DW_TAG_unspecified_type if name.as_deref() == Some("decltype(nullptr)") => Type {
+                name: "std::nullptr_t".into(),
+                size: Some(8),
+                kind: TypeKind::Pointer { target: None, reference: false },
+            },
+            _ => Type { name: name.unwrap_or_else(|| "<unknown type>".into()), size, kind: TypeKind::Other },
+        };
+        Some(ty)
+    }
+
+    /// A type's name alone (for what a pointer points to: its members are not needed).
+    fn type_name(&self, global: u64, depth: usize) -> String {
+        if depth > MAX_DEPTH {
+            return "<unknown type>".into();
+        }
+        let Some((unit, offset)) = self.units.die(&self.dwarf, global) else { return "<unknown type>".into() };
+        let Ok(entry) = unit.entry(offset) else { return "<unknown type>".into() };
+        let name = attr_name(&self.dwarf, &unit, &entry);
+        let target = entry.attr_value(dw::DW_AT_type).and_then(|v| reference(&unit, v));
+        let inner = |mark: &str| {
+            let pointee = target.map(|t| self.type_name(t, depth + 1)).unwrap_or_else(|| "void".into());
+            format!("{pointee} {mark}")
+        };
+        match entry.tag() {
+            dw::DW_TAG_structure_type => format!("struct {}", name.as_deref().unwrap_or("<unnamed-tag>")),
+            dw::DW_TAG_class_type => format!("class {}", name.as_deref().unwrap_or("<unnamed-tag>")),
+            dw::DW_TAG_union_type => format!("union {}", name.as_deref().unwrap_or("<unnamed-tag>")),
+            dw::DW_TAG_enumeration_type => format!("enum {}", name.as_deref().unwrap_or("<unnamed-tag>")),
+            dw::DW_TAG_pointer_type => inner("*"),
+            dw::DW_TAG_reference_type => inner("&"),
+            dw::DW_TAG_rvalue_reference_type => inner("&&"),
+            dw::DW_TAG_const_type | dw::DW_TAG_volatile_type | dw::DW_TAG_restrict_type | dw::DW_TAG_atomic_type => {
+                let under = target.map(|t| self.type_name(t, depth + 1)).unwrap_or_else(|| "void".into());
+                qualified(qualifier(entry.tag()), &under)
+            }
+            dw::DW_TAG_subroutine_type => "<function>".into(),
+            dw::DW_TAG_array_type => {
+                self.type_at(global, depth).map(|t| t.name).unwrap_or_else(|| "<unknown type>".into())
+            }
+            _ => name.unwrap_or_else(|| "<unknown type>".into()),
+        }
+    }
+}
+
+fn qualifier(tag: DwTag) -> &'static str {
+    match tag {
+        dw::DW_TAG_const_type => "const",
+        dw::DW_TAG_volatile_type => "volatile",
+        dw::DW_TAG_restrict_type => "restrict",
+        _ => "_Atomic",
+    }
+}
+
+/// `const` applied to a type's name as C writes it: before a plain name (`const char`), after a pointer
+/// (`char * const`).
+fn qualified(qualifier: &str, name: &str) -> String {
+    if name.ends_with('*') || name.ends_with('&') {
+        format!("{name} {qualifier}")
+    } else {
+        format!("{qualifier} {name}")
+    }
+}
+
+/// The children of the entry at `offset`: their tags and offsets.
+pub(super) fn children(unit: &Unit, offset: UnitOffset<usize>) -> Vec<(DwTag, UnitOffset<usize>)> {
+    let mut out = Vec::new();
+    let Ok(mut tree) = unit.entries_tree(Some(offset)) else { return out };
+    let Ok(root) = tree.root() else { return out };
+    let mut children = root.children();
+    while let Ok(Some(child)) = children.next() {
+        out.push((child.entry().tag(), child.entry().offset()));
+    }
+    out
+}
+
+fn member(
+    dwarf: &gimli::Dwarf<crate::symbols::file::Reader>,
+    unit: &Unit,
+    offset: UnitOffset<usize>,
+) -> Option<Member> {
+    let entry = unit.entry(offset).ok()?;
+    let ty = entry.attr_value(dw::DW_AT_type).and_then(|v| reference(unit, v))?;
+    let name = attr_name(dwarf, unit, &entry).unwrap_or_default();
+    let location = match entry.attr_value(dw::DW_AT_data_member_location) {
+        // DWARF 2's form: an expression, in practice `DW_OP_plus_uconst n`.
+        Some(AttributeValue::Exprloc(expr)) => {
+            let mut ops = expr.operations(unit.encoding());
+            match ops.next() {
+                Ok(Some(gimli::Operation::PlusConstant { value })) => Some(value),
+                _ => None,
+            }
+        }
+        Some(v) => v.udata_value(),
+        None => None,
+    };
+    let bit_size = entry.attr_value(dw::DW_AT_bit_size).and_then(|v| v.udata_value());
+    let byte_size = entry.attr_value(dw::DW_AT_byte_size).and_then(|v| v.udata_value());
+    let (offset, bits) = match (bit_size, entry.attr_value(dw::DW_AT_data_bit_offset).and_then(|v| v.udata_value())) {
+        // DWARF 4 and 5: the bit offset from the start of the record.
+        (Some(width), Some(bit)) => (bit / 8, Some((bit % 8, width))),
+        (Some(width), None) => {
+            // DWARF 2 and 3: the offset of the storage unit, and the field's offset from its most significant bit.
+            let storage = byte_size.unwrap_or(4);
+            let from_msb = entry.attr_value(dw::DW_AT_bit_offset).and_then(|v| v.udata_value()).unwrap_or(0);
+            let from_lsb = (storage * 8).checked_sub(from_msb.checked_add(width)?)?;
+            let base = location.unwrap_or(0);
+            (base + from_lsb / 8, Some((from_lsb % 8, width)))
+        }
+        _ => (location.unwrap_or(0), None),
+    };
+    Some(Member { name, ty: TypeId(ty), offset, bits })
+}
+
+/// How many elements a subrange counts: `DW_AT_count`, or `DW_AT_upper_bound` + 1 (lower bound 0, as in C).
+fn subrange_count(unit: &Unit, offset: UnitOffset<usize>) -> Option<u64> {
+    let entry = unit.entry(offset).ok()?;
+    if let Some(count) = entry.attr_value(dw::DW_AT_count).and_then(|v| v.udata_value()) {
+        return Some(count);
+    }
+    let upper = entry.attr_value(dw::DW_AT_upper_bound)?;
+    // An upper bound of -1 (all ones in its form) is a zero-length array.
+    match upper {
+        AttributeValue::Sdata(-1) => Some(0),
+        AttributeValue::Data4(u32::MAX) | AttributeValue::Data8(u64::MAX) => Some(0),
+        v => v.udata_value()?.checked_add(1),
+    }
+}

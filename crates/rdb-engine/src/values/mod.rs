@@ -1,0 +1,128 @@
+//! The value model every front end renders: types, variables and their values, as plain data. The debug
+//! information (DWARF today) is read into these shapes by `symbols`; the session reads the bytes; the console, DAP
+//! and Python only render them, each its own way (`0n5` or `5`).
+
+mod abi;
+mod read;
+mod summary;
+
+pub(crate) use abi::entry_registers;
+pub(crate) use read::read;
+pub use summary::Summary;
+pub(crate) use summary::summarize;
+
+/// Names a type in one module's debug information (its DIE's offset in `.debug_info`). Only the module that
+/// handed it out can resolve it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeId(pub(crate) u64);
+
+/// A type as the debug information describes it. Typedefs and `const`/`volatile` are seen through: `name` is the
+/// type as the program wrote it (`size_t`, `const char *`), `kind` and `size` are what it is underneath.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Type {
+    /// The name as C and C++ write it: `int`, `struct point *`, `char [16]`, `const char *`.
+    pub name: String,
+    /// Size in bytes; `None` for `void`, functions and incomplete types.
+    pub size: Option<u64>,
+    pub kind: TypeKind,
+}
+
+/// What a type is, underneath its typedefs and qualifiers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    Void,
+    /// An integer, character, boolean or floating-point type.
+    Base(BaseKind),
+    /// A pointer (or C++ reference) to `target`; `None` for `void *`.
+    Pointer {
+        target: Option<TypeId>,
+        reference: bool,
+    },
+    /// A struct, class or union with its data members.
+    Record {
+        members: Vec<Member>,
+    },
+    /// An array of `count` elements (`None`: unknown, as for `int x[]`).
+    Array {
+        element: TypeId,
+        count: Option<u64>,
+    },
+    /// An enumeration; its enumerators' names and values.
+    Enum {
+        signed: bool,
+        enumerators: Vec<(String, i64)>,
+    },
+    /// A function type (what a function pointer points to).
+    Function,
+    /// Something rdb does not model (a pointer to member, an unspecified type): shown by name only.
+    Other,
+}
+
+/// The kinds of base type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseKind {
+    Signed,
+    Unsigned,
+    /// `char`, `signed char`, `unsigned char` (and `char8_t`): a number that is also a character.
+    Char {
+        signed: bool,
+    },
+    Bool,
+    Float,
+}
+
+/// A data member of a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// Empty for an anonymous struct or union member.
+    pub name: String,
+    pub ty: TypeId,
+    /// Byte offset from the start of the record.
+    pub offset: u64,
+    /// For a bitfield: its first bit (counted from the least significant bit of the byte at `offset`) and width.
+    pub bits: Option<(u64, u64)>,
+}
+
+/// Whether a variable is a function's parameter or a local.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariableKind {
+    Parameter,
+    Local,
+}
+
+/// Where a value lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueLocation {
+    /// In memory, at this address.
+    Memory(u64),
+    /// In a register (its name, `rbx`).
+    Register(String),
+    /// In several places (`DW_OP_piece`): registers and memory.
+    Pieces,
+    /// Nowhere: computed by the debug information (`DW_OP_stack_value`, `DW_OP_implicit_value`, a constant).
+    Computed,
+    /// The compiler left no location for the current pc.
+    OptimizedOut,
+}
+
+/// A value: its bytes (as many as its type's size), or why there are none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueBytes {
+    Known(Vec<u8>),
+    /// The compiler left no location at this pc, or the frame does not know a register it lives in.
+    OptimizedOut,
+    /// Its memory cannot be read (the address given).
+    MemoryError(u64),
+}
+
+/// A named variable in a frame: a parameter or a local in scope at the frame's pc.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    pub name: String,
+    pub kind: VariableKind,
+    pub ty: Type,
+    pub location: ValueLocation,
+    pub value: ValueBytes,
+    /// What the value shows as on one line (a number, a pointer with its string, a record's type).
+    pub summary: Summary,
+}

@@ -1,0 +1,154 @@
+//! Variables and values in WinDbg's words: `dv`'s lines (`          depth = 0n2`), with `/t` their types and with
+//! `/v` where they live, and a value's one-line text (`0n5`, `0x00000000`0040201c "label"`, `GREEN (0n5)`).
+
+use rdb_engine::fmt::addr64;
+use rdb_engine::values::{Summary, Type, ValueLocation, Variable};
+
+/// The narrowest column `dv` right-aligns names in.
+const NAME_COLUMN: usize = 14;
+
+/// `dv`'s lines for `variables`: names right-aligned in one column, each `= value`; `types` puts each type first
+/// (`/t`), `locations` each place first (`/v`: an address, `@rbx`, or why there is none).
+pub fn dv_lines(variables: &[&Variable], types: bool, locations: bool) -> Vec<String> {
+    let width = variables.iter().map(|v| v.name.chars().count()).max().unwrap_or(0).max(NAME_COLUMN);
+    variables
+        .iter()
+        .map(|v| {
+            let mut line = String::new();
+            if locations {
+                line.push_str(&format!("{:<19} ", location_text(&v.location)));
+            }
+            let name = if types { format!("{} {}", v.ty.name, v.name) } else { format!("{:>width$}", v.name) };
+            line.push_str(&format!("{name} = {}", value_text(&v.ty, &v.summary)));
+            line
+        })
+        .collect()
+}
+
+/// Where a value lives, as `dv /v` shows it.
+pub fn location_text(location: &ValueLocation) -> String {
+    match location {
+        ValueLocation::Memory(address) => addr64(*address),
+        ValueLocation::Register(name) => format!("@{name}"),
+        ValueLocation::Pieces => "<pieces>".into(),
+        ValueLocation::Computed => "<computed>".into(),
+        ValueLocation::OptimizedOut => "<optimized out>".into(),
+    }
+}
+
+/// A value of type `ty` on one line.
+pub fn value_text(ty: &Type, summary: &Summary) -> String {
+    match summary {
+        Summary::Signed(v) => format!("0n{v}"),
+        Summary::Unsigned(v) => format!("{v:#x}"),
+        Summary::Bool(b) => b.to_string(),
+        Summary::Char(c) => match u8::try_from(*c).ok().filter(|b| b.is_ascii_graphic() || *b == b' ') {
+            Some(b) => format!("0n{c} '{}'", b as char),
+            None => format!("0n{c}"),
+        },
+        Summary::Float(f) => float_text(*f),
+        Summary::Pointer { address, string: Some(text) } => format!("{} {}", pointer(*address), quoted(text)),
+        Summary::Pointer { address, string: None } => pointer(*address),
+        Summary::Enum { value, name: Some(name) } => format!("{name} (0n{value})"),
+        Summary::Enum { value, name: None } => format!("0n{value}"),
+        Summary::Array { string: Some(text) } => format!("{} {}", ty.name, quoted(text)),
+        Summary::Record | Summary::Array { string: None } | Summary::Opaque => ty.name.clone(),
+        Summary::OptimizedOut => "<value optimized out>".into(),
+        Summary::MemoryError(_) => "<Memory access error>".into(),
+    }
+}
+
+/// A pointer as WinDbg shows one in a value: `0x` and the address's two halves.
+fn pointer(address: u64) -> String {
+    format!("0x{}", addr64(address))
+}
+
+/// A string in double quotes, its quotes and backslashes escaped (control characters are escaped on output).
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// A floating-point value as C's `%g` would give it with full precision: `1.5`, `0.25`, `-inf`, `nan`.
+fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "nan".into()
+    } else if f.is_infinite() {
+        if f < 0.0 { "-inf".into() } else { "inf".into() }
+    } else {
+        format!("{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rdb_engine::values::{BaseKind, TypeKind, ValueBytes, VariableKind};
+
+    use super::*;
+
+    fn var(name: &str, ty: &str, kind: TypeKind, summary: Summary, location: ValueLocation) -> Variable {
+        Variable {
+            name: name.into(),
+            kind: VariableKind::Local,
+            ty: Type { name: ty.into(), size: Some(4), kind },
+            location,
+            value: ValueBytes::Known(vec![]),
+            summary,
+        }
+    }
+
+    #[test]
+    fn dv_shapes() {
+        let depth = var(
+            "depth",
+            "int",
+            TypeKind::Base(BaseKind::Signed),
+            Summary::Signed(2),
+            ValueLocation::Memory(0x7ffe_0000_1000),
+        );
+        let label = var(
+            "label",
+            "const char *",
+            TypeKind::Pointer { target: None, reference: false },
+            Summary::Pointer { address: 0x40_2010, string: Some("say \"hi\"".into()) },
+            ValueLocation::Register("rbx".into()),
+        );
+        let gone =
+            var("n", "int", TypeKind::Base(BaseKind::Signed), Summary::OptimizedOut, ValueLocation::OptimizedOut);
+        assert_eq!(
+            dv_lines(&[&depth, &label, &gone], false, false),
+            [
+                "         depth = 0n2",
+                r#"         label = 0x00000000`00402010 "say \"hi\"""#,
+                "             n = <value optimized out>"
+            ]
+        );
+        assert_eq!(dv_lines(&[&depth], true, false), ["int depth = 0n2"]);
+        assert_eq!(dv_lines(&[&label], false, true)[0].split_whitespace().next(), Some("@rbx"));
+        assert_eq!(dv_lines(&[&depth], false, true), ["00007ffe`00001000            depth = 0n2"]);
+    }
+
+    #[test]
+    fn value_texts() {
+        let t = |name: &str| Type { name: name.into(), size: Some(16), kind: TypeKind::Other };
+        assert_eq!(value_text(&t("unsigned int"), &Summary::Unsigned(42)), "0x2a");
+        assert_eq!(value_text(&t("char"), &Summary::Char(113)), "0n113 'q'");
+        assert_eq!(value_text(&t("char"), &Summary::Char(10)), "0n10");
+        assert_eq!(value_text(&t("double"), &Summary::Float(1.5)), "1.5");
+        assert_eq!(
+            value_text(&t("enum color"), &Summary::Enum { value: 5, name: Some("GREEN".into()) }),
+            "GREEN (0n5)"
+        );
+        assert_eq!(value_text(&t("char [16]"), &Summary::Array { string: Some("deep".into()) }), "char [16] \"deep\"");
+        assert_eq!(value_text(&t("struct point"), &Summary::Record), "struct point");
+        assert_eq!(value_text(&t("int *"), &Summary::MemoryError(8)), "<Memory access error>");
+    }
+}
