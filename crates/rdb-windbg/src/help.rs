@@ -202,6 +202,24 @@ const ENTRIES: &[Entry] = &[
         example: ".frame 1",
     },
     Entry {
+        name: "??",
+        syntax: "?? <C++ expression>",
+        what: "Evaluate a C++ expression in the current frame (locals, parameters, globals, module!var, . -> [] & * casts sizeof arithmetic logic) and show its type and value; a struct with its members.",
+        example: "?? p->x + 1",
+    },
+    Entry {
+        name: "dx",
+        syntax: "dx [-r<n>] <C++ expression>",
+        what: "Show a C++ expression's value with its type, and its children (members, elements, what a pointer points to) n levels deep (1 by default).",
+        example: "dx -r2 p",
+    },
+    Entry {
+        name: "dt",
+        syntax: "dt [-r[<n>]] [module!]<type> [<address>|<variable>] | dt [-r[<n>]] <variable>",
+        what: "Show a type's layout (offsets, member types, bitfields), or an object's members with their values; -r recurses into nested structs.",
+        example: "dt vars!point p",
+    },
+    Entry {
         name: "~",
         syntax: "~ | ~<n>s | ~<n|*|.|#> <command>",
         what: "List threads, switch to thread n, or run a command on threads.",

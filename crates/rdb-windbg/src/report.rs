@@ -9,7 +9,9 @@ mod values;
 
 pub use blocks::{peb_lines, teb_lines};
 pub use filters::filter_lines;
-pub use values::{dv_lines, location_text, value_text};
+pub use values::{
+    bitfield_text, bitfield_value, dt_type_name, dv_lines, dx_line, location_text, member_line, quoted, tag, value_text,
+};
 
 use rdb_engine::disasm::Instruction;
 use rdb_engine::fmt::addr64;

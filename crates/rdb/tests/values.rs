@@ -232,3 +232,137 @@ fn values_agree_with_gdb() {
         assert_eq!(ours.len(), gdb.len(), "frame {frame}: the same variables: rdb {ours:?}, gdb {gdb:?}");
     }
 }
+
+#[test]
+fn cxx_expressions_dt_and_dx() {
+    let vars = debuggee("vars");
+    let run = rdb(
+        &[s(&vars)],
+        &format!(
+            "bp `vars.c:{}`\ng\n{}\n?? p->x + p->y * 2\n?? *p\n?? buf\n?? &buf[1]\n?? f.level\n?? vars!global_count\n?? sizeof(struct flags)\n?? (counter_t)depth - 1\n?? depth == 0 && p->y > 3\n{}\ndt point\ndt vars!flags\ndt flags f\ndt -r point p\n{}\ndx p\ndx -r0 f\ndx label\n{}\n?? nosuch\n?? p->z\n?? 1/0\n?? (\n?? p.x\ndt nosuch\ndt point 0\ndx\nq\n",
+            bottom(),
+            mark("cxx"),
+            mark("dt"),
+            mark("dx"),
+            mark("bad")
+        ),
+    );
+    let cxx = run.section("cxx");
+    cxx.assert_matches(r"(?m)^int 0n11$");
+    cxx.assert_matches(r"(?m)^struct point\n   \+0x000 x                : 0n3\n   \+0x004 y                : 0n4$");
+    cxx.assert_matches(&format!(r#"(?m)^char \[16\] 0x{ADDR}  "deep"$"#));
+    cxx.assert_matches(&format!(r#"(?m)^char \* 0x{ADDR} "eep"$"#));
+    cxx.assert_matches(r"(?m)^unsigned int 0x5$");
+    cxx.assert_matches(r"(?m)^int 0n7$");
+    cxx.assert_matches(r"(?m)^unsigned long 0x8$");
+    cxx.assert_matches(r"(?m)^unsigned long 0xffffffffffffffff$");
+    cxx.assert_matches(r"(?m)^bool true$");
+
+    let dt = run.section("dt");
+    dt.assert_matches(r"(?m)^vars!point\n   \+0x000 x                : Int4B\n   \+0x004 y                : Int4B$");
+    dt.assert_matches(r"(?m)^   \+0x000 ready            : Pos 0, 1 Bit\n   \+0x000 level            : Pos 1, 3 Bits\n   \+0x004 rest             : Int4B$");
+    dt.assert_matches(r"(?m)^   \+0x000 ready            : 0y1\n   \+0x000 level            : 0y101\n   \+0x004 rest             : 0n-3$");
+
+    let dx = run.section("dx");
+    dx.assert_matches(r"(?m)^p                : 0x7ff[0-9a-f]+ \[Type: point \*\]\n    \[\+0x000\] x       : 3 \[Type: int\]\n    \[\+0x004\] y       : 4 \[Type: int\]$");
+    dx.assert_matches(r"(?m)^f                \[Type: flags\]$");
+    dx.assert_not_contains("ready");
+    dx.assert_matches(r#"(?m)^label            : 0x[0-9a-f]+ : "label" \[Type: const char \*\]$"#);
+
+    let bad = run.section("bad");
+    for line in [
+        r"\^ no variable named 'nosuch' in this scope in '\?\? nosuch'",
+        r"\^ 'struct point' has no member 'z' in '\?\? p->z'",
+        r"\^ division by zero in '\?\? 1/0'",
+        r"\^ the expression ends too soon in '\?\? \('",
+        r"\^ 'struct point \*' is a pointer: use '->' for its member 'x' in '\?\? p.x'",
+        r"\^ no type or variable named 'nosuch' \(.*\) in 'dt nosuch'",
+        r"\^ dx needs a C\+\+ expression in 'dx'",
+    ] {
+        bad.assert_matches(&format!("(?m)^{line}$"));
+    }
+    // An object at an unreadable address: each member says so, and the listing goes on.
+    bad.assert_matches(r"(?m)^   \+0x000 x                : <Memory access error>\n   \+0x004 y                : <Memory access error>$");
+}
+
+/// gdb's `print` of each expression, as numbers.
+fn gdb_prints(program: &str, line: u32, exprs: &[&str]) -> Option<Vec<String>> {
+    let mut cmd = Command::new("gdb");
+    cmd.args(["-batch", "-nx", "-ex", &format!("break vars.c:{line}"), "-ex", "run"]);
+    for e in exprs {
+        cmd.args(["-ex", &format!("print {e}")]);
+    }
+    let out = cmd.arg(program).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    Some(
+        text.lines()
+            .filter(|l| l.starts_with('$'))
+            .map(|l| l.split_once(" = ").map(|x| x.1.to_string()).unwrap_or_default())
+            .collect(),
+    )
+}
+
+#[test]
+fn cxx_values_agree_with_gdb() {
+    if Command::new("gdb").arg("--version").output().is_err() {
+        eprintln!("gdb is not installed: the comparison is skipped");
+        return;
+    }
+    let exprs = [
+        "depth",
+        "p->x + p->y * 2",
+        "buf[1]",
+        "f.level",
+        "f.rest * -2",
+        "ratio * 2",
+        "global_count",
+        "file_ratio",
+        "sizeof(struct flags)",
+        "(char)p->x + 'a'",
+        "depth == 0 && p->y > 3",
+        "(counter_t)depth - 1",
+        "c",
+        "label",
+        "n / 4 % 3",
+        "-7 / 2",
+        "(unsigned)-1 >> 28",
+        "p->y << 3 | 1",
+        "ratio > 1 ? 10 : 20",
+    ];
+    let vars = debuggee("vars");
+    let line = bottom();
+    let gdb = gdb_prints(s(&vars), line, &exprs).expect("gdb runs");
+    assert_eq!(gdb.len(), exprs.len(), "gdb printed {gdb:?}");
+    let stdin: String =
+        exprs.iter().enumerate().map(|(i, e)| format!("{}\n?? {e}\n", mark(&format!("e{i}")))).collect();
+    let run = rdb(&[s(&vars)], &format!("bp `vars.c:{line}`\ng\n{stdin}q\n"));
+    for (i, e) in exprs.iter().enumerate() {
+        let ours = run.section(&format!("e{i}")).text.lines().next().unwrap_or("").trim().to_string();
+        // `int 0n11` → 11, `unsigned long 0x8` → 8, `bool true` → true, `enum color GREEN (0n5)` → GREEN,
+        // `const char * 0x... "label"` → 0x... "label", `char 0n100 'd'` → 100 'd'.
+        let value = ours
+            .rsplit_once(" 0n")
+            .map(|(_, v)| v.to_string())
+            .or_else(|| {
+                ours.split_once(" 0x").map(|(_, v)| {
+                    let (hex, rest) = v.split_once(' ').unwrap_or((v, ""));
+                    let n = u64::from_str_radix(&hex.replace('`', ""), 16).unwrap_or(0);
+                    if rest.is_empty() { n.to_string() } else { format!("{n:#x} {rest}") }
+                })
+            })
+            .unwrap_or_else(|| ours.rsplit(' ').next().unwrap_or("").to_string());
+        let value = value.split(" (0n").next().unwrap_or("").to_string();
+        let enum_name = ours.split_whitespace().nth(2).unwrap_or("").to_string();
+        // C gives a comparison the int 1 or 0, C++ (WinDbg's evaluator) the bool true or false.
+        let theirs = match gdb[i].as_str() {
+            "1" if value == "true" => "true".to_string(),
+            "0" if value == "false" => "false".to_string(),
+            t => t.to_string(),
+        };
+        let agree = value == theirs
+            || enum_name == theirs
+            || theirs.ends_with(&value)
+            || value.parse::<f64>().ok().zip(theirs.parse::<f64>().ok()).is_some_and(|(a, b)| a == b);
+        assert!(agree, "{e}: rdb {ours:?}, gdb {theirs:?}\n{}", run.dump());
+    }
+}

@@ -11,6 +11,7 @@ mod control;
 mod disassembly;
 mod displaced;
 mod environment;
+mod expressions;
 mod filters;
 mod frames;
 mod guards;

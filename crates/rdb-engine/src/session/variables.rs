@@ -1,16 +1,17 @@
 //! The variables of a frame as data, for every front end (WinDbg's `dv`, DAP's `scopes`/`variables`, Python's
-//! `locals()`): each parameter and local in scope at the frame's pc, with its type, where it lives and its value.
+//! `locals()`): each parameter and local in scope at the frame's pc, with its type, where it lives and its value;
+//! and the questions asked of values afterwards (their children, an object at an address, a type by its id).
 //! Which registers a frame knows is decided here once: all of them in frame 0; in a caller only those a call
 //! preserves (the System V callee-saved registers, rsp and rip), since a callee may have overwritten the others.
 
-use super::PatchedMemory;
-use super::Session;
+use super::{Modules, PatchedMemory, Session};
 use crate::error::{Error, Result};
+use crate::memory::ReadMemory;
 use crate::regs::Registers;
-use crate::symbols::{FrameAccess, dwarf_reg};
+use crate::symbols::{FrameAccess, ModuleSymbols, dwarf_reg};
 use crate::target::Tid;
 use crate::unwind;
-use crate::values::{self, Summary, Type, TypeKind, ValueBytes, Variable};
+use crate::values::{self, Child, Summary, Type, TypeId, Value, ValueBytes, ValueLocation, Variable};
 
 /// The variables in scope in one frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,10 +20,15 @@ pub struct FrameVariables {
     pub function: Option<String>,
     /// Parameters first, in declaration order, then locals, outermost block first.
     pub variables: Vec<Variable>,
+    /// The frame's pc as its scope was looked up (a caller's return address − 1), for globals near it.
+    pub pc: u64,
 }
 
 /// DWARF numbers of the registers a call preserves: rbx, rbp, rsp, r12–r15, and rip (the return address).
 const PRESERVED: [u16; 8] = [3, 6, 7, 12, 13, 14, 15, 16];
+
+/// The largest object read whole (a hostile type size cannot make rdb allocate gigabytes).
+const MAX_OBJECT: u64 = 1 << 20;
 
 impl Session {
     /// The parameters and locals in scope in frame `frame` (0 = innermost) of thread `tid`.
@@ -33,7 +39,7 @@ impl Session {
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
         let frames = unwind::unwind(&regs, &module_at, &mut mem, frame.saturating_add(1));
         let Some(this) = frames.get(frame) else {
-            return Err(Error::msg(format!("frame {frame} does not exist: the stack has {} frames", frames.len())));
+            return Err(Error::msg(format!("frame {frame:#x} does not exist: the stack has {} frames", frames.len())));
         };
         // A caller's pc is a return address: its scope and locations are the call's, one byte before.
         let pc = if frame == 0 { this.regs.rip } else { this.regs.rip.wrapping_sub(1) };
@@ -42,28 +48,105 @@ impl Session {
             if frame == 0 || PRESERVED.contains(&n) { dwarf_reg(&frame_regs, n) } else { None }
         };
         let access = FrameAccess { register: &register, cfa: this.cfa, innermost: frame == 0 };
-        let Some(symbols) = module_at(pc) else {
-            return Err(Error::msg(format!("no module holds {pc:#x}: no variables there")));
+        let no_info = || {
+            let place = modules.place(pc).map(|p| p.name()).unwrap_or_else(|| format!("{pc:#x}"));
+            Error::msg(format!("no debug information for {place}: no variables there"))
         };
-        let Some((function, located)) = symbols.frame_variables(pc, &access, &mut mem) else {
-            return Err(Error::msg(format!(
-                "no debug information for {}: no variables there",
-                modules.place(pc).map(|p| p.name()).unwrap_or_else(|| format!("{pc:#x}"))
-            )));
-        };
-        let unknown = || Type { name: "<unknown type>".into(), size: None, kind: TypeKind::Other };
+        let symbols = module_at(pc).ok_or_else(no_info)?;
+        let (function, located) = symbols.frame_variables(pc, &access, &mut mem).ok_or_else(no_info)?;
         let variables = located
             .into_iter()
             .map(|v| {
-                let ty = v.ty.and_then(|id| symbols.type_of(id)).unwrap_or_else(unknown);
-                let (location, value) = values::read(&v.located, ty.size.unwrap_or(0), &register, &mut mem);
-                let summary = match (&value, ty.size) {
-                    (ValueBytes::Known(_), None) => Summary::Opaque,
-                    _ => values::summarize(&ty, &value, &|id| symbols.type_of(id), &mut mem),
+                let ty = v.ty.and_then(|id| symbols.type_of(id)).unwrap_or_else(Type::unknown);
+                let size = ty.size.unwrap_or(0).min(MAX_OBJECT);
+                let (location, bytes) = values::read(&v.located, size, &register, &mut mem);
+                let address = match location {
+                    ValueLocation::Memory(a) => Some(a),
+                    _ => None,
                 };
-                Variable { name: v.name, kind: v.kind, ty, location, value, summary }
+                let value = Value { ty, type_id: v.ty, bytes, address };
+                let summary = summarize(&value, modules, &mut mem);
+                Variable { name: v.name, kind: v.kind, location, value, summary }
             })
             .collect();
-        Ok(FrameVariables { function, variables })
+        Ok(FrameVariables { function, variables, pc })
+    }
+
+    /// The type `id` names (handed out in a [`Value`] or a [`Type`]'s members).
+    pub fn type_of(&self, id: TypeId) -> Option<Type> {
+        symbols_of(&self.modules, id)?.type_of(id)
+    }
+
+    /// The object of type `ty` at `address`, read through the patch-masked memory.
+    pub fn object(&mut self, ty: Type, type_id: Option<TypeId>, address: u64) -> Result<Value> {
+        let Session { target, state, image, .. } = self;
+        let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
+        Ok(read_object(&mut mem, ty, type_id, address))
+    }
+
+    /// What `value` shows as on one line.
+    pub fn summary(&mut self, value: &Value) -> Result<Summary> {
+        let Session { modules, target, state, image, .. } = self;
+        let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
+        Ok(summarize(value, modules, &mut mem))
+    }
+
+    /// The children of `value` (called `name`), from `start`, at most `count`: members, elements, or what a
+    /// pointer points to.
+    pub fn children(&mut self, value: &Value, name: &str, start: usize, count: usize) -> Result<Vec<Child>> {
+        let Session { modules, target, state, image, .. } = self;
+        let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
+        let raw = {
+            let mut reader = MemoryReader { modules, mem: &mut mem };
+            values::children(value, name, start, count, &mut reader)
+        };
+        Ok(raw
+            .into_iter()
+            .map(|c| {
+                let summary = summarize(&c.value, modules, &mut mem);
+                Child { name: c.name, offset: c.offset, bits: c.bits, value: c.value, summary }
+            })
+            .collect())
+    }
+}
+
+fn symbols_of(modules: &Modules, id: TypeId) -> Option<&ModuleSymbols> {
+    modules.at(id.module).and_then(|m| m.symbols()).filter(|s| s.base() == id.module)
+}
+
+pub(crate) fn summarize(value: &Value, modules: &Modules, mem: &mut dyn ReadMemory) -> Summary {
+    if matches!(value.bytes, ValueBytes::Known(_)) && value.ty.size.is_none() {
+        return Summary::Opaque;
+    }
+    values::summarize(&value.ty, &value.bytes, &|id| symbols_of(modules, id)?.type_of(id), mem)
+}
+
+pub(crate) fn read_object(mem: &mut dyn ReadMemory, ty: Type, type_id: Option<TypeId>, address: u64) -> Value {
+    let size = ty.size.unwrap_or(0);
+    let bytes = if size > MAX_OBJECT {
+        ValueBytes::MemoryError(address)
+    } else {
+        let mut bytes = vec![0u8; size as usize];
+        match mem.read_exact(address, &mut bytes) {
+            Ok(()) => ValueBytes::Known(bytes),
+            Err(_) => ValueBytes::MemoryError(address),
+        }
+    };
+    Value { ty, type_id, bytes, address: Some(address) }
+}
+
+/// Children read from the debuggee's memory, types from the modules' debug information.
+struct MemoryReader<'a> {
+    modules: &'a Modules,
+    mem: &'a mut dyn ReadMemory,
+}
+
+impl values::Reader for MemoryReader<'_> {
+    fn type_of(&mut self, id: TypeId) -> Option<Type> {
+        symbols_of(self.modules, id)?.type_of(id)
+    }
+
+    fn object(&mut self, ty: Type, type_id: Option<TypeId>, address: u64) -> Value {
+        read_object(self.mem, ty, type_id, address)
     }
 }

@@ -261,6 +261,24 @@ impl ModuleSymbols {
         Some((scope.function.clone(), located))
     }
 
+    /// The global or file-static variable `name` of this module (a static of the file holding runtime address
+    /// `near` first): its runtime address and type.
+    pub fn global(&self, name: &str, near: Option<u64>) -> Option<(u64, Option<TypeId>)> {
+        let near = near.filter(|a| self.contains(*a)).map(|a| a.wrapping_sub(self.bias));
+        let g = self.dwarf()?.global(name, near, self.bias)?;
+        Some((g.address, g.ty))
+    }
+
+    /// The type named `name` in this module's debug information (`point`, `struct point`, `counter_t`).
+    pub fn named_type(&self, name: &str) -> Option<TypeId> {
+        self.dwarf()?.named_type(name)
+    }
+
+    /// The names of this module's named types that `matches` accepts, sorted.
+    pub fn type_names(&self, matches: &dyn Fn(&str) -> bool) -> Vec<String> {
+        self.dwarf().map(|d| d.type_names(matches)).unwrap_or_default()
+    }
+
     /// The type `id` (handed out by this module's [`frame_variables`](Self::frame_variables) or another type).
     pub fn type_of(&self, id: TypeId) -> Option<Type> {
         self.dwarf()?.type_of(id)
@@ -336,7 +354,7 @@ impl ModuleSymbols {
                     Some((_, d)) => d,
                     None => self.data,
                 };
-                dwarf::DwarfInfo::new(data, self.code.clone())
+                dwarf::DwarfInfo::new(data, self.code.clone(), self.base)
             })
             .as_ref()
     }

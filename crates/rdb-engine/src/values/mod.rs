@@ -3,18 +3,25 @@
 //! and Python only render them, each its own way (`0n5` or `5`).
 
 mod abi;
+mod children;
+pub mod cxx;
 mod read;
 mod summary;
 
 pub(crate) use abi::entry_registers;
+pub use children::{MAX_ELEMENTS, has_children};
+pub(crate) use children::{Reader, children};
 pub(crate) use read::read;
 pub use summary::Summary;
 pub(crate) use summary::summarize;
 
-/// Names a type in one module's debug information (its DIE's offset in `.debug_info`). Only the module that
-/// handed it out can resolve it.
+/// Names a type in one module's debug information: the module (by its base address) and the type's entry (its
+/// offset in `.debug_info`). [`Session::type_of`](crate::session::Session::type_of) resolves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TypeId(pub(crate) u64);
+pub struct TypeId {
+    pub(crate) module: u64,
+    pub(crate) die: u64,
+}
 
 /// A type as the debug information describes it. Typedefs and `const`/`volatile` are seen through: `name` is the
 /// type as the program wrote it (`size_t`, `const char *`), `kind` and `size` are what it is underneath.
@@ -25,6 +32,13 @@ pub struct Type {
     /// Size in bytes; `None` for `void`, functions and incomplete types.
     pub size: Option<u64>,
     pub kind: TypeKind,
+}
+
+impl Type {
+    /// The type of something whose debug information names none.
+    pub fn unknown() -> Type {
+        Type { name: "<unknown type>".into(), size: None, kind: TypeKind::Other }
+    }
 }
 
 /// What a type is, underneath its typedefs and qualifiers.
@@ -115,14 +129,36 @@ pub enum ValueBytes {
     MemoryError(u64),
 }
 
+/// An object of the program: its type, its bytes, and its address where it has one in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub ty: Type,
+    /// The debug information's name for `ty`, where the value has one (a pointer to it is made from this).
+    pub type_id: Option<TypeId>,
+    pub bytes: ValueBytes,
+    /// Where the object is in memory; `None` for a value in a register, computed, or gone.
+    pub address: Option<u64>,
+}
+
 /// A named variable in a frame: a parameter or a local in scope at the frame's pc.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Variable {
     pub name: String,
     pub kind: VariableKind,
-    pub ty: Type,
     pub location: ValueLocation,
-    pub value: ValueBytes,
+    pub value: Value,
     /// What the value shows as on one line (a number, a pointer with its string, a record's type).
+    pub summary: Summary,
+}
+
+/// One child of a value: a member of a record, an element of an array, what a pointer points to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Child {
+    /// `x` for a member, `[3]` for an element, `*p` for a pointer's target.
+    pub name: String,
+    /// For a member: its byte offset in the record and, for a bitfield, its first bit and width.
+    pub offset: Option<u64>,
+    pub bits: Option<(u64, u64)>,
+    pub value: Value,
     pub summary: Summary,
 }

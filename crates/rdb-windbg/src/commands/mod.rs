@@ -151,6 +151,9 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["~"], true, program::threads),
     (&["dv"], true, values::dv),
     (&[".frame"], true, values::frame),
+    (&["??"], true, values::cxx),
+    (&["dx"], true, values::dx),
+    (&["dt"], true, values::dt),
     (&["|"], false, processes::processes),
     (&[".childdbg"], false, processes::childdbg),
     (&[".exr"], false, session_cmds::exr),
@@ -179,6 +182,9 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
 /// letters (`!teb`), any other name is its leading letters (`db@rsp`, `bc*`, `bp0`).
 pub fn split_name(command: &str) -> (&str, &str) {
     let command = command.trim();
+    if command.starts_with("??") {
+        return command.split_at(2);
+    }
     if command.starts_with(['~', '|']) || (command.starts_with('?') && !command.starts_with("?help")) {
         return command.split_at(1);
     }

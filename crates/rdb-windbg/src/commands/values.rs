@@ -1,9 +1,11 @@
-//! Source-level values: `dv` (the current frame's parameters and locals) and `.frame` (which frame is current).
-//! The engine finds, locates and reads the variables ([`Session::variables`]); this file only chooses and prints.
+//! Source-level values: `dv` (the current frame's parameters and locals), `.frame` (which frame is current),
+//! `??` and `dx` (C++ expressions), `dt` (types and objects). The engine finds, locates, reads and evaluates
+//! ([`Session::variables`], `evaluate_cxx`, `children`, `find_type`); this file only chooses and prints.
 //!
 //! [`Session::variables`]: rdb_engine::session::Session::variables
 
 use rdb_engine::fmt::addr64;
+use rdb_engine::values::{Summary, Type, TypeKind, Value, ValueBytes, has_children};
 use rdb_engine::wildcard;
 use rdb_engine::{Error, Result};
 
@@ -79,4 +81,213 @@ pub fn frame(cx: &mut Cx, args: &str) -> Result<Flow> {
         }
     }
     Ok(Flow::Next)
+}
+
+/// The most children `dx` and `dt` show of one value (`[...]` says there are more).
+const MAX_SHOWN: usize = 100;
+
+/// `?? <C++ expression>`: the value with its type (`int 0n126`); a record, or a pointer to one, with its
+/// members in `dt`'s shape.
+pub fn cxx(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let text = args.trim();
+    if text.is_empty() {
+        return Err(Error::msg("?? needs a C++ expression"));
+    }
+    let (tid, frame) = (cx.tid(), cx.console.frame(cx.dbg));
+    let value = cx.session().evaluate_cxx(tid, frame, text)?;
+    let summary = cx.session().summary(&value)?;
+    match (&summary, value.address) {
+        (Summary::Record, _) => cx.out(&value.ty.name),
+        // An array is shown at its address, with its text where it holds characters (WinDbg's shape).
+        (Summary::Array { string }, Some(address)) => {
+            let text = string.as_ref().map(|s| format!("  {}", report::quoted(s))).unwrap_or_default();
+            cx.out(format!("{} 0x{}{text}", value.ty.name, addr64(address)))
+        }
+        _ => cx.out(format!("{} {}", value.ty.name, report::value_text(&value.ty, &summary))),
+    }
+    if matches!(value.ty.kind, TypeKind::Record { .. }) || points_to_record(cx, &value) {
+        members(cx, &value, text, 0, 0, false)?;
+    }
+    Ok(Flow::Next)
+}
+
+fn points_to_record(cx: &mut Cx, value: &Value) -> bool {
+    match value.ty.kind {
+        TypeKind::Pointer { target: Some(id), .. } => {
+            cx.session().type_of(id).is_some_and(|t| matches!(t.kind, TypeKind::Record { .. }))
+        }
+        _ => false,
+    }
+}
+
+/// The members of a record (or of the record a pointer points to) in `dt`'s shape, recursing `levels` deeper;
+/// `layout` shows types instead of values.
+fn members(cx: &mut Cx, value: &Value, name: &str, depth: usize, levels: usize, layout: bool) -> Result<()> {
+    let children = cx.session().children(value, name, 0, MAX_SHOWN)?;
+    for child in children {
+        let text = if layout {
+            match child.bits {
+                Some((bit, width)) => report::bitfield_text(bit, width),
+                None => {
+                    let session = cx.session();
+                    report::dt_type_name(&child.value.ty, &|id| session.type_of(id), 0)
+                }
+            }
+        } else {
+            match (child.bits, &child.value.bytes) {
+                (Some((_, width)), ValueBytes::Known(bytes)) => report::bitfield_value(unsigned(bytes, width), width),
+                _ if matches!(child.value.ty.kind, TypeKind::Record { .. }) => {
+                    report::tag(&child.value.ty.name).to_string()
+                }
+                _ => report::value_text(&child.value.ty, &child.summary),
+            }
+        };
+        cx.out(report::member_line(depth, child.offset.unwrap_or(0), &child.name, &text));
+        if levels > 0 && matches!(child.value.ty.kind, TypeKind::Record { .. }) {
+            members(cx, &child.value, &child.name, depth + 1, levels - 1, layout)?;
+        }
+    }
+    Ok(())
+}
+
+/// A bitfield's bits as a number (its bytes hold the field's value, sign-extended for a signed field).
+fn unsigned(bytes: &[u8], width: u64) -> u64 {
+    let mut word = [0u8; 8];
+    let n = bytes.len().min(8);
+    word[..n].copy_from_slice(&bytes[..n]);
+    let v = u64::from_le_bytes(word);
+    if width >= 64 { v } else { v & ((1u64 << width) - 1) }
+}
+
+/// `dt [-r[N]] [module!]Type [address|variable]`, `dt [-r[N]] variable`: a type's layout with offsets, or an
+/// object's members with their values.
+pub fn dt(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let mut levels = 0;
+    let mut words: Vec<&str> = Vec::new();
+    for word in args.split_whitespace() {
+        match word.strip_prefix("-r") {
+            Some("") => levels = 1,
+            Some(n) => levels = n.parse().map_err(|_| Error::msg(format!("dt: bad recursion depth '{word}'")))?,
+            None if word.starts_with('-') => return Err(Error::msg(format!("dt: unknown option '{word}'"))),
+            None => words.push(word),
+        }
+    }
+    let levels = levels.min(16);
+    let Some(&first) = words.first() else { return Err(Error::msg("dt needs a type or a variable")) };
+    if words.len() > 2 {
+        return Err(Error::msg(format!("dt: unexpected '{}'", words[2])));
+    }
+    let (tid, frame) = (cx.tid(), cx.console.frame(cx.dbg));
+    let near = cx.rip().ok();
+    let session = cx.session();
+    let found = session.find_type(first, near);
+    let (value, header) = match (found, words.get(1)) {
+        // A type alone: its layout.
+        (Some((ty, id)), None) => {
+            let module = type_module(cx, first, near);
+            cx.out(format!("{module}!{}", report::tag(&ty.name)));
+            let value = Value { ty, type_id: Some(id), bytes: ValueBytes::OptimizedOut, address: None };
+            members(cx, &value, first, 0, levels, true)?;
+            return Ok(Flow::Next);
+        }
+        // A type and where an object of it is: an address, or a variable holding the object or a pointer to it.
+        (Some((ty, id)), Some(at)) => {
+            // A variable holding the object is read where it is; one holding a pointer, where that points.
+            let address = match cx.session().evaluate_cxx(tid, frame, at) {
+                Ok(Value { ty: Type { kind: TypeKind::Pointer { .. }, .. }, bytes: ValueBytes::Known(b), .. }) => {
+                    let mut word = [0u8; 8];
+                    word[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
+                    u64::from_le_bytes(word)
+                }
+                Ok(Value { address: Some(a), .. }) => a,
+                _ => cx.eval(at)?,
+            };
+            let header = format!("{}!{}", type_module(cx, first, near), report::tag(&ty.name));
+            (cx.session().object(ty, Some(id), address)?, header)
+        }
+        // A variable: its type's members with their values.
+        (None, None) => {
+            let v = cx
+                .session()
+                .evaluate_cxx(tid, frame, first)
+                .map_err(|e| Error::msg(format!("no type or variable named '{first}' ({e})")))?;
+            let header = match v.address {
+                Some(a) => format!("Local var @ {:#x} Type {}", a, report::tag(&v.ty.name)),
+                None => format!("Type {}", report::tag(&v.ty.name)),
+            };
+            (v, header)
+        }
+        (None, Some(_)) => return Err(Error::msg(format!("no type named '{first}'"))),
+    };
+    cx.out(header);
+    if matches!(value.ty.kind, TypeKind::Record { .. }) || points_to_record(cx, &value) {
+        members(cx, &value, first, 0, levels, false)?;
+    } else {
+        let summary = cx.session().summary(&value)?;
+        cx.out(report::value_text(&value.ty, &summary));
+    }
+    Ok(Flow::Next)
+}
+
+/// The module a type name was found in, for `dt`'s header (`vars!point`).
+fn type_module(cx: &mut Cx, name: &str, near: Option<u64>) -> String {
+    if let Some((module, _)) = name.split_once('!') {
+        return module.to_string();
+    }
+    let session = cx.session();
+    let bare = name.rsplit('!').next().unwrap_or(name);
+    let in_module = |m: &str| !session.type_names(Some(m), &|n| n == bare).is_empty();
+    let near_module = near.and_then(|a| session.modules.at(a)).map(|m| m.name.clone());
+    if let Some(m) = near_module.filter(|m| in_module(m)) {
+        return m;
+    }
+    session.modules.iter().map(|m| m.name.clone()).find(|m| in_module(m)).unwrap_or_else(|| "?".into())
+}
+
+/// `dx [-r N] <C++ expression>`: the value with its type, and its children `N` levels deep (1 by default).
+pub fn dx(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let mut text = args.trim();
+    let mut levels = 1usize;
+    if let Some(rest) = text.strip_prefix("-r") {
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let rest = rest[digits.len()..].trim_start();
+        let digits = if digits.is_empty() {
+            let d: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+            text = rest[d.len()..].trim_start();
+            d
+        } else {
+            text = rest;
+            digits
+        };
+        levels = digits.parse().map_err(|_| Error::msg("dx: -r needs a depth"))?;
+    }
+    if text.is_empty() {
+        return Err(Error::msg("dx needs a C++ expression"));
+    }
+    let (tid, frame) = (cx.tid(), cx.console.frame(cx.dbg));
+    let value = cx.session().evaluate_cxx(tid, frame, text)?;
+    let summary = cx.session().summary(&value)?;
+    cx.out(report::dx_line(0, text, &value.ty, &summary));
+    dx_children(cx, &value, text, 1, levels.min(16))?;
+    Ok(Flow::Next)
+}
+
+fn dx_children(cx: &mut Cx, value: &Value, name: &str, indent: usize, levels: usize) -> Result<()> {
+    if levels == 0 || !has_children(&value.ty) {
+        return Ok(());
+    }
+    let children = cx.session().children(value, name, 0, MAX_SHOWN + 1)?;
+    for (i, child) in children.iter().enumerate() {
+        if i == MAX_SHOWN {
+            cx.out(format!("{}[...]", "    ".repeat(indent)));
+            break;
+        }
+        let label = match child.offset {
+            Some(offset) => format!("[+0x{offset:03x}] {}", child.name),
+            None => child.name.clone(),
+        };
+        cx.out(report::dx_line(indent, &label, &child.value.ty, &child.summary));
+        dx_children(cx, &child.value, &child.name, indent + 1, levels - 1)?;
+    }
+    Ok(())
 }

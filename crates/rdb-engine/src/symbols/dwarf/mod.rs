@@ -2,6 +2,7 @@
 //! own index of the line programs' `is_stmt` rows), and the variables and types of the value model, read unit by
 //! unit as questions need them (`units`, `scopes`, `types`). Addresses here are file (link-time) addresses.
 
+mod index;
 mod scopes;
 mod types;
 mod units;
@@ -25,6 +26,9 @@ pub(super) struct DwarfInfo {
     code: Vec<(u64, u64)>,
     lines: OnceLock<LineTable>,
     units: units::Units,
+    /// The module's base address, which the [`TypeId`](crate::values::TypeId)s handed out carry.
+    module: u64,
+    names: OnceLock<index::NameIndex>,
 }
 
 /// Every `is_stmt` row of every line program, sorted by (file, line, sequence, address).
@@ -43,7 +47,7 @@ struct LineRow {
 
 impl DwarfInfo {
     /// Parse the DWARF of the ELF or PE file `data` (its unit headers only; line programs wait for a question).
-    pub fn new(data: &'static [u8], code: Vec<(u64, u64)>) -> Option<DwarfInfo> {
+    pub fn new(data: &'static [u8], code: Vec<(u64, u64)>, module: u64) -> Option<DwarfInfo> {
         let obj = object::File::parse(data).ok()?;
         let empty = Reader::new(&[][..], gimli::RunTimeEndian::Little);
         let dwarf = gimli::Dwarf::load(|id: gimli::SectionId| -> Result<Reader, gimli::Error> {
@@ -55,7 +59,15 @@ impl DwarfInfo {
         }
         let dwarf = Arc::new(dwarf);
         let ctx = addr2line::Context::from_arc_dwarf(dwarf.clone()).ok()?;
-        Some(DwarfInfo { ctx: Mutex::new(ctx), dwarf, code, lines: OnceLock::new(), units: units::Units::new() })
+        Some(DwarfInfo {
+            ctx: Mutex::new(ctx),
+            dwarf,
+            code,
+            lines: OnceLock::new(),
+            units: units::Units::new(),
+            module,
+            names: OnceLock::new(),
+        })
     }
 
     pub fn source_line(&self, file_address: u64) -> Option<SourceLine> {

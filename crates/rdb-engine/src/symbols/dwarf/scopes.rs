@@ -196,7 +196,7 @@ impl DwarfInfo {
             .attr_value(dw::DW_AT_type)
             .or_else(|| origin.as_ref()?.attr_value(dw::DW_AT_type))
             .and_then(|v| reference(unit, v))
-            .map(TypeId);
+            .map(|t| self.id(t));
         let location = match entry.attr_value(dw::DW_AT_location) {
             Some(AttributeValue::Exprloc(expr)) => VariableLocation::Expression(expr),
             Some(AttributeValue::LocationListsRef(list)) => match self.location_for(unit, list, pc) {

@@ -15,7 +15,15 @@ const MAX_DEPTH: usize = 16;
 impl DwarfInfo {
     /// The type `id` names, read from its unit.
     pub fn type_of(&self, id: TypeId) -> Option<Type> {
-        self.type_at(id.0, 0)
+        if id.module != self.module {
+            return None;
+        }
+        self.type_at(id.die, 0)
+    }
+
+    /// The id of the type entry at `.debug_info` offset `die` of this module.
+    pub fn id(&self, die: u64) -> TypeId {
+        TypeId { module: self.module, die }
     }
 
     fn type_at(&self, global: u64, depth: usize) -> Option<Type> {
@@ -56,7 +64,7 @@ impl DwarfInfo {
                 Type {
                     name: format!("{pointee} {mark}"),
                     size: size.or(Some(8)),
-                    kind: TypeKind::Pointer { target: target.map(TypeId), reference },
+                    kind: TypeKind::Pointer { target: target.map(|t| self.id(t)), reference },
                 }
             }
             dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_union_type => {
@@ -68,7 +76,7 @@ impl DwarfInfo {
                 let members = children(&unit, offset)
                     .into_iter()
                     .filter(|(tag, _)| *tag == dw::DW_TAG_member)
-                    .filter_map(|(_, child)| member(&self.dwarf, &unit, child))
+                    .filter_map(|(_, child)| member(&self.dwarf, &unit, child, self.module))
                     .collect();
                 let name = format!("{keyword} {}", name.as_deref().unwrap_or("<unnamed-tag>"));
                 Type { name, size, kind: TypeKind::Record { members } }
@@ -89,7 +97,7 @@ impl DwarfInfo {
                 Type {
                     name: format!("{} {}", element_type.name, if dims.is_empty() { "[]".into() } else { dims }),
                     size,
-                    kind: TypeKind::Array { element: TypeId(element), count },
+                    kind: TypeKind::Array { element: self.id(element), count },
                 }
             }
             dw::DW_TAG_enumeration_type => {
@@ -216,6 +224,7 @@ fn member(
     dwarf: &gimli::Dwarf<crate::symbols::file::Reader>,
     unit: &Unit,
     offset: UnitOffset<usize>,
+    module: u64,
 ) -> Option<Member> {
     let entry = unit.entry(offset).ok()?;
     let ty = entry.attr_value(dw::DW_AT_type).and_then(|v| reference(unit, v))?;
@@ -247,7 +256,7 @@ fn member(
         }
         _ => (location.unwrap_or(0), None),
     };
-    Some(Member { name, ty: TypeId(ty), offset, bits })
+    Some(Member { name, ty: TypeId { module, die: ty }, offset, bits })
 }
 
 /// How many elements a subrange counts: `DW_AT_count`, or `DW_AT_upper_bound` + 1 (lower bound 0, as in C).

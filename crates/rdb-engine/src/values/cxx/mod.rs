@@ -1,0 +1,8 @@
+//! WinDbg's C++ expression evaluator (`??`, `dx`, `@@c++()`, `bp /w`): a parser of C++ expressions and their
+//! evaluation against the program's variables and types, which the caller supplies through [`Context`].
+
+mod eval;
+mod parse;
+
+pub use eval::{Context, evaluate};
+pub use parse::{Binary, Expr, TypeName, Unary, parse};
