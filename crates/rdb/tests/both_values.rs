@@ -1,0 +1,44 @@
+//! Source-level values on both backends (DWARF in the ELF on Linux, in the PE of a mingw build on Windows): `dv`
+//! at a line and in a caller's frame, parameters at a function's first instruction from their ABI registers,
+//! `??`, `dt` and `dx`. The Linux-only details (gdb's answers, every shape) are in `values.rs`.
+
+use rdb_testkit::prelude::*;
+
+on_both_backends!(
+    dv_in_the_frame_and_its_callers,
+    parameters_at_entry_come_from_the_calling_conventions_registers,
+    cxx_dt_and_dx_read_the_same_objects,
+);
+
+fn at_bottom(b: Backend, commands: &str) -> RdbRun {
+    b.launch("vars", &format!("bp `vars.c:{}`\ng\n{commands}\nq\n", line_of("vars.c", "bottom")))
+}
+
+fn dv_in_the_frame_and_its_callers(b: Backend) {
+    let run = at_bottom(b, &format!("{}\ndv\n{}\n.frame 1\ndv /t", mark("zero"), mark("one")));
+    let zero = run.section("zero");
+    zero.assert_matches(r"(?m)^ +depth = 0n0$");
+    zero.assert_matches(r#"(?m)^ +buf = char \[16\] "deep"$"#);
+    zero.assert_matches(r"(?m)^ +c = GREEN \(0n5\)$");
+    zero.assert_matches(r"(?m)^ +ratio = 1\.5$");
+    zero.assert_matches(r"(?m)^ +n = 0x2a$");
+    let one = run.section("one");
+    one.assert_matches(r"(?m)^int depth = 0n1$");
+    one.assert_matches(r#"(?m)^char \[16\] buf = char \[16\] "feep"$"#);
+}
+
+fn parameters_at_entry_come_from_the_calling_conventions_registers(b: Backend) {
+    let run = b.launch("vars", &format!("bp vars!walk\ng\n{}\ndv /v\nq\n", mark("entry")));
+    let entry = run.section("entry");
+    entry.assert_matches(&format!(r"(?m)^@{} +depth = 0n2$", b.arg(0)));
+    entry.assert_matches(&format!(r#"(?m)^@{} +label = 0x{ADDR} "label"$"#, b.arg(2)));
+}
+
+fn cxx_dt_and_dx_read_the_same_objects(b: Backend) {
+    let run = at_bottom(b, &format!("{}\n?? p->x + p->y * 2\n?? global_count\ndt flags f\ndx p", mark("values")));
+    let values = run.section("values");
+    values.assert_matches(r"(?m)^int 0n11$");
+    values.assert_matches(r"(?m)^int 0n7$");
+    values.assert_matches(r"(?m)^   \+0x000 level            : 0y101$");
+    values.assert_matches(r"(?m)^    \[\+0x004\] y       : 4 \[Type: int\]$");
+}
