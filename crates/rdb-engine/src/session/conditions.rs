@@ -7,6 +7,7 @@ use super::{EvalContext, Notice, Session};
 use crate::error::Result;
 use crate::expr::{self, ExprContext};
 use crate::regs;
+use crate::values::cxx;
 use crate::target::Tid;
 
 impl Session {
@@ -14,9 +15,58 @@ impl Session {
     /// reading a value, so one that can only fail is refused now rather than stopping at every hit. Symbols are
     /// taken on trust for a `bu` still waiting for its module, whose globals cannot be known yet.
     pub fn check_condition(&mut self, condition: &Condition, symbols: bool) -> Result<()> {
+        self.check_condition_at(condition, symbols, &[])
+    }
+
+    /// Check a condition for a breakpoint at `sites` (whose scopes name the variables a C++ condition may read).
+    pub(super) fn check_condition_at(&mut self, condition: &Condition, symbols: bool, sites: &[u64]) -> Result<()> {
         match condition.language {
             Language::Masm => expr::check(&condition.text, &mut CheckContext { session: self, symbols }),
+            Language::Cxx => self.check_cxx(&condition.text, symbols, sites),
+            Language::Windbg => {
+                let settled = self.settle_language(condition, sites);
+                self.check_condition_at(&settled, symbols, sites)
+            }
         }
+    }
+
+    /// A WinDbg condition read as C++ where it names the program's variables (in scope at one of `sites`, or
+    /// global), as MASM otherwise; a condition of a set language as it is.
+    pub(super) fn settle_language(&self, condition: &Condition, sites: &[u64]) -> Condition {
+        if condition.language != Language::Windbg {
+            return condition.clone();
+        }
+        let language = match cxx::parse(&condition.text, &|n| self.find_type(n, sites.first().copied()).is_some()) {
+            Ok(e) if e.names().iter().any(|n| !n.starts_with('@') && self.names_variable(n, sites)) => Language::Cxx,
+            _ => Language::Masm,
+        };
+        Condition { text: condition.text.clone(), language }
+    }
+
+    /// Whether `name` is a variable at one of `sites` or a global of some module.
+    fn names_variable(&self, name: &str, sites: &[u64]) -> bool {
+        if let Some((module, bare)) = name.split_once('!') {
+            return self.modules.by_name(module).and_then(|m| m.symbols()).is_some_and(|s| s.global(bare, None).is_some());
+        }
+        sites.iter().any(|&a| {
+            self.modules.at(a).and_then(|m| m.symbols()).and_then(|s| s.scope_names(a)).is_some_and(|n| n.iter().any(|v| v == name))
+        }) || self.modules.iter().any(|m| m.symbols().is_some_and(|s| s.global(name, sites.first().copied()).is_some()))
+    }
+
+    /// A C++ condition parses, and (where its sites are known) every name it reads is a register, a variable in
+    /// scope at a site, or a global.
+    fn check_cxx(&mut self, text: &str, symbols: bool, sites: &[u64]) -> Result<()> {
+        let expr = cxx::parse(text, &|n| self.find_type(n, sites.first().copied()).is_some())?;
+        for name in expr.names() {
+            if let Some(register) = name.strip_prefix('@') {
+                if !regs::is_register(&register.to_ascii_lowercase()) {
+                    return Err(crate::err!("no register named '{register}'"));
+                }
+            } else if symbols && !sites.is_empty() && !self.names_variable(name, sites) {
+                return Err(crate::err!("no variable named '{name}' where the breakpoint is"));
+            }
+        }
+        Ok(())
     }
 
     /// Change (or clear, with `None`) the condition of breakpoint `id`, checked first. A new breakpoint gets its
@@ -55,10 +105,14 @@ impl Session {
             return Ok(false);
         }
         let Some(condition) = b.spec.condition.clone() else { return Ok(true) };
-        let value = match condition.language {
-            Language::Masm => expr::evaluate(&condition.text, &mut EvalContext { session: self, tid })?,
-        };
-        Ok(value != 0)
+        // A deferred breakpoint's WinDbg condition is settled at its first hit, where its site is known.
+        let address = self.registers(tid).map(|r| r.rip).unwrap_or(0);
+        let condition = self.settle_language(&condition, &[address]);
+        Ok(match condition.language {
+            Language::Masm | Language::Windbg => expr::evaluate(&condition.text, &mut EvalContext { session: self, tid })? != 0,
+            // The frame that hit is frame 0: its variables are the ones the condition names.
+            Language::Cxx => cxx::truth(&self.evaluate_cxx(tid, 0, &condition.text)?)?,
+        })
     }
 }
 

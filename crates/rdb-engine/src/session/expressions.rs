@@ -5,6 +5,7 @@
 
 use super::{Modules, Session};
 use crate::error::{Error, Result};
+use crate::regs::{self, Registers};
 use crate::target::Tid;
 use crate::values::cxx::{self, Context};
 use crate::values::{Type, TypeId, Value, Variable};
@@ -24,7 +25,11 @@ impl Session {
                 !locals.iter().any(|v| v.name == name) && find_type(modules, name, pc).is_some()
             })?
         };
-        let mut cx = FrameContext { session: self, locals, pc };
+        let registers = match frame {
+            0 => self.registers(tid).ok(),
+            n => self.frames(tid, n + 1).ok().and_then(|f| f.get(n).map(|f| f.registers)),
+        };
+        let mut cx = FrameContext { session: self, locals, pc, registers };
         cxx::evaluate(&expr, &mut cx)
     }
 
@@ -71,10 +76,27 @@ struct FrameContext<'a> {
     session: &'a mut Session,
     locals: Vec<Variable>,
     pc: Option<u64>,
+    /// The frame's registers, for `@rdi` (as the unwinder recovered them in a caller).
+    registers: Option<Registers>,
 }
 
 impl Context for FrameContext<'_> {
     fn variable(&mut self, name: &str) -> Result<Value> {
+        if let Some(register) = name.strip_prefix('@') {
+            let lower = register.to_ascii_lowercase();
+            let value = self
+                .registers
+                .as_ref()
+                .and_then(|r| r.get(&lower))
+                .ok_or_else(|| Error::msg(format!("no register named '{register}'")))?;
+            let size = regs::width(&lower).map(|bits| bits / 8).unwrap_or(8) as usize;
+            let ty = Type {
+                name: if size == 8 { "unsigned int64".into() } else { format!("unsigned int{}", size * 8) },
+                size: Some(size as u64),
+                kind: crate::values::TypeKind::Base(crate::values::BaseKind::Unsigned),
+            };
+            return Ok(Value { ty, type_id: None, bytes: crate::values::ValueBytes::Known(value.to_le_bytes()[..size].to_vec()), address: None });
+        }
         if let Some((module, name)) = name.split_once('!') {
             let m = self
                 .session

@@ -67,11 +67,15 @@ impl Session {
     }
 
     /// Check `spec` and resolve it, changing nothing.
-    fn prepare(&mut self, tid: Tid, spec: Spec) -> Result<Prepared> {
+    fn prepare(&mut self, tid: Tid, mut spec: Spec) -> Result<Prepared> {
         let addresses = self.resolve(tid, &spec.location);
         if let Some(c) = &spec.condition {
+            let sites = addresses.as_deref().unwrap_or(&[]);
+            // A WinDbg condition is C++ or MASM by what it names there; one not placed yet is settled at its hit.
+            let settled = if sites.is_empty() { c.clone() } else { self.settle_language(c, sites) };
             // Symbols are taken on trust for a location that does not resolve yet (`bu` on a module to come).
-            self.check_condition(c, addresses.is_ok()).map_err(|e| crate::err!("Bad condition: {e}"))?;
+            self.check_condition_at(&settled, addresses.is_ok(), sites).map_err(|e| crate::err!("Bad condition: {e}"))?;
+            spec.condition = Some(settled);
         }
         let (sites, redirected) = match spec.kind {
             Kind::Software => {

@@ -261,6 +261,15 @@ impl ModuleSymbols {
         Some((scope.function.clone(), located))
     }
 
+    /// The names of the parameters and locals in scope at runtime `address` (no frame is needed to name them).
+    pub fn scope_names(&self, address: u64) -> Option<Vec<String>> {
+        if !self.contains(address) {
+            return None;
+        }
+        let scope = self.dwarf()?.scope_at(address.wrapping_sub(self.bias))?;
+        Some(scope.variables.iter().map(|v| v.name.clone()).collect())
+    }
+
     /// The global or file-static variable `name` of this module (a static of the file holding runtime address
     /// `near` first): its runtime address and type.
     pub fn global(&self, name: &str, near: Option<u64>) -> Option<(u64, Option<TypeId>)> {

@@ -61,7 +61,7 @@ fn options(text: &str) -> Result<(Option<String>, &str)> {
 
 /// A console breakpoint of `kind` at `location`, with the condition `/w` gave.
 fn spec(kind: Kind, location: Location, condition: Option<String>) -> Spec {
-    Spec { condition: condition.map(Condition::masm), ..Spec::new(Owner::Console, kind, location) }
+    Spec { condition: condition.map(Condition::windbg), ..Spec::new(Owner::Console, kind, location) }
 }
 
 /// Add a console breakpoint. WinDbg's rule: a `bp` that resolves where a console breakpoint of its kind already
@@ -137,7 +137,7 @@ pub fn bm(cx: &mut Cx, args: &str) -> Result<Flow> {
         return Err(Error::msg("Syntax error: usage is bm [/w \"condition\"] module!pattern"));
     }
     // Said once, rather than as no symbol matching: every breakpoint below would refuse it.
-    if let Some(c) = condition.clone().map(Condition::masm) {
+    if let Some(c) = condition.clone().map(Condition::windbg) {
         cx.session().check_condition(&c, true).map_err(|e| Error::msg(format!("Bad condition: {e}")))?;
     }
     let matches = cx.dbg.session().modules.matching_symbols(pattern);

@@ -95,6 +95,88 @@ fn float_text(f: f64) -> String {
     }
 }
 
+/// A record member's line, as `dt` and `??` show it: `   +0x004 y                : 0n4`, indented by `depth`.
+pub fn member_line(depth: usize, offset: u64, name: &str, text: &str) -> String {
+    format!("{}+0x{offset:03x} {name:<16} : {text}", "   ".repeat(depth + 1))
+}
+
+/// A bitfield's layout as `dt` shows it: `Pos 1, 3 Bits`.
+pub fn bitfield_text(bit: u64, width: u64) -> String {
+    format!("Pos {bit}, {width} Bit{}", if width == 1 { "" } else { "s" })
+}
+
+/// A bitfield's value as `dt` shows it: in binary, as wide as the field (`0y101`).
+pub fn bitfield_value(value: u64, width: u64) -> String {
+    format!("0y{value:0w$b}", w = width.min(64) as usize)
+}
+
+/// A type as `dt` names it in a layout: `Int4B`, `Uint8B`, `Char`, `UChar`, `Float`, `Ptr64 Char`, `[16] Char`,
+/// a record or enum by its tag. `pointee` resolves what a pointer points to and what an array holds.
+pub fn dt_type_name(ty: &Type, pointee: &dyn Fn(TypeId) -> Option<Type>, depth: usize) -> String {
+    if depth > 8 {
+        return ty.name.clone();
+    }
+    let size = ty.size.unwrap_or(0);
+    match &ty.kind {
+        TypeKind::Base(BaseKind::Signed) => format!("Int{size}B"),
+        TypeKind::Base(BaseKind::Unsigned) => format!("Uint{size}B"),
+        TypeKind::Base(BaseKind::Char { signed: true }) => "Char".into(),
+        TypeKind::Base(BaseKind::Char { signed: false }) => "UChar".into(),
+        TypeKind::Base(BaseKind::Bool) => "Bool".into(),
+        TypeKind::Base(BaseKind::Float) => "Float".into(),
+        TypeKind::Pointer { target, .. } => {
+            let to =
+                target.and_then(pointee).map(|t| dt_type_name(&t, pointee, depth + 1)).unwrap_or_else(|| "Void".into());
+            format!("Ptr64 {to}")
+        }
+        TypeKind::Array { element, count } => {
+            let of = pointee(*element).map(|t| dt_type_name(&t, pointee, depth + 1)).unwrap_or_else(|| "?".into());
+            format!("[{}] {of}", count.map(|c| c.to_string()).unwrap_or_default())
+        }
+        TypeKind::Record { .. } | TypeKind::Enum { .. } => tag(&ty.name).to_string(),
+        TypeKind::Void => "Void".into(),
+        TypeKind::Function => "Void".into(),
+        TypeKind::Other => ty.name.clone(),
+    }
+}
+
+/// A record's or enum's name without its keyword (`point` for `struct point`).
+pub fn tag(name: &str) -> &str {
+    ["struct ", "class ", "union ", "enum "].iter().find_map(|k| name.strip_prefix(k)).unwrap_or(name)
+}
+
+/// A value on one line as `dx` shows it: numbers in decimal, pointers in hex, a string after its pointer.
+pub fn dx_value_text(summary: &Summary) -> Option<String> {
+    Some(match summary {
+        Summary::Signed(v) => v.to_string(),
+        Summary::Unsigned(v) => v.to_string(),
+        Summary::Bool(b) => b.to_string(),
+        Summary::Char(c) => match u8::try_from(*c).ok().filter(|b| b.is_ascii_graphic() || *b == b' ') {
+            Some(b) => format!("{c} '{}'", b as char),
+            None => c.to_string(),
+        },
+        Summary::Float(f) => float_text(*f),
+        Summary::Pointer { address, string: Some(text) } => format!("{address:#x} : {}", quoted(text)),
+        Summary::Pointer { address, string: None } => format!("{address:#x}"),
+        Summary::Enum { value, name: Some(name) } => format!("{name} ({value})"),
+        Summary::Enum { value, name: None } => value.to_string(),
+        Summary::Array { string: Some(text) } => quoted(text),
+        Summary::Record | Summary::Array { string: None } | Summary::Opaque => return None,
+        Summary::OptimizedOut => "<value optimized out>".into(),
+        Summary::MemoryError(_) => "<Memory access error>".into(),
+    })
+}
+
+/// One `dx` line: `name             : value [Type: T]`, or without a value for a record or array.
+pub fn dx_line(indent: usize, name: &str, ty: &Type, summary: &Summary) -> String {
+    let pad = "    ".repeat(indent);
+    let type_name = tag(&ty.name);
+    match dx_value_text(summary) {
+        Some(v) => format!("{pad}{name:<16} : {v} [Type: {type_name}]"),
+        None => format!("{pad}{name:<16} [Type: {type_name}]"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rdb_engine::values::{Value, ValueBytes, VariableKind};

@@ -38,6 +38,12 @@ impl std::fmt::Display for Owner {
 pub enum Language {
     /// WinDbg's MASM expressions (`@rdi == 7`, `poi(counter) > 3`).
     Masm,
+    /// C++ expressions over the program's variables (`depth == 1 && p->x > 5`), evaluated in the frame that hit.
+    Cxx,
+    /// As WinDbg's `bp /w` reads a condition: C++ where it names the program's variables, MASM otherwise (so
+    /// `@rdi == 7` and `poi(counter) > 3` keep their meaning). Settled to one of the two when the breakpoint is
+    /// placed.
+    Windbg,
 }
 
 /// A breakpoint's condition: the hit counts only where it is non-zero on the thread that hit.
@@ -51,6 +57,16 @@ impl Condition {
     /// A MASM condition.
     pub fn masm(text: impl Into<String>) -> Condition {
         Condition { text: text.into(), language: Language::Masm }
+    }
+
+    /// A C++ condition.
+    pub fn cxx(text: impl Into<String>) -> Condition {
+        Condition { text: text.into(), language: Language::Cxx }
+    }
+
+    /// A condition as WinDbg's `bp /w` takes one (see [`Language::Windbg`]).
+    pub fn windbg(text: impl Into<String>) -> Condition {
+        Condition { text: text.into(), language: Language::Windbg }
     }
 }
 

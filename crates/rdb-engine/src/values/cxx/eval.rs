@@ -218,7 +218,8 @@ fn as_int(n: &Num) -> i64 {
     }
 }
 
-fn truth(v: &Value) -> Result<bool> {
+/// Whether a value is true as a condition: non-zero (a pointer non-null).
+pub fn truth(v: &Value) -> Result<bool> {
     Ok(match number(v)? {
         Num::Int(i) => i != 0,
         Num::Uint(u) => u != 0,

@@ -4,5 +4,5 @@
 mod eval;
 mod parse;
 
-pub use eval::{Context, evaluate};
+pub use eval::{Context, evaluate, truth};
 pub use parse::{Binary, Expr, TypeName, Unary, parse};

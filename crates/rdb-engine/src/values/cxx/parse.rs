@@ -31,6 +31,33 @@ pub enum Expr {
     SizeofExpr(Box<Expr>),
 }
 
+impl Expr {
+    /// Every name the expression reads (`p` in `p->x`, `vars!count`, `@rdi`), in order.
+    pub fn names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_names(&mut out);
+        out
+    }
+
+    fn collect_names<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Expr::Name(n) => out.push(n),
+            Expr::Member { of, .. } => of.collect_names(out),
+            Expr::Index(a, b) | Expr::Binary(_, a, b) => {
+                a.collect_names(out);
+                b.collect_names(out);
+            }
+            Expr::Conditional(a, b, c) => {
+                a.collect_names(out);
+                b.collect_names(out);
+                c.collect_names(out);
+            }
+            Expr::Unary(_, e) | Expr::Cast(_, e) | Expr::SizeofExpr(e) => e.collect_names(out),
+            Expr::Int { .. } | Expr::Float(_) | Expr::Char(_) | Expr::Bool(_) | Expr::SizeofType(_) => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unary {
     Neg,
