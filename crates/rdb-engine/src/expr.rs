@@ -45,6 +45,11 @@ pub trait ExprContext {
     fn symbol(&mut self, name: &str) -> Result<Option<u64>>;
     /// Read a `size`-byte little-endian value (1, 2, 4 or 8).
     fn read_memory(&mut self, address: u64, size: usize) -> Result<u64>;
+    /// The value of the C++ expression `text` (`@@c++(...)`) as a number: an integer sign-extended, a pointer's
+    /// address, a bool 1 or 0. Only a context that knows the program's variables has one.
+    fn cxx(&mut self, text: &str) -> Result<u64> {
+        Err(Error::msg(format!("C++ expressions are not available here: '@@c++({text})'")))
+    }
 }
 
 /// Evaluate `text` to a 64-bit value.
@@ -248,6 +253,8 @@ enum Tok<'a> {
     Reg(&'a str),
     /// `@!"name"`: a symbol whose name holds characters an expression cannot (`Dog::speak() const`).
     Sym(&'a str),
+    /// `@@c++(...)`: a C++ expression inside MASM, without its wrapper.
+    Cxx(&'a str),
     /// A punctuation operator (`+`, `<<`, `!=`, …).
     Op(Bin),
     /// `!` not before a word: logical not.
@@ -363,6 +370,27 @@ fn lex(text: &str, pos: usize) -> Token<'_> {
         b'>' if next == Some(b'>') => tok(Tok::Op(Bin::Shr), 2),
         b'>' if next == Some(b'=') => tok(Tok::Op(Bin::Ge), 2),
         b'>' => tok(Tok::Op(Bin::Gt), 1),
+        b'@' if text[start..].get(..6).is_some_and(|w| w.eq_ignore_ascii_case("@@c++(")) => {
+            // The C++ text runs to the parenthesis that closes the one after `c++`.
+            let mut depth = 0usize;
+            let close = text[start + 5..].char_indices().find_map(|(i, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i);
+                        }
+                    }
+                    _ => {}
+                }
+                None
+            });
+            match close {
+                Some(i) => Token { tok: Tok::Cxx(&text[start + 6..start + 5 + i]), start, end: start + 6 + i },
+                None => tok(Tok::Bad, 1),
+            }
+        }
         b'@' if next == Some(b'!') && next2 == Some(b'"') => match text[start + 3..].find('"') {
             Some(len) => Token { tok: Tok::Sym(&text[start + 3..start + 3 + len]), start, end: start + 4 + len },
             None => tok(Tok::Bad, 1),
@@ -605,6 +633,17 @@ impl<'t, 'c> Parser<'t, 'c> {
                     self.ctx.symbol(name)?.ok_or_else(|| Error::msg(format!("Couldn't resolve error at '{name}'")))?;
                 self.emit(Op::Const(value));
                 Ok(value)
+            }
+            Tok::Cxx(text) => {
+                self.take(&t);
+                // A C++ value changes from hit to hit: it has no compiled form (the engine evaluates it).
+                if self.code.is_some() {
+                    return Err(Error::msg("a condition with @@c++() is evaluated by the engine"));
+                }
+                if self.checking {
+                    return Ok(0);
+                }
+                self.ctx.cxx(text)
             }
             Tok::Word(w) if binary_keyword(w).is_none() => {
                 self.take(&t);

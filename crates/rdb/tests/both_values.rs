@@ -8,6 +8,8 @@ on_both_backends!(
     dv_in_the_frame_and_its_callers,
     parameters_at_entry_come_from_the_calling_conventions_registers,
     cxx_dt_and_dx_read_the_same_objects,
+    cxx_conditions_on_variables_compile_into_the_debuggee,
+    cxx_conditions_where_variables_have_no_fixed_place_are_the_engines,
 );
 
 fn at_bottom(b: Backend, commands: &str) -> RdbRun {
@@ -41,4 +43,42 @@ fn cxx_dt_and_dx_read_the_same_objects(b: Backend) {
     values.assert_matches(r"(?m)^int 0n7$");
     values.assert_matches(r"(?m)^   \+0x000 level            : 0y101$");
     values.assert_matches(r"(?m)^    \[\+0x004\] y       : 4 \[Type: int\]$");
+}
+
+fn cxx_conditions_on_variables_compile_into_the_debuggee(b: Backend) {
+    // conds calls tick(long i) 60,000 times: the condition names the parameter, and is compiled (`in-process`),
+    // so the 59,999 false hits cost no stop.
+    let program = b.path_arg(&b.debuggee("conds"));
+    let run = b.rdb(
+        &[&program, "60000"],
+        &format!("bp /w \"i == 50000\" conds!tick\ng\n{}\nbl\ndv\nbc *\ng\nq\n", mark("hit")),
+    );
+    assert_eq!(run.count(r"(?m)^Breakpoint 0 hit$"), 1, "{}", run.dump());
+    let hit = run.section("hit");
+    hit.assert_matches(r#"(?m)conds!tick /w "i == 50000" \(in-process\) hits=1$"#);
+    hit.assert_matches(r"(?m)^ +i = 0n50000$");
+    // Members through a pointer, a global, a dereference, a character: all read inside the debuggee.
+    let run = b.launch(
+        "vars",
+        &format!("bp /w \"depth == 1 && p->x > 2 && global_count == 7 && *label == 'l'\" vars!walk\ng\n{}\nbl\ndv depth\nq\n", mark("hit")),
+    );
+    let hit = run.section("hit");
+    hit.assert_matches(r"(?m)\(in-process\) hits=1$");
+    hit.assert_matches(r"(?m)^ +depth = 0n1$");
+}
+
+fn cxx_conditions_where_variables_have_no_fixed_place_are_the_engines(b: Backend) {
+    // inner = depth * 2 + 3: 5 at depth 1, set by the @inner line, so read on the line after it. A condition
+    // the engine decides (this site's instruction is too short for a jump) stops at the same place.
+    let stdin = format!(
+        "bp /w \"inner == 5\" `vars.c:{}`\ng\n{}\ndv depth\n? @@c++(p->y) * 2\n? @@c++(inner) + 1\nq\n",
+        line_of("vars.c", "inner") + 1,
+        mark("hit")
+    );
+    let run = b.launch("vars", &stdin);
+    assert_eq!(run.count(r"(?m)^Breakpoint 0 hit$"), 1, "{}", run.dump());
+    let hit = run.section("hit");
+    hit.assert_matches(r"(?m)^ +depth = 0n1$");
+    hit.assert_matches(r"(?m)^Evaluate expression: 8 = ");
+    hit.assert_matches(r"(?m)^Evaluate expression: 6 = ");
 }

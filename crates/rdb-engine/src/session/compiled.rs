@@ -32,6 +32,7 @@ use crate::expr;
 use crate::regs;
 use crate::target::{ContinueStatus, Exception, ExceptionKind, Resume, Target, Tid};
 use crate::trampoline::{self, Placement, Source, Trampoline};
+use crate::values::cxx;
 
 /// The most of a function scanned for branches into the covered instructions.
 const MAX_SCAN: u64 = 1 << 20;
@@ -73,6 +74,23 @@ impl Compiled {
     }
 }
 
+/// The program as a C++ condition sees it from one breakpoint site.
+struct SiteView<'a> {
+    session: &'a Session,
+    site: u64,
+}
+
+impl cxx::Site for SiteView<'_> {
+    fn type_of(&mut self, id: crate::values::TypeId) -> Option<crate::values::Type> {
+        self.session.type_of(id)
+    }
+
+    fn global(&mut self, name: &str) -> Option<(u64, Option<crate::values::TypeId>)> {
+        let near = self.session.modules.at(self.site);
+        near.into_iter().chain(self.session.modules.iter()).find_map(|m| m.symbols()?.global(name, Some(self.site)))
+    }
+}
+
 /// 8 bytes of a thread's stack (a trampoline's saved frame), as the target holds them.
 fn read_u64(target: &mut dyn Target, address: u64) -> Option<u64> {
     let mut b = [0u8; 8];
@@ -100,11 +118,14 @@ impl Session {
                 let ids = self.breakpoints.enabled_at(address);
                 let [id] = ids.as_slice() else { return None };
                 let spec = &self.breakpoints.get(*id)?.spec;
-                // A breakpoint for one thread is decided in the engine: the trampoline knows no thread. Only MASM
-                // compiles.
-                let condition =
-                    spec.condition.as_ref().filter(|c| spec.thread.is_none() && c.language == Language::Masm)?;
-                let text = condition.text.clone();
+                // A breakpoint for one thread is decided in the engine: the trampoline knows no thread. MASM
+                // compiles as it is; C++ once lowered to MASM for this site, where C's meaning allows.
+                let condition = spec.condition.as_ref().filter(|_| spec.thread.is_none())?;
+                let text = match condition.language {
+                    Language::Masm => condition.text.clone(),
+                    Language::Cxx => self.lowered_condition(address, &condition.text)?,
+                    Language::Windbg => return None,
+                };
                 (!self.image.internal.iter().any(|i| i.address() == address)).then_some((address, text))
             })
             .collect();
@@ -130,6 +151,15 @@ impl Session {
             }
             wanted.insert(site, bytes);
         }
+    }
+
+    /// A C++ condition as MASM at `site`: its variables read where they are there (a register, a stack slot, a
+    /// global's address). `None` where some variable has no fixed place there or C's meaning cannot be kept.
+    fn lowered_condition(&self, site: u64, text: &str) -> Option<String> {
+        let symbols = self.modules.at(site)?.symbols()?;
+        let locals = symbols.static_places(site)?;
+        let expr = cxx::parse(text, &|n| self.find_type(n, Some(site)).is_some()).ok()?;
+        cxx::lower(&expr, &locals, &mut SiteView { session: self, site })
     }
 
     /// The trampoline for `condition` at `site`, made once.

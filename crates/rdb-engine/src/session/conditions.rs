@@ -7,8 +7,8 @@ use super::{EvalContext, Notice, Session};
 use crate::error::Result;
 use crate::expr::{self, ExprContext};
 use crate::regs;
-use crate::values::cxx;
 use crate::target::Tid;
+use crate::values::cxx;
 
 impl Session {
     /// Check a condition when it is set: its syntax, its register names and (when `symbols`) its symbols, without
@@ -36,6 +36,10 @@ impl Session {
         if condition.language != Language::Windbg {
             return condition.clone();
         }
+        // `@@c++(...)` marks MASM holding C++ (WinDbg's way of mixing the two).
+        if condition.text.contains("@@") {
+            return Condition::masm(condition.text.clone());
+        }
         let language = match cxx::parse(&condition.text, &|n| self.find_type(n, sites.first().copied()).is_some()) {
             Ok(e) if e.names().iter().any(|n| !n.starts_with('@') && self.names_variable(n, sites)) => Language::Cxx,
             _ => Language::Masm,
@@ -46,10 +50,18 @@ impl Session {
     /// Whether `name` is a variable at one of `sites` or a global of some module.
     fn names_variable(&self, name: &str, sites: &[u64]) -> bool {
         if let Some((module, bare)) = name.split_once('!') {
-            return self.modules.by_name(module).and_then(|m| m.symbols()).is_some_and(|s| s.global(bare, None).is_some());
+            return self
+                .modules
+                .by_name(module)
+                .and_then(|m| m.symbols())
+                .is_some_and(|s| s.global(bare, None).is_some());
         }
         sites.iter().any(|&a| {
-            self.modules.at(a).and_then(|m| m.symbols()).and_then(|s| s.scope_names(a)).is_some_and(|n| n.iter().any(|v| v == name))
+            self.modules
+                .at(a)
+                .and_then(|m| m.symbols())
+                .and_then(|s| s.scope_names(a))
+                .is_some_and(|n| n.iter().any(|v| v == name))
         }) || self.modules.iter().any(|m| m.symbols().is_some_and(|s| s.global(name, sites.first().copied()).is_some()))
     }
 
@@ -109,7 +121,9 @@ impl Session {
         let address = self.registers(tid).map(|r| r.rip).unwrap_or(0);
         let condition = self.settle_language(&condition, &[address]);
         Ok(match condition.language {
-            Language::Masm | Language::Windbg => expr::evaluate(&condition.text, &mut EvalContext { session: self, tid })? != 0,
+            Language::Masm | Language::Windbg => {
+                expr::evaluate(&condition.text, &mut EvalContext { session: self, tid })? != 0
+            }
             // The frame that hit is frame 0: its variables are the ones the condition names.
             Language::Cxx => cxx::truth(&self.evaluate_cxx(tid, 0, &condition.text)?)?,
         })

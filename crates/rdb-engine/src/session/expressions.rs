@@ -95,7 +95,12 @@ impl Context for FrameContext<'_> {
                 size: Some(size as u64),
                 kind: crate::values::TypeKind::Base(crate::values::BaseKind::Unsigned),
             };
-            return Ok(Value { ty, type_id: None, bytes: crate::values::ValueBytes::Known(value.to_le_bytes()[..size].to_vec()), address: None });
+            return Ok(Value {
+                ty,
+                type_id: None,
+                bytes: crate::values::ValueBytes::Known(value.to_le_bytes()[..size].to_vec()),
+                address: None,
+            });
         }
         if let Some((module, name)) = name.split_once('!') {
             let m = self

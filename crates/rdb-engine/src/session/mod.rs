@@ -603,6 +603,11 @@ impl ExprContext for EvalContext<'_> {
         Ok(self.session.modules.resolve(name))
     }
 
+    fn cxx(&mut self, text: &str) -> Result<u64> {
+        let value = self.session.evaluate_cxx(self.tid, 0, text)?;
+        crate::values::cxx::as_number(&value)
+    }
+
     fn read_memory(&mut self, address: u64, size: usize) -> Result<u64> {
         let mut buf = [0u8; 8];
         let size = size.min(8);

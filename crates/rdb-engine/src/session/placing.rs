@@ -74,7 +74,8 @@ impl Session {
             // A WinDbg condition is C++ or MASM by what it names there; one not placed yet is settled at its hit.
             let settled = if sites.is_empty() { c.clone() } else { self.settle_language(c, sites) };
             // Symbols are taken on trust for a location that does not resolve yet (`bu` on a module to come).
-            self.check_condition_at(&settled, addresses.is_ok(), sites).map_err(|e| crate::err!("Bad condition: {e}"))?;
+            self.check_condition_at(&settled, addresses.is_ok(), sites)
+                .map_err(|e| crate::err!("Bad condition: {e}"))?;
             spec.condition = Some(settled);
         }
         let (sites, redirected) = match spec.kind {

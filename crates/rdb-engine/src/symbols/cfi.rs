@@ -97,6 +97,32 @@ impl Cfi {
         Cfi { eh_frame, eh_frame_hdr, debug_frame }
     }
 
+    /// The CFA at file address `address` as a register and an offset (`rsp + 8` at a function's entry), where
+    /// the CFI says it is one (not an expression).
+    pub fn cfa_rule(&self, address: u64) -> Option<(u16, i64)> {
+        let rule = |section: &dyn Fn(&mut UnwindContext<usize>) -> Option<CfaRule<usize>>| {
+            let mut ctx: Box<UnwindContext<usize>> = Box::new(UnwindContext::new());
+            match section(&mut ctx)? {
+                CfaRule::RegisterAndOffset { register, offset } => Some((register.0, offset)),
+                CfaRule::Expression(_) => None,
+            }
+        };
+        if let Some(eh) = &self.eh_frame {
+            let fde = match &self.eh_frame_hdr {
+                Some(hdr) => hdr_fde(hdr, eh, address),
+                None => eh.fde(address),
+            };
+            if let Some(fde) = fde {
+                return rule(&|ctx| {
+                    Some(fde.unwind_info_for_address(&eh.section, &eh.bases, ctx, address).ok()?.cfa().clone())
+                });
+            }
+        }
+        let df = self.debug_frame.as_ref()?;
+        let fde = df.fde(address)?;
+        rule(&|ctx| Some(fde.unwind_info_for_address(&df.section, &df.bases, ctx, address).ok()?.cfa().clone()))
+    }
+
     /// The caller's registers, or `None` where there is no CFI for the pc (or it cannot be evaluated).
     pub fn unwind(
         &self,

@@ -25,6 +25,7 @@ use crate::regs::Registers;
 use crate::values::{Type, TypeId, VariableKind};
 
 pub(crate) use cfi::dwarf_reg;
+pub use dwarf::StaticPlace;
 pub(crate) use expression::{Piece, PieceLocation, Unanswered};
 
 /// A variable in scope at a frame's pc, its location evaluated in that frame.
@@ -259,6 +260,43 @@ impl ModuleSymbols {
             });
         }
         Some((scope.function.clone(), located))
+    }
+
+    /// The parameters and locals in scope at runtime `address` whose places there are fixed in terms of
+    /// registers (see [`StaticPlace`]): what code running inside the debuggee at that address can read. A variable
+    /// with any other location is absent. In a function's prologue the parameters are in the registers the calling
+    /// convention passed them in.
+    pub fn static_places(&self, address: u64) -> Option<Vec<(String, Option<TypeId>, StaticPlace)>> {
+        if !self.contains(address) {
+            return None;
+        }
+        let dwarf = self.dwarf()?;
+        let file_pc = address.wrapping_sub(self.bias);
+        let scope = dwarf.scope_at(file_pc)?;
+        let cfa = self.cfi.get_or_init(|| cfi::Cfi::new(self.data, &self.cfi_sections)).cfa_rule(file_pc);
+        let in_prologue = scope.prologue_end.is_some_and(|end| file_pc < end);
+        let parameters: Vec<Option<Type>> = scope
+            .variables
+            .iter()
+            .filter(|v| v.kind == VariableKind::Parameter)
+            .map(|v| v.ty.and_then(|id| dwarf.type_of(id)))
+            .collect();
+        let mut entry_registers = crate::values::entry_registers(&parameters, self.is_pe()).into_iter();
+        let mut out = Vec::new();
+        for v in &scope.variables {
+            let entry = if v.kind == VariableKind::Parameter { entry_registers.next().flatten() } else { None };
+            let place = if in_prologue && v.kind == VariableKind::Parameter {
+                entry.map(StaticPlace::Register)
+            } else if in_prologue && !scope.frame_base_is_cfa {
+                None
+            } else {
+                dwarf.static_place(&scope, v, cfa, self.bias)
+            };
+            if let Some(place) = place {
+                out.push((v.name.clone(), v.ty, place));
+            }
+        }
+        Some(out)
     }
 
     /// The names of the parameters and locals in scope at runtime `address` (no frame is needed to name them).

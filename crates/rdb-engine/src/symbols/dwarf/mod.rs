@@ -7,6 +7,7 @@ mod scopes;
 mod types;
 mod units;
 
+pub use scopes::StaticPlace;
 pub(crate) use scopes::VariableLocation;
 
 use std::collections::{HashMap, HashSet};

@@ -32,6 +32,17 @@ pub(crate) enum VariableLocation {
     None,
 }
 
+/// Where a variable is, in terms of registers only (see [`DwarfInfo::static_place`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaticPlace {
+    /// In a DWARF register.
+    Register(u16),
+    /// In memory at a DWARF register's value plus `offset`.
+    Memory { register: u16, offset: i64 },
+    /// In memory at this runtime address.
+    Absolute(u64),
+}
+
 /// The variables in scope at a pc, with what evaluating their locations needs.
 pub(crate) struct Scope {
     /// The function's name.
@@ -131,6 +142,44 @@ impl DwarfInfo {
             inner.frame_base = expression::as_address(&pieces, frame.register);
         }
         expression::evaluate(*expr, unit.encoding(), &mut inner, None)
+    }
+
+    /// Where `variable` is at the scope's pc in terms of registers alone, for code that reads it inside the
+    /// debuggee: a register, a register plus an offset (the frame base, from `cfa` when that is the CFA), or a
+    /// fixed address. `None` for any other location (pieces, computed values, entry values).
+    pub fn static_place(
+        &self,
+        scope: &Scope,
+        variable: &ScopeVariable,
+        cfa: Option<(u16, i64)>,
+        bias: u64,
+    ) -> Option<StaticPlace> {
+        let VariableLocation::Expression(expr) = &variable.location else { return None };
+        let encoding = scope.unit.encoding();
+        let one = |e: &gimli::Expression<Reader>| -> Option<gimli::Operation<Reader>> {
+            let mut ops = e.operations(encoding);
+            let op = ops.next().ok()??;
+            ops.next().ok()?.is_none().then_some(op)
+        };
+        match one(expr)? {
+            gimli::Operation::Register { register } => Some(StaticPlace::Register(register.0)),
+            gimli::Operation::RegisterOffset { register, offset, base_type } if base_type.0 == 0 => {
+                Some(StaticPlace::Memory { register: register.0, offset })
+            }
+            gimli::Operation::Address { address } => Some(StaticPlace::Absolute(address.wrapping_add(bias))),
+            gimli::Operation::FrameOffset { offset } => match one(scope.frame_base.as_ref()?)? {
+                gimli::Operation::CallFrameCFA => {
+                    let (register, at) = cfa?;
+                    Some(StaticPlace::Memory { register, offset: at.checked_add(offset)? })
+                }
+                gimli::Operation::Register { register } => Some(StaticPlace::Memory { register: register.0, offset }),
+                gimli::Operation::RegisterOffset { register, offset: base, base_type } if base_type.0 == 0 => {
+                    Some(StaticPlace::Memory { register: register.0, offset: base.checked_add(offset)? })
+                }
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// The subprogram under `offset` whose ranges hold `pc`, searching through namespaces, classes and nested

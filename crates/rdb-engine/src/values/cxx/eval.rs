@@ -218,6 +218,17 @@ fn as_int(n: &Num) -> i64 {
     }
 }
 
+/// A value as one 64-bit number, as MASM takes a C++ result: an integer sign- or zero-extended, a pointer's
+/// address, an array's or a record's address, a bool 1 or 0, a floating value truncated.
+pub fn as_number(v: &Value) -> Result<u64> {
+    match v.ty.kind {
+        TypeKind::Array { .. } | TypeKind::Record { .. } => {
+            v.address.ok_or_else(|| Error::msg(format!("the value of type '{}' has no address", v.ty.name)))
+        }
+        _ => Ok(as_int(&number(v)?) as u64),
+    }
+}
+
 /// Whether a value is true as a condition: non-zero (a pointer non-null).
 pub fn truth(v: &Value) -> Result<bool> {
     Ok(match number(v)? {

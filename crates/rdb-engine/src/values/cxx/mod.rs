@@ -2,7 +2,9 @@
 //! evaluation against the program's variables and types, which the caller supplies through [`Context`].
 
 mod eval;
+mod lower;
 mod parse;
 
-pub use eval::{Context, evaluate, truth};
+pub use eval::{Context, as_number, evaluate, truth};
+pub use lower::{Site, lower};
 pub use parse::{Binary, Expr, TypeName, Unary, parse};
