@@ -59,3 +59,14 @@ fn rust_program_runs_to_its_end() {
     run.assert_contains("sum=5 area=12");
     run.assert_matches(&exit_code_re(0));
 }
+
+#[test]
+fn a_function_breakpoint_goes_on_the_entry_not_the_cold_fragment() {
+    // At -O2 Worker::run's throw is split into `Worker::run(int) [clone .cold]`, at a lower address than the
+    // function: the short name is the entry's.
+    let cold = debuggee("cold");
+    let run = rdb(&[s(&cold)], &format!("bp cold!Worker::run\n{}\nbl\ng\ng\nq\n", mark("bl")));
+    run.section("bl").assert_not_contains("clone");
+    run.assert_matches(&bp_hit_re(0, r"cold!Worker::run\(int\)"));
+    run.assert_contains("sum 3");
+}

@@ -211,10 +211,21 @@ pub(super) fn demangle(raw: &str) -> (String, Option<String>) {
         && let Ok(sym) = cpp_demangle::Symbol::new(raw.as_bytes())
         && let Ok(full) = sym.demangle()
     {
-        let alt = strip_parameters(&full).filter(|s| !s.is_empty() && *s != full);
+        // A `[clone .cold]` fragment is the unlikely part of a function, split off and placed elsewhere (before it,
+        // often): no entry of it. It does not answer to the function's short name, which is the entry's, so that
+        // `bp Class::method` goes where the function starts; its full name still finds it.
+        let alt = strip_parameters(&full).filter(|s| !s.is_empty() && *s != full && !is_cold_fragment(&full));
         return (full, alt);
     }
     (raw.to_string(), None)
+}
+
+/// Whether a demangled name is a function's cold fragment: `f(int) [clone .cold]` (`.cold.1` where there are more).
+fn is_cold_fragment(full: &str) -> bool {
+    full.trim_end()
+        .strip_suffix(']')
+        .and_then(|s| s.rsplit_once(" [clone "))
+        .is_some_and(|(_, clone)| clone.split('.').any(|part| part == "cold"))
 }
 
 /// Whether a `_ZN…E` name is Rust's legacy mangling: its last path element is the hash `17h<16 hex digits>`.
@@ -318,6 +329,10 @@ mod tests {
         let (name, alt) = demangle("_ZN2ns4funcEi");
         assert_eq!(name, "ns::func(int)");
         assert_eq!(alt.as_deref(), Some("ns::func"));
+        // A cold fragment answers only to its full name, not to the function's short one.
+        let (name, alt) = demangle("_ZN2ns4funcEi.cold");
+        assert_eq!((name.as_str(), alt), ("ns::func(int) [clone .cold]", None));
+        assert_eq!(demangle("_ZN2ns4funcEi.constprop.0").1.as_deref(), Some("ns::func"));
         let (name, alt) = demangle("main");
         assert_eq!((name.as_str(), alt), ("main", None));
     }
