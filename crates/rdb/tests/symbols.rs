@@ -70,3 +70,21 @@ fn a_function_breakpoint_goes_on_the_entry_not_the_cold_fragment() {
     run.assert_matches(&bp_hit_re(0, r"cold!Worker::run\(int\)"));
     run.assert_contains("sum 3");
 }
+
+#[test]
+fn rust_legacy_names_with_angle_brackets_are_fully_demangled() {
+    // `_ZN54_$LT$rust_demo..Square$u20$as$u20$rust_demo..Shape$GT$5sides17h…E`: the dots of its path once made it
+    // pass for C++, half demangled as `_$LT$rust_demo..Square...`.
+    let demo = debuggee("rust_demo");
+    let name = "rust_demo!<rust_demo::Square as rust_demo::Shape>::sides";
+    let run =
+        rdb(&[s(&demo)], &format!("{}\nx rust_demo!*sides*\nbp @!\"{name}\"\ng\n{}\nk\nq\n", mark("x"), mark("k")));
+    let x = run.section("x");
+    x.assert_matches(&x_row(name));
+    x.assert_not_contains("$LT$");
+    run.assert_matches(&bp_hit_re(0, &regex::escape(name)));
+    // (The kit's row parser takes a call site for one word: this one has blanks.)
+    let k = run.section("k");
+    k.assert_matches(&format!(r"(?m)^{ADDR} {ADDR} +{}(?:\+0x[0-9a-f]+)? \[", regex::escape(name)));
+    assert!(k.frames()[0].is("rust_demo!rust_demo::main"), "{}", run.dump());
+}

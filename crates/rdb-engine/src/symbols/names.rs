@@ -228,15 +228,19 @@ fn is_cold_fragment(full: &str) -> bool {
         .is_some_and(|(_, clone)| clone.split('.').any(|part| part == "cold"))
 }
 
-/// Whether a `_ZN…E` name is Rust's legacy mangling: its last path element is the hash `17h<16 hex digits>`.
+/// Whether a `_ZN…E` name is Rust's legacy mangling: its last path element is the hash `17h<16 hex digits>`, and
+/// only a suffix such as `.llvm.1234` may follow it. The suffix is found after the hash, not at the first dot: a
+/// path such as `_$LT$std..rt..Foo$GT$` holds dots of its own (cutting there took such names for C++, which
+/// cpp_demangle half-demangled into `_$LT$std..rt..`).
 fn is_rust_legacy(raw: &str) -> bool {
-    // Drop a suffix such as `.llvm.1234`.
-    let raw = raw.split('.').next().unwrap_or(raw);
-    let Some(body) = raw.strip_suffix('E') else { return false };
-    body.len() >= 19 && {
-        let tail = &body[body.len() - 19..];
-        tail.starts_with("17h") && tail[3..].bytes().all(|b| b.is_ascii_hexdigit())
-    }
+    let bytes = raw.as_bytes();
+    raw.match_indices("17h").any(|(at, _)| {
+        let end = at + 19;
+        end < bytes.len()
+            && bytes[at + 3..end].iter().all(u8::is_ascii_hexdigit)
+            && bytes[end] == b'E'
+            && (end + 1 == bytes.len() || bytes[end + 1] == b'.')
+    })
 }
 
 /// `ns::func(int) const` → `ns::func`; `int add<int>(int, int)` → `add<int>`.
@@ -326,6 +330,12 @@ mod tests {
         let (name, alt) = demangle("_ZN4demo4main17h0123456789abcdefE");
         assert_eq!(name, "demo::main");
         assert_eq!(alt.as_deref(), Some("demo::main::h0123456789abcdef"));
+        // A legacy path with `$LT$`, `..` and `$u20$` in it, and one with a suffix after its hash.
+        let (name, _) =
+            demangle("_ZN54_$LT$rust_demo..Square$u20$as$u20$rust_demo..Shape$GT$5sides17h234195e742dd85c9E");
+        assert_eq!(name, "<rust_demo::Square as rust_demo::Shape>::sides");
+        let (name, _) = demangle("_ZN4demo4main17h0123456789abcdefE.llvm.42");
+        assert_eq!(name, "demo::main");
         let (name, alt) = demangle("_ZN2ns4funcEi");
         assert_eq!(name, "ns::func(int)");
         assert_eq!(alt.as_deref(), Some("ns::func"));
