@@ -88,3 +88,16 @@ fn rust_legacy_names_with_angle_brackets_are_fully_demangled() {
     k.assert_matches(&format!(r"(?m)^{ADDR} {ADDR} +{}(?:\+0x[0-9a-f]+)? \[", regex::escape(name)));
     assert!(k.frames()[0].is("rust_demo!rust_demo::main"), "{}", run.dump());
 }
+
+#[test]
+fn a_constructor_template_keeps_its_first_parameter() {
+    // cpp_demangle 0.5 reads `_ZN4PairC1IRidEEOT_OT0_` as `Pair::Pair<int&, double>(double&&)`
+    // (gimli-rs/cpp_demangle#129); gdb and c++filt as `(int&, double&&)`.
+    let overloads = debuggee("overloads");
+    let name = "overloads!Pair::Pair<int&, double>(int&, double&&)";
+    let run = rdb(&[s(&overloads)], &format!("{}\nx overloads!Pair::Pair*\nbp @!\"{name}\"\ng\nq\n", mark("x")));
+    let x = run.section("x");
+    x.assert_matches(&x_row(name));
+    x.assert_not_contains("(double&&)");
+    run.assert_matches(&bp_hit_re(0, &regex::escape(name)));
+}

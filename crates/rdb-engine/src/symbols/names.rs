@@ -207,8 +207,9 @@ pub(super) fn demangle(raw: &str) -> (String, Option<String>) {
         let alt = (full != short).then_some(full);
         return (short, alt);
     }
+    let mangled = constructor_template_return_slot(raw);
     if raw.starts_with("_Z")
-        && let Ok(sym) = cpp_demangle::Symbol::new(raw.as_bytes())
+        && let Ok(sym) = cpp_demangle::Symbol::new(mangled.as_deref().unwrap_or(raw).as_bytes())
         && let Ok(full) = sym.demangle()
     {
         // A `[clone .cold]` fragment is the unlikely part of a function, split off and placed elsewhere (before it,
@@ -218,6 +219,32 @@ pub(super) fn demangle(raw: &str) -> (String, Option<String>) {
         return (full, alt);
     }
     (raw.to_string(), None)
+}
+
+/// cpp_demangle 0.5.1 (the latest) reads a constructor template as any function template, whose first encoded
+/// type is its return type; a constructor's encoding has none, so its first parameter was taken for one and
+/// dropped: `_ZN4PairC1IRidEEOT_OT0_` read as `Pair::Pair<int&, double>(double&&)` for `(int&, double&&)`
+/// (gimli-rs/cpp_demangle#129). For such a name, the mangled name with a `v` (void) in the return type's place,
+/// right after the name, which it then reads in full; `None` for every other name.
+fn constructor_template_return_slot(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    // Cheap tests first: a nested name holding a constructor (`C1`..`C5`) with template arguments (`I`).
+    if !raw.starts_with("_ZN")
+        || !bytes.windows(3).any(|w| w[0] == b'C' && (b'1'..=b'5').contains(&w[1]) && w[2] == b'I')
+    {
+        return None;
+    }
+    // Where the name ends: the shortest prefix ending in `E` that is a whole mangled name (the nested name's own
+    // closing `E`: no shorter prefix closes it).
+    let end = (4..=bytes.len())
+        .filter(|&k| bytes[k - 1] == b'E')
+        .find(|&k| cpp_demangle::Symbol::new(&bytes[..k]).is_ok())?;
+    let (name, parameters) = raw.split_at(end);
+    // The constructor's template arguments end the name (`C1I…EE`), and parameters follow.
+    let constructor = name.strip_suffix("EE").is_some_and(|n| {
+        n.as_bytes().windows(3).any(|w| w[0] == b'C' && (b'1'..=b'5').contains(&w[1]) && w[2] == b'I')
+    });
+    (constructor && !parameters.is_empty() && !parameters.starts_with('.')).then(|| format!("{name}v{parameters}"))
 }
 
 /// Whether a demangled name is a function's cold fragment: `f(int) [clone .cold]` (`.cold.1` where there are more).
@@ -336,6 +363,13 @@ mod tests {
         assert_eq!(name, "<rust_demo::Square as rust_demo::Shape>::sides");
         let (name, _) = demangle("_ZN4demo4main17h0123456789abcdefE.llvm.42");
         assert_eq!(name, "demo::main");
+        // A constructor template keeps its first parameter (cpp_demangle alone drops it), and an ordinary
+        // function template its return type.
+        assert_eq!(demangle("_ZN4PairC1IRidEEOT_OT0_").0, "Pair::Pair<int&, double>(int&, double&&)");
+        assert_eq!(demangle("_ZN3FooC2IiEET_").0, "Foo::Foo<int>(int)");
+        assert_eq!(demangle("_ZN3FooC2IJEEEv").0, "Foo::Foo<>()");
+        assert_eq!(demangle("_ZN1A1fIiEEvT_").0, "void A::f<int>(int)");
+        assert_eq!(demangle("_ZN4PairC2ERKS_").0, "Pair::Pair(Pair const&)");
         let (name, alt) = demangle("_ZN2ns4funcEi");
         assert_eq!(name, "ns::func(int)");
         assert_eq!(alt.as_deref(), Some("ns::func"));
