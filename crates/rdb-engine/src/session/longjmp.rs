@@ -58,6 +58,12 @@ impl Session {
     pub(super) fn follow_longjmp(&mut self, s: &Stop) -> Result<Option<Option<Stop>>> {
         let Some(mut u) = self.unwinding.take() else { return Ok(None) };
         if s.reason != StopReason::Step || s.tid != u.tid || self.thread_index(u.tid).is_none() {
+            // Something else stopped the run on the way (a breakpoint in a cleanup handler): `gc` carries on with
+            // the `gu` or `p` itself, waiting at its return address, rather than with one step of the follow.
+            for run in [&mut self.interrupted, &mut self.last_run].into_iter().flatten() {
+                run.step = None;
+                run.temporaries.clone_from(&u.temporaries);
+            }
             return Ok(None);
         }
         let regs = self.registers(u.tid)?;
