@@ -43,7 +43,7 @@ __attribute__((noinline)) void throws(void)
 
 __attribute__((noinline)) int catches(void)
 {
-    if (setjmp(inner_env) == 0)
+    if (setjmp(inner_env) == 0) /* @inner_setjmp */
         throws();
     return 7;
 }

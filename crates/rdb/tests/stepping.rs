@@ -95,3 +95,15 @@ fn gu_out_of_a_frame_a_longjmp_lands_in_still_returns() {
     assert_eq!(frames[0].line, Some(line_of("noreturn.c", "catches_call")), "{}", run.dump());
     gu.assert_not_contains("caught");
 }
+
+#[test]
+fn p_over_a_call_that_longjmps_back_stops_where_it_lands() {
+    // In catches: `pc` to its call to setjmp, `p` over it, `pc` to its call to throws, which longjmps back to the
+    // setjmp: the `p` ends there (as gdb's `next` does where glibc tells it where a longjmp lands), not at the end.
+    let noreturn = debuggee("noreturn");
+    let run = rdb(&[s(&noreturn), "catch"], &format!("bp noreturn!catches\ng\npc\np\npc\n{}\np\nk\nq\n", mark("p")));
+    let p = run.section("p");
+    p.assert_matches(&stop_re(r"noreturn!catches\+0x[0-9a-f]+"));
+    p.assert_not_contains("caught");
+    assert_eq!(p.frames()[0].line, Some(line_of("noreturn.c", "inner_setjmp")), "{}", run.dump());
+}
