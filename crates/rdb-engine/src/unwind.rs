@@ -18,6 +18,14 @@ pub struct Frame {
     /// Known wherever the unwinder found the caller's stack pointer, even for an outermost frame whose CFI says
     /// there is no caller; `None` where it found none it believes.
     pub cfa: Option<u64>,
+    /// Whether `regs.rip` is a return address: the frame is a caller, stopped in a call that is the instruction
+    /// before it (which may be the last of its function, when the callee never returns). False for the first
+    /// frame and for a frame a signal interrupted (its caller is a signal trampoline), whose pc is the instruction
+    /// it will run next.
+    pub after_call: bool,
+    /// Whether the frame is a signal trampoline's (its CFI says so: augmentation `S`, as glibc's `__restore_rt`):
+    /// its pc is where a signal handler returns to, which no call precedes, and its caller was interrupted.
+    pub signal_trampoline: bool,
 }
 
 /// The largest frame the frame-pointer fallback believes in.
@@ -34,24 +42,46 @@ pub fn unwind<'a>(
     let mut frames = Vec::new();
     let mut current = *regs;
     let mut first = true;
+    let mut after_call = false;
     while frames.len() < max {
-        let caller = caller_of(&current, first, module_at, mem);
+        let caller = caller_of(&current, first, after_call, module_at, mem);
         // A stack grows down: a caller's stack pointer lies above its callee's.
         let caller = caller.filter(|c| c.rsp > current.rsp || (first && c.rsp == current.rsp));
         let next = caller.filter(|c| c.rip != 0);
-        frames.push(Frame { regs: current, return_address: next.map(|c| c.rip), cfa: caller.map(|c| c.rsp) });
+        let signal_trampoline = in_signal_trampoline(&current, after_call, module_at);
+        frames.push(Frame {
+            regs: current,
+            return_address: next.map(|c| c.rip),
+            cfa: caller.map(|c| c.rsp),
+            after_call,
+            signal_trampoline,
+        });
         let Some(next) = next else { break };
+        // The frame a signal trampoline returns to was interrupted, not calling: its pc is exact.
+        after_call = !signal_trampoline;
         current = next;
         first = false;
     }
     frames
 }
 
+/// Whether the frame `regs` is a signal trampoline's, by its module's CFI.
+fn in_signal_trampoline<'a>(
+    regs: &Registers,
+    after_call: bool,
+    module_at: &dyn Fn(u64) -> Option<&'a ModuleSymbols>,
+) -> bool {
+    let lookup = if after_call { regs.rip.wrapping_sub(1) } else { regs.rip };
+    module_at(lookup).is_some_and(|module| module.is_signal_trampoline(regs, !after_call))
+}
+
 /// The caller of the frame `regs`: by the module's CFI, else by frame pointers. A CFI result that says "outermost
-/// frame" (return address undefined, rip 0) is final.
+/// frame" (return address undefined, rip 0) is final. `after_call`: the frame's pc is a return address
+/// ([`Frame::after_call`]).
 fn caller_of<'a>(
     regs: &Registers,
     first: bool,
+    after_call: bool,
     module_at: &dyn Fn(u64) -> Option<&'a ModuleSymbols>,
     mem: &mut dyn ReadMemory,
 ) -> Option<Registers> {
@@ -63,9 +93,9 @@ fn caller_of<'a>(
         return Some(caller);
     }
     // A return address points after the call: the caller's own module is the one holding pc - 1.
-    let lookup = if first { regs.rip } else { regs.rip.wrapping_sub(1) };
+    let lookup = if after_call { regs.rip.wrapping_sub(1) } else { regs.rip };
     if let Some(module) = module_at(lookup)
-        && let Some(caller) = module.unwind_frame(regs, first, mem)
+        && let Some(caller) = module.unwind_frame(regs, !after_call, mem)
     {
         if caller.rip == 0 {
             return Some(caller);

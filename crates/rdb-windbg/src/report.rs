@@ -181,6 +181,11 @@ fn notice_text(notice: &Notice) -> Vec<String> {
             vec![format!("{}: RIP error {error} ({severity}): the system ended the debuggee", ids(*pid, *tid))]
         }
         Notice::Exception { pid, tid, exception } => exception_lines(*pid, *tid, exception),
+        // One location is said by no line, as in WinDbg; several (a name that several functions answer to) are
+        // counted, as gdb's "(N locations)".
+        Notice::BreakpointResolved { id, addresses } if addresses.len() > 1 => {
+            vec![format!("Breakpoint {id} resolved to {} locations", addresses.len())]
+        }
         Notice::BreakpointResolved { .. } => Vec::new(),
         Notice::IndirectFunction { function, implementation, .. } => vec![format!(
             "{} is an indirect function: the breakpoint goes on the implementation the loader chose, {}",
@@ -391,6 +396,10 @@ mod tests {
         let one = |n: Notice| notice_lines(&n).join("\n");
         let at = |address: u64, symbol: Option<&str>| Symbolic { address, symbol: symbol.map(str::to_string) };
         assert_eq!(one(Notice::BreakpointResolved { id: 0, addresses: vec![0x401000] }), "", "said by no line");
+        assert_eq!(
+            one(Notice::BreakpointResolved { id: 3, addresses: vec![0x401000, 0x401100] }),
+            "Breakpoint 3 resolved to 2 locations"
+        );
         assert_eq!(
             one(Notice::IndirectFunction {
                 id: 0,

@@ -198,3 +198,49 @@ fn a_breakpoint_on_an_indirect_function_goes_on_the_implementation() {
     ));
     run.section("hit").assert_frames_start_with(&[&notice[1], "libc!puts"]);
 }
+
+/// How many locations gdb sets for `break <name>` in `program` before it runs, when gdb is installed.
+fn gdb_locations(program: &std::path::Path, name: &str) -> Option<usize> {
+    let out = std::process::Command::new("gdb")
+        .args(["-nx", "-batch", "-ex", &format!("break {name}")])
+        .arg(program)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("Breakpoint 1 at"))?;
+    match line.rsplit_once(" (").and_then(|(_, n)| n.strip_suffix(" locations)")) {
+        Some(n) => n.parse().ok(),
+        None => Some(1),
+    }
+}
+
+#[test]
+fn bp_on_a_name_several_functions_answer_to_sets_each() {
+    // twice(int) and twice(double): one breakpoint with a site in each, as gdb sets a location in each.
+    let overloads = debuggee("overloads");
+    let run = rdb(&[s(&overloads)], &format!("bp overloads!twice\n{}\nbl\ng\ng\ng\nq\n", mark("bl")));
+    run.assert_contains("Breakpoint 0 resolved to 2 locations");
+    let bl = run.section("bl");
+    bl.assert_matches(r"(?m)^ 0 e Disable Clear  .*overloads!twice\(int\) hits=0$");
+    bl.assert_matches(&format!(r"(?m)^   e {{15}}{ADDR} +overloads!twice\(double\)$"));
+    run.assert_matches(&bp_hit_re(0, r"overloads!twice\(int\)"));
+    run.assert_matches(&bp_hit_re(0, r"overloads!twice\(double\)"));
+    run.assert_contains("4 5");
+    if let Some(n) = gdb_locations(&overloads, "twice") {
+        assert_eq!(n, 2, "gdb agrees");
+    }
+}
+
+#[test]
+fn bm_sets_every_function_of_a_matching_name() {
+    // libc's debug symbols hold a dozen static functions named free_mem, one per source file: bm sets them all,
+    // as one breakpoint, where it kept only one.
+    let hello = debuggee("hello");
+    let run = rdb(&[s(&hello)], &format!("{}\nx libc!free_mem\n{}\nbm libc!free_mem\nq\n", mark("x"), mark("bm")));
+    let x = run.section("x").all_matches(&format!(r"(?m)^({ADDR}) +libc!free_mem$"));
+    let bm = run.section("bm").all_matches(&format!(r#"(?m)^  0: ({ADDR}) @!"libc!free_mem"$"#));
+    assert!(x.len() > 1, "libc has several free_mem (with its debug symbols)\n{}", run.dump());
+    let addresses = |rows: &[Vec<String>]| rows.iter().map(|r| addr(&r[1])).collect::<Vec<_>>();
+    assert_eq!(addresses(&bm), addresses(&x), "{}", run.dump());
+    run.section("bm").assert_contains(&format!("Breakpoint 0 resolved to {} locations", x.len()));
+}

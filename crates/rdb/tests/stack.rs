@@ -83,3 +83,32 @@ fn k_ends_below_main() {
     let main = frames.iter().position(|f| f.is("hello!main")).unwrap_or_else(|| run.fail("no main frame"));
     assert!(frames.len() - main <= 5, "{frames:#?}\n{}", run.dump());
 }
+
+#[test]
+fn a_caller_whose_call_never_returns_is_named_after_itself() {
+    // fatal()'s call to abort is its last instruction: its return address is after_fatal's first byte. The caller
+    // is named after its call (pc − 1), as gdb names it, with the offset of its pc.
+    let noreturn = debuggee("noreturn");
+    let run = rdb(&[s(&noreturn), "abort"], &format!("bp libc!abort\ng\n{}\nk\nq\n", mark("k")));
+    let frames = run.section("k").frames();
+    assert!(frames.len() >= 3, "{}", run.dump());
+    assert!(frames[0].site.starts_with("libc!abort"), "{frames:?}\n{}", run.dump());
+    assert!(frames[1].is("noreturn!fatal"), "{frames:?}\n{}", run.dump());
+    assert_eq!(frames[1].line, Some(line_of("noreturn.c", "abort")), "{}", run.dump());
+    assert!(frames[2].is("noreturn!main"), "{frames:?}\n{}", run.dump());
+    run.assert_not_contains("after_fatal");
+}
+
+#[test]
+fn a_frame_a_signal_interrupted_is_at_the_line_it_resumes() {
+    // main faults on the first instruction of its line; the handler's caller is the signal trampoline, whose caller
+    // (main) was interrupted there, not calling: its line is the faulting one, not the line before.
+    let interrupted = debuggee("interrupted");
+    let run = rdb(&[s(&interrupted)], &format!("bp interrupted!on_segv\ng\ng\n{}\nk\nq\n", mark("k")));
+    let frames = run.section("k").frames();
+    assert!(frames.len() >= 3, "{}", run.dump());
+    assert!(frames[0].is("interrupted!on_segv"), "{frames:?}\n{}", run.dump());
+    assert!(frames[1].is("libc!__restore_rt"), "the signal trampoline: {frames:?}\n{}", run.dump());
+    assert!(frames[2].is("interrupted!main"), "{frames:?}\n{}", run.dump());
+    assert_eq!(frames[2].line, Some(line_of("interrupted.c", "fault")), "{}", run.dump());
+}

@@ -67,3 +67,43 @@ fn a_stepped_thread_gets_its_own_cpu_mask_back() {
     let own = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert_eq!(counts[1], format!("cpus={own}"), "the debuggee's own mask, as rdb's\n{}", run.dump());
 }
+
+#[test]
+fn gu_out_of_a_frame_a_longjmp_abandons_stops_where_it_lands() {
+    // jumper(1) longjmps back to main's setjmp; later jumper(0) returns to the same return address in work at the
+    // same depth. The gu from the first must end where the longjmp lands, not in the later call.
+    let noreturn = debuggee("noreturn");
+    let run =
+        rdb(&[s(&noreturn)], &format!("bp noreturn!jumper\ng\nbc *\n{}\ngu\nk\n{}\ng\nq\n", mark("gu"), mark("g")));
+    let gu = run.section("gu");
+    gu.assert_matches(&stop_re(r"noreturn!main\+0x[0-9a-f]+"));
+    gu.assert_not_contains("done");
+    let frames = gu.frames();
+    assert!(frames[0].is("noreturn!main"), "{frames:?}\n{}", run.dump());
+    assert_eq!(frames[0].line, Some(line_of("noreturn.c", "setjmp")), "{}", run.dump());
+    run.section("g").assert_contains("done 1");
+}
+
+#[test]
+fn gu_out_of_a_frame_a_longjmp_lands_in_still_returns() {
+    // throws() longjmps back into catches(): a gu from catches runs through the jump to catches' return to main.
+    let noreturn = debuggee("noreturn");
+    let run = rdb(&[s(&noreturn), "catch"], &format!("bp noreturn!catches\ng\n{}\ngu\nk\nq\n", mark("gu")));
+    let gu = run.section("gu");
+    gu.assert_matches(&stop_re(r"noreturn!main\+0x[0-9a-f]+"));
+    let frames = gu.frames();
+    assert_eq!(frames[0].line, Some(line_of("noreturn.c", "catches_call")), "{}", run.dump());
+    gu.assert_not_contains("caught");
+}
+
+#[test]
+fn p_over_a_call_that_longjmps_back_stops_where_it_lands() {
+    // In catches: `pc` to its call to setjmp, `p` over it, `pc` to its call to throws, which longjmps back to the
+    // setjmp: the `p` ends there (as gdb's `next` does where glibc tells it where a longjmp lands), not at the end.
+    let noreturn = debuggee("noreturn");
+    let run = rdb(&[s(&noreturn), "catch"], &format!("bp noreturn!catches\ng\npc\np\npc\n{}\np\nk\nq\n", mark("p")));
+    let p = run.section("p");
+    p.assert_matches(&stop_re(r"noreturn!catches\+0x[0-9a-f]+"));
+    p.assert_not_contains("caught");
+    assert_eq!(p.frames()[0].line, Some(line_of("noreturn.c", "inner_setjmp")), "{}", run.dump());
+}

@@ -59,3 +59,45 @@ fn rust_program_runs_to_its_end() {
     run.assert_contains("sum=5 area=12");
     run.assert_matches(&exit_code_re(0));
 }
+
+#[test]
+fn a_function_breakpoint_goes_on_the_entry_not_the_cold_fragment() {
+    // At -O2 Worker::run's throw is split into `Worker::run(int) [clone .cold]`, at a lower address than the
+    // function: the short name is the entry's.
+    let cold = debuggee("cold");
+    let run = rdb(&[s(&cold)], &format!("bp cold!Worker::run\n{}\nbl\ng\ng\nq\n", mark("bl")));
+    run.section("bl").assert_not_contains("clone");
+    run.assert_matches(&bp_hit_re(0, r"cold!Worker::run\(int\)"));
+    run.assert_contains("sum 3");
+}
+
+#[test]
+fn rust_legacy_names_with_angle_brackets_are_fully_demangled() {
+    // `_ZN54_$LT$rust_demo..Square$u20$as$u20$rust_demo..Shape$GT$5sides17h…E`: the dots of its path once made it
+    // pass for C++, half demangled as `_$LT$rust_demo..Square...`.
+    let demo = debuggee("rust_demo");
+    let name = "rust_demo!<rust_demo::Square as rust_demo::Shape>::sides";
+    let run =
+        rdb(&[s(&demo)], &format!("{}\nx rust_demo!*sides*\nbp @!\"{name}\"\ng\n{}\nk\nq\n", mark("x"), mark("k")));
+    let x = run.section("x");
+    x.assert_matches(&x_row(name));
+    x.assert_not_contains("$LT$");
+    run.assert_matches(&bp_hit_re(0, &regex::escape(name)));
+    // (The kit's row parser takes a call site for one word: this one has blanks.)
+    let k = run.section("k");
+    k.assert_matches(&format!(r"(?m)^{ADDR} {ADDR} +{}(?:\+0x[0-9a-f]+)? \[", regex::escape(name)));
+    assert!(k.frames()[0].is("rust_demo!rust_demo::main"), "{}", run.dump());
+}
+
+#[test]
+fn a_constructor_template_keeps_its_first_parameter() {
+    // cpp_demangle 0.5 reads `_ZN4PairC1IRidEEOT_OT0_` as `Pair::Pair<int&, double>(double&&)`
+    // (gimli-rs/cpp_demangle#129); gdb and c++filt as `(int&, double&&)`.
+    let overloads = debuggee("overloads");
+    let name = "overloads!Pair::Pair<int&, double>(int&, double&&)";
+    let run = rdb(&[s(&overloads)], &format!("{}\nx overloads!Pair::Pair*\nbp @!\"{name}\"\ng\nq\n", mark("x")));
+    let x = run.section("x");
+    x.assert_matches(&x_row(name));
+    x.assert_not_contains("(double&&)");
+    run.assert_matches(&bp_hit_re(0, &regex::escape(name)));
+}

@@ -75,6 +75,7 @@ impl Session {
     pub fn resume(&mut self, how: Resumption) -> Result<Option<Stop>> {
         self.target()?;
         self.to_call = None;
+        self.unwinding = None;
         let stop = match how {
             Resumption::Go { status } => self.start_run(self.continuing(status), None)?,
             Resumption::GoTo { address, status } => {
@@ -102,6 +103,7 @@ impl Session {
                 let caller =
                     frames.get(1).ok_or_else(|| crate::err!("cannot find the caller of the current function"))?;
                 self.image.internal.push(Internal::Return { address: caller.regs.rip, tid, sp: caller.regs.rsp });
+                self.image.internal.extend(self.longjmp_watches(tid, caller.regs.rsp));
                 self.start_run(self.continuing(None), None)?
             }
             Resumption::ToCall { tid, over } => {
@@ -152,6 +154,7 @@ impl Session {
             if let Some(i) = self.instruction_at(regs.rip).filter(|i| i.is_call) {
                 let address = regs.rip + i.len() as u64;
                 self.image.internal.push(Internal::Return { address, tid, sp: regs.rsp });
+                self.image.internal.extend(self.longjmp_watches(tid, regs.rsp));
                 return self.start_run(self.continuing(None), None);
             }
         }
@@ -163,6 +166,10 @@ impl Session {
     fn carry_on(&mut self, mut stop: Option<Stop>) -> Result<Option<Stop>> {
         loop {
             let Some(s) = stop else { return Ok(None) };
+            if let Some(next) = self.follow_longjmp(&s)? {
+                stop = next;
+                continue;
+            }
             let Some(to_call) = self.to_call else { return Ok(Some(s)) };
             if s.reason != StopReason::Step || self.thread_index(to_call.tid).is_none() {
                 self.to_call = None;

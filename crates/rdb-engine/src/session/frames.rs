@@ -27,9 +27,11 @@ pub struct StackFrame {
     /// The frame's registers as the unwinder recovered them: rip, rsp and what the CFI (or the frame-pointer chain)
     /// restores for a caller; the registers it does not restore carry the inner frame's values.
     pub registers: Registers,
-    /// The module and symbol of `pc`; `None` outside every module.
+    /// The module and symbol of `pc` (for a caller, the symbol of its call at pc − 1, with the offsets of pc);
+    /// `None` outside every module.
     pub place: Option<Place>,
-    /// The source line the frame is at: for a caller, the line of its call (looked up at pc − 1).
+    /// The source line the frame is at: for a caller, the line of its call (looked up at pc − 1); for frame 0 and a
+    /// frame a signal interrupted, the line of pc.
     pub source: Option<SourceLine>,
 }
 
@@ -41,12 +43,28 @@ impl Session {
     }
 }
 
-/// The address whose source line is a frame's. A caller's pc is a return address: the instruction after its call,
-/// which can belong to the next line, or to another function altogether when the call is the last instruction of
-/// a `noreturn` path. The call is the instruction before it, so its line is the one at pc − 1. Frame 0's pc is the
-/// instruction about to run, looked up as it is. (The symbol of a frame is still the one at pc.)
-fn line_address(index: usize, pc: u64) -> u64 {
-    if index == 0 { pc } else { pc.saturating_sub(1) }
+/// The address a frame is named after: its symbol and source line. A caller's pc is a return address: the
+/// instruction after its call, which can belong to the next line, or to another function altogether when the call
+/// is the last instruction of a `noreturn` path (`abort`, `longjmp`, a throw). The call is the instruction before
+/// it, so the caller is the one at pc − 1, as gdb names it. Frame 0's pc, and the pc of a frame a signal
+/// interrupted, is the instruction about to run, looked up as it is; so is a signal trampoline's, which no call
+/// precedes (the byte before `__restore_rt` is no part of it).
+pub(super) fn lookup_address(frame: &Frame) -> u64 {
+    if frame.after_call && !frame.signal_trampoline { frame.regs.rip.saturating_sub(1) } else { frame.regs.rip }
+}
+
+/// The place of a frame: the module and symbol at its lookup address, with the offsets of its pc itself (so a
+/// caller whose call ends its function reads `fatal+0x9`, one past its last byte, not `next_function`).
+fn frame_place(modules: &Modules, frame: &Frame) -> Option<Place> {
+    let pc = frame.regs.rip;
+    let at = lookup_address(frame);
+    let mut place = modules.place(at)?;
+    let shift = pc - at;
+    place.module_offset += shift;
+    if let Some(symbol) = &mut place.symbol {
+        symbol.offset += shift;
+    }
+    Some(place)
 }
 
 /// The frames of an unwound stack with their places in the program; `line_at` finds the source line of an address.
@@ -54,18 +72,15 @@ fn name_frames(unwound: Vec<Frame>, modules: &Modules, line_at: &dyn Fn(u64) -> 
     unwound
         .into_iter()
         .enumerate()
-        .map(|(index, frame)| {
-            let pc = frame.regs.rip;
-            StackFrame {
-                index,
-                pc,
-                sp: frame.regs.rsp,
-                cfa: frame.cfa,
-                return_address: frame.return_address,
-                registers: frame.regs,
-                place: modules.place(pc),
-                source: line_at(line_address(index, pc)),
-            }
+        .map(|(index, frame)| StackFrame {
+            index,
+            pc: frame.regs.rip,
+            sp: frame.regs.rsp,
+            cfa: frame.cfa,
+            return_address: frame.return_address,
+            registers: frame.regs,
+            place: frame_place(modules, &frame).or_else(|| modules.place(frame.regs.rip)),
+            source: line_at(lookup_address(&frame)),
         })
         .collect()
 }

@@ -19,6 +19,7 @@ mod hardware;
 mod image;
 mod lazy;
 mod loader;
+mod longjmp;
 mod modules;
 mod patches;
 mod placing;
@@ -76,19 +77,21 @@ enum Internal {
     Return { address: u64, tid: Tid, sp: u64 },
     /// `g <where>`: stop on any thread.
     RunTo(u64),
+    /// A longjmp's entry, while `tid` returns from the frame whose CFA is `sp` (see `longjmp.rs`).
+    Longjmp { address: u64, tid: Tid, sp: u64 },
 }
 
 impl Internal {
     fn address(self) -> u64 {
         match self {
             Internal::Entry(a) | Internal::LoaderRendezvous(a) | Internal::RunTo(a) => a,
-            Internal::Return { address, .. } => address,
+            Internal::Return { address, .. } | Internal::Longjmp { address, .. } => address,
         }
     }
 
     /// Temporary breakpoints go away at every stop.
     fn is_temporary(self) -> bool {
-        matches!(self, Internal::Return { .. } | Internal::RunTo(_))
+        matches!(self, Internal::Return { .. } | Internal::RunTo(_) | Internal::Longjmp { .. })
     }
 }
 
@@ -145,6 +148,8 @@ pub struct Session {
     last_run: Option<Interrupted>,
     /// The `pc`/`tc` under way.
     to_call: Option<ToCall>,
+    /// The thread of a `gu` or `p` being followed through a longjmp.
+    unwinding: Option<longjmp::Unwinding>,
     exe_path: Option<PathBuf>,
     entry: u64,
     listener: Listener,
@@ -184,6 +189,7 @@ impl Session {
             interrupted: None,
             last_run: None,
             to_call: None,
+            unwinding: None,
             exe_path: None,
             entry: 0,
             listener,

@@ -180,6 +180,27 @@ impl Modules {
         self.find_anywhere(text)
     }
 
+    /// Every address `module!symbol` or a bare `symbol` names: all the functions of that name in the module (C++
+    /// overloads, static functions of one name in several files), a bare name in the first module that has it,
+    /// in address order. Empty if `text` names no symbol.
+    pub fn resolve_all(&self, text: &str) -> Vec<u64> {
+        match text.split_once('!') {
+            Some((module, symbol)) if !module.is_empty() => {
+                self.by_name(module).and_then(|m| m.symbols()).map(|s| s.lookup(symbol)).unwrap_or_default()
+            }
+            Some((_, symbol)) => self.find_all_anywhere(symbol),
+            None => self.find_all_anywhere(text),
+        }
+    }
+
+    fn find_all_anywhere(&self, symbol: &str) -> Vec<u64> {
+        self.list
+            .iter()
+            .map(|m| m.symbols().map(|s| s.lookup(symbol)).unwrap_or_default())
+            .find(|a| !a.is_empty())
+            .unwrap_or_default()
+    }
+
     fn find_anywhere(&self, symbol: &str) -> Option<u64> {
         self.list.iter().find_map(|m| m.symbols()?.lookup(symbol).first().copied())
     }

@@ -68,7 +68,7 @@ impl Session {
 
     /// Check `spec` and resolve it, changing nothing.
     fn prepare(&mut self, tid: Tid, mut spec: Spec) -> Result<Prepared> {
-        let addresses = self.resolve(tid, &spec.location);
+        let addresses = self.resolve_kind(tid, spec.kind, &spec.location);
         if let Some(c) = &spec.condition {
             let sites = addresses.as_deref().unwrap_or(&[]);
             // A WinDbg condition is C++ or MASM by what it names there; one not placed yet is settled at its hit.
@@ -128,7 +128,24 @@ impl Session {
         Ok(id)
     }
 
-    /// The addresses a breakpoint location stands for (one today); an expression is evaluated on thread `tid`.
+    /// The addresses a breakpoint of `kind` at `location` goes on. A code breakpoint on a name that several
+    /// functions answer to (C++ overloads, static functions of one name in several files) goes on each, as gdb sets
+    /// a location in each; a data breakpoint watches the one address its expression gives.
+    fn resolve_kind(&mut self, tid: Tid, kind: Kind, location: &Location) -> Result<Vec<u64>> {
+        if kind == Kind::Software
+            && let Location::Expr(e) = location
+            && let Some(name) = lone_symbol(e)
+        {
+            let all = self.modules.resolve_all(name);
+            if all.len() > 1 {
+                return Ok(all);
+            }
+        }
+        self.resolve(tid, location)
+    }
+
+    /// The addresses a breakpoint location stands for: an expression's value (evaluated on thread `tid`), or a
+    /// source line's first address.
     pub fn resolve(&mut self, tid: Tid, location: &Location) -> Result<Vec<u64>> {
         match location {
             Location::Expr(e) => Ok(vec![self.evaluate(tid, e)?]),
@@ -208,7 +225,7 @@ impl Session {
         for id in self.breakpoints.unresolved() {
             let Some(b) = self.breakpoints.get(id) else { continue };
             let (kind, location) = (b.spec.kind, b.spec.location.clone());
-            let Ok(addresses) = self.resolve(self.event_tid, &location) else { continue };
+            let Ok(addresses) = self.resolve_kind(self.event_tid, kind, &location) else { continue };
             let sites = match kind {
                 Kind::Software => match self.code_sites(addresses) {
                     Ok(code) => {
@@ -262,10 +279,36 @@ impl Session {
     }
 }
 
+/// The symbol an expression names alone, `module!name`, `name` or `@!"module!name"`, that may stand for several
+/// functions; `None` for an expression that computes (an operator, a number, a register).
+fn lone_symbol(text: &str) -> Option<&str> {
+    let text = text.trim();
+    if let Some(quoted) = text.strip_prefix("@!\"").and_then(|t| t.strip_suffix('"')) {
+        return (!quoted.contains('"')).then_some(quoted);
+    }
+    let computes = |c: char| c.is_whitespace() || "+-*/%()[]^|=\"'".contains(c);
+    (!text.is_empty() && !text.contains(computes)).then_some(text)
+}
+
 /// The addresses of a location that must resolve now, or may wait for its module (`deferred`): none then.
 pub(super) fn waiting(addresses: Result<Vec<u64>>, deferred: bool) -> Result<Vec<u64>> {
     match addresses {
         Err(_) if deferred => Ok(Vec::new()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lone_symbol;
+
+    #[test]
+    fn a_lone_symbol_is_a_name_and_nothing_else() {
+        assert_eq!(lone_symbol(" prog!twice "), Some("prog!twice"));
+        assert_eq!(lone_symbol("hello!puts@plt"), Some("hello!puts@plt"));
+        assert_eq!(lone_symbol(r#"@!"cxx!Dog::speak() const""#), Some("cxx!Dog::speak() const"));
+        for computed in ["prog!twice+4", "poi(@rsp)", "0x401000 + 1", r#"@!"a"+4"#, ""] {
+            assert_eq!(lone_symbol(computed), None, "{computed}");
+        }
     }
 }

@@ -675,6 +675,11 @@ impl Session {
                 }
                 Internal::Return { tid: t, sp, .. } if t == tid && rsp >= sp => reason = Some(StopReason::Step),
                 Internal::Return { .. } => {}
+                Internal::Longjmp { tid: t, sp, .. } if t == tid => {
+                    self.longjmp_entered(tid, sp, address);
+                    reason = Some(StopReason::Step);
+                }
+                Internal::Longjmp { .. } => {}
                 Internal::RunTo(_) => reason = Some(StopReason::Step),
             }
         }

@@ -42,10 +42,13 @@ impl Session {
             return Err(Error::msg(format!("frame {frame:#x} does not exist: the stack has {} frames", frames.len())));
         };
         // A caller's pc is a return address: its scope and locations are the call's, one byte before.
-        let pc = if frame == 0 { this.regs.rip } else { this.regs.rip.wrapping_sub(1) };
+        let pc = super::frames::lookup_address(this);
         let frame_regs: Registers = this.regs;
+        // A frame that made no call (frame 0, or one a signal interrupted, whose registers the signal frame
+        // restores) knows every register; a caller only those a call preserves.
+        let all_known = !this.after_call;
         let register = move |n: u16| {
-            if frame == 0 || PRESERVED.contains(&n) { dwarf_reg(&frame_regs, n) } else { None }
+            if all_known || PRESERVED.contains(&n) { dwarf_reg(&frame_regs, n) } else { None }
         };
         let access = FrameAccess { register: &register, cfa: this.cfa, innermost: frame == 0 };
         let no_info = || {

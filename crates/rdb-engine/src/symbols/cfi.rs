@@ -151,6 +151,25 @@ impl Cfi {
         }
         None
     }
+
+    /// Whether the FDE that covers `pc` (at load bias `bias`, looked up as [`Cfi::unwind`] does) is a signal
+    /// trampoline's (augmentation `S`, as glibc's `__restore_rt`): the frame it describes was not called by its
+    /// caller but interrupted in it, so the caller's pc is the instruction to resume, not a return address.
+    pub fn is_signal_trampoline(&self, pc: u64, first_frame: bool, bias: u64) -> bool {
+        let pc = if first_frame { pc } else { pc.wrapping_sub(1) };
+        let address = pc.wrapping_sub(bias);
+        let signal = |fde: FrameDescriptionEntry<Reader>| fde.cie().is_signal_trampoline();
+        if let Some(eh) = &self.eh_frame {
+            let fde = match &self.eh_frame_hdr {
+                Some(hdr) => hdr_fde(hdr, eh, address),
+                None => eh.fde(address),
+            };
+            if let Some(fde) = fde {
+                return signal(fde);
+            }
+        }
+        self.debug_frame.as_ref().and_then(|df| df.fde(address)).is_some_and(signal)
+    }
 }
 
 /// Whether an `.eh_frame_hdr` table holds as many entries as its header counts. gimli's binary search trusts the

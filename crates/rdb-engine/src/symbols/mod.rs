@@ -331,6 +331,14 @@ impl ModuleSymbols {
         self.dwarf()?.type_of(id)
     }
 
+    /// Whether the pc of `regs` lies in a signal trampoline (its CFI says so: augmentation `S`), so that the frame
+    /// it returns to was interrupted by a signal rather than making a call. `first_frame` as for
+    /// [`ModuleSymbols::unwind_frame`].
+    pub fn is_signal_trampoline(&self, regs: &Registers, first_frame: bool) -> bool {
+        let cfi = self.cfi.get_or_init(|| cfi::Cfi::new(self.data, &self.cfi_sections));
+        cfi.is_signal_trampoline(regs.rip, first_frame, self.bias)
+    }
+
     // ---- Additions to the contract ----
 
     /// The file the symbols were read from.

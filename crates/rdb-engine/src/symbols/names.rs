@@ -207,25 +207,67 @@ pub(super) fn demangle(raw: &str) -> (String, Option<String>) {
         let alt = (full != short).then_some(full);
         return (short, alt);
     }
+    let mangled = constructor_template_return_slot(raw);
     if raw.starts_with("_Z")
-        && let Ok(sym) = cpp_demangle::Symbol::new(raw.as_bytes())
+        && let Ok(sym) = cpp_demangle::Symbol::new(mangled.as_deref().unwrap_or(raw).as_bytes())
         && let Ok(full) = sym.demangle()
     {
-        let alt = strip_parameters(&full).filter(|s| !s.is_empty() && *s != full);
+        // A `[clone .cold]` fragment is the unlikely part of a function, split off and placed elsewhere (before it,
+        // often): no entry of it. It does not answer to the function's short name, which is the entry's, so that
+        // `bp Class::method` goes where the function starts; its full name still finds it.
+        let alt = strip_parameters(&full).filter(|s| !s.is_empty() && *s != full && !is_cold_fragment(&full));
         return (full, alt);
     }
     (raw.to_string(), None)
 }
 
-/// Whether a `_ZN…E` name is Rust's legacy mangling: its last path element is the hash `17h<16 hex digits>`.
-fn is_rust_legacy(raw: &str) -> bool {
-    // Drop a suffix such as `.llvm.1234`.
-    let raw = raw.split('.').next().unwrap_or(raw);
-    let Some(body) = raw.strip_suffix('E') else { return false };
-    body.len() >= 19 && {
-        let tail = &body[body.len() - 19..];
-        tail.starts_with("17h") && tail[3..].bytes().all(|b| b.is_ascii_hexdigit())
+/// cpp_demangle 0.5.1 (the latest) reads a constructor template as any function template, whose first encoded
+/// type is its return type; a constructor's encoding has none, so its first parameter was taken for one and
+/// dropped: `_ZN4PairC1IRidEEOT_OT0_` read as `Pair::Pair<int&, double>(double&&)` for `(int&, double&&)`
+/// (gimli-rs/cpp_demangle#129). For such a name, the mangled name with a `v` (void) in the return type's place,
+/// right after the name, which it then reads in full; `None` for every other name.
+fn constructor_template_return_slot(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    // Cheap tests first: a nested name holding a constructor (`C1`..`C5`) with template arguments (`I`).
+    if !raw.starts_with("_ZN")
+        || !bytes.windows(3).any(|w| w[0] == b'C' && (b'1'..=b'5').contains(&w[1]) && w[2] == b'I')
+    {
+        return None;
     }
+    // Where the name ends: the shortest prefix ending in `E` that is a whole mangled name (the nested name's own
+    // closing `E`: no shorter prefix closes it).
+    let end = (4..=bytes.len())
+        .filter(|&k| bytes[k - 1] == b'E')
+        .find(|&k| cpp_demangle::Symbol::new(&bytes[..k]).is_ok())?;
+    let (name, parameters) = raw.split_at(end);
+    // The constructor's template arguments end the name (`C1I…EE`), and parameters follow.
+    let constructor = name.strip_suffix("EE").is_some_and(|n| {
+        n.as_bytes().windows(3).any(|w| w[0] == b'C' && (b'1'..=b'5').contains(&w[1]) && w[2] == b'I')
+    });
+    (constructor && !parameters.is_empty() && !parameters.starts_with('.')).then(|| format!("{name}v{parameters}"))
+}
+
+/// Whether a demangled name is a function's cold fragment: `f(int) [clone .cold]` (`.cold.1` where there are more).
+fn is_cold_fragment(full: &str) -> bool {
+    full.trim_end()
+        .strip_suffix(']')
+        .and_then(|s| s.rsplit_once(" [clone "))
+        .is_some_and(|(_, clone)| clone.split('.').any(|part| part == "cold"))
+}
+
+/// Whether a `_ZN…E` name is Rust's legacy mangling: its last path element is the hash `17h<16 hex digits>`, and
+/// only a suffix such as `.llvm.1234` may follow it. The suffix is found after the hash, not at the first dot: a
+/// path such as `_$LT$std..rt..Foo$GT$` holds dots of its own (cutting there took such names for C++, which
+/// cpp_demangle half-demangled into `_$LT$std..rt..`).
+fn is_rust_legacy(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    raw.match_indices("17h").any(|(at, _)| {
+        let end = at + 19;
+        end < bytes.len()
+            && bytes[at + 3..end].iter().all(u8::is_ascii_hexdigit)
+            && bytes[end] == b'E'
+            && (end + 1 == bytes.len() || bytes[end + 1] == b'.')
+    })
 }
 
 /// `ns::func(int) const` → `ns::func`; `int add<int>(int, int)` → `add<int>`.
@@ -315,9 +357,26 @@ mod tests {
         let (name, alt) = demangle("_ZN4demo4main17h0123456789abcdefE");
         assert_eq!(name, "demo::main");
         assert_eq!(alt.as_deref(), Some("demo::main::h0123456789abcdef"));
+        // A legacy path with `$LT$`, `..` and `$u20$` in it, and one with a suffix after its hash.
+        let (name, _) =
+            demangle("_ZN54_$LT$rust_demo..Square$u20$as$u20$rust_demo..Shape$GT$5sides17h234195e742dd85c9E");
+        assert_eq!(name, "<rust_demo::Square as rust_demo::Shape>::sides");
+        let (name, _) = demangle("_ZN4demo4main17h0123456789abcdefE.llvm.42");
+        assert_eq!(name, "demo::main");
+        // A constructor template keeps its first parameter (cpp_demangle alone drops it), and an ordinary
+        // function template its return type.
+        assert_eq!(demangle("_ZN4PairC1IRidEEOT_OT0_").0, "Pair::Pair<int&, double>(int&, double&&)");
+        assert_eq!(demangle("_ZN3FooC2IiEET_").0, "Foo::Foo<int>(int)");
+        assert_eq!(demangle("_ZN3FooC2IJEEEv").0, "Foo::Foo<>()");
+        assert_eq!(demangle("_ZN1A1fIiEEvT_").0, "void A::f<int>(int)");
+        assert_eq!(demangle("_ZN4PairC2ERKS_").0, "Pair::Pair(Pair const&)");
         let (name, alt) = demangle("_ZN2ns4funcEi");
         assert_eq!(name, "ns::func(int)");
         assert_eq!(alt.as_deref(), Some("ns::func"));
+        // A cold fragment answers only to its full name, not to the function's short one.
+        let (name, alt) = demangle("_ZN2ns4funcEi.cold");
+        assert_eq!((name.as_str(), alt), ("ns::func(int) [clone .cold]", None));
+        assert_eq!(demangle("_ZN2ns4funcEi.constprop.0").1.as_deref(), Some("ns::func"));
         let (name, alt) = demangle("main");
         assert_eq!((name.as_str(), alt), ("main", None));
     }

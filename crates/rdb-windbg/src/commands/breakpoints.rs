@@ -145,13 +145,19 @@ pub fn bm(cx: &mut Cx, args: &str) -> Result<Flow> {
         return Err(Error::msg(format!("No matching code symbols found for '{pattern}'")));
     }
     let mut set = 0;
-    for symbol in matches {
+    // Functions of one name (static functions in several files) are one breakpoint, at each of them: its name
+    // resolves to them all.
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<String> = matches.iter().map(|m| m.qualified()).filter(|n| seen.insert(n.clone())).collect();
+    for name in names {
         // Quoted, so names with blanks and parentheses (`Dog::speak() const`) resolve again after a restart.
         // Data symbols that match are passed over: bm is for code.
-        let name = symbol.qualified();
         let location = Location::Expr(format!("@!\"{name}\""));
         if let Ok(id) = add(cx, spec(Kind::Software, location, condition.clone())) {
-            cx.out(format!("{id:>3}: {} @!\"{name}\"", addr64(symbol.address)));
+            let sites = cx.session().breakpoints().get(id).map(|b| b.sites.clone()).unwrap_or_default();
+            for site in sites {
+                cx.out(format!("{id:>3}: {} @!\"{name}\"", addr64(site.address)));
+            }
             set += 1;
         }
     }
@@ -250,7 +256,8 @@ pub fn bpm(cx: &mut Cx, args: &str) -> Result<Flow> {
 pub fn bl(cx: &mut Cx, _args: &str) -> Result<Flow> {
     let rows: Vec<_> = cx.session().breakpoints().owned_by(Owner::Console).cloned().collect();
     for b in rows {
-        // One row per breakpoint, at its first site: a location resolves to one site today.
+        // One row per breakpoint, at its first site; a breakpoint on a name several functions answer to has a
+        // line for each further site under it.
         let site = b.sites.first().map(|s| s.address);
         let state = match (b.enabled, site.is_some()) {
             (true, true) => "e",
@@ -289,6 +296,10 @@ pub fn bl(cx: &mut Cx, _args: &str) -> Result<Flow> {
             line.push_str(&format!(" \"{c}\""));
         }
         cx.out(line);
+        for further in b.sites.iter().skip(1) {
+            let name = cx.session().describe(further.address);
+            cx.out(format!("{:>2} {state}               {} {what} {name}", "", addr64(further.address)));
+        }
     }
     Ok(Flow::Next)
 }
