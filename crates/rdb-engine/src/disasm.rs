@@ -518,9 +518,95 @@ pub fn writes_memory(bytes: &[u8], address: u64) -> Option<bool> {
     }))
 }
 
+/// The general registers a function's code may change, as a mask over DWARF's numbering (bit 0 rax, 1 rdx, 2 rcx,
+/// 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8–15 r8–r15), from every instruction of `code` (the whole function, so no
+/// path through it is missed): explicit and implicit writes, a partial write counting for the whole register.
+/// `None` when the code may change anything: it calls, makes a system call, jumps out of itself (a tail call or
+/// an indirect jump), or does not decode.
+pub fn registers_written(code: &[u8], address: u64) -> Option<u32> {
+    let end = address.wrapping_add(code.len() as u64);
+    let mut decoder = iced_x86::Decoder::with_ip(64, code, address, iced_x86::DecoderOptions::NONE);
+    let mut factory = iced_x86::InstructionInfoFactory::new();
+    let mut written = 0u32;
+    let mut insn = iced_x86::Instruction::default();
+    while decoder.can_decode() {
+        decoder.decode_out(&mut insn);
+        if insn.is_invalid() {
+            return None;
+        }
+        use iced_x86::FlowControl as F;
+        match insn.flow_control() {
+            F::Call | F::IndirectCall | F::Interrupt | F::IndirectBranch | F::XbeginXabortXend | F::Exception => {
+                return None;
+            }
+            F::UnconditionalBranch | F::ConditionalBranch => {
+                let target = insn.near_branch_target();
+                if target < address || target >= end {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        if matches!(insn.mnemonic(), Mnemonic::Syscall | Mnemonic::Sysenter) {
+            return None;
+        }
+        for used in factory.info(&insn).used_registers() {
+            let writes = !matches!(
+                used.access(),
+                iced_x86::OpAccess::Read
+                    | iced_x86::OpAccess::CondRead
+                    | iced_x86::OpAccess::NoMemAccess
+                    | iced_x86::OpAccess::None
+            );
+            if writes && let Some(n) = dwarf_number(used.register().full_register()) {
+                written |= 1 << n;
+            }
+        }
+    }
+    Some(written)
+}
+
+/// DWARF's number of a 64-bit general register.
+fn dwarf_number(r: Register) -> Option<u32> {
+    Some(match r {
+        Register::RAX => 0,
+        Register::RDX => 1,
+        Register::RCX => 2,
+        Register::RBX => 3,
+        Register::RSI => 4,
+        Register::RDI => 5,
+        Register::RBP => 6,
+        Register::RSP => 7,
+        Register::R8 => 8,
+        Register::R9 => 9,
+        Register::R10 => 10,
+        Register::R11 => 11,
+        Register::R12 => 12,
+        Register::R13 => 13,
+        Register::R14 => 14,
+        Register::R15 => 15,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod access_tests {
     use super::writes_memory;
+
+    #[test]
+    fn registers_a_function_writes() {
+        use super::registers_written;
+        // lea eax,[rdi+1]; ret: writes rax (and rsp, by the ret), reads rdi.
+        assert_eq!(registers_written(&[0x8d, 0x47, 0x01, 0xc3], 0x1000), Some(1 << 0 | 1 << 7));
+        // xor ecx,ecx; cpuid; ret: cpuid writes eax, ebx, ecx, edx.
+        assert_eq!(registers_written(&[0x31, 0xc9, 0x0f, 0xa2, 0xc3], 0x1000), Some(0b1111 | 1 << 7));
+        // call +0; ret / syscall / jmp out of the function: anything may change.
+        assert_eq!(registers_written(&[0xe8, 0, 0, 0, 0, 0xc3], 0x1000), None);
+        assert_eq!(registers_written(&[0x0f, 0x05, 0xc3], 0x1000), None);
+        assert_eq!(registers_written(&[0xe9, 0x00, 0x10, 0, 0], 0x1000), None);
+        // A loop inside the function is no exit: dec r9; jnz -5; ret.
+        assert_eq!(registers_written(&[0x49, 0xff, 0xc9, 0x75, 0xfb, 0xc3], 0x1000), Some(1 << 9 | 1 << 7));
+    }
 
     #[test]
     fn reads_and_writes_are_told_apart() {

@@ -45,10 +45,13 @@ impl Session {
         let pc = super::frames::lookup_address(this);
         let frame_regs: Registers = this.regs;
         // A frame that made no call (frame 0, or one a signal interrupted, whose registers the signal frame
-        // restores) knows every register; a caller only those a call preserves.
+        // restores) knows every register; a caller those a call preserves, and those no function it called since
+        // can have changed (gcc's -fipa-ra keeps values in them across calls to functions it knows leave them be).
         let all_known = !this.after_call;
+        let untouched = if all_known { u32::MAX } else { !clobbered(&frames[..frame], modules, &mut mem) };
         let register = move |n: u16| {
-            if all_known || PRESERVED.contains(&n) { dwarf_reg(&frame_regs, n) } else { None }
+            let known = all_known || PRESERVED.contains(&n) || (n < 32 && untouched & (1 << n) != 0);
+            if known { dwarf_reg(&frame_regs, n) } else { None }
         };
         let access = FrameAccess { register: &register, cfa: this.cfa, innermost: frame == 0 };
         let no_info = || {
@@ -111,6 +114,36 @@ impl Session {
             })
             .collect())
     }
+}
+
+/// The most code of one function read to see which registers it writes.
+const MAX_FUNCTION: u64 = 64 << 10;
+
+/// The registers (a mask over DWARF's numbers) that the functions of `callees` (the frames a caller's call led
+/// to, innermost first) may have changed: everything where any of them calls on, makes a system call, was
+/// interrupted by a signal, or cannot be read.
+fn clobbered(callees: &[unwind::Frame], modules: &Modules, mem: &mut dyn ReadMemory) -> u32 {
+    let mut written = 0u32;
+    for (i, callee) in callees.iter().enumerate() {
+        if callee.signal_trampoline || (i > 0 && !callee.after_call) {
+            return u32::MAX;
+        }
+        let pc = super::frames::lookup_address(callee);
+        let Some((start, end)) = modules.function_extent(pc) else { return u32::MAX };
+        let len = end.saturating_sub(start);
+        if len == 0 || len > MAX_FUNCTION {
+            return u32::MAX;
+        }
+        let mut code = vec![0u8; len as usize];
+        if mem.read_exact(start, &mut code).is_err() {
+            return u32::MAX;
+        }
+        match crate::disasm::registers_written(&code, start) {
+            Some(mask) => written |= mask,
+            None => return u32::MAX,
+        }
+    }
+    written
 }
 
 fn symbols_of(modules: &Modules, id: TypeId) -> Option<&ModuleSymbols> {
