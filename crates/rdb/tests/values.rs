@@ -410,3 +410,38 @@ fn a_register_the_callee_may_change_is_not_shown_as_the_callers() {
     let r = main.assert_matches(r"(?m)^ +r = (.*)$");
     assert!(r[1] == "0n70" || r[1] == "<value optimized out>", "r is its value or gone: {}\n{}", r[1], run.dump());
 }
+
+#[test]
+fn cxx_classes_references_namespaces_and_this() {
+    let program = debuggee("cxxvars");
+    let run = rdb(
+        &[s(&program)],
+        &format!(
+            "bp `cxxvars.cc:{}`\ng\n{}\ndv /t\n?? width * height\n?? id\ndx this\n{}\n.frame 1\ndv /t\n?? shape.height + pair.second\n?? counter\n{}\n.frame 2\n?? geo::Base::count\n?? sizeof(geo::Shape)\n?? rect.kind\ndt geo::Shape\nq\n",
+            line_of("cxxvars.cc", "area"),
+            mark("method"),
+            mark("refs"),
+            mark("main")
+        ),
+    );
+    let method = run.section("method");
+    // Types as C++ names them, qualified by their namespace; a member's name alone inside a method is this's.
+    method.assert_matches(&format!(r"(?m)^const geo::Shape \* const this = 0x{ADDR}$"));
+    method.assert_matches(r"(?m)^long( int)? a = 0n\d+$");
+    method.assert_matches(r"(?m)^int 0n12$");
+    // A base class's member, through the derived object.
+    method.assert_matches(r"(?m)^int 0n304$");
+    method.assert_matches(r"(?m)^    \[\+0x008\] geo::Base \[Type: geo::Base\]$");
+    method.assert_matches(r"(?m)^    \[\+0x014\] kind    : Rect \(2\) \[Type: geo::Kind\]$");
+    let refs = run.section("refs");
+    refs.assert_matches(&format!(r"(?m)^const geo::Shape & shape = 0x{ADDR}$"));
+    refs.assert_matches(&format!(r"(?m)^geo::Pair<int> && pair = 0x{ADDR}$"));
+    // A reference is used as what it refers to.
+    refs.assert_matches(r"(?m)^int 0n10$");
+    refs.assert_matches(r"(?m)^int 0n15$");
+    let main = run.section("main");
+    main.assert_matches(r"(?m)^int 0n3$");
+    main.assert_matches(r"(?m)^unsigned long 0x18$");
+    main.assert_matches(r"(?m)^geo::Kind Rect \(0n2\)$");
+    main.assert_matches(r"(?m)^cxxvars!geo::Shape\n   \+0x008 geo::Base        : geo::Base\n   \+0x000 _vptr\.Shape      : Ptr64 Ptr64 Void\n");
+}

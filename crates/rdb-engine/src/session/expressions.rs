@@ -117,6 +117,14 @@ impl Context for FrameContext<'_> {
         if let Some(v) = self.locals.iter().rev().find(|v| v.name == name) {
             return Ok(v.value.clone());
         }
+        // Inside a method, a member's name alone is `this->name`.
+        if self.locals.iter().any(|v| v.name == "this") && !name.contains("::") {
+            let member =
+                cxx::Expr::Member { of: Box::new(cxx::Expr::Name("this".into())), member: name.into(), arrow: true };
+            if let Ok(v) = cxx::evaluate(&member, self) {
+                return Ok(v);
+            }
+        }
         let near = self.pc.and_then(|pc| self.session.modules.at(pc));
         let found =
             near.into_iter().chain(self.session.modules.iter()).find_map(|m| m.symbols()?.global(name, self.pc));

@@ -95,6 +95,8 @@ pub struct Member {
     pub offset: u64,
     /// For a bitfield: its first bit (counted from the least significant bit of the byte at `offset`) and width.
     pub bits: Option<(u64, u64)>,
+    /// Whether this is a base class (C++), named after its class; its members are the record's too.
+    pub base: bool,
 }
 
 /// Whether a variable is a function's parameter or a local.

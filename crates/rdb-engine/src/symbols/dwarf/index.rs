@@ -46,15 +46,18 @@ impl NameIndex {
             let Ok(mut tree) = unit.entries_tree(None) else { continue };
             let Ok(root) = tree.root() else { continue };
             let root = root.entry().offset();
-            index.scan(info, &unit, start, root, "", 0);
+            let scopes = super::units::UnitScopes::build(&info.dwarf, &unit);
+            index.scan(info, &unit, &scopes, start, root, "", 0);
         }
         index
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn scan(
         &mut self,
         info: &DwarfInfo,
         unit: &Unit,
+        scopes: &super::units::UnitScopes,
         start: usize,
         offset: UnitOffset<usize>,
         prefix: &str,
@@ -70,17 +73,18 @@ impl NameIndex {
             match tag {
                 dw::DW_TAG_namespace => {
                     let name = attr_name(&info.dwarf, unit, &entry).unwrap_or_else(|| "(anonymous namespace)".into());
-                    self.scan(info, unit, start, child, &format!("{prefix}{name}::"), depth + 1);
+                    self.scan(info, unit, scopes, start, child, &format!("{prefix}{name}::"), depth + 1);
                 }
                 dw::DW_TAG_variable if entry.attr_value(dw::DW_AT_location).is_some() => {
                     let Some(name) = attr_name(&info.dwarf, unit, &entry) else { continue };
+                    // A static member defined outside its class is named by its declaration's place in it.
+                    let full = match entry.attr_value(dw::DW_AT_specification) {
+                        Some(AttributeValue::UnitRef(declaration)) => format!("{}{name}", scopes.prefix(declaration)),
+                        _ => format!("{prefix}{name}"),
+                    };
                     let external = matches!(entry.attr_value(dw::DW_AT_external), Some(AttributeValue::Flag(true)))
                         || entry.attr_value(dw::DW_AT_specification).is_some();
-                    self.variables.entry(format!("{prefix}{name}")).or_default().push(GlobalEntry {
-                        die: global,
-                        unit: start,
-                        external,
-                    });
+                    self.variables.entry(full).or_default().push(GlobalEntry { die: global, unit: start, external });
                 }
                 dw::DW_TAG_structure_type
                 | dw::DW_TAG_class_type

@@ -5,7 +5,7 @@
 
 use gimli::{AttributeValue, DwTag, UnitOffset, constants as dw};
 
-use super::units::{Unit, reference};
+use super::units::{Unit, reference, start_of};
 use super::{DwarfInfo, attr_name};
 use crate::values::{BaseKind, Member, Type, TypeId, TypeKind};
 
@@ -73,12 +73,21 @@ impl DwarfInfo {
                     dw::DW_TAG_class_type => "class",
                     _ => "union",
                 };
+                // Base classes first, as members named after their class, at their offsets.
                 let members = children(&unit, offset)
                     .into_iter()
-                    .filter(|(tag, _)| *tag == dw::DW_TAG_member)
-                    .filter_map(|(_, child)| member(&self.dwarf, &unit, child, self.module))
+                    .filter_map(|(tag, child)| match tag {
+                        dw::DW_TAG_inheritance => {
+                            let mut m = member(&self.dwarf, &unit, child, self.module)?;
+                            m.name = self.type_name(m.ty.die, depth + 1);
+                            m.base = true;
+                            Some(m)
+                        }
+                        dw::DW_TAG_member => member(&self.dwarf, &unit, child, self.module),
+                        _ => None,
+                    })
                     .collect();
-                let name = format!("{keyword} {}", name.as_deref().unwrap_or("<unnamed-tag>"));
+                let name = self.tagged(&unit, offset, keyword, name.as_deref());
                 Type { name, size, kind: TypeKind::Record { members } }
             }
             dw::DW_TAG_array_type => {
@@ -122,7 +131,7 @@ impl DwarfInfo {
                     };
                     enumerators.push((attr_name(&self.dwarf, &unit, &e).unwrap_or_default(), value));
                 }
-                let name = format!("enum {}", name.as_deref().unwrap_or("<unnamed-tag>"));
+                let name = self.tagged(&unit, offset, "enum", name.as_deref());
                 Type {
                     name,
                     size: size.or(underlying.and_then(|u| u.size)),
@@ -131,7 +140,7 @@ impl DwarfInfo {
             }
             dw::DW_TAG_typedef => {
                 let under = target.and_then(|t| self.type_at(t, depth + 1));
-                let name = name.unwrap_or_default();
+                let name = self.scoped(&unit, offset, name.unwrap_or_default());
                 match under {
                     Some(under) => Type { name, size: under.size, kind: under.kind },
                     None => Type { name, size: None, kind: TypeKind::Void },
@@ -155,6 +164,27 @@ impl DwarfInfo {
         Some(ty)
     }
 
+    /// A record's or enumeration's name as its language writes it: C with its keyword (`struct point`), C++
+    /// qualified by its namespaces and classes (`geo::Shape`).
+    fn tagged(&self, unit: &Unit, offset: UnitOffset<usize>, keyword: &str, name: Option<&str>) -> String {
+        let name = name.unwrap_or("<unnamed-tag>");
+        match start_of(unit) {
+            Some(start) => {
+                let scopes = self.units.scopes(&self.dwarf, unit, start);
+                if scopes.cplusplus { format!("{}{name}", scopes.prefix(offset)) } else { format!("{keyword} {name}") }
+            }
+            None => format!("{keyword} {name}"),
+        }
+    }
+
+    /// A name declared in C++ qualified by its namespaces and classes; a C name as it is.
+    fn scoped(&self, unit: &Unit, offset: UnitOffset<usize>, name: String) -> String {
+        match start_of(unit) {
+            Some(start) => format!("{}{name}", self.units.scopes(&self.dwarf, unit, start).prefix(offset)),
+            None => name,
+        }
+    }
+
     /// A type's name alone (for what a pointer points to: its members are not needed).
     fn type_name(&self, global: u64, depth: usize) -> String {
         if depth > MAX_DEPTH {
@@ -169,10 +199,10 @@ impl DwarfInfo {
             format!("{pointee} {mark}")
         };
         match entry.tag() {
-            dw::DW_TAG_structure_type => format!("struct {}", name.as_deref().unwrap_or("<unnamed-tag>")),
-            dw::DW_TAG_class_type => format!("class {}", name.as_deref().unwrap_or("<unnamed-tag>")),
-            dw::DW_TAG_union_type => format!("union {}", name.as_deref().unwrap_or("<unnamed-tag>")),
-            dw::DW_TAG_enumeration_type => format!("enum {}", name.as_deref().unwrap_or("<unnamed-tag>")),
+            dw::DW_TAG_structure_type => self.tagged(&unit, offset, "struct", name.as_deref()),
+            dw::DW_TAG_class_type => self.tagged(&unit, offset, "class", name.as_deref()),
+            dw::DW_TAG_union_type => self.tagged(&unit, offset, "union", name.as_deref()),
+            dw::DW_TAG_enumeration_type => self.tagged(&unit, offset, "enum", name.as_deref()),
             dw::DW_TAG_pointer_type => inner("*"),
             dw::DW_TAG_reference_type => inner("&"),
             dw::DW_TAG_rvalue_reference_type => inner("&&"),
@@ -184,6 +214,7 @@ impl DwarfInfo {
             dw::DW_TAG_array_type => {
                 self.type_at(global, depth).map(|t| t.name).unwrap_or_else(|| "<unknown type>".into())
             }
+            dw::DW_TAG_typedef => self.scoped(&unit, offset, name.unwrap_or_default()),
             _ => name.unwrap_or_else(|| "<unknown type>".into()),
         }
     }
@@ -256,7 +287,7 @@ fn member(
         }
         _ => (location.unwrap_or(0), None),
     };
-    Some(Member { name, ty: TypeId { module, die: ty }, offset, bits })
+    Some(Member { name, ty: TypeId { module, die: ty }, offset, bits, base: false })
 }
 
 /// How many elements a subrange counts: `DW_AT_count`, or `DW_AT_upper_bound` + 1 (lower bound 0, as in C).

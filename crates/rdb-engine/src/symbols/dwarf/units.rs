@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use gimli::{AttributeValue, DebugInfoOffset, UnitOffset};
+use gimli::{AttributeValue, DebugInfoOffset, Reader as _, UnitOffset};
 
 use crate::symbols::file::Reader;
 
@@ -14,11 +14,81 @@ pub(super) struct Units {
     /// Where each unit starts in `.debug_info`, ascending: headers only, read on the first question.
     starts: OnceLock<Vec<usize>>,
     parsed: Mutex<HashMap<usize, Arc<Unit>>>,
+    scopes: Mutex<HashMap<usize, Arc<UnitScopes>>>,
+}
+
+/// What naming an entry of a unit needs beyond the entry itself: the language (C++ names types without `struct`),
+/// and the scope each entry is declared in (`geo::`, `geo::Shape::`), which DWARF says only by nesting.
+pub(super) struct UnitScopes {
+    pub cplusplus: bool,
+    /// The qualifying prefix of every entry declared inside a namespace, class, struct or union.
+    prefixes: HashMap<usize, String>,
+}
+
+impl UnitScopes {
+    /// The prefix qualifying the entry at `offset` (`geo::Shape::`), empty at file scope.
+    pub fn prefix(&self, offset: UnitOffset<usize>) -> &str {
+        self.prefixes.get(&offset.0).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn build(dwarf: &gimli::Dwarf<Reader>, unit: &Unit) -> UnitScopes {
+        let cplusplus = {
+            let mut entries = unit.entries();
+            match entries.next_dfs() {
+                Ok(Some(root)) => matches!(
+                    root.attr_value(gimli::DW_AT_language),
+                    Some(AttributeValue::Language(
+                        gimli::DW_LANG_C_plus_plus
+                            | gimli::DW_LANG_C_plus_plus_03
+                            | gimli::DW_LANG_C_plus_plus_11
+                            | gimli::DW_LANG_C_plus_plus_14
+                    ))
+                ),
+                _ => false,
+            }
+        };
+        let mut prefixes = HashMap::new();
+        // (depth, prefix for children) of each open scope.
+        let mut stack: Vec<(isize, String)> = Vec::new();
+        let mut entries = unit.entries();
+        while let Ok(Some(entry)) = entries.next_dfs() {
+            let depth = entry.depth();
+            while stack.last().is_some_and(|(d, _)| *d >= depth) {
+                stack.pop();
+            }
+            let prefix = stack.last().map(|(_, p)| p.clone()).unwrap_or_default();
+            if !prefix.is_empty() {
+                prefixes.insert(entry.offset().0, prefix.clone());
+            }
+            let scope = matches!(
+                entry.tag(),
+                gimli::DW_TAG_namespace
+                    | gimli::DW_TAG_class_type
+                    | gimli::DW_TAG_structure_type
+                    | gimli::DW_TAG_union_type
+            );
+            if scope && stack.len() < 32 {
+                let name = entry
+                    .attr_value(gimli::DW_AT_name)
+                    .and_then(|n| dwarf.attr_string(unit, n).ok())
+                    .and_then(|n| n.to_string_lossy().ok().map(|s| s.into_owned()));
+                let name = name.unwrap_or_else(|| {
+                    if entry.tag() == gimli::DW_TAG_namespace {
+                        "(anonymous namespace)".into()
+                    } else {
+                        "<unnamed-tag>".into()
+                    }
+                });
+                stack.push((depth, format!("{prefix}{name}::")));
+            }
+        }
+        UnitScopes { cplusplus, prefixes }
+    }
 }
 
 impl Units {
     pub fn new() -> Units {
-        Units { starts: OnceLock::new(), parsed: Mutex::new(HashMap::new()) }
+        Units { starts: OnceLock::new(), parsed: Mutex::new(HashMap::new()), scopes: Mutex::new(HashMap::new()) }
     }
 
     /// The unit that starts at `start`.
@@ -31,6 +101,12 @@ impl Units {
         let unit = Arc::new(dwarf.unit(header).ok()?);
         parsed.insert(start, unit.clone());
         Some(unit)
+    }
+
+    /// The scopes of the unit that starts at `start` (built on the first question, kept).
+    pub fn scopes(&self, dwarf: &gimli::Dwarf<Reader>, unit: &Unit, start: usize) -> Arc<UnitScopes> {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        scopes.entry(start).or_insert_with(|| Arc::new(UnitScopes::build(dwarf, unit))).clone()
     }
 
     /// The unit holding the DIE at `.debug_info` offset `global`, and the DIE's offset within it.

@@ -44,7 +44,10 @@ pub fn evaluate(expr: &Expr, cx: &mut dyn Context) -> Result<Value> {
             address: None,
         }),
         Expr::Bool(b) => Ok(bool_value(*b)),
-        Expr::Name(name) => cx.variable(name),
+        Expr::Name(name) => {
+            let v = cx.variable(name)?;
+            referred(v, cx)
+        }
         Expr::Member { of, member, arrow } => {
             let mut base = evaluate(of, cx)?;
             if *arrow {
@@ -52,7 +55,8 @@ pub fn evaluate(expr: &Expr, cx: &mut dyn Context) -> Result<Value> {
             } else if matches!(base.ty.kind, TypeKind::Pointer { .. }) {
                 return Err(Error::msg(format!("'{}' is a pointer: use '->' for its member '{member}'", base.ty.name)));
             }
-            member_of(&base, member, cx)
+            let v = member_of(&base, member, cx)?;
+            referred(v, cx)
         }
         Expr::Index(base, index) => {
             let base = evaluate(base, cx)?;
@@ -94,6 +98,14 @@ pub fn evaluate(expr: &Expr, cx: &mut dyn Context) -> Result<Value> {
             let size = v.ty.size.ok_or_else(|| Error::msg(format!("'{}' has no size", v.ty.name)))?;
             Ok(uint_value("unsigned long", 8, size))
         }
+    }
+}
+
+/// What a C++ reference refers to (a reference is used as its object); any other value as it is.
+fn referred(v: Value, cx: &mut dyn Context) -> Result<Value> {
+    match v.ty.kind {
+        TypeKind::Pointer { reference: true, .. } => deref(&v, cx),
+        _ => Ok(v),
     }
 }
 
@@ -449,7 +461,8 @@ fn find_member(members: &[Member], name: &str, cx: &mut dyn Context, depth: usiz
     if depth > 8 {
         return None;
     }
-    for m in members.iter().filter(|m| m.name.is_empty()) {
+    // Anonymous structs and unions, and base classes, lend their members.
+    for m in members.iter().filter(|m| m.name.is_empty() || m.base) {
         if let Some(Type { kind: TypeKind::Record { members: inner }, .. }) = cx.type_of(m.ty)
             && let Some((offset, found)) = find_member(&inner, name, cx, depth + 1)
         {
@@ -556,8 +569,8 @@ mod tests {
                     size: Some(8),
                     kind: TypeKind::Record {
                         members: vec![
-                            Member { name: "a".into(), ty: INT, offset: 0, bits: None },
-                            Member { name: "b".into(), ty: INT, offset: 4, bits: None },
+                            Member { name: "a".into(), ty: INT, offset: 0, bits: None, base: false },
+                            Member { name: "b".into(), ty: INT, offset: 4, bits: None, base: false },
                         ],
                     },
                 }),

@@ -336,13 +336,25 @@ impl Parser<'_> {
         })
     }
 
-    /// Whether a type name starts `n` tokens ahead.
+    /// Whether a type name starts `n` tokens ahead (`int`, `struct point`, `counter_t`, `geo::Shape`).
     fn type_follows(&self, n: usize) -> bool {
         match self.tokens.get(self.at + n) {
             Some(Token::Ident(i)) => {
-                BASE_WORDS.contains(&i.as_str())
+                if BASE_WORDS.contains(&i.as_str())
                     || matches!(i.as_str(), "struct" | "union" | "enum" | "class" | "const" | "volatile")
-                    || (self.is_type)(i)
+                {
+                    return true;
+                }
+                // A qualified name is asked whole.
+                let mut name = i.clone();
+                let mut k = self.at + n + 1;
+                while let (Some(Token::Punct("::")), Some(Token::Ident(next))) =
+                    (self.tokens.get(k), self.tokens.get(k + 1))
+                {
+                    name = format!("{name}::{next}");
+                    k += 2;
+                }
+                (self.is_type)(&name)
             }
             _ => false,
         }
