@@ -190,6 +190,12 @@ const ENTRIES: &[Entry] = &[
         example: "kb",
     },
     Entry {
+        name: "kp",
+        syntax: "kp [<frames>] | kP [<frames>]",
+        what: "Show the stack with each frame's parameters and their values (DWARF); kP puts each parameter on its own line.",
+        example: "kP 3",
+    },
+    Entry {
         name: "dv",
         syntax: "dv [/t] [/v] [/i] [<pattern>]",
         what: "Show the current frame's parameters and locals (DWARF): /t with types, /v where each lives, /i whether each is a parameter or a local; a wildcard pattern picks names.",

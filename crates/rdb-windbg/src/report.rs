@@ -278,6 +278,33 @@ pub fn call_site(frame: &StackFrame) -> String {
     site
 }
 
+/// A frame's call site with its parameters, as `kp` (one line) and `kP` (`lines`: one line a parameter, each
+/// starting with a tab) show it: `vars!walk(int depth = 0n2, struct point * p = 0x...)+0x1e [vars.c @ 30]`. A
+/// frame without debug information shows its site as `k` does; a C++ symbol's own parameter list gives way to the
+/// values.
+pub fn call_site_with_parameters(frame: &StackFrame, parameters: Option<&[String]>, lines: bool) -> Vec<String> {
+    let (Some(parameters), Some(place)) = (parameters, frame.place.as_ref()) else { return vec![call_site(frame)] };
+    let Some(symbol) = &place.symbol else { return vec![call_site(frame)] };
+    let function = match symbol.name.find('(') {
+        Some(i) if !symbol.name.starts_with("operator") => &symbol.name[..i],
+        _ => symbol.name.as_str(),
+    };
+    let offset = if symbol.offset == 0 { String::new() } else { format!("+{:#x}", symbol.offset) };
+    let source = frame.source.as_ref().map(|l| format!(" [{} @ {}]", l.file.display(), l.line)).unwrap_or_default();
+    if !lines {
+        return vec![format!("{}!{function}({}){offset}{source}", place.module, parameters.join(", "))];
+    }
+    let mut out = vec![format!("{}!{function}(", place.module)];
+    for (i, p) in parameters.iter().enumerate() {
+        let end = if i + 1 == parameters.len() { format!("){offset}{source}") } else { ", ".into() };
+        out.push(format!("\t\t\t{p}{end}"));
+    }
+    if parameters.is_empty() {
+        out[0].push_str(&format!("void){offset}{source}"));
+    }
+    out
+}
+
 /// An instruction as one line of `u`: `00000000`00401126 4883ec10        sub     rsp,10h`. The bytes fill a
 /// 16-column field (WinDbg's); longer byte strings push the text right, keeping one space.
 pub fn instruction_line(i: &Instruction) -> String {

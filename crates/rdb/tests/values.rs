@@ -445,3 +445,19 @@ fn cxx_classes_references_namespaces_and_this() {
     main.assert_matches(r"(?m)^geo::Kind Rect \(0n2\)$");
     main.assert_matches(r"(?m)^cxxvars!geo::Shape\n   \+0x008 geo::Base        : geo::Base\n   \+0x000 _vptr\.Shape      : Ptr64 Ptr64 Void\n");
 }
+
+#[test]
+fn kp_and_kp_upper_show_each_frames_parameters() {
+    let vars = debuggee("vars");
+    let run =
+        rdb(&[s(&vars)], &format!("bp `vars.c:{}`\ng\n{}\nkp 4\n{}\nkP 1\nq\n", bottom(), mark("kp"), mark("kP")));
+    let kp = run.section("kp");
+    kp.assert_matches(&format!(
+        r#"(?m)^00 {ADDR} {ADDR}     vars!walk\(int depth = 0n0, struct point \* p = 0x{ADDR}, const char \* label = 0x{ADDR} "label"\)\+0x[0-9a-f]+ \[.*vars\.c @ {}\]$"#,
+        bottom()
+    ));
+    kp.assert_matches(r"(?m)^02 .*vars!walk\(int depth = 0n2, ");
+    kp.assert_matches(r"(?m)^03 .*vars!main\(\)\+0x[0-9a-f]+ ");
+    let upper = run.section("kP");
+    upper.assert_matches(r"(?m)^00 .*vars!walk\(\n\t\t\tint depth = 0n0, \n\t\t\tstruct point \* p = 0x\S+, \n\t\t\tconst char \* label = ");
+}

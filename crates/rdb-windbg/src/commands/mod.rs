@@ -148,6 +148,8 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["k"], true, program::k),
     (&["kn"], true, program::kn),
     (&["kb"], true, program::kb),
+    (&["kp"], true, program::kp),
+    (&["kP"], true, program::k_params_lines),
     (&["~"], true, program::threads),
     (&["dv"], true, values::dv),
     (&[".frame"], true, values::frame),
@@ -199,6 +201,10 @@ pub fn split_name(command: &str) -> (&str, &str) {
 }
 
 pub fn find(name: &str) -> Option<(bool, Handler)> {
+    // WinDbg tells a few commands apart by case alone (`kp`, `kP`): an exact match first.
+    if let Some((_, live, h)) = COMMANDS.iter().find(|(names, _, _)| names.contains(&name)) {
+        return Some((*live, *h));
+    }
     let lower = name.to_ascii_lowercase();
     COMMANDS.iter().find(|(names, _, _)| names.contains(&lower.as_str())).map(|(_, live, h)| (*live, *h))
 }

@@ -70,6 +70,10 @@ enum StackStyle {
     Plain,
     Numbered,
     Args,
+    /// `kp` (one line a frame) and `kP` (a line a parameter): each frame's parameters with their values.
+    Params {
+        lines: bool,
+    },
 }
 
 fn stack(cx: &mut Cx, args: &str, style: StackStyle) -> Result<Flow> {
@@ -89,6 +93,7 @@ fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<F
         StackStyle::Args => cx.out(
             "Child-SP          RetAddr           : Args to Child                                                           : Call Site",
         ),
+        StackStyle::Params { .. } => cx.out(" # Child-SP          RetAddr               Call Site"),
     }
     for frame in &frames {
         let site = report::call_site(frame);
@@ -97,6 +102,22 @@ fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<F
         match style {
             StackStyle::Plain => cx.out(format!("{sp} {ret}     {site}")),
             StackStyle::Numbered => cx.out(format!("{:02x} {sp} {ret}     {site}", frame.index)),
+            StackStyle::Params { lines } => {
+                let parameters = cx.session().variables(tid, frame.index).ok().map(|found| {
+                    found
+                        .variables
+                        .iter()
+                        .filter(|v| v.kind == rdb_engine::values::VariableKind::Parameter)
+                        .map(|v| {
+                            format!("{} {} = {}", v.value.ty.name, v.name, report::value_text(&v.value.ty, &v.summary))
+                        })
+                        .collect::<Vec<_>>()
+                });
+                let lead = format!("{:02x} {sp} {ret}     ", frame.index);
+                for line in report::call_site_with_parameters(frame, parameters.as_deref(), lines) {
+                    cx.out(if line.starts_with('\t') { line } else { format!("{lead}{line}") });
+                }
+            }
             StackStyle::Args => {
                 // The four home slots above the return address, as WinDbg's x64 kb shows.
                 let mut mem = cx.session().memory()?;
@@ -120,6 +141,15 @@ pub fn kn(cx: &mut Cx, args: &str) -> Result<Flow> {
 
 pub fn kb(cx: &mut Cx, args: &str) -> Result<Flow> {
     stack(cx, args, StackStyle::Args)
+}
+
+pub fn kp(cx: &mut Cx, args: &str) -> Result<Flow> {
+    stack(cx, args, StackStyle::Params { lines: false })
+}
+
+/// `kP`: as `kp`, each parameter on its own line.
+pub fn k_params_lines(cx: &mut Cx, args: &str) -> Result<Flow> {
+    stack(cx, args, StackStyle::Params { lines: true })
 }
 
 /// One `~` line: `.  0  Id: 4d2.4d2 Suspend: 0 Teb: 00007fff`f7d8a740 Unfrozen`, the TEB column showing the

@@ -62,7 +62,7 @@ impl DwarfInfo {
                 };
                 let pointee = target.map(|t| self.type_name(t, depth + 1)).unwrap_or_else(|| "void".into());
                 Type {
-                    name: format!("{pointee} {mark}"),
+                    name: pointer_name(&pointee, mark),
                     size: size.or(Some(8)),
                     kind: TypeKind::Pointer { target: target.map(|t| self.id(t)), reference },
                 }
@@ -196,7 +196,7 @@ impl DwarfInfo {
         let target = entry.attr_value(dw::DW_AT_type).and_then(|v| reference(&unit, v));
         let inner = |mark: &str| {
             let pointee = target.map(|t| self.type_name(t, depth + 1)).unwrap_or_else(|| "void".into());
-            format!("{pointee} {mark}")
+            pointer_name(&pointee, mark)
         };
         match entry.tag() {
             dw::DW_TAG_structure_type => self.tagged(&unit, offset, "struct", name.as_deref()),
@@ -218,6 +218,11 @@ impl DwarfInfo {
             _ => name.unwrap_or_else(|| "<unknown type>".into()),
         }
     }
+}
+
+/// A pointer's or reference's name as C writes it: `char *`, `char **`, `const char *const`.
+fn pointer_name(pointee: &str, mark: &str) -> String {
+    if pointee.ends_with(['*', '&']) { format!("{pointee}{mark}") } else { format!("{pointee} {mark}") }
 }
 
 fn qualifier(tag: DwTag) -> &'static str {
