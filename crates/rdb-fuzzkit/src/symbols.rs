@@ -1,7 +1,9 @@
 //! Module files made from bytes, loaded through rdb's own symbol layer as a debuggee's module is
 //! (`ModuleSymbols::load`: ELF or PE, symbol tables, exports, PLT and IFUNC relocations, DWARF lines, CFI, `.pdata`)
 //! and asked every question the engine asks of one: the symbol at an address and after it, a function's extent,
-//! lookups by name and by wildcard, source lines both ways, and stack unwinding over a memory made from the input.
+//! lookups by name and by wildcard, source lines both ways, stack unwinding over a memory made from the input, and
+//! the value model's questions (the variables in scope and their locations in a frame made from the input, their
+//! types and their members' types, static places, globals and types by name).
 //!
 //! Memory: the layer keeps every version of every module file it reads for the life of the process
 //! (`symbols::source`: rdb maps each module once, and the tables over it hold `&'static [u8]`), so each input
@@ -17,7 +19,8 @@ use std::sync::OnceLock;
 use rdb_engine::Result;
 use rdb_engine::memory::MemorySnapshot;
 use rdb_engine::regs::Registers;
-use rdb_engine::symbols::{ModuleSymbols, SourceLine, Symbol};
+use rdb_engine::symbols::{FrameAccess, ModuleSymbols, SourceLine, Symbol};
+use rdb_engine::values::{TypeId, TypeKind};
 
 /// Where every module is loaded (a PIE's usual address with randomisation off).
 pub const BASE: u64 = 0x5555_5555_4000;
@@ -89,6 +92,50 @@ pub fn query(module: &ModuleSymbols, input: &[u8]) {
     let _ = (module.matching("*"), module.lookup(""), module.matching("?"));
 
     unwind(module, &addresses, input);
+    values(module, &addresses, &chosen, input);
+}
+
+/// How many types one input's value questions resolve (each member's type is another).
+const MAX_TYPES: usize = 256;
+
+/// The value model's questions at the visited addresses, in a frame whose registers and memory are the input's.
+fn values(module: &ModuleSymbols, addresses: &[u64], chosen: &[&Symbol], input: &[u8]) {
+    let word = |n: u16| {
+        let at = (usize::from(n) * 8) % input.len().max(1);
+        let mut bytes = [0u8; 8];
+        let available = input.len().saturating_sub(at).min(8);
+        bytes[..available].copy_from_slice(&input[at..at + available]);
+        Some(u64::from_le_bytes(bytes))
+    };
+    let mut memory = MemorySnapshot { base: STACK, bytes: input[..input.len().min(0x1000)].to_vec() };
+    let mut types: Vec<TypeId> = Vec::new();
+    for (i, &address) in addresses.iter().take(24).enumerate() {
+        let frame = FrameAccess { register: &word, cfa: Some(STACK + 0x80), innermost: i % 2 == 0 };
+        if let Some((_, variables)) = module.frame_variables(address, &frame, &mut memory) {
+            types.extend(variables.iter().filter_map(|v| v.ty));
+        }
+        let _ = (module.static_places(address), module.scope_names(address));
+    }
+    let mut seen = 0;
+    while let Some(id) = types.pop() {
+        seen += 1;
+        if seen > MAX_TYPES {
+            break;
+        }
+        let Some(ty) = module.type_of(id) else { continue };
+        match ty.kind {
+            TypeKind::Record { members } => types.extend(members.iter().map(|m| m.ty)),
+            TypeKind::Pointer { target: Some(t), .. } | TypeKind::Array { element: t, .. } => types.push(t),
+            _ => {}
+        }
+    }
+    for name in module.type_names(&|_| true).iter().take(MAX_NAMES) {
+        let _ = module.named_type(name);
+    }
+    for symbol in chosen.iter().take(MAX_NAMES) {
+        let _ = module.global(&symbol.name, Some(symbol.address));
+    }
+    let _ = (module.named_type(""), module.global("", None), module.named_type("struct"));
 }
 
 /// The addresses the queries visit: the module's edges and entry, its chosen symbols' starts, middles and ends, and

@@ -87,6 +87,21 @@ fn elf_from_gxx_with_mangled_names() {
 }
 
 #[test]
+fn elf_with_variables_of_every_c_kind() {
+    check(debuggee("vars"), "walk", Some("vars.c"), 300, 0x5eed_0009);
+}
+
+#[test]
+fn elf_with_optimised_locations() {
+    check(debuggee("optvars"), "mix", Some("optvars.c"), 200, 0x5eed_000a);
+}
+
+#[test]
+fn elf_with_cxx_classes_and_namespaces() {
+    check(debuggee("cxxvars"), "geo::Shape::area", Some("cxxvars.cc"), 100, 0x5eed_000b);
+}
+
+#[test]
 fn elf_from_rustc() {
     check(debuggee("rust_demo"), "rust_demo::add", Some("rust_demo.rs"), 3, 0x5eed_0006);
 }
