@@ -37,6 +37,7 @@ pub struct Setup {
 pub fn rows(bench: &Bench, setup: &Setup) -> Vec<Row> {
     let mut rows = vec![conditional(bench, setup), pass_count(bench, setup), single_steps(bench, setup)];
     rows.extend(launch(bench, setup));
+    rows.push(locals(bench, setup));
     rows
 }
 
@@ -259,6 +260,72 @@ fn launch(bench: &Bench, s: &Setup) -> [Row; 2] {
                 .into(),
         },
     ]
+}
+
+/// Questions of one timed `dv` run (each a few tens of microseconds for rdb), and of gdb's and lldb's.
+const RDB_LOCALS: u64 = 4_000;
+const SLOW_LOCALS: u64 = 2_000;
+
+/// 5. Showing a frame's variables at a stop: `dv` against gdb's `info args` + `info locals` and lldb's
+/// `frame variable`, asked again and again at one breakpoint in f.
+fn locals(bench: &Bench, s: &Setup) -> Row {
+    let calls = &s.built.calls;
+    let rdb = Job {
+        tool: "rdb",
+        count: RDB_LOCALS,
+        check_count: CHECK_HITS,
+        work: Box::new(|n| {
+            let commands = format!("bp {CALLS}!f; g; {}q", "dv; ".repeat(n as usize));
+            rdb_run(&s.built.rdb, &commands, calls, 10)
+        }),
+        baseline: Some(Box::new(|_| rdb_run(&s.built.rdb, &format!("bp {CALLS}!f; g; q"), calls, 10))),
+        check: Box::new(|out| {
+            let answers = out.lines().filter(|l| l.trim() == "i = 0x0").count() as u64;
+            if answers != CHECK_HITS {
+                return Err(format!("{answers} answers for {CHECK_HITS} dv"));
+            }
+            expect(out, &["Breakpoint 0 hit"], &["\n^ "])
+        }),
+    };
+    let gdb = s.gdb.as_deref().map(|gdb| Job {
+        tool: "gdb",
+        count: SLOW_LOCALS,
+        check_count: CHECK_HITS,
+        work: Box::new(move |n| {
+            let mut commands = vec!["break f", "run"];
+            commands.extend(std::iter::repeat_n("info args", n as usize));
+            commands.extend(std::iter::repeat_n("info locals", n as usize));
+            gdb_run(gdb, &commands, calls, 10)
+        }),
+        baseline: Some(Box::new(move |_| gdb_run(gdb, &["break f", "run"], calls, 10))),
+        check: all_of(&["Breakpoint 1, ", "i = 0"], &["No symbol table"]),
+    });
+    let lldb = s.lldb.as_deref().map(|lldb| Job {
+        tool: "lldb",
+        count: SLOW_LOCALS,
+        check_count: CHECK_HITS,
+        work: Box::new(move |n| {
+            let mut commands = vec!["breakpoint set -n f", "run"];
+            commands.extend(std::iter::repeat_n("frame variable", n as usize));
+            commands.push("process kill");
+            lldb_run(lldb, &commands, calls, 10)
+        }),
+        baseline: Some(Box::new(move |_| lldb_run(lldb, &["breakpoint set -n f", "run", "process kill"], calls, 10))),
+        check: all_of(&["(unsigned long long) i = 0"], &[]),
+    });
+    Row {
+        measure: "a frame's variables at a stop".into(),
+        unit: "answers/s",
+        cells: rate_cells(bench, "locals", rdb, gdb, lldb),
+        reference: "gdb",
+        target: Some(Target::AtLeast(1.0)),
+        note: format!(
+            "At a breakpoint in {CALLS}!f (its parameter i), asked N times: rdb `dv` (N {RDB_LOCALS}), gdb `info \
+             args` + `info locals` (N {SLOW_LOCALS} of each, counted as N answers), lldb `frame variable` (N \
+             {SLOW_LOCALS}). answers/s = N / (median wall time - median wall time of the run to the breakpoint \
+             alone). Each rdb `dv` unwinds the frame, finds its scope, locates and reads each variable afresh."
+        ),
+    }
 }
 
 /// rdb's, gdb's and lldb's cells of a rate line, then winedbg's (none on Linux).

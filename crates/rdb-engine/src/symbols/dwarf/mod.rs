@@ -30,6 +30,8 @@ pub(super) struct DwarfInfo {
     /// The module's base address, which the [`TypeId`](crate::values::TypeId)s handed out carry.
     module: u64,
     names: OnceLock<index::NameIndex>,
+    /// The scopes found, by pc (`scopes::scope_at`).
+    scopes: Mutex<HashMap<u64, Option<Arc<scopes::Scope>>>>,
 }
 
 /// Every `is_stmt` row of every line program, sorted by (file, line, sequence, address).
@@ -68,6 +70,7 @@ impl DwarfInfo {
             units: units::Units::new(),
             module,
             names: OnceLock::new(),
+            scopes: Mutex::new(HashMap::new()),
         })
     }
 

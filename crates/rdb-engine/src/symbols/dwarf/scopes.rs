@@ -3,6 +3,8 @@
 //! expression, the entry of its location list that covers the pc, or its constant value; none at all when the
 //! compiler left nothing for the pc (optimised out).
 
+use std::sync::Arc;
+
 use gimli::{AttributeValue, DwTag, UnitOffset, constants as dw};
 
 use super::types::children;
@@ -11,6 +13,9 @@ use super::{DwarfInfo, attr_name};
 use crate::symbols::expression::{self, ExpressionFrame, Piece, Unanswered};
 use crate::symbols::file::Reader;
 use crate::values::{TypeId, VariableKind};
+
+/// How many pcs' scopes are kept.
+const MAX_CACHED_SCOPES: usize = 1024;
 
 /// How deeply blocks may nest before the rest is ignored (malformed DWARF must not exhaust the stack).
 const MAX_NESTING: usize = 64;
@@ -59,8 +64,23 @@ pub(crate) struct Scope {
 }
 
 impl DwarfInfo {
-    /// The scope at file address `pc`: the innermost function (not inlined) whose ranges hold it.
-    pub fn scope_at(&self, pc: u64) -> Option<Scope> {
+    /// The scope at file address `pc`: the innermost function (not inlined) whose ranges hold it. Kept per pc:
+    /// a stop is asked about again and again (each `dv`, a condition at every hit).
+    pub fn scope_at(&self, pc: u64) -> Option<Arc<Scope>> {
+        let mut cache = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(scope) = cache.get(&pc) {
+            return scope.clone();
+        }
+        let scope = self.find_scope(pc).map(Arc::new);
+        // A bounded memory: a program stopped at many places starts again.
+        if cache.len() >= MAX_CACHED_SCOPES {
+            cache.clear();
+        }
+        cache.insert(pc, scope.clone());
+        scope
+    }
+
+    fn find_scope(&self, pc: u64) -> Option<Scope> {
         let start = {
             let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
             let unit = ctx.find_dwarf_and_unit(pc).skip_all_loads()?;
