@@ -267,7 +267,7 @@ const RDB_LOCALS: u64 = 4_000;
 const SLOW_LOCALS: u64 = 2_000;
 
 /// 5. Showing a frame's variables at a stop, asked again and again at one breakpoint in f: `dv` against gdb's
-/// `info args` + `info locals` and lldb's `frame variable`.
+/// `info args` and `info locals`, and lldb's `frame variable`.
 fn locals(bench: &Bench, s: &Setup) -> Row {
     let calls = &s.built.calls;
     let rdb = Job {
