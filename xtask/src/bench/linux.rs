@@ -266,8 +266,7 @@ fn launch(bench: &Bench, s: &Setup) -> [Row; 2] {
 const RDB_LOCALS: u64 = 4_000;
 const SLOW_LOCALS: u64 = 2_000;
 
-/// 5. Showing a frame's variables at a stop, asked again and again at one breakpoint in f: `dv` against gdb's
-/// `info args` and `info locals`, and lldb's `frame variable`.
+/// 5. Showing a frame's variables again and again at one breakpoint in f (gdb: `info args`, `info locals`).
 fn locals(bench: &Bench, s: &Setup) -> Row {
     let calls = &s.built.calls;
     let rdb = Job {
