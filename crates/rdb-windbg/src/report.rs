@@ -270,6 +270,15 @@ pub fn place_name(place: Option<&Place>, address: u64) -> String {
 }
 
 /// A frame's `Call Site` column: its place, and the source line when there is one (`[file @ line]`).
+/// A frame's `Child-SP` and `RetAddr` columns; an inlined call has neither of its own, as WinDbg shows it:
+/// `(Inline Function) --------`--------`.
+pub fn frame_columns(frame: &StackFrame) -> (String, String) {
+    match frame.inlined {
+        Some(_) => ("(Inline Function)".into(), "--------`--------".into()),
+        None => (addr64(frame.sp), addr64(frame.return_address.unwrap_or(0))),
+    }
+}
+
 pub fn call_site(frame: &StackFrame) -> String {
     let mut site = place_name(frame.place.as_ref(), frame.pc);
     if let Some(line) = &frame.source {

@@ -461,3 +461,60 @@ fn kp_and_kp_upper_show_each_frames_parameters() {
     let upper = run.section("kP");
     upper.assert_matches(r"(?m)^00 .*vars!walk\(\n\t\t\tint depth = 0n0, \n\t\t\tstruct point \* p = 0x\S+, \n\t\t\tconst char \* label = ");
 }
+
+#[test]
+fn inlined_calls_are_frames_with_their_own_variables() {
+    // compute (real) <- twice (inlined) <- square_plus (inlined), at -O2: gdb's `bt` shows the two inlined
+    // calls as frames of their own, each with its variables; so do k and dv.
+    let program = debuggee("inlined");
+    let line = line_of("inlined.c", "inner");
+    let run = rdb(
+        &[s(&program)],
+        &format!(
+            "bp `inlined.c:{line}`\ng\n{}\nkn 4\n{}\ndv\n{}\n.frame 1\ndv\n{}\n.frame 2\ndv\nq\n",
+            mark("k"),
+            mark("f0"),
+            mark("f1"),
+            mark("f2")
+        ),
+    );
+    let k = run.section("k");
+    k.assert_matches(&format!(
+        r"(?m)^00 \(Inline Function\) --------`--------     inlined!square_plus \[.*inlined\.c @ {line}\]$"
+    ));
+    k.assert_matches(&format!(
+        r"(?m)^01 \(Inline Function\) --------`--------     inlined!twice \[.*inlined\.c @ {}\]$",
+        line_of("inlined.c", "twice")
+    ));
+    k.assert_matches(&format!(
+        r"(?m)^02 {ADDR} {ADDR}     inlined!compute\+0x[0-9a-f]+ \[.*inlined\.c @ {}\]$",
+        line_of("inlined.c", "compute")
+    ));
+    k.assert_matches(r"(?m)^03 .*inlined!main\+");
+    if Command::new("gdb").arg("--version").output().is_err() {
+        return;
+    }
+    for (frame, section) in [(0u32, "f0"), (1, "f1"), (2, "f2")] {
+        let gdb = gdb_values_at(s(&program), &format!("inlined.c:{line}"), 0, frame).expect("gdb runs");
+        let ours = dv_values(run.section(section).text);
+        assert_eq!(
+            ours.keys().collect::<std::collections::BTreeSet<_>>(),
+            gdb.keys().collect(),
+            "frame {frame}\n{}",
+            run.dump()
+        );
+        for (name, theirs) in &gdb {
+            let mine = &ours[name];
+            if theirs == "<optimized out>" {
+                assert_eq!(mine, "<value optimized out>", "frame {frame}: {name}\n{}", run.dump());
+            } else {
+                assert_eq!(
+                    comparable_rdb(mine).as_deref(),
+                    Some(theirs.as_str()),
+                    "frame {frame}: {name}\n{}",
+                    run.dump()
+                );
+            }
+        }
+    }
+}

@@ -31,15 +31,21 @@ pub struct StackFrame {
     /// `None` outside every module.
     pub place: Option<Place>,
     /// The source line the frame is at: for a caller, the line of its call (looked up at pc − 1); for frame 0 and a
-    /// frame a signal interrupted, the line of pc.
+    /// frame a signal interrupted, the line of pc. In a function some call was inlined into, the line of that call.
     pub source: Option<SourceLine>,
+    /// `Some(depth)` for a call the compiler inlined (as gdb shows them, a frame of its own): it shares the
+    /// registers and stack of the real frame after it; depth 1 is inlined into that real function, 2 into the
+    /// depth-1 call, and so on. `None` for a real frame.
+    pub inlined: Option<u32>,
 }
 
 impl Session {
     /// The stack of thread `tid`, at most `count` frames, innermost first.
     pub fn frames(&mut self, tid: Tid, count: usize) -> Result<Vec<StackFrame>> {
         let unwound = self.stack(tid, count)?;
-        Ok(name_frames(unwound, &self.modules, &|address| self.modules.source_line(address)))
+        let mut frames = name_frames(unwound, &self.modules, &|address| self.modules.source_line(address));
+        frames.truncate(count);
+        Ok(frames)
     }
 }
 
@@ -67,22 +73,51 @@ fn frame_place(modules: &Modules, frame: &Frame) -> Option<Place> {
     Some(place)
 }
 
-/// The frames of an unwound stack with their places in the program; `line_at` finds the source line of an address.
-fn name_frames(unwound: Vec<Frame>, modules: &Modules, line_at: &dyn Fn(u64) -> Option<SourceLine>) -> Vec<StackFrame> {
-    unwound
-        .into_iter()
-        .enumerate()
-        .map(|(index, frame)| StackFrame {
-            index,
+/// The frames of an unwound stack with their places in the program, each real frame after the calls inlined into
+/// it; `line_at` finds the source line of an address.
+pub(super) fn name_frames(
+    unwound: Vec<Frame>,
+    modules: &Modules,
+    line_at: &dyn Fn(u64) -> Option<SourceLine>,
+) -> Vec<StackFrame> {
+    let mut frames = Vec::with_capacity(unwound.len());
+    for frame in unwound {
+        let at = lookup_address(&frame);
+        let real = StackFrame {
+            index: 0,
             pc: frame.regs.rip,
             sp: frame.regs.rsp,
             cfa: frame.cfa,
             return_address: frame.return_address,
             registers: frame.regs,
             place: frame_place(modules, &frame).or_else(|| modules.place(frame.regs.rip)),
-            source: line_at(lookup_address(&frame)),
-        })
-        .collect()
+            source: line_at(at),
+            inlined: None,
+        };
+        let calls = modules.at(at).and_then(|m| m.symbols()).map(|s| s.inlined_at(at)).unwrap_or_default();
+        if let Some(((_, outer_line), inlined)) = calls.split_last() {
+            let depth = inlined.len() as u32;
+            for (i, (function, line)) in inlined.iter().enumerate() {
+                let place = real
+                    .place
+                    .clone()
+                    .map(|p| Place { symbol: Some(super::SymbolOffset { name: function.clone(), offset: 0 }), ..p });
+                frames.push(StackFrame {
+                    place,
+                    source: line.clone(),
+                    inlined: Some(depth - i as u32),
+                    ..real.clone()
+                });
+            }
+            frames.push(StackFrame { source: outer_line.clone(), ..real });
+        } else {
+            frames.push(real);
+        }
+    }
+    for (index, frame) in frames.iter_mut().enumerate() {
+        frame.index = index;
+    }
+    frames
 }
 
 #[cfg(test)]

@@ -38,6 +38,14 @@ impl Session {
         let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
         let frames = unwind::unwind(&regs, &module_at, &mut mem, frame.saturating_add(1));
+        // Frame numbers count inlined calls as frames of their own: find the real frame and the call in it.
+        let named = super::frames::name_frames(frames.clone(), modules, &|_| None);
+        let Some(shown) = named.get(frame) else {
+            return Err(Error::msg(format!("frame {frame:#x} does not exist: the stack has {} frames", named.len())));
+        };
+        let inlined = shown.inlined.unwrap_or(0);
+        let real = named[..frame].iter().filter(|f| f.inlined.is_none()).count();
+        let frame = real;
         let Some(this) = frames.get(frame) else {
             return Err(Error::msg(format!("frame {frame:#x} does not exist: the stack has {} frames", frames.len())));
         };
@@ -53,7 +61,7 @@ impl Session {
             let known = all_known || PRESERVED.contains(&n) || (n < 32 && untouched & (1 << n) != 0);
             if known { dwarf_reg(&frame_regs, n) } else { None }
         };
-        let access = FrameAccess { register: &register, cfa: this.cfa, innermost: frame == 0 };
+        let access = FrameAccess { register: &register, cfa: this.cfa, innermost: frame == 0, inlined };
         let no_info = || {
             let place = modules.place(pc).map(|p| p.name()).unwrap_or_else(|| format!("{pc:#x}"));
             Error::msg(format!("no debug information for {place}: no variables there"))

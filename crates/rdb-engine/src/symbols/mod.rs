@@ -51,6 +51,8 @@ pub struct FrameAccess<'a> {
     pub cfa: Option<u64>,
     /// Whether this is the innermost frame, whose pc may be inside the function's prologue.
     pub innermost: bool,
+    /// Which of the calls inlined at the pc the frame is: 0 the real function, 1 the call inlined into it, ...
+    pub inlined: u32,
 }
 
 /// One symbol, at its runtime address.
@@ -209,7 +211,7 @@ impl ModuleSymbols {
         }
         let dwarf = self.dwarf()?;
         let file_pc = address.wrapping_sub(self.bias);
-        let scope = dwarf.scope_at(file_pc)?;
+        let scope = dwarf.scope_at(file_pc, frame.inlined)?;
         // In the prologue the parameters' homes are not written yet: they are read from the registers the calling
         // convention passed them in (where that is certain), and locals only where the frame base is already right.
         let in_prologue = frame.innermost && scope.prologue_end.is_some_and(|end| file_pc < end);
@@ -272,7 +274,7 @@ impl ModuleSymbols {
         }
         let dwarf = self.dwarf()?;
         let file_pc = address.wrapping_sub(self.bias);
-        let scope = dwarf.scope_at(file_pc)?;
+        let scope = dwarf.scope_at(file_pc, innermost_call(dwarf, file_pc))?;
         let cfa = self.cfi.get_or_init(|| cfi::Cfi::new(self.data, &self.cfi_sections)).cfa_rule(file_pc);
         let in_prologue = scope.prologue_end.is_some_and(|end| file_pc < end);
         let parameters: Vec<Option<Type>> = scope
@@ -299,12 +301,23 @@ impl ModuleSymbols {
         Some(out)
     }
 
+    /// The calls inlined at runtime `address`, innermost first, each with its function and the line it is at,
+    /// then the real function's line (at the outermost inlined call); empty where nothing is inlined there.
+    pub fn inlined_at(&self, address: u64) -> Vec<(String, Option<SourceLine>)> {
+        match self.dwarf() {
+            Some(dwarf) if self.contains(address) => dwarf.inlined_at(address.wrapping_sub(self.bias)),
+            _ => Vec::new(),
+        }
+    }
+
     /// The names of the parameters and locals in scope at runtime `address` (no frame is needed to name them).
     pub fn scope_names(&self, address: u64) -> Option<Vec<String>> {
         if !self.contains(address) {
             return None;
         }
-        let scope = self.dwarf()?.scope_at(address.wrapping_sub(self.bias))?;
+        let dwarf = self.dwarf()?;
+        let file_pc = address.wrapping_sub(self.bias);
+        let scope = dwarf.scope_at(file_pc, innermost_call(dwarf, file_pc))?;
         Some(scope.variables.iter().map(|v| v.name.clone()).collect())
     }
 
@@ -413,6 +426,11 @@ impl ModuleSymbols {
             })
             .as_ref()
     }
+}
+
+/// How deeply calls are inlined at file address `pc` (0: not at all): the scope code at `pc` sees.
+fn innermost_call(dwarf: &dwarf::DwarfInfo, pc: u64) -> u32 {
+    dwarf.inlined_at(pc).len().saturating_sub(1) as u32
 }
 
 #[cfg(test)]

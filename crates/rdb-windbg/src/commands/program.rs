@@ -97,8 +97,7 @@ fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<F
     }
     for frame in &frames {
         let site = report::call_site(frame);
-        let sp = addr64(frame.sp);
-        let ret = addr64(frame.return_address.unwrap_or(0));
+        let (sp, ret) = report::frame_columns(frame);
         match style {
             StackStyle::Plain => cx.out(format!("{sp} {ret}     {site}")),
             StackStyle::Numbered => cx.out(format!("{:02x} {sp} {ret}     {site}", frame.index)),

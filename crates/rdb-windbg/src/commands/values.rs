@@ -67,13 +67,8 @@ pub fn frame(cx: &mut Cx, args: &str) -> Result<Flow> {
         return Err(Error::msg(format!("frame {index:#x} does not exist: the stack has {} frames", frames.len())));
     };
     cx.console.choose_frame(cx.dbg, index);
-    let line = format!(
-        "{:02x} {} {}     {}",
-        frame.index,
-        addr64(frame.sp),
-        addr64(frame.return_address.unwrap_or(0)),
-        report::call_site(frame)
-    );
+    let (sp, ret) = report::frame_columns(frame);
+    let line = format!("{:02x} {sp} {ret}     {}", frame.index, report::call_site(frame));
     cx.out(line);
     if registers {
         for line in report::register_dump(&frame.registers) {

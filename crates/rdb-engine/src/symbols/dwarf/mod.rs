@@ -19,6 +19,9 @@ use gimli::{Reader as _, Section as _};
 use super::SourceLine;
 use super::file::{Reader, section_data};
 
+/// The scopes found, by pc and inlined call (`scopes::scope_at`); `None` where there is none.
+type ScopeCache = HashMap<(u64, u32), Option<Arc<scopes::Scope>>>;
+
 pub(super) struct DwarfInfo {
     /// addr2line's context caches with `OnceCell`s (not `Sync`): one lookup at a time.
     ctx: Mutex<addr2line::Context<Reader>>,
@@ -31,7 +34,7 @@ pub(super) struct DwarfInfo {
     module: u64,
     names: OnceLock<index::NameIndex>,
     /// The scopes found, by pc (`scopes::scope_at`).
-    scopes: Mutex<HashMap<u64, Option<Arc<scopes::Scope>>>>,
+    scopes: Mutex<ScopeCache>,
 }
 
 /// Every `is_stmt` row of every line program, sorted by (file, line, sequence, address).

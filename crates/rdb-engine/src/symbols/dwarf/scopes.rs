@@ -10,6 +10,7 @@ use gimli::{AttributeValue, DwTag, UnitOffset, constants as dw};
 use super::types::children;
 use super::units::{Unit, reference, start_of};
 use super::{DwarfInfo, attr_name};
+use crate::symbols::SourceLine;
 use crate::symbols::expression::{self, ExpressionFrame, Piece, Unanswered};
 use crate::symbols::file::Reader;
 use crate::values::{TypeId, VariableKind};
@@ -66,21 +67,46 @@ pub(crate) struct Scope {
 impl DwarfInfo {
     /// The scope at file address `pc`: the innermost function (not inlined) whose ranges hold it. Kept per pc:
     /// a stop is asked about again and again (each `dv`, a condition at every hit).
-    pub fn scope_at(&self, pc: u64) -> Option<Arc<Scope>> {
+    ///
+    /// `inlined` chooses among the calls inlined at `pc`: 0 is the real function's own scope, 1 the call inlined
+    /// into it, 2 a call inlined into that one, and so on; each sees its own parameters and locals only.
+    pub fn scope_at(&self, pc: u64, inlined: u32) -> Option<Arc<Scope>> {
         let mut cache = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(scope) = cache.get(&pc) {
+        if let Some(scope) = cache.get(&(pc, inlined)) {
             return scope.clone();
         }
-        let scope = self.find_scope(pc).map(Arc::new);
+        let scope = self.find_scope(pc, inlined).map(Arc::new);
         // A bounded memory: a program stopped at many places starts again.
         if cache.len() >= MAX_CACHED_SCOPES {
             cache.clear();
         }
-        cache.insert(pc, scope.clone());
+        cache.insert((pc, inlined), scope.clone());
         scope
     }
 
-    fn find_scope(&self, pc: u64) -> Option<Scope> {
+    /// The inlined calls at `pc`, innermost first: each one's function and the source line it is at (the
+    /// innermost's the line of `pc`, each other's the line of the call inlined into it), then the real
+    /// function's line (the outermost inlined call's site). Empty where nothing is inlined at `pc`.
+    pub fn inlined_at(&self, pc: u64) -> Vec<(String, Option<SourceLine>)> {
+        let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
+        let Ok(mut frames) = ctx.find_frames(pc).skip_all_loads() else { return Vec::new() };
+        let mut out = Vec::new();
+        while let Ok(Some(frame)) = frames.next() {
+            let name = frame
+                .function
+                .as_ref()
+                .and_then(|f| f.demangle().ok().map(|n| n.into_owned()))
+                .unwrap_or_else(|| "<inlined>".into());
+            let line = frame.location.as_ref().and_then(|l| Some(SourceLine { file: l.file?.into(), line: l.line? }));
+            out.push((name, line));
+            if out.len() > MAX_NESTING {
+                break;
+            }
+        }
+        if out.len() < 2 { Vec::new() } else { out }
+    }
+
+    fn find_scope(&self, pc: u64, inlined: u32) -> Option<Scope> {
         let start = {
             let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
             let unit = ctx.find_dwarf_and_unit(pc).skip_all_loads()?;
@@ -95,8 +121,17 @@ impl DwarfInfo {
             Some(AttributeValue::LocationListsRef(offset)) => self.location_for(&unit, offset, pc),
             _ => None,
         };
+        // An inlined call's variables are its inlined_subroutine's; the frame base stays the real function's.
+        let (scope, named) = match inlined {
+            0 => (function, entry.clone()),
+            depth => {
+                let chain = self.inline_chain(&unit, function, pc);
+                let call = *chain.get(depth as usize - 1)?;
+                (call, unit.entry(call).ok()?)
+            }
+        };
         let mut variables = Vec::new();
-        self.collect(&unit, function, pc, &mut variables, 0);
+        self.collect(&unit, scope, pc, &mut variables, 0);
         // Parameters first (in declaration order), then the locals, outermost block first.
         variables.sort_by_key(|v| v.kind != VariableKind::Parameter);
         let entry_pc = match entry.attr_value(dw::DW_AT_low_pc) {
@@ -108,13 +143,38 @@ impl DwarfInfo {
             .as_ref()
             .is_some_and(|e| e.0.to_slice().is_ok_and(|b| b.as_ref() == [gimli::constants::DW_OP_call_frame_cfa.0]));
         Some(Scope {
-            function: attr_name(&self.dwarf, &unit, &entry),
-            prologue_end: entry_pc.and_then(|e| self.prologue_end(e)),
+            function: attr_name(&self.dwarf, &unit, &named),
+            // Only the real function has a prologue.
+            prologue_end: if inlined == 0 { entry_pc.and_then(|e| self.prologue_end(e)) } else { None },
             frame_base_is_cfa,
             variables,
             frame_base,
             unit,
         })
+    }
+
+    /// The inlined calls under `offset` whose ranges hold `pc`, outermost first (through lexical blocks).
+    fn inline_chain(&self, unit: &Unit, offset: UnitOffset<usize>, pc: u64) -> Vec<UnitOffset<usize>> {
+        let mut chain = Vec::new();
+        let mut at = offset;
+        'deeper: while chain.len() < MAX_NESTING {
+            let mut pending = vec![at];
+            while let Some(scope) = pending.pop() {
+                for (tag, child) in children(unit, scope) {
+                    match tag {
+                        dw::DW_TAG_inlined_subroutine if self.holds(unit, child, pc) => {
+                            chain.push(child);
+                            at = child;
+                            continue 'deeper;
+                        }
+                        dw::DW_TAG_lexical_block if self.holds(unit, child, pc) => pending.push(child),
+                        _ => {}
+                    }
+                }
+            }
+            break;
+        }
+        chain
     }
 
     /// The first address after `entry` whose line differs from the entry's own (within 4 KiB).
