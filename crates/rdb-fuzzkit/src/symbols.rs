@@ -110,8 +110,13 @@ fn values(module: &ModuleSymbols, addresses: &[u64], chosen: &[&Symbol], input: 
     let mut memory = MemorySnapshot { base: STACK, bytes: input[..input.len().min(0x1000)].to_vec() };
     let mut types: Vec<TypeId> = Vec::new();
     for (i, &address) in addresses.iter().take(24).enumerate() {
-        let frame =
-            FrameAccess { register: &word, cfa: Some(STACK + 0x80), innermost: i % 2 == 0, inlined: (i % 3) as u32 };
+        let frame = FrameAccess {
+            register: &word,
+            cfa: Some(STACK + 0x80),
+            innermost: i % 2 == 0,
+            inlined: (i % 3) as u32,
+            entry: &[(5, 7)],
+        };
         let _ = module.inlined_at(address);
         if let Some((_, variables)) = module.frame_variables(address, &frame, &mut memory) {
             types.extend(variables.iter().filter_map(|v| v.ty));

@@ -518,3 +518,20 @@ fn inlined_calls_are_frames_with_their_own_variables() {
         }
     }
 }
+
+#[test]
+fn entry_values_come_from_the_callers_call_site() {
+    // At -O2 main's argc and argv are gone from its registers once it has called mix: their locations say
+    // DW_OP_entry_value(rdi), DW_OP_entry_value(rsi), the values main was entered with. libc's call site says
+    // what it passed: argc (1, no arguments) and argv (the initial stack pointer + 8 at the entry point).
+    let program = debuggee("optvars");
+    let run = rdb(
+        &[s(&program)],
+        &format!("{}\n? @rsp + 8\nbp optvars!consume\ng\n{}\n.frame 2\ndv /v\nq\n", mark("start"), mark("main")),
+    );
+    let argv = run.section("start").evaluation();
+    let main = run.section("main");
+    main.assert_matches(r"(?m)^<computed> +argc = 0n1$");
+    let shown = main.assert_matches(&format!(r"(?m)^<computed> +argv = 0x({ADDR})$"));
+    assert_eq!(addr(&shown[1]), argv, "argv is what the entry point had\n{}", run.dump());
+}

@@ -37,31 +37,23 @@ impl Session {
         let Session { modules, target, state, image, .. } = self;
         let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
-        let frames = unwind::unwind(&regs, &module_at, &mut mem, frame.saturating_add(1));
+        // The callers beyond the frame are unwound too: their call sites give its entry values.
+        let frames = unwind::unwind(&regs, &module_at, &mut mem, frame.saturating_add(1 + ENTRY_VALUE_DEPTH));
         // Frame numbers count inlined calls as frames of their own: find the real frame and the call in it.
         let named = super::frames::name_frames(frames.clone(), modules, &|_| None);
         let Some(shown) = named.get(frame) else {
             return Err(Error::msg(format!("frame {frame:#x} does not exist: the stack has {} frames", named.len())));
         };
         let inlined = shown.inlined.unwrap_or(0);
-        let real = named[..frame].iter().filter(|f| f.inlined.is_none()).count();
-        let frame = real;
+        let frame = named[..frame].iter().filter(|f| f.inlined.is_none()).count();
         let Some(this) = frames.get(frame) else {
             return Err(Error::msg(format!("frame {frame:#x} does not exist: the stack has {} frames", frames.len())));
         };
         // A caller's pc is a return address: its scope and locations are the call's, one byte before.
         let pc = super::frames::lookup_address(this);
-        let frame_regs: Registers = this.regs;
-        // A frame that made no call (frame 0, or one a signal interrupted, whose registers the signal frame
-        // restores) knows every register; a caller those a call preserves, and those no function it called since
-        // can have changed (gcc's -fipa-ra keeps values in them across calls to functions it knows leave them be).
-        let all_known = !this.after_call;
-        let untouched = if all_known { u32::MAX } else { !clobbered(&frames[..frame], modules, &mut mem) };
-        let register = move |n: u16| {
-            let known = all_known || PRESERVED.contains(&n) || (n < 32 && untouched & (1 << n) != 0);
-            if known { dwarf_reg(&frame_regs, n) } else { None }
-        };
-        let access = FrameAccess { register: &register, cfa: this.cfa, innermost: frame == 0, inlined };
+        let register = known_registers(&frames, frame, modules, &mut mem);
+        let entry = entry_values(&frames, frame, modules, &mut mem, ENTRY_VALUE_DEPTH);
+        let access = FrameAccess { register: &register, cfa: this.cfa, innermost: frame == 0, inlined, entry: &entry };
         let no_info = || {
             let place = modules.place(pc).map(|p| p.name()).unwrap_or_else(|| format!("{pc:#x}"));
             Error::msg(format!("no debug information for {place}: no variables there"))
@@ -121,6 +113,55 @@ impl Session {
                 Child { name: c.name, offset: c.offset, bits: c.bits, value: c.value, summary }
             })
             .collect())
+    }
+}
+
+/// How many callers out a frame's entry values are followed (a call site's value may be the caller's own entry
+/// value, given by its caller's call site).
+const ENTRY_VALUE_DEPTH: usize = 3;
+
+/// The registers frame `k` of `frames` knows. A frame that made no call (frame 0, or one a signal interrupted,
+/// whose registers the signal frame restores) knows every register; a caller those a call preserves, and those no
+/// function it called since can have changed (gcc's -fipa-ra keeps values in them across calls to functions it
+/// knows leave them be).
+fn known_registers(
+    frames: &[unwind::Frame],
+    k: usize,
+    modules: &Modules,
+    mem: &mut dyn ReadMemory,
+) -> impl Fn(u16) -> Option<u64> + use<> {
+    let this = &frames[k];
+    let regs: Registers = this.regs;
+    let all_known = !this.after_call;
+    let untouched = if all_known { u32::MAX } else { !clobbered(&frames[..k], modules, mem) };
+    move |n: u16| {
+        let known = all_known || PRESERVED.contains(&n) || (n < 32 && untouched & (1 << n) != 0);
+        if known { dwarf_reg(&regs, n) } else { None }
+    }
+}
+
+/// The values frame `k`'s registers had when its function was entered, as far as its caller's call site says
+/// (`DW_TAG_call_site_parameter`), evaluated in the caller's frame, itself given its own entry values `depth`
+/// callers out.
+fn entry_values(
+    frames: &[unwind::Frame],
+    k: usize,
+    modules: &Modules,
+    mem: &mut dyn ReadMemory,
+    depth: usize,
+) -> Vec<(u16, u64)> {
+    let (Some(this), Some(caller)) = (frames.get(k), frames.get(k + 1)) else { return Vec::new() };
+    let Some(return_address) = this.return_address.filter(|_| depth > 0 && !caller.signal_trampoline) else {
+        return Vec::new();
+    };
+    let caller_entry = entry_values(frames, k + 1, modules, mem, depth - 1);
+    let register = known_registers(frames, k + 1, modules, mem);
+    let access =
+        FrameAccess { register: &register, cfa: caller.cfa, innermost: false, inlined: 0, entry: &caller_entry };
+    let call = return_address.wrapping_sub(1);
+    match modules.at(call).and_then(|m| m.symbols()) {
+        Some(symbols) => symbols.call_site_values(return_address, &access, mem),
+        None => Vec::new(),
     }
 }
 

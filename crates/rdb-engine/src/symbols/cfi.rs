@@ -298,6 +298,7 @@ fn evaluate<S: UnwindSection<Reader>>(
         cfa: None,
         base_type: &|_| None,
         indexed_address: &|_| None,
+        entry_value: &|_| None,
     };
     let pieces = expression::evaluate(expr, encoding, &mut frame, initial).ok()?;
     expression::as_address(&pieces, &register)

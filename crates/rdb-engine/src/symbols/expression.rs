@@ -26,6 +26,9 @@ pub(crate) struct ExpressionFrame<'a> {
     pub base_type: &'a dyn Fn(gimli::UnitOffset<usize>) -> Option<ValueType>,
     /// An address of `.debug_addr` by index (`DW_OP_addrx`), as a file address.
     pub indexed_address: &'a dyn Fn(gimli::DebugAddrIndex<usize>) -> Option<u64>,
+    /// The value a DWARF register had when the function was entered (`DW_OP_entry_value`), where the caller's call
+    /// site says what it passed.
+    pub entry_value: &'a dyn Fn(u16) -> Option<u64>,
 }
 
 /// Where one piece of an evaluated location is.
@@ -117,11 +120,18 @@ pub(crate) fn evaluate(
                 let ty = (frame.base_type)(offset).ok_or(Unanswered::Invalid)?;
                 eval.resume_with_base_type(ty).map_err(invalid)?
             }
-            // The value a register had when the function was entered is not kept by any frame rdb unwinds, and
-            // thread-local storage needs the thread's TLS block: the value is unavailable, not guessed.
-            EvaluationResult::RequiresEntryValue(_) | EvaluationResult::RequiresTls(_) => {
-                return Err(Unanswered::Unavailable);
+            // A register's value at the function's entry, where the caller's call site gives it (only the plain
+            // `DW_OP_entry_value(DW_OP_regN)` form). Thread-local storage needs the thread's TLS block: the value
+            // is unavailable, not guessed.
+            EvaluationResult::RequiresEntryValue(expr) => {
+                let mut ops = expr.operations(encoding);
+                let (Ok(Some(gimli::Operation::Register { register })), Ok(None)) = (ops.next(), ops.next()) else {
+                    return Err(Unanswered::Unavailable);
+                };
+                let value = (frame.entry_value)(register.0).ok_or(Unanswered::Unavailable)?;
+                eval.resume_with_entry_value(Value::Generic(value)).map_err(invalid)?
             }
+            EvaluationResult::RequiresTls(_) => return Err(Unanswered::Unavailable),
             _ => return Err(Unanswered::Invalid),
         };
     }
@@ -217,6 +227,7 @@ mod tests {
             cfa: Some(0x2000),
             base_type: &|_| None,
             indexed_address: &|_| None,
+            entry_value: &|n| (n == 5).then_some(42),
         };
         evaluate(expr, ENCODING, &mut frame, None)
     }
@@ -266,8 +277,12 @@ mod tests {
 
     #[test]
     fn what_cannot_be_known_is_unavailable_and_garbage_is_invalid() {
-        // DW_OP_entry_value(DW_OP_reg5); DW_OP_stack_value
-        assert_eq!(run(&[0xa3, 0x01, 0x55, 0x9f], None, &regs), Err(Unanswered::Unavailable));
+        // DW_OP_entry_value(DW_OP_reg5); DW_OP_stack_value: rdi's entry value is known (42), rsi's is not.
+        assert_eq!(
+            run(&[0xa3, 0x01, 0x55, 0x9f], None, &regs).unwrap()[0].location,
+            PieceLocation::Value(42u64.to_le_bytes().to_vec())
+        );
+        assert_eq!(run(&[0xa3, 0x01, 0x54, 0x9f], None, &regs), Err(Unanswered::Unavailable));
         // DW_OP_breg7 +0x100; DW_OP_deref: unreadable memory.
         assert_eq!(run(&[0x77, 0x80, 0x02, 0x06], None, &regs), Err(Unanswered::Memory(0x1100)));
         // An unknown opcode; a branch that loops forever.

@@ -53,6 +53,9 @@ pub struct FrameAccess<'a> {
     pub innermost: bool,
     /// Which of the calls inlined at the pc the frame is: 0 the real function, 1 the call inlined into it, ...
     pub inlined: u32,
+    /// The values DWARF registers had at the function's entry, as the caller's call site gives them
+    /// ([`ModuleSymbols::call_site_values`]), for `DW_OP_entry_value`.
+    pub entry: &'a [(u16, u64)],
 }
 
 /// One symbol, at its runtime address.
@@ -239,6 +242,7 @@ impl ModuleSymbols {
                 dwarf::VariableLocation::Constant(bytes) => Located::Constant(bytes.clone()),
                 dwarf::VariableLocation::None => Located::Unanswered(Unanswered::Unavailable),
                 dwarf::VariableLocation::Expression(_) => {
+                    let entry = |n: u16| frame.entry.iter().find(|(r, _)| *r == n).map(|(_, v)| *v);
                     let mut eval = expression::ExpressionFrame {
                         register: frame.register,
                         mem: &mut *mem,
@@ -247,6 +251,7 @@ impl ModuleSymbols {
                         cfa: frame.cfa,
                         base_type: &|_| None,
                         indexed_address: &|_| None,
+                        entry_value: &entry,
                     };
                     match dwarf.locate(&scope, variable, &mut eval) {
                         Ok(pieces) => Located::Pieces(pieces),
@@ -299,6 +304,31 @@ impl ModuleSymbols {
             }
         }
         Some(out)
+    }
+
+    /// What the caller whose frame `caller` describes passed in registers at its call returning to runtime
+    /// `return_address` (its call site's parameters, evaluated in its frame): the callee's entry values.
+    pub fn call_site_values(
+        &self,
+        return_address: u64,
+        caller: &FrameAccess<'_>,
+        mem: &mut dyn ReadMemory,
+    ) -> Vec<(u16, u64)> {
+        let Some(dwarf) = self.dwarf().filter(|_| self.contains(return_address.wrapping_sub(1))) else {
+            return Vec::new();
+        };
+        let entry = |n: u16| caller.entry.iter().find(|(r, _)| *r == n).map(|(_, v)| *v);
+        let mut frame = expression::ExpressionFrame {
+            register: caller.register,
+            mem,
+            bias: self.bias,
+            frame_base: None,
+            cfa: caller.cfa,
+            base_type: &|_| None,
+            indexed_address: &|_| None,
+            entry_value: &entry,
+        };
+        dwarf.call_site_values(return_address.wrapping_sub(self.bias), &mut frame)
     }
 
     /// The calls inlined at runtime `address`, innermost first, each with its function and the line it is at,

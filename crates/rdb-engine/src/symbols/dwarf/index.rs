@@ -175,6 +175,7 @@ impl DwarfInfo {
             cfa: None,
             base_type: &|_| None,
             indexed_address: &indexed,
+            entry_value: &|_| None,
         };
         let pieces = expression::evaluate(expr, unit.encoding(), &mut frame, None).ok()?;
         match pieces.first()?.location {

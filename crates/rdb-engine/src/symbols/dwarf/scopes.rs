@@ -197,6 +197,17 @@ impl DwarfInfo {
         frame: &mut ExpressionFrame<'_>,
     ) -> Result<Vec<Piece>, Unanswered> {
         let VariableLocation::Expression(expr) = &variable.location else { return Err(Unanswered::Unavailable) };
+        self.evaluate_in(scope, *expr, frame)
+    }
+
+    /// Evaluate `expr` (from `scope`'s unit) in a frame of `scope`: its frame base, its unit's base types and
+    /// addresses.
+    fn evaluate_in(
+        &self,
+        scope: &Scope,
+        expr: gimli::Expression<Reader>,
+        frame: &mut ExpressionFrame<'_>,
+    ) -> Result<Vec<Piece>, Unanswered> {
         let unit = &scope.unit;
         let base_type = |offset: UnitOffset<usize>| {
             let entry = unit.entry(offset).ok()?;
@@ -216,12 +227,91 @@ impl DwarfInfo {
             cfa: frame.cfa,
             base_type: &base_type,
             indexed_address: &indexed,
+            entry_value: frame.entry_value,
         };
         if let Some(base) = &scope.frame_base {
             let pieces = expression::evaluate(*base, unit.encoding(), &mut inner, None)?;
             inner.frame_base = expression::as_address(&pieces, frame.register);
         }
-        expression::evaluate(*expr, unit.encoding(), &mut inner, None)
+        expression::evaluate(expr, unit.encoding(), &mut inner, None)
+    }
+
+    /// The values a caller passed in registers at the call that returns to file address `return_pc`, as its call
+    /// site says (`DW_TAG_call_site_parameter`'s `DW_AT_call_value`, evaluated in the caller's `frame`): what a
+    /// callee's `DW_OP_entry_value` asks for. Only values the caller's frame still knows are given.
+    pub fn call_site_values(&self, return_pc: u64, frame: &mut ExpressionFrame<'_>) -> Vec<(u16, u64)> {
+        let Some(scope) = self.scope_at(return_pc.wrapping_sub(1), 0) else { return Vec::new() };
+        let unit = scope.unit.clone();
+        let Ok(mut entries) = unit.entries_tree(None) else { return Vec::new() };
+        let Ok(root) = entries.root() else { return Vec::new() };
+        let root = root.entry().offset();
+        let Some(function) = self.function_at(&unit, root, return_pc.wrapping_sub(1), 0) else { return Vec::new() };
+        let Some(site) = self.call_site(&unit, function, return_pc, 0) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (tag, child) in children(&unit, site) {
+            if tag != dw::DW_TAG_call_site_parameter && tag != dw::DW_TAG_GNU_call_site_parameter {
+                continue;
+            }
+            let Ok(entry) = unit.entry(child) else { continue };
+            let Some(AttributeValue::Exprloc(location)) = entry.attr_value(dw::DW_AT_location) else { continue };
+            let mut ops = location.operations(unit.encoding());
+            let Ok(Some(gimli::Operation::Register { register })) = ops.next() else { continue };
+            let value =
+                entry.attr_value(dw::DW_AT_call_value).or_else(|| entry.attr_value(dw::DW_AT_GNU_call_site_value));
+            let Some(AttributeValue::Exprloc(value)) = value else { continue };
+            if let Ok(pieces) = self.evaluate_in(&scope, value, frame)
+                && let [Piece { location: crate::symbols::PieceLocation::Value(bytes), .. }] = pieces.as_slice()
+            {
+                let mut word = [0u8; 8];
+                word[..bytes.len().min(8)].copy_from_slice(&bytes[..bytes.len().min(8)]);
+                out.push((register.0, u64::from_le_bytes(word)));
+            } else if let Ok(pieces) = self.evaluate_in(&scope, value, frame)
+                && let Some(v) = expression::as_address(&pieces, frame.register)
+            {
+                // A DWARF expression's value without DW_OP_stack_value is the address it computes.
+                out.push((register.0, v));
+            }
+        }
+        out
+    }
+
+    /// The call site under `offset` (through blocks and inlined calls) that returns to `return_pc`.
+    fn call_site(
+        &self,
+        unit: &Unit,
+        offset: UnitOffset<usize>,
+        return_pc: u64,
+        depth: usize,
+    ) -> Option<UnitOffset<usize>> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        for (tag, child) in children(unit, offset) {
+            match tag {
+                dw::DW_TAG_call_site | dw::DW_TAG_GNU_call_site => {
+                    let Ok(entry) = unit.entry(child) else { continue };
+                    let at = match tag {
+                        dw::DW_TAG_call_site => entry.attr_value(dw::DW_AT_call_return_pc),
+                        _ => entry.attr_value(dw::DW_AT_low_pc),
+                    };
+                    let at = match at {
+                        Some(AttributeValue::Addr(a)) => Some(a),
+                        Some(AttributeValue::DebugAddrIndex(i)) => self.dwarf.address(unit, i).ok(),
+                        _ => None,
+                    };
+                    if at == Some(return_pc) {
+                        return Some(child);
+                    }
+                }
+                dw::DW_TAG_lexical_block | dw::DW_TAG_inlined_subroutine => {
+                    if let Some(found) = self.call_site(unit, child, return_pc, depth + 1) {
+                        return Some(found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     /// Where `variable` is at the scope's pc in terms of registers alone, for code that reads it inside the
