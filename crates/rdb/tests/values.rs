@@ -248,7 +248,7 @@ fn cxx_expressions_dt_and_dx() {
     let run = rdb(
         &[s(&vars)],
         &format!(
-            "bp `vars.c:{}`\ng\n{}\n?? p->x + p->y * 2\n?? *p\n?? buf\n?? &buf[1]\n?? f.level\n?? vars!global_count\n?? sizeof(struct flags)\n?? (counter_t)depth - 1\n?? depth == 0 && p->y > 3\n{}\ndt point\ndt vars!flags\ndt flags f\ndt -r point p\n{}\ndx p\ndx -r0 f\ndx label\n{}\n?? nosuch\n?? p->z\n?? 1/0\n?? (\n?? p.x\ndt nosuch\ndt point 0\ndx\nq\n",
+            "bp `vars.c:{}`\ng\n{}\n?? p->x + p->y * 2\n?? *p\n?? buf\n?? &buf[1]\n?? f.level\n?? vars!global_count\n?? sizeof(struct flags)\n?? (counter_t)depth - 1\n?? depth == 0 && p->y > 3\n{}\ndt point\ndt vars!flags\ndt flags f\ndt -r point p\n{}\ndx p\ndx -r0 f\ndx label\n{}\n?? nosuch\n?? p->z\n?? 1/0\n?? (\n?? p.x\ndt nosuch\ndt point 0\ndx\n?? (struct nosuch *)p\n?? *(int *)0\nq\n",
             bottom(),
             mark("cxx"),
             mark("dt"),
@@ -287,6 +287,8 @@ fn cxx_expressions_dt_and_dx() {
         r"\^ 'struct point \*' is a pointer: use '->' for its member 'x' in '\?\? p.x'",
         r"\^ no type or variable named 'nosuch' \(.*\) in 'dt nosuch'",
         r"\^ dx needs a C\+\+ expression in 'dx'",
+        r"\^ no type named 'struct nosuch' in '\?\? \(struct nosuch \*\)p'",
+        r"int <Memory access error>",
     ] {
         bad.assert_matches(&format!("(?m)^{line}$"));
     }
