@@ -251,6 +251,11 @@ pub trait Target {
     fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {
         None
     }
+
+    /// The x87 and SSE registers (where floating-point values live: a `double` local at `-O2`, a float parameter).
+    fn vector_registers(&mut self) -> Option<&mut dyn VectorRegisters> {
+        None
+    }
 }
 
 /// A live process: what a target that runs offers beyond reading it.
@@ -411,6 +416,57 @@ pub trait EnvironmentBlocks {
     fn peb(&mut self) -> Result<u64>;
     /// The TEB of `tid` (the thread local base the create-thread event reported).
     fn teb(&mut self, tid: Tid) -> Result<u64>;
+}
+
+/// Optional capability: a thread's floating-point and vector registers.
+pub trait VectorRegisters {
+    fn float_registers(&mut self, tid: Tid) -> Result<FloatRegisters>;
+}
+
+/// A thread's x87 and SSE registers, as `FXSAVE` lays them out (and Linux's `user_fpregs_struct` and Windows's
+/// `XMM_SAVE_AREA32` hold them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FloatRegisters {
+    /// st0–st7 (the x87 stack, top first), 80 bits each.
+    pub st: [[u8; 10]; 8],
+    /// xmm0–xmm15.
+    pub xmm: [[u8; 16]; 16],
+    pub mxcsr: u32,
+    /// The x87 control and status words.
+    pub fcw: u16,
+    pub fsw: u16,
+}
+
+impl FloatRegisters {
+    /// Read from an `FXSAVE` image (at least 416 bytes: control words, st0–7 in 16-byte slots from byte 32,
+    /// mxcsr at 24, xmm0–15 from byte 160).
+    pub fn from_fxsave(area: &[u8]) -> Option<FloatRegisters> {
+        if area.len() < 416 {
+            return None;
+        }
+        let mut r = FloatRegisters {
+            fcw: u16::from_le_bytes([area[0], area[1]]),
+            fsw: u16::from_le_bytes([area[2], area[3]]),
+            mxcsr: u32::from_le_bytes(area[24..28].try_into().ok()?),
+            ..FloatRegisters::default()
+        };
+        for (i, st) in r.st.iter_mut().enumerate() {
+            st.copy_from_slice(&area[32 + 16 * i..32 + 16 * i + 10]);
+        }
+        for (i, xmm) in r.xmm.iter_mut().enumerate() {
+            xmm.copy_from_slice(&area[160 + 16 * i..160 + 16 * i + 16]);
+        }
+        Some(r)
+    }
+
+    /// A register by its DWARF number: xmm0–15 are 17–32, st0–7 are 33–40.
+    pub fn by_dwarf(&self, n: u16) -> Option<&[u8]> {
+        match n {
+            17..=32 => Some(&self.xmm[usize::from(n - 17)]),
+            33..=40 => Some(&self.st[usize::from(n - 33)]),
+            _ => None,
+        }
+    }
 }
 
 /// Optional capability of targets whose debuggee's children start as copies of it, breakpoints and all (fork).

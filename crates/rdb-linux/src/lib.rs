@@ -38,8 +38,8 @@ use std::sync::Arc;
 use nix::errno::Errno;
 use rdb_engine::regs::{DebugRegisters, Registers};
 use rdb_engine::target::{
-    ChildProcesses, ContinueStatus, Event, Exception, Execution, Interrupter, LoaderRendezvous, PageGuards, Pid,
-    ProcessFamily, Region, Resume, ScratchMemory, Target, Tid,
+    ChildProcesses, ContinueStatus, Event, Exception, Execution, FloatRegisters, Interrupter, LoaderRendezvous,
+    PageGuards, Pid, ProcessFamily, Region, Resume, ScratchMemory, Target, Tid, VectorRegisters,
 };
 use rdb_engine::{Error, Result};
 
@@ -217,6 +217,13 @@ fn thread_error(tid: Tid, what: &str, e: Errno) -> Error {
     }
 }
 
+impl VectorRegisters for LinuxTarget {
+    fn float_registers(&mut self, tid: Tid) -> Result<FloatRegisters> {
+        let t = self.stopped_thread(tid)?;
+        regs::get_float(t).map_err(|e| thread_error(tid, "read the floating-point registers", e))
+    }
+}
+
 impl Target for LinuxTarget {
     fn pid(&self) -> Pid {
         self.pid as Pid
@@ -252,6 +259,10 @@ impl Target for LinuxTarget {
     }
 
     fn execution(&mut self) -> Option<&mut dyn Execution> {
+        Some(self)
+    }
+
+    fn vector_registers(&mut self) -> Option<&mut dyn VectorRegisters> {
         Some(self)
     }
 }

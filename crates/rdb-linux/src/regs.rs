@@ -6,6 +6,23 @@ use std::mem::offset_of;
 use nix::sys::ptrace;
 use nix::unistd::Pid;
 use rdb_engine::regs::{DebugRegisters, Registers};
+use rdb_engine::target::FloatRegisters;
+
+/// The x87 and SSE registers: PTRACE_GETREGSET with NT_PRFPREG, the `FXSAVE` image of `user_fpregs_struct`.
+pub(crate) fn get_float(tid: i32) -> nix::Result<FloatRegisters> {
+    let r = ptrace::getregset::<ptrace::regset::NT_PRFPREG>(Pid::from_raw(tid))?;
+    let mut area = [0u8; 512];
+    area[0..2].copy_from_slice(&r.cwd.to_le_bytes());
+    area[2..4].copy_from_slice(&r.swd.to_le_bytes());
+    area[24..28].copy_from_slice(&r.mxcsr.to_le_bytes());
+    for (i, word) in r.st_space.iter().enumerate() {
+        area[32 + 4 * i..36 + 4 * i].copy_from_slice(&word.to_le_bytes());
+    }
+    for (i, word) in r.xmm_space.iter().enumerate() {
+        area[160 + 4 * i..164 + 4 * i].copy_from_slice(&word.to_le_bytes());
+    }
+    FloatRegisters::from_fxsave(&area).ok_or(nix::errno::Errno::EINVAL)
+}
 
 pub(crate) fn get(tid: i32) -> nix::Result<Registers> {
     let r = ptrace::getregs(Pid::from_raw(tid))?;

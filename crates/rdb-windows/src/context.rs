@@ -2,17 +2,21 @@
 //! engine's [`Registers`] and [`DebugRegisters`].
 
 use rdb_engine::regs::{DebugRegisters, Registers};
+use rdb_engine::target::FloatRegisters;
 use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::System::Diagnostics::Debug::{
     CONTEXT, CONTEXT_DEBUG_REGISTERS_AMD64, CONTEXT_EXCEPTION_ACTIVE_AMD64, CONTEXT_EXCEPTION_REPORTING_AMD64,
-    CONTEXT_EXCEPTION_REQUEST_AMD64, CONTEXT_FLAGS, CONTEXT_FULL_AMD64, GetThreadContext, SetThreadContext,
+    CONTEXT_EXCEPTION_REQUEST_AMD64, CONTEXT_FLAGS, CONTEXT_FLOATING_POINT_AMD64, CONTEXT_FULL_AMD64, GetThreadContext,
+    SetThreadContext,
 };
 
 /// The general, control and segment registers.
 pub const FULL: CONTEXT_FLAGS = CONTEXT_FULL_AMD64;
 /// DR0–DR3, DR6, DR7.
 pub const DEBUG: CONTEXT_FLAGS = CONTEXT_DEBUG_REGISTERS_AMD64;
+/// The x87 and SSE state (`FltSave`).
+pub const FLOAT: CONTEXT_FLAGS = CONTEXT_FLOATING_POINT_AMD64;
 
 /// `CONTEXT` must be 16-byte aligned for Get/SetThreadContext, but windows-sys declares it 8-byte aligned.
 #[repr(C, align(16))]
@@ -47,6 +51,26 @@ impl Context {
             return Err(last_error("SetThreadContext"));
         }
         Ok(())
+    }
+
+    /// The x87 and SSE registers, from a context read with [`FLOAT`].
+    pub fn float_registers(&self) -> FloatRegisters {
+        // SAFETY: on x86-64 the CONTEXT union holds the FXSAVE image (`FltSave`) over the same bytes as the legacy
+        // and XMM fields; every bit pattern of it is a valid value.
+        let f = unsafe { self.0.Anonymous.FltSave };
+        let mut r =
+            FloatRegisters { fcw: f.ControlWord, fsw: f.StatusWord, mxcsr: f.MxCsr, ..FloatRegisters::default() };
+        for (st, m) in r.st.iter_mut().zip(f.FloatRegisters.iter()) {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&m.Low.to_le_bytes());
+            bytes[8..].copy_from_slice(&m.High.to_le_bytes());
+            st.copy_from_slice(&bytes[..10]);
+        }
+        for (xmm, m) in r.xmm.iter_mut().zip(f.XmmRegisters.iter()) {
+            xmm[..8].copy_from_slice(&m.Low.to_le_bytes());
+            xmm[8..].copy_from_slice(&m.High.to_le_bytes());
+        }
+        r
     }
 
     /// The registers, with `gs_base` the thread's TEB (x64 Windows keeps it in GS) and `fs_base` zero.

@@ -19,8 +19,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rdb_engine::regs::{DebugRegisters, Registers, TRAP_FLAG};
 use rdb_engine::target::{
-    ContinueStatus, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, Execution, ExitStatus, Interrupter,
-    PageGuards, Pid, ProcessFamily, Region, Resume, ScratchMemory, Target, Tid,
+    ContinueStatus, EnvironmentBlocks, Event, EventKind, Exception, ExceptionKind, Execution, ExitStatus,
+    FloatRegisters, Interrupter, PageGuards, Pid, ProcessFamily, Region, Resume, ScratchMemory, Target, Tid,
+    VectorRegisters,
 };
 use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::{DBG_CONTINUE, DBG_EXCEPTION_NOT_HANDLED, HANDLE};
@@ -408,6 +409,10 @@ impl Target for WindowsTarget {
         Some(self)
     }
 
+    fn vector_registers(&mut self) -> Option<&mut dyn VectorRegisters> {
+        Some(self)
+    }
+
     fn execution(&mut self) -> Option<&mut dyn Execution> {
         Some(self)
     }
@@ -699,6 +704,15 @@ impl PageGuards for WindowsTarget {
         self.live()?;
         let process = self.handle();
         self.guards.disarm(process, page)
+    }
+}
+
+impl VectorRegisters for WindowsTarget {
+    /// Read afresh each time (the cached context holds only the general and debug registers): a value shown at a
+    /// stop is rarely asked for twice.
+    fn float_registers(&mut self, tid: Tid) -> Result<FloatRegisters> {
+        let handle = self.thread(tid)?.handle;
+        Ok(Context::get(handle, context::FLOAT)?.float_registers())
     }
 }
 

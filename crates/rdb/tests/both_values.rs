@@ -10,6 +10,7 @@ on_both_backends!(
     cxx_dt_and_dx_read_the_same_objects,
     cxx_conditions_on_variables_compile_into_the_debuggee,
     cxx_conditions_where_variables_have_no_fixed_place_are_the_engines,
+    floating_point_values_come_from_the_vector_registers,
 );
 
 fn at_bottom(b: Backend, commands: &str) -> RdbRun {
@@ -81,4 +82,21 @@ fn cxx_conditions_where_variables_have_no_fixed_place_are_the_engines(b: Backend
     hit.assert_matches(r"(?m)^ +depth = 0n1$");
     hit.assert_matches(r"(?m)^Evaluate expression: 8 = ");
     hit.assert_matches(r"(?m)^Evaluate expression: 6 = ");
+}
+
+fn floating_point_values_come_from_the_vector_registers(b: Backend) {
+    // optvars at -O2: scale(double x, float f) gets x in xmm0 and f in xmm1 on both conventions.
+    let stdin = format!(
+        "bp optvars!scale\nbp `optvars.c:{}`\ng\n{}\ndv /v\ng\n{}\ndv\n?? x * 2 + f\nq\n",
+        line_of("optvars.c", "scale"),
+        mark("entry"),
+        mark("line")
+    );
+    let run = b.launch("optvars", &stdin);
+    let entry = run.section("entry");
+    entry.assert_matches(r"(?m)^@xmm0 +x = 70$");
+    entry.assert_matches(r"(?m)^@xmm1 +f = 1\.5$");
+    let at = run.section("line");
+    at.assert_matches(r"(?m)^ +y = 105$");
+    at.assert_matches(r"(?m)^double 141\.5$");
 }

@@ -537,3 +537,30 @@ fn entry_values_come_from_the_callers_call_site() {
     let shown = main.assert_matches(&format!(r"(?m)^<computed> +argv = 0x({ADDR})$"));
     assert_eq!(addr(&shown[1]), argv, "argv is what the entry point had\n{}", run.dump());
 }
+
+#[test]
+fn floating_point_values_in_vector_registers() {
+    // scale(double x, float f) at -O2: x and f arrive in xmm0 and xmm1 and y = x * f lives in xmm0: read from the
+    // target's vector registers (an optional capability), and checked against gdb where it is installed.
+    let program = debuggee("optvars");
+    let line = line_of("optvars.c", "scale");
+    let run = rdb(
+        &[s(&program)],
+        &format!(
+            "bp optvars!scale\nbp `optvars.c:{line}`\ng\n{}\ndv /v\ng\n{}\ndv /v\n?? x * 2 + f\nq\n",
+            mark("entry"),
+            mark("line")
+        ),
+    );
+    let entry = run.section("entry");
+    entry.assert_matches(r"(?m)^@xmm0 +x = 70$");
+    entry.assert_matches(r"(?m)^@xmm1 +f = 1\.5$");
+    let at = run.section("line");
+    at.assert_matches(r"(?m)^@xmm\d+ +y = 105$");
+    at.assert_matches(r"(?m)^double 141\.5$");
+    if Command::new("gdb").arg("--version").output().is_err() {
+        return;
+    }
+    let gdb = gdb_values_at(s(&program), &format!("optvars.c:{line}"), 0, 0).expect("gdb runs");
+    assert_eq!((gdb["x"].as_str(), gdb["f"].as_str(), gdb["y"].as_str()), ("70", "1.5", "105"), "{gdb:?}");
+}

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::memory::ReadMemory;
 use crate::regs::Registers;
 use crate::symbols::{FrameAccess, ModuleSymbols, dwarf_reg};
-use crate::target::Tid;
+use crate::target::{FloatRegisters, Tid};
 use crate::unwind;
 use crate::values::{self, Child, Summary, Type, TypeId, Value, ValueBytes, ValueLocation, Variable};
 
@@ -34,6 +34,8 @@ impl Session {
     /// The parameters and locals in scope in frame `frame` (0 = innermost) of thread `tid`.
     pub fn variables(&mut self, tid: Tid, frame: usize) -> Result<FrameVariables> {
         let regs = self.registers(tid)?;
+        // Only the innermost real frame knows the vector registers (no unwinder recovers them).
+        let floats = self.float_registers(tid).ok().flatten();
         let Session { modules, target, state, image, .. } = self;
         let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
@@ -52,6 +54,14 @@ impl Session {
         // A caller's pc is a return address: its scope and locations are the call's, one byte before.
         let pc = super::frames::lookup_address(this);
         let register = known_registers(&frames, frame, modules, &mut mem);
+        let vector = move |n: u16| {
+            let floats = floats.filter(|_| frame == 0)?;
+            let bytes = floats.by_dwarf(n)?;
+            let mut out = [0u8; 16];
+            out[..bytes.len()].copy_from_slice(bytes);
+            Some(out)
+        };
+        let registers = values::FrameRegisters { general: &register, vector: &vector };
         let entry = entry_values(&frames, frame, modules, &mut mem, ENTRY_VALUE_DEPTH);
         let access = FrameAccess { register: &register, cfa: this.cfa, innermost: frame == 0, inlined, entry: &entry };
         let no_info = || {
@@ -65,7 +75,7 @@ impl Session {
             .map(|v| {
                 let ty = v.ty.and_then(|id| symbols.type_of(id)).unwrap_or_else(Type::unknown);
                 let size = ty.size.unwrap_or(0).min(MAX_OBJECT);
-                let (location, bytes) = values::read(&v.located, size, &register, &mut mem);
+                let (location, bytes) = values::read(&v.located, size, &registers, &mut mem);
                 let address = match location {
                     ValueLocation::Memory(a) => Some(a),
                     _ => None,
@@ -76,6 +86,14 @@ impl Session {
             })
             .collect();
         Ok(FrameVariables { function, variables, pc })
+    }
+
+    /// Thread `tid`'s x87 and SSE registers, where the target has them.
+    pub fn float_registers(&mut self, tid: Tid) -> Result<Option<FloatRegisters>> {
+        match self.target()?.vector_registers() {
+            Some(v) => v.float_registers(tid).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The type `id` names (handed out in a [`Value`] or a [`Type`]'s members).

@@ -11,7 +11,7 @@ mod summary;
 pub(crate) use abi::entry_registers;
 pub use children::{MAX_ELEMENTS, has_children};
 pub(crate) use children::{Reader, children};
-pub(crate) use read::read;
+pub(crate) use read::{FrameRegisters, read};
 pub use summary::Summary;
 pub(crate) use summary::summarize;
 

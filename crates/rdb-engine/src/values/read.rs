@@ -15,15 +15,23 @@ pub(crate) fn register_name(n: u16) -> String {
     match n {
         0..=16 => DWARF_NAMES[usize::from(n)].to_string(),
         17..=32 => format!("xmm{}", n - 17),
+        33..=40 => format!("st{}", n - 33),
         _ => format!("dwarf-register-{n}"),
     }
 }
 
-/// The `size` bytes of a located value, and where it lives. `register` gives the frame's known registers.
+/// The registers of a frame a value may be read from: the general ones as numbers, the vector and x87 ones
+/// (DWARF 17 and up) as bytes.
+pub(crate) struct FrameRegisters<'a> {
+    pub general: &'a dyn Fn(u16) -> Option<u64>,
+    pub vector: &'a dyn Fn(u16) -> Option<[u8; 16]>,
+}
+
+/// The `size` bytes of a located value, and where it lives, in a frame whose known registers `registers` gives.
 pub(crate) fn read(
     located: &Located,
     size: u64,
-    register: &dyn Fn(u16) -> Option<u64>,
+    registers: &FrameRegisters<'_>,
     mem: &mut dyn ReadMemory,
 ) -> (ValueLocation, ValueBytes) {
     // A value larger than any C object a summary reads is not read whole (a hostile size cannot allocate 4 GiB).
@@ -36,8 +44,8 @@ pub(crate) fn read(
         Located::Constant(bytes) => (ValueLocation::Computed, ValueBytes::Known(fit(bytes, size))),
         Located::Pieces(pieces) => match pieces.as_slice() {
             [] => (ValueLocation::OptimizedOut, ValueBytes::OptimizedOut),
-            [Piece { location, size_bits: None, .. }] => whole(location, size, register, mem),
-            pieces => (ValueLocation::Pieces, joined(pieces, size, register, mem)),
+            [Piece { location, size_bits: None, .. }] => whole(location, size, registers, mem),
+            pieces => (ValueLocation::Pieces, joined(pieces, size, registers, mem)),
         },
     }
 }
@@ -46,7 +54,7 @@ pub(crate) fn read(
 fn whole(
     location: &PieceLocation,
     size: usize,
-    register: &dyn Fn(u16) -> Option<u64>,
+    registers: &FrameRegisters<'_>,
     mem: &mut dyn ReadMemory,
 ) -> (ValueLocation, ValueBytes) {
     match location {
@@ -57,7 +65,11 @@ fn whole(
                 Err(_) => (ValueLocation::Memory(*address), ValueBytes::MemoryError(*address)),
             }
         }
-        PieceLocation::Register(n) => match register(*n).filter(|_| size <= 8) {
+        PieceLocation::Register(n) if *n >= 17 => match (registers.vector)(*n).filter(|_| size <= 16) {
+            Some(v) => (ValueLocation::Register(register_name(*n)), ValueBytes::Known(fit(&v, size))),
+            None => (ValueLocation::Register(register_name(*n)), ValueBytes::OptimizedOut),
+        },
+        PieceLocation::Register(n) => match (registers.general)(*n).filter(|_| size <= 8) {
             Some(v) => (ValueLocation::Register(register_name(*n)), ValueBytes::Known(fit(&v.to_le_bytes(), size))),
             None => (ValueLocation::Register(register_name(*n)), ValueBytes::OptimizedOut),
         },
@@ -67,12 +79,7 @@ fn whole(
 }
 
 /// A value in pieces (`DW_OP_piece`): each piece's bytes in turn. Pieces of a whole number of bytes only.
-fn joined(
-    pieces: &[Piece],
-    size: usize,
-    register: &dyn Fn(u16) -> Option<u64>,
-    mem: &mut dyn ReadMemory,
-) -> ValueBytes {
+fn joined(pieces: &[Piece], size: usize, registers: &FrameRegisters<'_>, mem: &mut dyn ReadMemory) -> ValueBytes {
     let mut out = Vec::with_capacity(size);
     for piece in pieces {
         let Some(bits) = piece.size_bits.filter(|b| b % 8 == 0 && piece.bit_offset.unwrap_or(0) == 0) else {
@@ -82,7 +89,7 @@ fn joined(
         if out.len() + n > size {
             break;
         }
-        match whole(&piece.location, n, register, mem).1 {
+        match whole(&piece.location, n, registers, mem).1 {
             ValueBytes::Known(bytes) => out.extend(bytes),
             other => return other,
         }
@@ -102,26 +109,40 @@ mod tests {
     use super::*;
     use crate::memory::MemorySnapshot;
 
-    fn known(n: u16) -> Option<u64> {
+    fn general(n: u16) -> Option<u64> {
         (n == 3).then_some(0x1122_3344_5566_7788)
     }
+
+    fn vector(n: u16) -> Option<[u8; 16]> {
+        (n == 17).then_some(
+            1.5f64.to_le_bytes().iter().chain([9u8; 8].iter()).copied().collect::<Vec<_>>().try_into().unwrap(),
+        )
+    }
+
+    const KNOWN: FrameRegisters<'static> = FrameRegisters { general: &general, vector: &vector };
 
     #[test]
     fn one_place_values() {
         let mut mem = MemorySnapshot { base: 0x1000, bytes: vec![1, 2, 3, 4, 5, 6, 7, 8] };
         let at = |l| Located::Pieces(vec![Piece { location: l, size_bits: None, bit_offset: None }]);
         assert_eq!(
-            read(&at(PieceLocation::Memory(0x1002)), 4, &known, &mut mem),
+            read(&at(PieceLocation::Memory(0x1002)), 4, &KNOWN, &mut mem),
             (ValueLocation::Memory(0x1002), ValueBytes::Known(vec![3, 4, 5, 6]))
         );
-        assert_eq!(read(&at(PieceLocation::Memory(0x1006)), 4, &known, &mut mem).1, ValueBytes::MemoryError(0x1006));
+        assert_eq!(read(&at(PieceLocation::Memory(0x1006)), 4, &KNOWN, &mut mem).1, ValueBytes::MemoryError(0x1006));
         assert_eq!(
-            read(&at(PieceLocation::Register(3)), 4, &known, &mut mem),
+            read(&at(PieceLocation::Register(3)), 4, &KNOWN, &mut mem),
             (ValueLocation::Register("rbx".into()), ValueBytes::Known(vec![0x88, 0x77, 0x66, 0x55]))
         );
         // rax is not known in this frame: the value is gone, not rax's stale number.
-        assert_eq!(read(&at(PieceLocation::Register(0)), 4, &known, &mut mem).1, ValueBytes::OptimizedOut);
-        assert_eq!(read(&Located::Constant(vec![7]), 4, &known, &mut mem).1, ValueBytes::Known(vec![7, 0, 0, 0]));
+        assert_eq!(read(&at(PieceLocation::Register(0)), 4, &KNOWN, &mut mem).1, ValueBytes::OptimizedOut);
+        assert_eq!(read(&Located::Constant(vec![7]), 4, &KNOWN, &mut mem).1, ValueBytes::Known(vec![7, 0, 0, 0]));
+        // A double in xmm0: its low eight bytes; xmm1 is not known.
+        assert_eq!(
+            read(&at(PieceLocation::Register(17)), 8, &KNOWN, &mut mem),
+            (ValueLocation::Register("xmm0".into()), ValueBytes::Known(1.5f64.to_le_bytes().to_vec()))
+        );
+        assert_eq!(read(&at(PieceLocation::Register(18)), 8, &KNOWN, &mut mem).1, ValueBytes::OptimizedOut);
     }
 
     #[test]
@@ -130,8 +151,8 @@ mod tests {
         let piece = |l, bits| Piece { location: l, size_bits: Some(bits), bit_offset: None };
         let split =
             Located::Pieces(vec![piece(PieceLocation::Register(3), 32), piece(PieceLocation::Memory(0x1000), 32)]);
-        assert_eq!(read(&split, 8, &known, &mut mem).1, ValueBytes::Known(vec![0x88, 0x77, 0x66, 0x55, 1, 2, 3, 4]));
+        assert_eq!(read(&split, 8, &KNOWN, &mut mem).1, ValueBytes::Known(vec![0x88, 0x77, 0x66, 0x55, 1, 2, 3, 4]));
         let gone = Located::Pieces(vec![piece(PieceLocation::Register(3), 32), piece(PieceLocation::Unavailable, 32)]);
-        assert_eq!(read(&gone, 8, &known, &mut mem).1, ValueBytes::OptimizedOut);
+        assert_eq!(read(&gone, 8, &KNOWN, &mut mem).1, ValueBytes::OptimizedOut);
     }
 }
