@@ -24,6 +24,7 @@ mod placing;
 mod run;
 mod scratch;
 mod snapshot;
+mod source_step;
 mod stop;
 #[cfg(test)]
 mod tests;
@@ -144,6 +145,8 @@ pub struct Session {
     last_run: Option<Interrupted>,
     /// The `pc`/`tc` under way.
     to_call: Option<ToCall>,
+    /// The step by source line under way.
+    line_step: Option<source_step::LineStep>,
     exe_path: Option<PathBuf>,
     entry: u64,
     listener: Listener,
@@ -183,6 +186,7 @@ impl Session {
             interrupted: None,
             last_run: None,
             to_call: None,
+            line_step: None,
             exe_path: None,
             entry: 0,
             listener,
