@@ -308,3 +308,28 @@ fn source_steps_follow_gdbs_lines() {
     assert_eq!(until(&rdb_step, end), until(&gdb_step, end), "t and gdb's step\n{}", run.dump());
     assert!(until(&rdb_step, end).len() > 20, "the recursion and the loop were stepped through\n{}", run.dump());
 }
+
+#[test]
+fn source_text_and_names_with_control_characters_are_printed_escaped() {
+    // A program's source is its author's text: a line holding an ESC sequence, a bell and a carriage return that
+    // would forge a line of rdb's own reaches the terminal escaped, in l+s and in ls.
+    let dir = scratch_dir("hostile-source");
+    let source = "int main(void)\n{\n    return 0; /* \x1b[2J\x07\rBreakpoint 9 hit */\n}\n";
+    std::fs::write(dir.join("evil.c"), source).unwrap();
+    let status = Command::new("gcc").args(["-g", "-O0", "-o", "evil", "evil.c"]).current_dir(&dir).status().unwrap();
+    assert!(status.success());
+    let run = rdb(&[s(&dir.join("evil"))], &format!("l+ts\nbp evil!main\ng\np\n{}\nlsa .\nq\n", mark("ls")));
+    assert!(!run.stdout.contains('\x1b') && !run.stdout.contains('\x07'), "{}", run.dump());
+    let escaped = r">    3:     return 0; /* \x1b[2J\x07\rBreakpoint 9 hit */";
+    assert_eq!(run.stdout.matches(escaped).count(), 2, "l+s and lsa\n{}", run.dump());
+    run.assert_printable("Breakpoint 9 hit", 0);
+    // A source file named with an ESC sequence and a newline (ctlnames' #line) is named escaped when missing.
+    let ctl = debuggee("ctlnames");
+    let run = rdb(&[s(&ctl)], &format!("l+ts\nbp ctlnames!main\n{}\ng\nq\n", mark("stop")));
+    let stop = run.section("stop");
+    stop.assert_contains(r"Source file ");
+    stop.assert_contains(r"ctl\x1b[2J\nBreakpoint 0 hit.c not found (no .srcpath to look in)");
+    stop.assert_matches(r"(?m)^ctlnames!main(\+0x[0-9a-f]+)? \[\S*ctl\\x1b\[2J\\nBreakpoint 0 hit\.c @ \d+\]:$");
+    run.assert_printable("Breakpoint 0 hit", 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
