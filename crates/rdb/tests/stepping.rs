@@ -1,8 +1,8 @@
 //! Stepping with the `steps` debuggee (main -> mid(5) -> leaf(5) = 10; exit code 11), on Linux: `t` off a
 //! breakpoint, `pc` from main, `t <n>` and `p <n>` from a breakpoint, an empty line repeating `t <n>`, `gc` carrying
 //! on a source-mode step a breakpoint interrupted, and the stepped thread's CPU mask. Source mode itself is in
-//! `source.rs`. The
-//! scenarios both backends share (`t` into a call, `gu`, `tc`, stepping off breakpoints) are in `both_stepping.rs`.
+//! `source.rs`. The scenarios both backends share (`t` into a call, `gu`, `tc`, stepping off breakpoints) are in
+//! `both_stepping.rs`.
 
 use rdb_testkit::prelude::*;
 
