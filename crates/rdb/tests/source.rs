@@ -82,6 +82,15 @@ fn gu_in_source_mode_returns_to_the_line_after_the_call() {
 }
 
 #[test]
+fn gu_in_source_mode_from_a_library_function_finishes_the_callers_line() {
+    // printf is libc's (with or without its debug information installed): gu returns into the middle of the
+    // printf line and goes on to the next line.
+    let lines = debuggee("lines");
+    let run = rdb(&[s(&lines)], &format!("l+t\nbp libc!printf\ng\n{}\ngu\nq\n", mark("gu")));
+    assert_eq!(stop_lines(run.section("gu").text), [line("main-ret")], "{}", run.dump());
+}
+
+#[test]
 fn a_for_loop_header_is_a_line_with_several_statements() {
     let lines = debuggee("lines");
     let run =

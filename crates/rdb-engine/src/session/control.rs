@@ -114,7 +114,7 @@ impl Session {
             Resumption::StepInto { tid } => self.start_run(self.continuing(None), Some(tid))?,
             Resumption::StepOver { tid } => self.begin_step(tid, true)?,
             Resumption::StepOut { tid } => self.step_out(tid)?,
-            Resumption::StepLine { tid, over } => match self.line_step_from(tid, over)? {
+            Resumption::StepLine { tid, over } => match self.line_step_from(tid, over, false)? {
                 Some(step) => {
                     self.line_step = Some(step);
                     self.line_step_once()?
@@ -122,8 +122,9 @@ impl Session {
                 None => self.begin_step(tid, over)?,
             },
             Resumption::StepOutToLine { tid } => {
-                // Its stop at the return is judged as a step by line whose frame has just returned.
-                self.line_step = self.line_step_from(tid, true)?;
+                // Its stop at the return is judged as a step by line whose frame has just returned (from code with
+                // no line too: the caller's line is still to be finished).
+                self.line_step = self.line_step_from(tid, true, true)?;
                 self.step_out(tid)?
             }
             Resumption::ToCall { tid, over } => {
@@ -188,10 +189,15 @@ impl Session {
         self.start_run(self.continuing(None), None)
     }
 
-    /// A step by line of `tid` from where it stands; `None` where it stands in no line.
-    fn line_step_from(&mut self, tid: Tid, over: bool) -> Result<Option<LineStep>> {
+    /// A step by line of `tid` from where it stands; `None` where it stands in no line, unless `anywhere` (then
+    /// the line left is line 0 of no file, which no line equals).
+    fn line_step_from(&mut self, tid: Tid, over: bool, anywhere: bool) -> Result<Option<LineStep>> {
         let pc = self.registers(tid)?.rip;
-        let Some(line) = self.modules.source_line(pc) else { return Ok(None) };
+        let line = match self.modules.source_line(pc) {
+            Some(line) => line,
+            None if anywhere => crate::symbols::SourceLine { file: Default::default(), line: 0 },
+            None => return Ok(None),
+        };
         let frames = self.stack(tid, 1)?;
         let frame = frames.first();
         Ok(Some(LineStep {
