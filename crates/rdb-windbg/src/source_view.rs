@@ -93,18 +93,29 @@ impl SourceView {
             .collect())
     }
 
-    /// What the stop of thread `tid` shows of its source, as the options ask; `ls` goes on from its line.
+    /// What the stop of thread `tid` shows of its source, as the options ask; `ls` goes on from its line. With no
+    /// option set nothing is looked up (a module's line table is read on its first question): `ls` finds the
+    /// line when it is asked.
     pub fn at_stop(&mut self, session: &mut Session, tid: Tid) -> StopSource {
+        self.listing = None;
+        if self.options == 0 {
+            return StopSource::default();
+        }
         let line = session.registers(tid).ok().and_then(|r| session.modules.source_line(r.rip));
         let Some(line) = line else { return StopSource::default() };
-        self.listing = Some(Listing {
-            file: line.file.clone(),
-            next: line.line.saturating_sub(self.listing_window.before).max(1),
-            current: Some(line.line),
-        });
+        self.listing = Some(self.listing_at(&line));
         let text = if self.options & SOURCE_AT_PROMPT != 0 { self.prompt_text(&line) } else { Vec::new() };
         let shown = self.options & (SOURCE_MODE | LINE_NUMBERS) != 0;
         StopSource { line: shown.then_some(line), text }
+    }
+
+    /// A listing around `line`, marked as current.
+    pub fn listing_at(&self, line: &SourceLine) -> Listing {
+        Listing {
+            file: line.file.clone(),
+            next: line.line.saturating_sub(self.listing_window.before).max(1),
+            current: Some(line.line),
+        }
     }
 
     /// The `l+s` lines of a stop at `line`, or the one line saying why there are none (the session goes on).

@@ -140,8 +140,9 @@ fn ls_lsa_and_lsp_list_source_lines() {
     let run = rdb(
         &[s(&lines)],
         &format!(
-            "{}\nls\nbp lines!fact\ng\n{}\nlsa .\n{}\nls\n{}\nls 0n1, 2\n{}\nlsp -a 3\nlsa lines!leaf\n{}\nlsp\n{}\nlsa 0\nls 0n9999\nls 1, 0\nlsp 0\nlsa\n.echo alive\nq\n",
+            "{}\nls\nbp lines!fact\ng\n{}\nls\n{}\nlsa .\n{}\nls\n{}\nls 0n1, 2\n{}\nlsp -a 3\nlsa lines!leaf\n{}\nlsp\n{}\nlsa 0\nls 0n9999\nls 1, 0\nlsp 0\nlsa\n.echo alive\nq\n",
             mark("none"),
+            mark("ls-stop"),
             mark("lsa"),
             mark("ls"),
             mark("first"),
@@ -152,9 +153,13 @@ fn ls_lsa_and_lsp_list_source_lines() {
     );
     run.section("none").assert_matches(r"(?m)^\^ no current source file: .* in 'ls'$");
     let open = line("fact-open");
-    let lsa = run.section("lsa");
-    lsa.assert_contains(&format!("    {}: int fact(int n)\n>{:>5}: {{ /* @fact-open */\n", open - 1, open));
-    assert_eq!(lsa.count(r"(?m)^[ >] *\d+: "), 10, "{}", run.dump());
+    let around = format!("    {}: int fact(int n)\n>{:>5}: {{ /* @fact-open */\n", open - 1, open);
+    // After a stop, ls lists around the current line (no source option needed), as lsa . does.
+    for name in ["ls-stop", "lsa"] {
+        let section = run.section(name);
+        section.assert_contains(&around);
+        assert_eq!(section.count(r"(?m)^[ >] *\d+: "), 10, "{name}\n{}", run.dump());
+    }
     // ls goes on where lsa ended.
     run.section("ls").assert_contains(&format!("{:>6}: ", open + 6));
     run.section("first").assert_contains("     1: /* lines: source-mode stepping").assert_count(r"(?m)^ +\d+: ", 2);

@@ -60,6 +60,14 @@ pub(super) struct Interrupted {
     pub line_step: Option<LineStep>,
 }
 
+/// Where a stop leaves a step by line.
+enum LineStepped {
+    /// The stop ends it: shown to the user.
+    Done(Stop),
+    /// It goes on: the next step's stop, if it came at once (`None`: the debuggee runs).
+    Next(Option<Stop>),
+}
+
 /// A `pc`/`tc` under way: `tid` steps (over calls with `over`) until it stands on a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct ToCall {
@@ -228,17 +236,16 @@ impl Session {
         self.start_run(self.continuing(None), Some(step.tid))
     }
 
-    /// A stop of a step by line: `Ok(Err(stop))` when it ends the step, else the next step taken (`Ok(Ok(..))`,
-    /// `None` inside when the debuggee runs).
-    fn carry_line_step(&mut self, step: LineStep, stop: Stop) -> Result<std::result::Result<Option<Stop>, Stop>> {
+    /// A stop of a step by line: the end of the step, or the next step taken.
+    fn carry_line_step(&mut self, step: LineStep, stop: Stop) -> Result<LineStepped> {
         if stop.reason != StopReason::Step || stop.tid != step.tid || self.thread_index(step.tid).is_none() {
-            return Ok(Err(stop));
+            return Ok(LineStepped::Done(stop));
         }
         let regs = self.registers(step.tid)?;
         let next = source_step::decide(&step, regs.rip, regs.rsp, &self.modules);
         let mut step = LineStep { call: None, ..step };
-        Ok(Ok(match next {
-            source_step::Next::Stop => return Ok(Err(stop)),
+        Ok(LineStepped::Next(match next {
+            source_step::Next::Stop => return Ok(LineStepped::Done(stop)),
             source_step::Next::Step => {
                 self.line_step = Some(step);
                 self.line_step_once()?
@@ -268,8 +275,8 @@ impl Session {
             let Some(s) = stop else { return Ok(None) };
             if let Some(step) = self.line_step.take() {
                 match self.carry_line_step(step, s)? {
-                    Ok(next) => stop = next,
-                    Err(s) => {
+                    LineStepped::Next(next) => stop = next,
+                    LineStepped::Done(s) => {
                         self.line_step = None;
                         if let Some(run) = &mut self.last_run {
                             run.line_step = None;

@@ -76,8 +76,19 @@ fn number(cx: &mut Cx, text: &str, what: &str, max: u64) -> Result<u32> {
 /// `ls [first][, count]`: source lines of the current file (the last stop's or `lsa`'s), from `first` (else where
 /// the last listing ended), `count` of them (else `lsp -a`'s number).
 pub fn ls(cx: &mut Cx, args: &str) -> Result<Flow> {
-    let Some(listing) = cx.console.source.listing.clone() else {
-        return Err(Error::msg("no current source file: stop in code with line information, or lsa <address>"));
+    let listing = match cx.console.source.listing.clone() {
+        Some(listing) => listing,
+        None => {
+            // Nothing listed since the stop: the current thread's line.
+            let line = match cx.session().is_live() {
+                true => cx.rip().ok().and_then(|pc| cx.session().modules.source_line(pc)),
+                false => None,
+            };
+            let Some(line) = line else {
+                return Err(Error::msg("no current source file: stop in code with line information, or lsa <address>"));
+            };
+            cx.console.source.listing_at(&line)
+        }
     };
     let (first, count) = match args.split_once(',') {
         Some((first, count)) => (first.trim(), Some(count.trim())),
