@@ -90,6 +90,7 @@ fn command_loop(console: &mut Console, dbg: &mut Debugger, inputs: &Inputs, out:
         match inputs.next() {
             // An empty line repeats the last `t`, `p` or `g`, as in WinDbg.
             Input::Line(line) => console.input(&line),
+            Input::Cleared => {}
             Input::Eof | Input::Terminate => {
                 console.quit(dbg, false, out);
                 return;
