@@ -183,12 +183,14 @@ fn ls_lsa_and_lsp_list_source_lines() {
 #[test]
 fn bad_source_options_are_one_line_each() {
     let lines = debuggee("lines");
-    let run = rdb(&[s(&lines)], &format!("{}\nl+q\nl*\nl+\n.lines -x\n.echo alive\nq\n", mark("errors")));
+    let run = rdb(&[s(&lines)], &format!("{}\nl+q\nl*\nl+\n.lines -x\nl日本\n.echo alive\nq\n", mark("errors")));
     let errors = run.section("errors");
     errors.assert_matches(r"(?m)^\^ Syntax error at 'q': source options are t, l, s and \* in 'l\+q'$");
     errors.assert_matches(r"(?m)^\^ Syntax error at '\*': l\+ or l- and option letters \(t, l, s\) in 'l\*'$");
     errors.assert_matches(r"(?m)^\^ Syntax error at '\+': which options\? \(t, l, s or \*\) in 'l\+'$");
     errors.assert_matches(r"(?m)^\^ Syntax error at '-x': \.lines takes -e, -d or -t in '\.lines -x'$");
+    // A letter of more than one byte once split the argument inside it (a panic the fuzz test found).
+    errors.assert_matches(r"(?m)^\^ Syntax error at '日本': l\+ or l- and option letters \(t, l, s\) in 'l日本'$");
     errors.assert_contains("alive");
 }
 

@@ -14,9 +14,9 @@ const MAX_LINES: u64 = 1000;
 pub fn l(cx: &mut Cx, args: &str) -> Result<Flow> {
     let args = args.trim();
     if !(args.is_empty() || args == "?") {
-        let (on, letters) = match args.split_at(1) {
-            ("+", letters) => (true, letters.trim()),
-            ("-", letters) => (false, letters.trim()),
+        let (on, letters) = match (args.strip_prefix('+'), args.strip_prefix('-')) {
+            (Some(letters), _) => (true, letters.trim()),
+            (_, Some(letters)) => (false, letters.trim()),
             _ => return Err(Error::msg(format!("Syntax error at '{args}': l+ or l- and option letters (t, l, s)"))),
         };
         let mut bits = 0;
