@@ -222,7 +222,7 @@ const ENTRIES: &[Entry] = &[
     Entry {
         name: "lsa",
         syntax: "lsa <address> | lsa .",
-        what: "List the source lines around the line of an address (. the current one), that line marked with >.",
+        what: "List the source lines around the line of an address (. the current frame's), that line marked with >.",
         example: "lsa demo!main",
     },
     Entry {

@@ -181,6 +181,13 @@ fn ls_lsa_and_lsp_list_source_lines() {
 }
 
 #[test]
+fn lsa_dot_lists_the_current_frames_line() {
+    let lines = debuggee("lines");
+    let run = rdb(&[s(&lines)], &format!("bp lines!leaf\ng\n.frame 1\n{}\nlsa .\nq\n", mark("lsa")));
+    run.section("lsa").assert_contains(&format!(">{:>5}:     int a = leaf(3);", line("main-first")));
+}
+
+#[test]
 fn bad_source_options_are_one_line_each() {
     let lines = debuggee("lines");
     let run = rdb(&[s(&lines)], &format!("{}\nl+q\nl*\nl+\n.lines -x\nl日本\n.echo alive\nq\n", mark("errors")));

@@ -102,15 +102,24 @@ pub fn ls(cx: &mut Cx, args: &str) -> Result<Flow> {
     show(cx, Listing { next: first, ..listing }, count)
 }
 
-/// `lsa <address>`, `lsa .`: the source lines around the line of an address (`.` the current thread's), the
-/// line itself marked `>`; `ls` goes on after them.
+/// `lsa <address>`, `lsa .`: the source lines around the line of an address (`.` the current frame's), the line
+/// itself marked `>`; `ls` goes on after them.
 pub fn lsa(cx: &mut Cx, args: &str) -> Result<Flow> {
     let args = args.trim();
     if args.is_empty() {
         return Err(Error::msg("Syntax error at '<EOL>': lsa takes an address, or . for the current one"));
     }
-    let address = if args == "." { cx.rip()? } else { cx.eval(args)? };
-    let Some(line) = cx.session().modules.source_line(address) else {
+    let (address, line) = if args == "." {
+        // The current frame's line (`.frame` chooses it): a caller's is the line of its call.
+        let (tid, index) = (cx.tid(), cx.console.frame(cx.dbg));
+        let frames = cx.session().frames(tid, index + 1)?;
+        let frame = frames.get(index).ok_or_else(|| Error::msg(format!("frame {index:#x} does not exist")))?;
+        (frame.pc, frame.source.clone())
+    } else {
+        let address = cx.eval(args)?;
+        (address, cx.session().modules.source_line(address))
+    };
+    let Some(line) = line else {
         let place = cx.session().describe(address);
         return Err(Error::msg(format!("No line information for {place}")));
     };
