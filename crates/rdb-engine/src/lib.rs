@@ -14,6 +14,7 @@ pub mod regs;
 pub mod relocate;
 pub mod runner;
 pub mod session;
+pub mod sources;
 pub mod symbols;
 pub mod target;
 pub mod trampoline;

@@ -13,7 +13,7 @@ const COMMANDS: &[&str] = &[
     "ln", "lm", "~", "~*", "~1s", "~0k", "bl", "bp", "bu", "bm", "ba w4", "ba r8", "bpm", "bc", "bd", "be", ".if",
     "j", ".echo", "g", "gc", "gh", "t", "p", "gu", "pc", "eb", "ed", "ea", "eu", ".exr", "!peb", "!teb", "sx", "sxe",
     "sxi", "|", "|0s", ".childdbg", ".detach", ".restart", ".attach", "q", ".help", ".else", "r rax=", "bp /w", "qd",
-    "zz",
+    "l+t", "l+s", "l-*", "l?", ".lines", "ls", "lsa", "lsa .", "lsp", "lsp -a", ".srcpath", ".srcpath+", "zz",
 ];
 
 #[rustfmt::skip]

@@ -11,6 +11,7 @@ use rdb_engine::target::Tid;
 
 use crate::commands::{self, Flow, Resume};
 use crate::parse::split_commands;
+use crate::source_view::SourceView;
 use crate::{Options, Output, Printable};
 
 /// How deeply the branches of `.if` and `j` may nest: far deeper than any script needs, and shallow enough that a
@@ -42,6 +43,10 @@ pub struct Console {
     /// The frame `.frame` made current in each process, with the thread and stop it was chosen at: a new stop
     /// or another thread starts again at frame 0, as in WinDbg.
     frames: HashMap<u32, (Tid, u64, usize)>,
+    /// The source options, the source path and where `ls` goes on.
+    pub(crate) source: SourceView,
+    /// The last `t`, `p` or `g` command: an empty input line runs it again, as in WinDbg.
+    repeatable: Option<String>,
 }
 
 impl Console {
@@ -118,6 +123,18 @@ impl Console {
         self.frames.insert(dbg.current().number, (tid, dbg.session().stop_count(), frame));
     }
 
+    /// A line the user typed (or a script gave): its commands queued; an empty line repeats the last `t`, `p` or
+    /// `g` command, as WinDbg does.
+    pub fn input(&mut self, line: &str) {
+        if line.trim().is_empty() {
+            if let Some(last) = self.repeatable.clone() {
+                self.queue(&last);
+            }
+            return;
+        }
+        self.queue(line);
+    }
+
     /// Put a line's commands (separated by `;`) ahead of what is pending.
     pub fn queue(&mut self, line: &str) {
         self.queue_at(line, 0);
@@ -152,6 +169,10 @@ impl Console {
     /// Run one command. Its text goes to `out`; a command that lets the debuggee run returns [`Flow::Resume`] for
     /// the caller to [`Console::perform`] when it is ready (the console binary installs its Ctrl-C first).
     pub fn execute(&mut self, dbg: &mut Debugger, command: &str, out: &mut dyn Output) -> Flow {
+        let (name, _) = commands::split_name(command);
+        if ["t", "p", "g"].contains(&name.to_ascii_lowercase().as_str()) {
+            self.repeatable = Some(command.trim().to_string());
+        }
         let flow = commands::execute(&mut commands::Cx::new(self, dbg, out), command);
         // A command given straight to `execute`, not taken from the queue, is nested in nothing.
         self.nesting = 0;

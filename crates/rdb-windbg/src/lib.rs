@@ -9,6 +9,7 @@ mod help;
 mod output;
 mod parse;
 pub mod report;
+mod source_view;
 
 pub use commands::{Flow, Resume, ResumeKind};
 pub use console::Console;

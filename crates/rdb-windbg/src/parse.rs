@@ -8,9 +8,17 @@ fn is_j(command: &str) -> bool {
     matches!(chars.next(), Some('j' | 'J')) && !chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
+/// Whether a command (as far as it is read) is `.srcpath`, whose directories are separated by semicolons: it takes
+/// the rest of its line, as WinDbg's does.
+fn is_srcpath(command: &str) -> bool {
+    let command = command.trim_start();
+    command.get(..8).is_some_and(|name| name.eq_ignore_ascii_case(".srcpath"))
+        && !command[8..].starts_with(|c: char| c.is_ascii_alphanumeric())
+}
+
 /// Split a line into commands at top-level semicolons and newlines (text pasted on a terminal arrives as one line
 /// holding several). Semicolons inside `"..."`, `` `...` `` and `{ }` blocks (`.if (x) { a; b }`) do not split,
-/// and a `j` runs to the end of its line.
+/// and a `j` or `.srcpath` runs to the end of its line.
 pub fn split_commands(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
@@ -41,7 +49,9 @@ pub fn split_commands(line: &str) -> Vec<String> {
                 quote = Some(c);
                 current.push(c);
             }
-            None if c == ';' && braces == 0 && !is_j(&current) => out.push(std::mem::take(&mut current)),
+            None if c == ';' && braces == 0 && !is_j(&current) && !is_srcpath(&current) => {
+                out.push(std::mem::take(&mut current))
+            }
             None => {
                 match c {
                     '{' => braces += 1,
@@ -139,6 +149,9 @@ mod tests {
         assert_eq!(split_commands("{ a; b\nc"), ["{ a; b", "c"], "an open brace ends with its line");
         assert_eq!(split_commands("db \"open\nk"), ["db \"open", "k"], "so does an open quote");
         assert_eq!(split_commands("db `open\r\nk"), ["db `open", "k"]);
+        assert_eq!(split_commands(".srcpath /a;/b\nk"), [".srcpath /a;/b", "k"], ".srcpath takes its line");
+        assert_eq!(split_commands("r; .SRCPATH+ /a;/b"), ["r", ".SRCPATH+ /a;/b"]);
+        assert_eq!(split_commands(".srcpathx; k"), [".srcpathx", "k"], "a longer name is not .srcpath");
     }
 
     #[test]

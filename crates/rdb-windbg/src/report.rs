@@ -19,6 +19,7 @@ use rdb_engine::regs::Registers;
 use rdb_engine::session::{
     HwAccess, Kind, Notice, Place, Session, StackFrame, Stop, StopReason, SymbolState, Symbolic, signal_name,
 };
+use rdb_engine::symbols::SourceLine;
 use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
@@ -323,7 +324,17 @@ pub fn instruction_line(i: &Instruction) -> String {
 
 /// `module!symbol+0xoff:` and the instruction at `rip`, as WinDbg shows where a thread is.
 pub fn location_lines(session: &mut Session, rip: u64) -> Vec<String> {
-    let mut lines = vec![format!("{}:", session.describe(rip))];
+    location_lines_at(session, rip, None)
+}
+
+/// [`location_lines`] with the source line, when there is one to show: `module!symbol+0xoff [file @ line]:`, as
+/// WinDbg shows a location with line information loaded (`.lines`, `l+l`) and in source mode (`l+t`).
+pub fn location_lines_at(session: &mut Session, rip: u64, line: Option<&SourceLine>) -> Vec<String> {
+    let mut place = session.describe(rip);
+    if let Some(line) = line {
+        place.push_str(&format!(" [{} @ {}]", line.file.display(), line.line));
+    }
+    let mut lines = vec![format!("{place}:")];
     match session.instruction_at(rip) {
         Some(i) => lines.push(instruction_line(&i)),
         None => lines.push(format!("{} ??              ???", addr64(rip))),
@@ -356,17 +367,33 @@ fn watch_lines(session: &Session, stop: &Stop) -> Vec<String> {
         .collect()
 }
 
-/// Everything a stop prints for a thread: header, what data breakpoints saw, registers, location.
-pub fn stop_lines(session: &mut Session, stop: &Stop) -> Vec<String> {
+/// What a stop shows of its source, as the console's source options ask: the line for the location line
+/// (`l+l`, `l+t`), and the source text shown before the registers (`l+s`: lines shaped by [`source_text_line`], or
+/// the one line saying why there are none).
+#[derive(Debug, Clone, Default)]
+pub struct StopSource {
+    pub line: Option<SourceLine>,
+    pub text: Vec<String>,
+}
+
+/// Everything a stop prints for a thread: header, what data breakpoints saw, source text, registers, location.
+pub fn stop_lines(session: &mut Session, stop: &Stop, source: &StopSource) -> Vec<String> {
     let mut lines = stop_header(stop);
     lines.extend(watch_lines(session, stop));
     if session.is_live()
         && let Ok(regs) = session.registers(stop.tid)
     {
+        lines.extend(source.text.iter().cloned());
         lines.extend(register_dump(&regs));
-        lines.extend(location_lines(session, regs.rip));
+        lines.extend(location_lines_at(session, regs.rip, source.line.as_ref()));
     }
     lines
+}
+
+/// One line of source as `ls`, `lsa` and `l+s` show it: `>` marks the current line, the number is right-aligned
+/// in five columns: `>   27:     int b = fact(3);`.
+pub fn source_text_line(number: u32, text: &str, current: bool) -> String {
+    format!("{}{number:>5}: {text}", if current { '>' } else { ' ' })
 }
 
 #[cfg(test)]
@@ -417,6 +444,13 @@ mod tests {
         assert_eq!(symbol_state(SymbolState::Dwarf), "(dwarf symbols)");
         assert_eq!(symbol_state(SymbolState::Exports), "(export symbols)");
         assert_eq!(symbol_state(SymbolState::Elf), "(elf symbols)");
+    }
+
+    #[test]
+    fn source_lines_mark_the_current_one() {
+        assert_eq!(source_text_line(27, "    int b = fact(3);", true), ">   27:     int b = fact(3);");
+        assert_eq!(source_text_line(9, "{", false), "     9: {");
+        assert_eq!(source_text_line(123456, "x", false), " 123456: x");
     }
 
     #[test]

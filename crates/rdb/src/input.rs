@@ -12,6 +12,9 @@ use rdb_host::signals::{self, Signal};
 
 pub enum Input {
     Line(String),
+    /// Ctrl-C at the prompt: the line typed so far is dropped, and nothing runs (not even the repeat of an empty
+    /// line).
+    Cleared,
     /// End of input: quit as `q` does.
     Eof,
     /// SIGTERM or SIGHUP (on Windows, the console closing): clean up and leave.
@@ -81,7 +84,7 @@ fn read_lines(interactive: bool, tx: Sender<Input>, wanted: Receiver<()>, prompt
                 }
                 // Ctrl-C at the prompt only clears the line, as in WinDbg.
                 Err(rustyline::error::ReadlineError::Interrupted) => {
-                    let _ = tx.send(Input::Line(String::new()));
+                    let _ = tx.send(Input::Cleared);
                 }
                 Err(_) => {
                     let _ = tx.send(Input::Eof);

@@ -88,7 +88,9 @@ fn command_loop(console: &mut Console, dbg: &mut Debugger, inputs: &Inputs, out:
             *p = console.prompt(dbg);
         }
         match inputs.next() {
-            Input::Line(line) => console.queue(&line),
+            // An empty line repeats the last `t`, `p` or `g`, as in WinDbg.
+            Input::Line(line) => console.input(&line),
+            Input::Cleared => {}
             Input::Eof | Input::Terminate => {
                 console.quit(dbg, false, out);
                 return;

@@ -1,6 +1,8 @@
 //! Stepping with the `steps` debuggee (main -> mid(5) -> leaf(5) = 10; exit code 11), on Linux: `t` off a
-//! breakpoint, `pc` from main, `t <n>` and `p <n>` from a breakpoint, and the stepped thread's CPU mask. The
-//! scenarios both backends share (`t` into a call, `gu`, `tc`, stepping off breakpoints) are in `both_stepping.rs`.
+//! breakpoint, `pc` from main, `t <n>` and `p <n>` from a breakpoint, an empty line repeating `t <n>`, `gc` carrying
+//! on a source-mode step a breakpoint interrupted, and the stepped thread's CPU mask. Source mode itself is in
+//! `source.rs`. The scenarios both backends share (`t` into a call, `gu`, `tc`, stepping off breakpoints) are in
+//! `both_stepping.rs`.
 
 use rdb_testkit::prelude::*;
 
@@ -106,4 +108,26 @@ fn p_over_a_call_that_longjmps_back_stops_where_it_lands() {
     p.assert_matches(&stop_re(r"noreturn!catches\+0x[0-9a-f]+"));
     p.assert_not_contains("caught");
     assert_eq!(p.frames()[0].line, Some(line_of("noreturn.c", "inner_setjmp")), "{}", run.dump());
+}
+
+#[test]
+fn an_empty_line_repeats_the_last_t_with_its_count() {
+    let steps = debuggee("steps");
+    let run = rdb(&[s(&steps)], &format!("bp steps!leaf\ng\n{}\nt 2\n\nr rip\nq\n", mark("t")));
+    let t = run.section("t");
+    t.assert_count(r"(?m)^steps!leaf\+0x[0-9a-f]+:$", 4);
+}
+
+#[test]
+fn gc_after_a_breakpoint_met_by_a_source_step_finishes_the_step() {
+    // `p` in source mode over `int r = mid(5);` meets a breakpoint in leaf; gc carries on with the line step, to
+    // the next line of main (`return r;`, the line after the call's).
+    let steps = debuggee("steps");
+    let call = line_of("steps.c", "main-call");
+    let run = rdb(
+        &[s(&steps)],
+        &format!("l+t\nbp `steps.c:{call}`\ng\nbp steps!leaf\n{}\np\n{}\ngc\nq\n", mark("p"), mark("gc")),
+    );
+    run.section("p").assert_matches(r"(?m)^Breakpoint 1 hit$");
+    run.section("gc").assert_matches(&format!(r"(?m)^steps!main\+0x[0-9a-f]+ \[\S+steps\.c @ {}\]:$", call + 1));
 }

@@ -7,8 +7,11 @@
 //! `gc` carries on with the run a breakpoint interrupted, as WinDbg documents it: a step goes on stepping, a `p`
 //! over a call or a `gu` still stops where it was going, a `g` runs freely. [`Resumption::Again`] carries on with
 //! the run any stop interrupted, for a front end that paused the debuggee briefly (to change breakpoints while it
-//! runs) without showing the pause.
+//! runs) without showing the pause. [`Resumption::StepLine`] and [`Resumption::StepOutToLine`] step by source line:
+//! one instruction step (or run over a call) at a time, each judged by `source_step.rs`, as `pc`/`tc` are driven
+//! here step by step.
 
+use super::source_step::{self, LineStep};
 use super::{Internal, Session, Stop, StopReason};
 use crate::error::Result;
 use crate::target::{ContinueStatus, Tid};
@@ -34,6 +37,12 @@ pub enum Resumption {
     StepOut { tid: Tid },
     /// `tc` and (`over`) `pc`: step `tid` until it stands on a call instruction.
     ToCall { tid: Tid, over: bool },
+    /// `t` (and, `over` calls, `p`) in source mode: step `tid` until it stands where another source line begins
+    /// (see `source_step.rs`). Where `tid` has no line information, one instruction as `StepInto`/`StepOver`.
+    StepLine { tid: Tid, over: bool },
+    /// `gu` in source mode: run until `tid`'s function returns, then step on to the next line boundary in the
+    /// caller (at once, when the return lands on one).
+    StepOutToLine { tid: Tid },
 }
 
 /// What a run was doing when it stopped, for carrying on with it (`gc`, [`Resumption::Again`]).
@@ -47,6 +56,16 @@ pub(super) struct Interrupted {
     pub to_call: Option<ToCall>,
     /// The stop was a break-in: its thread hit nothing, so it has no breakpoint to step off.
     pub break_in: bool,
+    /// The step by source line the run was part of.
+    pub line_step: Option<LineStep>,
+}
+
+/// Where a stop leaves a step by line.
+enum LineStepped {
+    /// The stop ends it: shown to the user.
+    Done(Stop),
+    /// It goes on: the next step's stop, if it came at once (`None`: the debuggee runs).
+    Next(Option<Stop>),
 }
 
 /// A `pc`/`tc` under way: `tid` steps (over calls with `over`) until it stands on a call.
@@ -76,6 +95,7 @@ impl Session {
         self.target()?;
         self.to_call = None;
         self.unwinding = None;
+        self.line_step = None;
         let stop = match how {
             Resumption::Go { status } => self.start_run(self.continuing(status), None)?,
             Resumption::GoTo { address, status } => {
@@ -83,7 +103,10 @@ impl Session {
                 self.start_run(self.continuing(status), None)?
             }
             Resumption::GoConditional => match self.interrupted.take() {
-                Some(run) => self.carry(run)?,
+                Some(run) => {
+                    self.line_step = run.line_step.clone();
+                    self.carry(run)?
+                }
                 None => self.start_run(self.continuing(None), None)?,
             },
             Resumption::Again => match self.last_run.take() {
@@ -92,19 +115,26 @@ impl Session {
                         self.image.step_off = None;
                     }
                     self.to_call = run.to_call;
+                    self.line_step = run.line_step.clone();
                     self.carry(run)?
                 }
                 None => self.start_run(self.continuing(None), None)?,
             },
             Resumption::StepInto { tid } => self.start_run(self.continuing(None), Some(tid))?,
             Resumption::StepOver { tid } => self.begin_step(tid, true)?,
-            Resumption::StepOut { tid } => {
-                let frames = self.stack(tid, 2)?;
-                let caller =
-                    frames.get(1).ok_or_else(|| crate::err!("cannot find the caller of the current function"))?;
-                self.image.internal.push(Internal::Return { address: caller.regs.rip, tid, sp: caller.regs.rsp });
-                self.image.internal.extend(self.longjmp_watches(tid, caller.regs.rsp));
-                self.start_run(self.continuing(None), None)?
+            Resumption::StepOut { tid } => self.step_out(tid)?,
+            Resumption::StepLine { tid, over } => match self.line_step_from(tid, over, false)? {
+                Some(step) => {
+                    self.line_step = Some(step);
+                    self.line_step_once()?
+                }
+                None => self.begin_step(tid, over)?,
+            },
+            Resumption::StepOutToLine { tid } => {
+                // Its stop at the return is judged as a step by line whose frame has just returned (from code with
+                // no line too: the caller's line is still to be finished).
+                self.line_step = self.line_step_from(tid, true, true)?;
+                self.step_out(tid)?
             }
             Resumption::ToCall { tid, over } => {
                 self.to_call = Some(ToCall { tid, over });
@@ -161,13 +191,107 @@ impl Session {
         self.start_run(self.continuing(None), Some(tid))
     }
 
-    /// A stop of the run as it stands: the final one, or for a `pc`/`tc` whose thread is not on a call yet, the
-    /// start of its next step (`None`: the debuggee runs again).
+    /// Run until `tid`'s current function returns to its caller.
+    fn step_out(&mut self, tid: Tid) -> Result<Option<Stop>> {
+        let frames = self.stack(tid, 2)?;
+        let caller = frames.get(1).ok_or_else(|| crate::err!("cannot find the caller of the current function"))?;
+        self.image.internal.push(Internal::Return { address: caller.regs.rip, tid, sp: caller.regs.rsp });
+        // A longjmp out of the frame is followed too (`longjmp.rs`).
+        self.image.internal.extend(self.longjmp_watches(tid, caller.regs.rsp));
+        self.start_run(self.continuing(None), None)
+    }
+
+    /// A step by line of `tid` from where it stands; `None` where it stands in no line, unless `anywhere` (then
+    /// the line left is line 0 of no file, which no line equals).
+    fn line_step_from(&mut self, tid: Tid, over: bool, anywhere: bool) -> Result<Option<LineStep>> {
+        let pc = self.registers(tid)?.rip;
+        let line = match self.modules.source_line(pc) {
+            Some(line) => line,
+            None if anywhere => crate::symbols::SourceLine { file: Default::default(), line: 0 },
+            None => return Ok(None),
+        };
+        let frames = self.stack(tid, 1)?;
+        let frame = frames.first();
+        Ok(Some(LineStep {
+            tid,
+            over,
+            line,
+            cfa: frame.and_then(|f| f.cfa),
+            return_address: frame.and_then(|f| f.return_address),
+            function: self.modules.function_extent(pc),
+            call: None,
+        }))
+    }
+
+    /// One instruction of the step by line under way: a call run to its return (`p`), or stepped into (`t`).
+    fn line_step_once(&mut self) -> Result<Option<Stop>> {
+        let Some(step) = self.line_step.clone() else { return Ok(None) };
+        let regs = self.registers(step.tid)?;
+        if let Some(call) = self.instruction_at(regs.rip).filter(|i| i.is_call) {
+            let return_address = regs.rip + call.len() as u64;
+            if step.over {
+                self.image.internal.push(Internal::Return { address: return_address, tid: step.tid, sp: regs.rsp });
+                return self.start_run(self.continuing(None), None);
+            }
+            if let Some(s) = &mut self.line_step {
+                s.call = Some((return_address, regs.rsp));
+            }
+        }
+        self.start_run(self.continuing(None), Some(step.tid))
+    }
+
+    /// A stop of a step by line: the end of the step, or the next step taken.
+    fn carry_line_step(&mut self, step: LineStep, stop: Stop) -> Result<LineStepped> {
+        if stop.reason != StopReason::Step || stop.tid != step.tid || self.thread_index(step.tid).is_none() {
+            return Ok(LineStepped::Done(stop));
+        }
+        let regs = self.registers(step.tid)?;
+        let next = source_step::decide(&step, regs.rip, regs.rsp, &self.modules);
+        let mut step = LineStep { call: None, ..step };
+        Ok(LineStepped::Next(match next {
+            source_step::Next::Stop => return Ok(LineStepped::Done(stop)),
+            source_step::Next::Step => {
+                self.line_step = Some(step);
+                self.line_step_once()?
+            }
+            source_step::Next::StepInCaller(line) => {
+                let frames = self.stack(step.tid, 1)?;
+                let frame = frames.first();
+                step.line = line;
+                step.cfa = frame.and_then(|f| f.cfa);
+                step.return_address = frame.and_then(|f| f.return_address);
+                step.function = self.modules.function_extent(regs.rip);
+                self.line_step = Some(step);
+                self.line_step_once()?
+            }
+            source_step::Next::RunTo { address, sp } => {
+                self.image.internal.push(Internal::Return { address, tid: step.tid, sp });
+                self.line_step = Some(step);
+                self.start_run(self.continuing(None), None)?
+            }
+        }))
+    }
+
+    /// A stop of the run as it stands: the final one, or for a `pc`/`tc` whose thread is not on a call yet or a
+    /// step by line not at a line's start yet, the start of its next step (`None`: the debuggee runs again).
     fn carry_on(&mut self, mut stop: Option<Stop>) -> Result<Option<Stop>> {
         loop {
             let Some(s) = stop else { return Ok(None) };
             if let Some(next) = self.follow_longjmp(&s)? {
                 stop = next;
+                continue;
+            }
+            if let Some(step) = self.line_step.take() {
+                match self.carry_line_step(step, s)? {
+                    LineStepped::Next(next) => stop = next,
+                    LineStepped::Done(s) => {
+                        self.line_step = None;
+                        if let Some(run) = &mut self.last_run {
+                            run.line_step = None;
+                        }
+                        return Ok(Some(s));
+                    }
+                }
                 continue;
             }
             let Some(to_call) = self.to_call else { return Ok(Some(s)) };

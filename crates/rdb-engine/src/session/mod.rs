@@ -26,6 +26,7 @@ mod placing;
 mod run;
 mod scratch;
 mod snapshot;
+mod source_step;
 mod stop;
 #[cfg(test)]
 mod tests;
@@ -150,6 +151,8 @@ pub struct Session {
     to_call: Option<ToCall>,
     /// The thread of a `gu` or `p` being followed through a longjmp.
     unwinding: Option<longjmp::Unwinding>,
+    /// The step by source line under way.
+    line_step: Option<source_step::LineStep>,
     exe_path: Option<PathBuf>,
     entry: u64,
     listener: Listener,
@@ -190,6 +193,7 @@ impl Session {
             last_run: None,
             to_call: None,
             unwinding: None,
+            line_step: None,
             exe_path: None,
             entry: 0,
             listener,

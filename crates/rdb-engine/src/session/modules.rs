@@ -259,6 +259,11 @@ impl Modules {
         self.at(address)?.symbols()?.source_line(address)
     }
 
+    /// The line whose statement begins exactly at `address`, if one does (see [`ModuleSymbols::statement_at`]).
+    pub fn statement_at(&self, address: u64) -> Option<SourceLine> {
+        self.at(address)?.symbols()?.statement_at(address)
+    }
+
     /// The extent `[start, end)` of the function that holds `address`, where its module's symbols know it.
     pub fn function_extent(&self, address: u64) -> Option<(u64, u64)> {
         self.at(address)?.symbols()?.function_extent(address)

@@ -386,6 +386,7 @@ impl Session {
             step: self.running_step,
             temporaries,
             to_call: self.to_call,
+            line_step: self.line_step.clone(),
             break_in: matches!(reason, StopReason::BreakIn { .. }),
         };
         self.interrupted = matches!(reason, StopReason::Breakpoint(_)).then(|| run.clone());

@@ -11,6 +11,7 @@ mod frames;
 mod lazy;
 mod loader;
 mod snapshot;
+mod source_step;
 mod watch;
 
 use std::cell::RefCell;

@@ -169,6 +169,15 @@ impl ModuleSymbols {
         self.dwarf()?.source_line(address.wrapping_sub(self.bias))
     }
 
+    /// The line whose statement begins exactly at `address` (an `is_stmt` row of the line table starts there):
+    /// the places where a step by source line stops.
+    pub fn statement_at(&self, address: u64) -> Option<SourceLine> {
+        if !self.contains(address) {
+            return None;
+        }
+        self.dwarf()?.statement_at(address.wrapping_sub(self.bias))
+    }
+
     /// The addresses where code for `file:line` begins (`is_stmt` rows), `file` matched by its path's tail
     /// (`demo.c` matches `/src/demo.c`). Where the line has no code, the next line that has code.
     pub fn line_addresses(&self, file: &str, line: u32) -> Vec<u64> {

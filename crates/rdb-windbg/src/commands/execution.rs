@@ -86,10 +86,13 @@ pub fn trace_to_call(_cx: &mut Cx, _args: &str) -> Result<Flow> {
 /// for the console to show.
 pub fn perform(cx: &mut Cx, r: &Resume) -> Result<Option<Stop>> {
     let tid = cx.tid();
+    // In source mode (`l+t`) the engine steps by source line.
+    let by_line = cx.console.source.source_mode();
     let how = match r.kind {
         ResumeKind::Go(status) => Resumption::Go { status },
         ResumeKind::GoConditional => Resumption::GoConditional,
         ResumeKind::GoTo(address, status) => Resumption::GoTo { address, status },
+        ResumeKind::StepOut if by_line => Resumption::StepOutToLine { tid },
         ResumeKind::StepOut => Resumption::StepOut { tid },
         ResumeKind::ToCall { over } => Resumption::ToCall { tid, over },
         ResumeKind::StepInto(n) | ResumeKind::StepOver(n) => {
@@ -97,7 +100,11 @@ pub fn perform(cx: &mut Cx, r: &Resume) -> Result<Option<Stop>> {
             let mut last = None;
             for i in 0..n {
                 let tid = cx.tid();
-                let how = if over { Resumption::StepOver { tid } } else { Resumption::StepInto { tid } };
+                let how = match (by_line, over) {
+                    (true, _) => Resumption::StepLine { tid, over },
+                    (false, true) => Resumption::StepOver { tid },
+                    (false, false) => Resumption::StepInto { tid },
+                };
                 let stop = cx.dbg.run(how)?;
                 let done = stop.reason != StopReason::Step || i + 1 == n;
                 if done {

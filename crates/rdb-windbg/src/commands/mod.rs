@@ -10,6 +10,7 @@ mod processes;
 mod program;
 mod registers;
 mod session_cmds;
+mod source;
 mod values;
 
 use rdb_engine::debugger::Debugger;
@@ -156,6 +157,12 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["??"], true, values::cxx),
     (&["dx"], true, values::dx),
     (&["dt"], true, values::dt),
+    (&["l"], false, source::l),
+    (&[".lines"], false, source::lines),
+    (&["ls"], false, source::ls),
+    (&["lsa"], true, source::lsa),
+    (&["lsp"], false, source::lsp),
+    (&[".srcpath"], false, source::srcpath),
     (&["|"], false, processes::processes),
     (&[".childdbg"], false, processes::childdbg),
     (&[".exr"], false, session_cmds::exr),
@@ -238,9 +245,14 @@ fn quoted(command: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Print a stop the way every command that runs the debuggee does.
+/// Print a stop the way every command that runs the debuggee does, with its source as the source options ask.
 pub fn print_stop(cx: &mut Cx, stop: &Stop) {
-    for line in crate::report::stop_lines(cx.session(), stop) {
+    let source = if cx.session().is_live() {
+        cx.console.source.at_stop(cx.dbg.session_mut(), stop.tid)
+    } else {
+        crate::report::StopSource::default()
+    };
+    for line in crate::report::stop_lines(cx.session(), stop, &source) {
         cx.out(line);
     }
 }

@@ -1,8 +1,9 @@
-//! DWARF, parsed on first use: line information (address → line through addr2line, line → addresses through our
-//! own index of the line programs' `is_stmt` rows), and the variables and types of the value model, read unit by
+//! DWARF, parsed on first use: line information (`lines`: address → line as gdb finds it, line → addresses from
+//! the line programs' `is_stmt` rows), and the variables and types of the value model, read unit by
 //! unit as questions need them (`units`, `scopes`, `types`). Addresses here are file (link-time) addresses.
 
 mod index;
+mod lines;
 mod scopes;
 mod types;
 mod units;
@@ -18,12 +19,14 @@ use gimli::{Reader as _, Section as _};
 
 use super::SourceLine;
 use super::file::{Reader, section_data};
+use lines::{LineRow, LineTable};
 
 /// The scopes found, by pc and inlined call (`scopes::scope_at`); `None` where there is none.
 type ScopeCache = HashMap<(u64, u32), Option<Arc<scopes::Scope>>>;
 
 pub(super) struct DwarfInfo {
-    /// addr2line's context caches with `OnceCell`s (not `Sync`): one lookup at a time.
+    /// addr2line's context (the unit of a pc, for variables) caches with `OnceCell`s (not `Sync`): one lookup at a
+    /// time.
     ctx: Mutex<addr2line::Context<Reader>>,
     dwarf: Arc<gimli::Dwarf<Reader>>,
     /// The module's code ranges (file addresses): rows elsewhere belong to discarded functions.
@@ -35,20 +38,6 @@ pub(super) struct DwarfInfo {
     names: OnceLock<index::NameIndex>,
     /// The scopes found, by pc (`scopes::scope_at`).
     scopes: Mutex<ScopeCache>,
-}
-
-/// Every `is_stmt` row of every line program, sorted by (file, line, sequence, address).
-struct LineTable {
-    files: Vec<String>,
-    rows: Vec<LineRow>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct LineRow {
-    file: u32,
-    line: u32,
-    seq: u32,
-    address: u64,
 }
 
 impl DwarfInfo {
@@ -77,17 +66,29 @@ impl DwarfInfo {
         })
     }
 
+    fn lines(&self) -> &LineTable {
+        self.lines.get_or_init(|| LineTable::build(&self.dwarf, &self.code))
+    }
+
+    /// The line a file address is at (see `lines.rs` for which row wins).
     pub fn source_line(&self, file_address: u64) -> Option<SourceLine> {
-        let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
-        let location = ctx.find_location(file_address).ok()??;
-        Some(SourceLine { file: PathBuf::from(location.file?), line: location.line? })
+        let table = self.lines();
+        let row = table.row_at(file_address)?;
+        Some(SourceLine { file: PathBuf::from(&table.files[row.file as usize]), line: row.line })
+    }
+
+    /// The line whose statement begins exactly at a file address: where a step by line stops.
+    pub fn statement_at(&self, file_address: u64) -> Option<SourceLine> {
+        let table = self.lines();
+        let row = table.statement_at(file_address)?;
+        Some(SourceLine { file: PathBuf::from(&table.files[row.file as usize]), line: row.line })
     }
 
     /// The file addresses where `file:line` (or the next line with code) begins: the lowest `is_stmt` address of
     /// each instance, an instance being a (sequence, function) pair; `function_of` names the function of an
     /// address (any key).
     pub fn line_addresses(&self, file: &str, line: u32, function_of: &dyn Fn(u64) -> Option<u64>) -> Vec<u64> {
-        let table = self.lines.get_or_init(|| LineTable::build(&self.dwarf, &self.code));
+        let table = self.lines();
         let mut files: Vec<u32> =
             (0..table.files.len() as u32).filter(|&i| path_ends_with(&table.files[i as usize], file, false)).collect();
         if files.is_empty() {
@@ -96,9 +97,9 @@ impl DwarfInfo {
                 .collect();
         }
         let rows_of = |f: u32, l: u32| {
-            let lo = table.rows.partition_point(|r| (r.file, r.line) < (f, l));
-            let hi = table.rows.partition_point(|r| (r.file, r.line) <= (f, l));
-            &table.rows[lo..hi]
+            let lo = table.by_line.partition_point(|r| (r.file, r.line) < (f, l));
+            let hi = table.by_line.partition_point(|r| (r.file, r.line) <= (f, l));
+            &table.by_line[lo..hi]
         };
         let mut chosen: Vec<LineRow> = files.iter().flat_map(|&f| rows_of(f, line).iter().copied()).collect();
         if chosen.is_empty() {
@@ -106,8 +107,8 @@ impl DwarfInfo {
             let next = files
                 .iter()
                 .filter_map(|&f| {
-                    let i = table.rows.partition_point(|r| (r.file, r.line) <= (f, line));
-                    table.rows.get(i).filter(|r| r.file == f).map(|r| r.line)
+                    let i = table.by_line.partition_point(|r| (r.file, r.line) <= (f, line));
+                    table.by_line.get(i).filter(|r| r.file == f).map(|r| r.line)
                 })
                 .min();
             if let Some(next) = next {
@@ -125,54 +126,6 @@ impl DwarfInfo {
         out.sort_unstable();
         out.dedup();
         out
-    }
-}
-
-impl LineTable {
-    fn build(dwarf: &gimli::Dwarf<Reader>, code: &[(u64, u64)]) -> LineTable {
-        let mut files: Vec<String> = Vec::new();
-        let mut file_ids: HashMap<String, u32> = HashMap::new();
-        let mut rows = Vec::new();
-        let mut seq = 0u32;
-        let in_code = |a: u64| code.is_empty() || code.iter().any(|&(lo, hi)| a >= lo && a < hi);
-        let mut units = dwarf.units();
-        while let Ok(Some(header)) = units.next() {
-            let Ok(unit) = dwarf.unit(header) else { continue };
-            let Some(program) = unit.line_program.clone() else { continue };
-            let mut unit_files: HashMap<u64, u32> = HashMap::new();
-            let mut program_rows = program.rows();
-            while let Ok(Some((header, row))) = program_rows.next_row() {
-                if row.end_sequence() {
-                    seq += 1;
-                    continue;
-                }
-                if !row.is_stmt() {
-                    continue;
-                }
-                let Some(line) = row.line() else { continue };
-                let address = row.address();
-                if !in_code(address) {
-                    continue;
-                }
-                let index = row.file_index();
-                let id = match unit_files.get(&index) {
-                    Some(&id) => id,
-                    None => {
-                        let path = render_file(dwarf, &unit, header, index).unwrap_or_default();
-                        let id = *file_ids.entry(path.clone()).or_insert_with(|| {
-                            files.push(path);
-                            (files.len() - 1) as u32
-                        });
-                        unit_files.insert(index, id);
-                        id
-                    }
-                };
-                rows.push(LineRow { file: id, line: u32::try_from(line.get()).unwrap_or(u32::MAX), seq, address });
-            }
-            seq += 1;
-        }
-        rows.sort_unstable_by_key(|r| (r.file, r.line, r.seq, r.address));
-        LineTable { files, rows }
     }
 }
 
