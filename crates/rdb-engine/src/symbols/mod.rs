@@ -227,17 +227,9 @@ impl ModuleSymbols {
         // In the prologue the parameters' homes are not written yet: they are read from the registers the calling
         // convention passed them in (where that is certain), and locals only where the frame base is already right.
         let in_prologue = frame.innermost && scope.prologue_end.is_some_and(|end| file_pc < end);
-        let parameters: Vec<Option<Type>> = scope
-            .variables
-            .iter()
-            .filter(|v| v.kind == VariableKind::Parameter)
-            .map(|v| v.ty.and_then(|id| dwarf.type_of(id)))
-            .collect();
-        let mut entry_registers = crate::values::entry_registers(&parameters, self.is_pe()).into_iter();
+        let entry_registers = self.entry_registers(dwarf, &scope);
         let mut located = Vec::with_capacity(scope.variables.len());
-        for variable in &scope.variables {
-            let entry_register =
-                if variable.kind == VariableKind::Parameter { entry_registers.next().flatten() } else { None };
+        for (variable, &entry_register) in scope.variables.iter().zip(&entry_registers) {
             let place = match &variable.location {
                 _ if in_prologue && variable.kind == VariableKind::Parameter => match entry_register {
                     Some(r) => Located::Pieces(vec![Piece {
@@ -291,16 +283,9 @@ impl ModuleSymbols {
         let scope = dwarf.scope_at(file_pc, innermost_call(dwarf, file_pc))?;
         let cfa = self.cfi.get_or_init(|| cfi::Cfi::new(self.data, &self.cfi_sections)).cfa_rule(file_pc);
         let in_prologue = scope.prologue_end.is_some_and(|end| file_pc < end);
-        let parameters: Vec<Option<Type>> = scope
-            .variables
-            .iter()
-            .filter(|v| v.kind == VariableKind::Parameter)
-            .map(|v| v.ty.and_then(|id| dwarf.type_of(id)))
-            .collect();
-        let mut entry_registers = crate::values::entry_registers(&parameters, self.is_pe()).into_iter();
+        let entry_registers = self.entry_registers(dwarf, &scope);
         let mut out = Vec::new();
-        for v in &scope.variables {
-            let entry = if v.kind == VariableKind::Parameter { entry_registers.next().flatten() } else { None };
+        for (v, &entry) in scope.variables.iter().zip(&entry_registers) {
             let place = if in_prologue && v.kind == VariableKind::Parameter {
                 entry.map(StaticPlace::Register)
             } else if in_prologue && !scope.frame_base_is_cfa {
@@ -376,6 +361,23 @@ impl ModuleSymbols {
     /// The names of this module's named types that `matches` accepts, sorted.
     pub fn type_names(&self, matches: &dyn Fn(&str) -> bool) -> Vec<String> {
         self.dwarf().map(|d| d.type_names(matches)).unwrap_or_default()
+    }
+
+    /// For each variable of `scope`, the register the calling convention passes it in when it is a parameter whose
+    /// place that makes certain (see `values::abi`), else `None`.
+    fn entry_registers(&self, dwarf: &dwarf::DwarfInfo, scope: &dwarf::Scope) -> Vec<Option<u16>> {
+        let parameters: Vec<Option<Type>> = scope
+            .variables
+            .iter()
+            .filter(|v| v.kind == VariableKind::Parameter)
+            .map(|v| v.ty.and_then(|id| dwarf.type_of(id)))
+            .collect();
+        let mut registers = crate::values::entry_registers(&parameters, self.is_pe()).into_iter();
+        scope
+            .variables
+            .iter()
+            .map(|v| if v.kind == VariableKind::Parameter { registers.next().flatten() } else { None })
+            .collect()
     }
 
     /// The type `id` (handed out by this module's [`frame_variables`](Self::frame_variables) or another type).

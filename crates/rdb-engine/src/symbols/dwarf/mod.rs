@@ -9,7 +9,7 @@ mod types;
 mod units;
 
 pub use scopes::StaticPlace;
-pub(crate) use scopes::VariableLocation;
+pub(crate) use scopes::{Scope, VariableLocation};
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
