@@ -564,3 +564,29 @@ fn floating_point_values_in_vector_registers() {
     let gdb = gdb_values_at(s(&program), &format!("optvars.c:{line}"), 0, 0).expect("gdb runs");
     assert_eq!((gdb["x"].as_str(), gdb["f"].as_str(), gdb["y"].as_str()), ("70", "1.5", "105"), "{gdb:?}");
 }
+
+#[test]
+fn a_line_inlined_twice_is_one_breakpoint_with_a_location_in_each() {
+    // square_plus is inlined into compute (through twice) and into direct: its line has two places in the code, as
+    // gdb's "(2 locations)" says; both stop, each with its own square_plus frame and values.
+    let program = debuggee("inlined");
+    let line = line_of("inlined.c", "inner");
+    let run = rdb(
+        &[s(&program)],
+        &format!(
+            "bp `inlined.c:{line}`\nbl\n{}\ng\n{}\nk 3\ndv\ng\n{}\nk 3\ndv\nq\n",
+            mark("bl"),
+            mark("first"),
+            mark("second")
+        ),
+    );
+    run.assert_contains("Breakpoint 0 resolved to 2 locations");
+    let first = run.section("first");
+    first.assert_matches(r"(?m)^\(Inline Function\) --------`--------     inlined!square_plus ");
+    first.assert_matches(r"(?m)^ +v = 0n6$");
+    let second = run.section("second");
+    second.assert_matches(r"(?m)^\(Inline Function\) --------`--------     inlined!square_plus ");
+    second.assert_matches(r"(?m) +inlined!direct\+");
+    second.assert_matches(r"(?m)^ +v = 0n1$");
+    second.assert_matches(r"(?m)^ +k = 0n1$");
+}

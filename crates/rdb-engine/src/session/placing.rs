@@ -144,25 +144,21 @@ impl Session {
         self.resolve(tid, location)
     }
 
-    /// The addresses a breakpoint location stands for: an expression's value (evaluated on thread `tid`), or a
-    /// source line's first address.
+    /// The addresses a breakpoint location stands for: an expression's value (evaluated on thread `tid`), or
+    /// where a source line's code begins, in every place the compiler put it (each function it was inlined into,
+    /// each template instance: gdb's "N locations"), in the first module that has the line.
     pub fn resolve(&mut self, tid: Tid, location: &Location) -> Result<Vec<u64>> {
         match location {
             Location::Expr(e) => Ok(vec![self.evaluate(tid, e)?]),
             Location::Line { module, file, line } => {
-                let mut found = None;
-                for m in self.modules.iter() {
-                    if module.as_deref().is_some_and(|name| !m.name.eq_ignore_ascii_case(name)) {
-                        continue;
-                    }
-                    if let Some(a) = m.symbols().and_then(|s| s.line_addresses(file, *line).first().copied()) {
-                        found = Some(a);
-                        break;
-                    }
-                }
-                let address = found
-                    .ok_or_else(|| crate::err!("Couldn't resolve error at '{file}:{line}': no code for that line"))?;
-                Ok(vec![address])
+                let found = self
+                    .modules
+                    .iter()
+                    .filter(|m| module.as_deref().is_none_or(|name| m.name.eq_ignore_ascii_case(name)))
+                    .filter_map(|m| m.symbols())
+                    .map(|s| s.line_addresses(file, *line))
+                    .find(|addresses| !addresses.is_empty());
+                found.ok_or_else(|| crate::err!("Couldn't resolve error at '{file}:{line}': no code for that line"))
             }
         }
     }
