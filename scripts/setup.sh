@@ -10,6 +10,8 @@
 #   - rustc-web, cargo-web, rust-web-src: Debian's Rust 1.96 with the standard library's source, which
 #     `cargo xtask build-windows` builds for x86_64-pc-windows-gnu (rustup's toolchain has no Windows std here).
 #   - wine64: runs rdb.exe and the Windows debuggees for the Windows test suite.
+#   - clang-14: debuggees built by clang as well as gcc (its DWARF 5: rbp frame bases, DW_OP_addrx), for the
+#     source-level tests.
 set -euo pipefail
 
 need=()
@@ -24,6 +26,7 @@ command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64
 [ -x /usr/bin/cargo ] || need+=(cargo-web)
 [ -d /usr/lib/rustlib/src/rust/library/std ] || need+=(rust-web-src)
 [ -x /usr/lib/wine/wine64 ] || need+=(wine64)
+command -v clang-14 >/dev/null 2>&1 || need+=(clang-14)
 
 if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: installing ${need[*]}"

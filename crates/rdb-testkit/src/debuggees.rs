@@ -27,7 +27,8 @@ pub fn debuggee_out_dir() -> PathBuf {
     work_dir().join("debuggees")
 }
 
-/// Builds `tests/debuggees/<name>.c` (or `.cc`, `.rs`) once per test process and returns the executable's path.
+/// Builds `tests/debuggees/<name>.c` (or `.cc`, `.rs`) once per test process and returns the executable's path: C
+/// with gcc, C++ with g++, Rust with rustc, unless the source's `rdb-compiler:` names another (`clang-14`).
 /// `debuggee("plugin")` returns the shared library `libplugin.so`. Safe when test threads and test binaries race:
 /// each build goes to a temporary name and is renamed into place; it is rebuilt when the source is newer.
 pub fn debuggee(name: &str) -> PathBuf {
@@ -45,6 +46,9 @@ fn build_debuggee(name: &str) -> PathBuf {
         panic!("no debuggee source {name}.c, {name}.cc or {name}.rs in {}", src_dir.display());
     };
     let out_name = source_directive(&src, "rdb-output:").unwrap_or_else(|| name.to_string());
+    // `rdb-compiler: clang-14` builds a C or C++ source with another compiler of the same flags.
+    let chosen = source_directive(&src, "rdb-compiler:");
+    let compiler = chosen.as_deref().unwrap_or(compiler);
     compile_once(&src, &debuggee_out_dir().join(out_name), |tmp| {
         let mut cmd;
         if compiler == "rustc" {

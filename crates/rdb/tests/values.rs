@@ -590,3 +590,43 @@ fn a_line_inlined_twice_is_one_breakpoint_with_a_location_in_each() {
     second.assert_matches(r"(?m)^ +v = 0n1$");
     second.assert_matches(r"(?m)^ +k = 0n1$");
 }
+
+#[test]
+fn clang_builds_answer_as_gdb_does() {
+    // The same programs built by clang: its frame base is rbp, its location lists and addresses are indexed
+    // (DW_FORM_loclistx, DW_OP_addrx); at -O2 it keeps mix's a and sum in callee-saved registers across the call.
+    let vars = debuggee("clang_vars");
+    let run = rdb(
+        &[s(&vars)],
+        &format!(
+            "bp `vars.c:{}`\ng\n{}\ndv\n?? global_count + file_ratio * 4\n{}\n.frame 1\ndv\nq\n",
+            bottom(),
+            mark("dv"),
+            mark("one")
+        ),
+    );
+    let dv = run.section("dv");
+    dv.assert_matches(r"(?m)^ +depth = 0n0$");
+    dv.assert_matches(r#"(?m)^ +buf = char \[16\] "deep"$"#);
+    dv.assert_matches(r"(?m)^ +c = GREEN \(0n5\)$");
+    dv.assert_matches(r"(?m)^double 8$");
+    run.section("one").assert_matches(r#"(?m)^ +buf = char \[16\] "feep"$"#);
+
+    if Command::new("gdb").arg("--version").output().is_err() {
+        return;
+    }
+    let program = debuggee("clang_optvars");
+    let gdb = gdb_values_at(s(&program), "consume", 0, 1).expect("gdb runs");
+    let run = rdb(&[s(&program)], &format!("bp clang_optvars!consume\ng\n.frame 1\n{}\ndv\nq\n", mark("mix")));
+    let ours = dv_values(run.section("mix").text);
+    let mut compared = 0;
+    for (name, theirs) in &gdb {
+        let mine = ours.get(name).unwrap_or_else(|| panic!("rdb shows no {name}\n{}", run.dump()));
+        if theirs == "<optimized out>" {
+            continue;
+        }
+        assert_eq!(comparable_rdb(mine).as_deref(), Some(theirs.as_str()), "{name}\n{}", run.dump());
+        compared += 1;
+    }
+    assert!(compared >= 3, "gdb {gdb:?}, rdb {ours:?}");
+}

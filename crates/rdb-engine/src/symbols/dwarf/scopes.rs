@@ -119,6 +119,9 @@ impl DwarfInfo {
         let frame_base = match entry.attr_value(dw::DW_AT_frame_base) {
             Some(AttributeValue::Exprloc(expr)) => Some(expr),
             Some(AttributeValue::LocationListsRef(offset)) => self.location_for(&unit, offset, pc),
+            Some(AttributeValue::DebugLocListsIndex(index)) => {
+                self.dwarf.locations_offset(&unit, index).ok().and_then(|offset| self.location_for(&unit, offset, pc))
+            }
             _ => None,
         };
         // An inlined call's variables are its inlined_subroutine's; the frame base stays the real function's.
@@ -418,6 +421,13 @@ impl DwarfInfo {
             .map(|t| self.id(t));
         let location = match entry.attr_value(dw::DW_AT_location) {
             Some(AttributeValue::Exprloc(expr)) => VariableLocation::Expression(expr),
+            // DWARF 5's indexed form (clang's `DW_FORM_loclistx`) names the same lists.
+            Some(AttributeValue::DebugLocListsIndex(index)) => {
+                match self.dwarf.locations_offset(unit, index).ok().and_then(|list| self.location_for(unit, list, pc)) {
+                    Some(expr) => VariableLocation::Expression(expr),
+                    None => VariableLocation::None,
+                }
+            }
             Some(AttributeValue::LocationListsRef(list)) => match self.location_for(unit, list, pc) {
                 Some(expr) => VariableLocation::Expression(expr),
                 None => VariableLocation::None,
