@@ -518,6 +518,24 @@ pub fn writes_memory(bytes: &[u8], address: u64) -> Option<bool> {
     }))
 }
 
+/// Whether `bytes`, the code just before `address`, end with a call instruction (of any length from 2 to 7 bytes)
+/// that ends exactly at `address`: whether `address` is a return address.
+pub fn call_ends_at(bytes: &[u8], address: u64) -> bool {
+    (2..=bytes.len().min(7)).any(|len| {
+        let start = bytes.len() - len;
+        let mut decoder = iced_x86::Decoder::with_ip(
+            64,
+            &bytes[start..],
+            address.wrapping_sub(len as u64),
+            iced_x86::DecoderOptions::NONE,
+        );
+        let insn = decoder.decode();
+        !insn.is_invalid()
+            && insn.len() == len
+            && matches!(insn.flow_control(), iced_x86::FlowControl::Call | iced_x86::FlowControl::IndirectCall)
+    })
+}
+
 /// The general registers a function's code may change, as a mask over DWARF's numbering (bit 0 rax, 1 rdx, 2 rcx,
 /// 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8–15 r8–r15), from every instruction of `code` (the whole function, so no
 /// path through it is missed): explicit and implicit writes, a partial write counting for the whole register.
@@ -592,6 +610,18 @@ fn dwarf_number(r: Register) -> Option<u32> {
 #[cfg(test)]
 mod access_tests {
     use super::writes_memory;
+
+    #[test]
+    fn return_addresses_follow_calls() {
+        use super::call_ends_at;
+        // call rel32 (e8 + 4 bytes) before 0x1007; call qword ptr [rip+x] (ff 15 + 4); call rax (ff d0).
+        assert!(call_ends_at(&[0x90, 0x90, 0xe8, 1, 2, 3, 4], 0x1007));
+        assert!(call_ends_at(&[0x90, 0xff, 0x15, 1, 2, 3, 4], 0x1007));
+        assert!(call_ends_at(&[0x90, 0x90, 0x90, 0x90, 0x90, 0xff, 0xd0], 0x1007));
+        // test rax,rax; nops: no call.
+        assert!(!call_ends_at(&[0x90, 0x90, 0x90, 0x90, 0x48, 0x85, 0xc0], 0x1007));
+        assert!(!call_ends_at(&[0; 7], 0x1007));
+    }
 
     #[test]
     fn registers_a_function_writes() {

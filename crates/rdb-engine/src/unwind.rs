@@ -94,7 +94,8 @@ fn caller_of<'a>(
     }
     // A return address points after the call: the caller's own module is the one holding pc - 1.
     let lookup = if after_call { regs.rip.wrapping_sub(1) } else { regs.rip };
-    if let Some(module) = module_at(lookup)
+    let module = module_at(lookup);
+    if let Some(module) = module
         && let Some(caller) = module.unwind_frame(regs, !after_call, mem)
     {
         if caller.rip == 0 {
@@ -104,7 +105,33 @@ fn caller_of<'a>(
             return Some(caller);
         }
     }
+    // Code a module with CFI leaves without any is left so on purpose (glibc's clone3 ends its FDE before the
+    // syscall, after which the child runs on a new stack): the thread stands where nothing was pushed yet, so the
+    // return address is at [rsp], if it follows a call; rbp there may be anyone's.
+    if first && module.is_some_and(|m| m.has_cfi()) && !module.is_some_and(|m| m.covers_with_cfi(lookup)) {
+        return leaf_caller(regs, module_at, mem);
+    }
     frame_pointer_caller(regs, mem)
+}
+
+/// The caller of a frame that has pushed nothing: the return address at [rsp], believed only if the instruction
+/// before it, in some module, is a call.
+fn leaf_caller<'a>(
+    regs: &Registers,
+    module_at: &dyn Fn(u64) -> Option<&'a ModuleSymbols>,
+    mem: &mut dyn ReadMemory,
+) -> Option<Registers> {
+    let return_address = mem.read_u64(regs.rsp).ok()?;
+    module_at(return_address.wrapping_sub(1))?;
+    let mut before = [0u8; 7];
+    mem.read_exact(return_address.checked_sub(7)?, &mut before).ok()?;
+    if !crate::disasm::call_ends_at(&before, return_address) {
+        return None;
+    }
+    let mut caller = *regs;
+    caller.rip = return_address;
+    caller.rsp = regs.rsp.wrapping_add(8);
+    Some(caller)
 }
 
 /// `push rbp; mov rbp, rsp` frames: the caller's rbp at [rbp], the return address at [rbp+8].

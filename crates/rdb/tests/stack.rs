@@ -112,3 +112,19 @@ fn a_frame_a_signal_interrupted_is_at_the_line_it_resumes() {
     assert!(frames[2].is("interrupted!main"), "{frames:?}\n{}", run.dump());
     assert_eq!(frames[2].line, Some(line_of("interrupted.c", "fault")), "{}", run.dump());
 }
+
+#[test]
+fn at_a_thread_created_stop_both_stacks_are_whole_and_true() {
+    // The creating thread stands in clone3 just after its syscall, in code glibc leaves without CFI on purpose
+    // (the child runs on from there on a new stack): its stack goes on through pthread_create to main, as gdb's
+    // does; the new thread, on its fresh stack, has that one frame and no invented caller.
+    let threads = debuggee("threads");
+    let run = rdb(&[s(&threads)], &format!("sxe ct\ng\n{}\n~0k 8\n{}\n~1k 8\nq\n", mark("creator"), mark("created")));
+    let creator = run.section("creator").frames();
+    assert!(creator[0].is("libc!clone3"), "{creator:?}\n{}", run.dump());
+    assert!(creator.iter().any(|f| f.is("libc!pthread_create")), "{creator:?}\n{}", run.dump());
+    assert!(creator.iter().any(|f| f.is("threads!main")), "{creator:?}\n{}", run.dump());
+    let created = run.section("created").frames();
+    assert_eq!(created.len(), 1, "{created:?}\n{}", run.dump());
+    assert!(created[0].is("libc!clone3"), "{created:?}\n{}", run.dump());
+}

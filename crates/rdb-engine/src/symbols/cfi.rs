@@ -24,6 +24,13 @@ pub(super) struct CfiSections {
     pub got: Option<u64>,
 }
 
+impl CfiSections {
+    /// Whether the module has any call-frame information.
+    pub fn any(&self) -> bool {
+        self.eh_frame.is_some() || self.debug_frame.is_some()
+    }
+}
+
 /// One CFI section with an index of its FDEs, sorted by start address: (start, end, offset of the FDE).
 struct Indexed<S> {
     section: S,
@@ -155,6 +162,20 @@ impl Cfi {
     /// Whether the FDE that covers `pc` (at load bias `bias`, looked up as [`Cfi::unwind`] does) is a signal
     /// trampoline's (augmentation `S`, as glibc's `__restore_rt`): the frame it describes was not called by its
     /// caller but interrupted in it, so the caller's pc is the instruction to resume, not a return address.
+    /// Whether an FDE covers file address `address`.
+    pub fn covers(&self, address: u64) -> bool {
+        if let Some(eh) = &self.eh_frame {
+            let fde = match &self.eh_frame_hdr {
+                Some(hdr) => hdr_fde(hdr, eh, address),
+                None => eh.fde(address),
+            };
+            if fde.is_some() {
+                return true;
+            }
+        }
+        self.debug_frame.as_ref().and_then(|df| df.fde(address)).is_some()
+    }
+
     pub fn is_signal_trampoline(&self, pc: u64, first_frame: bool, bias: u64) -> bool {
         let pc = if first_frame { pc } else { pc.wrapping_sub(1) };
         let address = pc.wrapping_sub(bias);

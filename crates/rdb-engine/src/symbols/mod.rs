@@ -385,6 +385,20 @@ impl ModuleSymbols {
         self.dwarf()?.type_of(id)
     }
 
+    /// Whether the module has call-frame information at all (`.eh_frame`, `.debug_frame`, `.pdata`).
+    pub fn has_cfi(&self) -> bool {
+        self.pe.is_some() || self.cfi_sections.any()
+    }
+
+    /// Whether the module's CFI covers runtime `address` (an FDE or `.pdata` entry holds it).
+    pub fn covers_with_cfi(&self, address: u64) -> bool {
+        if let Some(pe) = &self.pe {
+            return u32::try_from(address.wrapping_sub(self.base)).is_ok_and(|rva| pe.function_range(rva).is_some());
+        }
+        let cfi = self.cfi.get_or_init(|| cfi::Cfi::new(self.data, &self.cfi_sections));
+        cfi.covers(address.wrapping_sub(self.bias))
+    }
+
     /// Whether the pc of `regs` lies in a signal trampoline (its CFI says so: augmentation `S`), so that the frame
     /// it returns to was interrupted by a signal rather than making a call. `first_frame` as for
     /// [`ModuleSymbols::unwind_frame`].
