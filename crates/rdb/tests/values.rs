@@ -630,3 +630,20 @@ fn clang_builds_answer_as_gdb_does() {
     }
     assert!(compared >= 3, "gdb {gdb:?}, rdb {ours:?}");
 }
+
+#[test]
+fn g_to_a_source_line_runs_to_any_place_of_it() {
+    let vars = debuggee("vars");
+    let run = rdb(
+        &[s(&vars)],
+        &format!("g `vars.c:{}`\n{}\ndv depth\ng `vars.c:99999`\ng `nosuch.c:3`\nq\n", bottom(), mark("there")),
+    );
+    let there = run.section("there");
+    there.assert_matches(r"(?m)^ +depth = 0n0$");
+    there.assert_matches(
+        r"(?m)^\^ Couldn't resolve error at 'vars\.c:99999': no code for that line in 'g `vars\.c:99999`'$",
+    );
+    there.assert_matches(
+        r"(?m)^\^ Couldn't resolve error at 'nosuch\.c:3': no code for that line in 'g `nosuch\.c:3`'$",
+    );
+}

@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::target::{ContinueStatus, Tid};
 
 /// How the debuggee is to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resumption {
     /// `g`, `gh`, `gn`: run until something stops. `status` overrides how the current exception is continued
     /// (by default, as its filter says) when the program raised it; a stop of the engine's own (a breakpoint, a
@@ -25,6 +25,9 @@ pub enum Resumption {
     Go { status: Option<ContinueStatus> },
     /// `g <where>`: as `Go`, and stop when any thread reaches `address`.
     GoTo { address: u64, status: Option<ContinueStatus> },
+    /// ``g `file.c:12` ``: as `GoTo`, to whichever of `addresses` a thread reaches first (a source line can be in
+    /// several places: each function it was inlined into).
+    GoToAny { addresses: Vec<u64>, status: Option<ContinueStatus> },
     /// `gc`: after a breakpoint stop, carry on the way the run that hit it was going; after any other stop, `Go`.
     GoConditional,
     /// Carry on with the run the last stop interrupted, whatever the stop, as if it had not happened.
@@ -100,6 +103,10 @@ impl Session {
             Resumption::Go { status } => self.start_run(self.continuing(status), None)?,
             Resumption::GoTo { address, status } => {
                 self.image.internal.push(Internal::RunTo(address));
+                self.start_run(self.continuing(status), None)?
+            }
+            Resumption::GoToAny { addresses, status } => {
+                self.image.internal.extend(addresses.into_iter().map(Internal::RunTo));
                 self.start_run(self.continuing(status), None)?
             }
             Resumption::GoConditional => match self.interrupted.take() {

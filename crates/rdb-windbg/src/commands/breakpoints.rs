@@ -12,7 +12,7 @@ use super::Flow;
 use crate::parse::{length_word, take_quoted, take_word};
 
 /// Parse a location word: `` `file.c:12` ``, `` `module!file.c:12` ``, or an expression.
-fn location(word: &str) -> Result<Location> {
+pub(super) fn location(word: &str) -> Result<Location> {
     let Some(inner) = word.strip_prefix('`').and_then(|w| w.strip_suffix('`')) else {
         return Ok(Location::Expr(word.to_string()));
     };

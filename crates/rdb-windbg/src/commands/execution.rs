@@ -16,6 +16,12 @@ fn go_with(cx: &mut Cx, args: &str, status: Option<ContinueStatus>, name: &str) 
     if args.is_empty() {
         return resume(ResumeKind::Go(status), name.to_string());
     }
+    if args.starts_with('`') {
+        let tid = cx.tid();
+        let place = super::breakpoints::location(args)?;
+        let addresses = cx.session().resolve(tid, &place)?;
+        return resume(ResumeKind::GoToAny(addresses, status), format!("{name} {args}"));
+    }
     let address = cx.eval(args)?;
     resume(ResumeKind::GoTo(address, status), format!("{name} {args}"))
 }
@@ -88,10 +94,11 @@ pub fn perform(cx: &mut Cx, r: &Resume) -> Result<Option<Stop>> {
     let tid = cx.tid();
     // In source mode (`l+t`) the engine steps by source line.
     let by_line = cx.console.source.source_mode();
-    let how = match r.kind {
+    let how = match r.kind.clone() {
         ResumeKind::Go(status) => Resumption::Go { status },
         ResumeKind::GoConditional => Resumption::GoConditional,
         ResumeKind::GoTo(address, status) => Resumption::GoTo { address, status },
+        ResumeKind::GoToAny(addresses, status) => Resumption::GoToAny { addresses, status },
         ResumeKind::StepOut if by_line => Resumption::StepOutToLine { tid },
         ResumeKind::StepOut => Resumption::StepOut { tid },
         ResumeKind::ToCall { over } => Resumption::ToCall { tid, over },

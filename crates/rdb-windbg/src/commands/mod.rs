@@ -89,12 +89,14 @@ pub struct Resume {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum ResumeKind {
     Go(Option<ContinueStatus>),
     /// `gc`: carry on with the run a breakpoint interrupted.
     GoConditional,
     GoTo(u64, Option<ContinueStatus>),
+    /// ``g `file.c:12` ``: to whichever place of the line a thread reaches first.
+    GoToAny(Vec<u64>, Option<ContinueStatus>),
     StepInto(u64),
     StepOver(u64),
     StepOut,
