@@ -39,8 +39,7 @@ impl Session {
         let Session { modules, target, state, image, .. } = self;
         let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
-        // The callers beyond the frame are unwound too: their call sites give its entry values.
-        let frames = unwind::unwind(&regs, &module_at, &mut mem, frame.saturating_add(1 + ENTRY_VALUE_DEPTH));
+        let mut frames = unwind::unwind(&regs, &module_at, &mut mem, frame.saturating_add(1));
         // Frame numbers count inlined calls as frames of their own: find the real frame and the call in it.
         let named = super::frames::name_frames(frames.clone(), modules, &|_| None);
         let Some(shown) = named.get(frame) else {
@@ -62,7 +61,15 @@ impl Session {
             Some(out)
         };
         let registers = values::FrameRegisters { general: &register, vector: &vector };
-        let entry = entry_values(&frames, frame, modules, &mut mem, ENTRY_VALUE_DEPTH);
+        // Entry values come from the callers' call sites: unwound and read only for a scope that asks for one.
+        let entry = match module_at(pc) {
+            Some(symbols) if symbols.asks_entry_values(pc, inlined) => {
+                frames = unwind::unwind(&regs, &module_at, &mut mem, frame + 1 + ENTRY_VALUE_DEPTH);
+                entry_values(&frames, frame, modules, &mut mem, ENTRY_VALUE_DEPTH)
+            }
+            _ => Vec::new(),
+        };
+        let this = &frames[frame];
         let access = FrameAccess { register: &register, cfa: this.cfa, innermost: frame == 0, inlined, entry: &entry };
         let no_info = || {
             let place = modules.place(pc).map(|p| p.name()).unwrap_or_else(|| format!("{pc:#x}"));

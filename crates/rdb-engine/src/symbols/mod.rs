@@ -300,6 +300,20 @@ impl ModuleSymbols {
         Some(out)
     }
 
+    /// Whether a variable in scope at runtime `address` (in the `inlined` call there) may ask for an entry value
+    /// (`DW_OP_entry_value`): whether the callers' call sites are worth reading. A byte of its opcode inside
+    /// another operand answers yes too; that costs time, never a wrong value.
+    pub fn asks_entry_values(&self, address: u64, inlined: u32) -> bool {
+        let Some(dwarf) = self.dwarf().filter(|_| self.contains(address)) else { return false };
+        let Some(scope) = dwarf.scope_at(address.wrapping_sub(self.bias), inlined) else { return false };
+        scope.variables.iter().any(|v| match &v.location {
+            dwarf::VariableLocation::Expression(e) => gimli::Reader::to_slice(&e.0).is_ok_and(|bytes| {
+                bytes.iter().any(|&b| b == gimli::DW_OP_entry_value.0 || b == gimli::DW_OP_GNU_entry_value.0)
+            }),
+            _ => false,
+        })
+    }
+
     /// What the caller whose frame `caller` describes passed in registers at its call returning to runtime
     /// `return_address` (its call site's parameters, evaluated in its frame): the callee's entry values.
     pub fn call_site_values(
