@@ -262,9 +262,10 @@ fn launch(bench: &Bench, s: &Setup) -> [Row; 2] {
     ]
 }
 
-/// Questions of one timed `dv` run (each a few tens of microseconds for rdb), and of gdb's and lldb's.
-const RDB_LOCALS: u64 = 4_000;
-const SLOW_LOCALS: u64 = 2_000;
+/// Questions of one timed `dv` run (a few microseconds each for rdb), and of gdb's and lldb's (tens each): enough work
+/// to stand well above the noise of starting the debugger.
+const RDB_LOCALS: u64 = 40_000;
+const SLOW_LOCALS: u64 = 10_000;
 
 /// 5. Showing a frame's variables again and again at one breakpoint in f (gdb: `info args`, `info locals`).
 fn locals(bench: &Bench, s: &Setup) -> Row {
