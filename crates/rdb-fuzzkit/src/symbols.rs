@@ -117,7 +117,7 @@ fn values(module: &ModuleSymbols, addresses: &[u64], chosen: &[&Symbol], input: 
             inlined: (i % 3) as u32,
             entry: &[(5, 7)],
         };
-        let _ = module.inlined_at(address);
+        let _ = (module.inlined_at(address, true), module.inlined_at(address, false));
         if let Some((_, variables)) = module.frame_variables(address, &frame, &mut memory) {
             types.extend(variables.iter().filter_map(|v| v.ty));
         }

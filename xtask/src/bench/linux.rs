@@ -276,7 +276,9 @@ fn locals(bench: &Bench, s: &Setup) -> Row {
         check_count: CHECK_HITS,
         // The questions in one `-c` argument, as gdb gets its `-ex`s (40,000 `dv;` fit in the 128 KiB an argument may
         // hold); on stdin each line would cost a hand-over between rdb's input thread and its console.
-        work: Box::new(|n| rdb_run(&s.built.rdb, &format!("bp {CALLS}!f; g; {}q", "dv;".repeat(n as usize)), calls, 10)),
+        work: Box::new(|n| {
+            rdb_run(&s.built.rdb, &format!("bp {CALLS}!f; g; {}q", "dv;".repeat(n as usize)), calls, 10)
+        }),
         baseline: Some(Box::new(|_| rdb_run(&s.built.rdb, &format!("bp {CALLS}!f; g; q"), calls, 10))),
         check: Box::new(|out| {
             let answers = out.lines().filter(|l| l.trim() == "i = 0x0").count() as u64;

@@ -94,7 +94,9 @@ pub(super) fn name_frames(
             source: line_at(at),
             inlined: None,
         };
-        let calls = modules.at(at).and_then(|m| m.symbols()).map(|s| s.inlined_at(at)).unwrap_or_default();
+        let about_to_run = !frame.after_call;
+        let calls =
+            modules.at(at).and_then(|m| m.symbols()).map(|s| s.inlined_at(at, about_to_run)).unwrap_or_default();
         if let Some(((_, outer_line), inlined)) = calls.split_last() {
             let depth = inlined.len() as u32;
             for (i, (function, line)) in inlined.iter().enumerate() {

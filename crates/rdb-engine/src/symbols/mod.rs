@@ -341,9 +341,12 @@ impl ModuleSymbols {
 
     /// The calls inlined at runtime `address`, innermost first, each with its function and the line it is at,
     /// then the real function's line (at the outermost inlined call); empty where nothing is inlined there.
-    pub fn inlined_at(&self, address: u64) -> Vec<(String, Option<SourceLine>)> {
+    ///
+    /// `about_to_run`: `address` is the instruction a thread runs next (its innermost frame), not a return address:
+    /// a call inlined there whose first instruction it is has not begun (gdb's rule).
+    pub fn inlined_at(&self, address: u64, about_to_run: bool) -> Vec<(String, Option<SourceLine>)> {
         match self.dwarf() {
-            Some(dwarf) if self.contains(address) => dwarf.inlined_at(address.wrapping_sub(self.bias)),
+            Some(dwarf) if self.contains(address) => dwarf.inlined_at(address.wrapping_sub(self.bias), about_to_run),
             _ => Vec::new(),
         }
     }
@@ -499,7 +502,7 @@ impl ModuleSymbols {
 
 /// How deeply calls are inlined at file address `pc` (0: not at all): the scope code at `pc` sees.
 fn innermost_call(dwarf: &dwarf::DwarfInfo, pc: u64) -> u32 {
-    dwarf.inlined_at(pc).len().saturating_sub(1) as u32
+    dwarf.inlined_at(pc, true).len().saturating_sub(1) as u32
 }
 
 #[cfg(test)]

@@ -87,7 +87,21 @@ impl DwarfInfo {
     /// The inlined calls at `pc`, innermost first: each one's function and the source line it is at (the
     /// innermost's the line of `pc`, each other's the line of the call inlined into it), then the real
     /// function's line (the outermost inlined call's site). Empty where nothing is inlined at `pc`.
-    pub fn inlined_at(&self, pc: u64) -> Vec<(String, Option<SourceLine>)> {
+    ///
+    /// With `about_to_run` (the pc of a thread's innermost frame, not a return address), a call whose first
+    /// instruction is `pc` has not begun yet: as gdb does, the thread is shown in the function that makes it (a
+    /// breakpoint on that function stops there, and a step enters the call).
+    pub fn inlined_at(&self, pc: u64, about_to_run: bool) -> Vec<(String, Option<SourceLine>)> {
+        let mut calls = self.inline_calls(pc);
+        if about_to_run && calls.len() > 1 {
+            let starting = self.inline_chain_at(pc).iter().rev().take_while(|(_, entry)| *entry == Some(pc)).count();
+            calls.drain(..starting.min(calls.len() - 1));
+        }
+        if calls.len() < 2 { Vec::new() } else { calls }
+    }
+
+    /// The inlined calls at `pc` as addr2line finds them, innermost first, then the real function.
+    fn inline_calls(&self, pc: u64) -> Vec<(String, Option<SourceLine>)> {
         let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
         let Ok(mut frames) = ctx.find_frames(pc).skip_all_loads() else { return Vec::new() };
         let mut out = Vec::new();
@@ -103,7 +117,41 @@ impl DwarfInfo {
                 break;
             }
         }
-        if out.len() < 2 { Vec::new() } else { out }
+        out
+    }
+
+    /// The inlined calls holding `pc`, outermost first, each with its first instruction (`DW_AT_entry_pc`, else
+    /// its lowest address).
+    fn inline_chain_at(&self, pc: u64) -> Vec<(UnitOffset<usize>, Option<u64>)> {
+        let start = {
+            let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(unit) = ctx.find_dwarf_and_unit(pc).skip_all_loads() else { return Vec::new() };
+            let Some(start) = start_of(unit.unit) else { return Vec::new() };
+            start
+        };
+        let Some(unit) = self.units.unit(&self.dwarf, start) else { return Vec::new() };
+        let Some(root) = unit.entries_tree(None).ok().and_then(|mut t| t.root().ok().map(|r| r.entry().offset()))
+        else {
+            return Vec::new();
+        };
+        let Some(function) = self.function_at(&unit, root, pc, 0) else { return Vec::new() };
+        self.inline_chain(&unit, function, pc).into_iter().map(|call| (call, self.entry_of(&unit, call))).collect()
+    }
+
+    /// Where an inlined call begins: its `DW_AT_entry_pc`, else the lowest address of its ranges.
+    fn entry_of(&self, unit: &Unit, offset: UnitOffset<usize>) -> Option<u64> {
+        let entry = unit.entry(offset).ok()?;
+        match entry.attr_value(dw::DW_AT_entry_pc) {
+            Some(AttributeValue::Addr(a)) => return Some(a),
+            Some(AttributeValue::DebugAddrIndex(i)) => return self.dwarf.address(unit, i).ok(),
+            _ => {}
+        }
+        let mut ranges = self.dwarf.die_ranges(unit, &entry).ok()?;
+        let mut lowest: Option<u64> = None;
+        while let Ok(Some(range)) = ranges.next() {
+            lowest = Some(lowest.map_or(range.begin, |l| l.min(range.begin)));
+        }
+        lowest
     }
 
     fn find_scope(&self, pc: u64, inlined: u32) -> Option<Scope> {
