@@ -746,3 +746,47 @@ fn every_stop_of_several_programs_agrees_with_gdb() {
     }
     assert!(compared >= 60, "only {compared} values compared");
 }
+
+#[test]
+fn dt_layouts_agree_with_gdbs_ptype_and_offsets() {
+    // For each struct: dt's members in order, with the offsets gdb's `ptype /o` gives.
+    if Command::new("gdb").arg("--version").output().is_err() {
+        eprintln!("gdb is not installed: the comparison is skipped");
+        return;
+    }
+    let vars = debuggee("vars");
+    for ty in ["point", "flags"] {
+        let out = Command::new("gdb")
+            .args(["-batch", "-nx", "-ex", &format!("ptype /o struct {ty}"), s(&vars)])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        // `/*      4      |       4 */    int y;` and, for a bitfield, `/*      0: 1   |       4 */    unsigned int level : 3;`
+        let gdb: Vec<(u64, String)> = text
+            .lines()
+            .filter_map(|l| {
+                let (offset, rest) = l.trim().strip_prefix("/*")?.split_once('|')?;
+                let offset = offset.split(':').next()?.trim().parse().ok()?;
+                let name = rest
+                    .split_once("*/")?
+                    .1
+                    .trim()
+                    .trim_end_matches(';')
+                    .split(':')
+                    .next()?
+                    .split_whitespace()
+                    .last()?;
+                Some((offset, name.trim_start_matches('*').to_string()))
+            })
+            .collect();
+        assert!(gdb.len() >= 2, "ptype /o gave {text}");
+        let run = rdb(&[s(&vars)], &format!("{}\ndt vars!{ty}\nq\n", mark("dt")));
+        let ours: Vec<(u64, String)> = run
+            .section("dt")
+            .all_matches(r"(?m)^   \+0x([0-9a-f]+) (\S+) ")
+            .iter()
+            .map(|m| (u64::from_str_radix(&m[1], 16).unwrap(), m[2].clone()))
+            .collect();
+        assert_eq!(ours, gdb, "struct {ty}\n{}", run.dump());
+    }
+}
