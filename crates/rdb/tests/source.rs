@@ -201,12 +201,12 @@ fn bad_source_options_are_one_line_each() {
     errors.assert_contains("alive");
 }
 
-#[test]
-fn a_source_file_not_found_is_one_line_naming_the_path_tried() {
-    // Built in a directory of its own, whose source then moves away: the DWARF path names nothing.
-    let dir = scratch_dir("moved-source");
+/// `lines` built in `<scratch>/build`, its source then moved to `<scratch>/<to>`: the DWARF path names nothing.
+/// Returns the scratch directory, the build directory and where the source went.
+fn built_then_moved(scratch: &str, to: &str) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let dir = scratch_dir(scratch);
     let build = dir.join("build");
-    let moved = dir.join("elsewhere");
+    let moved = dir.join(to);
     std::fs::create_dir_all(&build).unwrap();
     std::fs::create_dir_all(&moved).unwrap();
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/debuggees/lines.c");
@@ -218,6 +218,13 @@ fn a_source_file_not_found_is_one_line_naming_the_path_tried() {
         .unwrap();
     assert!(status.success());
     std::fs::rename(build.join("lines.c"), moved.join("lines.c")).unwrap();
+    (dir, build, moved)
+}
+
+#[test]
+fn a_source_file_not_found_is_one_line_naming_the_path_tried() {
+    // Built in a directory of its own, whose source then moves away: the DWARF path names nothing.
+    let (dir, build, _) = built_then_moved("moved-source", "elsewhere");
     let program = build.join("lines");
     let run = rdb(
         &[s(&program)],
@@ -246,20 +253,7 @@ fn a_source_file_not_found_is_one_line_naming_the_path_tried() {
 
 #[test]
 fn srcpath_finds_a_moved_source_by_its_tail() {
-    let dir = scratch_dir("srcpath-tail");
-    let build = dir.join("build");
-    let moved = dir.join("moved");
-    std::fs::create_dir_all(&build).unwrap();
-    std::fs::create_dir_all(&moved).unwrap();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/debuggees/lines.c");
-    std::fs::copy(&src, build.join("lines.c")).unwrap();
-    let status = Command::new("gcc")
-        .args(["-g", "-O0", "-fno-omit-frame-pointer", "-o", "lines", "lines.c"])
-        .current_dir(&build)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::rename(build.join("lines.c"), moved.join("lines.c")).unwrap();
+    let (dir, build, moved) = built_then_moved("srcpath-tail", "moved");
     let run = rdb(
         &[s(&build.join("lines"))],
         &format!(".srcpath {}\nl+s\nbp lines!main\n{}\ng\nq\n", s(&moved), mark("stop")),
