@@ -6,12 +6,15 @@
 //! - `commands`: a line of commands run against it, checking that every failing command answers in one line;
 //! - `expressions`: MASM expressions over a context made from the input, checked against each other (evaluate,
 //!   check, compile, prefix);
+//! - `cxx`: C++ expressions over a program made from the input, evaluated and, lowered to MASM for a breakpoint site,
+//!   checked against each other;
 //! - `symbols`: a module file made from the input, loaded through rdb's symbol layer, and every question asked of it;
 //! - `mutate` and `rng`: mutated copies of the suite's debuggees, from a fixed seed, for the property tests.
 //!
 //! Every entry point panics only when a property fails: a panic anywhere else is a defect of rdb.
 
 pub mod commands;
+pub mod cxx;
 pub mod expressions;
 pub mod mutate;
 pub mod process;

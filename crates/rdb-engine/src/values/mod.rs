@@ -23,6 +23,14 @@ pub struct TypeId {
     pub(crate) die: u64,
 }
 
+impl TypeId {
+    /// The id of entry `die` of the module at `module`: what the debug information hands out; made by hand only
+    /// by programs that describe their own types (the fuzz kit's).
+    pub const fn new(module: u64, die: u64) -> TypeId {
+        TypeId { module, die }
+    }
+}
+
 /// A type as the debug information describes it. Typedefs and `const`/`volatile` are seen through: `name` is the
 /// type as the program wrote it (`size_t`, `const char *`), `kind` and `size` are what it is underneath.
 #[derive(Debug, Clone, PartialEq)]

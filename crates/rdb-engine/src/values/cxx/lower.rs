@@ -28,6 +28,8 @@ struct Lowered {
     value: Option<String>,
     /// The object's address as a MASM expression, where it is in memory.
     address: Option<String>,
+    /// The value, where it is a constant of the text (a shift's count must be one).
+    constant: Option<i64>,
 }
 
 /// How an integer is held: its size in bytes and whether it is signed.
@@ -118,7 +120,7 @@ impl Lowerer<'_> {
             };
             normalized(format!("{read}({address})"), int)
         });
-        Lowered { ty, id, value, address: Some(address) }
+        Lowered { ty, id, value, address: Some(address), constant: None }
     }
 
     fn pointer_target(&mut self, v: &Lowered) -> Option<(Type, TypeId)> {
@@ -153,13 +155,26 @@ impl Lowerer<'_> {
         match e {
             Expr::Int { value, unsigned, long } => {
                 let int = Int { size: if *long { 8 } else { 4 }, signed: !unsigned };
-                Some(Lowered { ty: int_type(int), id: None, value: Some(normalized(hex(*value), int)), address: None })
+                let constant = i64::try_from(*value).ok();
+                Some(Lowered {
+                    ty: int_type(int),
+                    id: None,
+                    value: Some(normalized(hex(*value), int)),
+                    address: None,
+                    constant,
+                })
             }
             Expr::Char(c) => {
                 let int = Int { size: 1, signed: true };
                 let ty =
                     Type { name: "char".into(), size: Some(1), kind: TypeKind::Base(BaseKind::Char { signed: true }) };
-                Some(Lowered { ty, id: None, value: Some(normalized(hex(u64::from(*c)), int)), address: None })
+                Some(Lowered {
+                    ty,
+                    id: None,
+                    value: Some(normalized(hex(u64::from(*c)), int)),
+                    address: None,
+                    constant: None,
+                })
             }
             Expr::Bool(b) => Some(bool_value(hex(u64::from(*b)))),
             Expr::Name(name) => self.name(name),
@@ -187,7 +202,7 @@ impl Lowerer<'_> {
                         } else {
                             field
                         };
-                        Some(Lowered { ty, id: Some(m.ty), value: Some(value), address: None })
+                        Some(Lowered { ty, id: Some(m.ty), value: Some(value), address: None, constant: None })
                     }
                 }
             }
@@ -211,7 +226,7 @@ impl Lowerer<'_> {
                     size: Some(8),
                     kind: TypeKind::Pointer { target: v.id, reference: false },
                 };
-                Some(Lowered { ty, id: None, value: v.address, address: None })
+                Some(Lowered { ty, id: None, value: v.address, address: None, constant: None })
             }
             Expr::Unary(Unary::Not, operand) => {
                 let v = self.expr(operand)?;
@@ -226,7 +241,13 @@ impl Lowerer<'_> {
                     Unary::BitNot => format!("(({x}) ^ 0xffffffffffffffff)"),
                     _ => x,
                 };
-                Some(Lowered { ty: int_type(int), id: None, value: Some(normalized(text, int)), address: None })
+                Some(Lowered {
+                    ty: int_type(int),
+                    id: None,
+                    value: Some(normalized(text, int)),
+                    address: None,
+                    constant: None,
+                })
             }
             Expr::Binary(op, a, b) => {
                 let (a, b) = (self.expr(a)?, self.expr(b)?);
@@ -246,7 +267,13 @@ impl Lowerer<'_> {
                 StaticPlace::Register(r) => {
                     let int = self.int_of(&ty)?;
                     let register = REGISTERS.get(usize::from(r))?;
-                    Some(Lowered { ty, id, value: Some(normalized(format!("@{register}"), int)), address: None })
+                    Some(Lowered {
+                        ty,
+                        id,
+                        value: Some(normalized(format!("@{register}"), int)),
+                        address: None,
+                        constant: None,
+                    })
                 }
                 StaticPlace::Memory { register, offset } => {
                     let register = REGISTERS.get(usize::from(register))?;
@@ -293,7 +320,7 @@ impl Lowerer<'_> {
             };
         }
         let (ia, ib) = (self.int_of(&a.ty)?, self.int_of(&b.ty)?);
-        let (x, y) = (a.value?, b.value?);
+        let (x, y) = (a.value.clone()?, b.value?);
         if matches!(op, Binary::And | Binary::Or) {
             return Some(bool_value(format!("((({x}) != 0) {} (({y}) != 0))", masm(op)?)));
         }
@@ -309,16 +336,37 @@ impl Lowerer<'_> {
                 };
                 Some(bool_value(format!("(({x}) {} ({y}))", masm(op)?)))
             }
-            // MASM divides and shifts right without sign: C's meaning only for unsigned operands.
-            Binary::Div | Binary::Rem | Binary::Shr if common.signed => None,
+            // MASM divides without sign: C's meaning only for unsigned operands.
+            Binary::Div | Binary::Rem if common.signed => None,
+            // A shift has its left operand's type; only a constant count within its width has a meaning (C leaves
+            // the others undefined). A signed right shift is arithmetic (`>>>`), as gcc and clang make it.
             Binary::Shl | Binary::Shr => {
                 let int = promote(ia);
-                let text = format!("(({x}) {} ({y}))", masm(op)?);
-                Some(Lowered { ty: int_type(int), id: None, value: Some(normalized(text, int)), address: None })
+                let count = b.constant.filter(|c| (0..8 * int.size as i64).contains(c))?;
+                let x = normalized(a.value?, ia);
+                let shift = match op {
+                    Binary::Shl => "<<",
+                    _ if int.signed => ">>>",
+                    _ => ">>",
+                };
+                let text = format!("(({x}) {shift} {})", hex(count as u64));
+                Some(Lowered {
+                    ty: int_type(int),
+                    id: None,
+                    value: Some(normalized(text, int)),
+                    address: None,
+                    constant: None,
+                })
             }
             _ => {
                 let text = format!("(({x}) {} ({y}))", masm(op)?);
-                Some(Lowered { ty: int_type(common), id: None, value: Some(normalized(text, common)), address: None })
+                Some(Lowered {
+                    ty: int_type(common),
+                    id: None,
+                    value: Some(normalized(text, common)),
+                    address: None,
+                    constant: None,
+                })
             }
         }
     }
@@ -326,7 +374,7 @@ impl Lowerer<'_> {
 
 fn bool_value(text: String) -> Lowered {
     let ty = Type { name: "bool".into(), size: Some(1), kind: TypeKind::Base(BaseKind::Bool) };
-    Lowered { ty, id: None, value: Some(text), address: None }
+    Lowered { ty, id: None, value: Some(text), address: None, constant: None }
 }
 
 /// Integer promotion: anything narrower than `int` becomes `int`.
@@ -481,6 +529,9 @@ mod tests {
             "d - m < 0",
             "m == 'a'",
             "u << 1 > 4",
+            "d >> 1 == -3",
+            "(m >> 31) != 0",
+            "(u >> 3) + (m << 2) > 5",
         ];
         for text in texts {
             for (d, m) in [(1, 2), (0, -3), (-5, 7), (7, -1), (i32::MAX as i64, i32::MIN), (-1, 0), (3, 97)] {
@@ -493,9 +544,17 @@ mod tests {
     #[test]
     fn what_masm_cannot_mean_is_refused() {
         let locals = vec![("d".to_string(), Some(INT), StaticPlace::Register(5))];
-        for text in
-            ["d / 2 == 1", "d >> 1 == 0", "d % 3", "d ? 1 : 0", "(long)d > 1", "d > 1.5", "@rdi == 1", "nosuch == 1"]
-        {
+        for text in [
+            "d / 2 == 1",
+            "d >> 40",
+            "d << d",
+            "d % 3",
+            "d ? 1 : 0",
+            "(long)d > 1",
+            "d > 1.5",
+            "@rdi == 1",
+            "nosuch == 1",
+        ] {
             let expr = parse(text, &|_| false).unwrap();
             assert_eq!(lower(&expr, &locals, &mut Program), None, "{text}");
         }
