@@ -55,9 +55,14 @@ pub fn check_answer(command: &str, answer: &[String]) {
         let one_line = (line.contains(" in '") || line.contains(" while ")) && !line.contains(['\n', '\r']);
         assert!(one_line, "the command {command:?} answered with an error that is not one line: {answer:#?}");
     }
-    // An error quotes its command (a long one by its start).
-    let own = format!(" in '{}", command.chars().take(40).collect::<String>());
-    if answer.iter().any(|l| l.starts_with("^ ") && l.contains(&own)) {
+    // A command's own error ends by quoting it whole (a long one by its first 200 characters and `...`, as the
+    // console quotes): an inner command's error quotes the inner command, even when its text holds the outer one's.
+    let quoted = match command.trim().char_indices().nth(200) {
+        Some((end, _)) => format!("{}...", &command.trim()[..end]),
+        None => command.trim().to_string(),
+    };
+    let own = format!(" in '{quoted}'");
+    if answer.iter().any(|l| l.starts_with("^ ") && l.ends_with(&own)) {
         assert_eq!(answer.len(), 1, "the failing command {command:?} answered in more than one line: {answer:#?}");
     }
 }

@@ -78,6 +78,12 @@ impl ExprContext for Context {
         Ok(SYMBOLS.iter().position(|s| *s == name).map(|i| self.symbol_value(i)))
     }
 
+    /// `@@c++(...)`: the C++ text's length (the C++ evaluator has its own target, `cxx`; here only its place in
+    /// MASM is checked).
+    fn cxx(&mut self, text: &str) -> Result<u64> {
+        Ok(text.len() as u64)
+    }
+
     fn read_memory(&mut self, address: u64, size: usize) -> Result<u64> {
         let bytes = address
             .checked_sub(MEMORY)
@@ -122,7 +128,12 @@ pub fn run(input: &[u8]) {
     let evaluated = expr::evaluate(&text, ctx);
     let checked = expr::check(&text, &mut Checking(ctx));
     let compiled = expr::compile(&text, &mut Checking(ctx));
-    assert_eq!(checked.is_ok(), compiled.is_ok(), "check and compile disagree on {text:?}: {checked:?}, {compiled:?}");
+    // A condition holding C++ (`@@c++(...)`) is checked but never compiled: the engine evaluates it at each hit.
+    let cxx_refused = compiled.as_ref().is_err_and(|e| e.to_string().contains("@@c++()"));
+    assert!(
+        checked.is_ok() == compiled.is_ok() || (checked.is_ok() && cxx_refused),
+        "check and compile disagree on {text:?}: {checked:?}, {compiled:?}"
+    );
     match (&evaluated, &checked) {
         (Ok(_), Err(e)) => panic!("check refuses {text:?}, which evaluates: {e}"),
         (Err(e), Ok(())) => assert!(value_dependent(e), "check accepts {text:?}, which fails for no value: {e}"),

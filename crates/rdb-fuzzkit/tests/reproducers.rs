@@ -32,3 +32,8 @@ fn commands() {
 fn symbols() {
     assert!(replay("symbols", rdb_fuzzkit::symbols::run) > 0);
 }
+
+#[test]
+fn expressions() {
+    assert!(replay("expressions", rdb_fuzzkit::expressions::run) > 0);
+}
