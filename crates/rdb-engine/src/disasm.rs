@@ -518,6 +518,30 @@ pub fn writes_memory(bytes: &[u8], address: u64) -> Option<bool> {
     }))
 }
 
+/// Where the PLT stub at `address` (`bytes` its code) reads its destination from: the slot of its first indirect
+/// `jmp qword ptr [rip+x]` within its first three instructions (`endbr64; bnd jmp` in `.plt.sec`, a bare `jmp` in
+/// `.plt`). `None` for code that is no such stub.
+pub fn stub_slot(bytes: &[u8], address: u64) -> Option<u64> {
+    let mut decoder = iced_x86::Decoder::with_ip(64, bytes, address, iced_x86::DecoderOptions::NONE);
+    for _ in 0..3 {
+        if !decoder.can_decode() {
+            return None;
+        }
+        let insn = decoder.decode();
+        if insn.is_invalid() {
+            return None;
+        }
+        if insn.flow_control() == iced_x86::FlowControl::IndirectBranch {
+            return (insn.mnemonic() == Mnemonic::Jmp && insn.is_ip_rel_memory_operand())
+                .then(|| insn.ip_rel_memory_address());
+        }
+        if insn.flow_control() != iced_x86::FlowControl::Next {
+            return None;
+        }
+    }
+    None
+}
+
 /// Whether `bytes`, the code just before `address`, end with a call instruction (of any length from 2 to 7 bytes)
 /// that ends exactly at `address`: whether `address` is a return address.
 pub fn call_ends_at(bytes: &[u8], address: u64) -> bool {
@@ -610,6 +634,20 @@ fn dwarf_number(r: Register) -> Option<u32> {
 #[cfg(test)]
 mod access_tests {
     use super::writes_memory;
+
+    #[test]
+    fn plt_stubs_name_their_slot() {
+        use super::stub_slot;
+        // .plt.sec: endbr64; bnd jmp qword ptr [rip+0x2fe2]; nop
+        let sec = [0xf3, 0x0f, 0x1e, 0xfa, 0xf2, 0xff, 0x25, 0xe2, 0x2f, 0, 0, 0x0f, 0x1f, 0x44, 0, 0];
+        assert_eq!(stub_slot(&sec, 0x1030), Some(0x1030 + 11 + 0x2fe2));
+        // .plt: jmp qword ptr [rip+0x2fe2]; push 0; jmp .plt
+        let plt = [0xff, 0x25, 0xe2, 0x2f, 0, 0, 0x68, 0, 0, 0, 0, 0xe9, 0xe0, 0xff, 0xff, 0xff];
+        assert_eq!(stub_slot(&plt, 0x1030), Some(0x1030 + 6 + 0x2fe2));
+        // Ordinary code (push rbp; mov rbp,rsp; ...) and a jump through a register are no stubs.
+        assert_eq!(stub_slot(&[0x55, 0x48, 0x89, 0xe5, 0xc3], 0x1000), None);
+        assert_eq!(stub_slot(&[0xff, 0xe0], 0x1000), None);
+    }
 
     #[test]
     fn return_addresses_follow_calls() {

@@ -254,6 +254,7 @@ impl Session {
         }
         let regs = self.registers(step.tid)?;
         let next = source_step::decide(&step, regs.rip, regs.rsp, &self.modules);
+        let entered = step.call;
         let mut step = LineStep { call: None, ..step };
         Ok(LineStepped::Next(match next {
             source_step::Next::Stop => return Ok(LineStepped::Done(stop)),
@@ -271,12 +272,51 @@ impl Session {
                 self.line_step = Some(step);
                 self.line_step_once()?
             }
+            // `t` into a PLT stub whose slot already holds a function with lines (the loader bound it): on to that
+            // function, where the step ends as at any callee with lines (gdb steps through the stub too).
+            // (A stub not bound yet leads to the loader's resolver first: on to the function its name finds, the
+            // call's return watched too, in case the loader binds the name elsewhere.)
+            source_step::Next::RunTo { address, sp }
+                if entered.is_some()
+                    && let Some(target) = self.stub_destination(regs.rip) =>
+            {
+                self.image.internal.push(Internal::RunTo(target));
+                self.image.internal.push(Internal::Return { address, tid: step.tid, sp });
+                self.line_step = Some(LineStep { call: entered, ..step });
+                self.start_run(self.continuing(None), None)?
+            }
             source_step::Next::RunTo { address, sp } => {
                 self.image.internal.push(Internal::Return { address, tid: step.tid, sp });
                 self.line_step = Some(step);
                 self.start_run(self.continuing(None), None)?
             }
         }))
+    }
+
+    /// The function a PLT stub at `pc` jumps to, where its slot holds one with line information already (bound by
+    /// the loader); `None` for anything else (a lazy slot still points at the resolver, which has no lines).
+    fn stub_destination(&mut self, pc: u64) -> Option<u64> {
+        let mut code = [0u8; 16];
+        let n = self.read_memory(pc, &mut code).ok()?;
+        let slot = crate::disasm::stub_slot(&code[..n], pc)?;
+        let mut target = [0u8; 8];
+        if self.read_memory(slot, &mut target).ok()? != 8 {
+            return None;
+        }
+        let bound = u64::from_le_bytes(target);
+        if self.modules.source_line(bound).is_some() {
+            return Some(bound);
+        }
+        // Lazily bound: the function the stub is named for (`printf@plt`), as the loader will find it.
+        let place = self.modules.place(pc)?;
+        let name = place.symbol.as_ref().filter(|s| s.offset < 16)?.name.strip_suffix("@plt")?.to_string();
+        self.modules.resolve_all(&name).into_iter().find(|&a| {
+            self.modules.source_line(a).is_some()
+                && !self
+                    .modules
+                    .place(a)
+                    .is_some_and(|p| p.module == place.module && p.symbol.is_some_and(|s| s.name.ends_with("@plt")))
+        })
     }
 
     /// A stop of the run as it stands: the final one, or for a `pc`/`tc` whose thread is not on a call yet or a
