@@ -117,9 +117,17 @@ impl Session {
             return Ok(false);
         }
         let Some(condition) = b.spec.condition.clone() else { return Ok(true) };
-        // A deferred breakpoint's WinDbg condition is settled at its first hit, where its site is known.
-        let address = self.registers(tid).map(|r| r.rip).unwrap_or(0);
-        let condition = self.settle_language(&condition, &[address]);
+        // A deferred breakpoint's WinDbg condition is settled at its first hit, where its site is known, and kept.
+        let condition = if condition.language == Language::Windbg {
+            let address = self.registers(tid).map(|r| r.rip).unwrap_or(0);
+            let settled = self.settle_language(&condition, &[address]);
+            if let Some(b) = self.breakpoints.get_mut(id) {
+                b.spec.condition = Some(settled.clone());
+            }
+            settled
+        } else {
+            condition
+        };
         Ok(match condition.language {
             Language::Masm | Language::Windbg => {
                 expr::evaluate(&condition.text, &mut EvalContext { session: self, tid })? != 0

@@ -14,9 +14,15 @@ impl Session {
     /// Evaluate the C++ expression `text` in frame `frame` of thread `tid`. A frame without debug information
     /// still sees the program's globals.
     pub fn evaluate_cxx(&mut self, tid: Tid, frame: usize, text: &str) -> Result<Value> {
-        let (locals, pc) = match self.variables(tid, frame) {
-            Ok(found) => (found.variables, Some(found.pc)),
-            Err(_) => (Vec::new(), self.registers(tid).ok().map(|r| r.rip)),
+        let (locals, pc, registers) = match self.variables(tid, frame) {
+            Ok(found) => (found.variables, Some(found.pc), Some(found.registers)),
+            Err(_) => {
+                let registers = match frame {
+                    0 => self.registers(tid).ok(),
+                    n => self.frames(tid, n + 1).ok().and_then(|f| f.get(n).map(|f| f.registers)),
+                };
+                (Vec::new(), self.registers(tid).ok().map(|r| r.rip), registers)
+            }
         };
         let expr = {
             let modules = &self.modules;
@@ -24,10 +30,6 @@ impl Session {
                 // A local's name hides a type of the same name, as in C++.
                 !locals.iter().any(|v| v.name == name) && find_type(modules, name, pc).is_some()
             })?
-        };
-        let registers = match frame {
-            0 => self.registers(tid).ok(),
-            n => self.frames(tid, n + 1).ok().and_then(|f| f.get(n).map(|f| f.registers)),
         };
         let mut cx = FrameContext { session: self, locals, pc, registers };
         cxx::evaluate(&expr, &mut cx)

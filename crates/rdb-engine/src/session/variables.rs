@@ -22,6 +22,8 @@ pub struct FrameVariables {
     pub variables: Vec<Variable>,
     /// The frame's pc as its scope was looked up (a caller's return address − 1), for globals near it.
     pub pc: u64,
+    /// The frame's registers as the unwinder recovered them (a caller's: those its CFI restores).
+    pub registers: Registers,
 }
 
 /// DWARF numbers of the registers a call preserves: rbx, rbp, rsp, r12–r15, and rip (the return address).
@@ -92,7 +94,7 @@ impl Session {
                 Variable { name: v.name, kind: v.kind, location, value, summary }
             })
             .collect();
-        Ok(FrameVariables { function, variables, pc })
+        Ok(FrameVariables { function, variables, pc, registers: this.regs })
     }
 
     /// Thread `tid`'s x87 and SSE registers, where the target has them.

@@ -58,6 +58,13 @@ pub struct FrameAccess<'a> {
     pub entry: &'a [(u16, u64)],
 }
 
+impl FrameAccess<'_> {
+    /// The value DWARF register `n` had at the function's entry, where the caller's call site gives it.
+    fn entry_value(&self, n: u16) -> Option<u64> {
+        self.entry.iter().find(|(r, _)| *r == n).map(|(_, v)| *v)
+    }
+}
+
 /// One symbol, at its runtime address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Symbol {
@@ -243,7 +250,7 @@ impl ModuleSymbols {
                 dwarf::VariableLocation::Constant(bytes) => Located::Constant(bytes.clone()),
                 dwarf::VariableLocation::None => Located::Unanswered(Unanswered::Unavailable),
                 dwarf::VariableLocation::Expression(_) => {
-                    let entry = |n: u16| frame.entry.iter().find(|(r, _)| *r == n).map(|(_, v)| *v);
+                    let entry = |n: u16| frame.entry_value(n);
                     let mut eval = expression::ExpressionFrame {
                         register: frame.register,
                         mem: &mut *mem,
@@ -325,7 +332,7 @@ impl ModuleSymbols {
         let Some(dwarf) = self.dwarf().filter(|_| self.contains(return_address.wrapping_sub(1))) else {
             return Vec::new();
         };
-        let entry = |n: u16| caller.entry.iter().find(|(r, _)| *r == n).map(|(_, v)| *v);
+        let entry = |n: u16| caller.entry_value(n);
         let mut frame = expression::ExpressionFrame {
             register: caller.register,
             mem,

@@ -5,6 +5,7 @@
 //! [`Session::variables`]: rdb_engine::session::Session::variables
 
 use rdb_engine::fmt::addr64;
+use rdb_engine::values::cxx;
 use rdb_engine::values::{Summary, Type, TypeKind, Value, ValueBytes, has_children};
 use rdb_engine::wildcard;
 use rdb_engine::{Error, Result};
@@ -189,10 +190,8 @@ pub fn dt(cx: &mut Cx, args: &str) -> Result<Flow> {
         (Some((ty, id)), Some(at)) => {
             // A variable holding the object is read where it is; one holding a pointer, where that points.
             let address = match cx.session().evaluate_cxx(tid, frame, at) {
-                Ok(Value { ty: Type { kind: TypeKind::Pointer { .. }, .. }, bytes: ValueBytes::Known(b), .. }) => {
-                    let mut word = [0u8; 8];
-                    word[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
-                    u64::from_le_bytes(word)
+                Ok(v @ Value { ty: Type { kind: TypeKind::Pointer { .. }, .. }, bytes: ValueBytes::Known(_), .. }) => {
+                    cxx::as_number(&v)?
                 }
                 Ok(Value { address: Some(a), .. }) => a,
                 _ => cx.eval(at)?,

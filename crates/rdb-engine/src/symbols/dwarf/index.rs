@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use gimli::{AttributeValue, UnitOffset, constants as dw};
 
-use super::types::children;
+use super::types::{children, keyword};
 use super::units::{Unit, reference, start_of};
 use super::{DwarfInfo, attr_name};
 use crate::symbols::expression::{self, ExpressionFrame, PieceLocation};
@@ -95,13 +95,7 @@ impl NameIndex {
                     if !declaration =>
                 {
                     let Some(name) = attr_name(&info.dwarf, unit, &entry) else { continue };
-                    let keyword = match tag {
-                        dw::DW_TAG_structure_type => Some("struct"),
-                        dw::DW_TAG_class_type => Some("class"),
-                        dw::DW_TAG_union_type => Some("union"),
-                        dw::DW_TAG_enumeration_type => Some("enum"),
-                        _ => None,
-                    };
+                    let keyword = keyword(tag);
                     let full = format!("{prefix}{name}");
                     if let Some(keyword) = keyword {
                         self.types.entry(format!("{keyword} {full}")).or_default().push(global);

@@ -310,16 +310,10 @@ impl DwarfInfo {
             let value =
                 entry.attr_value(dw::DW_AT_call_value).or_else(|| entry.attr_value(dw::DW_AT_GNU_call_site_value));
             let Some(AttributeValue::Exprloc(value)) = value else { continue };
+            // The value computed (`DW_OP_stack_value`), or without it the address the expression computes.
             if let Ok(pieces) = self.evaluate_in(&scope, value, frame)
-                && let [Piece { location: crate::symbols::PieceLocation::Value(bytes), .. }] = pieces.as_slice()
-            {
-                let mut word = [0u8; 8];
-                word[..bytes.len().min(8)].copy_from_slice(&bytes[..bytes.len().min(8)]);
-                out.push((register.0, u64::from_le_bytes(word)));
-            } else if let Ok(pieces) = self.evaluate_in(&scope, value, frame)
                 && let Some(v) = expression::as_address(&pieces, frame.register)
             {
-                // A DWARF expression's value without DW_OP_stack_value is the address it computes.
                 out.push((register.0, v));
             }
         }

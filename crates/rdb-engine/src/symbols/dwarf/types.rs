@@ -68,11 +68,7 @@ impl DwarfInfo {
                 }
             }
             dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_union_type => {
-                let keyword = match entry.tag() {
-                    dw::DW_TAG_structure_type => "struct",
-                    dw::DW_TAG_class_type => "class",
-                    _ => "union",
-                };
+                let keyword = keyword(entry.tag()).unwrap_or("struct");
                 // Base classes first, as members named after their class, at their offsets.
                 let members = children(&unit, offset)
                     .into_iter()
@@ -198,11 +194,10 @@ impl DwarfInfo {
             let pointee = target.map(|t| self.type_name(t, depth + 1)).unwrap_or_else(|| "void".into());
             pointer_name(&pointee, mark)
         };
+        if let Some(keyword) = keyword(entry.tag()) {
+            return self.tagged(&unit, offset, keyword, name.as_deref());
+        }
         match entry.tag() {
-            dw::DW_TAG_structure_type => self.tagged(&unit, offset, "struct", name.as_deref()),
-            dw::DW_TAG_class_type => self.tagged(&unit, offset, "class", name.as_deref()),
-            dw::DW_TAG_union_type => self.tagged(&unit, offset, "union", name.as_deref()),
-            dw::DW_TAG_enumeration_type => self.tagged(&unit, offset, "enum", name.as_deref()),
             dw::DW_TAG_pointer_type => inner("*"),
             dw::DW_TAG_reference_type => inner("&"),
             dw::DW_TAG_rvalue_reference_type => inner("&&"),
@@ -223,6 +218,17 @@ impl DwarfInfo {
 /// A pointer's or reference's name as C writes it: `char *`, `char **`, `const char *const`.
 fn pointer_name(pointee: &str, mark: &str) -> String {
     if pointee.ends_with(['*', '&']) { format!("{pointee}{mark}") } else { format!("{pointee} {mark}") }
+}
+
+/// The keyword C writes before a struct's, class's, union's or enumeration's tag.
+pub(super) fn keyword(tag: DwTag) -> Option<&'static str> {
+    Some(match tag {
+        dw::DW_TAG_structure_type => "struct",
+        dw::DW_TAG_class_type => "class",
+        dw::DW_TAG_union_type => "union",
+        dw::DW_TAG_enumeration_type => "enum",
+        _ => return None,
+    })
 }
 
 fn qualifier(tag: DwTag) -> &'static str {

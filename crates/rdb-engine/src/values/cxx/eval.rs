@@ -266,6 +266,16 @@ fn result_type(a: &Value, b: &Value) -> (bool, usize) {
     (unsigned, size)
 }
 
+/// `v` as a number of the integer type `unsigned`/`size` holds it (a 4-byte one truncated and extended).
+fn fit(v: i64, unsigned: bool, size: usize) -> i64 {
+    match (size, unsigned) {
+        (4, true) => v as u32 as i64,
+        (4, false) => v as i32 as i64,
+        _ => v,
+    }
+}
+
+/// A computed integer of the type `unsigned`/`size` names; its bytes are `v`'s low ones.
 fn make_int(unsigned: bool, size: usize, v: i64) -> Value {
     match (unsigned, size) {
         (false, 4) => int_value("int", 4, v),
@@ -340,14 +350,12 @@ fn binary(op: Binary, a: Value, b: Value, cx: &mut dyn Context) -> Result<Value>
             return Err(Error::msg(format!("shift count {count} is outside 0..{}", bits - 1)));
         }
         let v = as_int(&x);
-        let v = if size == 4 { if unsigned { v as u32 as i64 } else { v as i32 as i64 } } else { v };
+        let v = fit(v, unsigned, size);
         let shifted = match op {
             Binary::Shl => v.wrapping_shl(count as u32),
             _ if unsigned => ((v as u64) >> count) as i64,
             _ => v >> count,
         };
-        let shifted =
-            if size == 4 { if unsigned { shifted as u32 as i64 } else { shifted as i32 as i64 } } else { shifted };
         return Ok(make_int(unsigned, size, shifted));
     }
     if let (Num::Float(_), _) | (_, Num::Float(_)) = (x, y) {
@@ -374,8 +382,7 @@ fn binary(op: Binary, a: Value, b: Value, cx: &mut dyn Context) -> Result<Value>
     let (unsigned, size) = result_type(&a, &b);
     let (i, j) = (as_int(&x), as_int(&y));
     // Compare in the result type: -1 < 1u is false in C, as here.
-    let truncate = |v: i64| if size == 4 { if unsigned { v as u32 as i64 } else { v as i32 as i64 } } else { v };
-    let (i, j) = (truncate(i), truncate(j));
+    let (i, j) = (fit(i, unsigned, size), fit(j, unsigned, size));
     let less = if unsigned { (i as u64) < (j as u64) } else { i < j };
     let zero = || Error::msg("division by zero");
     let value = match op {
@@ -400,7 +407,7 @@ fn binary(op: Binary, a: Value, b: Value, cx: &mut dyn Context) -> Result<Value>
         Binary::Ne => return Ok(bool_value(i != j)),
         Binary::And | Binary::Or => unreachable!("evaluated with short-circuit above"),
     };
-    Ok(make_int(unsigned, size, truncate(value)))
+    Ok(make_int(unsigned, size, value))
 }
 
 /// The address a pointer holds, or an array's own address (an array decays to a pointer to its first element).

@@ -241,13 +241,7 @@ impl Lowerer<'_> {
                     Unary::BitNot => format!("(({x}) ^ 0xffffffffffffffff)"),
                     _ => x,
                 };
-                Some(Lowered {
-                    ty: int_type(int),
-                    id: None,
-                    value: Some(normalized(text, int)),
-                    address: None,
-                    constant: None,
-                })
+                Some(computed(text, int))
             }
             Expr::Binary(op, a, b) => {
                 let (a, b) = (self.expr(a)?, self.expr(b)?);
@@ -350,26 +344,19 @@ impl Lowerer<'_> {
                     _ => ">>",
                 };
                 let text = format!("(({x}) {shift} {})", hex(count as u64));
-                Some(Lowered {
-                    ty: int_type(int),
-                    id: None,
-                    value: Some(normalized(text, int)),
-                    address: None,
-                    constant: None,
-                })
+                Some(computed(text, int))
             }
             _ => {
                 let text = format!("(({x}) {} ({y}))", masm(op)?);
-                Some(Lowered {
-                    ty: int_type(common),
-                    id: None,
-                    value: Some(normalized(text, common)),
-                    address: None,
-                    constant: None,
-                })
+                Some(computed(text, common))
             }
         }
     }
+}
+
+/// An integer the condition computes: `text`, truncated to `int` and extended as its signedness says.
+fn computed(text: String, int: Int) -> Lowered {
+    Lowered { ty: int_type(int), id: None, value: Some(normalized(text, int)), address: None, constant: None }
 }
 
 fn bool_value(text: String) -> Lowered {
