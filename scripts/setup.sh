@@ -12,6 +12,9 @@
 #   - wine64: runs rdb.exe and the Windows debuggees for the Windows test suite.
 #   - clang-14: debuggees built by clang as well as gcc (its DWARF 5: rbp frame bases, DW_OP_addrx), for the
 #     source-level tests.
+#   - gdbserver, lldb-16 (with lldb-server-16): the gdb remote server's tests drive rdb --gdbserver with real gdb and
+#     lldb, and its bench line compares it with gdbserver.
+#   - gdb-multiarch: a gdb that knows Windows targets, for driving rdb.exe --gdbserver under Wine.
 set -euo pipefail
 
 need=()
@@ -27,6 +30,9 @@ command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64
 [ -d /usr/lib/rustlib/src/rust/library/std ] || need+=(rust-web-src)
 [ -x /usr/lib/wine/wine64 ] || need+=(wine64)
 command -v clang-14 >/dev/null 2>&1 || need+=(clang-14)
+command -v gdbserver >/dev/null 2>&1 || need+=(gdbserver)
+command -v lldb-16 >/dev/null 2>&1 || need+=(lldb-16)
+command -v gdb-multiarch >/dev/null 2>&1 || need+=(gdb-multiarch)
 
 if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: installing ${need[*]}"
