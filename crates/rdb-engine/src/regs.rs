@@ -30,6 +30,10 @@ pub struct Registers {
     pub gs: u16,
     pub fs_base: u64,
     pub gs_base: u64,
+    /// Linux's `orig_rax`: the system call a thread stopped in (`-1` for none), which decides whether the kernel
+    /// restarts it when the thread runs on. Only a gdb client names it (it writes `-1` before calling a function in
+    /// the debuggee); 0 where the OS has no such register.
+    pub orig_rax: u64,
 }
 
 /// DR0–DR3 (addresses), DR6 (status) and DR7 (control).

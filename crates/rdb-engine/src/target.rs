@@ -256,6 +256,12 @@ pub trait Target {
     fn vector_registers(&mut self) -> Option<&mut dyn VectorRegisters> {
         None
     }
+
+    /// The auxiliary vector the kernel gave the process at its start (ELF's `AT_*` pairs), as raw bytes; `None`
+    /// where the OS has none.
+    fn auxiliary_vector(&mut self) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
 }
 
 /// A live process: what a target that runs offers beyond reading it.
@@ -491,4 +497,21 @@ pub trait LoaderRendezvous {
     /// Re-read the loader's module list and return what changed since the last call, as `ModuleLoaded` and
     /// `ModuleUnloaded` events. Returns nothing while the loader is in the middle of a change.
     fn sync_modules(&mut self) -> Result<Vec<EventKind>>;
+
+    /// The loader's list as it stands, executable first, for a client that reads it itself (gdb's
+    /// `qXfer:libraries-svr4:read`). Empty while the loader is in the middle of a change or before it has run.
+    fn link_map(&mut self) -> Result<Vec<LinkMapEntry>>;
+}
+
+/// One entry of the loader's list (glibc's `struct link_map`), as the loader wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkMapEntry {
+    /// Where the entry is (gdb's `lm`).
+    pub address: u64,
+    /// How far the module was moved from the addresses its file gives (`l_addr`).
+    pub bias: u64,
+    /// Its dynamic section (`l_ld`).
+    pub dynamic: u64,
+    /// Its name as the loader has it (empty for the executable), bytes as they are.
+    pub name: Vec<u8>,
 }

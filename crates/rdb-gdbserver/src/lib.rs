@@ -1,5 +1,136 @@
 //! rdb as a gdb remote-protocol server: gdb (`target remote`, `target extended-remote`) and lldb (`gdb-remote`)
 //! drive rdb's engine over a socket. The protocol's framing and packets are `gdbstub`'s; this crate only
 //! translates its requests into `Session` calls and the engine's data into the protocol's shapes.
+//!
+//! The engine runs on a thread of its own (`rdb_engine::runner`); the session with the client (`server.rs`) feeds
+//! gdbstub the client's bytes and the engine's stops from one channel.
 
 pub mod agent;
+mod breakpoints;
+mod conditions;
+mod framing;
+mod monitor;
+mod queries;
+pub mod registers;
+mod resume;
+mod server;
+pub mod signals;
+mod stops;
+mod target;
+
+use std::cell::RefCell;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
+use std::rc::Rc;
+use std::sync::mpsc;
+
+use rdb_engine::debugger::{Debugger, Host, Launch};
+use rdb_engine::runner::Runner;
+use rdb_engine::session::Stop;
+use rdb_engine::target::Pid;
+
+pub use server::Ending;
+
+use registers::Flavour;
+use target::Server;
+
+/// What to debug.
+#[derive(Debug, Clone)]
+pub enum Start {
+    Launch(Launch),
+    Attach(Pid),
+}
+
+/// `rdb --gdbserver <address> ...`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `HOST:PORT`, `:PORT` or `PORT` (the host defaults to loopback; port 0 picks a free one).
+    pub address: String,
+    pub start: Start,
+}
+
+/// Where to listen: a host left out is loopback, so the debuggee is not offered to the network by accident.
+pub fn parse_address(text: &str) -> Result<SocketAddr, String> {
+    let text = text.strip_prefix("tcp:").unwrap_or(text);
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) => (host, port),
+        None => ("", text),
+    };
+    let port: u16 =
+        port.parse().map_err(|_| format!("'{text}' is no HOST:PORT to listen on (the port is a number)"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot listen on '{text}': {e}"))?
+        .next()
+        .ok_or_else(|| format!("cannot listen on '{text}': the host has no address"))
+}
+
+/// Launch or attach, listen, serve one client, and end the debuggee as the client leaves it. `host` makes this
+/// machine's targets; it is built on the engine's thread. Progress goes to standard error, as gdbserver's does.
+pub fn serve(options: Options, host: impl FnOnce() -> Box<dyn Host> + Send + 'static) -> Result<Ending, String> {
+    let address = parse_address(&options.address)?;
+    let (first, first_stop) = mpsc::channel::<Stop>();
+    let start = options.start.clone();
+    let (runner, updates) = Runner::start(move |listener| {
+        let mut d = Debugger::new(host(), listener);
+        let stop = match start {
+            Start::Launch(launch) => d.launch(launch)?,
+            Start::Attach(pid) => d.attach(pid)?,
+        };
+        let _ = first.send(stop);
+        Ok(d)
+    })
+    .map_err(|e| e.to_string())?;
+    let stop = first_stop.recv().map_err(|_| "the debugger's thread ended".to_string())?;
+    match &options.start {
+        Start::Launch(l) => eprintln!("Process {} created; pid = {}", l.program.display(), stop.pid),
+        Start::Attach(pid) => eprintln!("Attached; pid = {pid}"),
+    }
+    let listener = TcpListener::bind(address).map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    if !bound.ip().is_loopback() {
+        eprintln!(
+            "rdb: warning: listening on {}, reachable from other machines: whoever connects controls the debuggee",
+            bound.ip()
+        );
+    }
+    eprintln!("Listening on port {}", bound.port());
+    let (stream, peer) = listener.accept().map_err(|e| format!("cannot accept a client: {e}"))?;
+    drop(listener);
+    eprintln!("Remote debugging from host {}, port {}", peer.ip(), peer.port());
+    let mut server = Server {
+        runner,
+        flavour: if cfg!(windows) { Flavour::Windows } else { Flavour::Linux },
+        pid: stop.pid,
+        launched: false,
+        stop: None,
+        exited: false,
+        breakpoints: Default::default(),
+        actions: Default::default(),
+        conditions: Rc::new(RefCell::new(Default::default())),
+        question: Rc::new(RefCell::new(Default::default())),
+        monitor: Default::default(),
+        refused_resume: None,
+    };
+    server.started(stop, matches!(options.start, Start::Launch(_)));
+    server::run(server, stream, updates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_as_gdbserver_takes_them() {
+        assert_eq!(parse_address(":1234").unwrap(), "127.0.0.1:1234".parse().unwrap());
+        assert_eq!(parse_address("1234").unwrap(), "127.0.0.1:1234".parse().unwrap());
+        assert_eq!(parse_address("tcp::0").unwrap(), "127.0.0.1:0".parse().unwrap());
+        assert_eq!(parse_address("0.0.0.0:99").unwrap(), "0.0.0.0:99".parse().unwrap());
+        assert_eq!(parse_address("[::1]:7").unwrap(), "[::1]:7".parse().unwrap());
+        assert!(parse_address("host").is_err());
+        assert!(parse_address(":99999").is_err());
+    }
+}

@@ -265,6 +265,13 @@ impl Target for LinuxTarget {
     fn vector_registers(&mut self) -> Option<&mut dyn VectorRegisters> {
         Some(self)
     }
+
+    fn auxiliary_vector(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.gone {
+            return Err(Error::NoProcess);
+        }
+        procfs::auxv_bytes(self.pid).map(Some).map_err(|e| rdb_engine::err!("cannot read the auxiliary vector: {e}"))
+    }
 }
 
 impl Execution for LinuxTarget {

@@ -35,9 +35,14 @@ pub(crate) fn tgid(tid: i32) -> Option<i32> {
     status_field(tid, None, "Tgid")?.parse().ok()
 }
 
+/// The auxiliary vector of a process as the kernel keeps it.
+pub(crate) fn auxv_bytes(pid: i32) -> std::io::Result<Vec<u8>> {
+    std::fs::read(format!("/proc/{pid}/auxv"))
+}
+
 /// The auxiliary vector of a process, as (type, value) pairs.
 pub(crate) fn auxv(pid: i32) -> std::io::Result<Vec<(u64, u64)>> {
-    let bytes = std::fs::read(format!("/proc/{pid}/auxv"))?;
+    let bytes = auxv_bytes(pid)?;
     let word = |b: &[u8]| b.try_into().map(u64::from_le_bytes).unwrap_or(0);
     Ok(bytes.chunks_exact(16).map(|c| (word(&c[..8]), word(&c[8..]))).take_while(|&(t, _)| t != 0).collect())
 }

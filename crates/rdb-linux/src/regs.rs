@@ -53,13 +53,17 @@ pub(crate) fn get(tid: i32) -> nix::Result<Registers> {
         gs: r.gs as u16,
         fs_base: r.fs_base,
         gs_base: r.gs_base,
+        orig_rax: r.orig_rax,
     })
 }
 
 pub(crate) fn set(tid: i32, regs: &Registers) -> nix::Result<()> {
     let pid = Pid::from_raw(tid);
     let mut r = ptrace::getregs(pid)?;
-    if r.rip != regs.rip {
+    if r.orig_rax != regs.orig_rax {
+        // The caller set it (a gdb client about to call a function in the debuggee writes -1).
+        r.orig_rax = regs.orig_rax;
+    } else if r.rip != regs.rip {
         // A thread moved elsewhere must not have an interrupted system call restarted under it (the kernel would
         // rewind the new rip by the size of a syscall instruction), as gdb does when it writes the pc.
         r.orig_rax = u64::MAX;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rdb_engine::target::{EventKind, LoaderRendezvous};
+use rdb_engine::target::{EventKind, LinkMapEntry, LoaderRendezvous};
 use rdb_engine::{Error, Result};
 
 use crate::image::Elf;
@@ -20,6 +20,7 @@ const R_STATE: u64 = 24;
 const RT_CONSISTENT: u32 = 0;
 /// `struct link_map` offsets: l_addr @0, l_name @8, l_ld @16, l_next @24.
 const L_NAME: u64 = 8;
+const L_LD: u64 = 16;
 const L_NEXT: u64 = 24;
 /// Bounds against a corrupt list or dynamic section.
 const MAX_MODULES: usize = 4096;
@@ -164,5 +165,25 @@ impl LoaderRendezvous for LinuxTarget {
             changes.push(EventKind::ModuleLoaded { base, size, path });
         }
         Ok(changes)
+    }
+
+    fn link_map(&mut self) -> Result<Vec<LinkMapEntry>> {
+        let Some(r_debug) = self.r_debug()? else { return Ok(Vec::new()) };
+        if self.read_u32(r_debug.wrapping_add(R_STATE))? != RT_CONSISTENT {
+            return Ok(Vec::new());
+        }
+        let mut list = Vec::new();
+        let mut entry = self.read_u64(r_debug.wrapping_add(R_MAP))?;
+        while entry != 0 && list.len() < MAX_MODULES {
+            let name_at = self.read_u64(entry.wrapping_add(L_NAME))?;
+            list.push(LinkMapEntry {
+                address: entry,
+                bias: self.read_u64(entry)?,
+                dynamic: self.read_u64(entry.wrapping_add(L_LD))?,
+                name: if name_at == 0 { Vec::new() } else { self.read_c_string(name_at)? },
+            });
+            entry = self.read_u64(entry.wrapping_add(L_NEXT))?;
+        }
+        Ok(list)
     }
 }

@@ -103,6 +103,7 @@ impl Context {
             gs: c.SegGs,
             fs_base: 0,
             gs_base: teb,
+            orig_rax: 0,
         }
     }
 

@@ -32,6 +32,10 @@ pub struct Args {
     /// Attach to a running process.
     #[arg(short = 'p', value_name = "PID", conflicts_with = "command")]
     pub pid: Option<u32>,
+    /// Serve the debuggee to a gdb or lldb client over the gdb remote protocol instead of running the console, as
+    /// gdbserver does: `[HOST]:PORT` (the host defaults to loopback; port 0 picks a free one).
+    #[arg(long = "gdbserver", value_name = "[HOST]:PORT", conflicts_with_all = ["commands", "go_initial", "go_final", "children"])]
+    pub gdbserver: Option<String>,
     /// The program to launch and its arguments; everything after the program is the program's, not rdb's.
     #[arg(trailing_var_arg = true, value_name = "PROGRAM [ARGS]...")]
     pub command: Vec<String>,
@@ -42,6 +46,9 @@ fn main() -> ExitCode {
     if args.command.is_empty() && args.pid.is_none() {
         eprintln!("rdb: nothing to debug: give a program to launch or -p <pid> (see rdb --help)");
         return ExitCode::from(2);
+    }
+    if let Some(address) = args.gdbserver {
+        return gdbserver(address, args.pid, args.command);
     }
     let options = Options {
         commands: args.commands,
@@ -73,6 +80,36 @@ fn main() -> ExitCode {
     }
     command_loop(&mut console, &mut dbg, &inputs, &mut out);
     ExitCode::SUCCESS
+}
+
+/// `--gdbserver`: serve one gdb remote-protocol client, then end.
+fn gdbserver(address: String, pid: Option<u32>, command: Vec<String>) -> ExitCode {
+    let start = match (pid, command.split_first()) {
+        (Some(pid), _) => rdb_gdbserver::Start::Attach(pid),
+        (None, Some((program, args))) => {
+            rdb_gdbserver::Start::Launch(rdb_engine::debugger::Launch { program: program.into(), args: args.to_vec() })
+        }
+        (None, None) => unreachable!("checked by main"),
+    };
+    rdb_host::install();
+    match rdb_gdbserver::serve(rdb_gdbserver::Options { address, start }, || Box::new(rdb_host::Native)) {
+        Ok(ending) => {
+            eprintln!(
+                "{}",
+                match ending {
+                    rdb_gdbserver::Ending::Detached => "Detached: the debuggee runs on",
+                    rdb_gdbserver::Ending::Killed => "Killed the debuggee",
+                    rdb_gdbserver::Ending::Exited => "The debuggee exited",
+                    rdb_gdbserver::Ending::ClientGone => "The client went away: the debuggee is ended as q ends it",
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("rdb: {}", rdb_windbg::printable(&e));
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Run pending commands, reading more input when there are none, until the user quits.

@@ -10,9 +10,19 @@ use super::filters::{Action, EventCode};
 use super::run::Next;
 use super::{Internal, Notice, Session, StopReason};
 use crate::error::{Error, Result};
-use crate::target::{ContinueStatus, EventKind};
+use crate::target::{ContinueStatus, EventKind, LinkMapEntry};
 
 impl Session {
+    /// The loader's list as it stands, executable first, for a front end whose client reads the list itself (gdb's
+    /// `qXfer:libraries-svr4:read`); `None` where the target has no rendezvous or it was given up.
+    pub fn link_map(&mut self) -> Result<Option<Vec<LinkMapEntry>>> {
+        let lost = self.image.loader_lost;
+        match self.execution()?.loader_rendezvous() {
+            Some(r) if !lost => r.link_map().map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// Where the loader calls after a change of its list: `None` when the target has no rendezvous, `Some(None)`
     /// while none is known (a static executable, a loader that has not run yet, a rendezvous given up).
     pub(super) fn loader_breakpoint(&mut self) -> Result<Option<Option<u64>>> {

@@ -236,6 +236,11 @@ impl Session {
         self.pid
     }
 
+    /// The auxiliary vector the process started with (raw `AT_*` pairs), where the OS has one.
+    pub fn auxiliary_vector(&mut self) -> Result<Option<Vec<u8>>> {
+        self.target()?.auxiliary_vector()
+    }
+
     pub fn is_live(&self) -> bool {
         self.state == State::Stopped && self.target.is_some()
     }

@@ -318,6 +318,14 @@ impl LoaderRendezvous for Fake {
             path: PathBuf::from("/nonexistent/libc.so.6"),
         }])
     }
+    fn link_map(&mut self) -> Result<Vec<crate::target::LinkMapEntry>> {
+        Ok(vec![crate::target::LinkMapEntry {
+            address: LIBC_BASE + 0x200,
+            bias: LIBC_BASE,
+            dynamic: LIBC_BASE + 0x300,
+            name: b"/nonexistent/libc.so.6".to_vec(),
+        }])
+    }
 }
 
 /// A console breakpoint on the code at `address`.

@@ -1,0 +1,250 @@
+//! The debuggee as gdbstub asks for it: registers, memory and threads, each request one call into the engine on
+//! the debugger's own thread (`Runner::call`). Everything decided about the debuggee is the engine's; this only
+//! converts between the protocol's units (gdb's register numbers, its thread ids) and the engine's.
+
+use std::cell::RefCell;
+use std::num::NonZeroUsize;
+use std::rc::Rc;
+
+use gdbstub::common::Tid as GdbTid;
+use gdbstub::target::ext::base::BaseOps;
+use gdbstub::target::ext::base::multithread::MultiThreadBase;
+use gdbstub::target::ext::base::single_register_access::{SingleRegisterAccess, SingleRegisterAccessOps};
+use gdbstub::target::{Target, TargetError, TargetResult};
+use rdb_engine::debugger::Debugger;
+use rdb_engine::runner::Runner;
+use rdb_engine::session::Stop;
+use rdb_engine::target::{Pid, Tid};
+
+use crate::breakpoints::GdbBreakpoints;
+use crate::conditions::PendingConditions;
+use crate::framing::StopReply;
+use crate::monitor::Monitor;
+use crate::registers::{Flavour, RegisterFile, RegisterNumber, X86_64, table};
+use crate::resume::Actions;
+
+/// What gdbstub drives: the engine behind its runner, and what the protocol needs remembered between packets.
+pub struct Server {
+    pub(crate) runner: Runner,
+    pub(crate) flavour: Flavour,
+    pub(crate) pid: Pid,
+    /// The debuggee was launched by rdb (else attached): a launched one is killed when the client goes, an attached
+    /// one detached.
+    pub(crate) launched: bool,
+    /// The stop the client was last told of.
+    pub(crate) stop: Option<Stop>,
+    /// The process has exited (or was killed): nothing is left to ask about.
+    pub(crate) exited: bool,
+    pub(crate) breakpoints: GdbBreakpoints,
+    pub(crate) actions: Actions,
+    pub(crate) conditions: Rc<RefCell<PendingConditions>>,
+    /// How `?` is answered (see `framing.rs`): kept up to date with `stop`.
+    pub(crate) question: Rc<RefCell<StopReply>>,
+    pub(crate) monitor: Monitor,
+    /// Why the resume the client last asked for could not be made (see `resume.rs`).
+    pub(crate) refused_resume: Option<String>,
+}
+
+/// What a failed engine call answers the client: an error reply (`E..`), never the end of the session.
+pub(crate) fn refused<T>(_error: rdb_engine::Error) -> TargetResult<T, Server> {
+    Err(TargetError::Errno(14))
+}
+
+pub(crate) fn gdb_tid(tid: Tid) -> Option<GdbTid> {
+    NonZeroUsize::new(tid as usize)
+}
+
+pub(crate) fn engine_tid(tid: GdbTid) -> Tid {
+    tid.get() as Tid
+}
+
+impl Server {
+    /// Run `f` on the debugger's thread.
+    pub(crate) fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Debugger) -> rdb_engine::Result<R> + Send + 'static,
+    ) -> rdb_engine::Result<R> {
+        self.runner.call(f)?
+    }
+
+    /// Thread `tid`'s registers as the client's description lays them out.
+    fn register_file(&self, tid: Tid) -> rdb_engine::Result<RegisterFile> {
+        let flavour = self.flavour;
+        self.call(move |d| {
+            let s = d.session_mut();
+            let general = s.registers(tid)?;
+            let float = s.float_registers(tid).ok().flatten();
+            Ok(RegisterFile { general, float, flavour: Some(flavour) })
+        })
+    }
+
+    fn write_register_file(&self, tid: Tid, file: &RegisterFile) -> rdb_engine::Result<()> {
+        let general = file.general;
+        self.call(move |d| d.session_mut().set_registers(tid, &general))
+    }
+
+    /// The debuggee's threads, the one of the last stop first (gdbstub's `?` names the first).
+    pub(crate) fn threads(&self) -> Vec<Tid> {
+        let first = self.stop.as_ref().map(|s| s.tid);
+        let mut tids =
+            self.call(|d| Ok(d.session().threads().iter().map(|t| t.tid).collect::<Vec<_>>())).unwrap_or_default();
+        if let Some(first) = first
+            && let Some(at) = tids.iter().position(|t| *t == first)
+        {
+            tids[..=at].rotate_right(1);
+        }
+        tids
+    }
+}
+
+impl Target for Server {
+    type Arch = X86_64;
+    type Error = String;
+
+    fn base_ops(&mut self) -> BaseOps<'_, X86_64, String> {
+        BaseOps::MultiThread(self)
+    }
+
+    // rdb places every breakpoint itself; gdb must not write int3s through memory writes.
+    fn guard_rail_implicit_sw_breakpoints(&self) -> bool {
+        true
+    }
+
+    // lldb reads a run-length encoded reply wrongly in places (the ELF header it reads from memory).
+    fn use_rle(&self) -> bool {
+        false
+    }
+
+    fn use_target_description_xml(&self) -> bool {
+        // The description comes from `support_target_description_xml_override`.
+        true
+    }
+
+    fn support_breakpoints(&mut self) -> Option<gdbstub::target::ext::breakpoints::BreakpointsOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_target_description_xml_override(
+        &mut self,
+    ) -> Option<gdbstub::target::ext::target_description_xml_override::TargetDescriptionXmlOverrideOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_monitor_cmd(&mut self) -> Option<gdbstub::target::ext::monitor_cmd::MonitorCmdOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_exec_file(&mut self) -> Option<gdbstub::target::ext::exec_file::ExecFileOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_auxv(&mut self) -> Option<gdbstub::target::ext::auxv::AuxvOps<'_, Self>> {
+        (self.flavour == Flavour::Linux).then_some(self)
+    }
+
+    fn support_libraries_svr4(&mut self) -> Option<gdbstub::target::ext::libraries::LibrariesSvr4Ops<'_, Self>> {
+        (self.flavour == Flavour::Linux).then_some(self)
+    }
+
+    fn support_libraries(&mut self) -> Option<gdbstub::target::ext::libraries::LibrariesOps<'_, Self>> {
+        (self.flavour == Flavour::Windows).then_some(self)
+    }
+
+    fn support_host_info(&mut self) -> Option<gdbstub::target::ext::host_info::HostInfoOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_process_info(&mut self) -> Option<gdbstub::target::ext::process_info::ProcessInfoOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_extended_mode(&mut self) -> Option<gdbstub::target::ext::extended_mode::ExtendedModeOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl MultiThreadBase for Server {
+    fn read_registers(&mut self, regs: &mut RegisterFile, tid: GdbTid) -> TargetResult<(), Self> {
+        match self.register_file(engine_tid(tid)) {
+            Ok(file) => {
+                *regs = file;
+                Ok(())
+            }
+            Err(e) => refused(e),
+        }
+    }
+
+    fn write_registers(&mut self, regs: &RegisterFile, tid: GdbTid) -> TargetResult<(), Self> {
+        let tid = engine_tid(tid);
+        // A `G` packet carries the x87/SSE registers too; rdb cannot write those, so they must be as they are.
+        let current = self.register_file(tid).or_else(refused)?;
+        if current.float.is_some() && regs.float.is_some() && current.float != regs.float {
+            return Err(TargetError::Errno(22));
+        }
+        self.write_register_file(tid, regs).or_else(refused)
+    }
+
+    fn support_single_register_access(&mut self) -> Option<SingleRegisterAccessOps<'_, GdbTid, Self>> {
+        Some(self)
+    }
+
+    fn read_addrs(&mut self, start: u64, data: &mut [u8], _tid: GdbTid) -> TargetResult<usize, Self> {
+        let len = data.len();
+        let read = self.call(move |d| {
+            let mut buf = vec![0u8; len];
+            let n = d.session_mut().read_memory(start, &mut buf)?;
+            buf.truncate(n);
+            Ok(buf)
+        });
+        match read {
+            Ok(bytes) if !bytes.is_empty() => {
+                data[..bytes.len()].copy_from_slice(&bytes);
+                Ok(bytes.len())
+            }
+            Ok(_) => Err(TargetError::Errno(14)),
+            Err(e) => refused(e),
+        }
+    }
+
+    fn write_addrs(&mut self, start: u64, data: &[u8], _tid: GdbTid) -> TargetResult<(), Self> {
+        let data = data.to_vec();
+        self.call(move |d| d.session_mut().write_memory(start, &data)).or_else(refused)
+    }
+
+    fn list_active_threads(&mut self, thread_is_active: &mut dyn FnMut(GdbTid)) -> Result<(), String> {
+        if self.exited {
+            return Ok(());
+        }
+        self.threads().into_iter().filter_map(gdb_tid).for_each(thread_is_active);
+        Ok(())
+    }
+
+    fn support_resume(&mut self) -> Option<gdbstub::target::ext::base::multithread::MultiThreadResumeOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl SingleRegisterAccess<GdbTid> for Server {
+    fn read_register(&mut self, tid: GdbTid, reg: RegisterNumber, buf: &mut [u8]) -> TargetResult<usize, Self> {
+        let Some(r) = table(self.flavour).get(reg.0).copied() else { return Err(TargetError::Errno(22)) };
+        let file = self.register_file(engine_tid(tid)).or_else(refused)?;
+        match file.get(&r) {
+            Some(bytes) if bytes.len() <= buf.len() => {
+                buf[..bytes.len()].copy_from_slice(&bytes);
+                Ok(bytes.len())
+            }
+            // Unavailable: gdbstub answers `x`s for a zero length.
+            _ => Ok(0),
+        }
+    }
+
+    fn write_register(&mut self, tid: GdbTid, reg: RegisterNumber, value: &[u8]) -> TargetResult<(), Self> {
+        let Some(r) = table(self.flavour).get(reg.0).copied() else { return Err(TargetError::Errno(22)) };
+        let tid = engine_tid(tid);
+        let mut file = self.register_file(tid).or_else(refused)?;
+        if !file.set(&r, value) {
+            return Err(TargetError::Errno(22));
+        }
+        self.write_register_file(tid, &file).or_else(refused)
+    }
+}
