@@ -91,9 +91,9 @@ struct Thread<'a> {
 
 impl Machine for Thread<'_> {
     fn register(&mut self, number: u32) -> Result<u64, AgentError> {
-        let unknown = || AgentError(format!("no register {number}"));
+        let unknown = || AgentError::new(format!("no register {number}"));
         let r = table(self.flavour).get(number as usize).copied().ok_or_else(unknown)?;
-        let general = self.d.session_mut().registers(self.tid).map_err(|e| AgentError(e.to_string()))?;
+        let general = self.d.session_mut().registers(self.tid).map_err(|e| AgentError::new(e.to_string()))?;
         let file = crate::registers::RegisterFile { general, float: None, flavour: Some(self.flavour) };
         let bytes = file.get(&r).ok_or_else(unknown)?;
         let mut word = [0u8; 8];
@@ -105,8 +105,8 @@ impl Machine for Thread<'_> {
     fn read_memory(&mut self, address: u64, buf: &mut [u8]) -> Result<(), AgentError> {
         match self.d.session_mut().read_memory(address, buf) {
             Ok(n) if n == buf.len() => Ok(()),
-            Ok(_) => Err(AgentError(format!("memory at {address:#x} cannot be read"))),
-            Err(e) => Err(AgentError(e.to_string())),
+            Ok(_) => Err(AgentError::new(format!("memory at {address:#x} cannot be read"))),
+            Err(e) => Err(AgentError::new(e.to_string())),
         }
     }
 }

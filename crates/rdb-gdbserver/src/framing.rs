@@ -36,13 +36,20 @@ pub struct StopReply {
 pub struct Framer {
     state: State,
     packet: Vec<u8>,
+    /// The client's `qSupported` and `QStartNoAckMode`, as sent: what a new gdbstub session must hear again.
+    negotiation: Vec<Vec<u8>>,
     pending: Rc<RefCell<PendingConditions>>,
     question: Rc<RefCell<StopReply>>,
 }
 
 impl Framer {
     pub fn new(pending: Rc<RefCell<PendingConditions>>, question: Rc<RefCell<StopReply>>) -> Framer {
-        Framer { state: State::Outside, packet: Vec::new(), pending, question }
+        Framer { state: State::Outside, packet: Vec::new(), negotiation: Vec::new(), pending, question }
+    }
+
+    /// The client's negotiation so far, framed, for a new session to be told (see `server.rs`).
+    pub fn negotiation(&self) -> Vec<u8> {
+        self.negotiation.concat()
     }
 
     /// Take in one byte; what gdbstub should see goes to `out` (nothing until a packet is complete).
@@ -82,6 +89,10 @@ impl Framer {
         let Some(body) = packet.get(1..packet.len().saturating_sub(3)) else { return packet };
         if body == b"?" {
             self.question.borrow_mut().asked = true;
+        }
+        if body.starts_with(b"qSupported") || body == b"QStartNoAckMode" {
+            self.negotiation.retain(|p| p.get(1..5) != body.get(..4));
+            self.negotiation.push(packet.clone());
         }
         let Some((kind, rest)) = breakpoint_insertion(body) else { return packet };
         let (base, conditions) = match rest.iter().position(|&b| b == b';') {
@@ -152,12 +163,13 @@ pub fn mend_replies(outgoing: &mut Vec<u8>, question: &RefCell<StopReply>) {
     if q.asked
         && let Some(start) = q.start.clone()
     {
-        let before = outgoing.len();
-        mend(outgoing, b"$T05thread:", |body| body.splice(..3, start.bytes()).for_each(drop));
-        if outgoing.len() == before && start.starts_with('W') {
-            mend(outgoing, b"$W00", |body| *body = start.clone().into_bytes());
+        // The bytes of a `?` are framed as they arrive, with those of the packets before it: the flag waits for the
+        // reply that answers it.
+        let answered = mend(outgoing, b"$T05thread:", |body| body.splice(..3, start.bytes()).for_each(drop))
+            || (!start.starts_with('T') && mend(outgoing, b"$W00", |body| *body = start.clone().into_bytes()));
+        if answered {
+            q.asked = false;
         }
-        q.asked = false;
     }
     drop(q);
     mend(outgoing, b"$PacketSize=", |body| body.extend_from_slice(b";ConditionalBreakpoints+"));
@@ -169,17 +181,19 @@ pub fn mend_replies(outgoing: &mut Vec<u8>, question: &RefCell<StopReply>) {
     });
 }
 
-/// Rewrite the body of the packet in `outgoing` that starts with `start` (its `$` included), framed anew.
-fn mend(outgoing: &mut Vec<u8>, start: &[u8], change: impl FnOnce(&mut Vec<u8>)) {
-    let Some(at) = outgoing.windows(start.len()).position(|w| w == start) else { return };
-    let Some(hash) = outgoing[at..].iter().position(|&b| b == b'#').map(|h| at + h) else { return };
+/// Rewrite the body of the packet in `outgoing` that starts with `start` (its `$` included), framed anew; whether
+/// there was one.
+fn mend(outgoing: &mut Vec<u8>, start: &[u8], change: impl FnOnce(&mut Vec<u8>)) -> bool {
+    let Some(at) = outgoing.windows(start.len()).position(|w| w == start) else { return false };
+    let Some(hash) = outgoing[at..].iter().position(|&b| b == b'#').map(|h| at + h) else { return false };
     if outgoing.len() < hash + 3 {
-        return;
+        return false;
     }
     let mut body = outgoing[at + 1..hash].to_vec();
     change(&mut body);
     let framed = frame(&body);
     outgoing.splice(at..hash + 3, framed);
+    true
 }
 
 #[cfg(test)]

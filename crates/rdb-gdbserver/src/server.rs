@@ -45,6 +45,8 @@ struct Link {
     stream: TcpStream,
     out: Vec<u8>,
     question: Rc<RefCell<StopReply>>,
+    /// Replies are dropped: a negotiation replayed to a new session (see `drive`).
+    muted: Rc<std::cell::Cell<bool>>,
 }
 
 impl Connection for Link {
@@ -63,6 +65,9 @@ impl Connection for Link {
     fn flush(&mut self) -> Result<(), std::io::Error> {
         mend_replies(&mut self.out, &self.question);
         let out = std::mem::take(&mut self.out);
+        if self.muted.get() {
+            return Ok(());
+        }
         Write::write_all(&mut self.stream, &out)?;
         Write::flush(&mut self.stream)
     }
@@ -159,14 +164,11 @@ pub fn run(mut server: Server, stream: TcpStream, updates: Receiver<Update>) -> 
             }
         }
     });
-    let shutdown = stream.try_clone().ok();
-    let link = Link { stream, out: Vec::new(), question: server.question.clone() };
     let framer = Framer::new(server.conditions.clone(), server.question.clone());
     let mut inputs = Inputs { channel, framer, bytes: VecDeque::new(), closed: false };
-    let ending = drive(&mut server, link, &mut inputs);
-    if let Some(s) = shutdown {
-        let _ = s.shutdown(std::net::Shutdown::Both);
-    }
+    let ending = drive(&mut server, &stream, &mut inputs);
+    // The client's reader thread ends with the connection.
+    let _ = stream.shutdown(std::net::Shutdown::Both);
     let ending = ending?;
     match ending {
         Ending::Detached => server.call(|d| d.session_mut().detach()).map_err(|e| e.to_string())?,
@@ -176,62 +178,116 @@ pub fn run(mut server: Server, stream: TcpStream, updates: Receiver<Update>) -> 
     Ok(ending)
 }
 
-fn drive(server: &mut Server, link: Link, inputs: &mut Inputs) -> Result<Ending, String> {
-    let stub = GdbStub::builder(link).packet_buffer_size(0x4000).build().map_err(|e| e.to_string())?;
-    let mut machine = stub.run_state_machine(server).map_err(|e| e.to_string())?;
+type Machine<'a> = GdbStubStateMachine<'a, Server, Link>;
+type StubError = gdbstub::stub::GdbStubError<String, std::io::Error>;
+
+/// What one turn of the loop leads to.
+enum Turn<'a> {
+    Next(Machine<'a>),
+    End(Ending),
+}
+
+fn drive(server: &mut Server, stream: &TcpStream, inputs: &mut Inputs) -> Result<Ending, String> {
+    let mut machine = machine(server, stream, inputs, false)?;
+    // Whether the machine left the running state last: a Ctrl-C that comes while the debuggee is stopped (it
+    // raced with the stop) has nothing to interrupt.
+    let mut was_running = false;
     loop {
-        machine = match machine {
-            GdbStubStateMachine::Idle(gdb) => match inputs.next() {
-                Next::Byte(b) => gdb.incoming_data(server, b).map_err(|e| e.to_string())?,
-                // Updates while stopped are notices of calls made: nothing to tell the client.
-                Next::Update(_) => GdbStubStateMachine::Idle(gdb),
-                Next::Closed => return Ok(gone(server)),
-            },
-            GdbStubStateMachine::Running(gdb) => {
-                if let Some(why) = server.refused_resume.take() {
-                    // The client asked for what rdb cannot do: it hears of the same stop again, the reason here.
-                    eprintln!("rdb: {why}");
-                    let reason = server.repeat_stop();
-                    gdb.report_stop(server, reason).map_err(|e| e.to_string())?
-                } else {
-                    match inputs.next() {
-                        Next::Byte(b) => gdb.incoming_data(server, b).map_err(|e| e.to_string())?,
-                        Next::Update(Update::Stopped(stopped)) => match server.run_ended(stopped) {
-                            Some(reason) => gdb.report_stop(server, reason).map_err(|e| e.to_string())?,
-                            None => GdbStubStateMachine::Running(gdb),
-                        },
-                        Next::Update(Update::Notice(_)) => GdbStubStateMachine::Running(gdb),
-                        Next::Closed => return Ok(gone(server)),
-                    }
-                }
+        match turn(server, machine, inputs, &mut was_running) {
+            Ok(Turn::Next(next)) => machine = next,
+            Ok(Turn::End(ending)) => return Ok(ending),
+            // gdbstub ends its session on a packet it cannot parse; the client gets an error reply and a new
+            // session that has agreed the same features with it.
+            Err(e) if !e.is_target_error() && !e.is_connection_error() => {
+                eprintln!("rdb: a packet the server could not read: {e}");
+                (&*stream).write_all(b"$E16#ac").map_err(|e| e.to_string())?;
+                machine = self::machine(server, stream, inputs, true)?;
             }
-            GdbStubStateMachine::CtrlCInterrupt(gdb) => {
-                server.runner.pause();
-                let reason = loop {
-                    match inputs.next_update() {
-                        Some(Update::Stopped(stopped)) => {
-                            if let Some(reason) = server.run_ended(stopped) {
-                                break reason;
-                            }
-                        }
-                        Some(Update::Notice(_)) => {}
-                        None => return Ok(gone(server)),
-                    }
-                };
-                gdb.interrupt_handled(server, Some(reason)).map_err(|e| e.to_string())?
-            }
-            GdbStubStateMachine::Disconnected(gdb) => {
-                return Ok(match gdb.get_reason() {
-                    DisconnectReason::Disconnect => Ending::Detached,
-                    DisconnectReason::Kill => Ending::Killed,
-                    DisconnectReason::TargetExited(_) | DisconnectReason::TargetTerminated(_) => Ending::Exited,
-                });
-            }
-        };
+            Err(e) => return Err(e.to_string()),
+        }
     }
 }
 
-/// The client went away: the debuggee is ended when the server is dropped (the runner interrupts a run first).
-fn gone(_server: &mut Server) -> Ending {
-    Ending::ClientGone
+/// A gdbstub session on `stream`; with `replay`, the client's negotiation so far (`qSupported`,
+/// `QStartNoAckMode`) is played to it unheard, so it speaks as the one it replaces.
+fn machine<'a>(server: &mut Server, stream: &TcpStream, inputs: &Inputs, replay: bool) -> Result<Machine<'a>, String> {
+    let stream = stream.try_clone().map_err(|e| e.to_string())?;
+    let muted = Rc::new(std::cell::Cell::new(replay));
+    let link = Link { stream, out: Vec::new(), question: server.question.clone(), muted: muted.clone() };
+    let stub = GdbStub::builder(link).packet_buffer_size(0x4000).build().map_err(|e| e.to_string())?;
+    let mut machine = stub.run_state_machine(server).map_err(|e| e.to_string())?;
+    if replay {
+        for b in inputs.framer.negotiation() {
+            machine = match machine {
+                GdbStubStateMachine::Idle(gdb) => gdb.incoming_data(server, b).map_err(|e| e.to_string())?,
+                other => other,
+            };
+        }
+        muted.set(false);
+    }
+    Ok(machine)
+}
+
+fn turn<'a>(
+    server: &mut Server,
+    machine: Machine<'a>,
+    inputs: &mut Inputs,
+    was_running: &mut bool,
+) -> Result<Turn<'a>, StubError> {
+    let running = matches!(machine, GdbStubStateMachine::Running(_));
+    if !matches!(machine, GdbStubStateMachine::CtrlCInterrupt(_)) {
+        *was_running = running;
+    }
+    Ok(Turn::Next(match machine {
+        GdbStubStateMachine::Idle(gdb) => match inputs.next() {
+            Next::Byte(b) => gdb.incoming_data(server, b)?,
+            // Updates while stopped are notices of calls made: nothing to tell the client.
+            Next::Update(_) => GdbStubStateMachine::Idle(gdb),
+            Next::Closed => return Ok(Turn::End(Ending::ClientGone)),
+        },
+        GdbStubStateMachine::Running(gdb) => {
+            if let Some(why) = server.refused_resume.take() {
+                // The client asked for what rdb cannot do: it hears of the same stop again, the reason here.
+                eprintln!("rdb: {why}");
+                let reason = server.repeat_stop();
+                gdb.report_stop(server, reason)?
+            } else {
+                match inputs.next() {
+                    Next::Byte(b) => gdb.incoming_data(server, b)?,
+                    Next::Update(Update::Stopped(stopped)) => match server.run_ended(stopped) {
+                        Some(reason) => gdb.report_stop(server, reason)?,
+                        None => GdbStubStateMachine::Running(gdb),
+                    },
+                    Next::Update(Update::Notice(_)) => GdbStubStateMachine::Running(gdb),
+                    Next::Closed => return Ok(Turn::End(Ending::ClientGone)),
+                }
+            }
+        }
+        GdbStubStateMachine::CtrlCInterrupt(gdb) if !*was_running => {
+            gdb.interrupt_handled(server, None::<crate::stops::Reason>)?
+        }
+        GdbStubStateMachine::CtrlCInterrupt(gdb) => {
+            // The run's stop is on its way whether the pause reaches it or it stopped on its own meanwhile.
+            server.runner.pause();
+            let reason = loop {
+                match inputs.next_update() {
+                    Some(Update::Stopped(stopped)) => {
+                        if let Some(reason) = server.run_ended(stopped) {
+                            break reason;
+                        }
+                    }
+                    Some(Update::Notice(_)) => {}
+                    None => return Ok(Turn::End(Ending::ClientGone)),
+                }
+            };
+            gdb.interrupt_handled(server, Some(reason))?
+        }
+        GdbStubStateMachine::Disconnected(gdb) => {
+            return Ok(Turn::End(match gdb.get_reason() {
+                DisconnectReason::Disconnect => Ending::Detached,
+                DisconnectReason::Kill => Ending::Killed,
+                DisconnectReason::TargetExited(_) | DisconnectReason::TargetTerminated(_) => Ending::Exited,
+            }));
+        }
+    }))
 }

@@ -110,6 +110,19 @@ impl Target for Server {
         true
     }
 
+    // rdb follows no child process for a client: it never reports a fork.
+    fn use_fork_stop_reason(&self) -> bool {
+        false
+    }
+
+    fn use_vfork_stop_reason(&self) -> bool {
+        false
+    }
+
+    fn use_vforkdone_stop_reason(&self) -> bool {
+        false
+    }
+
     // lldb reads a run-length encoded reply wrongly in places (the ELF header it reads from memory).
     fn use_rle(&self) -> bool {
         false

@@ -14,6 +14,7 @@ pub mod children;
 pub mod damaged;
 pub mod debuggees;
 pub mod driver;
+pub mod gdbserver;
 pub mod live_memory;
 pub mod paths;
 pub mod process;

@@ -253,8 +253,21 @@ pub fn bpm(cx: &mut Cx, args: &str) -> Result<Flow> {
     Ok(Flow::Next)
 }
 
+/// `bl`: the console's breakpoints, then, under a heading each, those other front ends own (a gdb client's through
+/// `monitor bl`, a DAP client's), listed only: `bc`, `bd` and `be` reach the console's own alone.
 pub fn bl(cx: &mut Cx, _args: &str) -> Result<Flow> {
-    let rows: Vec<_> = cx.session().breakpoints().owned_by(Owner::Console).cloned().collect();
+    list_breakpoints(cx, Owner::Console);
+    for owner in [Owner::GdbRemote, Owner::Dap, Owner::Python, Owner::Library] {
+        if cx.session().breakpoints().owned_by(owner).next().is_some() {
+            cx.out(format!("Breakpoints of {owner}:"));
+            list_breakpoints(cx, owner);
+        }
+    }
+    Ok(Flow::Next)
+}
+
+fn list_breakpoints(cx: &mut Cx, owner: Owner) {
+    let rows: Vec<_> = cx.session().breakpoints().owned_by(owner).cloned().collect();
     for b in rows {
         // One row per breakpoint, at its first site; a breakpoint on a name several functions answer to has a
         // line for each further site under it.
@@ -301,7 +314,6 @@ pub fn bl(cx: &mut Cx, _args: &str) -> Result<Flow> {
             cx.out(format!("{:>2} {state}               {} {what} {name}", "", addr64(further.address)));
         }
     }
-    Ok(Flow::Next)
 }
 
 /// Breakpoint ids from `0`, `0 2 5`, `1-3`, `*`.

@@ -269,4 +269,3 @@ fn translations_read_plainly() {
         "a == 1 && b == 2: b is read where a is when a != 1"
     );
 }
-
