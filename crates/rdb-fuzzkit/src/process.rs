@@ -242,7 +242,7 @@ impl Snapshot for MemoryProcess {
 }
 
 /// The in-memory process is the debugger's only debuggee: `.restart` and `.attach` are refused in one line.
-struct NoHost;
+pub(crate) struct NoHost;
 
 impl Host for NoHost {
     fn launch(&mut self, launch: &Launch, _: bool) -> Result<Box<dyn Target>> {

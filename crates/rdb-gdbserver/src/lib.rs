@@ -24,11 +24,11 @@ use std::rc::Rc;
 use std::sync::mpsc;
 
 use rdb_engine::debugger::{Debugger, Host, Launch};
-use rdb_engine::runner::Runner;
-use rdb_engine::session::Stop;
+use rdb_engine::runner::{Runner, Update};
+use rdb_engine::session::{Listener, Stop};
 use rdb_engine::target::Pid;
 
-pub use server::Ending;
+pub use server::{Duplex, Ending};
 
 use registers::Flavour;
 use target::Server;
@@ -72,21 +72,18 @@ pub fn parse_address(text: &str) -> Result<SocketAddr, String> {
 /// machine's targets; it is built on the engine's thread. Progress goes to standard error, as gdbserver's does.
 pub fn serve(options: Options, host: impl FnOnce() -> Box<dyn Host> + Send + 'static) -> Result<Ending, String> {
     let address = parse_address(&options.address)?;
-    let (first, first_stop) = mpsc::channel::<Stop>();
     let start = options.start.clone();
-    let (runner, updates) = Runner::start(move |listener| {
+    let launched = matches!(start, Start::Launch(_));
+    let started = Started::new(launched, move |listener| {
         let mut d = Debugger::new(host(), listener);
         let stop = match start {
             Start::Launch(launch) => d.launch(launch)?,
             Start::Attach(pid) => d.attach(pid)?,
         };
-        let _ = first.send(stop);
-        Ok(d)
-    })
-    .map_err(|e| e.to_string())?;
-    let stop = first_stop.recv().map_err(|_| "the debugger's thread ended".to_string())?;
+        Ok((d, stop))
+    })?;
     match &options.start {
-        Start::Launch(l) => eprintln!("Process {} created; pid = {}", l.program.display(), stop.pid),
+        Start::Launch(l) => eprintln!("Process {} created; pid = {}", l.program.display(), started.stop.pid),
         Start::Attach(pid) => eprintln!("Attached; pid = {pid}"),
     }
     let listener = TcpListener::bind(address).map_err(|e| format!("cannot listen on {address}: {e}"))?;
@@ -101,22 +98,54 @@ pub fn serve(options: Options, host: impl FnOnce() -> Box<dyn Host> + Send + 'st
     let (stream, peer) = listener.accept().map_err(|e| format!("cannot accept a client: {e}"))?;
     drop(listener);
     eprintln!("Remote debugging from host {}, port {}", peer.ip(), peer.port());
-    let mut server = Server {
-        runner,
-        flavour: if cfg!(windows) { Flavour::Windows } else { Flavour::Linux },
-        pid: stop.pid,
-        launched: false,
-        stop: None,
-        exited: false,
-        breakpoints: Default::default(),
-        actions: Default::default(),
-        conditions: Rc::new(RefCell::new(Default::default())),
-        question: Rc::new(RefCell::new(Default::default())),
-        monitor: Default::default(),
-        refused_resume: None,
-    };
-    server.started(stop, matches!(options.start, Start::Launch(_)));
-    server::run(server, stream, updates)
+    started.serve(stream)
+}
+
+/// A debugger on its own thread at its first stop, waiting for its client.
+pub struct Started {
+    runner: Runner,
+    updates: mpsc::Receiver<Update>,
+    pub stop: Stop,
+    launched: bool,
+}
+
+impl Started {
+    /// Build the debugger on its thread with `make` (which returns it at its first stop); `launched` says whether
+    /// the debuggee is rdb's to kill when the client goes.
+    pub fn new(
+        launched: bool,
+        make: impl FnOnce(Listener) -> rdb_engine::Result<(Debugger, Stop)> + Send + 'static,
+    ) -> Result<Started, String> {
+        let (first, first_stop) = mpsc::channel::<Stop>();
+        let (runner, updates) = Runner::start(move |listener| {
+            let (d, stop) = make(listener)?;
+            let _ = first.send(stop);
+            Ok(d)
+        })
+        .map_err(|e| e.to_string())?;
+        let stop = first_stop.recv().map_err(|_| "the debugger's thread ended".to_string())?;
+        Ok(Started { runner, updates, stop, launched })
+    }
+
+    /// Serve one client on `stream` until it detaches, kills, or goes away.
+    pub fn serve<S: Duplex>(self, stream: S) -> Result<Ending, String> {
+        let mut server = Server {
+            runner: self.runner,
+            flavour: if cfg!(windows) { Flavour::Windows } else { Flavour::Linux },
+            pid: self.stop.pid,
+            launched: false,
+            stop: None,
+            exited: false,
+            breakpoints: Default::default(),
+            actions: Default::default(),
+            conditions: Rc::new(RefCell::new(Default::default())),
+            question: Rc::new(RefCell::new(Default::default())),
+            monitor: Default::default(),
+            refused_resume: None,
+        };
+        server.started(self.stop, self.launched);
+        server::run(server, stream, self.updates)
+    }
 }
 
 #[cfg(test)]

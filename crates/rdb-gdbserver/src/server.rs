@@ -39,17 +39,55 @@ pub enum Ending {
     ClientGone,
 }
 
+/// A connection to a client: a TCP socket, or (for the fuzz kit and tests) one end of a Unix socket pair.
+pub trait Duplex: Read + Write + Send + Sized + 'static {
+    /// Another handle on the same connection (one thread reads, gdbstub writes).
+    fn duplicate(&self) -> std::io::Result<Self>;
+    /// End the connection both ways (a reader blocked on it returns).
+    fn close(&self);
+    /// Send each reply at once.
+    fn no_delay(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Duplex for TcpStream {
+    fn duplicate(&self) -> std::io::Result<TcpStream> {
+        self.try_clone()
+    }
+
+    fn close(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+
+    // Replies are small and a client waits for each: Nagle's delay would cost 40 ms a packet.
+    fn no_delay(&self) -> std::io::Result<()> {
+        self.set_nodelay(true)
+    }
+}
+
+#[cfg(unix)]
+impl Duplex for std::os::unix::net::UnixStream {
+    fn duplicate(&self) -> std::io::Result<Self> {
+        self.try_clone()
+    }
+
+    fn close(&self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
 /// The client's side of the socket, as gdbstub writes to it: a packet is held until gdbstub flushes it, so the
 /// replies gdbstub gets wrong can be mended on the way out (see `framing.rs`).
-struct Link {
-    stream: TcpStream,
+struct Link<S> {
+    stream: S,
     out: Vec<u8>,
     question: Rc<RefCell<StopReply>>,
     /// Replies are dropped: a negotiation replayed to a new session (see `drive`).
     muted: Rc<std::cell::Cell<bool>>,
 }
 
-impl Connection for Link {
+impl<S: Duplex> Connection for Link<S> {
     type Error = std::io::Error;
 
     fn write(&mut self, byte: u8) -> Result<(), std::io::Error> {
@@ -73,13 +111,12 @@ impl Connection for Link {
     }
 
     fn on_session_start(&mut self) -> Result<(), std::io::Error> {
-        // Replies are small and a client waits for each: Nagle's delay would cost 40 ms a packet.
-        self.stream.set_nodelay(true)
+        self.stream.no_delay()
     }
 }
 
 /// Read the client's bytes into the channel until it closes.
-fn read_client(mut stream: TcpStream, input: Sender<Input>) {
+fn read_client(mut stream: impl Duplex, input: Sender<Input>) {
     let mut buf = [0u8; 4096];
     loop {
         match stream.read(&mut buf) {
@@ -152,9 +189,9 @@ impl Inputs {
 }
 
 /// Serve one client on `stream` until it detaches, kills, or goes away.
-pub fn run(mut server: Server, stream: TcpStream, updates: Receiver<Update>) -> Result<Ending, String> {
+pub fn run<S: Duplex>(mut server: Server, stream: S, updates: Receiver<Update>) -> Result<Ending, String> {
     let (input, channel) = mpsc::channel();
-    let reader = stream.try_clone().map_err(|e| format!("cannot read the connection: {e}"))?;
+    let reader = stream.duplicate().map_err(|e| format!("cannot read the connection: {e}"))?;
     let client = input.clone();
     std::thread::spawn(move || read_client(reader, client));
     std::thread::spawn(move || {
@@ -168,7 +205,7 @@ pub fn run(mut server: Server, stream: TcpStream, updates: Receiver<Update>) -> 
     let mut inputs = Inputs { channel, framer, bytes: VecDeque::new(), closed: false };
     let ending = drive(&mut server, &stream, &mut inputs);
     // The client's reader thread ends with the connection.
-    let _ = stream.shutdown(std::net::Shutdown::Both);
+    stream.close();
     let ending = ending?;
     match ending {
         Ending::Detached => server.call(|d| d.session_mut().detach()).map_err(|e| e.to_string())?,
@@ -178,16 +215,16 @@ pub fn run(mut server: Server, stream: TcpStream, updates: Receiver<Update>) -> 
     Ok(ending)
 }
 
-type Machine<'a> = GdbStubStateMachine<'a, Server, Link>;
+type Machine<'a, S> = GdbStubStateMachine<'a, Server, Link<S>>;
 type StubError = gdbstub::stub::GdbStubError<String, std::io::Error>;
 
 /// What one turn of the loop leads to.
-enum Turn<'a> {
-    Next(Machine<'a>),
+enum Turn<'a, S: Duplex> {
+    Next(Machine<'a, S>),
     End(Ending),
 }
 
-fn drive(server: &mut Server, stream: &TcpStream, inputs: &mut Inputs) -> Result<Ending, String> {
+fn drive<S: Duplex>(server: &mut Server, stream: &S, inputs: &mut Inputs) -> Result<Ending, String> {
     let mut machine = machine(server, stream, inputs, false)?;
     // Whether the machine left the running state last: a Ctrl-C that comes while the debuggee is stopped (it
     // raced with the stop) has nothing to interrupt.
@@ -200,7 +237,7 @@ fn drive(server: &mut Server, stream: &TcpStream, inputs: &mut Inputs) -> Result
             // session that has agreed the same features with it.
             Err(e) if !e.is_target_error() && !e.is_connection_error() => {
                 eprintln!("rdb: a packet the server could not read: {e}");
-                (&*stream).write_all(b"$E16#ac").map_err(|e| e.to_string())?;
+                stream.duplicate().and_then(|mut s| s.write_all(b"$E16#ac")).map_err(|e| e.to_string())?;
                 machine = self::machine(server, stream, inputs, true)?;
             }
             Err(e) => return Err(e.to_string()),
@@ -210,8 +247,13 @@ fn drive(server: &mut Server, stream: &TcpStream, inputs: &mut Inputs) -> Result
 
 /// A gdbstub session on `stream`; with `replay`, the client's negotiation so far (`qSupported`,
 /// `QStartNoAckMode`) is played to it unheard, so it speaks as the one it replaces.
-fn machine<'a>(server: &mut Server, stream: &TcpStream, inputs: &Inputs, replay: bool) -> Result<Machine<'a>, String> {
-    let stream = stream.try_clone().map_err(|e| e.to_string())?;
+fn machine<'a, S: Duplex>(
+    server: &mut Server,
+    stream: &S,
+    inputs: &Inputs,
+    replay: bool,
+) -> Result<Machine<'a, S>, String> {
+    let stream = stream.duplicate().map_err(|e| e.to_string())?;
     let muted = Rc::new(std::cell::Cell::new(replay));
     let link = Link { stream, out: Vec::new(), question: server.question.clone(), muted: muted.clone() };
     let stub = GdbStub::builder(link).packet_buffer_size(0x4000).build().map_err(|e| e.to_string())?;
@@ -228,12 +270,12 @@ fn machine<'a>(server: &mut Server, stream: &TcpStream, inputs: &Inputs, replay:
     Ok(machine)
 }
 
-fn turn<'a>(
+fn turn<'a, S: Duplex>(
     server: &mut Server,
-    machine: Machine<'a>,
+    machine: Machine<'a, S>,
     inputs: &mut Inputs,
     was_running: &mut bool,
-) -> Result<Turn<'a>, StubError> {
+) -> Result<Turn<'a, S>, StubError> {
     let running = matches!(machine, GdbStubStateMachine::Running(_));
     if !matches!(machine, GdbStubStateMachine::CtrlCInterrupt(_)) {
         *was_running = running;
