@@ -9,6 +9,7 @@ pub mod agent;
 mod breakpoints;
 mod conditions;
 mod framing;
+mod host_io;
 mod monitor;
 mod queries;
 pub mod registers;
@@ -142,6 +143,7 @@ impl Started {
             question: Rc::new(RefCell::new(Default::default())),
             monitor: Default::default(),
             refused_resume: None,
+            files: Default::default(),
         };
         server.started(self.stop, self.launched);
         server::run(server, stream, self.updates)

@@ -43,6 +43,8 @@ pub struct Server {
     pub(crate) monitor: Monitor,
     /// Why the resume the client last asked for could not be made (see `resume.rs`).
     pub(crate) refused_resume: Option<String>,
+    /// The files the client has open through `vFile:` (see `host_io.rs`).
+    pub(crate) files: crate::host_io::OpenFiles,
 }
 
 /// What a failed engine call answers the client: an error reply (`E..`), never the end of the session.
@@ -161,6 +163,10 @@ impl Target for Server {
 
     fn support_libraries(&mut self) -> Option<gdbstub::target::ext::libraries::LibrariesOps<'_, Self>> {
         (self.flavour == Flavour::Windows).then_some(self)
+    }
+
+    fn support_host_io(&mut self) -> Option<gdbstub::target::ext::host_io::HostIoOps<'_, Self>> {
+        Some(self)
     }
 
     fn support_host_info(&mut self) -> Option<gdbstub::target::ext::host_info::HostInfoOps<'_, Self>> {

@@ -121,7 +121,7 @@ fn gdb_reads_the_registers_rdb_describes() {
     run.assert_contains("$3 = 8064");
     run.assert_contains("$4 = 16");
     run.assert_contains("$5 = 0x1234");
-    run.assert_matches(r"(?m)^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes +/.*libc\.so\.6$");
+    run.assert_matches(r"(?m)^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes +(target:)?/.*libc\.so\.6$");
     run.assert_matches(r"AT_ENTRY +Entry point of program +0x[0-9a-f]+");
     run.assert_not_contains("lmid");
     server.wait();
@@ -493,4 +493,22 @@ fn lldb_watches_and_steps() {
     run.assert_matches(r"stop reason = watchpoint 1");
     run.assert_contains("stop reason = instruction step into");
     server.wait();
+}
+
+#[test]
+fn the_address_is_checked_and_one_reachable_from_other_machines_is_warned_about() {
+    let program = debuggee("watch");
+    let run = std::process::Command::new(rdb_bin()).args(["--gdbserver", "nohost", s(&program)]).output().expect("rdb");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim(), "rdb: 'nohost' is no HOST:PORT to listen on (the port is a number)");
+
+    let mut cmd = std::process::Command::new(rdb_bin());
+    cmd.args(["--gdbserver", "0.0.0.0:0", s(&program)]);
+    let server = Server::start(cmd);
+    assert!(
+        server.stderr().contains("rdb: warning: listening on 0.0.0.0, reachable from other machines"),
+        "{}",
+        server.stderr()
+    );
 }
