@@ -427,6 +427,10 @@ pub trait EnvironmentBlocks {
 /// Optional capability: a thread's floating-point and vector registers.
 pub trait VectorRegisters {
     fn float_registers(&mut self, tid: Tid) -> Result<FloatRegisters>;
+
+    /// Write the x87 and SSE registers of a stopped thread (what `FloatRegisters` holds; the rest of the state, the
+    /// x87 tag and instruction pointers, stays as it is). Live targets only.
+    fn set_float_registers(&mut self, tid: Tid, regs: &FloatRegisters) -> Result<()>;
 }
 
 /// A thread's x87 and SSE registers, as `FXSAVE` lays them out (and Linux's `user_fpregs_struct` and Windows's
@@ -463,6 +467,23 @@ impl FloatRegisters {
             xmm.copy_from_slice(&area[160 + 16 * i..160 + 16 * i + 16]);
         }
         Some(r)
+    }
+
+    /// Write into an `FXSAVE` image (at least 416 bytes) what these registers hold, the rest left as it is.
+    pub fn to_fxsave(&self, area: &mut [u8]) -> bool {
+        if area.len() < 416 {
+            return false;
+        }
+        area[0..2].copy_from_slice(&self.fcw.to_le_bytes());
+        area[2..4].copy_from_slice(&self.fsw.to_le_bytes());
+        area[24..28].copy_from_slice(&self.mxcsr.to_le_bytes());
+        for (i, st) in self.st.iter().enumerate() {
+            area[32 + 16 * i..32 + 16 * i + 10].copy_from_slice(st);
+        }
+        for (i, xmm) in self.xmm.iter().enumerate() {
+            area[160 + 16 * i..160 + 16 * i + 16].copy_from_slice(xmm);
+        }
+        true
     }
 
     /// A register by its DWARF number: xmm0–15 are 17–32, st0–7 are 33–40.

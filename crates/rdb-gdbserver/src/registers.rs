@@ -170,8 +170,9 @@ pub struct RegisterFile {
 }
 
 impl RegisterFile {
+    /// The description's registers. gdbstub makes a `G` packet's file with `Default` (no flavour): it is this OS's.
     fn table(&self) -> Vec<Register> {
-        table(self.flavour.unwrap_or(Flavour::Linux))
+        table(self.flavour.unwrap_or(if cfg!(windows) { Flavour::Windows } else { Flavour::Linux }))
     }
 
     /// Register `r`'s bytes, little-endian, `None` when unknown.
@@ -199,7 +200,9 @@ impl RegisterFile {
         })
     }
 
-    /// Set register `r` from `bytes` (its size); `false` where rdb cannot write it (the x87/SSE state).
+    /// Set register `r` from `bytes` (its size); `false` where it cannot be written: a size that is not its own, a
+    /// register of the x87/SSE state where the target has none, or an x87 control register FXSAVE keeps in
+    /// another form (the tag word, the instruction pointers) set to anything but what it holds.
     pub fn set(&mut self, r: &Register, bytes: &[u8]) -> bool {
         if bytes.len() != r.bits / 8 {
             return false;
@@ -223,7 +226,23 @@ impl RegisterFile {
             Slot::OrigRax => g.orig_rax = v,
             Slot::FsBase => g.fs_base = v,
             Slot::GsBase => g.gs_base = v,
-            _ => return self.get(r).as_deref() == Some(bytes),
+            Slot::St(_) | Slot::Xmm(_) | Slot::Mxcsr | Slot::X87Control(0 | 1) => {
+                let Some(f) = self.float.as_mut() else { return false };
+                match r.slot {
+                    Slot::St(i) => match f.st.get_mut(i) {
+                        Some(st) => st.copy_from_slice(bytes),
+                        None => return false,
+                    },
+                    Slot::Xmm(i) => match f.xmm.get_mut(i) {
+                        Some(xmm) => xmm.copy_from_slice(bytes),
+                        None => return false,
+                    },
+                    Slot::Mxcsr => f.mxcsr = v as u32,
+                    Slot::X87Control(0) => f.fcw = v as u16,
+                    _ => f.fsw = v as u16,
+                }
+            }
+            Slot::X87Control(_) => return self.get(r).as_deref() == Some(bytes),
         }
         true
     }
@@ -268,6 +287,8 @@ impl gdbstub::arch::Registers for RegisterFile {
     }
 
     fn gdb_deserialize(&mut self, bytes: &[u8]) -> Result<(), ()> {
+        // A `G` packet carries the x87/SSE state whole.
+        self.float.get_or_insert_default();
         let mut at = 0;
         for r in self.table() {
             let size = r.bits / 8;
@@ -347,6 +368,11 @@ mod tests {
         assert_eq!(file.general.rax, 7);
         assert_eq!(file.general.orig_rax, u64::MAX);
         assert_eq!(file.float, before.float);
+        // As gdbstub reads a `G` packet: into a default file.
+        let mut fresh = RegisterFile::default();
+        fresh.gdb_deserialize(&bytes).unwrap();
+        assert_eq!(fresh.general, file.general);
+        assert_eq!(fresh.float, file.float);
     }
 
     #[test]

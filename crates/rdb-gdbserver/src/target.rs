@@ -80,9 +80,17 @@ impl Server {
         })
     }
 
-    fn write_register_file(&self, tid: Tid, file: &RegisterFile) -> rdb_engine::Result<()> {
+    /// Write `file` back: the general registers, and the x87/SSE ones where they changed from `before`.
+    fn write_register_file(&self, tid: Tid, file: &RegisterFile, before: &RegisterFile) -> rdb_engine::Result<()> {
         let general = file.general;
-        self.call(move |d| d.session_mut().set_registers(tid, &general))
+        let float = file.float.filter(|f| before.float.as_ref() != Some(f));
+        self.call(move |d| {
+            let s = d.session_mut();
+            if let Some(f) = float {
+                s.set_float_registers(tid, &f)?;
+            }
+            s.set_registers(tid, &general)
+        })
     }
 
     /// The debuggee's threads, the one of the last stop first (gdbstub's `?` names the first).
@@ -195,12 +203,8 @@ impl MultiThreadBase for Server {
 
     fn write_registers(&mut self, regs: &RegisterFile, tid: GdbTid) -> TargetResult<(), Self> {
         let tid = engine_tid(tid);
-        // A `G` packet carries the x87/SSE registers too; rdb cannot write those, so they must be as they are.
         let current = self.register_file(tid).or_else(refused)?;
-        if current.float.is_some() && regs.float.is_some() && current.float != regs.float {
-            return Err(TargetError::Errno(22));
-        }
-        self.write_register_file(tid, regs).or_else(refused)
+        self.write_register_file(tid, regs, &current).or_else(refused)
     }
 
     fn support_single_register_access(&mut self) -> Option<SingleRegisterAccessOps<'_, GdbTid, Self>> {
@@ -260,10 +264,11 @@ impl SingleRegisterAccess<GdbTid> for Server {
     fn write_register(&mut self, tid: GdbTid, reg: RegisterNumber, value: &[u8]) -> TargetResult<(), Self> {
         let Some(r) = table(self.flavour).get(reg.0).copied() else { return Err(TargetError::Errno(22)) };
         let tid = engine_tid(tid);
-        let mut file = self.register_file(tid).or_else(refused)?;
+        let before = self.register_file(tid).or_else(refused)?;
+        let mut file = before.clone();
         if !file.set(&r, value) {
             return Err(TargetError::Errno(22));
         }
-        self.write_register_file(tid, &file).or_else(refused)
+        self.write_register_file(tid, &file, &before).or_else(refused)
     }
 }

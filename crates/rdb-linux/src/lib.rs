@@ -222,6 +222,11 @@ impl VectorRegisters for LinuxTarget {
         let t = self.stopped_thread(tid)?;
         regs::get_float(t).map_err(|e| thread_error(tid, "read the floating-point registers", e))
     }
+
+    fn set_float_registers(&mut self, tid: Tid, regs: &FloatRegisters) -> Result<()> {
+        let t = self.stopped_thread(tid)?;
+        regs::set_float(t, regs).map_err(|e| thread_error(tid, "write the floating-point registers", e))
+    }
 }
 
 impl Target for LinuxTarget {

@@ -8,9 +8,10 @@ use nix::unistd::Pid;
 use rdb_engine::regs::{DebugRegisters, Registers};
 use rdb_engine::target::FloatRegisters;
 
-/// The x87 and SSE registers: PTRACE_GETREGSET with NT_PRFPREG, the `FXSAVE` image of `user_fpregs_struct`.
-pub(crate) fn get_float(tid: i32) -> nix::Result<FloatRegisters> {
-    let r = ptrace::getregset::<ptrace::regset::NT_PRFPREG>(Pid::from_raw(tid))?;
+type FpRegs = libc::user_fpregs_struct;
+
+/// The `FXSAVE` image the kernel's `user_fpregs_struct` holds, as bytes (the fields FloatRegisters reads).
+fn fxsave_of(r: &FpRegs) -> [u8; 512] {
     let mut area = [0u8; 512];
     area[0..2].copy_from_slice(&r.cwd.to_le_bytes());
     area[2..4].copy_from_slice(&r.swd.to_le_bytes());
@@ -21,7 +22,36 @@ pub(crate) fn get_float(tid: i32) -> nix::Result<FloatRegisters> {
     for (i, word) in r.xmm_space.iter().enumerate() {
         area[160 + 4 * i..164 + 4 * i].copy_from_slice(&word.to_le_bytes());
     }
-    FloatRegisters::from_fxsave(&area).ok_or(nix::errno::Errno::EINVAL)
+    area
+}
+
+fn word_at(area: &[u8; 512], at: usize) -> u32 {
+    u32::from_le_bytes([area[at], area[at + 1], area[at + 2], area[at + 3]])
+}
+
+/// The x87 and SSE registers: PTRACE_GETREGSET with NT_PRFPREG, the `FXSAVE` image of `user_fpregs_struct`.
+pub(crate) fn get_float(tid: i32) -> nix::Result<FloatRegisters> {
+    let r = ptrace::getregset::<ptrace::regset::NT_PRFPREG>(Pid::from_raw(tid))?;
+    FloatRegisters::from_fxsave(&fxsave_of(&r)).ok_or(nix::errno::Errno::EINVAL)
+}
+
+/// Write the x87 and SSE registers: the kernel's image read, changed where `FloatRegisters` has fields (the tag
+/// word and the instruction pointers stay), and written back with PTRACE_SETREGSET.
+pub(crate) fn set_float(tid: i32, f: &FloatRegisters) -> nix::Result<()> {
+    let pid = Pid::from_raw(tid);
+    let mut r = ptrace::getregset::<ptrace::regset::NT_PRFPREG>(pid)?;
+    let mut area = fxsave_of(&r);
+    f.to_fxsave(&mut area);
+    r.cwd = u16::from_le_bytes([area[0], area[1]]);
+    r.swd = u16::from_le_bytes([area[2], area[3]]);
+    r.mxcsr = word_at(&area, 24);
+    for (i, word) in r.st_space.iter_mut().enumerate() {
+        *word = word_at(&area, 32 + 4 * i);
+    }
+    for (i, word) in r.xmm_space.iter_mut().enumerate() {
+        *word = word_at(&area, 160 + 4 * i);
+    }
+    ptrace::setregset::<ptrace::regset::NT_PRFPREG>(pid, r)
 }
 
 pub(crate) fn get(tid: i32) -> nix::Result<Registers> {

@@ -73,6 +73,29 @@ impl Context {
         r
     }
 
+    /// Put the x87 and SSE registers of `f` into a context read with [`FLOAT`] (the tag word and the instruction
+    /// pointers stay as read).
+    pub fn set_float_registers(&mut self, f: &FloatRegisters) {
+        // SAFETY: as in `float_registers`: the union's FXSAVE view covers the same bytes, and any bit pattern written
+        // into it is a valid value.
+        let save = unsafe { &mut self.0.Anonymous.FltSave };
+        save.ControlWord = f.fcw;
+        save.StatusWord = f.fsw;
+        save.MxCsr = f.mxcsr;
+        for (m, st) in save.FloatRegisters.iter_mut().zip(f.st.iter()) {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&m.Low.to_le_bytes());
+            bytes[8..].copy_from_slice(&m.High.to_le_bytes());
+            bytes[..10].copy_from_slice(st);
+            m.Low = u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default());
+            m.High = i64::from_le_bytes(bytes[8..].try_into().unwrap_or_default());
+        }
+        for (m, xmm) in save.XmmRegisters.iter_mut().zip(f.xmm.iter()) {
+            m.Low = u64::from_le_bytes(xmm[..8].try_into().unwrap_or_default());
+            m.High = i64::from_le_bytes(xmm[8..].try_into().unwrap_or_default());
+        }
+    }
+
     /// The registers, with `gs_base` the thread's TEB (x64 Windows keeps it in GS) and `fs_base` zero.
     pub fn registers(&self, teb: u64) -> Registers {
         let c = &self.0;

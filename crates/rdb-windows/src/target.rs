@@ -714,6 +714,13 @@ impl VectorRegisters for WindowsTarget {
         let handle = self.thread(tid)?.handle;
         Ok(Context::get(handle, context::FLOAT)?.float_registers())
     }
+
+    fn set_float_registers(&mut self, tid: Tid, regs: &FloatRegisters) -> Result<()> {
+        let handle = self.thread(tid)?.handle;
+        let mut ctx = Context::get(handle, context::FLOAT)?;
+        ctx.set_float_registers(regs);
+        ctx.set(handle)
+    }
 }
 
 impl EnvironmentBlocks for WindowsTarget {

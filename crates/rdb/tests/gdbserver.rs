@@ -512,3 +512,30 @@ fn the_address_is_checked_and_one_reachable_from_other_machines_is_warned_about(
         server.stderr()
     );
 }
+
+#[test]
+fn gdb_writes_the_sse_registers_and_the_program_sees_them() {
+    if !ready("gdb") {
+        return;
+    }
+    let program = debuggee("watch");
+    let mut server = Server::rdb(&[s(&program)]);
+    let run = gdb(
+        server.port,
+        Some(&program),
+        &[
+            "break bump",
+            "continue",
+            "set var $xmm5.v4_int32[2] = 0x12345678",
+            "set var $mxcsr = 0x1f81",
+            // Read back from the debuggee, not from gdb's cache.
+            "maint flush register-cache",
+            "print/x $xmm5.v4_int32[2]",
+            "print/x $mxcsr",
+            "kill",
+        ],
+    );
+    run.assert_contains("$1 = 0x12345678");
+    run.assert_contains("$2 = 0x1f81");
+    server.wait();
+}

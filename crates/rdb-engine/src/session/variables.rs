@@ -105,6 +105,15 @@ impl Session {
         }
     }
 
+    /// Write thread `tid`'s x87 and SSE registers (a gdb client's `P` of an `xmm` register).
+    pub fn set_float_registers(&mut self, tid: Tid, regs: &FloatRegisters) -> Result<()> {
+        self.execution()?;
+        match self.target()?.vector_registers() {
+            Some(v) => v.set_float_registers(tid, regs),
+            None => Err(crate::err!("the target has no x87 or SSE registers to write")),
+        }
+    }
+
     /// The type `id` names (handed out in a [`Value`] or a [`Type`]'s members).
     pub fn type_of(&self, id: TypeId) -> Option<Type> {
         symbols_of(&self.modules, id)?.type_of(id)
