@@ -316,6 +316,13 @@ pub trait Execution: Target {
     /// End the process. Returns once it is gone.
     fn kill(&mut self) -> Result<()>;
 
+    /// Give thread `tid` signal `signo` as it next runs, in place of whatever signal the continue would deliver
+    /// (gdb's `signal SIGUSR2` at any stop). Only where the OS has signals.
+    fn raise_signal(&mut self, tid: Tid, signo: i32) -> Result<()> {
+        let _ = (tid, signo);
+        Err(crate::err!("this target has no signals to raise: an exception can only be passed on or handled"))
+    }
+
     /// Whether the debugger created the process (so `q` kills it) or attached to it (so `q` detaches).
     fn launched(&self) -> bool;
 

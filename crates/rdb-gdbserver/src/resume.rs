@@ -33,16 +33,35 @@ impl Server {
             Some(reason) if !matches!(reason, StopReason::Exception(_)) && self.repeat_stop_signal() == Some(given) => {
                 Ok(ContinueStatus::Handled)
             }
-            _ => Err(format!("rdb can pass the signal a thread stopped for, not raise {given} in it")),
+            // Another signal: the stop's own is swallowed and the thread gets this one as it runs on.
+            _ => Ok(ContinueStatus::Handled),
         }
     }
 
-    /// The resumption the gathered actions ask for.
+    /// Whether `signal`, given back for the stopped thread, is the one it stopped for (passed on by the continue's
+    /// status) rather than a new one to raise.
+    fn passes_on(&self, signal: Signal) -> bool {
+        signal == Signal(0) || self.repeat_stop_signal() == Some(signal)
+    }
+
+    /// The resumption the gathered actions ask for; a signal the client gives a thread that is not the one its stop
+    /// was for is raised in it first (gdb's `signal SIGUSR2`).
     fn resumption(&self) -> Result<Resumption, String> {
+        let stopped = self.stop.as_ref().map(|s| s.tid);
+        let mut raise: Vec<(Tid, Signal)> =
+            self.actions.signals.iter().filter(|(t, s)| Some(*t) != stopped || !self.passes_on(*s)).copied().collect();
+        if let Some((tid, Some(signal))) = self.actions.step
+            && !self.passes_on(signal)
+        {
+            raise.push((tid, signal));
+        }
+        for (tid, signal) in raise {
+            let signo = signals::to_linux(signal).ok_or_else(|| format!("rdb knows no signal {signal} to raise"))?;
+            self.call(move |d| d.session_mut().raise_signal(tid, signo)).map_err(|e| e.to_string())?;
+        }
         if let Some((tid, _)) = self.actions.step {
             return Ok(Resumption::StepInto { tid });
         }
-        let stopped = self.stop.as_ref().map(|s| s.tid);
         let given = self.actions.signals.iter().find(|(t, _)| Some(*t) == stopped).map(|(_, s)| *s);
         Ok(Resumption::Go { status: Some(self.continue_status(given)?) })
     }

@@ -69,6 +69,12 @@ impl LinuxTarget {
                 t.inject = give.then_some(deliver.signo);
             }
         }
+        // A signal asked for takes the place of the one the continue would deliver.
+        if let Some((tid, signo)) = self.raised.take()
+            && let Some(t) = self.threads.get_mut(tid)
+        {
+            t.inject = Some(signo);
+        }
         // Events already collected are reported before anything runs again.
         match how {
             Resume::All if !self.queue.is_empty() => {

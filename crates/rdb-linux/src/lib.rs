@@ -99,6 +99,8 @@ pub struct LinuxTarget {
     guards: Guards,
     /// Stepped threads pinned to rdb's CPU while they are stepped.
     step_affinity: affinity::StepAffinity,
+    /// A signal a thread is to receive as it next runs (`Execution::raise_signal`).
+    raised: Option<(i32, i32)>,
 }
 
 /// An event waiting to be returned, and the signal a `NotHandled` continue would deliver for it.
@@ -136,6 +138,7 @@ impl LinuxTarget {
             stopping: false,
             lazy: false,
             step_affinity: affinity::StepAffinity::default(),
+            raised: None,
             memory: Memory::none(pid),
             exe: None,
             r_debug: None,
@@ -331,6 +334,15 @@ impl Execution for LinuxTarget {
 
     fn detach(&mut self) -> Result<()> {
         self.detach_all()
+    }
+
+    fn raise_signal(&mut self, tid: Tid, signo: i32) -> Result<()> {
+        if !(1..=64).contains(&signo) {
+            return Err(Error::msg(format!("no signal {signo}")));
+        }
+        let t = i32::try_from(tid).ok().filter(|t| self.threads.get(*t).is_some()).ok_or(Error::NoSuchThread(tid))?;
+        self.raised = Some((t, signo));
+        Ok(())
     }
 
     fn kill(&mut self) -> Result<()> {

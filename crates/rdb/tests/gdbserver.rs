@@ -192,6 +192,22 @@ fn gdb_passes_or_swallows_a_signal_as_its_handle_table_says() {
     run.assert_contains("exited normally");
     server.wait();
     assert!(!server.stdout().contains("caught"), "{}", server.stdout());
+
+    // `signal` with another signal than the stop's, at a breakpoint: the thread gets that one as it runs on (its
+    // handler returns to the breakpoint, hit again), then raise's own.
+    let mut server = Server::rdb(&[s(&program)]);
+    let run = gdb(
+        server.port,
+        Some(&program),
+        &["break raise", "continue", "signal SIGUSR1", "delete", "continue", "continue"],
+    );
+    assert_eq!(run.output.matches("Breakpoint 1, ").count(), 2, "{}", run.output);
+    server.wait();
+    assert_eq!(server.stdout().matches("caught").count(), 2, "{}", server.stdout());
+    let mut server = Server::rdb(&[s(&program)]);
+    let run = gdb(server.port, Some(&program), &["break raise", "continue", "signal SIGUSR2"]);
+    run.assert_contains("terminated with signal SIGUSR2");
+    server.wait();
 }
 
 #[test]

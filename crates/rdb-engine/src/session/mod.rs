@@ -479,6 +479,15 @@ impl Session {
         result
     }
 
+    /// Give thread `tid` signal `signo` when it next runs, instead of any signal its stop would pass on (gdb's
+    /// `signal SIG`).
+    pub fn raise_signal(&mut self, tid: Tid, signo: i32) -> Result<()> {
+        if !self.threads.iter().any(|t| t.tid == tid) {
+            return Err(Error::NoSuchThread(tid));
+        }
+        self.execution()?.raise_signal(tid, signo)
+    }
+
     /// Kill the debuggee.
     pub fn kill(&mut self) -> Result<()> {
         if self.target.is_some() && !self.can_run() && self.state == State::Stopped {
