@@ -34,6 +34,23 @@ fn collect(pipe: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
     });
 }
 
+/// Start `cmd` with no input, its standard output and error collected as they come.
+fn spawn_collecting(cmd: &mut Command, stdout: Arc<Mutex<String>>, stderr: Arc<Mutex<String>>) -> Child {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    if let Some(out) = child.stdout.take() {
+        collect(out, stdout);
+    }
+    if let Some(err) = child.stderr.take() {
+        collect(err, stderr);
+    }
+    child
+}
+
 impl Server {
     /// `rdb --gdbserver 127.0.0.1:0 <args>` (a program and its arguments, or `-p <pid>`).
     pub fn rdb(args: &[&str]) -> Server {
@@ -51,16 +68,9 @@ impl Server {
 
     /// Start `cmd` and wait (the default timeout at most) for its `Listening on port N`.
     pub fn start(mut cmd: Command) -> Server {
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
         let stderr = Arc::new(Mutex::new(String::new()));
         let stdout = Arc::new(Mutex::new(String::new()));
-        collect(child.stderr.take().expect("piped"), stderr.clone());
-        collect(child.stdout.take().expect("piped"), stdout.clone());
+        let mut child = spawn_collecting(&mut cmd, stdout.clone(), stderr.clone());
         let deadline = Instant::now() + default_timeout();
         let port = loop {
             let text = stderr.lock().map(|t| t.clone()).unwrap_or_default();
@@ -186,15 +196,8 @@ pub fn lldb(port: u16, program: Option<&Path>, commands: &[&str]) -> ClientRun {
 /// Run a client to its end (the default timeout at most). With `interrupt`, the client gets SIGINT (a user's
 /// Ctrl-C) that long after its output has shown that text.
 pub fn run_client(cmd: &mut Command, interrupt: Option<(&str, Duration)>) -> ClientRun {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
     let output = Arc::new(Mutex::new(String::new()));
-    collect(child.stdout.take().expect("piped"), output.clone());
-    collect(child.stderr.take().expect("piped"), output.clone());
+    let mut child = spawn_collecting(cmd, output.clone(), output.clone());
     let deadline = Instant::now() + default_timeout();
     let mut interrupt = interrupt.map(|(text, after)| (text.to_string(), after));
     let (status, timed_out) = loop {

@@ -7,8 +7,23 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use rdb_testkit::gdbserver::{Server, gdb, gdb_as, gdb_command, have, lldb, run_client};
+use rdb_testkit::gdbserver::{ClientRun, Server, gdb, gdb_as, gdb_command, have, lldb, run_client};
 use rdb_testkit::prelude::*;
+
+/// gdb driving rdb's server on debuggee `name` (with `args`) through `commands`, to the server's end. `None` (the
+/// test passes, saying why) where gdb is not installed.
+fn gdb_on(name: &str, args: &[&str], commands: &[&str]) -> Option<(ClientRun, Server)> {
+    if !ready("gdb") {
+        return None;
+    }
+    let program = debuggee(name);
+    let mut argv = vec![s(&program)];
+    argv.extend_from_slice(args);
+    let mut server = Server::rdb(&argv);
+    let run = gdb(server.port, Some(&program), commands);
+    server.wait();
+    Some((run, server))
+}
 
 fn ready(client: &str) -> bool {
     if have(client) {
@@ -20,16 +35,13 @@ fn ready(client: &str) -> bool {
 
 #[test]
 fn gdb_stops_at_a_breakpoint_reads_arguments_and_sees_the_exit_code() {
-    if !ready("gdb") {
-        return;
-    }
-    let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(
-        server.port,
-        Some(&program),
+    let Some((run, mut server)) = gdb_on(
+        "watch",
+        &[],
         &["break bump", "continue", "bt", "print counter", "continue", "print counter", "delete", "continue"],
-    );
+    ) else {
+        return;
+    };
     run.assert_matches(r"Breakpoint 1, bump \(\) at .*watch\.c:\d+");
     run.assert_matches(r"#1 +0x[0-9a-f]+ in main \(\) at .*watch\.c");
     run.assert_contains("$1 = 0");
@@ -43,14 +55,9 @@ fn gdb_stops_at_a_breakpoint_reads_arguments_and_sees_the_exit_code() {
 
 #[test]
 fn gdb_watchpoints_hardware_breakpoints_and_memory_writes() {
-    if !ready("gdb") {
-        return;
-    }
-    let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(
-        server.port,
-        Some(&program),
+    let Some((run, server)) = gdb_on(
+        "watch",
+        &[],
         &[
             "hbreak peek",
             "watch counter",
@@ -62,44 +69,36 @@ fn gdb_watchpoints_hardware_breakpoints_and_memory_writes() {
             "delete",
             "continue",
         ],
-    );
+    ) else {
+        return;
+    };
     run.assert_contains("Hardware watchpoint 2: counter");
     run.assert_matches(r"Old value = 0\s+New value = 1");
     run.assert_matches(r"Old value = 1\s+New value = 2");
     run.assert_matches(r"Breakpoint 1, peek \(\)");
-    server.wait();
     // peek read the 40 written through gdb.
     assert!(server.stdout().contains("counter=40 seen=40"), "{}", server.stdout());
 }
 
 #[test]
 fn gdb_steps_instructions_and_finishes_a_function() {
-    if !ready("gdb") {
-        return;
-    }
-    let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(
-        server.port,
-        Some(&program),
+    let Some((run, _)) = gdb_on(
+        "watch",
+        &[],
         &["break peek", "continue", "stepi", "print $pc == peek + 1 || $pc > peek", "finish", "nexti", "kill"],
-    );
+    ) else {
+        return;
+    };
     run.assert_contains("$1 = 1");
     run.assert_matches(r"Value returned is \$\d+ = 5");
     drop(run);
-    server.wait();
 }
 
 #[test]
 fn gdb_reads_the_registers_rdb_describes() {
-    if !ready("gdb") {
-        return;
-    }
-    let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(
-        server.port,
-        Some(&program),
+    let Some((run, _)) = gdb_on(
+        "watch",
+        &[],
         &[
             "break bump",
             "continue",
@@ -114,7 +113,9 @@ fn gdb_reads_the_registers_rdb_describes() {
             "info auxv",
             "kill",
         ],
-    );
+    ) else {
+        return;
+    };
     run.assert_matches(r"bump \+ \d+ in section \.text");
     run.assert_contains("$1 = 1");
     run.assert_contains("$2 = -1");
@@ -124,7 +125,6 @@ fn gdb_reads_the_registers_rdb_describes() {
     run.assert_matches(r"(?m)^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes +(target:)?/.*libc\.so\.6$");
     run.assert_matches(r"AT_ENTRY +Entry point of program +0x[0-9a-f]+");
     run.assert_not_contains("lmid");
-    server.wait();
 }
 
 #[test]
@@ -142,14 +142,9 @@ fn gdb_finds_the_program_by_asking_the_server() {
 
 #[test]
 fn gdb_sees_every_thread_and_each_stop_names_its_thread() {
-    if !ready("gdb") {
-        return;
-    }
-    let program = debuggee("threads");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(
-        server.port,
-        Some(&program),
+    let Some((run, server)) = gdb_on(
+        "threads",
+        &[],
         &[
             "break work_item if n == 2",
             "continue",
@@ -159,55 +154,41 @@ fn gdb_sees_every_thread_and_each_stop_names_its_thread() {
             "delete",
             "continue",
         ],
-    );
+    ) else {
+        return;
+    };
     run.assert_matches(r"Thread \d+ .*hit Breakpoint 1, work_item \(id=\d, n=2\)");
     assert!(run.output.matches(" Thread ").count() >= 5, "{}", run.output);
     run.assert_contains("$1 = 2");
     run.assert_contains("exited normally");
-    server.wait();
     assert!(server.stdout().contains("total=30"), "{}", server.stdout());
 }
 
 #[test]
 fn gdb_passes_or_swallows_a_signal_as_its_handle_table_says() {
-    if !ready("gdb") {
-        return;
-    }
-    let program = debuggee("sigusr");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(server.port, Some(&program), &["continue", "continue"]);
+    let Some((run, server)) = gdb_on("sigusr", &[], &["continue", "continue"]) else { return };
     run.assert_contains("received signal SIGUSR1");
-    server.wait();
     assert!(server.stdout().contains("caught\nafter raise"), "{}", server.stdout());
 
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(server.port, Some(&program), &["handle SIGUSR1 nostop noprint nopass", "continue"]);
+    let Some((run, server)) = gdb_on("sigusr", &[], &["handle SIGUSR1 nostop noprint nopass", "continue"]) else {
+        return;
+    };
     run.assert_not_contains("received signal");
-    server.wait();
     assert!(!server.stdout().contains("caught"), "{}", server.stdout());
     assert!(server.stdout().contains("after raise"), "{}", server.stdout());
 
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(server.port, Some(&program), &["continue", "signal 0"]);
+    let Some((run, server)) = gdb_on("sigusr", &[], &["continue", "signal 0"]) else { return };
     run.assert_contains("exited normally");
-    server.wait();
     assert!(!server.stdout().contains("caught"), "{}", server.stdout());
 
     // `signal` with another signal than the stop's, at a breakpoint: the thread gets that one as it runs on (its
     // handler returns to the breakpoint, hit again), then raise's own.
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(
-        server.port,
-        Some(&program),
-        &["break raise", "continue", "signal SIGUSR1", "delete", "continue", "continue"],
-    );
+    let commands = ["break raise", "continue", "signal SIGUSR1", "delete", "continue", "continue"];
+    let Some((run, server)) = gdb_on("sigusr", &[], &commands) else { return };
     assert_eq!(run.output.matches("Breakpoint 1, ").count(), 2, "{}", run.output);
-    server.wait();
     assert_eq!(server.stdout().matches("caught").count(), 2, "{}", server.stdout());
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(server.port, Some(&program), &["break raise", "continue", "signal SIGUSR2"]);
+    let Some((run, _)) = gdb_on("sigusr", &[], &["break raise", "continue", "signal SIGUSR2"]) else { return };
     run.assert_contains("terminated with signal SIGUSR2");
-    server.wait();
 }
 
 #[test]
@@ -255,22 +236,18 @@ fn a_target_side_condition_runs_inside_the_debuggee() {
 
 #[test]
 fn monitor_runs_console_commands_but_not_run_control() {
-    if !ready("gdb") {
-        return;
-    }
-    let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(
-        server.port,
-        Some(&program),
+    let Some((run, _)) = gdb_on(
+        "watch",
+        &[],
         &["monitor lm", "monitor r rip", "monitor g", "monitor q", "monitor nosuchcommand", "kill"],
-    );
+    ) else {
+        return;
+    };
     run.assert_matches(r"libc +\(.*\) +/.*libc\.so\.6");
     run.assert_matches(r"rip=[0-9a-f]{16}");
     run.assert_contains("monitor: 'g' would let the debuggee run");
     run.assert_contains("monitor: use the client's own kill or detach");
     run.assert_contains("nosuchcommand");
-    server.wait();
 }
 
 #[test]
@@ -531,14 +508,9 @@ fn the_address_is_checked_and_one_reachable_from_other_machines_is_warned_about(
 
 #[test]
 fn gdb_writes_the_sse_registers_and_the_program_sees_them() {
-    if !ready("gdb") {
-        return;
-    }
-    let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(
-        server.port,
-        Some(&program),
+    let Some((run, _)) = gdb_on(
+        "watch",
+        &[],
         &[
             "break bump",
             "continue",
@@ -550,8 +522,9 @@ fn gdb_writes_the_sse_registers_and_the_program_sees_them() {
             "print/x $mxcsr",
             "kill",
         ],
-    );
+    ) else {
+        return;
+    };
     run.assert_contains("$1 = 0x12345678");
     run.assert_contains("$2 = 0x1f81");
-    server.wait();
 }
