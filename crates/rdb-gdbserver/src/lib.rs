@@ -9,6 +9,7 @@ pub mod agent;
 mod breakpoints;
 mod conditions;
 mod framing;
+mod lldb;
 mod monitor;
 mod queries;
 pub mod registers;
@@ -114,6 +115,7 @@ pub fn serve(options: Options, host: impl FnOnce() -> Box<dyn Host> + Send + 'st
         question: Rc::new(RefCell::new(Default::default())),
         monitor: Default::default(),
         refused_resume: None,
+        lldb: Default::default(),
     };
     server.started(stop, matches!(options.start, Start::Launch(_)));
     server::run(server, stream, updates)

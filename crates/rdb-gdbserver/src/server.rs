@@ -15,7 +15,7 @@ use rdb_engine::runner::Update;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::framing::{Framer, StopReply, mend_replies};
+use crate::framing::{Framer, StopReply, frame, mend_replies};
 use crate::target::Server;
 
 /// What the session's one channel carries.
@@ -101,6 +101,8 @@ struct Inputs {
 
 enum Next {
     Byte(u8),
+    /// A packet the server answers itself (its body).
+    Own(Vec<u8>),
     Update(Update),
     Closed,
 }
@@ -111,6 +113,10 @@ impl Inputs {
         loop {
             if let Some(b) = self.bytes.pop_front() {
                 return Next::Byte(b);
+            }
+            // After the bytes before it: a client waits for each reply, so nothing comes after it.
+            if let Some(body) = self.framer.next_own() {
+                return Next::Own(body);
             }
             if self.closed {
                 return Next::Closed;
@@ -160,10 +166,11 @@ pub fn run(mut server: Server, stream: TcpStream, updates: Receiver<Update>) -> 
         }
     });
     let shutdown = stream.try_clone().ok();
+    let mut direct = stream.try_clone().map_err(|e| format!("cannot write to the connection: {e}"))?;
     let link = Link { stream, out: Vec::new(), question: server.question.clone() };
     let framer = Framer::new(server.conditions.clone(), server.question.clone());
     let mut inputs = Inputs { channel, framer, bytes: VecDeque::new(), closed: false };
-    let ending = drive(&mut server, link, &mut inputs);
+    let ending = drive(&mut server, link, &mut inputs, &mut direct);
     if let Some(s) = shutdown {
         let _ = s.shutdown(std::net::Shutdown::Both);
     }
@@ -176,13 +183,17 @@ pub fn run(mut server: Server, stream: TcpStream, updates: Receiver<Update>) -> 
     Ok(ending)
 }
 
-fn drive(server: &mut Server, link: Link, inputs: &mut Inputs) -> Result<Ending, String> {
+fn drive(server: &mut Server, link: Link, inputs: &mut Inputs, direct: &mut TcpStream) -> Result<Ending, String> {
     let stub = GdbStub::builder(link).packet_buffer_size(0x4000).build().map_err(|e| e.to_string())?;
     let mut machine = stub.run_state_machine(server).map_err(|e| e.to_string())?;
     loop {
         machine = match machine {
             GdbStubStateMachine::Idle(gdb) => match inputs.next() {
                 Next::Byte(b) => gdb.incoming_data(server, b).map_err(|e| e.to_string())?,
+                Next::Own(body) => {
+                    answer(server, &body, inputs.framer.acks(), direct)?;
+                    GdbStubStateMachine::Idle(gdb)
+                }
                 // Updates while stopped are notices of calls made: nothing to tell the client.
                 Next::Update(_) => GdbStubStateMachine::Idle(gdb),
                 Next::Closed => return Ok(gone(server)),
@@ -196,6 +207,10 @@ fn drive(server: &mut Server, link: Link, inputs: &mut Inputs) -> Result<Ending,
                 } else {
                     match inputs.next() {
                         Next::Byte(b) => gdb.incoming_data(server, b).map_err(|e| e.to_string())?,
+                        Next::Own(body) => {
+                            answer(server, &body, inputs.framer.acks(), direct)?;
+                            GdbStubStateMachine::Running(gdb)
+                        }
                         Next::Update(Update::Stopped(stopped)) => match server.run_ended(stopped) {
                             Some(reason) => gdb.report_stop(server, reason).map_err(|e| e.to_string())?,
                             None => GdbStubStateMachine::Running(gdb),
@@ -229,6 +244,16 @@ fn drive(server: &mut Server, link: Link, inputs: &mut Inputs) -> Result<Ending,
             }
         };
     }
+}
+
+/// Answer a packet gdbstub does not know, straight on the socket (gdbstub has flushed every reply of its own by
+/// the time a packet is complete, so the two never interleave).
+fn answer(server: &Server, body: &[u8], acks: bool, direct: &mut TcpStream) -> Result<(), String> {
+    let mut out = if acks { b"+".to_vec() } else { Vec::new() };
+    out.extend(frame(server.own_answer(body).as_bytes()));
+    Write::write_all(direct, &out)
+        .and_then(|()| Write::flush(direct))
+        .map_err(|e| format!("cannot answer the client: {e}"))
 }
 
 /// The client went away: the debuggee is ended when the server is dropped (the runner interrupts a run first).

@@ -2,7 +2,7 @@
 //! the debugger's own thread (`Runner::call`). Everything decided about the debuggee is the engine's; this only
 //! converts between the protocol's units (gdb's register numbers, its thread ids) and the engine's.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::num::NonZeroUsize;
 use std::rc::Rc;
 
@@ -43,6 +43,8 @@ pub struct Server {
     pub(crate) monitor: Monitor,
     /// Why the resume the client last asked for could not be made (see `resume.rs`).
     pub(crate) refused_resume: Option<String>,
+    /// The client is lldb (it asked `qHostInfo` or `qProcessInfo`, which gdb never does): see `lldb.rs`.
+    pub(crate) lldb: Cell<bool>,
 }
 
 /// What a failed engine call answers the client: an error reply (`E..`), never the end of the session.
