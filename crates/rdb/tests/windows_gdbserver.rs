@@ -228,3 +228,38 @@ fn lldb_watchpoint_step_memory_write_and_kill() {
     let served = server.finish();
     served.assert_not_contains("watched 5");
 }
+
+#[test]
+fn lldb_interrupts_a_running_program_and_detaches_leaving_its_code_as_it_was() {
+    if !Client::Lldb.available("lldb_interrupts") {
+        return;
+    }
+    let exe = Backend::Windows.debuggee("wloop");
+    let stop = signal_file("gdbserver-lldb-interrupt.stop");
+    let server = GdbServer::wine(&[&wine_path(&exe), "60", &wine_path(&stop)]);
+    let setup = [format!("target create {}", s(&exe))];
+    // lldb's batch mode does not pass a SIGINT on during `continue`: its own `process interrupt`, run while the
+    // process runs (asynchronous mode), sends the same `\x03`.
+    let commands = [
+        "script lldb.debugger.SetAsync(True)",
+        "process continue",
+        "script import time; time.sleep(1.5)",
+        "process interrupt",
+        "script time.sleep(1)",
+        "script lldb.debugger.SetAsync(False)",
+        "thread list",
+        "expr spins > 0",
+        "process detach",
+    ];
+    let run = Client::Lldb.run(server.port, &strs(&setup), &commands);
+    // The system stops the process on a thread of its own, as on Windows.
+    run.assert_matches(r"(?m)^\* thread #\d+: tid = 0x[0-9a-f]+, 0x[0-9a-f]+.*, stop reason = signal SIGINT$");
+    run.assert_matches(r"(?m)^\(bool\) \$0 = true$");
+    run.assert_matches(r"(?m)^Process \d+ detached$");
+    std::fs::write(&stop, "").expect("create the stop file");
+    let served = server.finish();
+    assert!(served.stderr.contains("Detached: the debuggee runs on"), "{}", served.dump());
+    let codes: Vec<&str> = served.stdout.lines().filter_map(|l| l.trim_end().strip_prefix("code ")).collect::<Vec<_>>();
+    assert_eq!(codes.len(), 2, "wloop ran on and stopped\n{}", served.dump());
+    assert_eq!(codes[0], codes[1], "no breakpoint byte left in its code\n{}", served.dump());
+}
