@@ -3,9 +3,11 @@
 //! conditions are taken off here, on the way in, and the feature is added to its `qSupported` reply on the way out;
 //! it writes `qProcessInfo`'s pid in decimal where lldb reads hex, and it answers `?` with SIGTRAP whatever the
 //! stop was (lldb takes a SIGTRAP where it put a breakpoint as that breakpoint's hit): both are mended on the way
-//! out. Everything else passes through untouched, byte for byte.
+//! out. Packets gdbstub does not know and the server answers itself (lldb's `qFileLoadAddress`, see `lldb.rs`) are
+//! taken off on the way in. Everything else passes through untouched, byte for byte.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::conditions::PendingConditions;
@@ -30,6 +32,8 @@ pub struct StopReply {
     asked: bool,
     /// What the reply should start with instead of gdbstub's `T05` (`T13`, `W03`...).
     pub start: Option<String>,
+    /// A `k` came in: gdbstub answers `OK` where lldb reads how the process ended (gdb reads no reply).
+    killed: bool,
 }
 
 /// Incoming bytes on their way to gdbstub.
@@ -40,16 +44,41 @@ pub struct Framer {
     negotiation: Vec<Vec<u8>>,
     pending: Rc<RefCell<PendingConditions>>,
     question: Rc<RefCell<StopReply>>,
+    /// Bodies of the packets the server answers itself, in the order they came.
+    own: VecDeque<Vec<u8>>,
+    /// The client asked for no acknowledgements (`QStartNoAckMode`, which gdbstub always grants).
+    no_ack: bool,
 }
+
+/// The packets gdbstub does not know that the server answers itself.
+const OWN_PACKETS: [&[u8]; 1] = [b"qFileLoadAddress:"];
 
 impl Framer {
     pub fn new(pending: Rc<RefCell<PendingConditions>>, question: Rc<RefCell<StopReply>>) -> Framer {
-        Framer { state: State::Outside, packet: Vec::new(), negotiation: Vec::new(), pending, question }
+        Framer {
+            state: State::Outside,
+            packet: Vec::new(),
+            negotiation: Vec::new(),
+            pending,
+            question,
+            own: VecDeque::new(),
+            no_ack: false,
+        }
     }
 
     /// The client's negotiation so far, framed, for a new session to be told (see `server.rs`).
     pub fn negotiation(&self) -> Vec<u8> {
         self.negotiation.concat()
+    }
+
+    /// The body of the next packet the server answers itself.
+    pub fn next_own(&mut self) -> Option<Vec<u8>> {
+        self.own.pop_front()
+    }
+
+    /// Whether the client still expects a `+` for each packet.
+    pub fn acks(&self) -> bool {
+        !self.no_ack
     }
 
     /// Take in one byte; what gdbstub should see goes to `out` (nothing until a packet is complete).
@@ -93,6 +122,16 @@ impl Framer {
         if body.starts_with(b"qSupported") || body == b"QStartNoAckMode" {
             self.negotiation.retain(|p| p.get(1..5) != body.get(..4));
             self.negotiation.push(packet.clone());
+        }
+        if body == b"k" {
+            self.question.borrow_mut().killed = true;
+        }
+        if body == b"QStartNoAckMode" {
+            self.no_ack = true;
+        }
+        if OWN_PACKETS.iter().any(|p| body.starts_with(p)) {
+            self.own.push_back(body.to_vec());
+            return Vec::new();
         }
         let Some((kind, rest)) = breakpoint_insertion(body) else { return packet };
         let (base, conditions) = match rest.iter().position(|&b| b == b';') {
@@ -147,7 +186,7 @@ fn bytecode_list(conditions: &[u8]) -> Option<Vec<Vec<u8>>> {
 }
 
 /// `$body#cs`.
-fn frame(body: &[u8]) -> Vec<u8> {
+pub(crate) fn frame(body: &[u8]) -> Vec<u8> {
     let sum = body.iter().fold(0u8, |s, b| s.wrapping_add(*b));
     let mut packet = Vec::with_capacity(body.len() + 4);
     packet.push(b'$');
@@ -156,7 +195,7 @@ fn frame(body: &[u8]) -> Vec<u8> {
     packet
 }
 
-/// Outgoing bytes, mended: gdbstub's `qSupported` reply (the only packet that starts with `PacketSize=`) gains
+/// Outgoing bytes, mended: the reply to `?` (the last stop) and to `k` (killed: `X09`); gdbstub's `qSupported` reply (the only packet that starts with `PacketSize=`) gains
 /// `ConditionalBreakpoints+`; its `qProcessInfo` reply (the only one that starts with `pid:`) gets its pid in hex.
 pub fn mend_replies(outgoing: &mut Vec<u8>, question: &RefCell<StopReply>) {
     let mut q = question.borrow_mut();
@@ -170,6 +209,10 @@ pub fn mend_replies(outgoing: &mut Vec<u8>, question: &RefCell<StopReply>) {
         if answered {
             q.asked = false;
         }
+    }
+    if q.killed {
+        mend(outgoing, b"$OK#", |body| *body = b"X09".to_vec());
+        q.killed = false;
     }
     drop(q);
     mend(outgoing, b"$PacketSize=", |body| body.extend_from_slice(b";ConditionalBreakpoints+"));
@@ -225,6 +268,17 @@ mod tests {
     }
 
     #[test]
+    fn packets_the_server_answers_never_reach_gdbstub() {
+        let mut framer = Framer::new(Default::default(), Default::default());
+        let mut out = Vec::new();
+        b"$QStartNoAckMode#b0$qFileLoadAddress:2f61#00$g#67".iter().for_each(|b| framer.feed(*b, &mut out));
+        assert_eq!(out, b"$QStartNoAckMode#b0$g#67");
+        assert_eq!(framer.next_own(), Some(b"qFileLoadAddress:2f61".to_vec()));
+        assert_eq!(framer.next_own(), None);
+        assert!(!framer.acks());
+    }
+
+    #[test]
     fn malformed_conditions_reach_gdbstub_as_they_are() {
         for input in [&b"$Z0,10,1;X5,22#00"[..], b"$Z0,zz,1;X1,22#00", b"$Z0,10,1;X1,g2#00", b"$Z1,#00"] {
             assert_eq!(run(input).0, input);
@@ -241,7 +295,7 @@ mod tests {
 
     #[test]
     fn a_question_is_answered_with_the_last_stop() {
-        let question = Rc::new(RefCell::new(StopReply { asked: false, start: Some("T13".into()) }));
+        let question = Rc::new(RefCell::new(StopReply { start: Some("T13".into()), ..Default::default() }));
         let mut framer = Framer::new(Default::default(), question.clone());
         let mut out = Vec::new();
         b"$?#3f".iter().for_each(|b| framer.feed(*b, &mut out));
@@ -252,6 +306,19 @@ mod tests {
         let mut reply = frame(b"T05thread:p10.10;");
         mend_replies(&mut reply, &question);
         assert_eq!(reply, frame(b"T05thread:p10.10;"));
+    }
+
+    #[test]
+    fn a_kill_is_answered_with_the_end_of_the_process() {
+        let question = Rc::new(RefCell::new(StopReply::default()));
+        let mut framer = Framer::new(Default::default(), question.clone());
+        b"$k#6b".iter().for_each(|b| framer.feed(*b, &mut Vec::new()));
+        let mut reply = frame(b"OK");
+        mend_replies(&mut reply, &question);
+        assert_eq!(reply, frame(b"X09"));
+        let mut reply = frame(b"OK");
+        mend_replies(&mut reply, &question);
+        assert_eq!(reply, frame(b"OK"), "only the reply to the k");
     }
 
     #[test]

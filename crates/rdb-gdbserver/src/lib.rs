@@ -10,6 +10,7 @@ mod breakpoints;
 mod conditions;
 mod framing;
 mod host_io;
+mod lldb;
 mod monitor;
 mod queries;
 pub mod registers;
@@ -144,6 +145,7 @@ impl Started {
             monitor: Default::default(),
             refused_resume: None,
             files: Default::default(),
+            lldb: Default::default(),
         };
         server.started(self.stop, self.launched);
         server::run(server, stream, self.updates)

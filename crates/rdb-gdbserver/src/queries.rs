@@ -72,8 +72,10 @@ impl Server {
         Ok(xml)
     }
 
-    /// gdb's Windows library list: every DLL with the address of its first section (gdb's own Windows port puts it
-    /// 0x1000 past the image base, where the linkers put `.text`).
+    /// The Windows library list: every DLL with the address of its first section for gdb (its solib-target places a
+    /// file by its first section; gdb's own Windows port puts it 0x1000 past the image base, where the linkers put
+    /// `.text`), with its image base as a `section` for lldb (which takes the first `section` as the image base,
+    /// and ignores `segment`s).
     fn windows_libraries(&self) -> rdb_engine::Result<String> {
         let modules = self.call(|d| {
             let s = d.session();
@@ -86,11 +88,11 @@ impl Server {
         })?;
         let mut xml = String::from("<library-list>");
         for (path, base) in modules {
-            xml.push_str(&format!(
-                "<library name=\"{}\"><segment address=\"{:#x}\"/></library>",
-                attribute(&path.to_string_lossy()),
-                base.wrapping_add(0x1000)
-            ));
+            let place = match self.lldb.get() {
+                true => format!("<section address=\"{base:#x}\"/>"),
+                false => format!("<segment address=\"{:#x}\"/>", base.wrapping_add(0x1000)),
+            };
+            xml.push_str(&format!("<library name=\"{}\">{place}</library>", attribute(&path.to_string_lossy())));
         }
         xml.push_str("</library-list>");
         Ok(xml)
@@ -150,6 +152,7 @@ impl Libraries for Server {
 
 impl HostInfo for Server {
     fn host_info(&self, write_item: &mut dyn FnMut(&HostInfoResponse<'_>)) -> Result<(), String> {
+        self.lldb.set(true);
         write_item(&HostInfoResponse::Triple(self.triple()));
         write_item(&HostInfoResponse::Endianness(Endianness::Little));
         write_item(&HostInfoResponse::PointerSize(8));
@@ -159,6 +162,7 @@ impl HostInfo for Server {
 
 impl ProcessInfo for Server {
     fn process_info(&self, write_item: &mut dyn FnMut(&ProcessInfoResponse<'_>)) -> Result<(), String> {
+        self.lldb.set(true);
         if let Some(pid) = GdbPid::new(self.pid as usize) {
             write_item(&ProcessInfoResponse::Pid(pid));
         }

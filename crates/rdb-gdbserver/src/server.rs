@@ -15,7 +15,7 @@ use rdb_engine::runner::Update;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::framing::{Framer, StopReply, mend_replies};
+use crate::framing::{Framer, StopReply, frame, mend_replies};
 use crate::target::Server;
 
 /// What the session's one channel carries.
@@ -143,6 +143,8 @@ struct Inputs {
 
 enum Next {
     Byte(u8),
+    /// A packet the server answers itself, past gdbstub (see `framing.rs`).
+    Own(Vec<u8>),
     Update(Update),
     Closed,
 }
@@ -153,6 +155,10 @@ impl Inputs {
         loop {
             if let Some(b) = self.bytes.pop_front() {
                 return Next::Byte(b);
+            }
+            // After the bytes before it: a client waits for each reply, so nothing comes after it.
+            if let Some(body) = self.framer.next_own() {
+                return Next::Own(body);
             }
             if self.closed {
                 return Next::Closed;
@@ -230,7 +236,7 @@ fn drive<S: Duplex>(server: &mut Server, stream: &S, inputs: &mut Inputs) -> Res
     // raced with the stop) has nothing to interrupt.
     let mut was_running = false;
     loop {
-        match turn(server, machine, inputs, &mut was_running) {
+        match turn(server, machine, stream, inputs, &mut was_running) {
             Ok(Turn::Next(next)) => machine = next,
             Ok(Turn::End(ending)) => return Ok(ending),
             // gdbstub ends its session on a packet it cannot parse; the client gets an error reply and a new
@@ -270,9 +276,19 @@ fn machine<'a, S: Duplex>(
     Ok(machine)
 }
 
+/// Answer a packet the server answers itself, straight on the connection.
+fn answer<S: Duplex>(server: &Server, body: &[u8], acks: bool, stream: &S) -> std::io::Result<()> {
+    let mut out = if acks { b"+".to_vec() } else { Vec::new() };
+    out.extend(frame(server.own_answer(body).as_bytes()));
+    let mut direct = stream.duplicate()?;
+    direct.write_all(&out)?;
+    direct.flush()
+}
+
 fn turn<'a, S: Duplex>(
     server: &mut Server,
     machine: Machine<'a, S>,
+    stream: &S,
     inputs: &mut Inputs,
     was_running: &mut bool,
 ) -> Result<Turn<'a, S>, StubError> {
@@ -283,6 +299,10 @@ fn turn<'a, S: Duplex>(
     Ok(Turn::Next(match machine {
         GdbStubStateMachine::Idle(gdb) => match inputs.next() {
             Next::Byte(b) => gdb.incoming_data(server, b)?,
+            Next::Own(body) => match answer(server, &body, inputs.framer.acks(), stream) {
+                Ok(()) => GdbStubStateMachine::Idle(gdb),
+                Err(_) => return Ok(Turn::End(Ending::ClientGone)),
+            },
             // Updates while stopped are notices of calls made: nothing to tell the client.
             Next::Update(_) => GdbStubStateMachine::Idle(gdb),
             Next::Closed => return Ok(Turn::End(Ending::ClientGone)),
@@ -296,6 +316,10 @@ fn turn<'a, S: Duplex>(
             } else {
                 match inputs.next() {
                     Next::Byte(b) => gdb.incoming_data(server, b)?,
+                    Next::Own(body) => match answer(server, &body, inputs.framer.acks(), stream) {
+                        Ok(()) => GdbStubStateMachine::Running(gdb),
+                        Err(_) => return Ok(Turn::End(Ending::ClientGone)),
+                    },
                     Next::Update(Update::Stopped(stopped)) => match server.run_ended(stopped) {
                         Some(reason) => gdb.report_stop(server, reason)?,
                         None => GdbStubStateMachine::Running(gdb),

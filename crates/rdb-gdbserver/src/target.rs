@@ -2,7 +2,7 @@
 //! the debugger's own thread (`Runner::call`). Everything decided about the debuggee is the engine's; this only
 //! converts between the protocol's units (gdb's register numbers, its thread ids) and the engine's.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::num::NonZeroUsize;
 use std::rc::Rc;
 
@@ -45,6 +45,8 @@ pub struct Server {
     pub(crate) refused_resume: Option<String>,
     /// The files the client has open through `vFile:` (see `host_io.rs`).
     pub(crate) files: crate::host_io::OpenFiles,
+    /// The client is lldb (it asked `qHostInfo` or `qProcessInfo`, which gdb never does): see `lldb.rs`.
+    pub(crate) lldb: Cell<bool>,
 }
 
 /// What a failed engine call answers the client: an error reply (`E..`), never the end of the session.

@@ -1,231 +1,156 @@
-//! `rdb --gdbserver` and the real clients that drive it: a server started with its `Listening on port N` read
-//! from its standard error, and gdb or lldb run in batch mode against its port, each with a deadline, each killed
-//! when dropped. The same server type serves rdb on Linux, rdb.exe under Wine and Debian's gdbserver (the oracle
-//! some tests compare with).
+//! `rdb --gdbserver` driven by real clients: start a server (the native `rdb`, or `rdb.exe` under Wine), read the
+//! port it prints (`Listening on port N` on stderr, as gdbserver words it), and run gdb or lldb in batch mode
+//! against it. The same harness serves the Linux and the Windows tests: only the server's command differs.
+//!
+//! Like the rest of the kit it never lets a test hang: the server and each client run in process groups of their
+//! own under the kit's timeouts, killed if the test lets go of them.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use regex::Regex;
+
 use crate::paths::rdb_bin;
-use crate::run::default_timeout;
+use crate::run::{RdbRun, default_timeout};
+use crate::session::RdbSession;
+use crate::wine::{rdb_exe, test_prefix};
 
-/// A gdb remote-protocol server under test, listening.
-pub struct Server {
-    child: Child,
+/// A running `rdb --gdbserver`: the port it listens on, and the server itself (its stdout carries the debuggee's
+/// output, its stderr the server's progress).
+pub struct GdbServer {
     pub port: u16,
-    stderr: Arc<Mutex<String>>,
-    stdout: Arc<Mutex<String>>,
+    pub server: RdbSession,
 }
 
-/// Collect a pipe's text into a shared string, line by line, as it comes.
-fn collect(pipe: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
-    thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { break };
-            if let Ok(mut text) = into.lock() {
-                text.push_str(&line);
-                text.push('\n');
-            }
-        }
-    });
-}
-
-/// Start `cmd` with no input, its standard output and error collected as they come.
-fn spawn_collecting(cmd: &mut Command, stdout: Arc<Mutex<String>>, stderr: Arc<Mutex<String>>) -> Child {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    if let Some(out) = child.stdout.take() {
-        collect(out, stdout);
-    }
-    if let Some(err) = child.stderr.take() {
-        collect(err, stderr);
-    }
-    child
-}
-
-impl Server {
-    /// `rdb --gdbserver 127.0.0.1:0 <args>` (a program and its arguments, or `-p <pid>`).
-    pub fn rdb(args: &[&str]) -> Server {
-        let mut cmd = Command::new(rdb_bin());
-        cmd.arg("--gdbserver").arg("127.0.0.1:0").args(args);
-        Server::start(cmd)
-    }
-
-    /// Debian's gdbserver on a free port, for comparing with.
-    pub fn gdbserver(args: &[&str]) -> Server {
-        let mut cmd = Command::new("gdbserver");
-        cmd.arg("127.0.0.1:0").args(args);
-        Server::start(cmd)
-    }
-
-    /// Start `cmd` and wait (the default timeout at most) for its `Listening on port N`.
-    pub fn start(mut cmd: Command) -> Server {
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let mut child = spawn_collecting(&mut cmd, stdout.clone(), stderr.clone());
-        let deadline = Instant::now() + default_timeout();
-        let port = loop {
-            let text = stderr.lock().map(|t| t.clone()).unwrap_or_default();
-            if let Some(port) = text.lines().find_map(|l| l.strip_prefix("Listening on port ")) {
-                break port.trim().parse().unwrap_or_else(|_| panic!("a bad port in {text:?}"));
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("{cmd:?} ended ({status}) before listening:\n{text}");
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("{cmd:?} never listened:\n{text}");
-            }
-            thread::sleep(Duration::from_millis(10));
-        };
-        Server { child, port, stderr, stdout }
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// What the server wrote to standard error so far.
-    pub fn stderr(&self) -> String {
-        self.stderr.lock().map(|t| t.clone()).unwrap_or_default()
-    }
-
-    /// What the debuggee wrote (it shares the server's standard output).
-    pub fn stdout(&self) -> String {
-        self.stdout.lock().map(|t| t.clone()).unwrap_or_default()
-    }
-
-    /// Wait for the server to end (the default timeout at most; then it is killed and the test fails).
-    pub fn wait(&mut self) -> ExitStatus {
+impl GdbServer {
+    /// Starts `cmd` with `args` (a server that prints `Listening on port N` on stderr) and waits for the port, as
+    /// long as the kit's timeout. Fails the test, with everything the server said, if it never listens.
+    pub fn start(cmd: Command, args: &[&str]) -> GdbServer {
+        let mut server = RdbSession::spawn(cmd, args);
+        let listening = Regex::new(r"Listening on port (\d+)").expect("the port's regex");
         let deadline = Instant::now() + default_timeout();
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                // Let the pipes drain.
-                thread::sleep(Duration::from_millis(50));
-                return status;
+            if let Some(port) = listening.captures(&server.stderr()).and_then(|c| c[1].parse().ok()) {
+                return GdbServer { port, server };
             }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("the server did not end:\n{}", self.stderr());
+            let ended = server.wait_exit(Duration::ZERO).is_some();
+            if ended || Instant::now() >= deadline {
+                panic!("the gdbserver never listened\n{}", server.dump());
             }
-            thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
-}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    /// Debian's gdbserver on a free port (`args`: the program and its arguments), the oracle rdb is compared with.
+    pub fn gdbserver(args: &[&str]) -> GdbServer {
+        let mut all = vec!["127.0.0.1:0"];
+        all.extend_from_slice(args);
+        GdbServer::start(Command::new("gdbserver"), &all)
+    }
+
+    /// `rdb --gdbserver 127.0.0.1:0 <args>` (the native rdb; `args` is the program and its arguments, or `-p PID`).
+    pub fn native(args: &[&str]) -> GdbServer {
+        GdbServer::start(Command::new(rdb_bin()), &with_address(args))
+    }
+
+    /// `rdb.exe --gdbserver 127.0.0.1:0 <args>` under Wine, in the tests' prefix (give the program as
+    /// `wine_path(...)`). Wine's loopback is the machine's, so a client on Linux connects to it.
+    pub fn wine(args: &[&str]) -> GdbServer {
+        let mut cmd = test_prefix().command();
+        cmd.arg(rdb_exe());
+        GdbServer::start(cmd, &with_address(args))
+    }
+
+    /// Waits for the server to end (it ends when its client leaves), as long as the kit's timeout; fails the test
+    /// if it did not end or panicked.
+    pub fn finish(self) -> RdbRun {
+        self.server.finish()
     }
 }
 
-/// A client's run: its output (standard output and error together, in order) and how it ended.
-pub struct ClientRun {
-    pub output: String,
-    pub status: Option<ExitStatus>,
-    pub timed_out: bool,
+fn with_address<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["--gdbserver", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    all
 }
 
-impl ClientRun {
-    #[track_caller]
-    pub fn assert_contains(&self, text: &str) {
-        assert!(self.output.contains(text), "expected {text:?} in the client's output:\n{}", self.output);
-    }
-
-    #[track_caller]
-    pub fn assert_not_contains(&self, text: &str) {
-        assert!(!self.output.contains(text), "did not expect {text:?} in the client's output:\n{}", self.output);
-    }
-
-    #[track_caller]
-    pub fn assert_matches(&self, re: &str) {
-        let re = regex::Regex::new(re).expect("a valid regex");
-        assert!(re.is_match(&self.output), "expected /{re}/ in the client's output:\n{}", self.output);
-    }
+/// A gdb remote-protocol client, run in batch mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// The machine's gdb for x86-64 (`gdb`).
+    Gdb,
+    /// `gdb`, connecting with `target extended-remote` (where `run` and `kill` leave the server up).
+    GdbExtended,
+    /// `gdb-multiarch`: the same gdb with every architecture.
+    GdbMultiarch,
+    /// lldb (`lldb-16`, else `lldb`).
+    Lldb,
 }
 
-/// gdb in batch mode: `program` for symbols, then `target remote` to `port`, then `commands`.
-pub fn gdb(port: u16, program: Option<&Path>, commands: &[&str]) -> ClientRun {
-    gdb_as("gdb", "target remote", port, program, commands)
-}
-
-/// As [`gdb`], with the client program and the connecting command chosen (`gdb-multiarch`,
-/// `target extended-remote`).
-pub fn gdb_as(client: &str, connect: &str, port: u16, program: Option<&Path>, commands: &[&str]) -> ClientRun {
-    let mut cmd = gdb_command(client, connect, port, program, commands);
-    run_client(&mut cmd, None)
-}
-
-/// The gdb command line of [`gdb_as`].
-pub fn gdb_command(client: &str, connect: &str, port: u16, program: Option<&Path>, commands: &[&str]) -> Command {
-    let mut cmd = Command::new(client);
-    cmd.args(["-batch", "-nx", "-iex", "set pagination off", "-iex", "set confirm off"]);
-    if let Some(program) = program {
-        cmd.args(["-ex", &format!("file {}", program.display())]);
+impl Client {
+    /// The client's program on PATH; `None` if it is not installed.
+    pub fn program(self) -> Option<PathBuf> {
+        let names: &[&str] = match self {
+            Client::Gdb | Client::GdbExtended => &["gdb"],
+            Client::GdbMultiarch => &["gdb-multiarch"],
+            Client::Lldb => &["lldb-16", "lldb"],
+        };
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        names.iter().find_map(|name| std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file()))
     }
-    cmd.args(["-ex", &format!("{connect} 127.0.0.1:{port}")]);
-    for c in commands {
-        cmd.args(["-ex", c]);
-    }
-    cmd
-}
 
-/// lldb in batch mode: `program` as its target, then `gdb-remote` to `port`, then `commands`.
-pub fn lldb(port: u16, program: Option<&Path>, commands: &[&str]) -> ClientRun {
-    let mut cmd = Command::new("lldb-16");
-    cmd.arg("-b").arg("--no-lldbinit");
-    if let Some(program) = program {
-        cmd.args(["-o", &format!("target create {}", program.display())]);
-    }
-    cmd.args(["-o", &format!("gdb-remote 127.0.0.1:{port}")]);
-    for c in commands {
-        cmd.args(["-o", c]);
-    }
-    run_client(&mut cmd, None)
-}
-
-/// Run a client to its end (the default timeout at most). With `interrupt`, the client gets SIGINT (a user's
-/// Ctrl-C) that long after its output has shown that text.
-pub fn run_client(cmd: &mut Command, interrupt: Option<(&str, Duration)>) -> ClientRun {
-    let output = Arc::new(Mutex::new(String::new()));
-    let mut child = spawn_collecting(cmd, output.clone(), output.clone());
-    let deadline = Instant::now() + default_timeout();
-    let mut interrupt = interrupt.map(|(text, after)| (text.to_string(), after));
-    let (status, timed_out) = loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            break (Some(status), false);
+    /// Whether the client is installed; if not, says so on stderr for the test that skips itself
+    /// (`if !Client::Lldb.available("test name") { return; }`). `scripts/setup.sh` installs every client.
+    pub fn available(self, test: &str) -> bool {
+        let found = self.program().is_some();
+        if !found {
+            eprintln!(
+                "SKIPPED {test}: {self:?} is not installed (scripts/setup.sh installs gdb, gdb-multiarch, lldb-16)"
+            );
         }
-        if let Some((text, after)) = &interrupt
-            && output.lock().map(|o| o.contains(text.as_str())).unwrap_or(false)
-        {
-            thread::sleep(*after);
-            // As a user's Ctrl-C at the client's terminal.
-            let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
-            interrupt = None;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break (None, true);
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    thread::sleep(Duration::from_millis(50));
-    let output = output.lock().map(|o| o.clone()).unwrap_or_default();
-    assert!(!timed_out, "{cmd:?} did not end in time:\n{output}");
-    ClientRun { output, status, timed_out }
-}
+        found
+    }
 
-/// Whether a client program is installed (setup.sh installs them; a test says so and passes where one is not).
-pub fn have(program: &str) -> bool {
-    Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    /// The command that connects to `port` on this machine.
+    fn connect(self, port: u16) -> String {
+        match self {
+            Client::Gdb | Client::GdbMultiarch => format!("target remote 127.0.0.1:{port}"),
+            Client::GdbExtended => format!("target extended-remote 127.0.0.1:{port}"),
+            Client::Lldb => format!("gdb-remote 127.0.0.1:{port}"),
+        }
+    }
+
+    /// The client in batch mode (`gdb -batch -nx`, `lldb -b`) running `setup` (before it connects: the program's
+    /// file, settings), then connecting to `port`, then `commands`; started, not waited for (a test may interrupt it
+    /// with `signal(libc::SIGINT)`, as a user's Ctrl-C). gdb goes on after a command that fails; lldb stops there.
+    pub fn start(self, port: u16, setup: &[&str], commands: &[&str]) -> RdbSession {
+        let program = self.program().unwrap_or_else(|| panic!("{self:?} is not installed (run scripts/setup.sh)"));
+        let (batch, each): (&[&str], &str) = match self {
+            Client::Gdb | Client::GdbExtended | Client::GdbMultiarch => {
+                (&["-batch", "-nx", "-ex", "set pagination off"], "-ex")
+            }
+            Client::Lldb => (&["-b", "--no-lldbinit"], "-o"),
+        };
+        let connect = self.connect(port);
+        let mut args: Vec<&str> = batch.to_vec();
+        for command in setup.iter().copied().chain([connect.as_str()]).chain(commands.iter().copied()) {
+            args.push(each);
+            args.push(command);
+        }
+        let mut cmd = Command::new(program);
+        // No pager, no colours, no terminal size: output as a file gets it.
+        cmd.env("TERM", "dumb").env_remove("DISPLAY");
+        RdbSession::spawn(cmd, &args)
+    }
+
+    /// Runs the client as [`Client::start`] does and waits for it to end (the kit's timeout); fails the test if it
+    /// timed out.
+    pub fn run(self, port: u16, setup: &[&str], commands: &[&str]) -> RdbRun {
+        let run = self.start(port, setup, commands).finish_within(default_timeout());
+        if run.timed_out {
+            run.fail(&format!("{self:?} did not finish in time"));
+        }
+        run
+    }
 }

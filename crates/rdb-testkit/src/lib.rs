@@ -1,8 +1,9 @@
 //! rdb's test kit, shared by every front end's tests: it builds the debuggees (`debuggees`, `build`), runs the
 //! `rdb` binary in batch mode or as a live session with hard timeouts (`run`, `session`, `section`), knows the
 //! console's output shapes (`shapes`), starts and inspects processes (`process`, `live_memory`), runs rdb.exe and
-//! the Windows debuggees under Wine (`wine`), and writes a scenario once for both backends (`backend`; `children`
-//! and `spinner` for the debuggees each OS needs its own of) and for every front end (`driver`, `scenarios`).
+//! the Windows debuggees under Wine (`wine`), drives `rdb --gdbserver` with gdb and lldb (`gdbserver`), and writes
+//! a scenario once for both backends (`backend`; `children` and `spinner` for the debuggees each OS needs its own
+//! of) and for every front end (`driver`, `scenarios`).
 //! `paths` says where the kit finds the rdb binary and where it puts what it builds.
 //!
 //! It must never let a test hang: every wait has a deadline, and every process it starts is killed at the end.

@@ -5,37 +5,34 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::time::Duration;
 
-use rdb_testkit::gdbserver::{ClientRun, Server, gdb, gdb_as, gdb_command, have, lldb, run_client};
+use rdb_testkit::gdbserver::{Client, GdbServer};
 use rdb_testkit::prelude::*;
 
-/// gdb driving rdb's server on debuggee `name` (with `args`) through `commands`, to the server's end. `None` (the
-/// test passes, saying why) where gdb is not installed.
-fn gdb_on(name: &str, args: &[&str], commands: &[&str]) -> Option<(ClientRun, Server)> {
-    if !ready("gdb") {
+/// gdb's command that reads `program`'s symbols, before it connects.
+fn file(program: &Path) -> String {
+    format!("file {}", s(program))
+}
+
+/// gdb driving rdb's server on debuggee `name` (with `args`) through `commands`: gdb's run, and the server's (its
+/// standard output is the debuggee's). `None` (the test passes, saying why) where gdb is not installed.
+fn gdb_on(name: &str, args: &[&str], commands: &[&str]) -> Option<(RdbRun, RdbRun)> {
+    if !Client::Gdb.available(name) {
         return None;
     }
     let program = debuggee(name);
     let mut argv = vec![s(&program)];
     argv.extend_from_slice(args);
-    let mut server = Server::rdb(&argv);
-    let run = gdb(server.port, Some(&program), commands);
-    server.wait();
-    Some((run, server))
-}
-
-fn ready(client: &str) -> bool {
-    if have(client) {
-        return true;
-    }
-    eprintln!("skipped: {client} is not installed (scripts/setup.sh installs it)");
-    false
+    let server = GdbServer::native(&argv);
+    let run = Client::Gdb.run(server.port, &[&file(&program)], commands);
+    Some((run, server.finish()))
 }
 
 #[test]
 fn gdb_stops_at_a_breakpoint_reads_arguments_and_sees_the_exit_code() {
-    let Some((run, mut server)) = gdb_on(
+    let Some((run, served)) = gdb_on(
         "watch",
         &[],
         &["break bump", "continue", "bt", "print counter", "continue", "print counter", "delete", "continue"],
@@ -48,14 +45,14 @@ fn gdb_stops_at_a_breakpoint_reads_arguments_and_sees_the_exit_code() {
     run.assert_contains("$2 = 1");
     run.assert_contains("[Inferior 1 (process");
     run.assert_contains("exited normally]");
-    assert!(server.wait().success(), "{}", server.stderr());
-    assert!(server.stdout().contains("counter=5 seen=5"), "{}", server.stdout());
-    assert!(server.stderr().contains("The debuggee exited"), "{}", server.stderr());
+    assert!(served.status.success(), "{}", served.dump());
+    assert!(served.stdout.contains("counter=5 seen=5"), "{}", served.stdout);
+    assert!(served.stderr.contains("The debuggee exited"), "{}", served.stderr);
 }
 
 #[test]
 fn gdb_watchpoints_hardware_breakpoints_and_memory_writes() {
-    let Some((run, server)) = gdb_on(
+    let Some((run, served)) = gdb_on(
         "watch",
         &[],
         &[
@@ -77,12 +74,12 @@ fn gdb_watchpoints_hardware_breakpoints_and_memory_writes() {
     run.assert_matches(r"Old value = 1\s+New value = 2");
     run.assert_matches(r"Breakpoint 1, peek \(\)");
     // peek read the 40 written through gdb.
-    assert!(server.stdout().contains("counter=40 seen=40"), "{}", server.stdout());
+    assert!(served.stdout.contains("counter=40 seen=40"), "{}", served.stdout);
 }
 
 #[test]
 fn gdb_steps_instructions_and_finishes_a_function() {
-    let Some((run, _)) = gdb_on(
+    let Some((run, served)) = gdb_on(
         "watch",
         &[],
         &["break peek", "continue", "stepi", "print $pc == peek + 1 || $pc > peek", "finish", "nexti", "kill"],
@@ -96,7 +93,7 @@ fn gdb_steps_instructions_and_finishes_a_function() {
 
 #[test]
 fn gdb_reads_the_registers_rdb_describes() {
-    let Some((run, _)) = gdb_on(
+    let Some((run, served)) = gdb_on(
         "watch",
         &[],
         &[
@@ -129,20 +126,19 @@ fn gdb_reads_the_registers_rdb_describes() {
 
 #[test]
 fn gdb_finds_the_program_by_asking_the_server() {
-    if !ready("gdb") {
+    if !Client::Gdb.available("gdb_finds_the_program") {
         return;
     }
-    let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb(server.port, None, &["break bump", "continue", "info frame", "kill"]);
-    run.assert_matches(r"Reading symbols from .*watch");
+    let server = GdbServer::native(&[s(&debuggee("watch"))]);
+    let run = Client::Gdb.run(server.port, &[], &["break bump", "continue", "info frame", "kill"]);
+    run.assert_matches(r"Reading symbols from target:.*watch");
     run.assert_matches(r"Breakpoint 1, bump \(\)");
-    server.wait();
+    server.finish();
 }
 
 #[test]
 fn gdb_sees_every_thread_and_each_stop_names_its_thread() {
-    let Some((run, server)) = gdb_on(
+    let Some((run, served)) = gdb_on(
         "threads",
         &[],
         &[
@@ -158,111 +154,106 @@ fn gdb_sees_every_thread_and_each_stop_names_its_thread() {
         return;
     };
     run.assert_matches(r"Thread \d+ .*hit Breakpoint 1, work_item \(id=\d, n=2\)");
-    assert!(run.output.matches(" Thread ").count() >= 5, "{}", run.output);
+    assert!(run.stdout.matches(" Thread ").count() >= 5, "{}", run.stdout);
     run.assert_contains("$1 = 2");
     run.assert_contains("exited normally");
-    assert!(server.stdout().contains("total=30"), "{}", server.stdout());
+    assert!(served.stdout.contains("total=30"), "{}", served.stdout);
 }
 
 #[test]
 fn gdb_passes_or_swallows_a_signal_as_its_handle_table_says() {
-    let Some((run, server)) = gdb_on("sigusr", &[], &["continue", "continue"]) else { return };
+    let Some((run, served)) = gdb_on("sigusr", &[], &["continue", "continue"]) else { return };
     run.assert_contains("received signal SIGUSR1");
-    assert!(server.stdout().contains("caught\nafter raise"), "{}", server.stdout());
+    assert!(served.stdout.contains("caught\nafter raise"), "{}", served.stdout);
 
-    let Some((run, server)) = gdb_on("sigusr", &[], &["handle SIGUSR1 nostop noprint nopass", "continue"]) else {
+    let Some((run, served)) = gdb_on("sigusr", &[], &["handle SIGUSR1 nostop noprint nopass", "continue"]) else {
         return;
     };
     run.assert_not_contains("received signal");
-    assert!(!server.stdout().contains("caught"), "{}", server.stdout());
-    assert!(server.stdout().contains("after raise"), "{}", server.stdout());
+    assert!(!served.stdout.contains("caught"), "{}", served.stdout);
+    assert!(served.stdout.contains("after raise"), "{}", served.stdout);
 
-    let Some((run, server)) = gdb_on("sigusr", &[], &["continue", "signal 0"]) else { return };
+    let Some((run, served)) = gdb_on("sigusr", &[], &["continue", "signal 0"]) else { return };
     run.assert_contains("exited normally");
-    assert!(!server.stdout().contains("caught"), "{}", server.stdout());
+    assert!(!served.stdout.contains("caught"), "{}", served.stdout);
 
     // `signal` with another signal than the stop's, at a breakpoint: the thread gets that one as it runs on (its
     // handler returns to the breakpoint, hit again), then raise's own.
     let commands = ["break raise", "continue", "signal SIGUSR1", "delete", "continue", "continue"];
-    let Some((run, server)) = gdb_on("sigusr", &[], &commands) else { return };
-    assert_eq!(run.output.matches("Breakpoint 1, ").count(), 2, "{}", run.output);
-    assert_eq!(server.stdout().matches("caught").count(), 2, "{}", server.stdout());
-    let Some((run, _)) = gdb_on("sigusr", &[], &["break raise", "continue", "signal SIGUSR2"]) else { return };
+    let Some((run, served)) = gdb_on("sigusr", &[], &commands) else { return };
+    assert_eq!(run.stdout.matches("Breakpoint 1, ").count(), 2, "{}", run.stdout);
+    assert_eq!(served.stdout.matches("caught").count(), 2, "{}", served.stdout);
+    let Some((run, served)) = gdb_on("sigusr", &[], &["break raise", "continue", "signal SIGUSR2"]) else { return };
     run.assert_contains("terminated with signal SIGUSR2");
 }
 
 #[test]
 fn ctrl_c_in_gdb_breaks_into_the_running_debuggee() {
-    if !ready("gdb") {
+    if !Client::Gdb.available("ctrl_c_in_gdb") {
         return;
     }
     let program = debuggee("loop");
-    let mut server = Server::rdb(&[s(&program)]);
-    let mut cmd =
-        gdb_command("gdb", "target remote", server.port, Some(&program), &["continue", "print spins > 0", "kill"]);
-    let run = run_client(&mut cmd, Some(("in _start ()", Duration::from_millis(700))));
+    let server = GdbServer::native(&[s(&program)]);
+    let gdb = Client::Gdb.start(server.port, &[&file(&program)], &["continue", "print spins > 0", "kill"]);
+    // Once the program runs, a Ctrl-C at gdb's terminal is an interrupt for the server.
+    if server.server.wait_for(r"(?m)^ready$", default_timeout()).is_none() {
+        panic!("loop never ran\n{}\n{}", server.server.dump(), gdb.dump());
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    gdb.signal(libc::SIGINT);
+    let run = gdb.finish_within(default_timeout());
     run.assert_contains("received signal SIGINT");
     run.assert_contains("$1 = 1");
-    server.wait();
+    server.finish();
 }
 
 #[test]
 fn a_target_side_condition_runs_inside_the_debuggee() {
-    if !ready("gdb") {
-        return;
-    }
-    let program = debuggee("hot");
-    let mut server = Server::rdb(&[s(&program), "1", "5000"]);
-    let run = gdb(
-        server.port,
-        Some(&program),
-        // gdb takes its breakpoints out at each stop unless told to leave them in.
-        &[
-            "set breakpoint always-inserted on",
-            "break hit if i == 4321",
-            "continue",
-            "print i",
-            "monitor bl",
-            "delete",
-            "continue",
-        ],
-    );
+    // gdb takes its breakpoints out at each stop unless told to leave them in.
+    let commands = [
+        "set breakpoint always-inserted on",
+        "break hit if i == 4321",
+        "continue",
+        "print i",
+        "monitor bl",
+        "delete",
+        "continue",
+    ];
+    let Some((run, served)) = gdb_on("hot", &["1", "5000"], &commands) else { return };
     run.assert_contains("$1 = 4321");
-    // The gdb client's breakpoint is in rdb's one table, its condition compiled into the debuggee.
-    run.assert_matches(r"(?m)^ ?\d+ e .*\(in-process\)");
-    server.wait();
-    assert!(server.stdout().contains("calls=5000"), "{}", server.stdout());
+    // The gdb client's breakpoint is in rdb's one table, its condition compiled into the debuggee (gdb prints
+    // `monitor`'s text on its standard error).
+    assert!(run.stderr.contains("Breakpoints of a gdb remote client:"), "{}", run.dump());
+    assert!(regex::Regex::new(r"(?m)^ ?\d+ e .*\(in-process\)").unwrap().is_match(&run.stderr), "{}", run.dump());
+    assert!(served.stdout.contains("calls=5000"), "{}", served.dump());
 }
 
 #[test]
 fn monitor_runs_console_commands_but_not_run_control() {
-    let Some((run, _)) = gdb_on(
-        "watch",
-        &[],
-        &["monitor lm", "monitor r rip", "monitor g", "monitor q", "monitor nosuchcommand", "kill"],
-    ) else {
-        return;
-    };
-    run.assert_matches(r"libc +\(.*\) +/.*libc\.so\.6");
-    run.assert_matches(r"rip=[0-9a-f]{16}");
-    run.assert_contains("monitor: 'g' would let the debuggee run");
-    run.assert_contains("monitor: use the client's own kill or detach");
-    run.assert_contains("nosuchcommand");
+    let commands = ["monitor lm", "monitor r rip", "monitor g", "monitor q", "monitor nosuchcommand", "kill"];
+    let Some((run, _)) = gdb_on("watch", &[], &commands) else { return };
+    // gdb prints `monitor`'s text on its standard error.
+    let said = |re: &str| assert!(regex::Regex::new(re).unwrap().is_match(&run.stderr), "/{re}/\n{}", run.dump());
+    said(r"(?m)^[0-9a-f`]+ [0-9a-f`]+ +libc +\(.*\) +/.*libc\.so\.6$");
+    said(r"(?m)^rip=[0-9a-f]{16}$");
+    said("monitor: 'g' would let the debuggee run");
+    said("monitor: use the client's own kill or detach");
+    said("nosuchcommand");
 }
 
 #[test]
 fn gdb_detaching_leaves_the_process_running_untouched() {
-    if !ready("gdb") {
+    if !Client::Gdb.available("gdb_detaching") {
         return;
     }
     let debuggee = spawn_debuggee("loop", &[]);
     let pid = debuggee.pid;
-    let mut server = Server::rdb(&["-p", &pid.to_string()]);
-    let run = gdb(server.port, Some(&debuggee.exe), &["break spin_once", "continue", "bt 1", "detach"]);
+    let server = GdbServer::native(&["-p", &pid.to_string()]);
+    let run = Client::Gdb.run(server.port, &[&file(&debuggee.exe)], &["break spin_once", "continue", "bt 1", "detach"]);
     run.assert_matches(r"Breakpoint 1, .*spin_once");
     run.assert_matches(r"\[Inferior 1 \(process \d+\) detached\]");
-    server.wait();
-    assert!(server.stderr().contains("Detached"), "{}", server.stderr());
+    let served = server.finish();
+    assert!(served.stderr.contains("Detached"), "{}", served.dump());
     assert!(wait_until(Duration::from_secs(5), || tracer_pid(pid) == Some(0)), "still traced");
     assert!(!process_gone(pid), "the detached process died");
     assert_text_clean(pid, &debuggee.exe);
@@ -270,44 +261,46 @@ fn gdb_detaching_leaves_the_process_running_untouched() {
 
 #[test]
 fn a_client_that_vanishes_kills_a_launched_debuggee_and_detaches_an_attached_one() {
-    if !ready("gdb") {
+    if !Client::Gdb.available("a_client_that_vanishes") {
         return;
     }
     // Launched: gdb is killed mid-session, while the debuggee runs.
     let program = debuggee("loop");
-    let mut server = Server::rdb(&[s(&program)]);
-    let debuggee_pid: u32 = server
-        .stderr()
+    let server = GdbServer::native(&[s(&program)]);
+    let stderr = server.server.stderr();
+    let debuggee_pid: u32 = stderr
         .lines()
         .find_map(|l| l.split("pid = ").nth(1))
         .and_then(|p| p.trim().parse().ok())
-        .expect("the server names the process it created");
-    let mut cmd = gdb_command("gdb", "target remote", server.port, Some(&program), &["continue"]);
-    let mut client = cmd.spawn().expect("gdb");
-    std::thread::sleep(Duration::from_millis(1500));
-    client.kill().expect("kill gdb");
-    let _ = client.wait();
-    server.wait();
-    assert!(server.stderr().contains("The client went away"), "{}", server.stderr());
+        .unwrap_or_else(|| panic!("the server names the process it created: {stderr}"));
+    let gdb = Client::Gdb.start(server.port, &[&file(&program)], &["continue"]);
+    if server.server.wait_for(r"(?m)^ready$", default_timeout()).is_none() {
+        panic!("loop never ran\n{}", server.server.dump());
+    }
+    gdb.signal(libc::SIGKILL);
+    drop(gdb);
+    let served = server.finish();
+    assert!(served.stderr.contains("The client went away"), "{}", served.dump());
     assert!(wait_until(Duration::from_secs(5), || process_gone(debuggee_pid)), "the launched debuggee lives on");
 
     // Attached: the socket is closed under the server while the debuggee is stopped.
     let attached = spawn_debuggee("loop", &[]);
-    let mut server = Server::rdb(&["-p", &attached.pid.to_string()]);
+    let server = GdbServer::native(&["-p", &attached.pid.to_string()]);
     let mut raw = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
     raw.write_all(b"$?#3f").expect("send");
     let mut reply = [0u8; 64];
     let _ = raw.read(&mut reply);
     drop(raw);
-    server.wait();
+    server.finish();
     assert!(wait_until(Duration::from_secs(5), || tracer_pid(attached.pid) == Some(0)), "still traced");
     assert!(!process_gone(attached.pid), "the attached process died");
+    assert_text_clean(attached.pid, &attached.exe);
 }
 
 #[test]
 fn malformed_packets_get_error_replies_and_the_session_goes_on() {
     let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
+    let server = GdbServer::native(&[s(&program)]);
     let mut raw = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
     raw.set_read_timeout(Some(default_timeout())).expect("timeout");
     let packets: [&[u8]; 12] = [
@@ -340,47 +333,34 @@ fn malformed_packets_get_error_replies_and_the_session_goes_on() {
     // answers.
     while !String::from_utf8_lossy(&got).contains("T11thread") {
         let n = raw.read(&mut buf).expect("the server answers");
-        assert!(n > 0, "the server closed the connection: {}", server.stderr());
+        assert!(n > 0, "the server closed the connection: {}", server.server.dump());
         got.extend_from_slice(&buf[..n]);
     }
     let replies = String::from_utf8_lossy(&got).matches('$').count();
     assert_eq!(replies, packets.len() + 1, "{}", String::from_utf8_lossy(&got));
     drop(raw);
-    server.wait();
-    assert!(!server.stderr().contains("panicked"), "{}", server.stderr());
+    // `finish` fails the test on a panic.
+    server.finish();
 }
 
 #[test]
 fn extended_remote_runs_the_program_again() {
-    if !ready("gdb") {
+    if !Client::GdbExtended.available("extended_remote") {
         return;
     }
     let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = gdb_as(
-        "gdb",
-        "target extended-remote",
-        server.port,
-        Some(&program),
-        &[
-            "break peek",
-            "continue",
-            "kill",
-            &format!("set remote exec-file {}", s(&program)),
-            "run",
-            "print counter",
-            "kill",
-            "disconnect",
-        ],
-    );
-    assert_eq!(run.output.matches("Breakpoint 1, peek ()").count(), 2, "{}", run.output);
+    let server = GdbServer::native(&[s(&program)]);
+    let exec_file = format!("set remote exec-file {}", s(&program));
+    let commands = ["break peek", "continue", "kill", &exec_file, "run", "print counter", "kill", "disconnect"];
+    let run = Client::GdbExtended.run(server.port, &[&file(&program)], &commands);
+    assert_eq!(run.stdout.matches("Breakpoint 1, peek ()").count(), 2, "{}", run.dump());
     run.assert_contains("$1 = 5");
-    server.wait();
+    server.finish();
 }
 
 #[test]
 fn gdb_through_rdb_answers_as_gdb_through_gdbserver() {
-    if !ready("gdb") || !ready("gdbserver") {
+    if !Client::Gdb.available("gdb_through_rdb") || which("gdbserver").is_none() {
         return;
     }
     let program = debuggee("threads");
@@ -396,14 +376,20 @@ fn gdb_through_rdb_answers_as_gdb_through_gdbserver() {
         "info sharedlibrary",
         "kill",
     ];
-    let answers = |mut server: Server| {
-        let run = gdb(server.port, Some(&program), &script);
-        server.wait();
-        normalize(&run.output)
+    let answers = |server: GdbServer| {
+        let run = Client::Gdb.run(server.port, &[&file(&program)], &script);
+        server.finish();
+        normalize(&run.stdout)
     };
-    let ours = answers(Server::rdb(&[s(&program)]));
-    let theirs = answers(Server::gdbserver(&[s(&program)]));
+    let ours = answers(GdbServer::native(&[s(&program)]));
+    let theirs = answers(GdbServer::gdbserver(&[s(&program)]));
     assert_eq!(ours, theirs, "rdb:\n{ours}\ngdbserver:\n{theirs}");
+}
+
+/// Where `program` is on PATH.
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
 /// gdb's answers without what differs between two runs of the same program (thread ids) or between servers by
@@ -431,61 +417,55 @@ fn normalize(output: &str) -> String {
 
 #[test]
 fn lldb_stops_at_a_breakpoint_and_reads_variables_and_registers() {
-    if !ready("lldb-16") {
+    if !Client::Lldb.available("lldb_stops_at_a_breakpoint") {
         return;
     }
     let program = debuggee("threads");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = lldb(
-        server.port,
-        Some(&program),
-        &[
-            // Not `id`: lldb's expressions take it as Objective-C's type.
-            "breakpoint set -n work_item -c 'n == 2'",
-            "continue",
-            "frame variable",
-            "bt",
-            "register read rip",
-            "expression total = 1000",
-            "breakpoint delete 1",
-            "continue",
-        ],
-    );
+    let server = GdbServer::native(&[s(&program)]);
+    let commands = [
+        // Not `id`: lldb's expressions take it as Objective-C's type.
+        "breakpoint set -n work_item -c 'n == 2'",
+        "continue",
+        "frame variable",
+        "bt",
+        "register read rip",
+        "expression total = 1000",
+        "breakpoint delete 1",
+        "continue",
+    ];
+    let run = Client::Lldb.run(server.port, &[&format!("target create {}", s(&program))], &commands);
     run.assert_contains("stop reason = signal SIGSTOP");
     run.assert_contains("stop reason = breakpoint 1.1");
     run.assert_contains("(int) n = 2");
     run.assert_matches(r"frame #1: 0x[0-9a-f]+ threads`worker\(id=\d\)");
     run.assert_matches(r"rip = 0x[0-9a-f]+ +threads`work_item");
     run.assert_matches(r"exited with status = 0");
-    server.wait();
+    let served = server.finish();
     // The threads added on to the 1000 lldb wrote.
-    let total: u32 = server.stdout().trim().strip_prefix("total=").and_then(|t| t.parse().ok()).unwrap_or(0);
-    assert!(total > 1000 && total < 1030, "{}", server.stdout());
+    let total: u32 = served.stdout.trim().strip_prefix("total=").and_then(|t| t.parse().ok()).unwrap_or(0);
+    assert!(total > 1000 && total < 1030, "{}", served.dump());
 }
 
 #[test]
 fn lldb_watches_and_steps() {
-    if !ready("lldb-16") {
+    if !Client::Lldb.available("lldb_watches_and_steps") {
         return;
     }
     let program = debuggee("watch");
-    let mut server = Server::rdb(&[s(&program)]);
-    let run = lldb(
-        server.port,
-        Some(&program),
-        &[
-            "breakpoint set -n main",
-            "continue",
-            "watchpoint set variable counter",
-            "continue",
-            "thread step-inst",
-            "process kill",
-        ],
-    );
+    let server = GdbServer::native(&[s(&program)]);
+    let commands = [
+        "breakpoint set -n main",
+        "continue",
+        "watchpoint set variable counter",
+        "continue",
+        "thread step-inst",
+        "process kill",
+    ];
+    let run = Client::Lldb.run(server.port, &[&format!("target create {}", s(&program))], &commands);
     run.assert_contains("Watchpoint created");
     run.assert_matches(r"stop reason = watchpoint 1");
     run.assert_contains("stop reason = instruction step into");
-    server.wait();
+    server.finish();
 }
 
 #[test]
@@ -496,19 +476,14 @@ fn the_address_is_checked_and_one_reachable_from_other_machines_is_warned_about(
     assert_eq!(run.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.trim(), "rdb: 'nohost' is no HOST:PORT to listen on (the port is a number)");
 
-    let mut cmd = std::process::Command::new(rdb_bin());
-    cmd.args(["--gdbserver", "0.0.0.0:0", s(&program)]);
-    let server = Server::start(cmd);
-    assert!(
-        server.stderr().contains("rdb: warning: listening on 0.0.0.0, reachable from other machines"),
-        "{}",
-        server.stderr()
-    );
+    let server = GdbServer::start(std::process::Command::new(rdb_bin()), &["--gdbserver", "0.0.0.0:0", s(&program)]);
+    let stderr = server.server.stderr();
+    assert!(stderr.contains("rdb: warning: listening on 0.0.0.0, reachable from other machines"), "{stderr}");
 }
 
 #[test]
 fn gdb_writes_the_sse_registers_and_the_program_sees_them() {
-    let Some((run, _)) = gdb_on(
+    let Some((run, served)) = gdb_on(
         "watch",
         &[],
         &[
