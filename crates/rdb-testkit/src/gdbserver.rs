@@ -43,7 +43,7 @@ impl GdbServer {
     }
 
     /// Debian's gdbserver on a free port (`args`: the program and its arguments), the oracle rdb is compared with.
-    pub fn gdbserver(args: &[&str]) -> GdbServer {
+    pub fn debian(args: &[&str]) -> GdbServer {
         let mut all = vec!["127.0.0.1:0"];
         all.extend_from_slice(args);
         GdbServer::start(Command::new("gdbserver"), &all)

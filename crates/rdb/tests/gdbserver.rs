@@ -382,7 +382,7 @@ fn gdb_through_rdb_answers_as_gdb_through_gdbserver() {
         normalize(&run.stdout)
     };
     let ours = answers(GdbServer::native(&[s(&program)]));
-    let theirs = answers(GdbServer::gdbserver(&[s(&program)]));
+    let theirs = answers(GdbServer::debian(&[s(&program)]));
     assert_eq!(ours, theirs, "rdb:\n{ours}\ngdbserver:\n{theirs}");
 }
 
