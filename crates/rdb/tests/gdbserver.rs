@@ -79,7 +79,7 @@ fn gdb_watchpoints_hardware_breakpoints_and_memory_writes() {
 
 #[test]
 fn gdb_steps_instructions_and_finishes_a_function() {
-    let Some((run, served)) = gdb_on(
+    let Some((run, _)) = gdb_on(
         "watch",
         &[],
         &["break peek", "continue", "stepi", "print $pc == peek + 1 || $pc > peek", "finish", "nexti", "kill"],
@@ -93,7 +93,7 @@ fn gdb_steps_instructions_and_finishes_a_function() {
 
 #[test]
 fn gdb_reads_the_registers_rdb_describes() {
-    let Some((run, served)) = gdb_on(
+    let Some((run, _)) = gdb_on(
         "watch",
         &[],
         &[
@@ -183,7 +183,7 @@ fn gdb_passes_or_swallows_a_signal_as_its_handle_table_says() {
     let Some((run, served)) = gdb_on("sigusr", &[], &commands) else { return };
     assert_eq!(run.stdout.matches("Breakpoint 1, ").count(), 2, "{}", run.stdout);
     assert_eq!(served.stdout.matches("caught").count(), 2, "{}", served.stdout);
-    let Some((run, served)) = gdb_on("sigusr", &[], &["break raise", "continue", "signal SIGUSR2"]) else { return };
+    let Some((run, _)) = gdb_on("sigusr", &[], &["break raise", "continue", "signal SIGUSR2"]) else { return };
     run.assert_contains("terminated with signal SIGUSR2");
 }
 
@@ -483,7 +483,7 @@ fn the_address_is_checked_and_one_reachable_from_other_machines_is_warned_about(
 
 #[test]
 fn gdb_writes_the_sse_registers_and_the_program_sees_them() {
-    let Some((run, served)) = gdb_on(
+    let Some((run, _)) = gdb_on(
         "watch",
         &[],
         &[
