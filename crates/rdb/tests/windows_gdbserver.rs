@@ -3,7 +3,7 @@
 //!
 //! Debian's gdb has no Windows OS ABI, so it is told `set osabi none` (its remote library list, `qXfer:libraries`,
 //! instead of the SVR4 one Linux's ABI would look for) and `set target-file-system-kind dos-based` (DLL names are
-//! Windows paths, found by their file names in Wine's own DLL folder). lldb picks its Windows loader from the
+//! Windows paths); it reads the DLLs through the server (`vFile:`). lldb picks its Windows loader from the
 //! server's triple; it cannot open the DLLs' Windows paths on Linux, so its `image list` holds the executable only
 //! and the DLLs are checked through `monitor lm`.
 
@@ -13,15 +13,11 @@ use rdb_testkit::gdbserver::{Client, GdbServer};
 use rdb_testkit::prelude::*;
 use rdb_testkit::wine::{processes_with_arg, signal_file, wine_path};
 
-/// Where Debian's Wine keeps its PE DLLs (ntdll, kernel32...): where gdb finds the DLLs the server names.
-const WINE_DLLS: &str = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
-
 /// gdb's settings for a Windows debuggee, then the program's file.
 fn gdb_setup(exe: &str) -> Vec<String> {
     vec![
         "set osabi none".into(),
         "set target-file-system-kind dos-based".into(),
-        format!("set solib-search-path {WINE_DLLS}"),
         "set confirm off".into(),
         format!("file {exe}"),
     ]
@@ -59,11 +55,12 @@ fn gdb_stops_in_add_with_its_arguments_places_the_dlls_and_sees_the_exit_code() 
     let commands =
         ["info sharedlibrary", "monitor lm", "break add", "continue", "info registers rcx rdx", "bt", "continue"];
     let run = Client::GdbMultiarch.run(server.port, &strs(&setup), &commands);
-    // The first stop is the loader's breakpoint, named from ntdll's own symbols: the DLL is where gdb put it.
-    run.assert_matches(&format!(r"(?m)^0x[0-9a-f]+ in DbgBreakPoint \(\) from {WINE_DLLS}/ntdll\.dll$"));
+    // The first stop is the loader's breakpoint, named from ntdll's own symbols: the DLL is where gdb put it. gdb
+    // reads the DLLs through the server (`vFile:`, their Windows paths opened by rdb.exe).
+    run.assert_matches(r"(?m)^0x[0-9a-f]+ in DbgBreakPoint \(\) from target:Z:/usr/lib/.*/ntdll\.dll$");
     // gdb places a DLL by its first section, 0x1000 past the image base `monitor lm` shows.
     for dll in ["ntdll", "kernel32"] {
-        let from = run.assert_matches(&format!(r"(?m)^0x([0-9a-f]+) +0x[0-9a-f]+ +Yes +{WINE_DLLS}/{dll}\.dll$"));
+        let from = run.assert_matches(&format!(r"(?m)^0x([0-9a-f]+) +0x[0-9a-f]+ +Yes +target:.*/{dll}\.dll$"));
         let from = u64::from_str_radix(&from[1], 16).unwrap();
         assert_eq!(from, lm_base(&run, dll) + 0x1000, "{dll}'s .text\n{}", run.dump());
     }
