@@ -13,10 +13,12 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   build-windows   cross-build the release rdb.exe for x86_64-pc-windows-gnu (with Debian's Rust and mingw-w64),
                   put the bcryptprimitives.dll shim Wine needs beside it, and print rdb.exe's path last
-  bench [--repeat <n>]
+  bench [--repeat <n>] [--only <line>[,<line>...]]
                   build rdb (release), its debuggees and rdb.exe, then time rdb against gdb (and lldb when installed)
-                  on Linux and against winedbg under Wine; print a Markdown table of figures, ratios and targets,
-                  and write it as JSON to <target>/bench/results.json. Each run is timed <n> times (default 5)";
+                  on Linux, as a gdb server against gdbserver, and against winedbg under Wine; print a Markdown table
+                  of figures, ratios and targets, and write it as JSON to <target>/bench/results.json. Each run is
+                  timed <n> times (default 5). --only measures only the lines named (conditional, passes, steps,
+                  launch, locals, remote, wine) and builds only what they need";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -17,12 +17,14 @@ pub struct Linux {
     pub calls: PathBuf,
 }
 
-/// Builds rdb in both profiles with the cargo that runs this task, and the Linux debuggee.
-pub fn linux(root: &Path, target: &Path, out: &Path) -> Result<Linux, String> {
+/// Builds rdb with the cargo that runs this task, in release and, when `debug` (the launch line's debuggee), in
+/// debug, and the Linux debuggee.
+pub fn linux(root: &Path, target: &Path, out: &Path, debug: bool) -> Result<Linux, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    for profile in [&["--release"][..], &[]] {
+    let profiles: &[&[&str]] = if debug { &[&["--release"], &[]] } else { &[&["--release"]] };
+    for profile in profiles {
         let mut build = Command::new(&cargo);
-        build.current_dir(root).args(["build", "--package", "rdb"]).args(profile).arg("--target-dir").arg(target);
+        build.current_dir(root).args(["build", "--package", "rdb"]).args(*profile).arg("--target-dir").arg(target);
         run(&mut build)?;
     }
     let calls = out.join(CALLS);

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::Lines;
 use super::build::{CALLS, Linux};
 use super::measure::{Bench, Check, Job, Script};
 use super::report::{Cell, Row, Target};
@@ -16,13 +17,13 @@ use super::report::{Cell, Row, Target};
 const RDB_HITS: u64 = 20_000;
 /// A never-true condition runs inside the debuggee (a few nanoseconds a call): tens of millions of calls make a
 /// difference to the run without the breakpoint that timing can see.
-const RDB_CONDITIONAL_HITS: u64 = 50_000_000;
-const SLOW_HITS: u64 = 6_000;
+pub const RDB_CONDITIONAL_HITS: u64 = 50_000_000;
+pub const SLOW_HITS: u64 = 6_000;
 const SLOW_PASSES: u64 = 8_000;
 const RDB_STEPS: u64 = 20_000;
 const SLOW_STEPS: u64 = 8_000;
 /// The work of a check run.
-const CHECK_HITS: u64 = 100;
+pub const CHECK_HITS: u64 = 100;
 const CHECK_STEPS: u64 = 200;
 /// The loop's length while stepping: longer than any step count, so the program never ends under the steps.
 const ENDLESS: u64 = 1_000_000_000;
@@ -32,12 +33,28 @@ pub struct Setup {
     pub built: Linux,
     pub gdb: Option<PathBuf>,
     pub lldb: Option<PathBuf>,
+    /// Debian's gdbserver, for the remote-protocol line.
+    pub gdbserver: Option<PathBuf>,
 }
 
-pub fn rows(bench: &Bench, setup: &Setup) -> Vec<Row> {
-    let mut rows = vec![conditional(bench, setup), pass_count(bench, setup), single_steps(bench, setup)];
-    rows.extend(launch(bench, setup));
-    rows.push(locals(bench, setup));
+/// The lines of this file that `lines` selects, in the table's order.
+pub fn rows(bench: &Bench, setup: &Setup, lines: &Lines) -> Vec<Row> {
+    let mut rows = Vec::new();
+    if lines.wants("conditional") {
+        rows.push(conditional(bench, setup));
+    }
+    if lines.wants("passes") {
+        rows.push(pass_count(bench, setup));
+    }
+    if lines.wants("steps") {
+        rows.push(single_steps(bench, setup));
+    }
+    if lines.wants("launch") {
+        rows.extend(launch(bench, setup));
+    }
+    if lines.wants("locals") {
+        rows.push(locals(bench, setup));
+    }
     rows
 }
 
@@ -50,6 +67,7 @@ fn conditional(bench: &Bench, s: &Setup) -> Row {
         check_count: CHECK_HITS,
         work: Box::new(|n| rdb_run(&s.built.rdb, &format!("bp /w \"@rdi == 0xffffffff\" {CALLS}!f; g; q"), calls, n)),
         baseline: Some(Box::new(|n| rdb_run(&s.built.rdb, "g; q", calls, n))),
+        counted: None,
         check: all_of(&["Exit process"], &["Breakpoint 0 hit", "\n^ "]),
     };
     let gdb = s.gdb.as_deref().map(|gdb| Job {
@@ -58,6 +76,7 @@ fn conditional(bench: &Bench, s: &Setup) -> Row {
         check_count: CHECK_HITS,
         work: Box::new(move |n| gdb_run(gdb, &["break f if $rdi == 0xffffffff", "run"], calls, n)),
         baseline: Some(Box::new(move |n| gdb_run(gdb, &["run"], calls, n))),
+        counted: None,
         check: all_of(&["Breakpoint 1 at", "exited normally"], &["Breakpoint 1, "]),
     });
     let lldb = s.lldb.as_deref().map(|lldb| Job {
@@ -66,6 +85,7 @@ fn conditional(bench: &Bench, s: &Setup) -> Row {
         check_count: CHECK_HITS,
         work: Box::new(move |n| lldb_run(lldb, &["breakpoint set -n f -c '$rdi == 0xffffffff'", "run"], calls, n)),
         baseline: Some(Box::new(move |n| lldb_run(lldb, &["run"], calls, n))),
+        counted: None,
         check: all_of(&["Breakpoint 1:", "exited with status = 0"], &["stop reason = breakpoint"]),
     });
     Row {
@@ -93,6 +113,7 @@ fn pass_count(bench: &Bench, s: &Setup) -> Row {
         check_count: CHECK_HITS,
         work: Box::new(|n| rdb_run(&s.built.rdb, &format!("bp {CALLS}!f 0n{n}; g; r rdi; q"), calls, n)),
         baseline: Some(Box::new(|n| rdb_run(&s.built.rdb, "g; q", calls, n))),
+        counted: None,
         check: Box::new(|out| expect(out, &["Breakpoint 0 hit", &format!("rdi={:016x}", CHECK_HITS - 1)], &[])),
     };
     let gdb = s.gdb.as_deref().map(|gdb| Job {
@@ -101,6 +122,7 @@ fn pass_count(bench: &Bench, s: &Setup) -> Row {
         check_count: CHECK_HITS,
         work: Box::new(move |n| gdb_run(gdb, &["break f", &format!("ignore 1 {}", n - 1), "run", "p $rdi"], calls, n)),
         baseline: Some(Box::new(move |n| gdb_run(gdb, &["run"], calls, n))),
+        counted: None,
         check: Box::new(|out| expect(out, &["Breakpoint 1, ", &format!("$1 = {}", CHECK_HITS - 1)], &[])),
     });
     let lldb = s.lldb.as_deref().map(|lldb| Job {
@@ -112,6 +134,7 @@ fn pass_count(bench: &Bench, s: &Setup) -> Row {
             lldb_run(lldb, &[&set, "run", "register read rdi", "process kill"], calls, n)
         }),
         baseline: Some(Box::new(move |n| lldb_run(lldb, &["run"], calls, n))),
+        counted: None,
         check: Box::new(|out| {
             let rdi = format!("rdi = 0x{:016x}", CHECK_HITS - 1);
             expect(out, &["stop reason = breakpoint", &rdi], &[])
@@ -126,7 +149,7 @@ fn pass_count(bench: &Bench, s: &Setup) -> Row {
         note: format!(
             "rdb `bp {CALLS}!f 0nN; g`, gdb `break f` + `ignore 1 N-1`, lldb `breakpoint set -n f -i N-1`: each \
              stops at the N-th call (N: rdb {RDB_HITS}, gdb and lldb {SLOW_PASSES}; the check run shows the \
-             argument N - 1 there). hits/s as in [1]."
+             argument N - 1 there). hits/s as for the never-true conditional bp."
         ),
     }
 }
@@ -141,6 +164,7 @@ fn single_steps(bench: &Bench, s: &Setup) -> Row {
         work: Box::new(|n| rdb_run(&s.built.rdb, &format!("g {CALLS}!main; t 0n{n}; q"), calls, ENDLESS)),
         baseline: Some(Box::new(|_| rdb_run(&s.built.rdb, &format!("g {CALLS}!main; q"), calls, ENDLESS))),
         // One register dump per stop: the initial breakpoint, main, and each step.
+        counted: None,
         check: Box::new(|out| {
             let dumps = out.lines().filter(|l| l.starts_with("rip=")).count() as u64;
             if dumps != CHECK_STEPS + 2 {
@@ -155,6 +179,7 @@ fn single_steps(bench: &Bench, s: &Setup) -> Row {
         check_count: CHECK_STEPS,
         work: Box::new(move |n| gdb_run(gdb, &["break *main", "run", &format!("stepi {n}"), "p $pc"], calls, ENDLESS)),
         baseline: Some(Box::new(move |_| gdb_run(gdb, &["break *main", "run", "p $pc"], calls, ENDLESS))),
+        counted: None,
         check: all_of(&["Breakpoint 1, ", "$1 = (void (*)()) 0x"], &["exited", "not being run"]),
     });
     let lldb = s.lldb.as_deref().map(|lldb| Job {
@@ -168,6 +193,7 @@ fn single_steps(bench: &Bench, s: &Setup) -> Row {
         baseline: Some(Box::new(move |_| {
             lldb_run(lldb, &["breakpoint set -n main", "run", "process kill"], calls, ENDLESS)
         })),
+        counted: None,
         check: all_of(&["stop reason = instruction step into"], &[]),
     });
     Row {
@@ -195,6 +221,7 @@ fn launch(bench: &Bench, s: &Setup) -> [Row; 2] {
         check_count: 1,
         work: Box::new(|_| rdb_script(&s.built.rdb, "bp rdb!rdb::main; g; q", target, &[])),
         baseline: None,
+        counted: None,
         check: all_of(&["Breakpoint 0 hit", "rdb!rdb::main:"], &["\n^ "]),
     };
     let gdb = s.gdb.as_deref().map(|gdb| Job {
@@ -203,6 +230,7 @@ fn launch(bench: &Bench, s: &Setup) -> [Row; 2] {
         check_count: 1,
         work: Box::new(move |_| gdb_plain(gdb, &["break rdb::main", "run"], target)),
         baseline: None,
+        counted: None,
         check: all_of(&["Breakpoint 1, rdb::main"], &[]),
     });
     let lldb = s.lldb.as_deref().map(|lldb| Job {
@@ -215,8 +243,10 @@ fn launch(bench: &Bench, s: &Setup) -> [Row; 2] {
             Script::new(cmd)
         }),
         baseline: None,
+        counted: None,
         check: all_of(&["stop reason = breakpoint"], &[]),
     });
+    // rdb's, gdb's and lldb's.
     let mut time = [absent("not installed"), absent("not installed"), absent("not installed")];
     let mut rss = time.clone();
     for (i, job) in [Some(rdb), gdb, lldb].into_iter().enumerate() {
@@ -244,7 +274,7 @@ fn launch(bench: &Bench, s: &Setup) -> [Row; 2] {
         Row {
             measure: "launch to a bp in main of a large debug binary".into(),
             unit: "s",
-            cells: [t0, t1, t2, absent("n/a")],
+            cells: [t0, t1, absent("n/a"), t2, absent("n/a")],
             reference: "gdb",
             target: Some(Target::AtMost(0.5)),
             note: format!("{what}: wall time of the whole run, start to exit, median of {} runs.", bench.repeat),
@@ -252,10 +282,10 @@ fn launch(bench: &Bench, s: &Setup) -> [Row; 2] {
         Row {
             measure: "peak RSS of the debugger there".into(),
             unit: "MiB",
-            cells: [r0, r1, r2, absent("n/a")],
+            cells: [r0, r1, absent("n/a"), r2, absent("n/a")],
             reference: "gdb",
             target: Some(Target::AtMost(0.5)),
-            note: "The same runs as [4]: the debugger's peak RSS as wait4 reports it (the larger of its own and \
+            note: "The same runs as the launch line: the debugger's peak RSS as wait4 reports it (the larger of its own and \
                    its reaped children's: the debuggee, stopped in main, is far smaller), median."
                 .into(),
         },
@@ -280,6 +310,7 @@ fn locals(bench: &Bench, s: &Setup) -> Row {
             rdb_run(&s.built.rdb, &format!("bp {CALLS}!f; g; {}q", "dv;".repeat(n as usize)), calls, 10)
         }),
         baseline: Some(Box::new(|_| rdb_run(&s.built.rdb, &format!("bp {CALLS}!f; g; q"), calls, 10))),
+        counted: None,
         check: Box::new(|out| {
             let answers = out.lines().filter(|l| l.trim() == "i = 0x0").count() as u64;
             if answers != CHECK_HITS {
@@ -299,6 +330,7 @@ fn locals(bench: &Bench, s: &Setup) -> Row {
             gdb_run(gdb, &commands, calls, 10)
         }),
         baseline: Some(Box::new(move |_| gdb_run(gdb, &["break f", "run"], calls, 10))),
+        counted: None,
         check: all_of(&["Breakpoint 1, ", "i = 0"], &["No symbol table"]),
     });
     let lldb = s.lldb.as_deref().map(|lldb| Job {
@@ -312,6 +344,7 @@ fn locals(bench: &Bench, s: &Setup) -> Row {
             lldb_run(lldb, &commands, calls, 10)
         }),
         baseline: Some(Box::new(move |_| lldb_run(lldb, &["breakpoint set -n f", "run", "process kill"], calls, 10))),
+        counted: None,
         check: all_of(&["(unsigned long long) i = 0"], &[]),
     });
     Row {
@@ -329,19 +362,23 @@ fn locals(bench: &Bench, s: &Setup) -> Row {
     }
 }
 
-/// rdb's, gdb's and lldb's cells of a rate line, then winedbg's (none on Linux).
-fn rate_cells(bench: &Bench, name: &str, rdb: Job, gdb: Option<Job>, lldb: Option<Job>) -> [Cell; 4] {
-    let cell = |job: Option<Job>| match job {
-        None => absent("not installed"),
-        Some(job) => match bench.rate(name, &job) {
-            Ok(rate) => Cell::Value(rate),
-            Err(e) => {
-                eprintln!("bench: {name} {}: {e}", job.tool);
-                absent(&format!("failed: {e}"))
-            }
-        },
-    };
-    [cell(Some(rdb)), cell(gdb), cell(lldb), absent("n/a")]
+/// rdb's, gdb's and lldb's cells of a rate line, the others' (gdbserver, winedbg) not applying.
+fn rate_cells(bench: &Bench, name: &str, rdb: Job, gdb: Option<Job>, lldb: Option<Job>) -> [Cell; 5] {
+    let rdb = rate_cell(bench, name, Some(rdb));
+    let gdb = rate_cell(bench, name, gdb);
+    [rdb, gdb, absent("n/a"), rate_cell(bench, name, lldb), absent("n/a")]
+}
+
+/// A tool's rate on the line `name`, or why there is none (no job: the tool is not installed).
+pub fn rate_cell(bench: &Bench, name: &str, job: Option<Job>) -> Cell {
+    let Some(job) = job else { return absent("not installed") };
+    match bench.rate(name, &job) {
+        Ok(rate) => Cell::Value(rate),
+        Err(e) => {
+            eprintln!("bench: {name} {}: {e}", job.tool);
+            absent(&format!("failed: {e}"))
+        }
+    }
 }
 
 pub fn absent(why: &str) -> Cell {
@@ -376,14 +413,14 @@ fn rdb_script(rdb: &Path, commands: &str, program: &Path, args: &[String]) -> Sc
 }
 
 /// `gdb -batch -nx -ex <command>... --args <program> <count>`.
-fn gdb_run(gdb: &Path, commands: &[&str], program: &Path, count: u64) -> Script {
+pub fn gdb_run(gdb: &Path, commands: &[&str], program: &Path, count: u64) -> Script {
     let mut script = gdb_plain(gdb, commands, program);
     script.cmd.arg(count.to_string());
     script
 }
 
 /// gdb in batch mode, without init files or debuginfod lookups (the network is no part of the measure).
-fn gdb_plain(gdb: &Path, commands: &[&str], program: &Path) -> Script {
+pub fn gdb_plain(gdb: &Path, commands: &[&str], program: &Path) -> Script {
     let mut cmd = Command::new(gdb);
     cmd.args(["-batch", "-nx", "-iex", "set debuginfod enabled off"]);
     for c in commands {

@@ -1,11 +1,12 @@
 //! The bench's results as a Markdown table (stdout) and as JSON (`<target>/bench/results.json`). The ratio is
 //! rdb's figure over the reference debugger's (gdb, or winedbg under Wine), whichever way the unit runs, and the
-//! target says which way is better.
+//! target says which way is better. The gdbserver column is gdb driving Debian's gdbserver, on the remote-protocol
+//! line, where rdb is gdb driving `rdb --gdbserver`.
 
 use std::fmt::Write;
 
 /// The debuggers in the table, in column order.
-pub const TOOLS: [&str; 4] = ["rdb", "gdb", "lldb", "winedbg"];
+pub const TOOLS: [&str; 5] = ["rdb", "gdb", "gdbserver", "lldb", "winedbg"];
 
 /// One tool's figure on one line, or why there is none ("not installed", the reason a run failed).
 #[derive(Clone, Debug, PartialEq)]
@@ -37,7 +38,7 @@ pub struct Row {
     /// `hits/s`, `steps/s`, `s`, `MiB`.
     pub unit: &'static str,
     /// One cell per tool of [`TOOLS`], in that order.
-    pub cells: [Cell; 4],
+    pub cells: [Cell; 5],
     /// The tool the ratio is taken against: `gdb` or `winedbg`.
     pub reference: &'static str,
     /// `None` for an informative line.
@@ -53,10 +54,20 @@ impl Row {
 
     /// rdb's figure over `tool`'s, when both were measured.
     pub fn ratio_to(&self, tool: &str) -> Option<f64> {
-        match (self.cell("rdb"), self.cell(tool)) {
-            (Cell::Value(rdb), Cell::Value(other)) if *other > 0.0 => Some(rdb / other),
+        self.ratio_of("rdb", tool)
+    }
+
+    /// `tool`'s figure over `other`'s, when both were measured.
+    fn ratio_of(&self, tool: &str, other: &str) -> Option<f64> {
+        match (self.cell(tool), self.cell(other)) {
+            (Cell::Value(tool), Cell::Value(other)) if *other > 0.0 => Some(tool / other),
             _ => None,
         }
+    }
+
+    /// gdbserver's figure over the reference's, where gdbserver was measured: what rdb's server is to be compared with.
+    pub fn gdbserver_ratio(&self) -> Option<f64> {
+        self.ratio_of("gdbserver", self.reference)
     }
 
     /// Whether the target is met: `None` for an informative line, or when a figure is missing.
@@ -67,8 +78,8 @@ impl Row {
 
 /// The Markdown table, then one numbered note per line on how it was measured, then the machine's load.
 pub fn markdown(rows: &[Row], load: &str) -> String {
-    let mut out = String::from("| measure | rdb | gdb | lldb | winedbg | ratio | target | met |\n");
-    out.push_str("|---|---|---|---|---|---|---|---|\n");
+    let mut out = String::from("| measure | rdb | gdb | gdbserver | lldb | winedbg | ratio | target | met |\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|\n");
     for (i, row) in rows.iter().enumerate() {
         let cells: Vec<String> = row.cells.iter().map(|c| cell_text(c, row.unit)).collect();
         let target = match row.target {
@@ -118,17 +129,22 @@ fn number(v: f64) -> String {
     }
 }
 
-/// `7.12× gdb`, with lldb's ratio after it when lldb was measured too.
+/// `7.12× gdb`, with gdbserver's and lldb's ratios after it when they were measured too, and then gdbserver's own
+/// ratio to the reference: `25.1× gdb, 8.62× gdbserver (gdbserver: 2.91× gdb)`.
 fn ratio_text(row: &Row) -> String {
-    let mut parts = Vec::new();
-    for tool in [row.reference, "lldb"] {
-        if let Some(r) = row.ratio_to(tool)
-            && !(tool == "lldb" && row.reference == "lldb")
-        {
-            parts.push(format!("{}× {tool}", number(r)));
-        }
+    let others = ["gdbserver", "lldb"].into_iter().filter(|t| *t != row.reference);
+    let parts: Vec<String> = std::iter::once(row.reference)
+        .chain(others)
+        .filter_map(|tool| Some(format!("{}× {tool}", number(row.ratio_to(tool)?))))
+        .collect();
+    if parts.is_empty() {
+        return "—".into();
     }
-    if parts.is_empty() { "—".into() } else { parts.join(", ") }
+    let mut text = parts.join(", ");
+    if let Some(r) = row.gdbserver_ratio() {
+        let _ = write!(text, " (gdbserver: {}× {})", number(r), row.reference);
+    }
+    text
 }
 
 /// The same results as JSON: one object per line of the table, figures as numbers (null when absent, with the
@@ -152,6 +168,8 @@ pub fn json(rows: &[Row], load: &str, repeat: usize) -> String {
         fields.push(format!("\"reference\": {}", quote(row.reference)));
         let ratio = row.ratio_to(row.reference).map_or("null".into(), json_number);
         fields.push(format!("\"ratio\": {ratio}"));
+        let gdbserver = row.gdbserver_ratio().map_or("null".into(), json_number);
+        fields.push(format!("\"gdbserver_ratio\": {gdbserver}"));
         fields.push(match row.target {
             Some(Target::AtLeast(t)) => format!("\"target\": {{\"at_least\": {}}}", json_number(t)),
             Some(Target::AtMost(t)) => format!("\"target\": {{\"at_most\": {}}}", json_number(t)),
@@ -196,7 +214,13 @@ mod tests {
         Row {
             measure: "conditional bp".into(),
             unit: "hits/s",
-            cells: [rdb, gdb, Cell::Absent("not installed".into()), Cell::Absent("n/a".into())],
+            cells: [
+                rdb,
+                gdb,
+                Cell::Absent("n/a".into()),
+                Cell::Absent("not installed".into()),
+                Cell::Absent("n/a".into()),
+            ],
             reference: "gdb",
             target,
             note: "say \"why\"\n".into(),
@@ -223,10 +247,19 @@ mod tests {
         let line = table.lines().nth(2).unwrap();
         assert_eq!(
             line,
-            "| conditional bp [1] | 6123 hits/s | 712 hits/s | not installed | n/a | 8.60× gdb | ≥ 5× gdb | yes |"
+            "| conditional bp [1] | 6123 hits/s | 712 hits/s | n/a | not installed | n/a | 8.60× gdb | ≥ 5× gdb | yes |"
         );
         assert!(table.contains("[1] say \"why\"\n"));
         assert!(table.contains("3.1 2.0 1.5"));
+    }
+
+    #[test]
+    fn the_remote_line_gives_gdbserver_its_own_ratio_to_gdb() {
+        let mut remote = row(Cell::Value(100_000.0), Cell::Value(4000.0), Some(Target::AtLeast(20.0)));
+        remote.cells[2] = Cell::Value(12_000.0);
+        assert_eq!(remote.gdbserver_ratio(), Some(3.0));
+        assert_eq!(ratio_text(&remote), "25.0× gdb, 8.33× gdbserver (gdbserver: 3.00× gdb)");
+        assert!(json(&[remote], "", 1).contains("\"ratio\": 25.0000, \"gdbserver_ratio\": 3.0000,"));
     }
 
     #[test]
@@ -234,8 +267,10 @@ mod tests {
         let rows = [row(Cell::Value(0.5), Cell::Absent("failed: \"x\"".into()), None)];
         let json = json(&rows, "1 2 3", 5);
         assert!(json.contains("\"rdb\": 0.5000, \"gdb\": null"));
-        assert!(json.contains("\"absent\": {\"gdb\": \"failed: \\\"x\\\"\", \"lldb\": \"not installed\""));
+        assert!(json.contains(
+            "\"absent\": {\"gdb\": \"failed: \\\"x\\\"\", \"gdbserver\": \"n/a\", \"lldb\": \"not installed\""
+        ));
         assert!(json.contains("\"note\": \"say \\\"why\\\"\\n\""));
-        assert!(json.contains("\"ratio\": null, \"target\": null, \"met\": null"));
+        assert!(json.contains("\"ratio\": null, \"gdbserver_ratio\": null, \"target\": null, \"met\": null"));
     }
 }

@@ -9,6 +9,10 @@ pub fn gdb() -> Option<PathBuf> {
     which("gdb")
 }
 
+pub fn gdbserver() -> Option<PathBuf> {
+    which("gdbserver")
+}
+
 pub fn lldb() -> Option<PathBuf> {
     LLDB_NAMES.iter().find_map(|name| which(name))
 }
