@@ -5,12 +5,13 @@
 //! Like the rest of the kit it never lets a test hang: the server and each client run in process groups of their
 //! own under the kit's timeouts, killed if the test lets go of them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use regex::Regex;
 
+use crate::backend::Backend;
 use crate::paths::rdb_bin;
 use crate::run::{RdbRun, default_timeout};
 use crate::session::RdbSession;
@@ -66,6 +67,39 @@ impl GdbServer {
     /// if it did not end or panicked.
     pub fn finish(self) -> RdbRun {
         self.server.finish()
+    }
+}
+
+impl GdbServer {
+    /// `rdb --gdbserver` on `backend` (the native rdb, or rdb.exe under Wine) launching debuggee `name` built for it.
+    pub fn launch(backend: Backend, name: &str, args: &[&str]) -> GdbServer {
+        let program = backend.path_arg(&backend.debuggee(name));
+        let mut all = vec![program.as_str()];
+        all.extend_from_slice(args);
+        match backend {
+            Backend::Linux => GdbServer::native(&all),
+            Backend::Windows => GdbServer::wine(&all),
+        }
+    }
+}
+
+/// The gdb that debugs `backend`'s programs from this machine, and what it must be told before it connects:
+/// Debian's gdb has no Windows OS ABI, so for a Windows debuggee it is `gdb-multiarch` told `set osabi none` (the
+/// remote library list, `qXfer:libraries`, rather than the SVR4 one Linux's ABI looks for) and that file names are
+/// Windows paths. Then the program's symbols.
+pub fn gdb_for(backend: Backend, program: &Path) -> (Client, Vec<String>) {
+    let file = format!("file {}", program.display());
+    match backend {
+        Backend::Linux => (Client::Gdb, vec![file]),
+        Backend::Windows => (
+            Client::GdbMultiarch,
+            vec![
+                "set osabi none".into(),
+                "set target-file-system-kind dos-based".into(),
+                "set confirm off".into(),
+                file,
+            ],
+        ),
     }
 }
 
