@@ -503,3 +503,13 @@ fn gdb_writes_the_sse_registers_and_the_program_sees_them() {
     run.assert_contains("$1 = 0x12345678");
     run.assert_contains("$2 = 0x1f81");
 }
+
+#[test]
+fn gdb_read_and_access_watchpoints() {
+    let commands =
+        ["break peek", "continue", "rwatch counter", "awatch seen", "continue", "continue", "continue", "kill"];
+    let Some((run, _)) = gdb_on("watch", &[], &commands) else { return };
+    run.assert_matches(r"(?m)^Hardware read watchpoint 2: counter\n\nValue = 5\n");
+    run.assert_matches(r"(?m)^Hardware access \(read/write\) watchpoint 3: seen\n\nOld value = 0\nNew value = 5\n");
+    run.assert_matches(r"(?m)^Hardware access \(read/write\) watchpoint 3: seen\n\nValue = 5\n");
+}
