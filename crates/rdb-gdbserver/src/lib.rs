@@ -21,7 +21,7 @@ mod stops;
 mod target;
 
 use std::cell::RefCell;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::rc::Rc;
 use std::sync::mpsc;
 
@@ -72,7 +72,14 @@ pub fn parse_address(text: &str) -> Result<SocketAddr, String> {
 
 /// Launch or attach, listen, serve one client, and end the debuggee as the client leaves it. `host` makes this
 /// machine's targets; it is built on the engine's thread. Progress goes to standard error, as gdbserver's does.
-pub fn serve(options: Options, host: impl FnOnce() -> Box<dyn Host> + Send + 'static) -> Result<Ending, String> {
+///
+/// A message on `terminate` (the front end's SIGTERM, SIGINT or SIGHUP) ends the session at any point, the debuggee
+/// killed if rdb launched it and detached clean if it was attached to.
+pub fn serve(
+    options: Options,
+    host: impl FnOnce() -> Box<dyn Host> + Send + 'static,
+    terminate: mpsc::Receiver<()>,
+) -> Result<Ending, String> {
     let address = parse_address(&options.address)?;
     let start = options.start.clone();
     let launched = matches!(start, Start::Launch(_));
@@ -97,10 +104,33 @@ pub fn serve(options: Options, host: impl FnOnce() -> Box<dyn Host> + Send + 'st
         );
     }
     eprintln!("Listening on port {}", bound.port());
-    let (stream, peer) = listener.accept().map_err(|e| format!("cannot accept a client: {e}"))?;
+    let Some((stream, peer)) = accept(&listener, &terminate)? else {
+        // Dropping the debugger ends the debuggee as `q` does.
+        drop(started);
+        return Ok(Ending::Terminated);
+    };
     drop(listener);
     eprintln!("Remote debugging from host {}, port {}", peer.ip(), peer.port());
-    started.serve(stream)
+    started.terminated_by(terminate).serve(stream)
+}
+
+/// Wait for a client, or for rdb to be told to end (`None`).
+fn accept(listener: &TcpListener, terminate: &mpsc::Receiver<()>) -> Result<Option<(TcpStream, SocketAddr)>, String> {
+    listener.set_nonblocking(true).map_err(|e| format!("cannot listen: {e}"))?;
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                stream.set_nonblocking(false).map_err(|e| format!("cannot use the connection: {e}"))?;
+                return Ok(Some((stream, peer)));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if terminate.recv_timeout(std::time::Duration::from_millis(50)).is_ok() {
+                    return Ok(None);
+                }
+            }
+            Err(e) => return Err(format!("cannot accept a client: {e}")),
+        }
+    }
 }
 
 /// A debugger on its own thread at its first stop, waiting for its client.
@@ -109,6 +139,8 @@ pub struct Started {
     updates: mpsc::Receiver<Update>,
     pub stop: Stop,
     launched: bool,
+    /// Where rdb hears it must end (a signal): the session then ends as the client's going away would.
+    terminate: Option<mpsc::Receiver<()>>,
 }
 
 impl Started {
@@ -126,7 +158,13 @@ impl Started {
         })
         .map_err(|e| e.to_string())?;
         let stop = first_stop.recv().map_err(|_| "the debugger's thread ended".to_string())?;
-        Ok(Started { runner, updates, stop, launched })
+        Ok(Started { runner, updates, stop, launched, terminate: None })
+    }
+
+    /// End the session, as `q` would, when `terminate` receives.
+    pub fn terminated_by(mut self, terminate: mpsc::Receiver<()>) -> Started {
+        self.terminate = Some(terminate);
+        self
     }
 
     /// Serve one client on `stream` until it detaches, kills, or goes away.
@@ -148,7 +186,7 @@ impl Started {
             lldb: Default::default(),
         };
         server.started(self.stop, self.launched);
-        server::run(server, stream, self.updates)
+        server::run(server, stream, self.updates, self.terminate)
     }
 }
 

@@ -23,6 +23,8 @@ enum Input {
     Bytes(Vec<u8>),
     /// The client closed the connection (or it failed).
     Closed,
+    /// rdb was told to end.
+    Terminate,
     Update(Update),
 }
 
@@ -37,6 +39,9 @@ pub enum Ending {
     Exited,
     /// The client went away without a word (closed, crashed): the debuggee is ended as `q` ends it.
     ClientGone,
+    /// rdb itself was told to end (SIGTERM, SIGINT, SIGHUP; the console closing on Windows): the debuggee is ended
+    /// as `q` ends it.
+    Terminated,
 }
 
 /// A connection to a client: a TCP socket, or (for the fuzz kit and tests) one end of a Unix socket pair.
@@ -138,7 +143,8 @@ struct Inputs {
     channel: Receiver<Input>,
     framer: Framer,
     bytes: VecDeque<u8>,
-    closed: bool,
+    /// How the session ends, once the client has closed or rdb was told to end.
+    ended: Option<Ending>,
 }
 
 enum Next {
@@ -146,7 +152,7 @@ enum Next {
     /// A packet the server answers itself, past gdbstub (see `framing.rs`).
     Own(Vec<u8>),
     Update(Update),
-    Closed,
+    End(Ending),
 }
 
 impl Inputs {
@@ -160,43 +166,66 @@ impl Inputs {
             if let Some(body) = self.framer.next_own() {
                 return Next::Own(body);
             }
-            if self.closed {
-                return Next::Closed;
+            if let Some(ending) = self.ended.clone() {
+                return Next::End(ending);
             }
-            match self.channel.recv() {
-                Ok(Input::Bytes(bytes)) => {
-                    let mut out = Vec::with_capacity(bytes.len());
-                    bytes.iter().for_each(|b| self.framer.feed(*b, &mut out));
-                    self.bytes.extend(out);
-                }
-                Ok(Input::Update(update)) => return Next::Update(update),
-                Ok(Input::Closed) | Err(_) => self.closed = true,
+            if let Some(update) = self.receive() {
+                return Next::Update(update);
             }
         }
     }
 
-    /// The next update from the engine; the client's bytes meanwhile are kept for later. `None`: the client left.
-    fn next_update(&mut self) -> Option<Update> {
+    /// The next update from the engine; the client's bytes meanwhile are kept for later. `Err`: the session ends.
+    fn next_update(&mut self) -> Result<Update, Ending> {
         loop {
-            match self.channel.recv() {
-                Ok(Input::Bytes(bytes)) => {
-                    let mut out = Vec::with_capacity(bytes.len());
-                    bytes.iter().for_each(|b| self.framer.feed(*b, &mut out));
-                    self.bytes.extend(out);
-                }
-                Ok(Input::Update(update)) => return Some(update),
-                Ok(Input::Closed) | Err(_) => {
-                    self.closed = true;
-                    return None;
-                }
+            if let Some(ending) = self.ended.clone() {
+                return Err(ending);
+            }
+            if let Some(update) = self.receive() {
+                return Ok(update);
+            }
+        }
+    }
+
+    /// Take one input off the channel: bytes are framed and queued, the end of the session noted, an update
+    /// returned.
+    fn receive(&mut self) -> Option<Update> {
+        match self.channel.recv() {
+            Ok(Input::Bytes(bytes)) => {
+                let mut out = Vec::with_capacity(bytes.len());
+                bytes.iter().for_each(|b| self.framer.feed(*b, &mut out));
+                self.bytes.extend(out);
+                None
+            }
+            Ok(Input::Update(update)) => Some(update),
+            Ok(Input::Closed) | Err(_) => {
+                self.ended.get_or_insert(Ending::ClientGone);
+                None
+            }
+            Ok(Input::Terminate) => {
+                self.ended = Some(Ending::Terminated);
+                None
             }
         }
     }
 }
 
 /// Serve one client on `stream` until it detaches, kills, or goes away.
-pub fn run<S: Duplex>(mut server: Server, stream: S, updates: Receiver<Update>) -> Result<Ending, String> {
+pub fn run<S: Duplex>(
+    mut server: Server,
+    stream: S,
+    updates: Receiver<Update>,
+    terminate: Option<Receiver<()>>,
+) -> Result<Ending, String> {
     let (input, channel) = mpsc::channel();
+    if let Some(terminate) = terminate {
+        let told = input.clone();
+        std::thread::spawn(move || {
+            if terminate.recv().is_ok() {
+                let _ = told.send(Input::Terminate);
+            }
+        });
+    }
     let reader = stream.duplicate().map_err(|e| format!("cannot read the connection: {e}"))?;
     let client = input.clone();
     std::thread::spawn(move || read_client(reader, client));
@@ -208,7 +237,7 @@ pub fn run<S: Duplex>(mut server: Server, stream: S, updates: Receiver<Update>) 
         }
     });
     let framer = Framer::new(server.conditions.clone(), server.question.clone());
-    let mut inputs = Inputs { channel, framer, bytes: VecDeque::new(), closed: false };
+    let mut inputs = Inputs { channel, framer, bytes: VecDeque::new(), ended: None };
     let ending = drive(&mut server, &stream, &mut inputs);
     // The client's reader thread ends with the connection.
     stream.close();
@@ -305,7 +334,7 @@ fn turn<'a, S: Duplex>(
             },
             // Updates while stopped are notices of calls made: nothing to tell the client.
             Next::Update(_) => GdbStubStateMachine::Idle(gdb),
-            Next::Closed => return Ok(Turn::End(Ending::ClientGone)),
+            Next::End(ending) => return Ok(Turn::End(ending)),
         },
         GdbStubStateMachine::Running(gdb) => {
             if let Some(why) = server.refused_resume.take() {
@@ -325,7 +354,7 @@ fn turn<'a, S: Duplex>(
                         None => GdbStubStateMachine::Running(gdb),
                     },
                     Next::Update(Update::Notice(_)) => GdbStubStateMachine::Running(gdb),
-                    Next::Closed => return Ok(Turn::End(Ending::ClientGone)),
+                    Next::End(ending) => return Ok(Turn::End(ending)),
                 }
             }
         }
@@ -337,13 +366,13 @@ fn turn<'a, S: Duplex>(
             server.runner.pause();
             let reason = loop {
                 match inputs.next_update() {
-                    Some(Update::Stopped(stopped)) => {
+                    Ok(Update::Stopped(stopped)) => {
                         if let Some(reason) = server.run_ended(stopped) {
                             break reason;
                         }
                     }
-                    Some(Update::Notice(_)) => {}
-                    None => return Ok(Turn::End(Ending::ClientGone)),
+                    Ok(Update::Notice(_)) => {}
+                    Err(ending) => return Ok(Turn::End(ending)),
                 }
             };
             gdb.interrupt_handled(server, Some(reason))?

@@ -129,10 +129,19 @@ impl RdbSession {
 
     /// Waits until stdout matches `re` (polling), up to `timeout`; returns the capture groups, or `None`.
     pub fn wait_for(&self, re: &str, timeout: Duration) -> Option<Vec<String>> {
+        self.wait_for_in(re, timeout, Self::stdout)
+    }
+
+    /// As [`RdbSession::wait_for`], on stderr (where a server says what it does).
+    pub fn wait_for_stderr(&self, re: &str, timeout: Duration) -> Option<Vec<String>> {
+        self.wait_for_in(re, timeout, Self::stderr)
+    }
+
+    fn wait_for_in(&self, re: &str, timeout: Duration, text: fn(&Self) -> String) -> Option<Vec<String>> {
         let re = Regex::new(re).unwrap_or_else(|e| panic!("bad regex {re:?}: {e}"));
         let deadline = Instant::now() + timeout;
         loop {
-            let out = self.stdout();
+            let out = text(self);
             if let Some(c) = re.captures(&out) {
                 return Some(captures_to_strings(&c));
             }

@@ -92,7 +92,12 @@ fn gdbserver(address: String, pid: Option<u32>, command: Vec<String>) -> ExitCod
         (None, None) => unreachable!("checked by main"),
     };
     rdb_host::install();
-    match rdb_gdbserver::serve(rdb_gdbserver::Options { address, start }, || Box::new(rdb_host::Native)) {
+    // A SIGTERM, SIGINT or SIGHUP ends the session cleanly: a launched debuggee killed, an attached one detached.
+    let (terminate, terminated) = std::sync::mpsc::channel();
+    rdb_host::signals::watch(move |_| {
+        let _ = terminate.send(());
+    });
+    match rdb_gdbserver::serve(rdb_gdbserver::Options { address, start }, || Box::new(rdb_host::Native), terminated) {
         Ok(ending) => {
             eprintln!(
                 "{}",
@@ -101,6 +106,7 @@ fn gdbserver(address: String, pid: Option<u32>, command: Vec<String>) -> ExitCod
                     rdb_gdbserver::Ending::Killed => "Killed the debuggee",
                     rdb_gdbserver::Ending::Exited => "The debuggee exited",
                     rdb_gdbserver::Ending::ClientGone => "The client went away: the debuggee is ended as q ends it",
+                    rdb_gdbserver::Ending::Terminated => "rdb was told to end: the debuggee is ended as q ends it",
                 }
             );
             ExitCode::SUCCESS

@@ -513,3 +513,35 @@ fn gdb_read_and_access_watchpoints() {
     run.assert_matches(r"(?m)^Hardware access \(read/write\) watchpoint 3: seen\n\nOld value = 0\nNew value = 5\n");
     run.assert_matches(r"(?m)^Hardware access \(read/write\) watchpoint 3: seen\n\nValue = 5\n");
 }
+
+#[test]
+fn sigterm_to_the_server_leaves_an_attached_debuggee_as_it_was() {
+    // Before any client.
+    let debuggee = spawn_debuggee("loop", &[]);
+    let server = GdbServer::native(&["-p", &debuggee.pid.to_string()]);
+    server.server.signal(libc::SIGTERM);
+    let served = server.finish();
+    assert!(served.stderr.contains("rdb was told to end"), "{}", served.dump());
+    assert!(wait_until(Duration::from_secs(5), || tracer_pid(debuggee.pid) == Some(0)), "still traced");
+    assert_text_clean(debuggee.pid, &debuggee.exe);
+
+    // With gdb's breakpoint in its code, mid-session.
+    if !Client::Gdb.available("sigterm_to_the_server") {
+        return;
+    }
+    let server = GdbServer::native(&["-p", &debuggee.pid.to_string()]);
+    // A condition never true: the debuggee runs on with the breakpoint in its code (compiled in).
+    let commands = ["break spin_once if spins == 0", "continue"];
+    let gdb = Client::Gdb.start(server.port, &[&file(&debuggee.exe)], &commands);
+    if server.server.wait_for_stderr(r"Remote debugging from", default_timeout()).is_none() {
+        panic!("gdb never connected\n{}", gdb.dump());
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    server.server.signal(libc::SIGTERM);
+    let served = server.finish();
+    assert!(served.stderr.contains("rdb was told to end"), "{}", served.dump());
+    gdb.finish_within(default_timeout());
+    assert!(wait_until(Duration::from_secs(5), || tracer_pid(debuggee.pid) == Some(0)), "still traced");
+    assert!(!process_gone(debuggee.pid), "the attached process died");
+    assert_text_clean(debuggee.pid, &debuggee.exe);
+}
