@@ -545,3 +545,57 @@ fn sigterm_to_the_server_leaves_an_attached_debuggee_as_it_was() {
     assert!(!process_gone(debuggee.pid), "the attached process died");
     assert_text_clean(debuggee.pid, &debuggee.exe);
 }
+
+#[test]
+fn lldb_hardware_breakpoint_step_out_register_write_signals_interrupt_and_detach() {
+    if !Client::Lldb.available("lldb_hardware_breakpoint") {
+        return;
+    }
+    let target = |name: &str| format!("target create {}", s(&debuggee(name)));
+    // A hardware breakpoint, a step out of peek, its return value changed in rax, then detach: the program runs on
+    // with what lldb wrote.
+    let server = GdbServer::native(&[s(&debuggee("watch"))]);
+    let commands = [
+        "breakpoint set -H -n peek",
+        "continue",
+        "thread step-out",
+        "register write rax 0x1234",
+        "register read rax",
+        "process detach",
+    ];
+    let run = Client::Lldb.run(server.port, &[&target("watch")], &commands);
+    run.assert_matches(r"stop reason = breakpoint 1\.1\n +frame #0: 0x[0-9a-f]+ watch`peek");
+    run.assert_matches(r"stop reason = step out");
+    run.assert_matches(r"(?m)^ +rax = 0x0000000000001234$");
+    run.assert_matches(r"(?m)^Process \d+ detached$");
+    let served = server.finish();
+    assert!(served.stdout.contains("counter=5 seen=4660"), "{}", served.dump());
+
+    // A signal passed on without a stop, as lldb's `process handle` says.
+    let server = GdbServer::native(&[s(&debuggee("sigusr"))]);
+    let run = Client::Lldb.run(
+        server.port,
+        &[&target("sigusr")],
+        &["process handle SIGUSR1 -s false -p true -n false", "continue"],
+    );
+    run.assert_matches(r"exited with status = 0");
+    assert!(server.finish().stdout.contains("caught\nafter raise"));
+
+    // An interrupt while the program runs (lldb's batch mode passes no SIGINT on: its own `process interrupt`
+    // sends the same `\x03`), then kill.
+    let server = GdbServer::native(&[s(&debuggee("loop"))]);
+    let commands = [
+        "script lldb.debugger.SetAsync(True)",
+        "process continue",
+        "script import time; time.sleep(1)",
+        "process interrupt",
+        "script time.sleep(0.5)",
+        "script lldb.debugger.SetAsync(False)",
+        "expr spins > 0",
+        "process kill",
+    ];
+    let run = Client::Lldb.run(server.port, &[&target("loop")], &commands);
+    run.assert_matches(r"stop reason = signal SIGINT");
+    run.assert_matches(r"(?m)^\(bool\) \$0 = true$");
+    server.finish();
+}
