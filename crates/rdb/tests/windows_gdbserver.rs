@@ -9,18 +9,13 @@
 
 use std::time::Duration;
 
-use rdb_testkit::gdbserver::{Client, GdbServer};
+use rdb_testkit::gdbserver::{Client, GdbServer, gdb_for};
 use rdb_testkit::prelude::*;
 use rdb_testkit::wine::{processes_with_arg, signal_file, wine_path};
 
-/// gdb's settings for a Windows debuggee, then the program's file.
-fn gdb_setup(exe: &str) -> Vec<String> {
-    vec![
-        "set osabi none".into(),
-        "set target-file-system-kind dos-based".into(),
-        "set confirm off".into(),
-        format!("file {exe}"),
-    ]
+/// gdb's settings for a Windows debuggee (the kit's, shared with `both_gdbserver.rs`), then the program's file.
+fn gdb_setup(exe: &std::path::Path) -> Vec<String> {
+    gdb_for(Backend::Windows, exe).1
 }
 
 fn strs(v: &[String]) -> Vec<&str> {
@@ -51,7 +46,7 @@ fn gdb_stops_in_add_with_its_arguments_places_the_dlls_and_sees_the_exit_code() 
     }
     let exe = Backend::Windows.debuggee("hello");
     let server = GdbServer::wine(&[&wine_path(&exe)]);
-    let setup = gdb_setup(s(&exe));
+    let setup = gdb_setup(&exe);
     let commands =
         ["info sharedlibrary", "monitor lm", "break add", "continue", "info registers rcx rdx", "bt", "continue"];
     let run = Client::GdbMultiarch.run(server.port, &strs(&setup), &commands);
@@ -83,7 +78,7 @@ fn gdb_hardware_breakpoint_watchpoint_stepi_memory_threads_peb_and_detach() {
     }
     let exe = Backend::Windows.debuggee("wwatch");
     let server = GdbServer::wine(&[&wine_path(&exe)]);
-    let setup = gdb_setup(s(&exe));
+    let setup = gdb_setup(&exe);
     let commands = [
         "hbreak write_watched",
         "continue",
@@ -132,7 +127,7 @@ fn gdb_ctrl_c_interrupts_a_running_program_and_kill_ends_it() {
     let exe = Backend::Windows.debuggee("wloop");
     let stop = wine_path(&signal_file("gdbserver-interrupt.stop"));
     let server = GdbServer::wine(&[&wine_path(&exe), "60", &stop]);
-    let setup = gdb_setup(s(&exe));
+    let setup = gdb_setup(&exe);
     let commands = ["continue", "print spins > 0", "info threads", "kill"];
     let gdb = Client::GdbMultiarch.start(server.port, &strs(&setup), &commands);
     // A Ctrl-C while gdb is still setting up is gdb's own business (it offers to give up the connection): only
