@@ -10,6 +10,8 @@ on_both_backends!(
     edits_reach_the_program,
     s_finds_patterns_at_their_addresses,
     dq_at_rsp_shows_the_return_address_and_db_at_rip_the_code,
+    pointer_displays_follow_what_they_point_at,
+    dc_and_dyb_show_characters_and_bits,
 );
 
 /// hello stopped at main, then `commands`, then `q`.
@@ -119,4 +121,42 @@ fn dq_at_rsp_shows_the_return_address_and_db_at_rip_the_code(b: Backend) {
     assert!(syms[0] < ret && ret < syms[1], "the return address {ret:#x} is inside middle\n{}", run.dump());
     // add starts with push rbp (0x55).
     run.section("db").assert_matches(&format!(r"(?m)^{ADDR}  55[ -]+U$"));
+}
+
+fn pointer_displays_follow_what_they_point_at(b: Backend) {
+    // wide_value is made a pointer to message, then to wide_message; add's return address is in middle.
+    let stdin = format!(
+        "bp hello!add\ng\n{}\ndps @rsp L2\n{}\ndqs @rsp L1\n{}\ndds hello!counter L1\neq hello!wide_value hello!message\n{}\ndpa hello!wide_value L1\n{}\ndpp hello!wide_value L1\n{}\ndp hello!wide_value L1\neq hello!wide_value hello!wide_message\n{}\ndpu hello!wide_value L1\n{}\ndpa 0 L1\nq\n",
+        mark("dps"),
+        mark("dqs"),
+        mark("dds"),
+        mark("dpa"),
+        mark("dpp"),
+        mark("dp"),
+        mark("dpu"),
+        mark("bad")
+    );
+    let run = b.launch("hello", &stdin);
+    let dps = run.section("dps");
+    dps.assert_matches(&format!(r"(?m)^{ADDR}  {ADDR} hello!middle\+0x[0-9a-f]+$"));
+    dps.assert_count(&format!(r"(?m)^{ADDR}  {ADDR}"), 2);
+    run.section("dqs").assert_matches(&format!(r"(?m)^{ADDR}  {ADDR} hello!middle\+0x[0-9a-f]+$"));
+    // tick added 0+1+2+3+4 to counter before add was called: a number, with no symbol.
+    run.section("dds").assert_matches(&format!(r"(?m)^{ADDR}  0000000a$"));
+    run.section("dpa").assert_matches(&format!(r#"(?m)^{ADDR}  {ADDR} "Hello, rdb!"$"#));
+    run.section("dpp").assert_matches(&format!(r"(?m)^{ADDR}  {ADDR} 72202c6f`6c6c6548$"));
+    run.section("dp").assert_matches(&format!(r"(?m)^{ADDR}  {ADDR}$"));
+    run.section("dpu").assert_matches(&format!(r#"(?m)^{ADDR}  {ADDR} "Wide rdb"$"#));
+    run.section("bad").assert_matches(r"(?m)^\^ Memory access error at 00000000`00000000 in 'dpa 0 L1'$");
+}
+
+fn dc_and_dyb_show_characters_and_bits(b: Backend) {
+    let stdin =
+        format!("g hello!main\n{}\ndc hello!message L3\n{}\ndyb hello!message L5\nq\n", mark("dc"), mark("dyb"));
+    let run = b.launch("hello", &stdin);
+    run.section("dc").assert_matches(&format!(r"(?m)^{ADDR}  6c6c6548 72202c6f 00216264           Hello, rdb!\.$"));
+    let dyb = run.section("dyb");
+    dyb.assert_matches(r"(?m)^ {19}76543210 76543210 76543210 76543210\n {19}-------- -------- -------- --------$");
+    dyb.assert_matches(&format!(r"(?m)^{ADDR}  01001000 01100101 01101100 01101100  48 65 6c 6c$"));
+    dyb.assert_matches(&format!(r"(?m)^{ADDR}  01101111 {{27}}  6f$"));
 }

@@ -14,7 +14,7 @@ const MAX_RANGE: u64 = 0x10_0000;
 
 /// Parse `<addr> [L<count> | <end>]`. `count` is in elements of `size` bytes. With no address, continue where the
 /// last display ended.
-fn range(cx: &mut Cx, args: &str, size: u64, default_count: u64, next: Option<u64>) -> Result<(u64, u64)> {
+pub(super) fn range(cx: &mut Cx, args: &str, size: u64, default_count: u64, next: Option<u64>) -> Result<(u64, u64)> {
     extent(cx, args, size, default_count, next).map(|(start, count, _)| (start, count))
 }
 
@@ -56,13 +56,13 @@ fn extent(
 }
 
 /// Read `len` bytes at `start`; bytes that cannot be read are `None`. Nothing readable at all is an error.
-fn read(cx: &mut Cx, start: u64, len: u64) -> Result<Vec<Option<u8>>> {
+pub(super) fn read(cx: &mut Cx, start: u64, len: u64) -> Result<Vec<Option<u8>>> {
     let mut buf = vec![0u8; len as usize];
     let n = cx.session().read_memory(start, &mut buf)?;
     Ok(buf.iter().enumerate().map(|(i, b)| (i < n).then_some(*b)).collect())
 }
 
-fn printable(b: u8) -> char {
+pub(super) fn printable(b: u8) -> char {
     if (0x20..0x7f).contains(&b) { b as char } else { '.' }
 }
 

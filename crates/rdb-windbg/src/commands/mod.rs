@@ -3,6 +3,7 @@
 
 mod breakpoints;
 mod control;
+mod display;
 mod environment;
 mod execution;
 mod memory;
@@ -133,6 +134,17 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["dw"], true, memory::dw),
     (&["dd"], true, memory::dd),
     (&["dq"], true, memory::dq),
+    (&["dc"], true, display::dc),
+    (&["dyb"], true, display::dyb),
+    (&["dp"], true, display::dp),
+    (&["dps", "dqs"], true, display::dqs),
+    (&["dds"], true, display::dds),
+    (&["dpa", "dqa"], true, display::dqa),
+    (&["dda"], true, display::dda),
+    (&["dpu", "dqu"], true, display::dqu),
+    (&["ddu"], true, display::ddu),
+    (&["dpp", "dqp"], true, display::dqp),
+    (&["ddp"], true, display::ddp),
     (&["da"], true, memory::da),
     (&["du"], true, memory::du),
     (&["eb"], true, memory::eb),
