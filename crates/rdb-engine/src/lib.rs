@@ -20,6 +20,7 @@ pub mod target;
 pub mod trampoline;
 pub mod unwind;
 pub mod values;
+pub mod wide_regs;
 pub mod wildcard;
 pub mod windows_blocks;
 

@@ -76,6 +76,22 @@ pub const GPR_NAMES: [&str; 16] =
 /// For each encoding number, the index into `GPR_NAMES`.
 const ENCODING_ORDER: [usize; 16] = [0, 2, 3, 1, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15];
 const SEG_NAMES: [&str; 6] = ["cs", "ss", "ds", "es", "fs", "gs"];
+/// The rflags fields WinDbg names: name, first bit, width.
+const FLAG_BITS: [(&str, u32, u32); 10] = [
+    ("cf", 0, 1),
+    ("pf", 2, 1),
+    ("af", 4, 1),
+    ("zf", 6, 1),
+    ("sf", 7, 1),
+    ("tf", 8, 1),
+    ("if", 9, 1),
+    ("df", 10, 1),
+    ("of", 11, 1),
+    ("iopl", 12, 2),
+];
+/// The SSE control and status register: not in [`Registers`] but in the thread's floating-point state, which the
+/// session reads for it.
+pub const MXCSR: &str = "mxcsr";
 
 fn part(name: &str) -> Option<Part> {
     let name = name.to_ascii_lowercase();
@@ -100,6 +116,10 @@ fn part(name: &str) -> Option<Part> {
         "dr6" => return whole(Full::Dr6),
         "dr7" => return whole(Full::Dr7),
         _ => {}
+    }
+    // The flags by name, as WinDbg names them (`r zf`, `r zf=1`, `@cf`): bits of rflags.
+    if let Some(&(_, shift, bits)) = FLAG_BITS.iter().find(|(n, _, _)| *n == name) {
+        return Some(Part { full: Full::Rflags, shift, bits });
     }
     // Legacy names: eax/ax/al/ah ... and r8d/r8w/r8b.
     const LEGACY: [(&str, &str, &str, &str, Option<&str>); 8] = [
@@ -141,12 +161,12 @@ fn part(name: &str) -> Option<Part> {
 
 /// Whether `name` names a register (any width, any case).
 pub fn is_register(name: &str) -> bool {
-    part(name).is_some()
+    part(name).is_some() || name.eq_ignore_ascii_case(MXCSR)
 }
 
 /// The width in bits of a named register (`eax` → 32), or `None` for an unknown name.
 pub fn width(name: &str) -> Option<u32> {
-    part(name).map(|p| p.bits)
+    part(name).map(|p| p.bits).or_else(|| name.eq_ignore_ascii_case(MXCSR).then_some(32))
 }
 
 /// Where code running inside the debuggee finds a named register: a general register (by its number in the
@@ -333,6 +353,21 @@ mod tests {
         assert_eq!(r.get("r9"), Some(5));
         assert_eq!(r.get("bogus"), None);
         assert!(!r.set("dr7", 1));
+    }
+
+    #[test]
+    fn flags_by_name_are_bits_of_rflags() {
+        let mut r = Registers { rflags: 0x246, ..Default::default() };
+        assert_eq!(
+            [r.get("zf"), r.get("pf"), r.get("if"), r.get("cf"), r.get("iopl")],
+            [Some(1), Some(1), Some(1), Some(0), Some(0)]
+        );
+        assert!(r.set("zf", 0));
+        assert!(r.set("CF", 1));
+        assert_eq!(r.rflags, 0x207);
+        assert_eq!(width("of"), Some(1));
+        assert_eq!(width("mxcsr"), Some(32));
+        assert_eq!(location("zf"), Some(Location { whole: Whole::Rflags, shift: 6, bits: 1 }));
     }
 
     #[test]

@@ -438,6 +438,12 @@ pub trait VectorRegisters {
     /// Write the x87 and SSE registers of a stopped thread (what `FloatRegisters` holds; the rest of the state, the
     /// x87 tag and instruction pointers, stays as it is). Live targets only.
     fn set_float_registers(&mut self, tid: Tid, regs: &FloatRegisters) -> Result<()>;
+
+    /// The upper halves of ymm0–ymm15 (bits 128–255, AVX's part of the XSAVE state), or `None` where the target
+    /// cannot give them (no AVX, or no way to read the extended state): a front end says so rather than show zeros.
+    fn avx_upper(&mut self, _tid: Tid) -> Result<Option<[[u8; 16]; 16]>> {
+        Ok(None)
+    }
 }
 
 /// A thread's x87 and SSE registers, as `FXSAVE` lays them out (and Linux's `user_fpregs_struct` and Windows's

@@ -230,6 +230,16 @@ impl VectorRegisters for LinuxTarget {
         let t = self.stopped_thread(tid)?;
         regs::set_float(t, regs).map_err(|e| thread_error(tid, "write the floating-point registers", e))
     }
+
+    fn avx_upper(&mut self, tid: Tid) -> Result<Option<[[u8; 16]; 16]>> {
+        let t = self.stopped_thread(tid)?;
+        match regs::get_avx_upper(t) {
+            // A kernel without the extended state to give (no XSAVE): the halves are not available, as on a
+            // target without them.
+            Err(Errno::EINVAL | Errno::ENODEV) => Ok(None),
+            other => other.map_err(|e| thread_error(tid, "read the AVX registers", e)),
+        }
+    }
 }
 
 impl Target for LinuxTarget {

@@ -54,6 +54,45 @@ pub(crate) fn set_float(tid: i32, f: &FloatRegisters) -> nix::Result<()> {
     ptrace::setregset::<ptrace::regset::NT_PRFPREG>(pid, r)
 }
 
+/// Linux's register set of the XSAVE area (`NT_X86_XSTATE` in `elf.h`).
+const NT_X86_XSTATE: libc::c_int = 0x202;
+/// In the XSAVE area's standard format (as the kernel gives it to ptrace): the header's XSTATE_BV, saying which
+/// components hold a value (a component whose bit is clear is in its initial state: zeros), and where AVX's
+/// component, the upper halves of ymm0–15, lies.
+const XSTATE_BV: usize = 512;
+const AVX_BIT: u64 = 1 << 2;
+const YMM_HI: usize = 576;
+
+/// The upper halves of ymm0–15, from the XSAVE area (PTRACE_GETREGSET with NT_X86_XSTATE). `None` when the
+/// kernel gives no area large enough to hold them (no AVX).
+pub(crate) fn get_avx_upper(tid: i32) -> nix::Result<Option<[[u8; 16]; 16]>> {
+    let mut area = vec![0u8; 4096];
+    let mut iov = libc::iovec { iov_base: area.as_mut_ptr().cast(), iov_len: area.len() };
+    // SAFETY: PTRACE_GETREGSET writes at most `iov_len` bytes into the buffer the iovec points to, which lives
+    // (and is not otherwise borrowed) until the call returns; it then sets `iov_len` to what it wrote.
+    let result = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETREGSET,
+            tid,
+            NT_X86_XSTATE as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec,
+        )
+    };
+    nix::errno::Errno::result(result)?;
+    let written = iov.iov_len.min(area.len());
+    if written < YMM_HI + 256 {
+        return Ok(None);
+    }
+    let bv = u64::from_le_bytes(area[XSTATE_BV..XSTATE_BV + 8].try_into().unwrap_or_default());
+    let mut upper = [[0u8; 16]; 16];
+    if bv & AVX_BIT != 0 {
+        for (i, half) in upper.iter_mut().enumerate() {
+            half.copy_from_slice(&area[YMM_HI + 16 * i..YMM_HI + 16 * i + 16]);
+        }
+    }
+    Ok(Some(upper))
+}
+
 pub(crate) fn get(tid: i32) -> nix::Result<Registers> {
     let r = ptrace::getregs(Pid::from_raw(tid))?;
     Ok(Registers {

@@ -93,9 +93,9 @@ const ENTRIES: &[Entry] = &[
     Entry { name: "be", syntax: "be <ids|range|*>", what: "Enable breakpoints.", example: "be 1" },
     Entry {
         name: "r",
-        syntax: "r [<reg>[=<expr>][, ...]]",
-        what: "Show all registers, one register, or set registers.",
-        example: "r rax=0n42",
+        syntax: "r [<reg>[:<format>][=<value>][, ...]]",
+        what: "Show all registers, one register, or set registers: general ones and their parts, the flags by name (of df if tf sf zf af pf cf iopl), mxcsr, st0-st7 (one number), xmm0-xmm15 and ymm0-ymm15 in lanes, the highest first (floats; :d doubles, :ub :uw :ud :uq hex; ymm is read-only), pseudo-registers ($ip shown; $t0-$t19 yours to set, read by expressions and conditions).",
+        example: "r xmm0=1 2 3 4.5",
     },
     Entry {
         name: "db",

@@ -1,17 +1,19 @@
 //! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
 //! the location line with its instruction, stacks, modules, and (in `blocks`) the Windows environment blocks and
-//! (in `filters`) `sx`'s listing, (in `values`) variables and values.
+//! (in `filters`) `sx`'s listing, (in `values`) variables and values, (in `vectors`) the wide registers.
 
 mod blocks;
 mod date;
 mod filters;
 mod values;
+mod vectors;
 
 pub use blocks::{peb_lines, teb_lines};
 pub use filters::filter_lines;
 pub use values::{
     bitfield_text, bitfield_value, dt_type_name, dv_lines, dx_line, location_text, member_line, quoted, tag, value_text,
 };
+pub use vectors::{Lanes, float_g, vector_line, x87_line};
 
 use rdb_engine::disasm::Instruction;
 use rdb_engine::fmt::addr64;

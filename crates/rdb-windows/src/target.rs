@@ -708,7 +708,7 @@ impl PageGuards for WindowsTarget {
 }
 
 impl VectorRegisters for WindowsTarget {
-    /// Read afresh each time (the cached context holds only the general and debug registers): a value shown at a
+    /// Read afresh each time (what the cached context holds of them is as read at the stop): a value shown at a
     /// stop is rarely asked for twice.
     fn float_registers(&mut self, tid: Tid) -> Result<FloatRegisters> {
         let handle = self.thread(tid)?.handle;
@@ -719,7 +719,13 @@ impl VectorRegisters for WindowsTarget {
         let handle = self.thread(tid)?.handle;
         let mut ctx = Context::get(handle, context::FLOAT)?;
         ctx.set_float_registers(regs);
-        ctx.set(handle)
+        ctx.set(handle)?;
+        // On x64 CONTEXT_FULL includes the floating-point state: the cached context, written back with it at the
+        // next step or resume, must hold the new values, not those read before.
+        if let Some(cached) = self.contexts.get_mut(&tid) {
+            cached.set_float_registers(regs);
+        }
+        Ok(())
     }
 }
 

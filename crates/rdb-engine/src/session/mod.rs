@@ -33,6 +33,7 @@ mod tests;
 mod threads;
 mod variables;
 mod watch;
+mod wide_registers;
 
 use std::path::PathBuf;
 
@@ -47,6 +48,7 @@ pub use modules::{Module, Modules, Place, SymbolMatch, SymbolOffset, SymbolState
 pub use stop::{Notice, Stop, StopReason, Symbolic};
 pub use threads::ThreadInfo;
 pub use variables::FrameVariables;
+use wide_registers::{USER_REGISTERS, user_register_index};
 
 use crate::disasm::{self, Instruction};
 use crate::error::{Error, Result};
@@ -132,6 +134,8 @@ pub struct Session {
     last_exception: Option<crate::target::Exception>,
     /// Registers read since the debuggee last ran (see [`Session::registers`]).
     register_cache: std::collections::HashMap<Tid, Registers>,
+    /// The user's pseudo-registers `$t0`–`$t19`, kept for the session (WinDbg's, per session).
+    user_registers: [u64; USER_REGISTERS],
     /// The thread shown stopped on a hard-coded int3 of the program's (or the OS's), and where: it steps past it
     /// when it runs on, as WinDbg does.
     past_int3: Option<(Tid, u64)>,
@@ -186,6 +190,7 @@ impl Session {
             awaiting_initial_breakpoint: false,
             past_int3: None,
             register_cache: std::collections::HashMap::new(),
+            user_registers: [0; USER_REGISTERS],
             last_exception: None,
             program_exception: None,
             running_step: None,
@@ -370,6 +375,9 @@ impl Session {
 
     /// Read one register by name (general, partial, segment, flags or debug register).
     pub fn register(&mut self, tid: Tid, name: &str) -> Result<u64> {
+        if name.eq_ignore_ascii_case(regs::MXCSR) {
+            return self.mxcsr(tid);
+        }
         if regs::is_debug_register(name) {
             return self.debug_registers(tid)?.get(name).ok_or_else(|| crate::err!("Bad register error at '{name}'"));
         }
@@ -378,6 +386,9 @@ impl Session {
 
     /// Set one register by name.
     pub fn set_register(&mut self, tid: Tid, name: &str, value: u64) -> Result<()> {
+        if name.eq_ignore_ascii_case(regs::MXCSR) {
+            return self.set_mxcsr(tid, value);
+        }
         if regs::is_debug_register(name) {
             let mut d = self.debug_registers(tid)?;
             d.set(name, value);
@@ -592,6 +603,8 @@ impl Session {
             "$ptrsize" => Pseudo::Value(8),
             "$pagesize" => Pseudo::Value(0x1000),
             "$tid" | "$ra" | "$peb" | "$teb" => Pseudo::Engine,
+            // The user's own (`r $t0 = 5`): the engine's to read at each use, as the user may change them.
+            n if user_register_index(n).is_some() => Pseudo::Engine,
             _ => return None,
         })
     }
@@ -609,6 +622,7 @@ impl ExprContext for EvalContext<'_> {
                     // Windows only: elsewhere they are unknown pseudo-registers, as in WinDbg.
                     "$peb" => self.session.peb_address().ok(),
                     "$teb" => self.session.teb_address(self.tid).ok(),
+                    n if user_register_index(n).is_some() => self.session.user_register(n),
                     _ => {
                         let frames = self.session.stack(self.tid, 2).ok()?;
                         frames.get(1).map(|f| f.regs.rip)
