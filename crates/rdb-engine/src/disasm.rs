@@ -518,6 +518,47 @@ pub fn writes_memory(bytes: &[u8], address: u64) -> Option<bool> {
     }))
 }
 
+/// What the plain store at the start of `code` (at `address`) wrote, read from the registers it stored from:
+/// `Some(value)` when it is a `mov` of `size` bytes to `target` from a general register or an immediate, given
+/// `regs` as they are just after it (a store changes no register). `None` for any other instruction: a
+/// read-modify-write (`add`, `xadd`, `inc`) leaves no register with the value it wrote.
+pub fn stored_value(code: &[u8], address: u64, regs: &crate::regs::Registers, target: u64, size: u8) -> Option<u64> {
+    use iced_x86::{Mnemonic, OpKind, Register};
+    let mut decoder = iced_x86::Decoder::with_ip(64, code, address, iced_x86::DecoderOptions::NONE);
+    let insn = decoder.decode();
+    if insn.is_invalid() || insn.mnemonic() != Mnemonic::Mov || insn.op_count() != 2 {
+        return None;
+    }
+    if insn.op0_kind() != OpKind::Memory || insn.memory_size().size() != usize::from(size) {
+        return None;
+    }
+    // A general register by iced's name, as `Registers::get` knows it (`R8L` is `r8b`).
+    let value_of = |reg: Register| -> Option<u64> {
+        let name = format!("{reg:?}").to_ascii_lowercase();
+        let name = match name.strip_suffix('l') {
+            Some(r) if r.starts_with('r') && r[1..].parse::<u8>().is_ok() => format!("{r}b"),
+            _ => name,
+        };
+        regs.get(&name)
+    };
+    let written = insn.try_virtual_address(0, 0, |reg, _, _| match reg {
+        Register::FS => Some(regs.fs_base),
+        Register::GS => Some(regs.gs_base),
+        Register::ES | Register::CS | Register::SS | Register::DS => Some(0),
+        r => value_of(r),
+    })?;
+    if written != target {
+        return None;
+    }
+    let mask = if size >= 8 { u64::MAX } else { (1u64 << (8 * size)) - 1 };
+    let value = match insn.op1_kind() {
+        OpKind::Register => value_of(insn.op1_register())?,
+        OpKind::Immediate8 | OpKind::Immediate16 | OpKind::Immediate32 | OpKind::Immediate32to64 => insn.immediate(1),
+        _ => return None,
+    };
+    Some(value & mask)
+}
+
 /// Where the PLT stub at `address` (`bytes` its code) reads its destination from: the slot of its first indirect
 /// `jmp qword ptr [rip+x]` within its first three instructions (`endbr64; bnd jmp` in `.plt.sec`, a bare `jmp` in
 /// `.plt`). `None` for code that is no such stub.
@@ -687,5 +728,28 @@ mod access_tests {
         // nop: no memory
         assert_eq!(writes_memory(&[0x90], 0x1000), None);
         assert_eq!(writes_memory(&[], 0x1000), None);
+    }
+}
+
+#[cfg(test)]
+mod stored_value_tests {
+    use super::stored_value;
+    use crate::regs::Registers;
+
+    #[test]
+    fn a_plain_store_tells_what_it_wrote() {
+        let regs = Registers { rax: 0x1122_3344_5566_7788, rbx: 0x2000, r8: 0xab, ..Default::default() };
+        // mov dword ptr [rip+10h], eax at 0x1000 (6 bytes): writes 0x1016.
+        let mov = [0x89, 0x05, 0x10, 0, 0, 0];
+        assert_eq!(stored_value(&mov, 0x1000, &regs, 0x1016, 4), Some(0x5566_7788));
+        assert_eq!(stored_value(&mov, 0x1000, &regs, 0x1018, 4), None, "another address");
+        assert_eq!(stored_value(&mov, 0x1000, &regs, 0x1016, 8), None, "another size");
+        // mov qword ptr [rbx+8], -2
+        let imm = [0x48, 0xc7, 0x43, 0x08, 0xfe, 0xff, 0xff, 0xff];
+        assert_eq!(stored_value(&imm, 0, &regs, 0x2008, 8), Some(u64::MAX - 1));
+        // mov byte ptr [rbx], r8b
+        assert_eq!(stored_value(&[0x44, 0x88, 0x03], 0, &regs, 0x2000, 1), Some(0xab));
+        // add dword ptr [rip+10h], eax: what it wrote is in no register.
+        assert_eq!(stored_value(&[0x01, 0x05, 0x10, 0, 0, 0], 0x1000, &regs, 0x1016, 4), None);
     }
 }

@@ -99,3 +99,25 @@ fn bpm_arguments_are_checked() {
     ];
     assert_each_refused_in_one_line(&watch, &bad);
 }
+
+/// `ba w8` on a variable four threads store to at once (`racers`: every store writes a value no other does). Each
+/// hit reports the value the thread that fired stored, read at its trap, not what the variable held once the other
+/// threads had stored too: no hit shows a store of the value already there (`0x106 -> 0x106`), and every store
+/// is seen, once, with the value it wrote.
+#[test]
+fn ba_on_a_variable_several_threads_store_to_shows_each_store() {
+    let racers = debuggee("racers");
+    let stores = 4 * 25;
+    let script = format!("ba w8 racers!shared\n{}{}\nq\n", "g\n".repeat(stores + 1), mark("end"));
+    let run = rdb(&[s(&racers)], &script);
+    run.assert_contains("racers done");
+    let hits = run.out().all_matches(r"(?m)^racers!shared: (0x[0-9a-f]+|\?\?) -> (0x[0-9a-f]+|\?\?)$");
+    assert_eq!(hits.len(), stores, "every store is a hit\n{}", run.dump());
+    let mut seen = std::collections::BTreeSet::new();
+    for hit in &hits {
+        assert_ne!(hit[1], hit[2], "a store of a value no store writes twice changes it: {hit:?}\n{}", run.dump());
+        let value = u64::from_str_radix(hit[2].trim_start_matches("0x"), 16).expect("a hex value");
+        assert!((value >> 8) < 4 && (1..=25).contains(&(value & 0xff)), "a value a thread stored: {value:#x}");
+        assert!(seen.insert(value), "each store is reported once: {value:#x} twice\n{}", run.dump());
+    }
+}

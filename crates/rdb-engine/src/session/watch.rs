@@ -240,7 +240,7 @@ impl Session {
                 // A fault: the thread stands on the instruction, and steps off it before running on.
                 self.image.step_off = Some((tid, address));
             } else {
-                let value = self.watched_value(address, size);
+                let value = self.value_at_trap(tid, address, size);
                 self.breakpoints.watched(id, address, value);
             }
             if self.count_hit(tid, id, address) && !stopping.contains(&id) {
@@ -288,6 +288,23 @@ impl Session {
             return Some(Access::Execute);
         }
         disasm::writes_memory(&bytes[..n], rip).map(|w| if w { Access::Write } else { Access::Read })
+    }
+
+    /// What a data breakpoint's trap on `tid` left at `address`: the value the thread stored there, told by the
+    /// store it stands just after, from the registers it stored from. Memory is the last resort: other threads
+    /// may have written the variable since the trap (a lazy all-stop lets them run until the engine stops them,
+    /// and a hit of theirs queued meanwhile is reported after all of them wrote), so for a store the thread's own
+    /// registers are the one witness of its write.
+    fn value_at_trap(&mut self, tid: Tid, address: u64, size: u8) -> Option<u64> {
+        let stored = (|| {
+            let regs = self.registers(tid).ok()?;
+            let start = disasm::start_of_instructions_ending_at(&mut self.memory().ok()?, regs.rip, 1)?;
+            let mut code = [0u8; 16];
+            let length = usize::try_from(regs.rip.checked_sub(start)?).ok()?.min(code.len());
+            let n = self.read_memory(start, &mut code[..length]).ok()?;
+            disasm::stored_value(&code[..n], start, &regs, address, size)
+        })();
+        stored.or_else(|| self.watched_value(address, size))
     }
 
     /// The `size`-byte value at `address`, as the program sees it.
