@@ -7,6 +7,7 @@
 pub mod command_line;
 mod mapping;
 pub mod signals;
+pub mod terminal;
 
 use std::path::Path;
 

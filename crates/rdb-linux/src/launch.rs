@@ -129,8 +129,10 @@ fn child(fds: &ChildFds, path: &CString, argv: &[*const libc::c_char], envp: &[*
         // A process group of its own: a Ctrl-C typed at rdb's terminal reaches rdb only, which breaks in through
         // the interrupter, instead of also delivering SIGINT to the program.
         libc::setpgid(0, 0);
-        // The debugger's signal settings are not the program's (Rust ignores SIGPIPE).
+        // The debugger's signal settings are not the program's (Rust ignores SIGPIPE; rdb on a terminal ignores
+        // SIGTTOU, to take its terminal back from the background).
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::signal(libc::SIGTTOU, libc::SIG_DFL);
         let mut none: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut none);
         libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
