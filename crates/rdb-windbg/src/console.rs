@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use rdb_engine::debugger::{Debugger, Launch};
+use rdb_engine::debugger::{Debugger, Launch, Stdio};
 use rdb_engine::session::{Action, Owner, Stop, StopReason};
 use rdb_engine::target::Tid;
 
@@ -70,8 +70,10 @@ impl Console {
         let _ = dbg.set_follow_children(options.children);
         let stop = match (options.program(), options.pid) {
             (Some((program, args)), _) => {
-                let launch = Launch { program, args };
-                self.shown(out).line(&format!("CommandLine: {}", dbg.command_line(&launch)));
+                let (args, mut stdio) = Stdio::from_args(&args)?;
+                stdio.terminal = options.terminal.clone();
+                let launch = Launch { program, args, stdio };
+                self.shown(out).line(&format!("CommandLine: {}{}", dbg.command_line(&launch), launch.stdio.describe()));
                 dbg.launch(launch)?
             }
             (None, Some(pid)) => dbg.attach(pid)?,

@@ -35,8 +35,10 @@ pub struct Options {
     pub children: bool,
     /// `-p`: attach to this process.
     pub pid: Option<u32>,
-    /// The program to launch and its arguments.
+    /// The program to launch and its arguments, redirections (`< in.txt`) among them.
     pub command: Vec<String>,
+    /// `--tty`: the terminal the program's standard streams are on, rather than rdb's.
+    pub terminal: Option<PathBuf>,
 }
 
 impl Options {

@@ -33,14 +33,20 @@ pub struct Args {
     /// Debug child processes too (`.childdbg 1`): each child gets a process number (`|`) and its own events.
     #[arg(short = 'o')]
     pub children: bool,
+    /// The terminal the launched program's standard input, output and error are on, rather than rdb's (gdb's
+    /// `tty`); on Linux also its controlling terminal. Redirections in its arguments (`< in.txt`) still apply.
+    #[arg(long = "tty", value_name = "DEVICE", conflicts_with = "pid")]
+    pub tty: Option<PathBuf>,
     /// Attach to a running process.
     #[arg(short = 'p', value_name = "PID", conflicts_with = "command")]
     pub pid: Option<u32>,
     /// Serve the debuggee to a gdb or lldb client over the gdb remote protocol instead of running the console, as
     /// gdbserver does: `[HOST]:PORT` (the host defaults to loopback; port 0 picks a free one).
-    #[arg(long = "gdbserver", value_name = "[HOST]:PORT", conflicts_with_all = ["commands", "command_file", "go_initial", "go_final", "children"])]
+    #[arg(long = "gdbserver", value_name = "[HOST]:PORT", conflicts_with_all = ["commands", "command_file", "go_initial", "go_final", "children", "tty"])]
     pub gdbserver: Option<String>,
-    /// The program to launch and its arguments; everything after the program is the program's, not rdb's.
+    /// The program to launch and its arguments; everything after the program is the program's, not rdb's, but for
+    /// redirections of its standard streams: `<`, `>`, `>>`, `2>`, `2>>` before a file (quoted for the shell:
+    /// `rdb prog arg '<' in.txt`; `"'<'"` passes a literal `<`).
     #[arg(trailing_var_arg = true, value_name = "PROGRAM [ARGS]...")]
     pub command: Vec<String>,
 }
@@ -62,14 +68,17 @@ fn main() -> ExitCode {
         children: args.children,
         pid: args.pid,
         command: args.command,
+        terminal: args.tty,
     };
     rdb_host::install();
     let mut console = Console::new(options.go_final);
     let log = console.log();
     let mut dbg = Debugger::new(Box::new(rdb_host::Native), Box::new(move |notice| print_notice(notice, &log)));
-    // On a terminal, the programs rdb launches share it (a launch only: an attached process has its own).
+    // On a terminal, the programs rdb launches share it (a launch only: an attached process has its own, and so
+    // has a program given --tty).
     #[cfg(unix)]
     if options.pid.is_none()
+        && options.terminal.is_none()
         && let Some(terminal) = rdb_host::terminal::OwnTerminal::foreground()
     {
         dbg.set_terminal(Box::new(terminal));
@@ -99,9 +108,11 @@ fn main() -> ExitCode {
 fn gdbserver(address: String, pid: Option<u32>, command: Vec<String>) -> ExitCode {
     let start = match (pid, command.split_first()) {
         (Some(pid), _) => rdb_gdbserver::Start::Attach(pid),
-        (None, Some((program, args))) => {
-            rdb_gdbserver::Start::Launch(rdb_engine::debugger::Launch { program: program.into(), args: args.to_vec() })
-        }
+        (None, Some((program, args))) => rdb_gdbserver::Start::Launch(rdb_engine::debugger::Launch {
+            program: program.into(),
+            args: args.to_vec(),
+            stdio: Default::default(),
+        }),
         (None, None) => unreachable!("checked by main"),
     };
     rdb_host::install();

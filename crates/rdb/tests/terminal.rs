@@ -66,3 +66,18 @@ fn a_typed_line_that_is_not_utf8_is_one_error_and_the_session_goes_on() {
     run.assert_not_contains("Unknown command");
     run.assert_contains("quit:");
 }
+
+#[test]
+fn tty_puts_the_debuggee_on_another_terminal() {
+    let echoes = debuggee("echoes");
+    let mut pty = Pty::open();
+    // Typed before the program runs: it waits in the terminal. Ctrl-D ends the program's input.
+    pty.send(b"typed there\n\x04");
+    let run = rdb(&["--tty", s(&pty.path), "-c", "bp echoes!heard; g; k 1; g; g", s(&echoes)], "q\n");
+    run.assert_matches(&bp_hit_re(0, "echoes!heard"));
+    run.assert_matches(&exit_code_re(1));
+    pty.expect("heard: typed there\r\n");
+    pty.expect("lines: 1\r\n");
+    run.assert_not_contains("heard: typed");
+    pty.expect("say something\r\n");
+}

@@ -6,12 +6,14 @@
 
 mod breaker;
 mod family;
+mod stdio;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
 pub use breaker::Breaker;
+pub use stdio::{Redirect, Stdio};
 
 use crate::error::{Error, Result};
 use crate::session::{Listener, Notice, Resumption, Session, Stop};
@@ -39,11 +41,13 @@ pub trait Terminal {
     fn debuggee_stopped(&mut self);
 }
 
-/// A program to launch and its arguments.
+/// A program to launch, its arguments and its standard streams.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
     pub program: PathBuf,
     pub args: Vec<String>,
+    /// Where its standard streams go (the debugger's own by default); kept by a restart.
+    pub stdio: Stdio,
 }
 
 /// How a process came to be debugged.

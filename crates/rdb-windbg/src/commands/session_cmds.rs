@@ -92,7 +92,7 @@ pub fn restart(cx: &mut Cx, _args: &str) -> Result<Flow> {
         return Err(Error::msg("nothing to restart: the debuggee was attached, not launched"));
     };
     cx.session().kill()?;
-    cx.out(format!("CommandLine: {}", cx.dbg.command_line(&launch)));
+    cx.out(format!("CommandLine: {}{}", cx.dbg.command_line(&launch), launch.stdio.describe()));
     let stop = cx.dbg.launch(launch)?;
     Ok(cx.console.after_stop(cx.dbg, stop, cx.out.out))
 }
