@@ -40,9 +40,7 @@ pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
 #[cfg(windows)]
 pub fn launch(program: &Path, args: &[String], stdio: &Stdio, follow_children: bool) -> Result<Box<dyn Target>> {
     let line = command_line::native(program, args);
-    // A Windows program has no controlling terminal: `--tty`'s device is only its three streams.
-    let streams::Streams { files, .. } = streams::open(stdio)?;
-    let handles = files.map(|f| f.map(Into::into));
+    let handles = streams::open(stdio)?.files.map(|f| f.map(Into::into));
     Ok(Box::new(rdb_windows::WindowsTarget::launch(program, &line, handles, follow_children)?))
 }
 

@@ -10,7 +10,9 @@ use rdb_engine::{Error, Result};
 pub(crate) struct Streams {
     /// Standard input, output and error; `None` where the program gets rdb's own.
     pub files: [Option<File>; 3],
-    /// `--tty`'s terminal given: it is the program's controlling terminal too, in a session of its own.
+    /// `--tty`'s terminal given: it is the program's controlling terminal too, in a session of its own (a Windows
+    /// program has no controlling terminal: the device is only its three streams).
+    #[cfg(unix)]
     pub terminal: bool,
 }
 
@@ -33,7 +35,11 @@ pub(crate) fn open(stdio: &Stdio) -> Result<Streams> {
             files[slot] = Some(file.map_err(|e| failed(path, e))?);
         }
     }
-    Ok(Streams { files, terminal: stdio.terminal.is_some() })
+    Ok(Streams {
+        files,
+        #[cfg(unix)]
+        terminal: stdio.terminal.is_some(),
+    })
 }
 
 fn failed(path: &Path, e: std::io::Error) -> Error {
