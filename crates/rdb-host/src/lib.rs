@@ -7,20 +7,25 @@
 pub mod command_line;
 mod mapping;
 pub mod signals;
+mod streams;
+pub mod terminal;
 
 use std::path::Path;
 
 use rdb_engine::Result;
-use rdb_engine::debugger::{Host, Launch};
+use rdb_engine::debugger::{Host, Launch, Stdio};
 use rdb_engine::target::{Pid, Target};
 
 pub use mapping::map_file;
 
-/// Launch `program`; with `follow_children`, the processes it creates are debugged too, where the target can.
+/// Launch `program` with its standard streams where `stdio` says; with `follow_children`, the processes it creates
+/// are debugged too, where the target can.
 #[cfg(target_os = "linux")]
-pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<Box<dyn Target>> {
+pub fn launch(program: &Path, args: &[String], stdio: &Stdio, follow_children: bool) -> Result<Box<dyn Target>> {
     use rdb_engine::target::ProcessFamily;
-    let mut target = rdb_linux::LinuxTarget::launch(program, args)?;
+    let streams = streams::open(stdio)?;
+    let mut target =
+        rdb_linux::LinuxTarget::launch_with(program, args, streams.files.map(|f| f.map(Into::into)), streams.terminal)?;
     target.follow_children(follow_children)?;
     Ok(Box::new(target))
 }
@@ -33,9 +38,10 @@ pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
 
 /// Windows starts a program with one command line, the one `CommandLine:` shows.
 #[cfg(windows)]
-pub fn launch(program: &Path, args: &[String], follow_children: bool) -> Result<Box<dyn Target>> {
+pub fn launch(program: &Path, args: &[String], stdio: &Stdio, follow_children: bool) -> Result<Box<dyn Target>> {
     let line = command_line::native(program, args);
-    Ok(Box::new(rdb_windows::WindowsTarget::launch(program, &line, follow_children)?))
+    let handles = streams::open(stdio)?.files.map(|f| f.map(Into::into));
+    Ok(Box::new(rdb_windows::WindowsTarget::launch(program, &line, handles, follow_children)?))
 }
 
 #[cfg(windows)]
@@ -49,7 +55,7 @@ pub struct Native;
 
 impl Host for Native {
     fn launch(&mut self, launch: &Launch, follow_children: bool) -> Result<Box<dyn Target>> {
-        self::launch(&launch.program, &launch.args, follow_children)
+        self::launch(&launch.program, &launch.args, &launch.stdio, follow_children)
     }
 
     fn attach(&mut self, pid: Pid) -> Result<Box<dyn Target>> {

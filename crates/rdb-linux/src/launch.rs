@@ -22,6 +22,18 @@ impl LinuxTarget {
     /// stopped right after execve: nothing of its code has run. The first events are `ProcessCreated`, then
     /// `ModuleLoaded` for the dynamic loader (none for a static executable).
     pub fn launch(program: &Path, args: &[String]) -> Result<LinuxTarget> {
+        LinuxTarget::launch_with(program, args, [None, None, None], false)
+    }
+
+    /// As [`LinuxTarget::launch`], with the program's standard input, output and error on the descriptors given
+    /// (rdb's own where `None`); with `new_session`, in a session of its own whose controlling terminal is its
+    /// standard input (`--tty`), as gdb starts a program on another terminal.
+    pub fn launch_with(
+        program: &Path,
+        args: &[String],
+        streams: [Option<OwnedFd>; 3],
+        new_session: bool,
+    ) -> Result<LinuxTarget> {
         let fail = |e: Errno| Error::msg(format!("cannot launch '{}': {}", program.display(), e.desc()));
         let path = resolve(program).map_err(fail)?;
         let cstring = |s: &OsStr| CString::new(s.as_bytes()).map_err(|_| fail(Errno::EINVAL));
@@ -47,8 +59,8 @@ impl LinuxTarget {
         let (go_read, go_write) = pipe2(OFlag::O_CLOEXEC).map_err(fail)?;
         let (err_read, err_write) = pipe2(OFlag::O_CLOEXEC).map_err(fail)?;
 
-        // SAFETY: the child only makes async-signal-safe calls (read, write, close, personality, setpgid, signal,
-        // sigprocmask, execve, _exit) on data prepared before the fork, and never returns.
+        // SAFETY: the child only makes async-signal-safe calls (read, write, close, personality, setpgid, setsid,
+        // dup2, fcntl, ioctl, signal, sigprocmask, execve, _exit) on data prepared before the fork, and never returns.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
             return Err(fail(Errno::last()));
@@ -59,11 +71,14 @@ impl LinuxTarget {
                 go_write: go_write.as_raw_fd(),
                 err_read: err_read.as_raw_fd(),
                 err_write: err_write.as_raw_fd(),
+                streams: streams.each_ref().map(|s| s.as_ref().map_or(-1, |fd| fd.as_raw_fd())),
+                new_session,
             };
             child(&fds, &c_path, &argv_ptrs, &envp_ptrs);
         }
         drop(go_read);
         drop(err_write);
+        drop(streams);
         let mut target = LinuxTarget::new(pid, true);
         match nptrace::seize(Pid::from_raw(pid), ptrace::options(true)) {
             Ok(()) => {}
@@ -102,6 +117,9 @@ struct ChildFds {
     go_write: i32,
     err_read: i32,
     err_write: i32,
+    /// The program's standard input, output and error; -1 for rdb's own.
+    streams: [i32; 3],
+    new_session: bool,
 }
 
 /// The forked child: wait for the parent's go-ahead, then become the program.
@@ -127,10 +145,31 @@ fn child(fds: &ChildFds, path: &CString, argv: &[*const libc::c_char], envp: &[*
             libc::personality((persona | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
         }
         // A process group of its own: a Ctrl-C typed at rdb's terminal reaches rdb only, which breaks in through
-        // the interrupter, instead of also delivering SIGINT to the program.
-        libc::setpgid(0, 0);
-        // The debugger's signal settings are not the program's (Rust ignores SIGPIPE).
+        // the interrupter, instead of also delivering SIGINT to the program (while rdb has the terminal: rdb hands
+        // it to this group while the program runs, see rdb_host's terminal). On a terminal of its own, a session of
+        // its own, that terminal its controlling one (failing that, it still has it as its streams).
+        if fds.new_session {
+            libc::setsid();
+        } else {
+            libc::setpgid(0, 0);
+        }
+        for (target, &fd) in fds.streams.iter().enumerate() {
+            if fd < 0 {
+                continue;
+            }
+            if fd == target as i32 {
+                libc::fcntl(fd, libc::F_SETFD, 0);
+            } else if libc::dup2(fd, target as i32) < 0 {
+                libc::_exit(127);
+            }
+        }
+        if fds.new_session && fds.streams[0] >= 0 {
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+        }
+        // The debugger's signal settings are not the program's (Rust ignores SIGPIPE; rdb on a terminal ignores
+        // SIGTTOU, to take its terminal back from the background).
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::signal(libc::SIGTTOU, libc::SIG_DFL);
         let mut none: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut none);
         libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());

@@ -76,6 +76,9 @@ pub(crate) fn translate(s: &Stop) -> Translated {
         }
         // The interrupter's SIGSTOP: never delivered.
         libc::SIGSTOP if s.break_in => at(ExceptionKind::BreakIn, None),
+        // Ctrl-C typed on a terminal the debuggee has (the kernel sends it, to the foreground process group): the
+        // user's break-in, as when rdb has the terminal, and never delivered, as gdb keeps it from the program.
+        libc::SIGINT if s.code == libc::SI_KERNEL => at(ExceptionKind::BreakIn, None),
         signo => at(ExceptionKind::Signal { signo }, deliver),
     }
 }
@@ -157,6 +160,10 @@ mod tests {
         );
         let b = translate(&Stop { break_in: true, ..stop(libc::SIGSTOP, libc::SI_USER) });
         assert_eq!((b.kind, b.deliver), (ExceptionKind::BreakIn, None));
+        let typed = translate(&stop(libc::SIGINT, libc::SI_KERNEL));
+        assert_eq!((typed.kind, typed.deliver), (ExceptionKind::BreakIn, None), "Ctrl-C on the debuggee's terminal");
+        let sent = translate(&stop(libc::SIGINT, libc::SI_USER));
+        assert_eq!(sent.kind, ExceptionKind::Signal { signo: libc::SIGINT }, "kill -INT is the program's signal");
         assert_eq!(translate(&stop(libc::SIGSTOP, libc::SI_USER)).kind, ExceptionKind::Signal { signo: 19 });
         assert_eq!(translate(&stop(40, -1)).kind, ExceptionKind::Signal { signo: 40 });
     }

@@ -25,6 +25,7 @@ pub mod section;
 pub mod session;
 pub mod shapes;
 pub mod spinner;
+pub mod terminal;
 pub mod wine;
 
 pub use backend::{Backend, Fatal};
@@ -56,5 +57,6 @@ pub mod prelude {
         exit_signal_re, fmt_addr, parse_evaluations, parse_frames, regs_re, second_chance_re, stop_re, stop_sample,
     };
     pub use crate::spinner::Spinner;
+    pub use crate::terminal::{Pty, rdb_on_terminal};
     pub use crate::{driver_scenarios, on_both_backends};
 }

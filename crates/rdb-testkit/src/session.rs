@@ -101,10 +101,15 @@ impl RdbSession {
     }
 
     pub(crate) fn send_raw(&mut self, text: &str) {
-        self.sent.push_str(text);
+        self.send_bytes(text.as_bytes());
+    }
+
+    /// Writes bytes as they are to rdb's stdin, text or not (a line that is no UTF-8).
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.sent.push_str(&String::from_utf8_lossy(bytes));
         if let Some(stdin) = self.stdin.as_mut() {
             // rdb may already have exited (e.g. a command-line error): a broken pipe is not the test's failure.
-            let _ = stdin.write_all(text.as_bytes());
+            let _ = stdin.write_all(bytes);
             let _ = stdin.flush();
         }
     }

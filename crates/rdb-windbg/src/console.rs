@@ -5,23 +5,26 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use rdb_engine::debugger::{Debugger, Launch};
+use rdb_engine::debugger::{Debugger, Launch, Stdio};
 use rdb_engine::session::{Action, Owner, Stop, StopReason};
 use rdb_engine::target::Tid;
 
 use crate::commands::{self, Flow, Resume};
+use crate::log::{Log, Shown};
 use crate::parse::split_commands;
 use crate::source_view::SourceView;
-use crate::{Options, Output, Printable};
+use crate::{Options, Output};
 
 /// How deeply the branches of `.if` and `j` may nest: far deeper than any script needs, and shallow enough that a
 /// line nested thousands deep is refused after bounded work (each level reads the rest of its line once more).
 const MAX_NESTING: usize = 64;
 
-/// A command waiting to run, and how many `.if`/`j` branches it is inside.
+/// A command waiting to run, and how many `.if`/`j` branches (or script files) it is inside.
 struct Pending {
     command: String,
     nesting: usize,
+    /// The line of a `$$<` script this command starts, shown after the prompt before it runs, as if typed.
+    echo: Option<String>,
 }
 
 /// What the console keeps between commands.
@@ -32,6 +35,8 @@ pub struct Console {
     pending: VecDeque<Pending>,
     /// The nesting of the command running now (see [`Console::queue_branch`]).
     nesting: usize,
+    /// The script line the next command to run starts (see [`Console::queue_script`]).
+    echo: Option<String>,
     /// Where `d*` and `u` continue when given no address.
     pub(crate) next_dump: Option<u64>,
     pub(crate) next_unassemble: Option<u64>,
@@ -45,8 +50,10 @@ pub struct Console {
     frames: HashMap<u32, (Tid, u64, usize)>,
     /// The source options, the source path and where `ls` goes on.
     pub(crate) source: SourceView,
-    /// The last `t`, `p` or `g` command: an empty input line runs it again, as in WinDbg.
-    repeatable: Option<String>,
+    /// The last line the user gave: an empty input line runs it again, as in WinDbg.
+    last_line: Option<String>,
+    /// `.logopen`'s file, shared with the front end (see [`Console::log`]).
+    log: Log,
 }
 
 impl Console {
@@ -63,8 +70,10 @@ impl Console {
         let _ = dbg.set_follow_children(options.children);
         let stop = match (options.program(), options.pid) {
             (Some((program, args)), _) => {
-                let launch = Launch { program, args };
-                Printable(out).line(&format!("CommandLine: {}", dbg.command_line(&launch)));
+                let (args, mut stdio) = Stdio::from_args(&args)?;
+                stdio.terminal = options.terminal.clone();
+                let launch = Launch { program, args, stdio };
+                self.shown(out).line(&format!("CommandLine: {}{}", dbg.command_line(&launch), launch.stdio.describe()));
                 dbg.launch(launch)?
             }
             (None, Some(pid)) => dbg.attach(pid)?,
@@ -81,7 +90,23 @@ impl Console {
         if let Some(commands) = &options.commands {
             self.queue(commands);
         }
+        // cdb's -cf: the file's commands run first, then -c's.
+        if let Some(file) = &options.command_file
+            && let Err(e) = self.queue_script(file, false)
+        {
+            self.shown(out).line(&format!("^ {e} in '-cf {}'", file.display()));
+        }
         Flow::Next
+    }
+
+    /// `.logopen`'s log: a front end that prints text of its own (notices, the lines typed) copies it there.
+    pub fn log(&self) -> Log {
+        self.log.clone()
+    }
+
+    /// Where the console's own lines go: made printable, shown, and logged.
+    fn shown<'a>(&self, out: &'a mut dyn Output) -> Shown<'a> {
+        Shown { out, log: self.log() }
     }
 
     /// `0:000> `: process number and the current thread's index.
@@ -123,16 +148,42 @@ impl Console {
         self.frames.insert(dbg.current().number, (tid, dbg.session().stop_count(), frame));
     }
 
-    /// A line the user typed (or a script gave): its commands queued; an empty line repeats the last `t`, `p` or
-    /// `g` command, as WinDbg does.
+    /// A line the user typed (or a piped script gave): its commands queued. An empty line runs the last line again,
+    /// as WinDbg does, whatever it held (a display command carries on where it ended, see [`repeated`]).
     pub fn input(&mut self, line: &str) {
         if line.trim().is_empty() {
-            if let Some(last) = self.repeatable.clone() {
-                self.queue(&last);
+            if let Some(last) = self.last_line.clone() {
+                self.queue(&repeated(&last));
             }
             return;
         }
+        self.last_line = Some(line.to_string());
         self.queue(line);
+    }
+
+    /// Queue a script file's commands ahead of what is pending, one level deeper than the command that ran it (a
+    /// script that runs itself stops at the nesting bound): `$$<`'s lines one by one, each shown after the prompt as
+    /// if typed (blank lines skipped: no repeat), or with `joined` (`$$><`) as one line, its line ends `;`.
+    pub(crate) fn queue_script(&mut self, path: &std::path::Path, joined: bool) -> rdb_engine::Result<()> {
+        let text = crate::script::read(path)?;
+        if self.nesting >= MAX_NESTING {
+            return Err(rdb_engine::Error::msg(format!(
+                "Nesting too deep: scripts, .if and j branches nest at most {MAX_NESTING} levels"
+            )));
+        }
+        let nesting = self.nesting + 1;
+        if joined {
+            self.queue_at(&crate::script::joined(&text), nesting);
+            return Ok(());
+        }
+        for line in text.lines().rev().filter(|l| !l.trim().is_empty()) {
+            let commands = split_commands(line);
+            for (i, command) in commands.into_iter().enumerate().rev() {
+                let echo = (i == 0).then(|| line.trim().to_string());
+                self.pending.push_front(Pending { command, nesting, echo });
+            }
+        }
+        Ok(())
     }
 
     /// Put a line's commands (separated by `;`) ahead of what is pending.
@@ -154,7 +205,7 @@ impl Console {
 
     fn queue_at(&mut self, line: &str, nesting: usize) {
         for command in split_commands(line).into_iter().rev() {
-            self.pending.push_front(Pending { command, nesting });
+            self.pending.push_front(Pending { command, nesting, echo: None });
         }
     }
 
@@ -163,15 +214,16 @@ impl Console {
     pub fn next_command(&mut self) -> Option<String> {
         let next = self.pending.pop_front()?;
         self.nesting = next.nesting;
+        self.echo = next.echo;
         Some(next.command)
     }
 
     /// Run one command. Its text goes to `out`; a command that lets the debuggee run returns [`Flow::Resume`] for
     /// the caller to [`Console::perform`] when it is ready (the console binary installs its Ctrl-C first).
     pub fn execute(&mut self, dbg: &mut Debugger, command: &str, out: &mut dyn Output) -> Flow {
-        let (name, _) = commands::split_name(command);
-        if ["t", "p", "g"].contains(&name.to_ascii_lowercase().as_str()) {
-            self.repeatable = Some(command.trim().to_string());
+        if let Some(line) = self.echo.take() {
+            let prompt = self.prompt(dbg);
+            self.shown(out).line(&format!("{prompt}{line}"));
         }
         let flow = commands::execute(&mut commands::Cx::new(self, dbg, out), command);
         // A command given straight to `execute`, not taken from the queue, is nested in nothing.
@@ -258,7 +310,7 @@ impl Console {
 
     /// End the session: a launched debuggee is killed, an attached one detached (`detach` forces detaching).
     pub fn quit(&mut self, dbg: &mut Debugger, detach: bool, out: &mut dyn Output) -> Flow {
-        let out = &mut Printable(out);
+        let out = &mut self.shown(out);
         for (number, e) in dbg.end_others() {
             out.line(&format!("^ {e} while ending process {number}"));
         }
@@ -270,6 +322,20 @@ impl Console {
         out.line("quit:");
         Flow::Quit
     }
+}
+
+/// What an empty line runs after `line`: the line again, except a lone display command (`db 1000`, `u main`),
+/// which carries on where it ended, as WinDbg's does, instead of showing the same memory again.
+fn repeated(line: &str) -> String {
+    const DISPLAYS: &[&str] = &["d", "db", "dw", "dd", "dq", "da", "du", "u"];
+    let commands = split_commands(line);
+    if let [command] = commands.as_slice() {
+        let (name, _) = commands::split_name(command);
+        if DISPLAYS.contains(&name.to_ascii_lowercase().as_str()) {
+            return name.to_string();
+        }
+    }
+    line.to_string()
 }
 
 #[cfg(test)]

@@ -409,6 +409,31 @@ const ENTRIES: &[Entry] = &[
     },
     Entry { name: ".echo", syntax: ".echo <text>", what: "Print text.", example: ".echo hello" },
     Entry {
+        name: "$$<",
+        syntax: "$$< <file>",
+        what: "Run a script file: its lines one by one, each shown after the prompt and run as if typed (blank lines skipped). A g in it runs the debuggee and the next line runs at the stop. Scripts nest at most 64 deep.",
+        example: "$$< setup.txt",
+    },
+    Entry {
+        name: "$$><",
+        syntax: "$$>< <file>",
+        what: "Run a script file as one line: its lines joined with ;, so an .if block may span lines. Nothing is echoed.",
+        example: "$$>< checks.txt",
+    },
+    Entry {
+        name: ".logopen",
+        syntax: ".logopen [/t] <file>",
+        what: "Copy the session's text (commands as typed after the prompt, output, events) to a file, emptied first; another log open is closed. /t puts rdb's process id and the date and time (UTC) before the extension.",
+        example: ".logopen /t session.log",
+    },
+    Entry {
+        name: ".logappend",
+        syntax: ".logappend [/t] <file>",
+        what: "As .logopen, adding to the end of the file.",
+        example: ".logappend session.log",
+    },
+    Entry { name: ".logclose", syntax: ".logclose", what: "Close the log file.", example: ".logclose" },
+    Entry {
         name: "j",
         syntax: "j <expr> '<commands>' ; '<commands>'",
         what: "Run the first commands if the expression is non-zero, else the second. Quotes (single) are needed only around several commands; either may be empty (''). j takes the rest of its line: what follows the second commands after a ; is ignored.",

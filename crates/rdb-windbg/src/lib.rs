@@ -6,13 +6,16 @@
 mod commands;
 mod console;
 mod help;
+mod log;
 mod output;
 mod parse;
 pub mod report;
+mod script;
 mod source_view;
 
 pub use commands::{Flow, Resume, ResumeKind};
 pub use console::Console;
+pub use log::Log;
 pub use output::{Output, Printable, printable};
 
 use std::path::PathBuf;
@@ -22,6 +25,8 @@ use std::path::PathBuf;
 pub struct Options {
     /// Commands to run at the first stop (`-c`).
     pub commands: Option<String>,
+    /// A script file to run at the first stop, before `-c`'s commands (cdb's `-cf`).
+    pub command_file: Option<PathBuf>,
     /// `-g`: run past the initial breakpoint.
     pub go_initial: bool,
     /// `-G`: quit when the debuggee exits.
@@ -30,8 +35,10 @@ pub struct Options {
     pub children: bool,
     /// `-p`: attach to this process.
     pub pid: Option<u32>,
-    /// The program to launch and its arguments.
+    /// The program to launch and its arguments, redirections (`< in.txt`) among them.
     pub command: Vec<String>,
+    /// `--tty`: the terminal the program's standard streams are on, rather than rdb's.
+    pub terminal: Option<PathBuf>,
 }
 
 impl Options {

@@ -9,6 +9,7 @@ mod values;
 mod vectors;
 
 pub use blocks::{peb_lines, teb_lines};
+pub use date::file_time;
 pub use filters::filter_lines;
 pub use values::{
     bitfield_text, bitfield_value, dt_type_name, dv_lines, dx_line, location_text, member_line, quoted, tag, value_text,

@@ -1,32 +1,45 @@
 //! Starting a debuggee: `CreateProcessW` with `DEBUG_ONLY_THIS_PROCESS` (or `DEBUG_PROCESS` to follow its
 //! children), and `DebugActiveProcess` for attaching.
 
-use std::os::windows::io::OwnedHandle;
+use std::os::windows::io::{AsRawHandle, BorrowedHandle, OwnedHandle};
 use std::path::{Path, PathBuf};
 
 use std::ffi::c_void;
 
 use rdb_engine::Result;
 use windows_sys::Wdk::System::Threading::ProcessDebugFlags;
-use windows_sys::Win32::Foundation::HANDLE;
+use windows_sys::Win32::Foundation::{HANDLE, HANDLE_FLAG_INHERIT, INVALID_HANDLE_VALUE, SetHandleInformation};
+use windows_sys::Win32::System::Console::{GetStdHandle, STD_ERROR_HANDLE, STD_INPUT_HANDLE, STD_OUTPUT_HANDLE};
 use windows_sys::Win32::System::Diagnostics::Debug::{DebugActiveProcess, DebugSetProcessKillOnExit};
 use windows_sys::Win32::System::Threading::{
     CREATE_NEW_PROCESS_GROUP, CREATE_UNICODE_ENVIRONMENT, CreateProcessW, DEBUG_ONLY_THIS_PROCESS, DEBUG_PROCESS,
-    OpenProcess, PROCESS_ALL_ACCESS, PROCESS_INFORMATION, STARTUPINFOW,
+    OpenProcess, PROCESS_ALL_ACCESS, PROCESS_INFORMATION, STARTF_USESTDHANDLES, STARTUPINFOW,
 };
 
 use crate::context::last_error;
 use crate::handles;
 
 /// Create `program` with `command_line` (the line its C runtime splits into its arguments, the program's name
-/// first) under the debugger, stopped until the first `WaitForDebugEvent`.
-pub fn create(program: &Path, command_line: &str, follow_children: bool) -> Result<(u32, OwnedHandle)> {
+/// first) under the debugger, stopped until the first `WaitForDebugEvent`; its standard input, output and error
+/// are `streams` where given (a redirection), else rdb's.
+pub fn create(
+    program: &Path,
+    command_line: &str,
+    streams: [Option<OwnedHandle>; 3],
+    follow_children: bool,
+) -> Result<(u32, OwnedHandle)> {
     let program = resolve(program)?;
     let mut command_line: Vec<u16> = command_line.encode_utf16().chain([0]).collect();
     let application: Vec<u16> = program.as_os_str().to_string_lossy().encode_utf16().chain([0]).collect();
     // SAFETY: STARTUPINFOW and PROCESS_INFORMATION are plain data for which zero is valid.
     let mut startup: STARTUPINFOW = unsafe { std::mem::zeroed() };
     startup.cb = size_of::<STARTUPINFOW>() as u32;
+    // Kept open until the program has its own copies.
+    let inherited = standard_handles(streams)?;
+    if let Some(handles) = &inherited {
+        startup.dwFlags |= STARTF_USESTDHANDLES;
+        [startup.hStdInput, startup.hStdOutput, startup.hStdError] = handles.each_ref().map(handle_of);
+    }
     // SAFETY: as above.
     let mut info: PROCESS_INFORMATION = unsafe { std::mem::zeroed() };
     let debug = if follow_children { DEBUG_PROCESS } else { DEBUG_ONLY_THIS_PROCESS };
@@ -38,7 +51,8 @@ pub fn create(program: &Path, command_line: &str, follow_children: bool) -> Resu
             command_line.as_mut_ptr(),
             std::ptr::null(),
             std::ptr::null(),
-            0,
+            // Only handles made inheritable are inherited: the standard ones of a redirection, below.
+            i32::from(inherited.is_some()),
             // A process group of its own: Ctrl-C in the console is rdb's break-in, not the debuggee's end.
             debug | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP,
             std::ptr::null(),
@@ -63,6 +77,40 @@ pub fn create(program: &Path, command_line: &str, follow_children: bool) -> Resu
     drop(handles::owned(info.hThread));
     let process = handles::owned(info.hProcess).ok_or_else(|| last_error("CreateProcessW"))?;
     Ok((info.dwProcessId, process))
+}
+
+/// The three standard handles of a launch with a redirection, each inheritable (the given ones, rdb's own for the
+/// rest); `None` without one, when the program gets rdb's console as Windows gives it.
+fn standard_handles(streams: [Option<OwnedHandle>; 3]) -> Result<Option<[Option<OwnedHandle>; 3]>> {
+    if streams.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let own = [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE];
+    let mut handles: [Option<OwnedHandle>; 3] = [None, None, None];
+    for ((slot, given), which) in handles.iter_mut().zip(streams).zip(own) {
+        // rdb's own standard handle, duplicated so it can be made inheritable (a missing one stays missing).
+        let handle = given.or_else(|| {
+            // SAFETY: GetStdHandle returns a handle rdb owns (or null): it is only borrowed to duplicate it.
+            let raw = unsafe { GetStdHandle(which) };
+            if raw.is_null() || raw == INVALID_HANDLE_VALUE {
+                return None;
+            }
+            // SAFETY: a live handle of this process, borrowed for the duplication only.
+            unsafe { BorrowedHandle::borrow_raw(raw) }.try_clone_to_owned().ok()
+        });
+        if let Some(h) = &handle {
+            // SAFETY: a handle this function owns; only its inheritance flag changes.
+            if unsafe { SetHandleInformation(h.as_raw_handle(), HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) } == 0 {
+                return Err(last_error("SetHandleInformation"));
+            }
+        }
+        *slot = handle;
+    }
+    Ok(Some(handles))
+}
+
+fn handle_of(handle: &Option<OwnedHandle>) -> HANDLE {
+    handle.as_ref().map_or(std::ptr::null_mut(), |h| h.as_raw_handle())
 }
 
 /// A handle to a process, for a child that the debug event stream reported.

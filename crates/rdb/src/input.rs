@@ -12,6 +12,8 @@ use rdb_host::signals::{self, Signal};
 
 pub enum Input {
     Line(String),
+    /// A line that could not be read as text (not UTF-8): why, for one error line. The session goes on.
+    Invalid(String),
     /// Ctrl-C at the prompt: the line typed so far is dropped, and nothing runs (not even the repeat of an empty
     /// line).
     Cleared,
@@ -86,6 +88,12 @@ fn read_lines(interactive: bool, tx: Sender<Input>, wanted: Receiver<()>, prompt
                 Err(rustyline::error::ReadlineError::Interrupted) => {
                     let _ = tx.send(Input::Cleared);
                 }
+                // A byte that is no UTF-8: the editor stops reading at it. The rest of that line, still in the
+                // terminal's queue, is dropped with it, or it would arrive as a line of its own.
+                Err(rustyline::error::ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    rdb_host::terminal::discard_typed_input();
+                    let _ = tx.send(Input::Invalid(NOT_UTF8.to_string()));
+                }
                 Err(_) => {
                     let _ = tx.send(Input::Eof);
                     return;
@@ -104,8 +112,11 @@ fn read_lines(interactive: bool, tx: Sender<Input>, wanted: Receiver<()>, prompt
     }
 }
 
-/// The next line from a pipe or file, without its line ending. A line that is not UTF-8 is read as far as it is,
-/// each invalid byte replaced (U+FFFD): a stray byte in a script is no end of input, which would end the session.
+/// What a line that is no text is told with.
+const NOT_UTF8: &str = "The line is not valid UTF-8 text: nothing of it ran";
+
+/// The next line from a pipe or file, without its line ending. A line that is not UTF-8 is [`Input::Invalid`]: a
+/// stray byte in a script is neither the end of input (which would end the session) nor a command to guess at.
 fn next_line(reader: &mut impl BufRead) -> Input {
     let mut bytes = Vec::new();
     match reader.read_until(b'\n', &mut bytes) {
@@ -113,7 +124,14 @@ fn next_line(reader: &mut impl BufRead) -> Input {
         Ok(_) => {
             let line = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            Input::Line(String::from_utf8_lossy(line).into_owned())
+            match std::str::from_utf8(line) {
+                Ok(line) => Input::Line(line.to_string()),
+                Err(e) => Input::Invalid(format!(
+                    "{NOT_UTF8} (byte {:#04x} at column {})",
+                    line[e.valid_up_to()],
+                    e.valid_up_to() + 1
+                )),
+            }
         }
     }
 }
@@ -126,6 +144,7 @@ mod tests {
         let mut reader = std::io::Cursor::new(bytes);
         std::iter::from_fn(|| match next_line(&mut reader) {
             Input::Line(line) => Some(line),
+            Input::Invalid(why) => Some(format!("^ {why}")),
             _ => None,
         })
         .collect()
@@ -134,7 +153,10 @@ mod tests {
     #[test]
     fn lines_that_are_not_utf8_are_read_not_taken_for_the_end() {
         // A byte that is no UTF-8 used to end the input, as if the script had ended: rdb quit on it.
-        assert_eq!(lines(b".echo caf\xe9\n.echo after\n"), [".echo caf\u{fffd}", ".echo after"]);
+        assert_eq!(
+            lines(b".echo caf\xe9\n.echo after\n"),
+            ["^ The line is not valid UTF-8 text: nothing of it ran (byte 0xe9 at column 10)", ".echo after"]
+        );
         assert_eq!(lines(b"k\r\nr rip"), ["k", "r rip"], "line endings go, the last line needs none");
         assert!(lines(b"").is_empty());
     }

@@ -4,12 +4,13 @@
 
 mod input;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use rdb_engine::debugger::Debugger;
 use rdb_engine::session::Notice;
-use rdb_windbg::{Console, Flow, Options, Output};
+use rdb_windbg::{Console, Flow, Log, Options, Output};
 
 use input::{Input, Inputs};
 
@@ -20,6 +21,9 @@ pub struct Args {
     /// Commands to run at the first stop, separated by ';' (as cdb's -c).
     #[arg(short = 'c', value_name = "COMMANDS")]
     pub commands: Option<String>,
+    /// A script file whose commands run at the first stop, before -c's (cdb's -cf; `--cf` works too).
+    #[arg(long = "cf", value_name = "FILE")]
+    pub command_file: Option<PathBuf>,
     /// Run past the initial breakpoint.
     #[arg(short = 'g')]
     pub go_initial: bool,
@@ -29,20 +33,26 @@ pub struct Args {
     /// Debug child processes too (`.childdbg 1`): each child gets a process number (`|`) and its own events.
     #[arg(short = 'o')]
     pub children: bool,
+    /// The terminal the launched program's standard input, output and error are on, rather than rdb's (gdb's
+    /// `tty`); on Linux also its controlling terminal. Redirections in its arguments (`< in.txt`) still apply.
+    #[arg(long = "tty", value_name = "DEVICE", conflicts_with = "pid")]
+    pub tty: Option<PathBuf>,
     /// Attach to a running process.
     #[arg(short = 'p', value_name = "PID", conflicts_with = "command")]
     pub pid: Option<u32>,
     /// Serve the debuggee to a gdb or lldb client over the gdb remote protocol instead of running the console, as
     /// gdbserver does: `[HOST]:PORT` (the host defaults to loopback; port 0 picks a free one).
-    #[arg(long = "gdbserver", value_name = "[HOST]:PORT", conflicts_with_all = ["commands", "go_initial", "go_final", "children"])]
+    #[arg(long = "gdbserver", value_name = "[HOST]:PORT", conflicts_with_all = ["commands", "command_file", "go_initial", "go_final", "children", "tty"])]
     pub gdbserver: Option<String>,
-    /// The program to launch and its arguments; everything after the program is the program's, not rdb's.
+    /// The program to launch and its arguments; everything after the program is the program's, not rdb's, but for
+    /// redirections of its standard streams: `<`, `>`, `>>`, `2>`, `2>>` before a file (quoted for the shell:
+    /// `rdb prog arg '<' in.txt`; `"'<'"` passes a literal `<`).
     #[arg(trailing_var_arg = true, value_name = "PROGRAM [ARGS]...")]
     pub command: Vec<String>,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = Args::parse_from(cdb_spelling(std::env::args_os()));
     if args.command.is_empty() && args.pid.is_none() {
         eprintln!("rdb: nothing to debug: give a program to launch or -p <pid> (see rdb --help)");
         return ExitCode::from(2);
@@ -52,16 +62,28 @@ fn main() -> ExitCode {
     }
     let options = Options {
         commands: args.commands,
+        command_file: args.command_file,
         go_initial: args.go_initial,
         go_final: args.go_final,
         children: args.children,
         pid: args.pid,
         command: args.command,
+        terminal: args.tty,
     };
     rdb_host::install();
-    let mut dbg = Debugger::new(Box::new(rdb_host::Native), Box::new(print_notice));
-    let inputs = Inputs::start(dbg.breaker());
     let mut console = Console::new(options.go_final);
+    let log = console.log();
+    let mut dbg = Debugger::new(Box::new(rdb_host::Native), Box::new(move |notice| print_notice(notice, &log)));
+    // On a terminal, the programs rdb launches share it (a launch only: an attached process has its own, and so
+    // has a program given --tty).
+    #[cfg(unix)]
+    if options.pid.is_none()
+        && options.terminal.is_none()
+        && let Some(terminal) = rdb_host::terminal::OwnTerminal::foreground()
+    {
+        dbg.set_terminal(Box::new(terminal));
+    }
+    let inputs = Inputs::start(dbg.breaker());
     let mut out = Stdout;
     let stop = match console.start(&mut dbg, &options, &mut out) {
         Ok(stop) => stop,
@@ -86,9 +108,11 @@ fn main() -> ExitCode {
 fn gdbserver(address: String, pid: Option<u32>, command: Vec<String>) -> ExitCode {
     let start = match (pid, command.split_first()) {
         (Some(pid), _) => rdb_gdbserver::Start::Attach(pid),
-        (None, Some((program, args))) => {
-            rdb_gdbserver::Start::Launch(rdb_engine::debugger::Launch { program: program.into(), args: args.to_vec() })
-        }
+        (None, Some((program, args))) => rdb_gdbserver::Start::Launch(rdb_engine::debugger::Launch {
+            program: program.into(),
+            args: args.to_vec(),
+            stdio: Default::default(),
+        }),
         (None, None) => unreachable!("checked by main"),
     };
     rdb_host::install();
@@ -131,8 +155,18 @@ fn command_loop(console: &mut Console, dbg: &mut Debugger, inputs: &Inputs, out:
             *p = console.prompt(dbg);
         }
         match inputs.next() {
-            // An empty line repeats the last `t`, `p` or `g`, as in WinDbg.
-            Input::Line(line) => console.input(&line),
+            Input::Line(line) => {
+                // The log reads as the terminal did: the prompt, then what was typed.
+                console.log().line(&rdb_windbg::printable(&format!("{}{line}", console.prompt(dbg))));
+                // An empty line repeats the last, as in WinDbg.
+                console.input(&line);
+            }
+            // One line says so; the session goes on, and an empty line after it repeats what ran before it.
+            Input::Invalid(why) => {
+                let line = format!("^ {why}");
+                out.line(&line);
+                console.log().line(&line);
+            }
             Input::Cleared => {}
             Input::Eof | Input::Terminate => {
                 console.quit(dbg, false, out);
@@ -153,9 +187,31 @@ impl Output for Stdout {
     }
 }
 
-/// Notices as they happen, in WinDbg's words.
-fn print_notice(notice: &Notice) {
+/// Notices as they happen, in WinDbg's words, shown and logged.
+fn print_notice(notice: &Notice, log: &Log) {
     for line in rdb_windbg::report::notice_lines(notice) {
         Stdout.line(&line);
+        log.line(&line);
     }
+}
+
+/// cdb spells its script option `-cf`, one dash and two letters, which clap reads as `-c f`: before the program
+/// (whose arguments are its own), `-cf` is taken as `--cf`.
+fn cdb_spelling(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut args = args.enumerate().peekable();
+    while let Some((i, arg)) = args.next() {
+        let text = arg.to_str().unwrap_or_default();
+        let takes_value = matches!(text, "-c" | "-cf" | "--cf" | "-p" | "--gdbserver" | "--tty");
+        let program = i > 0 && !text.starts_with('-');
+        out.push(if text == "-cf" { "--cf".into() } else { arg });
+        if program {
+            out.extend(args.map(|(_, a)| a));
+            break;
+        }
+        if takes_value && let Some((_, value)) = args.next() {
+            out.push(value);
+        }
+    }
+    out
 }

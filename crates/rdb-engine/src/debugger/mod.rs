@@ -6,12 +6,14 @@
 
 mod breaker;
 mod family;
+mod stdio;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
 pub use breaker::Breaker;
+pub use stdio::{Redirect, Stdio};
 
 use crate::error::{Error, Result};
 use crate::session::{Listener, Notice, Resumption, Session, Stop};
@@ -28,11 +30,24 @@ pub trait Host {
     fn command_line(&self, launch: &Launch) -> String;
 }
 
-/// A program to launch and its arguments.
+/// The front end's terminal when the debuggee shares it: handed to the process the debugger launched while the
+/// family runs for the user, so the program can read it, and taken back at each stop (gdb's `terminal_inferior` and
+/// `terminal_ours`). The engine only says when; what a terminal is belongs to the front end's machine.
+pub trait Terminal {
+    /// The family is about to run; `launched` is the process the debugger launched (its children share its
+    /// terminal).
+    fn debuggee_runs(&mut self, launched: Pid);
+    /// The family stopped, or a run failed: the terminal is the front end's again.
+    fn debuggee_stopped(&mut self);
+}
+
+/// A program to launch, its arguments and its standard streams.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
     pub program: PathBuf,
     pub args: Vec<String>,
+    /// Where its standard streams go (the debugger's own by default); kept by a restart.
+    pub stdio: Stdio,
 }
 
 /// How a process came to be debugged.
@@ -66,6 +81,8 @@ pub struct Debugger {
     /// `.childdbg`: processes the debuggee creates are debugged too.
     follow_children: bool,
     breaker: Breaker,
+    /// The front end's terminal, when the processes it launches share it.
+    terminal: Option<Box<dyn Terminal>>,
 }
 
 impl Debugger {
@@ -82,7 +99,13 @@ impl Debugger {
             launched: None,
             follow_children: false,
             breaker: Breaker::default(),
+            terminal: None,
         }
+    }
+
+    /// Share the front end's terminal with the processes it launches from now on (see [`Terminal`]).
+    pub fn set_terminal(&mut self, terminal: Box<dyn Terminal>) {
+        self.terminal = Some(terminal);
     }
 
     /// The current process's session.
@@ -155,6 +178,11 @@ impl Debugger {
         self.start(target)
     }
 
+    /// The live process the debugger launched, if any (an attached one has a terminal of its own).
+    fn launched_pid(&self) -> Option<Pid> {
+        self.processes().find(|p| p.origin == Origin::Create && p.session.is_live()).map(|p| p.session.pid())
+    }
+
     /// A new debuggee takes the current process's place only once that one is gone.
     fn check_no_debuggee(&self) -> Result<()> {
         if self.current.session.is_live() {
@@ -183,6 +211,12 @@ impl Debugger {
     /// traced), and the current one resumes. `Some` if a process stopped before anything could run.
     pub fn resume(&mut self, how: Resumption) -> Result<Option<Stop>> {
         self.breaker.set(&mut self.current.session);
+        // Before anything runs: a program that reads its terminal at once must find it its own.
+        if let Some(launched) = self.launched_pid()
+            && let Some(terminal) = self.terminal.as_mut()
+        {
+            terminal.debuggee_runs(launched);
+        }
         let released = match how {
             Resumption::StepInto { .. } => None,
             _ => self.release_others(),
@@ -215,6 +249,9 @@ impl Debugger {
     /// A run ended (or failed): follow it to the process that has the stop, hold the others, stop listening for
     /// interrupts.
     fn settle(&mut self, result: Result<Option<Stop>>) -> Result<Stop> {
+        if let Some(terminal) = self.terminal.as_mut() {
+            terminal.debuggee_stopped();
+        }
         let result = self.follow(result);
         self.hold_others();
         self.breaker.clear();

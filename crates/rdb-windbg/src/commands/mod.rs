@@ -10,6 +10,7 @@ mod memory;
 mod processes;
 mod program;
 mod registers;
+mod scripts;
 mod session_cmds;
 mod source;
 mod values;
@@ -19,22 +20,25 @@ use rdb_engine::session::{Session, Stop};
 use rdb_engine::target::{ContinueStatus, Tid};
 use rdb_engine::{Error, Result};
 
+use crate::Output;
 use crate::console::Console;
-use crate::{Output, Printable};
+use crate::log::Shown;
 
 pub use execution::perform;
 
 /// What a command works with: the console's state, the debugger, and where its text goes: only through
-/// [`Cx::out`], which makes each line printable (much of it is the debuggee's text: see `output.rs`).
+/// [`Cx::out`], which makes each line printable (much of it is the debuggee's text: see `output.rs`) and copies it
+/// to `.logopen`'s log.
 pub struct Cx<'a> {
     pub console: &'a mut Console,
     pub dbg: &'a mut Debugger,
-    out: Printable<'a>,
+    out: Shown<'a>,
 }
 
 impl<'a> Cx<'a> {
     pub fn new(console: &'a mut Console, dbg: &'a mut Debugger, out: &'a mut dyn Output) -> Cx<'a> {
-        Cx { console, dbg, out: Printable(out) }
+        let log = console.log();
+        Cx { console, dbg, out: Shown { out, log } }
     }
 }
 
@@ -192,6 +196,11 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&[".detach"], true, session_cmds::detach),
     (&[".restart"], false, session_cmds::restart),
     (&[".echo"], false, session_cmds::echo),
+    (&["$$<"], false, scripts::run_lines),
+    (&["$$><"], false, scripts::run_joined),
+    (&[".logopen"], false, scripts::logopen),
+    (&[".logappend"], false, scripts::logappend),
+    (&[".logclose"], false, scripts::logclose),
     (&["j"], false, control::j),
     (&[".if"], false, control::dot_if),
     (&[".else", ".elsif"], false, control::orphan_else),
@@ -207,6 +216,12 @@ pub fn split_name(command: &str) -> (&str, &str) {
     let command = command.trim();
     if command.starts_with("??") {
         return command.split_at(2);
+    }
+    // Script files: `$$<file` needs no blank.
+    for script in ["$$><", "$$<"] {
+        if command.starts_with(script) {
+            return command.split_at(script.len());
+        }
     }
     if command.starts_with(['~', '|']) || (command.starts_with('?') && !command.starts_with("?help")) {
         return command.split_at(1);
@@ -290,6 +305,8 @@ mod tests {
         assert_eq!(split_name(".else{gc}"), (".else", "{gc}"));
         assert_eq!(split_name("j(1) 'a'"), ("j", "(1) 'a'"));
         assert_eq!(split_name("."), (".", ""));
+        assert_eq!(split_name("$$<a.txt"), ("$$<", "a.txt"));
+        assert_eq!(split_name("$$>< a.txt"), ("$$><", " a.txt"));
     }
 
     #[test]

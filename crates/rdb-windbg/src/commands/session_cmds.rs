@@ -77,7 +77,7 @@ pub fn attach(cx: &mut Cx, args: &str) -> Result<Flow> {
     let pid = cx.eval(args.trim())?;
     let pid = u32::try_from(pid).map_err(|_| Error::msg(format!("{pid:#x} is not a process id")))?;
     let stop = cx.dbg.attach(pid)?;
-    Ok(cx.console.after_stop(cx.dbg, stop, &mut cx.out))
+    Ok(cx.console.after_stop(cx.dbg, stop, cx.out.out))
 }
 
 pub fn detach(cx: &mut Cx, _args: &str) -> Result<Flow> {
@@ -92,9 +92,9 @@ pub fn restart(cx: &mut Cx, _args: &str) -> Result<Flow> {
         return Err(Error::msg("nothing to restart: the debuggee was attached, not launched"));
     };
     cx.session().kill()?;
-    cx.out(format!("CommandLine: {}", cx.dbg.command_line(&launch)));
+    cx.out(format!("CommandLine: {}{}", cx.dbg.command_line(&launch), launch.stdio.describe()));
     let stop = cx.dbg.launch(launch)?;
-    Ok(cx.console.after_stop(cx.dbg, stop, &mut cx.out))
+    Ok(cx.console.after_stop(cx.dbg, stop, cx.out.out))
 }
 
 /// `.echo text` or `.echo "text; with semicolons"`.
@@ -126,11 +126,11 @@ pub fn help(cx: &mut Cx, args: &str) -> Result<Flow> {
 }
 
 pub fn q(cx: &mut Cx, _args: &str) -> Result<Flow> {
-    Ok(cx.console.quit(cx.dbg, false, &mut cx.out))
+    Ok(cx.console.quit(cx.dbg, false, cx.out.out))
 }
 
 pub fn qd(cx: &mut Cx, _args: &str) -> Result<Flow> {
-    Ok(cx.console.quit(cx.dbg, true, &mut cx.out))
+    Ok(cx.console.quit(cx.dbg, true, cx.out.out))
 }
 
 /// `.exr -1`: the last exception's record: address, code, flags and parameters.

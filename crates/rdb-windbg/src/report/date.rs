@@ -4,7 +4,26 @@
 /// zone; UTC reads the same on every machine).
 pub(super) fn date_time(seconds: u64) -> String {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let (days, secs) = (seconds / 86400, seconds % 86400);
+    let secs = seconds % 86400;
+    let (year, month, day) = civil(seconds / 86400);
+    format!(
+        "{} {day:02} {:02}:{:02}:{:02} {year}",
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// A Unix time in a file name (`.logopen /t`): `2024-05-06_12-34-56-789`, UTC.
+pub fn file_time(seconds: u64, millis: u32) -> String {
+    let secs = seconds % 86400;
+    let (year, month, day) = civil(seconds / 86400);
+    format!("{year:04}-{month:02}-{day:02}_{:02}-{:02}-{:02}-{millis:03}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// Year, month (1-12) and day of a count of days since 1970-01-01.
+fn civil(days: u64) -> (u64, u64, u64) {
     // Howard Hinnant's civil_from_days, for days since 1970-01-01 (never negative here).
     let z = days + 719_468;
     let era = z / 146_097;
@@ -15,13 +34,7 @@ pub(super) fn date_time(seconds: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
-        "{} {day:02} {:02}:{:02}:{:02} {year}",
-        MONTHS[(month - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    (year, month, day)
 }
 
 #[cfg(test)]
