@@ -31,6 +31,17 @@ impl Module {
         self.symbols.get_or_init(|| ModuleSymbols::load(&self.path, self.base).ok()).as_ref()
     }
 
+    /// Whether `name` names this module: its name (`libstdc__`), its file name (`libstdc++.so.6`), or its file name
+    /// up to the first dot (`libstdc++`), any case, as the docs promise each.
+    pub fn answers_to(&self, name: &str) -> bool {
+        if self.name.eq_ignore_ascii_case(name) {
+            return true;
+        }
+        let Some(file) = self.path.file_name().map(|f| f.to_string_lossy()) else { return false };
+        let stem = file.split('.').next().unwrap_or("");
+        file.eq_ignore_ascii_case(name) || (!stem.is_empty() && stem.eq_ignore_ascii_case(name))
+    }
+
     /// What is known of the module's symbols: nothing until they are first needed, then what was found.
     pub fn symbol_state(&self) -> SymbolState {
         match self.symbols.get() {
@@ -156,13 +167,13 @@ impl Modules {
         self.list.iter().find(|m| m.contains(address))
     }
 
-    /// A module by its name (case-insensitive, as WinDbg), or by its file name (`libc.so.6`).
+    /// A module by its name (case-insensitive, as WinDbg), else by its file name (`libc.so.6`) or the file name up
+    /// to its first dot (`libstdc++`): see [`Module::answers_to`].
     pub fn by_name(&self, name: &str) -> Option<&Module> {
-        self.list.iter().find(|m| m.name.eq_ignore_ascii_case(name)).or_else(|| {
-            self.list
-                .iter()
-                .find(|m| m.path.file_name().is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name)))
-        })
+        self.list
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
+            .or_else(|| self.list.iter().find(|m| m.answers_to(name)))
     }
 
     /// Resolve `module!symbol`, `module` (its base) or a bare `symbol` searched in every module in load order.
@@ -320,5 +331,19 @@ mod tests {
         assert_eq!(m.at(0x5800).map(|m| m.base), Some(0x5000));
         assert_eq!(m.by_name("LIBX").map(|m| m.base), Some(0x1000));
         assert_eq!(m.resolve("libx_5000"), Some(0x5000));
+    }
+
+    #[test]
+    fn a_module_answers_to_every_spelling_of_its_file() {
+        let mut m = Modules::default();
+        m.add(0x1000, 0x1000, PathBuf::from("/usr/lib/libstdc++.so.6"));
+        m.add(0x5000, 0x1000, PathBuf::from("/lib64/ld-linux-x86-64.so.2"));
+        for name in ["libstdc__", "libstdc++.so.6", "libstdc++", "LIBSTDC++"] {
+            assert_eq!(m.by_name(name).map(|m| m.base), Some(0x1000), "{name}");
+        }
+        for name in ["ld_linux_x86_64", "ld-linux-x86-64.so.2", "ld-linux-x86-64"] {
+            assert_eq!(m.by_name(name).map(|m| m.base), Some(0x5000), "{name}");
+        }
+        assert!(m.by_name("libstdc").is_none());
     }
 }
