@@ -282,7 +282,7 @@ const ENTRIES: &[Entry] = &[
     Entry {
         name: ".childdbg",
         syntax: ".childdbg [0|1]",
-        what: "Show or change whether processes the debuggee creates are debugged too (Windows), each as a process of its own.",
+        what: "Show or change whether processes the debuggee creates are debugged too, each as a process of its own (on Linux at once, under Wine from the next .restart).",
         example: ".childdbg 1",
     },
     Entry {

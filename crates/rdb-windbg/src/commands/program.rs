@@ -76,13 +76,19 @@ enum StackStyle {
     },
 }
 
+/// The most frames a `k` shows: a bound on the work of a stack that loops, far above any real one.
+const MAX_FRAMES: u64 = 0x10000;
+
 fn stack(cx: &mut Cx, args: &str, style: StackStyle) -> Result<Flow> {
     let max = match args.trim() {
         "" => 0x14,
-        n => cx.eval(n)? as usize,
+        n => cx.eval(n)?,
     };
+    if max > MAX_FRAMES {
+        cx.out(format!("Frame count {max:#x} is more than k shows: showing at most {MAX_FRAMES:#x} frames"));
+    }
     let tid = cx.tid();
-    print_stack(cx, tid, max.clamp(1, 0x10000), style)
+    print_stack(cx, tid, max.clamp(1, MAX_FRAMES) as usize, style)
 }
 
 fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<Flow> {
