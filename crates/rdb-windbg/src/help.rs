@@ -163,7 +163,12 @@ const ENTRIES: &[Entry] = &[
         what: "Disassemble the instructions that end at the address (8 by default).",
         example: "ub @rip L4",
     },
-    Entry { name: "lm", syntax: "lm", what: "List modules: start, end, name, symbol state, path.", example: "lm" },
+    Entry {
+        name: "lm",
+        syntax: "lm [v] [l] [1m] [m <pattern>] [a <address>] | lmvm <module>",
+        what: "List modules: start, end, name, symbol state, path. v adds image path and name, time stamp (a PE's), size and symbol file; m those whose name or file name matches the wildcard pattern; a the one holding the address; l those whose symbols are read; 1m names alone.",
+        example: "lmvm libc",
+    },
     Entry {
         name: "x",
         syntax: "x <module!pattern>",

@@ -199,6 +199,10 @@ pub fn split_name(command: &str) -> (&str, &str) {
     if command.starts_with(['~', '|']) || (command.starts_with('?') && !command.starts_with("?help")) {
         return command.split_at(1);
     }
+    // `lm`'s options run on from its name (`lmvm prog`, `lm1m`).
+    if command.get(..2).is_some_and(|n| n.eq_ignore_ascii_case("lm")) {
+        return command.split_at(2);
+    }
     let end = if let Some(rest) = command.strip_prefix('.') {
         1 + rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len())
     } else if let Some(rest) = command.strip_prefix('!') {
@@ -278,6 +282,8 @@ mod tests {
         assert_eq!(split_name(".else{gc}"), (".else", "{gc}"));
         assert_eq!(split_name("j(1) 'a'"), ("j", "(1) 'a'"));
         assert_eq!(split_name("."), (".", ""));
+        assert_eq!(split_name("lmvm hello"), ("lm", "vm hello"));
+        assert_eq!(split_name("lm"), ("lm", ""));
     }
 
     #[test]

@@ -8,20 +8,96 @@ use rdb_engine::{Error, Result};
 
 use super::Cx;
 use super::Flow;
+use crate::parse::take_word;
 use crate::{Output, report};
 
-pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
+/// What `lm`'s options ask for: `v` (details), `m <pattern>` (names), `1m` (names alone), `a <address>`.
+#[derive(Default)]
+struct LmOptions {
+    verbose: bool,
+    names_only: bool,
+    pattern: Option<String>,
+    address: Option<String>,
+}
+
+/// Parse `lm`'s options, WinDbg's way: letters run together (`lmvm prog`), `m` and `a` take the next word.
+/// `f`, `o`, `u` and `l` are accepted for scripts written for WinDbg: rdb's rows already have the full path and
+/// list only loaded user-mode modules (`l` lists those whose symbols are read).
+fn lm_options(args: &str) -> Result<(LmOptions, bool)> {
+    let mut options = LmOptions::default();
+    let mut symbols_read = false;
+    let mut rest = args.trim_start();
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            'v' | 'V' => options.verbose = true,
+            'm' | 'M' | 'a' => {
+                let (word, after) = take_word(rest);
+                if word.is_empty() {
+                    return Err(Error::msg(format!(
+                        "Syntax error: lm {c} takes a {}",
+                        if c == 'a' { "address" } else { "pattern" }
+                    )));
+                }
+                if c == 'a' {
+                    options.address = Some(word.to_string())
+                } else {
+                    options.pattern = Some(word.to_string())
+                }
+                rest = after;
+            }
+            '1' if rest.starts_with(['m', 'M']) => {
+                options.names_only = true;
+                rest = &rest[1..];
+            }
+            'l' => symbols_read = true,
+            'f' | 'o' | 'u' => {}
+            c if c.is_whitespace() => {}
+            c => {
+                return Err(Error::msg(format!(
+                    "Syntax error at '{c}': lm takes v, m <pattern>, 1m, a <address> (and f, o, u, l)"
+                )));
+            }
+        }
+    }
+    Ok((options, symbols_read))
+}
+
+/// `lm [v] [l] [1m] [m <pattern>] [a <address>]`: the modules, in load order.
+pub fn lm(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let (options, symbols_read) = lm_options(args)?;
+    let address = options.address.as_deref().map(|a| cx.eval(a)).transpose()?;
+    let bases: Vec<u64> = cx
+        .dbg
+        .session()
+        .modules
+        .iter()
+        .filter(|m| options.pattern.as_deref().is_none_or(|p| m.matches(p)))
+        .filter(|m| address.is_none_or(|a| m.contains(a)))
+        .filter(|m| !symbols_read || m.symbol_file().is_some())
+        .map(|m| m.base)
+        .collect();
+    if options.names_only {
+        for base in bases {
+            let name = cx.dbg.session().modules.iter().find(|m| m.base == base).map(|m| m.name.clone());
+            cx.out(name.unwrap_or_default());
+        }
+        return Ok(Flow::Next);
+    }
     cx.out("start             end                 module name");
-    // Two fields of `cx` apart: the modules borrowed while the lines go out (through the printable output).
-    for m in cx.dbg.session().modules.iter() {
-        cx.out.line(&format!(
-            "{} {}   {:<16} {:<16} {}",
-            addr64(m.base),
-            addr64(m.end()),
-            m.name,
-            report::symbol_state(m.symbol_state()),
-            m.path.display()
-        ));
+    for base in bases {
+        // A PE's time stamp is read from its headers in the debuggee's memory.
+        let live = options.verbose && cx.session().is_live();
+        let timestamp = if live { cx.session().image_timestamp(base) } else { None };
+        let session = cx.dbg.session();
+        let Some(m) = session.modules.iter().find(|m| m.base == base) else { continue };
+        let mut lines = vec![report::module_row(m)];
+        if options.verbose {
+            lines.extend(report::module_details(&report::ModuleDetails { module: m, timestamp }));
+        }
+        for line in lines {
+            cx.out.line(&line);
+        }
     }
     Ok(Flow::Next)
 }
