@@ -9,6 +9,7 @@ use rdb_engine::debugger::{Debugger, Launch};
 use rdb_engine::session::{Action, Owner, Stop, StopReason};
 use rdb_engine::target::Tid;
 
+use crate::commands::loops::{LOOP_MARKER, Loop};
 use crate::commands::{self, Flow, Resume};
 use crate::parse::split_commands;
 use crate::source_view::SourceView;
@@ -47,6 +48,17 @@ pub struct Console {
     pub(crate) source: SourceView,
     /// The last `t`, `p` or `g` command: an empty input line runs it again, as in WinDbg.
     repeatable: Option<String>,
+    /// The loops running (`.while`, `.for`, `.do`, `.foreach`), by id: each has a marker in the queue after its
+    /// body, where it goes on (see `commands/loops.rs`).
+    pub(crate) loops: HashMap<u32, Loop>,
+    next_loop: u32,
+    /// `.sympath` and `.exepath`, kept and shown as `.srcpath` is.
+    pub(crate) symbol_path: rdb_engine::sources::SourcePath,
+    pub(crate) exe_path: rdb_engine::sources::SourcePath,
+    /// The last stop, for `.lastevent`.
+    pub(crate) last_stop: Option<Stop>,
+    /// Text `.printf` wrote with no newline yet: the next `.printf` goes on with it, any other command ends it.
+    pub(crate) printf_line: String,
 }
 
 impl Console {
@@ -152,6 +164,49 @@ impl Console {
         Ok(())
     }
 
+    /// Start a loop: its commands before the first round (`.for`'s initializer), then its marker, ahead of what
+    /// is pending, where the loop decides whether to run its body.
+    pub(crate) fn start_loop(&mut self, mut l: Loop, prelude: &str) -> rdb_engine::Result<()> {
+        let id = self.next_loop;
+        self.next_loop = self.next_loop.wrapping_add(1);
+        l.nesting = self.nesting;
+        self.pending.push_front(Pending { command: format!("{LOOP_MARKER}{id}"), nesting: l.nesting });
+        self.loops.insert(id, l);
+        if !prelude.is_empty() {
+            self.queue_branch(prelude)?;
+        }
+        Ok(())
+    }
+
+    /// One round of loop `id`: `commands` (its body, or `.for`'s step) one level deeper than the loop, then its
+    /// marker again. Too deep is an error, as for `.if`.
+    pub(crate) fn queue_round(&mut self, id: u32, nesting: usize, commands: &str) -> rdb_engine::Result<()> {
+        if nesting >= MAX_NESTING {
+            return Err(rdb_engine::Error::msg(format!(
+                "Nesting too deep: .if, j and loop bodies nest at most {MAX_NESTING} levels"
+            )));
+        }
+        self.pending.push_front(Pending { command: format!("{LOOP_MARKER}{id}"), nesting });
+        self.queue_at(commands, nesting + 1);
+        Ok(())
+    }
+
+    /// `.break` and `.continue`: drop the rest of the innermost loop's body (everything before its marker); `.break`
+    /// ends the loop too. Outside a loop, an error.
+    pub(crate) fn leave_round(&mut self, end_loop: bool) -> rdb_engine::Result<()> {
+        let Some(at) = self.pending.iter().position(|p| p.command.starts_with(LOOP_MARKER)) else {
+            return Err(rdb_engine::Error::msg(
+                ".break and .continue belong in the body of .for, .while, .do or .foreach",
+            ));
+        };
+        self.pending.drain(..at);
+        if end_loop && let Some(marker) = self.pending.pop_front() {
+            let id = marker.command[LOOP_MARKER.len()..].parse::<u32>().ok();
+            id.and_then(|id| self.loops.remove(&id));
+        }
+        Ok(())
+    }
+
     fn queue_at(&mut self, line: &str, nesting: usize) {
         for command in split_commands(line).into_iter().rev() {
             self.pending.push_front(Pending { command, nesting });
@@ -170,6 +225,14 @@ impl Console {
     /// the caller to [`Console::perform`] when it is ready (the console binary installs its Ctrl-C first).
     pub fn execute(&mut self, dbg: &mut Debugger, command: &str, out: &mut dyn Output) -> Flow {
         let (name, _) = commands::split_name(command);
+        if !name.eq_ignore_ascii_case(".printf") {
+            self.end_printf_line(out);
+        }
+        if let Some(id) = command.strip_prefix(LOOP_MARKER) {
+            commands::loops::next_round(&mut commands::Cx::new(self, dbg, out), id);
+            self.nesting = 0;
+            return Flow::Next;
+        }
         if ["t", "p", "g"].contains(&name.to_ascii_lowercase().as_str()) {
             self.repeatable = Some(command.trim().to_string());
         }
@@ -177,6 +240,13 @@ impl Console {
         // A command given straight to `execute`, not taken from the queue, is nested in nothing.
         self.nesting = 0;
         flow
+    }
+
+    /// Print what `.printf` left without a newline, as its own line.
+    pub(crate) fn end_printf_line(&mut self, out: &mut dyn Output) {
+        if !self.printf_line.is_empty() {
+            Printable(out).line(&std::mem::take(&mut self.printf_line));
+        }
     }
 
     /// Carry out a resumption: the intermediate steps of `t <n>`/`p <n>` are shown here, an error as one line; the
@@ -196,6 +266,8 @@ impl Console {
     pub fn after_stop(&mut self, dbg: &mut Debugger, stop: Stop, out: &mut dyn Output) -> Flow {
         self.next_dump = None;
         self.next_unassemble = None;
+        self.end_printf_line(out);
+        self.last_stop = Some(stop.clone());
         let mut cx = commands::Cx::new(self, dbg, out);
         commands::print_stop(&mut cx, &stop);
         match &stop.reason {
@@ -250,9 +322,13 @@ impl Console {
             };
             if let Flow::Quit = flow {
                 self.pending.clear();
+                self.loops.clear();
                 return Flow::Quit;
             }
         }
+        // Nothing is pending: every loop has ended (a marker a user types later finds none).
+        self.loops.clear();
+        self.end_printf_line(out);
         Flow::Next
     }
 

@@ -132,6 +132,8 @@ pub struct Session {
     last_exception: Option<crate::target::Exception>,
     /// Registers read since the debuggee last ran (see [`Session::registers`]).
     register_cache: std::collections::HashMap<Tid, Registers>,
+    /// WinDbg's user pseudo-registers `$t0`..`$t19`: the scripts' variables (`r $t0 = 5`, `.for (r $t0 = 0; ...)`).
+    user_registers: [u64; USER_REGISTERS],
     /// The thread shown stopped on a hard-coded int3 of the program's (or the OS's), and where: it steps past it
     /// when it runs on, as WinDbg does.
     past_int3: Option<(Tid, u64)>,
@@ -186,6 +188,7 @@ impl Session {
             awaiting_initial_breakpoint: false,
             past_int3: None,
             register_cache: std::collections::HashMap::new(),
+            user_registers: [0; USER_REGISTERS],
             last_exception: None,
             program_exception: None,
             running_step: None,
@@ -370,6 +373,9 @@ impl Session {
 
     /// Read one register by name (general, partial, segment, flags or debug register).
     pub fn register(&mut self, tid: Tid, name: &str) -> Result<u64> {
+        if let Some(i) = user_register(name) {
+            return Ok(self.user_registers[i]);
+        }
         if regs::is_debug_register(name) {
             return self.debug_registers(tid)?.get(name).ok_or_else(|| crate::err!("Bad register error at '{name}'"));
         }
@@ -378,6 +384,10 @@ impl Session {
 
     /// Set one register by name.
     pub fn set_register(&mut self, tid: Tid, name: &str, value: u64) -> Result<()> {
+        if let Some(i) = user_register(name) {
+            self.user_registers[i] = value;
+            return Ok(());
+        }
         if regs::is_debug_register(name) {
             let mut d = self.debug_registers(tid)?;
             d.set(name, value);
@@ -570,6 +580,17 @@ struct EvalContext<'a> {
     tid: Tid,
 }
 
+/// How many user pseudo-registers there are (`$t0`..`$t19`, as in WinDbg).
+const USER_REGISTERS: usize = 20;
+
+/// The index of a user pseudo-register, `$t0`..`$t19` (any case, with its `$`, without `@`).
+pub fn user_register(name: &str) -> Option<usize> {
+    let digits = name.strip_prefix("$t").or_else(|| name.strip_prefix("$T"))?;
+    let index = digits.parse::<usize>().ok().filter(|i| *i < USER_REGISTERS)?;
+    // `$t01` is no name of one.
+    (index.to_string() == digits).then_some(index)
+}
+
 /// What a pseudo-register stands for: the one table both the evaluator and the condition compiler read.
 pub(super) enum Pseudo {
     /// Another name for a register (`$ip` is rip).
@@ -592,6 +613,8 @@ impl Session {
             "$ptrsize" => Pseudo::Value(8),
             "$pagesize" => Pseudo::Value(0x1000),
             "$tid" | "$ra" | "$peb" | "$teb" => Pseudo::Engine,
+            // A script's variable changes between hits: a condition reading one is decided by the engine.
+            n if user_register(n).is_some() => Pseudo::Engine,
             _ => return None,
         })
     }
@@ -609,6 +632,7 @@ impl ExprContext for EvalContext<'_> {
                     // Windows only: elsewhere they are unknown pseudo-registers, as in WinDbg.
                     "$peb" => self.session.peb_address().ok(),
                     "$teb" => self.session.teb_address(self.tid).ok(),
+                    n if let Some(i) = user_register(n) => Some(self.session.user_registers[i]),
                     _ => {
                         let frames = self.session.stack(self.tid, 2).ok()?;
                         frames.get(1).map(|f| f.regs.rip)

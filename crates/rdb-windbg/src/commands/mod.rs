@@ -5,7 +5,9 @@ mod breakpoints;
 mod control;
 mod environment;
 mod execution;
+pub(crate) mod loops;
 mod memory;
+mod printf;
 mod processes;
 mod program;
 mod registers;
@@ -183,6 +185,16 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["j"], false, control::j),
     (&[".if"], false, control::dot_if),
     (&[".else", ".elsif"], false, control::orphan_else),
+    (&[".while"], false, loops::dot_while),
+    (&[".do"], false, loops::dot_do),
+    (&[".for"], false, loops::dot_for),
+    (&[".foreach"], false, loops::dot_foreach),
+    (&[".break"], false, loops::dot_break),
+    (&[".continue"], false, loops::dot_continue),
+    (&[".printf"], false, printf::printf),
+    (&[".lastevent"], false, session_cmds::lastevent),
+    (&[".sympath"], false, source::sympath),
+    (&[".exepath"], false, source::exepath),
     (&[".help", "?help"], false, session_cmds::help),
     (&["q", "qq"], false, session_cmds::q),
     (&["qd"], false, session_cmds::qd),

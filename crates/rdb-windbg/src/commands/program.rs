@@ -296,6 +296,14 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
         }
     };
     let command = command.trim();
+    // `~<threads>e <command>` runs any debugger command per thread, without the thread lines `~*k` prints.
+    let (command, plain) = match command.strip_prefix(['e', 'E']) {
+        Some(rest) if rest.is_empty() || rest.starts_with(char::is_whitespace) => (rest.trim(), true),
+        _ => (command, false),
+    };
+    if plain && command.is_empty() {
+        return Err(Error::msg(format!("Syntax error: ~{selector}e takes a command: ~{selector}e r rip")));
+    }
     // `~` runs its command itself, not through the queue: a `~` under a `~` would recurse once per prefix of a long
     // line (`~0 ~0 ~0 ...`), and under `~*` multiply the runs by the thread count at each level.
     if command.starts_with('~') {
@@ -336,7 +344,7 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
             }
             return Err(Error::msg("execution commands cannot be run per thread"));
         }
-        if all.len() > 1 || selector == "*" {
+        if !plain && (all.len() > 1 || selector == "*") {
             cx.out("");
             cx.out(header);
         }

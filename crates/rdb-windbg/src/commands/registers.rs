@@ -1,8 +1,8 @@
 //! `r`: show or change registers.
 
 use crate::report;
-use rdb_engine::regs;
 use rdb_engine::{Error, Result};
+use rdb_engine::{regs, session};
 
 use super::Cx;
 use super::Flow;
@@ -32,9 +32,9 @@ pub fn r(cx: &mut Cx, args: &str) -> Result<Flow> {
         .collect();
     // Every name is checked before any register is shown or set, and what is shown waits for the command to end
     // well: a command that fails answers with its error alone.
-    if let Some((name, _)) =
-        items.iter().find(|(n, v)| !(n.starts_with('$') && v.is_none()) && regs::width(n).is_none())
-    {
+    if let Some((name, _)) = items.iter().find(|(n, v)| {
+        !(n.starts_with('$') && v.is_none()) && regs::width(n).is_none() && session::user_register(n).is_none()
+    }) {
         return Err(Error::msg(format!("Bad register error at '{name}'")));
     }
     let mut shown = Vec::new();
