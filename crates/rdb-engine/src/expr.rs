@@ -336,6 +336,21 @@ fn word_end(b: &[u8], start: usize) -> usize {
     i
 }
 
+/// The end of `module!symbol` at `start` when the module is written as its file's name, with characters no word
+/// holds (`libstdc++.so.6!__cxa_throw`, `ld-linux-x86-64.so.2!_dl_debug_state`); `None` for any other text. Such a
+/// word also reads as arithmetic (`libstdc + +.so.6!...`): the parser takes it whole only where a module answers
+/// to that name (see [`Parser::file_module_word`]).
+fn file_module_end(b: &[u8], start: usize) -> Option<usize> {
+    if !b.get(start).is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_') {
+        return None;
+    }
+    let in_name = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'+' | b'-');
+    let bang = start + b[start..].iter().position(|c| !in_name(c))?;
+    let module = &b[start..bang];
+    let symbol_follows = b.get(bang + 1).is_some_and(|&c| is_word_start(c));
+    (b[bang] == b'!' && symbol_follows && module.iter().any(|c| matches!(c, b'+' | b'-'))).then(|| word_end(b, bang))
+}
+
 /// The token at or after `pos` (whitespace skipped).
 fn lex(text: &str, pos: usize) -> Token<'_> {
     let b = text.as_bytes();
@@ -646,11 +661,24 @@ impl<'t, 'c> Parser<'t, 'c> {
                 self.ctx.cxx(text)
             }
             Tok::Word(w) if binary_keyword(w).is_none() => {
-                self.take(&t);
+                let (w, end) = self.file_module_word(w, t)?;
+                self.pos = end;
                 self.word(w, t.start)
             }
             _ => Err(self.syntax(t.start)),
         }
+    }
+
+    /// `t`, or the longer word `module!symbol` at its start when its module is written as a file name that a module
+    /// of the program answers to (`libstdc++.so.6!__cxa_throw`): otherwise `+` and `-` are operators.
+    fn file_module_word(&mut self, w: &'t str, t: Token<'t>) -> Result<(&'t str, usize)> {
+        let Some(end) = file_module_end(self.text.as_bytes(), t.start) else { return Ok((w, t.end)) };
+        let word = &self.text[t.start..end];
+        let module = word.split_once('!').map_or(word, |(m, _)| m);
+        Ok(match self.ctx.symbol(module)? {
+            Some(_) => (word, end),
+            None => (w, t.end),
+        })
     }
 
     /// A number, pseudo-register, register or symbol, in WinDbg's order, recorded when compiling: a register by
@@ -743,6 +771,10 @@ mod tests {
                 ("main.cold", 0x405000),
                 ("?foo@@YAXXZ", 0x406000),
                 ("demo!Dog::speak() const", 0x407000),
+                ("libstdc++.so.6", 0x7fff_f000_0000),
+                ("libstdc++.so.6!__cxa_throw", 0x7fff_f000_1000),
+                ("ld-linux-x86-64.so.2", 0x7fff_e000_0000),
+                ("ld-linux-x86-64.so.2!_dl_debug_state", 0x7fff_e000_0010),
             ]);
             let pseudo = HashMap::from([("$ip", 0x401126), ("$exentry", 0x401000), ("$peb", 0x7ff0_0000)]);
             Fake { regs, pseudo, symbols, memory, asked: Vec::new() }
@@ -972,6 +1004,20 @@ mod tests {
         let mut f = Fake::new();
         assert!(evaluate("1+!add", &mut f).is_ok());
         assert_eq!(f.asked, ["add"]);
+    }
+
+    #[test]
+    fn modules_named_by_file_names_with_operators_in_them() {
+        assert_eq!(ev("libstdc++.so.6!__cxa_throw"), 0x7fff_f000_1000);
+        assert_eq!(ev("libstdc++.so.6!__cxa_throw+4"), 0x7fff_f000_1004);
+        assert_eq!(ev("ld-linux-x86-64.so.2!_dl_debug_state - 10"), 0x7fff_e000_0000);
+        assert_eq!(prefix("libstdc++.so.6!__cxa_throw 5"), (0x7fff_f000_1000, 26));
+        assert_eq!(err("libstdc++.so.6!nosuch"), "Couldn't resolve error at 'libstdc++.so.6!nosuch'");
+        // No module answers to `main-demo`: the minus is arithmetic.
+        assert_eq!(ev("main-demo!main"), 0x401126 - 0x401126);
+        let mut f = Fake::new();
+        assert!(evaluate("main-demo!main", &mut f).is_ok());
+        assert_eq!(f.asked, ["main-demo", "main", "demo!main"], "the module asked for first");
     }
 
     #[test]

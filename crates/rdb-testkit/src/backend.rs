@@ -138,6 +138,14 @@ impl Backend {
         }
     }
 
+    /// A regex for what `lm v` says of an image's link time stamp: ELF records none, a PE its `TimeDateStamp`.
+    pub fn image_timestamp_re(self) -> &'static str {
+        match self {
+            Backend::Linux => r"unavailable \(the image records none\)",
+            Backend::Windows => r"\w{3} \d\d \d\d:\d\d:\d\d \d{4} \([0-9A-F]{8}\)",
+        }
+    }
+
     /// The C runtime's module, where `puts` is: glibc's `libc` on Linux, `msvcrt` (what mingw-w64 links) on Windows.
     pub fn crt(self) -> &'static str {
         match self {

@@ -9,11 +9,12 @@ use rdb_engine::debugger::{Debugger, Launch, Stdio};
 use rdb_engine::session::{Action, Owner, Stop, StopReason};
 use rdb_engine::target::Tid;
 
+use crate::commands::loops::{LOOP_MARKER, Loop};
 use crate::commands::{self, Flow, Resume};
 use crate::log::{Log, Shown};
 use crate::parse::split_commands;
 use crate::source_view::SourceView;
-use crate::{Options, Output};
+use crate::{Options, Output, Printable};
 
 /// How deeply the branches of `.if` and `j` may nest: far deeper than any script needs, and shallow enough that a
 /// line nested thousands deep is refused after bounded work (each level reads the rest of its line once more).
@@ -54,6 +55,17 @@ pub struct Console {
     last_line: Option<String>,
     /// `.logopen`'s file, shared with the front end (see [`Console::log`]).
     log: Log,
+    /// The loops running (`.while`, `.for`, `.do`, `.foreach`), by id: each has a marker in the queue after its
+    /// body, where it goes on (see `commands/loops.rs`).
+    pub(crate) loops: HashMap<u32, Loop>,
+    next_loop: u32,
+    /// `.sympath` and `.exepath`, kept and shown as `.srcpath` is.
+    pub(crate) symbol_path: rdb_engine::sources::SourcePath,
+    pub(crate) exe_path: rdb_engine::sources::SourcePath,
+    /// The last stop, for `.lastevent`.
+    pub(crate) last_stop: Option<Stop>,
+    /// Text `.printf` wrote with no newline yet: the next `.printf` goes on with it, any other command ends it.
+    pub(crate) printf_line: String,
 }
 
 impl Console {
@@ -203,6 +215,49 @@ impl Console {
         Ok(())
     }
 
+    /// Start a loop: its commands before the first round (`.for`'s initializer), then its marker, ahead of what
+    /// is pending, where the loop decides whether to run its body.
+    pub(crate) fn start_loop(&mut self, mut l: Loop, prelude: &str) -> rdb_engine::Result<()> {
+        let id = self.next_loop;
+        self.next_loop = self.next_loop.wrapping_add(1);
+        l.nesting = self.nesting;
+        self.pending.push_front(Pending { command: format!("{LOOP_MARKER}{id}"), nesting: l.nesting, echo: None });
+        self.loops.insert(id, l);
+        if !prelude.is_empty() {
+            self.queue_branch(prelude)?;
+        }
+        Ok(())
+    }
+
+    /// One round of loop `id`: `commands` (its body, or `.for`'s step) one level deeper than the loop, then its
+    /// marker again. Too deep is an error, as for `.if`.
+    pub(crate) fn queue_round(&mut self, id: u32, nesting: usize, commands: &str) -> rdb_engine::Result<()> {
+        if nesting >= MAX_NESTING {
+            return Err(rdb_engine::Error::msg(format!(
+                "Nesting too deep: .if, j and loop bodies nest at most {MAX_NESTING} levels"
+            )));
+        }
+        self.pending.push_front(Pending { command: format!("{LOOP_MARKER}{id}"), nesting, echo: None });
+        self.queue_at(commands, nesting + 1);
+        Ok(())
+    }
+
+    /// `.break` and `.continue`: drop the rest of the innermost loop's body (everything before its marker); `.break`
+    /// ends the loop too. Outside a loop, an error.
+    pub(crate) fn leave_round(&mut self, end_loop: bool) -> rdb_engine::Result<()> {
+        let Some(at) = self.pending.iter().position(|p| p.command.starts_with(LOOP_MARKER)) else {
+            return Err(rdb_engine::Error::msg(
+                ".break and .continue belong in the body of .for, .while, .do or .foreach",
+            ));
+        };
+        self.pending.drain(..at);
+        if end_loop && let Some(marker) = self.pending.pop_front() {
+            let id = marker.command[LOOP_MARKER.len()..].parse::<u32>().ok();
+            id.and_then(|id| self.loops.remove(&id));
+        }
+        Ok(())
+    }
+
     fn queue_at(&mut self, line: &str, nesting: usize) {
         for command in split_commands(line).into_iter().rev() {
             self.pending.push_front(Pending { command, nesting, echo: None });
@@ -225,10 +280,27 @@ impl Console {
             let prompt = self.prompt(dbg);
             self.shown(out).line(&format!("{prompt}{line}"));
         }
+        let (name, _) = commands::split_name(command);
+        if !name.eq_ignore_ascii_case(".printf") {
+            self.end_printf_line(out);
+        }
+        if let Some(id) = command.strip_prefix(LOOP_MARKER) {
+            commands::loops::next_round(&mut commands::Cx::new(self, dbg, out), id);
+            self.nesting = 0;
+            return Flow::Next;
+        }
         let flow = commands::execute(&mut commands::Cx::new(self, dbg, out), command);
         // A command given straight to `execute`, not taken from the queue, is nested in nothing.
         self.nesting = 0;
         flow
+    }
+
+    /// Print what `.printf` left without a newline, as its own line.
+    pub(crate) fn end_printf_line(&mut self, out: &mut dyn Output) {
+        if !self.printf_line.is_empty() {
+            let line = std::mem::take(&mut self.printf_line);
+            Printable(&mut self.shown(out)).line(&line);
+        }
     }
 
     /// Carry out a resumption: the intermediate steps of `t <n>`/`p <n>` are shown here, an error as one line; the
@@ -248,6 +320,8 @@ impl Console {
     pub fn after_stop(&mut self, dbg: &mut Debugger, stop: Stop, out: &mut dyn Output) -> Flow {
         self.next_dump = None;
         self.next_unassemble = None;
+        self.end_printf_line(out);
+        self.last_stop = Some(stop.clone());
         let mut cx = commands::Cx::new(self, dbg, out);
         commands::print_stop(&mut cx, &stop);
         match &stop.reason {
@@ -302,9 +376,13 @@ impl Console {
             };
             if let Flow::Quit = flow {
                 self.pending.clear();
+                self.loops.clear();
                 return Flow::Quit;
             }
         }
+        // Nothing is pending: every loop has ended (a marker a user types later finds none).
+        self.loops.clear();
+        self.end_printf_line(out);
         Flow::Next
     }
 

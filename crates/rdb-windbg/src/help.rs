@@ -229,7 +229,12 @@ const ENTRIES: &[Entry] = &[
         what: "Disassemble the instructions that end at the address (8 by default).",
         example: "ub @rip L4",
     },
-    Entry { name: "lm", syntax: "lm", what: "List modules: start, end, name, symbol state, path.", example: "lm" },
+    Entry {
+        name: "lm",
+        syntax: "lm [v] [l] [1m] [m <pattern>] [a <address>] | lmvm <module>",
+        what: "List modules: start, end, name, symbol state, path. v adds image path and name, time stamp (a PE's), size and symbol file; m those whose name or file name matches the wildcard pattern; a the one holding the address; l those whose symbols are read; 1m names alone.",
+        example: "lmvm libc",
+    },
     Entry {
         name: "x",
         syntax: "x <module!pattern>",
@@ -329,8 +334,8 @@ const ENTRIES: &[Entry] = &[
     },
     Entry {
         name: "~",
-        syntax: "~ | ~<n>s | ~<n|*|.|#> <command>",
-        what: "List threads, switch to thread n, or run a command on threads.",
+        syntax: "~ | ~<n>s | ~<n|*|.|#> <command> | ~<n|*|.|#>e <command>",
+        what: "List threads, switch to thread n, or run a command on threads (each after its ~ line; with e, any command, without them).",
         example: "~*k",
     },
     Entry {
@@ -348,7 +353,7 @@ const ENTRIES: &[Entry] = &[
     Entry {
         name: ".childdbg",
         syntax: ".childdbg [0|1]",
-        what: "Show or change whether processes the debuggee creates are debugged too (Windows), each as a process of its own.",
+        what: "Show or change whether processes the debuggee creates are debugged too, each as a process of its own (on Linux at once, under Wine from the next .restart).",
         example: ".childdbg 1",
     },
     Entry {
@@ -450,6 +455,66 @@ const ENTRIES: &[Entry] = &[
         syntax: ".if (<expr>) { ... } .elsif (<expr>) { ... } .else { ... }",
         what: ".else and .elsif continue an .if on the same command; alone they are an error.",
         example: ".if (@rax) {r rax} .else {r rbx}",
+    },
+    Entry {
+        name: ".while",
+        syntax: ".while (<expr>) { <commands> }",
+        what: "Run the commands while the expression is non-zero. Every loop stops after 0x10000 rounds, with a line saying so.",
+        example: ".while (@$t0 < 3) { r $t0 = @$t0 + 1 }",
+    },
+    Entry {
+        name: ".do",
+        syntax: ".do { <commands> } (<expr>)",
+        what: "Run the commands once, then again while the expression is non-zero.",
+        example: ".do { t } (@rip != demo!main)",
+    },
+    Entry {
+        name: ".for",
+        syntax: ".for (<init commands> ; <expr> ; <step commands>) { <commands> }",
+        what: "Run the initial commands, then the body and the step while the expression is non-zero. $t0..$t19 are the script's variables.",
+        example: ".for (r $t0 = 0; @$t0 < 5; r $t0 = @$t0 + 1) { .printf \"%d\\n\", @$t0 }",
+    },
+    Entry {
+        name: ".foreach",
+        syntax: ".foreach [/pS <n>] [/ps <n>] (<var> { <commands> }) { <commands> } | .foreach /s (<var> \"<text>\") {...} | .foreach /f (<var> \"<file>\") {...}",
+        what: "Run the commands once for each whitespace-separated token of the first commands' output (or of the string, or the file), with var replaced by the token (as a word of its own or ${var}). /pS skips tokens first, /ps skips that many after each one used.",
+        example: ".foreach (m {lm 1m}) { .echo m }",
+    },
+    Entry {
+        name: ".break",
+        syntax: ".break",
+        what: "Leave the innermost .for, .while, .do or .foreach.",
+        example: ".while (1) { .if (@$t0 > 5) { .break }; r $t0 = @$t0 + 1 }",
+    },
+    Entry {
+        name: ".continue",
+        syntax: ".continue",
+        what: "Go on with the next round of the innermost loop (.for runs its step first).",
+        example: ".for (r $t0 = 0; @$t0 < 5; r $t0 = @$t0 + 1) { .if (@$t0 == 2) { .continue }; r $t0 }",
+    },
+    Entry {
+        name: ".printf",
+        syntax: ".printf \"<format>\" [, <expr>, ...]",
+        what: "Print formatted text: C's %d %i %u %x %X %o %c %f %e %g with flags and widths (32-bit unless I64, ll or l), %p a pointer, %ma/%s and %mu the ASCII and UTF-16 strings at an address, %msa/%msu an ANSI_STRING/UNICODE_STRING, %y the symbol at an address, %ly with its line. No newline unless the format has one.",
+        example: ".printf \"%ma at %p\\n\", demo!message, demo!message",
+    },
+    Entry {
+        name: ".lastevent",
+        syntax: ".lastevent",
+        what: "Show the last event the debuggee stopped for (its process and thread) and the time now.",
+        example: ".lastevent",
+    },
+    Entry {
+        name: ".sympath",
+        syntax: ".sympath [<dir>[;<dir>...]] | .sympath+ <dir>",
+        what: "Show or set the symbol search path, as .srcpath does. rdb reads symbols from each module's file and its separate debug file (build id, .gnu_debuglink), not yet from these directories.",
+        example: ".sympath /home/me/syms",
+    },
+    Entry {
+        name: ".exepath",
+        syntax: ".exepath [<dir>[;<dir>...]] | .exepath+ <dir>",
+        what: "Show or set the executable image search path, as .srcpath does (for dumps, which rdb does not open yet).",
+        example: ".exepath /home/me/bin",
     },
     Entry { name: ".help", syntax: ".help [<command>]", what: "List commands, or explain one.", example: ".help bp" },
     Entry {

@@ -8,12 +8,21 @@ fn is_j(command: &str) -> bool {
     matches!(chars.next(), Some('j' | 'J')) && !chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
-/// Whether a command (as far as it is read) is `.srcpath`, whose directories are separated by semicolons: it takes
-/// the rest of its line, as WinDbg's does.
+/// Whether a command (as far as it is read) is `.srcpath`, `.sympath` or `.exepath`, whose directories are separated
+/// by semicolons: it takes the rest of its line, as WinDbg's do.
 fn is_srcpath(command: &str) -> bool {
     let command = command.trim_start();
-    command.get(..8).is_some_and(|name| name.eq_ignore_ascii_case(".srcpath"))
+    let named = |path: &str| command.get(..8).is_some_and(|name| name.eq_ignore_ascii_case(path));
+    [".srcpath", ".sympath", ".exepath"].into_iter().any(named)
         && !command[8..].starts_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// Whether a command (as far as it is read) is `.for`, whose header `(init; cond; step)` holds semicolons of its
+/// own: they do not split while its parenthesis is open.
+fn is_for(command: &str) -> bool {
+    let command = command.trim_start();
+    command.get(..4).is_some_and(|name| name.eq_ignore_ascii_case(".for"))
+        && !command[4..].starts_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 /// Split a line into commands at top-level semicolons and newlines (text pasted on a terminal arrives as one line
@@ -25,11 +34,12 @@ pub fn split_commands(line: &str) -> Vec<String> {
     let mut quote: Option<char> = None;
     let mut escaped = false;
     let mut braces = 0usize;
+    let mut parens = 0usize;
     for c in line.chars() {
         if c == '\n' || c == '\r' {
             // A line ends its command whatever the command left open (a quote, a block): a command never spans
             // lines, so neither does its text in an error.
-            (quote, escaped, braces) = (None, false, 0);
+            (quote, escaped, braces, parens) = (None, false, 0, 0);
             out.push(std::mem::take(&mut current));
             continue;
         }
@@ -50,12 +60,19 @@ pub fn split_commands(line: &str) -> Vec<String> {
                 current.push(c);
             }
             None if c == ';' && braces == 0 && !is_j(&current) && !is_srcpath(&current) => {
-                out.push(std::mem::take(&mut current))
+                if parens > 0 && is_for(&current) {
+                    current.push(c);
+                } else {
+                    parens = 0;
+                    out.push(std::mem::take(&mut current))
+                }
             }
             None => {
                 match c {
                     '{' => braces += 1,
                     '}' => braces = braces.saturating_sub(1),
+                    '(' => parens += 1,
+                    ')' => parens = parens.saturating_sub(1),
                     _ => {}
                 }
                 current.push(c);
@@ -152,6 +169,12 @@ mod tests {
         assert_eq!(split_commands(".srcpath /a;/b\nk"), [".srcpath /a;/b", "k"], ".srcpath takes its line");
         assert_eq!(split_commands("r; .SRCPATH+ /a;/b"), ["r", ".SRCPATH+ /a;/b"]);
         assert_eq!(split_commands(".srcpathx; k"), [".srcpathx", "k"], "a longer name is not .srcpath");
+        assert_eq!(
+            split_commands(".for (r $t0=0; @$t0<3; r $t0=@$t0+1) {r $t0}; k"),
+            [".for (r $t0=0; @$t0<3; r $t0=@$t0+1) {r $t0}", "k"],
+            ".for's header keeps its semicolons"
+        );
+        assert_eq!(split_commands("? (1; k"), ["? (1", "k"], "an open parenthesis elsewhere does not");
     }
 
     #[test]

@@ -1,16 +1,21 @@
 //! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
 //! the location line with its instruction, stacks, modules, and (in `blocks`) the Windows environment blocks and
-//! (in `filters`) `sx`'s listing, (in `values`) variables and values, (in `vectors`) the wide registers.
+//! (in `filters`) `sx`'s listing, (in `modules`) `lm`'s, (in `last_event`) `.lastevent`'s, (in `values`) variables and
+//! values, (in `vectors`) the wide registers.
 
 mod blocks;
 mod date;
 mod filters;
+mod last_event;
+mod modules;
 mod values;
 mod vectors;
 
 pub use blocks::{peb_lines, teb_lines};
 pub use date::file_time;
 pub use filters::filter_lines;
+pub use last_event::last_event_lines;
+pub use modules::{ModuleDetails, module_details, module_row};
 pub use values::{
     bitfield_text, bitfield_value, dt_type_name, dv_lines, dx_line, location_text, member_line, quoted, tag, value_text,
 };

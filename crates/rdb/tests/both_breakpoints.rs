@@ -17,6 +17,7 @@ on_both_backends!(
     breakpoints_never_show_in_memory_reads,
     gn_at_a_breakpoint_runs_its_instruction_once_and_the_program_on,
     gn_at_the_initial_breakpoint_runs_the_program,
+    bp_again_at_one_address_redefines_it_and_keeps_its_hits,
 );
 
 /// A `bl` row: ` 0 e Disable Clear  00005555`55555149     0001 (0001)  0:**** hello!add hits=1`; captures the address.
@@ -218,4 +219,17 @@ fn gn_at_the_initial_breakpoint_runs_the_program(b: Backend) {
     gn.assert_contains("add returned 3");
     gn.assert_matches(&exit_code_re(3));
     gn.assert_not_contains("exception");
+}
+
+/// WinDbg's `bp` where one of its breakpoints already is: `breakpoint 0 redefined`, still one breakpoint, under its
+/// id, with the hits it had (the new one's pass count and commands).
+fn bp_again_at_one_address_redefines_it_and_keeps_its_hits(b: Backend) {
+    let stdin =
+        format!("bp hello!tick\ng\ng\n{}\nbp hello!tick 3\n{}\nbl\n{}\n", mark("again"), mark("bl"), mark("end"));
+    let run = b.launch("hello", &stdin);
+    let again = run.section("again");
+    assert_eq!(again.text.trim(), "breakpoint 0 redefined", "{}", run.dump());
+    let bl = run.section("bl");
+    bl.assert_count(r"(?m)^ *\d+ e ", 1);
+    bl.assert_matches(r"(?m)^ 0 e Disable Clear .* 0003 \(0003\) .*hello!tick hits=2$");
 }

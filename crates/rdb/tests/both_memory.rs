@@ -39,7 +39,8 @@ fn dump_commands_show_the_globals(b: Backend) {
     assert_eq!(addr(&da[1]), run.section("addr").evaluation(), "{}", run.dump());
     run.section("db").assert_matches(&format!(r"(?m)^{ADDR}  48 65 6c 6c 6f 2c 20 72-64 62 21 00 +Hello, rdb!\.$"));
     let db4 = run.section("db4");
-    db4.assert_matches(&format!(r"(?m)^{ADDR}  48 65 6c 6c[ -]+Hell$"));
+    // Fewer than nine bytes: no dash, the missing bytes blank (WinDbg's dash is between the eighth and ninth).
+    db4.assert_matches(&format!(r"(?m)^{ADDR}  48 65 6c 6c {{38}}Hell$"));
     db4.assert_count(&format!(r"(?m)^{ADDR}  "), 1);
     let all = run.section("db-all");
     all.assert_matches(&format!(r"(?m)^{ADDR}  48 65 6c 6c 6f 2c 20 72-64 62 21 00 [0-9a-f?]{{2}} [0-9a-f?]{{2}} [0-9a-f?]{{2}} [0-9a-f?]{{2}}  Hello, rdb!\."));

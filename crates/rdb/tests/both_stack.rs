@@ -9,6 +9,7 @@ on_both_backends!(
     kn_and_kb_show_the_same_frames_from_rsp_up,
     k_in_a_leaf_before_and_after_its_prologue,
     k_unwinds_out_of_the_c_runtime,
+    a_frame_count_over_the_limit_is_said,
 );
 
 /// hello stopped at `bp <at>`, then `commands`.
@@ -88,4 +89,14 @@ fn k_unwinds_out_of_the_c_runtime(b: Backend) {
     );
     assert!(frames[1].is("hello!main"), "puts returns into main: {frames:?}\n{}", run.dump());
     assert_eq!(frames[1].line, Some(line_of("hello.c", "puts")), "{}", run.dump());
+}
+
+/// `kn 0x20000` asks for more frames than `k` shows: a line says so before the frames, which stop where the stack
+/// does.
+fn a_frame_count_over_the_limit_is_said(b: Backend) {
+    let run = stopped_at(b, "hello!add", &format!("{}\nkn 0x20000\n{}\nkn 3", mark("big"), mark("small")));
+    let big = run.section("big");
+    big.assert_matches(r"(?m)\AFrame count 0x20000 is more than k shows: showing at most 0x10000 frames\n # Child-SP");
+    big.assert_frames_start_with(&["hello!add", "hello!middle"]);
+    run.section("small").assert_not_contains("Frame count");
 }

@@ -10,6 +10,7 @@ on_both_backends!(
     u_disassembles_with_labels_and_continues,
     uf_shows_the_whole_function_and_ub_the_call_before_a_return_address,
     evaluate_symbols_and_registers,
+    lm_v_m_and_lmvm_filter_and_detail_the_modules,
 );
 
 fn x_row(symbol: &str) -> String {
@@ -117,4 +118,39 @@ fn evaluate_symbols_and_registers(b: Backend) {
     numbers.assert_matches(r"(?m)^Evaluate expression: 10 = 00000000`0000000a$");
     // Numbers are hex by default.
     numbers.assert_matches(r"(?m)^Evaluate expression: 16 = 00000000`00000010$");
+}
+
+/// `lm m <pattern>` lists the modules whose name (or file name) matches, `lmvm <module>` one module with its image
+/// path, name, time stamp (a PE's; ELF records none), size and symbol file; `lm 1m` the names alone.
+fn lm_v_m_and_lmvm_filter_and_detail_the_modules(b: Backend) {
+    let stdin = format!(
+        "x hello!main\n{}\nlmvm hello\n{}\nlm m {}*\n{}\nlm 1m\n{}\nlm m nosuch*\n{}\nlm q\n{}\nq\n",
+        mark("lmvm"),
+        mark("m"),
+        b.crt(),
+        mark("1m"),
+        mark("none"),
+        mark("bad"),
+        mark("end")
+    );
+    let run = b.launch("hello", &stdin);
+    let lmvm = run.section("lmvm");
+    let row = lmvm.assert_matches(&format!(r"(?m)^({ADDR}) ({ADDR})   hello +{LM_STATE}{}$", b.image_re("hello")));
+    lmvm.assert_count(&format!(r"(?m)^{ADDR} "), 1);
+    lmvm.assert_matches(&format!(r"(?m)^    Image path: {}$", b.image_re("hello")));
+    lmvm.assert_matches(r"(?m)^    Image name: (?i:hello(?:\.exe)?)$");
+    lmvm.assert_matches(&format!(r"(?m)^    Timestamp:        {}$", b.image_timestamp_re()));
+    let size = lmvm.assert_matches(r"(?m)^    ImageSize:        ([0-9A-F]{8})$");
+    let size = u64::from_str_radix(&size[1], 16).unwrap();
+    assert_eq!(addr(&row[2]) - addr(&row[1]), size, "the size is the row's extent\n{}", run.dump());
+    lmvm.assert_matches(&format!(r"(?m)^    Symbol file:      {}$", b.image_re("hello")));
+    let m = run.section("m");
+    m.assert_matches(&format!(r"(?m)^{ADDR} {ADDR}   {} ", b.crt()));
+    m.assert_count(&format!(r"(?m)^{ADDR} "), 1);
+    let names = run.section("1m");
+    names.assert_matches(r"(?m)^hello$");
+    names.assert_matches(&format!(r"(?m)^{}$", b.crt()));
+    names.assert_not_contains("start");
+    assert_eq!(run.section("none").text.trim(), "start             end                 module name", "{}", run.dump());
+    run.section("bad").assert_matches(r"(?m)^\^ Syntax error at 'q': lm takes .* in 'lm q'$");
 }

@@ -132,6 +132,16 @@ fn help_on_a_command_explains_it() {
     run.assert_not_matches(r"(?m)^\^ ");
 }
 
+/// `.childdbg` works on Linux too: its help says so, and does not call it Windows-only.
+#[test]
+fn help_on_childdbg_names_both_systems() {
+    let hello = debuggee("hello");
+    let run = rdb(&[s(&hello)], &format!("{}\n.help .childdbg\n{}\nq\n", mark("help"), mark("end")));
+    let help = run.section("help");
+    help.assert_contains("on Linux at once");
+    help.assert_not_contains("(Windows)");
+}
+
 #[test]
 fn end_of_input_quits() {
     let hello = debuggee("hello");

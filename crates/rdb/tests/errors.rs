@@ -145,6 +145,29 @@ fn a_program_that_is_not_executable() {
     assert_eq!(lines.len(), 1, "one clear line\n{}", run.dump());
 }
 
+/// `rdb core.1234` is a core file given as a program: one line that says so and names WinDbg's `-z` for dumps,
+/// not the OS's "Permission denied".
+#[test]
+fn a_core_file_is_named_as_one() {
+    let core = scratch_dir("core").join("core.1234");
+    // An ELF header whose type is ET_CORE, as the kernel writes one.
+    let mut header = b"\x7fELF\x02\x01\x01".to_vec();
+    header.resize(16, 0);
+    header.extend([4, 0, 0x3e, 0]);
+    header.resize(64, 0);
+    std::fs::write(&core, header).unwrap();
+    let run = rdb(&[s(&core)], "q\n");
+    run.assert_failure();
+    let lines: Vec<&str> = run.lines().into_iter().filter(|l| !l.starts_with("CommandLine: ")).collect();
+    assert_eq!(lines.len(), 1, "one clear line\n{}", run.dump());
+    assert!(
+        lines[0].starts_with("rdb: ") && lines[0].contains("core.1234 is a core file, not a program"),
+        "{}",
+        run.dump()
+    );
+    assert!(lines[0].contains("not supported yet") && lines[0].contains("-z"), "{}", run.dump());
+}
+
 #[test]
 fn no_program_at_all() {
     let run = rdb(&[], "");

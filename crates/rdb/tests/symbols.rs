@@ -11,6 +11,30 @@ fn x_row(symbol: &str) -> String {
     format!(r"(?m)^({ADDR}) +{}(?:\s|$)", regex::escape(symbol))
 }
 
+/// libstdc++'s file name holds `+`: every spelling docs/console.md promises names it, for `bp` and for a `bu`
+/// that resolves as the library loads (after `.restart`), and `x` and `?` read it as `bp` does.
+#[test]
+fn a_module_whose_file_name_holds_plus_signs_answers_to_every_spelling() {
+    let throws = debuggee("throws");
+    for spelling in ["libstdc++.so.6", "libstdc++", "libstdc__", "LIBSTDC++"] {
+        for command in ["bp", "bu"] {
+            let stdin = format!(
+                "{command} {spelling}!__cxa_throw\n{}\nbl\ng\n{}\n? {spelling}!__cxa_throw+1\nq\n",
+                mark("bl"),
+                mark("eval")
+            );
+            let run = rdb(&[s(&throws)], &stdin);
+            run.section("bl").assert_matches(r"(?m)^ 0 e .*libstdc__!__cxa_throw hits=0$");
+            run.assert_matches(&bp_hit_re(0, "libstdc__!__cxa_throw"));
+            run.section("eval").assert_matches(r"(?m)^Evaluate expression: \d+ = ");
+        }
+    }
+    let run = rdb(&[s(&throws)], "bu libstdc++!__cxa_throw\n.restart\ng\ng\n");
+    run.assert_matches(&bp_hit_re(0, "libstdc__!__cxa_throw"));
+    run.assert_contains("caught too big");
+    run.assert_matches(&exit_code_re(0));
+}
+
 #[test]
 fn lm_lists_the_program_libc_and_the_dynamic_linker() {
     let hello = debuggee("hello");

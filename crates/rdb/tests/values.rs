@@ -640,16 +640,22 @@ fn g_to_a_source_line_runs_to_any_place_of_it() {
     let vars = debuggee("vars");
     let run = rdb(
         &[s(&vars)],
-        &format!("g `vars.c:{}`\n{}\ndv depth\ng `vars.c:99999`\ng `nosuch.c:3`\nq\n", bottom(), mark("there")),
+        &format!(
+            "g `vars.c:{}`\n{}\ndv depth\ng `vars.c:99999`\ng `nosuch.c:3`\nbp `nosuch.c:3`\nbp `vars!nosuch.c:3`\nq\n",
+            bottom(),
+            mark("there")
+        ),
     );
     let there = run.section("there");
     there.assert_matches(r"(?m)^ +depth = 0n0$");
     there.assert_matches(
         r"(?m)^\^ Couldn't resolve error at 'vars\.c:99999': no code for that line in 'g `vars\.c:99999`'$",
     );
-    there.assert_matches(
-        r"(?m)^\^ Couldn't resolve error at 'nosuch\.c:3': no code for that line in 'g `nosuch\.c:3`'$",
-    );
+    // A file no module's line information names is said to be that, not a line without code.
+    let no_file = r"\^ Couldn't resolve error at 'nosuch\.c:3': no source file 'nosuch\.c' in";
+    there.assert_matches(&format!(r"(?m)^{no_file} any module's line information in 'g `nosuch\.c:3`'$"));
+    there.assert_matches(&format!(r"(?m)^{no_file} any module's line information in 'bp `nosuch\.c:3`'$"));
+    there.assert_matches(&format!(r"(?m)^{no_file} vars's line information in 'bp `vars!nosuch\.c:3`'$"));
 }
 
 /// gdb's stops at `functions` (its breakpoints, after their prologues), up to `stops` of them: each stop's pc and

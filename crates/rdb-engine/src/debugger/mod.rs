@@ -5,6 +5,7 @@
 //! attaching work the same from every front end. Front ends reach a process only through its `Session` here.
 
 mod breaker;
+mod dumps;
 mod family;
 mod stdio;
 
@@ -157,6 +158,7 @@ impl Debugger {
     /// Launch `launch` and run it to its first stop (the initial breakpoint). The current process must be gone.
     pub fn launch(&mut self, launch: Launch) -> Result<Stop> {
         self.check_no_debuggee()?;
+        dumps::refuse_dump(&launch.program)?;
         let target = self.host.launch(&launch, self.follow_children)?;
         self.launched = Some(launch);
         self.current.origin = Origin::Create;

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::memory::ReadMemory;
 use crate::symbols::{ModuleSymbols, SourceLine, Symbol};
 use crate::wildcard;
 
@@ -31,6 +32,33 @@ impl Module {
         self.symbols.get_or_init(|| ModuleSymbols::load(&self.path, self.base).ok()).as_ref()
     }
 
+    /// Whether `name` names this module: its name (`libstdc__`), its file name (`libstdc++.so.6`), or its file name
+    /// up to the first dot (`libstdc++`), any case, as the docs promise each.
+    pub fn answers_to(&self, name: &str) -> bool {
+        if self.name.eq_ignore_ascii_case(name) {
+            return true;
+        }
+        let Some(file) = self.path.file_name().map(|f| f.to_string_lossy()) else { return false };
+        let stem = file.split('.').next().unwrap_or("");
+        file.eq_ignore_ascii_case(name) || (!stem.is_empty() && stem.eq_ignore_ascii_case(name))
+    }
+
+    /// The file its symbols were read from (a separate debug file, else the module's own), once they have been
+    /// read and found: `None` while deferred or when there are none.
+    pub fn symbol_file(&self) -> Option<&Path> {
+        let symbols = self.symbols.get()?.as_ref()?;
+        if symbols.symbol_count() == 0 && !symbols.has_dwarf() {
+            return None;
+        }
+        Some(symbols.debug_file().unwrap_or(&self.path))
+    }
+
+    /// Whether `pattern` (WinDbg's wildcards, any case) matches the module's name or its file name (`lm m`).
+    pub fn matches(&self, pattern: &str) -> bool {
+        let file = self.path.file_name().map(|f| f.to_string_lossy());
+        wildcard::matches(pattern, &self.name) || file.is_some_and(|f| wildcard::matches(pattern, &f))
+    }
+
     /// What is known of the module's symbols: nothing until they are first needed, then what was found.
     pub fn symbol_state(&self) -> SymbolState {
         match self.symbols.get() {
@@ -41,6 +69,28 @@ impl Module {
             Some(Some(s)) if s.is_pe() => SymbolState::Exports,
             Some(Some(_)) => SymbolState::Elf,
         }
+    }
+}
+
+/// The link time stamp of the PE image mapped at `base` (`IMAGE_FILE_HEADER.TimeDateStamp`, seconds since 1970),
+/// read from its headers in memory as WinDbg reads them; `None` for any other image (ELF records none).
+pub fn pe_timestamp(base: u64, memory: &mut dyn ReadMemory) -> Option<u32> {
+    let mut u32_at = |address: u64| {
+        let mut bytes = [0u8; 4];
+        memory.read_exact(address, &mut bytes).ok().map(|()| u32::from_le_bytes(bytes))
+    };
+    if u32_at(base)? & 0xffff != u32::from(u16::from_le_bytes(*b"MZ")) {
+        return None;
+    }
+    let nt = base.checked_add(u64::from(u32_at(base.checked_add(0x3c)?)?))?;
+    // "PE\0\0", then the file header: Machine (2), NumberOfSections (2), TimeDateStamp (4).
+    (u32_at(nt)? == u32::from_le_bytes(*b"PE\0\0")).then(|| u32_at(nt.checked_add(8)?)).flatten()
+}
+
+impl super::Session {
+    /// The link time stamp of the module at `base`, where its image records one (see [`pe_timestamp`]).
+    pub fn image_timestamp(&mut self, base: u64) -> Option<u32> {
+        pe_timestamp(base, &mut self.memory().ok()?)
     }
 }
 
@@ -156,13 +206,13 @@ impl Modules {
         self.list.iter().find(|m| m.contains(address))
     }
 
-    /// A module by its name (case-insensitive, as WinDbg), or by its file name (`libc.so.6`).
+    /// A module by its name (case-insensitive, as WinDbg), else by its file name (`libc.so.6`) or the file name up
+    /// to its first dot (`libstdc++`): see [`Module::answers_to`].
     pub fn by_name(&self, name: &str) -> Option<&Module> {
-        self.list.iter().find(|m| m.name.eq_ignore_ascii_case(name)).or_else(|| {
-            self.list
-                .iter()
-                .find(|m| m.path.file_name().is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name)))
-        })
+        self.list
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
+            .or_else(|| self.list.iter().find(|m| m.answers_to(name)))
     }
 
     /// Resolve `module!symbol`, `module` (its base) or a bare `symbol` searched in every module in load order.
@@ -320,5 +370,41 @@ mod tests {
         assert_eq!(m.at(0x5800).map(|m| m.base), Some(0x5000));
         assert_eq!(m.by_name("LIBX").map(|m| m.base), Some(0x1000));
         assert_eq!(m.resolve("libx_5000"), Some(0x5000));
+    }
+
+    #[test]
+    fn a_pe_time_stamp_is_read_from_the_mapped_headers() {
+        struct Bytes(Vec<u8>);
+        impl ReadMemory for Bytes {
+            fn read(&mut self, address: u64, buf: &mut [u8]) -> crate::Result<usize> {
+                let start = address.checked_sub(0x1000).ok_or(crate::Error::MemoryAccess(address))? as usize;
+                let n = buf.len().min(self.0.len().saturating_sub(start));
+                buf[..n].copy_from_slice(&self.0[start..start + n]);
+                if n == 0 { Err(crate::Error::MemoryAccess(address)) } else { Ok(n) }
+            }
+        }
+        let mut image = vec![0u8; 0x100];
+        image[..2].copy_from_slice(b"MZ");
+        image[0x3c] = 0x80;
+        image[0x80..0x84].copy_from_slice(b"PE\0\0");
+        image[0x88..0x8c].copy_from_slice(&0x5f2a_1b3cu32.to_le_bytes());
+        assert_eq!(pe_timestamp(0x1000, &mut Bytes(image.clone())), Some(0x5f2a_1b3c));
+        image[..4].copy_from_slice(b"\x7fELF");
+        assert_eq!(pe_timestamp(0x1000, &mut Bytes(image)), None, "an ELF image has none");
+        assert_eq!(pe_timestamp(0x1000, &mut Bytes(vec![b'M', b'Z'])), None, "headers cut short");
+    }
+
+    #[test]
+    fn a_module_answers_to_every_spelling_of_its_file() {
+        let mut m = Modules::default();
+        m.add(0x1000, 0x1000, PathBuf::from("/usr/lib/libstdc++.so.6"));
+        m.add(0x5000, 0x1000, PathBuf::from("/lib64/ld-linux-x86-64.so.2"));
+        for name in ["libstdc__", "libstdc++.so.6", "libstdc++", "LIBSTDC++"] {
+            assert_eq!(m.by_name(name).map(|m| m.base), Some(0x1000), "{name}");
+        }
+        for name in ["ld_linux_x86_64", "ld-linux-x86-64.so.2", "ld-linux-x86-64"] {
+            assert_eq!(m.by_name(name).map(|m| m.base), Some(0x5000), "{name}");
+        }
+        assert!(m.by_name("libstdc").is_none());
     }
 }

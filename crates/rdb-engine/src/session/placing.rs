@@ -38,7 +38,8 @@ impl Session {
 
     /// Add a breakpoint that takes the place of some of its owner's: `replaced` is given the table and the
     /// addresses the new breakpoint resolved to (none for one that waits for its module), and names the breakpoints
-    /// it replaces; they are removed and the new one added with the lowest free id, in this one call.
+    /// it replaces; they are removed and the new one added under the first one's id, their hits kept, in this one
+    /// call.
     ///
     /// Why one call rather than resolve, remove, add: a front end's rule may depend on where the breakpoint
     /// resolves (WinDbg's `bp` twice at one address is one breakpoint), and removing first would lose the old
@@ -107,7 +108,7 @@ impl Session {
         let Prepared { spec, sites, redirected } = prepared;
         let kind = spec.kind;
         let addresses: Vec<u64> = sites.iter().map(|s| s.address).collect();
-        let id = self.breakpoints.insert(spec, sites);
+        let id = self.breakpoints.insert_replacing(spec, sites, &removed);
         if let Err(e) = self.arm_new(id, kind) {
             self.breakpoints.remove(id);
             for b in removed {
@@ -151,14 +152,18 @@ impl Session {
         match location {
             Location::Expr(e) => Ok(vec![self.evaluate(tid, e)?]),
             Location::Line { module, file, line } => {
-                let found = self
-                    .modules
-                    .iter()
-                    .filter(|m| module.as_deref().is_none_or(|name| m.name.eq_ignore_ascii_case(name)))
-                    .filter_map(|m| m.symbols())
-                    .map(|s| s.line_addresses(file, *line))
-                    .find(|addresses| !addresses.is_empty());
-                found.ok_or_else(|| crate::err!("Couldn't resolve error at '{file}:{line}': no code for that line"))
+                let symbols = || {
+                    let named = |m: &&super::modules::Module| module.as_deref().is_none_or(|name| m.answers_to(name));
+                    self.modules.iter().filter(named).filter_map(|m| m.symbols())
+                };
+                let found = symbols().map(|s| s.line_addresses(file, *line)).find(|addresses| !addresses.is_empty());
+                found.ok_or_else(|| match symbols().any(|s| s.has_source_file(file)) {
+                    true => crate::err!("Couldn't resolve error at '{file}:{line}': no code for that line"),
+                    false => crate::err!(
+                        "Couldn't resolve error at '{file}:{line}': no source file '{file}' in {}'s line information",
+                        module.as_deref().unwrap_or("any module")
+                    ),
+                })
             }
         }
     }
@@ -283,7 +288,10 @@ fn lone_symbol(text: &str) -> Option<&str> {
         return (!quoted.contains('"')).then_some(quoted);
     }
     let computes = |c: char| c.is_whitespace() || "+-*/%()[]^|=\"'".contains(c);
-    (!text.is_empty() && !text.contains(computes)).then_some(text)
+    // A module may be written as its file's name, operators and all (`libstdc++.so.6!__cxa_throw`).
+    let name = text.split_once('!').filter(|(m, _)| m.chars().all(|c| c.is_ascii_alphanumeric() || "_.+-".contains(c)));
+    let symbol = name.map_or(text, |(_, symbol)| symbol);
+    (!text.is_empty() && !symbol.is_empty() && !symbol.contains(computes)).then_some(text)
 }
 
 /// The addresses of a location that must resolve now, or may wait for its module (`deferred`): none then.
@@ -302,6 +310,8 @@ mod tests {
     fn a_lone_symbol_is_a_name_and_nothing_else() {
         assert_eq!(lone_symbol(" prog!twice "), Some("prog!twice"));
         assert_eq!(lone_symbol("hello!puts@plt"), Some("hello!puts@plt"));
+        assert_eq!(lone_symbol("libstdc++.so.6!__cxa_throw"), Some("libstdc++.so.6!__cxa_throw"));
+        assert_eq!(lone_symbol("prog!"), None);
         assert_eq!(lone_symbol(r#"@!"cxx!Dog::speak() const""#), Some("cxx!Dog::speak() const"));
         for computed in ["prog!twice+4", "poi(@rsp)", "0x401000 + 1", r#"@!"a"+4"#, ""] {
             assert_eq!(lone_symbol(computed), None, "{computed}");

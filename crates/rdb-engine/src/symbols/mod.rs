@@ -187,6 +187,11 @@ impl ModuleSymbols {
 
     /// The addresses where code for `file:line` begins (`is_stmt` rows), `file` matched by its path's tail
     /// (`demo.c` matches `/src/demo.c`). Where the line has no code, the next line that has code.
+    /// Whether the module's line information names `file` (`a.c`, `src/a.c`, a full path).
+    pub fn has_source_file(&self, file: &str) -> bool {
+        self.dwarf().is_some_and(|d| d.has_file(file))
+    }
+
     pub fn line_addresses(&self, file: &str, line: u32) -> Vec<u64> {
         let Some(dwarf) = self.dwarf() else { return Vec::new() };
         // One address per (sequence, function) instance of the line: the function is the symbol containing the

@@ -65,20 +65,27 @@ fn spec(kind: Kind, location: Location, condition: Option<String>) -> Spec {
 }
 
 /// Add a console breakpoint. WinDbg's rule: a `bp` that resolves where a console breakpoint of its kind already
-/// is redefines it ("breakpoint 0 redefined"): one breakpoint per address, the new one taking the lowest free id.
+/// is redefines it ("breakpoint 0 redefined"): one breakpoint per address, keeping the old one's id and hits.
 /// A `bu` never does. The rule is the console's, not the engine's (another front end's breakpoint at the same
 /// address stays), and it goes to the engine as a replacement in the same call as the add, so a `bp` that fails
 /// (a bad condition, data rather than code) leaves the old breakpoint in place.
 fn add(cx: &mut Cx, spec: Spec) -> Result<u32> {
     let tid = cx.tid();
     let redefines = spec.kind == Kind::Software && !spec.deferred;
-    cx.session().add_breakpoint_replacing(tid, spec, |table: &Breakpoints, addresses: &[u64]| {
+    let mut replaced = Vec::new();
+    let id = cx.session().add_breakpoint_replacing(tid, spec, |table: &Breakpoints, addresses: &[u64]| {
         if !redefines {
             return Vec::new();
         }
         let at = |b: &&rdb_engine::session::Breakpoint| b.sites.iter().any(|s| addresses.contains(&s.address));
-        table.owned_by(Owner::Console).filter(|b| b.spec.kind == Kind::Software).filter(at).map(|b| b.id).collect()
-    })
+        let console = table.owned_by(Owner::Console).filter(|b| b.spec.kind == Kind::Software);
+        replaced = console.filter(at).map(|b| b.id).collect();
+        replaced.clone()
+    })?;
+    for old in replaced {
+        cx.out(format!("breakpoint {old} redefined"));
+    }
+    Ok(id)
 }
 
 /// `bp`/`bu` arguments: `[/w "condition"] <where> [passes] ["commands"]`.

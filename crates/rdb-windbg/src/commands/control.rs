@@ -67,7 +67,7 @@ pub fn j(cx: &mut Cx, args: &str) -> Result<Flow> {
 }
 
 /// A `{ ... }` block at the start of `text` (nested braces and quoted text kept whole): its contents and the rest.
-fn block(text: &str) -> Result<(&str, &str)> {
+pub(super) fn block(text: &str) -> Result<(&str, &str)> {
     let text = text.trim_start();
     let Some(body) = text.strip_prefix('{') else { return Err(syntax(text)) };
     let mut quote = None;
@@ -91,7 +91,7 @@ fn block(text: &str) -> Result<(&str, &str)> {
 }
 
 /// A condition before its block: the text up to the `{`, which must hold an expression.
-fn condition(text: &str) -> Result<(&str, &str)> {
+pub(super) fn condition(text: &str) -> Result<(&str, &str)> {
     let open = text.find('{').ok_or_else(|| Error::msg("Syntax error: missing '{' after the condition"))?;
     let condition = text[..open].trim();
     if condition.is_empty() {

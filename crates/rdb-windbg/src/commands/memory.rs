@@ -66,12 +66,13 @@ pub(super) fn printable(b: u8) -> char {
     if (0x20..0x7f).contains(&b) { b as char } else { '.' }
 }
 
-/// One `db` line: 16 bytes, a dash after the eighth, then their characters.
+/// One `db` line: 16 bytes, a dash between the eighth and the ninth (none when the line ends before a ninth, as
+/// WinDbg prints it), then their characters.
 fn byte_line(address: u64, bytes: &[Option<u8>]) -> String {
     let mut hex = String::new();
     let mut text = String::new();
     for i in 0..16 {
-        let sep = if i == 8 { '-' } else { ' ' };
+        let sep = if i == 8 && i < bytes.len() { '-' } else { ' ' };
         if i > 0 {
             hex.push(sep);
         }

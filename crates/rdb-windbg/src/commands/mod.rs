@@ -6,7 +6,9 @@ mod control;
 mod display;
 mod environment;
 mod execution;
+pub(crate) mod loops;
 mod memory;
+mod printf;
 mod processes;
 mod program;
 mod registers;
@@ -204,6 +206,16 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["j"], false, control::j),
     (&[".if"], false, control::dot_if),
     (&[".else", ".elsif"], false, control::orphan_else),
+    (&[".while"], false, loops::dot_while),
+    (&[".do"], false, loops::dot_do),
+    (&[".for"], false, loops::dot_for),
+    (&[".foreach"], false, loops::dot_foreach),
+    (&[".break"], false, loops::dot_break),
+    (&[".continue"], false, loops::dot_continue),
+    (&[".printf"], false, printf::printf),
+    (&[".lastevent"], false, session_cmds::lastevent),
+    (&[".sympath"], false, source::sympath),
+    (&[".exepath"], false, source::exepath),
     (&[".help", "?help"], false, session_cmds::help),
     (&["q", "qq"], false, session_cmds::q),
     (&["qd"], false, session_cmds::qd),
@@ -225,6 +237,10 @@ pub fn split_name(command: &str) -> (&str, &str) {
     }
     if command.starts_with(['~', '|']) || (command.starts_with('?') && !command.starts_with("?help")) {
         return command.split_at(1);
+    }
+    // `lm`'s options run on from its name (`lmvm prog`, `lm1m`).
+    if command.get(..2).is_some_and(|n| n.eq_ignore_ascii_case("lm")) {
+        return command.split_at(2);
     }
     let end = if let Some(rest) = command.strip_prefix('.') {
         1 + rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len())
@@ -307,6 +323,8 @@ mod tests {
         assert_eq!(split_name("."), (".", ""));
         assert_eq!(split_name("$$<a.txt"), ("$$<", "a.txt"));
         assert_eq!(split_name("$$>< a.txt"), ("$$><", " a.txt"));
+        assert_eq!(split_name("lmvm hello"), ("lm", "vm hello"));
+        assert_eq!(split_name("lm"), ("lm", ""));
     }
 
     #[test]

@@ -8,20 +8,96 @@ use rdb_engine::{Error, Result};
 
 use super::Cx;
 use super::Flow;
+use crate::parse::take_word;
 use crate::{Output, report};
 
-pub fn lm(cx: &mut Cx, _args: &str) -> Result<Flow> {
+/// What `lm`'s options ask for: `v` (details), `m <pattern>` (names), `1m` (names alone), `a <address>`.
+#[derive(Default)]
+struct LmOptions {
+    verbose: bool,
+    names_only: bool,
+    pattern: Option<String>,
+    address: Option<String>,
+}
+
+/// Parse `lm`'s options, WinDbg's way: letters run together (`lmvm prog`), `m` and `a` take the next word.
+/// `f`, `o`, `u` and `l` are accepted for scripts written for WinDbg: rdb's rows already have the full path and
+/// list only loaded user-mode modules (`l` lists those whose symbols are read).
+fn lm_options(args: &str) -> Result<(LmOptions, bool)> {
+    let mut options = LmOptions::default();
+    let mut symbols_read = false;
+    let mut rest = args.trim_start();
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            'v' | 'V' => options.verbose = true,
+            'm' | 'M' | 'a' => {
+                let (word, after) = take_word(rest);
+                if word.is_empty() {
+                    return Err(Error::msg(format!(
+                        "Syntax error: lm {c} takes a {}",
+                        if c == 'a' { "address" } else { "pattern" }
+                    )));
+                }
+                if c == 'a' {
+                    options.address = Some(word.to_string())
+                } else {
+                    options.pattern = Some(word.to_string())
+                }
+                rest = after;
+            }
+            '1' if rest.starts_with(['m', 'M']) => {
+                options.names_only = true;
+                rest = &rest[1..];
+            }
+            'l' => symbols_read = true,
+            'f' | 'o' | 'u' => {}
+            c if c.is_whitespace() => {}
+            c => {
+                return Err(Error::msg(format!(
+                    "Syntax error at '{c}': lm takes v, m <pattern>, 1m, a <address> (and f, o, u, l)"
+                )));
+            }
+        }
+    }
+    Ok((options, symbols_read))
+}
+
+/// `lm [v] [l] [1m] [m <pattern>] [a <address>]`: the modules, in load order.
+pub fn lm(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let (options, symbols_read) = lm_options(args)?;
+    let address = options.address.as_deref().map(|a| cx.eval(a)).transpose()?;
+    let bases: Vec<u64> = cx
+        .dbg
+        .session()
+        .modules
+        .iter()
+        .filter(|m| options.pattern.as_deref().is_none_or(|p| m.matches(p)))
+        .filter(|m| address.is_none_or(|a| m.contains(a)))
+        .filter(|m| !symbols_read || m.symbol_file().is_some())
+        .map(|m| m.base)
+        .collect();
+    if options.names_only {
+        for base in bases {
+            let name = cx.dbg.session().modules.iter().find(|m| m.base == base).map(|m| m.name.clone());
+            cx.out(name.unwrap_or_default());
+        }
+        return Ok(Flow::Next);
+    }
     cx.out("start             end                 module name");
-    // Two fields of `cx` apart: the modules borrowed while the lines go out (through the printable output).
-    for m in cx.dbg.session().modules.iter() {
-        cx.out.line(&format!(
-            "{} {}   {:<16} {:<16} {}",
-            addr64(m.base),
-            addr64(m.end()),
-            m.name,
-            report::symbol_state(m.symbol_state()),
-            m.path.display()
-        ));
+    for base in bases {
+        // A PE's time stamp is read from its headers in the debuggee's memory.
+        let live = options.verbose && cx.session().is_live();
+        let timestamp = if live { cx.session().image_timestamp(base) } else { None };
+        let session = cx.dbg.session();
+        let Some(m) = session.modules.iter().find(|m| m.base == base) else { continue };
+        let mut lines = vec![report::module_row(m)];
+        if options.verbose {
+            lines.extend(report::module_details(&report::ModuleDetails { module: m, timestamp }));
+        }
+        for line in lines {
+            cx.out.line(&line);
+        }
     }
     Ok(Flow::Next)
 }
@@ -76,13 +152,19 @@ enum StackStyle {
     },
 }
 
+/// The most frames a `k` shows: a bound on the work of a stack that loops, far above any real one.
+const MAX_FRAMES: u64 = 0x10000;
+
 fn stack(cx: &mut Cx, args: &str, style: StackStyle) -> Result<Flow> {
     let max = match args.trim() {
         "" => 0x14,
-        n => cx.eval(n)? as usize,
+        n => cx.eval(n)?,
     };
+    if max > MAX_FRAMES {
+        cx.out(format!("Frame count {max:#x} is more than k shows: showing at most {MAX_FRAMES:#x} frames"));
+    }
     let tid = cx.tid();
-    print_stack(cx, tid, max.clamp(1, 0x10000), style)
+    print_stack(cx, tid, max.clamp(1, MAX_FRAMES) as usize, style)
 }
 
 fn print_stack(cx: &mut Cx, tid: u32, max: usize, style: StackStyle) -> Result<Flow> {
@@ -214,6 +296,14 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
         }
     };
     let command = command.trim();
+    // `~<threads>e <command>` runs any debugger command per thread, without the thread lines `~*k` prints.
+    let (command, plain) = match command.strip_prefix(['e', 'E']) {
+        Some(rest) if rest.is_empty() || rest.starts_with(char::is_whitespace) => (rest.trim(), true),
+        _ => (command, false),
+    };
+    if plain && command.is_empty() {
+        return Err(Error::msg(format!("Syntax error: ~{selector}e takes a command: ~{selector}e r rip")));
+    }
     // `~` runs its command itself, not through the queue: a `~` under a `~` would recurse once per prefix of a long
     // line (`~0 ~0 ~0 ...`), and under `~*` multiply the runs by the thread count at each level.
     if command.starts_with('~') {
@@ -254,7 +344,7 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
             }
             return Err(Error::msg("execution commands cannot be run per thread"));
         }
-        if all.len() > 1 || selector == "*" {
+        if !plain && (all.len() > 1 || selector == "*") {
             cx.out("");
             cx.out(header);
         }

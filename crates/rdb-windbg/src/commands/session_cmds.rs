@@ -98,6 +98,15 @@ pub fn restart(cx: &mut Cx, _args: &str) -> Result<Flow> {
 }
 
 /// `.echo text` or `.echo "text; with semicolons"`.
+/// `.lastevent`: the last event the session stopped for, and the time now.
+pub fn lastevent(cx: &mut Cx, _args: &str) -> Result<Flow> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    for line in crate::report::last_event_lines(cx.console.last_stop.as_ref(), (now.as_secs(), now.subsec_millis())) {
+        cx.out(line);
+    }
+    Ok(Flow::Next)
+}
+
 pub fn echo(cx: &mut Cx, args: &str) -> Result<Flow> {
     match crate::parse::take_quoted(args) {
         Some(Ok((text, rest))) if rest.trim().is_empty() => cx.out(text),

@@ -193,13 +193,39 @@ pub fn lsp(cx: &mut Cx, args: &str) -> Result<Flow> {
 /// `.srcpath [dirs]`, `.srcpath+ dirs`: where source files are looked for when the path in the debug information
 /// does not exist (directories separated by `;`); shown after any change.
 pub fn srcpath(cx: &mut Cx, args: &str) -> Result<Flow> {
-    let path = &mut cx.console.source.path;
+    let shown = set_path(&mut cx.console.source.path, args);
+    cx.out(format!("Source search path is: {shown}"));
+    Ok(Flow::Next)
+}
+
+/// `.sympath [dir[;dir...]]`, `.sympath+ dir`: kept and shown as `.srcpath` is. rdb reads a module's symbols from
+/// its own file and the separate debug file its build id or `.gnu_debuglink` names; these directories are not
+/// searched yet, and the line says so.
+pub fn sympath(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let shown = set_path(&mut cx.console.symbol_path, args);
+    cx.out(format!("Symbol search path is: {shown}"));
+    if !cx.console.symbol_path.dirs().is_empty() {
+        cx.out(
+            "(rdb reads symbols from each module's file and its separate debug file, not yet from these directories)",
+        );
+    }
+    Ok(Flow::Next)
+}
+
+/// `.exepath [dir[;dir...]]`, `.exepath+ dir`: where a dump's module images would be looked for, kept and shown as
+/// `.srcpath` is (a live process's images are where it loaded them; rdb opens no dumps yet).
+pub fn exepath(cx: &mut Cx, args: &str) -> Result<Flow> {
+    let shown = set_path(&mut cx.console.exe_path, args);
+    cx.out(format!("Executable image search path is: {shown}"));
+    Ok(Flow::Next)
+}
+
+/// The path commands' one rule: `+dirs` adds, `dirs` replaces, nothing shows; the path as shown afterwards.
+fn set_path(path: &mut rdb_engine::sources::SourcePath, args: &str) -> String {
     match args.strip_prefix('+') {
         Some(more) => path.extend(more),
         None if !args.trim().is_empty() => *path = rdb_engine::sources::SourcePath::parse(args),
         None => {}
     }
-    let shown = if path.dirs().is_empty() { "<empty>".to_string() } else { path.joined() };
-    cx.out(format!("Source search path is: {shown}"));
-    Ok(Flow::Next)
+    if path.dirs().is_empty() { "<empty>".to_string() } else { path.joined() }
 }

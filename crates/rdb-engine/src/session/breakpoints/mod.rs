@@ -93,6 +93,26 @@ impl Breakpoints {
         id
     }
 
+    /// Add a breakpoint in place of some removed a moment ago (WinDbg's "breakpoint 0 redefined"): under the first
+    /// one's id, with the hits they counted, so a redefinition does not start the count again.
+    pub(in crate::session) fn insert_replacing(
+        &mut self,
+        spec: Spec,
+        mut sites: Vec<Site>,
+        replaced: &[Breakpoint],
+    ) -> u32 {
+        let Some(first) = replaced.first() else { return self.insert(spec, sites) };
+        for site in &mut sites {
+            site.hits += replaced.iter().filter_map(|b| b.site(site.address)).map(|s| s.hits).sum::<u64>();
+        }
+        let passes = spec.passes.max(1);
+        let spec = Spec { passes, ..spec };
+        let hits = replaced.iter().map(|b| b.hits).sum();
+        let id = first.id;
+        self.restore(Breakpoint { id, spec, enabled: true, sites, remaining: passes, hits, last_hit: None });
+        id
+    }
+
     /// Put back a breakpoint removed a moment ago, under its own id (an add that failed after replacing it).
     pub(in crate::session) fn restore(&mut self, b: Breakpoint) {
         self.list.push(b);

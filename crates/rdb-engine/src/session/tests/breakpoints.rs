@@ -171,6 +171,7 @@ fn a_front_end_replaces_only_its_own_breakpoints() {
     assert_eq!(new, old);
     let b = session.breakpoints.get(new).unwrap();
     assert_eq!((b.spec.passes, b.spec.condition.clone()), (1, Some(Condition::masm("@rdi == 4"))));
+    assert_eq!(b.hits, before[1].hits, "its hits kept");
     assert_eq!(session.breakpoints.get(dap).unwrap(), &before[0], "the DAP client's is untouched");
 }
 

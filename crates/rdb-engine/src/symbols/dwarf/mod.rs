@@ -84,6 +84,13 @@ impl DwarfInfo {
         Some(SourceLine { file: PathBuf::from(&table.files[row.file as usize]), line: row.line })
     }
 
+    /// Whether the line table names a file that `file` can stand for (as [`Dwarf::line_addresses`] matches it).
+    pub fn has_file(&self, file: &str) -> bool {
+        let table = self.lines();
+        let named = |exact| table.files.iter().any(|f| path_ends_with(f, file, exact));
+        named(false) || named(true)
+    }
+
     /// The file addresses where `file:line` (or the next line with code) begins: the lowest `is_stmt` address of
     /// each instance, an instance being a (sequence, function) pair; `function_of` names the function of an
     /// address (any key).

@@ -1,0 +1,50 @@
+//! A dump given where a program is expected (`rdb core.1234`): told apart from a program by its first bytes, so
+//! the user hears what the file is rather than the OS's refusal to run it ("Permission denied"). Opening dumps is
+//! another matter (`session/snapshot.rs`); this only names them.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// What kind of dump a file's first bytes say it is, if any: an ELF core file or a Windows minidump.
+pub(super) fn dump_kind(head: &[u8]) -> Option<&'static str> {
+    const ET_CORE: u16 = 4;
+    if head.starts_with(b"MDMP") {
+        return Some("a minidump");
+    }
+    let e_type = head.get(16..18).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    (head.starts_with(b"\x7fELF") && e_type == Some(ET_CORE)).then_some("a core file")
+}
+
+/// Refuse to launch a dump, saying what it is. A file that cannot be read is left for the launch to report.
+pub(super) fn refuse_dump(program: &Path) -> Result<()> {
+    let mut head = Vec::with_capacity(18);
+    let Ok(file) = std::fs::File::open(program) else { return Ok(()) };
+    if file.metadata().map(|m| !m.is_file()).unwrap_or(true) || file.take(18).read_to_end(&mut head).is_err() {
+        return Ok(());
+    }
+    match dump_kind(&head) {
+        Some(kind) => Err(Error::msg(format!(
+            "{} is {kind}, not a program: post-mortem debugging is not supported yet (WinDbg opens a dump with -z <file>)",
+            program.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dump_kind;
+
+    #[test]
+    fn cores_and_minidumps_are_told_from_programs() {
+        let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
+        assert_eq!(dump_kind(&[elf.as_slice(), &[4, 0]].concat()), Some("a core file"));
+        elf.extend([3, 0]);
+        assert_eq!(dump_kind(&elf), None, "a position-independent executable");
+        assert_eq!(dump_kind(b"MDMP\x93\xa7"), Some("a minidump"));
+        assert_eq!(dump_kind(b"MZ"), None);
+        assert_eq!(dump_kind(b"\x7fELF"), None, "too short to say");
+    }
+}
