@@ -1,13 +1,15 @@
 //! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
 //! the location line with its instruction, stacks, modules, and (in `blocks`) the Windows environment blocks and
-//! (in `filters`) `sx`'s listing, (in `values`) variables and values, (in `vectors`) the wide registers.
+//! (in `filters`) `sx`'s listing, (in `address`) `!address`, (in `values`) variables and values, (in `vectors`) the wide registers.
 
+mod address;
 mod blocks;
 mod date;
 mod filters;
 mod values;
 mod vectors;
 
+pub use address::{address_map_lines, address_region_lines};
 pub use blocks::{peb_lines, teb_lines};
 pub use filters::filter_lines;
 pub use values::{

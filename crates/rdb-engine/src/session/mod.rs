@@ -4,6 +4,7 @@
 //! [`crate::debugger::Debugger`] that holds it (one per process of a family) and never reach around it to the
 //! target. It hands out data (stops, notices, frames, threads, disassembly); every call names the thread it is for.
 
+mod address_map;
 mod breakpoints;
 mod compiled;
 mod conditions;
@@ -37,6 +38,7 @@ mod wide_registers;
 
 use std::path::PathBuf;
 
+pub use address_map::{AddressRegion, MemoryState, Usage};
 pub use breakpoints::{
     Breakpoint, Breakpoints, Condition, HwAccess, Kind, Language, Location, MemAccess, Owner, Site, Spec,
 };
