@@ -76,6 +76,7 @@ pub fn exception_name(kind: &ExceptionKind) -> (String, u32) {
         ExceptionKind::IllegalInstruction { .. } => "Illegal instruction".into(),
         ExceptionKind::IntegerDivideByZero { .. } => "Integer divide-by-zero".into(),
         ExceptionKind::Other { code: 0x4001_0005, .. } => "Control-C exception".to_string(),
+        ExceptionKind::Other { code: 0xe06d_7363, .. } => "C++ EH exception".to_string(),
         ExceptionKind::Other { .. } => "Unknown exception".to_string(),
         ExceptionKind::Signal { signo } => format!("Signal {}", signal_name(*signo)),
     };

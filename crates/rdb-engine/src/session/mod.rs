@@ -9,6 +9,7 @@ mod breakpoints;
 mod compiled;
 mod conditions;
 mod control;
+mod cxx_throw;
 mod disassembly;
 mod displaced;
 mod environment;
@@ -84,12 +85,14 @@ enum Internal {
     RunTo(u64),
     /// A longjmp's entry, while `tid` returns from the frame whose CFA is `sp` (see `longjmp.rs`).
     Longjmp { address: u64, tid: Tid, sp: u64 },
+    /// A C++ runtime's `__cxa_throw`, while the `eh` filter wants C++ exceptions (see `cxx_throw.rs`).
+    CxxThrow(u64),
 }
 
 impl Internal {
     fn address(self) -> u64 {
         match self {
-            Internal::Entry(a) | Internal::LoaderRendezvous(a) | Internal::RunTo(a) => a,
+            Internal::Entry(a) | Internal::LoaderRendezvous(a) | Internal::RunTo(a) | Internal::CxxThrow(a) => a,
             Internal::Return { address, .. } | Internal::Longjmp { address, .. } => address,
         }
     }
@@ -161,6 +164,8 @@ pub struct Session {
     line_step: Option<source_step::LineStep>,
     exe_path: Option<PathBuf>,
     entry: u64,
+    /// Where the loaded C++ runtimes throw (`__cxa_throw`), watched while the `eh` filter wants it.
+    throw_sites: Vec<u64>,
     listener: Listener,
 }
 
@@ -203,6 +208,7 @@ impl Session {
             line_step: None,
             exe_path: None,
             entry: 0,
+            throw_sites: Vec::new(),
             listener,
         }
     }
