@@ -1,21 +1,29 @@
-// throws: a C++ program that throws and catches one exception through libstdc++ (`__cxa_throw`), for breakpoints
-// on a library whose file name holds characters no expression word does (`libstdc++.so.6!__cxa_throw`).
+/* throws: C++ exceptions caught where they are thrown from. main calls raise_it(n) for n = 1..3: an odd n throws
+ * std::runtime_error, an even one an int; main catches each, prints "caught 3" and returns 0.
+ * rdb-build: -fno-inline */
 #include <cstdio>
 #include <stdexcept>
 
-__attribute__((noinline)) static int check(int x)
+int caught;
+
+void raise_it(int n)
 {
-    if (x > 1)
-        throw std::runtime_error("too big");
-    return x;
+    if (n % 2)
+        throw std::runtime_error("odd"); /* @throw_odd */
+    throw n; /* @throw_even */
 }
 
-int main(int argc, char **)
+int main()
 {
-    try {
-        check(argc + 1);
-    } catch (const std::exception &e) {
-        std::printf("caught %s\n", e.what());
+    for (int n = 1; n <= 3; n++) {
+        try {
+            raise_it(n);
+        } catch (const std::exception &) {
+            caught++;
+        } catch (int) {
+            caught++;
+        }
     }
+    std::printf("caught %d\n", caught);
     return 0;
 }

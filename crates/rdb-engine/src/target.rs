@@ -197,15 +197,49 @@ pub enum Resume {
     Step { tid: Tid },
 }
 
-/// A mapped memory region.
-#[derive(Debug, Clone, PartialEq)]
+/// A region of the address space the process holds (mapped, or only reserved), with the protection the program
+/// gave it: never the debugger's own guard pages.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Region {
     pub start: u64,
     pub end: u64,
     pub readable: bool,
     pub writable: bool,
     pub executable: bool,
+    /// The file mapped there (a module's path on Windows), or the OS's name for the region (`[stack]`).
     pub name: Option<String>,
+    /// What backs the pages.
+    pub backing: Backing,
+    /// Address space set aside and not yet usable (Windows' MEM_RESERVE); nothing reads or runs there.
+    pub reserved: bool,
+    /// A write gives the process a private copy of the page (Windows' WRITECOPY).
+    pub copy_on_write: bool,
+    /// A guard page of the program's (or its OS's: a stack's growth guard), one-shot.
+    pub guard: bool,
+    /// Where the allocation the region is part of starts, where the OS says (Windows' AllocationBase).
+    pub allocation_base: Option<u64>,
+    /// What the OS says the region is for, where it says.
+    pub role: Option<RegionRole>,
+}
+
+/// What backs a region's pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Backing {
+    /// Anonymous memory of the process's own.
+    #[default]
+    Private,
+    /// A file mapped as data.
+    Mapped,
+    /// An executable image mapped by the loader (the OS says so, as Windows does; elsewhere the engine tells it from
+    /// the modules it knows).
+    Image,
+}
+
+/// What the OS names a region as being for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionRole {
+    Stack,
+    Heap,
 }
 
 /// A handle that can ask a running target to stop from another thread (the console's Ctrl-C handler).

@@ -15,7 +15,7 @@ use rdb_engine::debugger::{Debugger, Host, Launch};
 use rdb_engine::regs::Registers;
 use rdb_engine::session::Stop;
 use rdb_engine::target::{
-    Event, EventKind, Exception, ExceptionKind, ModuleRecord, Pid, Region, Snapshot, Target, Tid,
+    Backing, Event, EventKind, Exception, ExceptionKind, ModuleRecord, Pid, Region, Snapshot, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 
@@ -159,13 +159,15 @@ fn build() -> MemoryProcess {
                 writable: flags & 2 != 0,
                 executable: flags & 1 != 0,
                 name: Some(path.display().to_string()),
+                backing: Backing::Image,
+                ..Region::default()
             };
             Mapping { region, bytes }
         })
         .collect();
     let module_end = mappings.iter().map(|m| m.region.end).max().unwrap_or(BASE);
     let anonymous = |start: u64, size: u64| Mapping {
-        region: Region { start, end: start + size, readable: true, writable: true, executable: false, name: None },
+        region: Region { start, end: start + size, readable: true, writable: true, ..Region::default() },
         bytes: vec![0; size as usize],
     };
     mappings.push(anonymous(HEAP, HEAP_SIZE));

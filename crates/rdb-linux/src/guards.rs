@@ -178,7 +178,7 @@ mod tests {
     use super::*;
 
     fn region(start: u64, end: u64) -> Region {
-        Region { start, end, readable: true, writable: true, executable: false, name: Some("data".into()) }
+        Region { start, end, readable: true, writable: true, name: Some("data".into()), ..Region::default() }
     }
 
     #[test]

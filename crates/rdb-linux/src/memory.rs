@@ -8,7 +8,7 @@ use std::os::unix::fs::FileExt;
 
 use nix::sys::uio::{RemoteIoVec, process_vm_readv};
 use nix::unistd::Pid;
-use rdb_engine::target::Region;
+use rdb_engine::target::{Backing, Region, RegionRole};
 use rdb_engine::{Error, Result};
 
 const WORD: u64 = 8;
@@ -148,7 +148,15 @@ fn parse_map_line(line: &str) -> Option<Region> {
     let mut fields = line.splitn(6, ' ');
     let (start, end) = fields.next()?.split_once('-')?;
     let perms = fields.next()?.as_bytes();
-    let name = fields.nth(3).map(str::trim).filter(|n| !n.is_empty()).map(String::from);
+    let inode = fields.nth(2).unwrap_or("0");
+    let name = fields.next().map(str::trim).filter(|n| !n.is_empty()).map(String::from);
+    // The kernel's names for what it set up itself; a region with an inode maps a file.
+    let role = match name.as_deref() {
+        Some("[stack]") => Some(RegionRole::Stack),
+        Some("[heap]") => Some(RegionRole::Heap),
+        _ => None,
+    };
+    let backing = if inode.trim() != "0" { Backing::Mapped } else { Backing::Private };
     Some(Region {
         start: u64::from_str_radix(start, 16).ok()?,
         end: u64::from_str_radix(end, 16).ok()?,
@@ -156,6 +164,9 @@ fn parse_map_line(line: &str) -> Option<Region> {
         writable: perms.get(1) == Some(&b'w'),
         executable: perms.get(2) == Some(&b'x'),
         name,
+        backing,
+        role,
+        ..Region::default()
     })
 }
 
@@ -169,8 +180,13 @@ mod tests {
         assert_eq!((r.start, r.end), (0x7f00_0000_1000, 0x7f00_0000_2000));
         assert!(r.readable && !r.writable && r.executable);
         assert_eq!(r.name.as_deref(), Some("/usr/lib/libc.so.6"));
+        assert_eq!((r.backing, r.role), (Backing::Mapped, None));
         let anon = parse_map_line("1000-2000 rw-p 00000000 00:00 0 ").unwrap();
-        assert_eq!(anon.name, None);
+        assert_eq!((anon.name, anon.backing), (None, Backing::Private));
+        let heap = parse_map_line("5000-6000 rw-p 00000000 00:00 0                          [heap]").unwrap();
+        assert_eq!((heap.name.as_deref(), heap.role), (Some("[heap]"), Some(RegionRole::Heap)));
+        let stack = parse_map_line("7ffe0000-7fff0000 rw-p 00000000 00:00 0    [stack]").unwrap();
+        assert_eq!(stack.role, Some(RegionRole::Stack));
         assert!(parse_map_line("garbage").is_none());
     }
 }

@@ -146,6 +146,7 @@ mod tests {
             writable: true,
             executable: false,
             name: Some("[stack]".into()),
+            ..Region::default()
         };
         let b = busy(&[stack], Some(0x5555_1000_0000));
         assert!(b.contains(&(0x5555_1000_0000, 0x5555_1000_0000 + HEAP_ROOM)));

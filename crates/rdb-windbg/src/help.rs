@@ -357,6 +357,12 @@ const ENTRIES: &[Entry] = &[
         example: ".childdbg 1",
     },
     Entry {
+        name: "!address",
+        syntax: "!address [<addr>]",
+        what: "Show the address space: each region's base, end, size, type (MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE), state, protection as the program set it, and usage (Image, Stack, Heap, a mapped file, free space); with addr, the one region holding it, field by field.",
+        example: "!address @rsp",
+    },
+    Entry {
         name: "!peb",
         syntax: "!peb [<addr>]",
         what: "Windows only: show the process environment block (or the one at addr). BeingDebugged, image base, the loader's module list, heap, current directory, command line, environment; @$peb is its address.",
@@ -378,7 +384,7 @@ const ENTRIES: &[Entry] = &[
     Entry {
         name: "sxe",
         syntax: "sxe [-h|-n] <event>",
-        what: "Break on an event (ld, ud, ct, et, epr, av, sigusr1, ...); -h/-n set how g continues it.",
+        what: "Break on an event (ld, ud, ct, et, epr, av, eh for C++ exceptions, sigusr1, ...); -h/-n set how g continues it.",
         example: "sxe ld",
     },
     Entry {

@@ -1,8 +1,9 @@
 //! The words and shapes of WinDbg, produced once for every front end: register dumps, event lines, stop headers,
 //! the location line with its instruction, stacks, modules, and (in `blocks`) the Windows environment blocks and
-//! (in `filters`) `sx`'s listing, (in `modules`) `lm`'s, (in `last_event`) `.lastevent`'s, (in `values`) variables and
-//! values, (in `vectors`) the wide registers.
+//! (in `filters`) `sx`'s listing, (in `modules`) `lm`'s, (in `last_event`) `.lastevent`'s, (in `address`) `!address`,
+//! (in `values`) variables and values, (in `vectors`) the wide registers.
 
+mod address;
 mod blocks;
 mod date;
 mod filters;
@@ -11,6 +12,7 @@ mod modules;
 mod values;
 mod vectors;
 
+pub use address::{address_map_lines, address_region_lines};
 pub use blocks::{peb_lines, teb_lines};
 pub use date::file_time;
 pub use filters::filter_lines;
@@ -80,6 +82,7 @@ pub fn exception_name(kind: &ExceptionKind) -> (String, u32) {
         ExceptionKind::IllegalInstruction { .. } => "Illegal instruction".into(),
         ExceptionKind::IntegerDivideByZero { .. } => "Integer divide-by-zero".into(),
         ExceptionKind::Other { code: 0x4001_0005, .. } => "Control-C exception".to_string(),
+        ExceptionKind::Other { code: 0xe06d_7363, .. } => "C++ EH exception".to_string(),
         ExceptionKind::Other { .. } => "Unknown exception".to_string(),
         ExceptionKind::Signal { signo } => format!("Signal {}", signal_name(*signo)),
     };

@@ -5,14 +5,15 @@
 use std::collections::BTreeMap;
 use std::ffi::c_void;
 
-use rdb_engine::target::Region;
+use rdb_engine::target::{Backing, Region};
 use rdb_engine::{Error, Result};
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::System::Diagnostics::Debug::{FlushInstructionCache, ReadProcessMemory, WriteProcessMemory};
 use windows_sys::Win32::System::Memory::{
-    MEM_COMMIT, MEM_FREE, MEM_RELEASE, MEM_RESERVE, MEMORY_BASIC_INFORMATION, PAGE_EXECUTE, PAGE_EXECUTE_READ,
-    PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_GUARD, PAGE_NOACCESS, PAGE_PROTECTION_FLAGS, PAGE_READWRITE,
-    PAGE_WRITECOPY, VirtualAllocEx, VirtualFreeEx, VirtualProtectEx, VirtualQueryEx,
+    MEM_COMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_RELEASE, MEM_RESERVE, MEMORY_BASIC_INFORMATION, PAGE_EXECUTE,
+    PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_GUARD, PAGE_NOACCESS,
+    PAGE_PROTECTION_FLAGS, PAGE_READWRITE, PAGE_WRITECOPY, VirtualAllocEx, VirtualFreeEx, VirtualProtectEx,
+    VirtualQueryEx,
 };
 
 use crate::context::last_error;
@@ -103,8 +104,9 @@ pub fn query(process: HANDLE, address: u64) -> Option<MEMORY_BASIC_INFORMATION> 
     (n != 0).then_some(info)
 }
 
-/// Every committed region, named after the module whose image it belongs to.
-pub fn regions(process: HANDLE, modules: &BTreeMap<u64, String>) -> Vec<Region> {
+/// Every region the process holds (committed or reserved), named after the module whose image it belongs to, with
+/// the protection the program gave it: the pages `guards` armed show their own protection, as the program sees it.
+pub fn regions(process: HANDLE, modules: &BTreeMap<u64, String>, guards: &Guards) -> Vec<Region> {
     let mut out = Vec::new();
     let mut address = 0u64;
     while address < USER_END {
@@ -114,24 +116,52 @@ pub fn regions(process: HANDLE, modules: &BTreeMap<u64, String>) -> Vec<Region> 
         if end <= address {
             break;
         }
-        if info.State == MEM_COMMIT {
-            let p = info.Protect & !PAGE_GUARD;
-            let executable =
-                matches!(p & 0xff, PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
-            let writable =
-                matches!(p & 0xff, PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY);
-            out.push(Region {
+        if info.State == MEM_COMMIT || info.State == MEM_RESERVE {
+            let backing = match info.Type {
+                MEM_IMAGE => Backing::Image,
+                MEM_MAPPED => Backing::Mapped,
+                _ => Backing::Private,
+            };
+            let region = Region {
                 start,
                 end,
-                readable: p & 0xff != PAGE_NOACCESS && p & 0xff != PAGE_EXECUTE,
-                writable,
-                executable,
                 name: modules.get(&(info.AllocationBase as u64)).cloned(),
-            });
+                backing,
+                reserved: info.State == MEM_RESERVE,
+                allocation_base: Some(info.AllocationBase as u64),
+                ..Region::default()
+            };
+            // The system merges pages of one protection into a region: an armed page among pages the program
+            // guarded itself is split out to show its own protection.
+            let mut from = start;
+            let protection = if info.State == MEM_COMMIT { info.Protect } else { 0 };
+            for (page, own) in guards.armed_in(start, (end - start) as usize) {
+                if page > from {
+                    out.push(protected(Region { start: from, end: page, ..region.clone() }, protection));
+                }
+                out.push(protected(Region { start: page, end: page + PAGE_SIZE, ..region.clone() }, own));
+                from = page + PAGE_SIZE;
+            }
+            if from < end {
+                out.push(protected(Region { start: from, ..region }, protection));
+            }
         }
         address = end;
     }
     out
+}
+
+/// `region` with the access a protection (`PAGE_*`) gives.
+fn protected(region: Region, protection: PAGE_PROTECTION_FLAGS) -> Region {
+    let p = protection & 0xff;
+    Region {
+        readable: !matches!(p, 0 | PAGE_NOACCESS | PAGE_EXECUTE),
+        writable: matches!(p, PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY),
+        executable: matches!(p, PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY),
+        copy_on_write: matches!(p, PAGE_WRITECOPY | PAGE_EXECUTE_WRITECOPY),
+        guard: protection & PAGE_GUARD != 0,
+        ..region
+    }
 }
 
 /// Allocation granularity of VirtualAllocEx: reservations start on 64 KiB boundaries.
@@ -241,7 +271,7 @@ impl Guards {
     }
 
     /// The armed pages among those covering `[address, address + len)`.
-    fn armed_in(&self, address: u64, len: usize) -> Vec<(u64, PAGE_PROTECTION_FLAGS)> {
+    pub fn armed_in(&self, address: u64, len: usize) -> Vec<(u64, PAGE_PROTECTION_FLAGS)> {
         let first = address & !(PAGE_SIZE - 1);
         let last = address.saturating_add(len.max(1) as u64 - 1);
         self.armed.range(first..=last).map(|(p, o)| (*p, *o)).collect()

@@ -407,7 +407,7 @@ impl Target for WindowsTarget {
 
     fn memory_regions(&mut self) -> Result<Vec<Region>> {
         self.live()?;
-        Ok(memory::regions(self.handle(), &self.modules))
+        Ok(memory::regions(self.handle(), &self.modules, &self.guards))
     }
 
     fn environment_blocks(&mut self) -> Option<&mut dyn EnvironmentBlocks> {

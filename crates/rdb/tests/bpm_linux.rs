@@ -101,3 +101,27 @@ fn a_vfork_child_runs_without_guard_pages_and_they_come_back_after_it() {
     run.assert_contains("parent worked 2");
     run.assert_matches(&exit_code_re(0));
 }
+
+#[test]
+fn address_shows_the_programs_protection_while_the_guard_is_armed() {
+    let guarded = debuggee("guarded");
+    let mut session = RdbSession::start(&[s(&guarded)]);
+    session.send("bpm guarded!cells 4 w");
+    session.send("bp guarded!poke_beside");
+    session.send("g");
+    session.expect(&bp_hit_re(1, "guarded!poke_beside"));
+    // The debuggee's pid and where cells is, in one answer each.
+    session.send("? @$tpid");
+    session.send("? guarded!cells");
+    let found =
+        session.expect(r"Evaluate expression: (\d+) = (?s:.*)Evaluate expression: \d+ = ([0-9a-f]{8})`([0-9a-f]{8})");
+    let pid: u32 = found[1].parse().unwrap();
+    let cells = u64::from_str_radix(&format!("{}{}", found[2], found[3]), 16).unwrap();
+    // The guard is armed (the page is inaccessible to the program)...
+    assert_eq!(maps_perms(pid, cells), "---p", "{}", session.dump());
+    // ...and !address shows the page as the program made it.
+    session.send("!address guarded!cells");
+    session.expect(r"(?m)^Protect: +00000004 +PAGE_READWRITE$");
+    session.send("q");
+    session.finish().assert_not_contains("PAGE_NOACCESS");
+}

@@ -29,9 +29,9 @@ fn a_module_whose_file_name_holds_plus_signs_answers_to_every_spelling() {
             run.section("eval").assert_matches(r"(?m)^Evaluate expression: \d+ = ");
         }
     }
-    let run = rdb(&[s(&throws)], "bu libstdc++!__cxa_throw\n.restart\ng\ng\n");
+    let run = rdb(&[s(&throws)], "bu libstdc++!__cxa_throw\n.restart\ng\nbc *\ng\n");
     run.assert_matches(&bp_hit_re(0, "libstdc__!__cxa_throw"));
-    run.assert_contains("caught too big");
+    run.assert_contains("caught 3");
     run.assert_matches(&exit_code_re(0));
 }
 

@@ -33,6 +33,8 @@ pub enum EventCode {
     GuardPage,
     IllegalInstruction,
     DivideByZero,
+    /// A C++ exception: MSVC's (e06d7363), or a throw through a C++ runtime's `__cxa_throw`.
+    CxxException,
     Breakpoint,
     SingleStep,
     /// Any other exception code (Windows).
@@ -149,6 +151,8 @@ impl Default for Filters {
         add(EventCode::GuardPage, "gp", "Guard page violation", SecondChance, NotHandled);
         add(EventCode::IllegalInstruction, "ii", "Illegal instruction", Break, NotHandled);
         add(EventCode::DivideByZero, "dz", "Integer divide-by-zero", Break, NotHandled);
+        // WinDbg's default: each throw shown as a first-chance exception, a stop only if nothing catches it.
+        add(EventCode::CxxException, "eh", "C++ EH exception", SecondChance, NotHandled);
         add(EventCode::Breakpoint, "bpe", "Breakpoint", Break, Handled);
         add(EventCode::SingleStep, "sse", "Single step", Break, Handled);
         // DBG_CONTROL_C: Ctrl-C reached a Windows debuggee's console; like a break-in, and continued handled so
@@ -276,6 +280,7 @@ pub fn exception_code(kind: &ExceptionKind) -> EventCode {
         ExceptionKind::GuardPage { .. } => EventCode::GuardPage,
         ExceptionKind::IllegalInstruction { .. } => EventCode::IllegalInstruction,
         ExceptionKind::IntegerDivideByZero { .. } => EventCode::DivideByZero,
+        ExceptionKind::Other { code: super::cxx_throw::CXX_EXCEPTION, .. } => EventCode::CxxException,
         ExceptionKind::Other { code, .. } => EventCode::ExceptionCode(*code),
         ExceptionKind::Signal { signo } => EventCode::Signal(*signo),
     }
@@ -293,6 +298,10 @@ mod tests {
         assert_eq!(f.get(EventCode::AccessViolation).continue_status, ContinueStatus::NotHandled);
         assert_eq!(f.action(EventCode::Signal(17)), Action::Ignore);
         assert_eq!(f.action(EventCode::Signal(10)), Action::Break);
+        assert_eq!(f.get(EventCode::CxxException).name, "eh");
+        assert_eq!(f.action(EventCode::CxxException), Action::SecondChance);
+        let msvc = ExceptionKind::Other { code: 0xe06d_7363, parameters: Vec::new() };
+        assert_eq!(exception_code(&msvc), EventCode::CxxException, "MSVC's throws are eh's");
         assert_eq!(f.get(EventCode::Signal(40)).code, EventCode::OtherException, "unknown signals use the catch-all");
     }
 

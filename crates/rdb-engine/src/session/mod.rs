@@ -4,10 +4,12 @@
 //! [`crate::debugger::Debugger`] that holds it (one per process of a family) and never reach around it to the
 //! target. It hands out data (stops, notices, frames, threads, disassembly); every call names the thread it is for.
 
+mod address_map;
 mod breakpoints;
 mod compiled;
 mod conditions;
 mod control;
+mod cxx_throw;
 mod disassembly;
 mod displaced;
 mod environment;
@@ -37,6 +39,7 @@ mod wide_registers;
 
 use std::path::PathBuf;
 
+pub use address_map::{AddressRegion, MemoryState, Usage};
 pub use breakpoints::{
     Breakpoint, Breakpoints, Condition, HwAccess, Kind, Language, Location, MemAccess, Owner, Site, Spec,
 };
@@ -82,12 +85,14 @@ enum Internal {
     RunTo(u64),
     /// A longjmp's entry, while `tid` returns from the frame whose CFA is `sp` (see `longjmp.rs`).
     Longjmp { address: u64, tid: Tid, sp: u64 },
+    /// A C++ runtime's `__cxa_throw`, while the `eh` filter wants C++ exceptions (see `cxx_throw.rs`).
+    CxxThrow(u64),
 }
 
 impl Internal {
     fn address(self) -> u64 {
         match self {
-            Internal::Entry(a) | Internal::LoaderRendezvous(a) | Internal::RunTo(a) => a,
+            Internal::Entry(a) | Internal::LoaderRendezvous(a) | Internal::RunTo(a) | Internal::CxxThrow(a) => a,
             Internal::Return { address, .. } | Internal::Longjmp { address, .. } => address,
         }
     }
@@ -159,6 +164,8 @@ pub struct Session {
     line_step: Option<source_step::LineStep>,
     exe_path: Option<PathBuf>,
     entry: u64,
+    /// Where the loaded C++ runtimes throw (`__cxa_throw`), watched while the `eh` filter wants it.
+    throw_sites: Vec<u64>,
     listener: Listener,
 }
 
@@ -201,6 +208,7 @@ impl Session {
             line_step: None,
             exe_path: None,
             entry: 0,
+            throw_sites: Vec::new(),
             listener,
         }
     }

@@ -209,7 +209,7 @@ impl Session {
         if regions.is_empty() {
             return Ok(());
         }
-        match regions.iter().find(|r| address >= r.start && address < r.end) {
+        match regions.iter().find(|r| address >= r.start && address < r.end && !r.reserved) {
             None => Err(Error::MemoryAccess(address)),
             Some(r) if !r.executable => Err(crate::err!(
                 "{} is not in executable memory ({}): a breakpoint there would corrupt data",

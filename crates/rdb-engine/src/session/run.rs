@@ -343,6 +343,7 @@ impl Session {
 
     /// Bring the int3s, debug registers and guard pages in line with the breakpoints wanted now.
     fn sync_breakpoints(&mut self) {
+        self.sync_throw_watch();
         self.sync_patches();
         self.report_debug_register_failures();
         self.sync_guards();
@@ -402,6 +403,7 @@ impl Session {
         // Only an exception of the program's is the program's to handle: `gn` at one of the engine's own stops
         // would hand the program an int3 or a trap it never executed (the instruction run twice, the process killed).
         self.program_exception = match &reason {
+            StopReason::Exception(_) if self.on_throw_watch(tid) => None,
             StopReason::Exception(e) => Some(match e.kind {
                 ExceptionKind::Breakpoint | ExceptionKind::SingleStep { .. } | ExceptionKind::BreakIn => {
                     ContinueStatus::Handled
@@ -555,6 +557,7 @@ impl Session {
 
     pub(super) fn module_loaded(&mut self, base: u64, size: u64, path: std::path::PathBuf) -> Next {
         self.modules.add(base, size, path.clone());
+        self.find_throw_sites(base);
         self.image.compiled.symbols_changed();
         self.resolve_pending_breakpoints();
         self.event_notice(EventCode::LoadModule, Notice::ModuleLoaded { base, end: base + size, path })
@@ -569,6 +572,7 @@ impl Session {
         self.image.displaced.code_changed(base, end);
         self.image.compiled.symbols_changed();
         self.image.internal.retain(|i| i.address() < base || i.address() >= end);
+        self.throw_sites.retain(|a| *a < base || *a >= end);
         self.event_notice(EventCode::UnloadModule, Notice::ModuleUnloaded { base, path: module.path })
     }
 
@@ -682,6 +686,11 @@ impl Session {
                 }
                 Internal::Longjmp { .. } => {}
                 Internal::RunTo(_) => reason = Some(StopReason::Step),
+                Internal::CxxThrow(_) => {
+                    if let Some(r) = self.cxx_thrown(tid, rsp)? {
+                        reason = Some(r);
+                    }
+                }
             }
         }
         let stopping: Vec<u32> =

@@ -1,6 +1,7 @@
 //! Command dispatch: find the command a line names and run it. Each area's commands live in their own file; this
 //! one holds the table, the flow between commands, and the resumption commands share.
 
+mod address;
 mod breakpoints;
 mod control;
 mod display;
@@ -186,6 +187,7 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["|"], false, processes::processes),
     (&[".childdbg"], false, processes::childdbg),
     (&[".exr"], false, session_cmds::exr),
+    (&["!address"], true, address::address),
     (&["!peb"], true, environment::peb),
     (&["!teb"], true, environment::teb),
     (&["?"], false, session_cmds::evaluate),

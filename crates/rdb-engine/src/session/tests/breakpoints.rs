@@ -200,6 +200,7 @@ fn mapped(state: &Rc<RefCell<State>>) {
         writable: !executable,
         executable,
         name: Some(name.to_string()),
+        ..Region::default()
     };
     state.borrow_mut().regions = vec![
         region(EXE_BASE, EXE_BASE + 0x2000, true, "/nonexistent/demo"),

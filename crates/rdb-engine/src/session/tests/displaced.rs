@@ -258,6 +258,7 @@ fn stopped_after_a_copy() -> Started {
         writable: true,
         executable: false,
         name: Some("[stack]".into()),
+        ..Region::default()
     });
     (session, state, notices)
 }
