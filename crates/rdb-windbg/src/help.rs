@@ -513,7 +513,7 @@ const ENTRIES: &[Entry] = &[
     Entry {
         name: ".sympath",
         syntax: ".sympath [<dir>[;<dir>...]] | .sympath+ <dir>",
-        what: "Show or set the symbol search path, as .srcpath does. rdb reads symbols from each module's file and its separate debug file (build id, .gnu_debuglink), not yet from these directories.",
+        what: "Show or set the symbol search path, as .srcpath does: the directories searched first for a module's separate debug file (by build id under <dir>/.build-id, by its .gnu_debuglink name, as <file>.debug, or a copy of the file with its symbols), before /usr/lib/debug and the file's own folder. Symbols are read again when next needed.",
         example: ".sympath /home/me/syms",
     },
     Entry {

@@ -177,16 +177,12 @@ fn path_commands_set_add_and_show(b: Backend) {
     );
     let run = at_main(b, &commands);
     let out = lines(&run, "paths");
-    let note =
-        "(rdb reads symbols from each module's file and its separate debug file, not yet from these directories)";
     assert_eq!(
         out,
         [
             "Symbol search path is: <empty>",
             "Symbol search path is: /syms/a;/syms/b",
-            note,
             "Symbol search path is: /syms/a;/syms/b;/syms/c",
-            note,
             "Executable image search path is: /images",
             "Executable image search path is: /images;/more",
             "Source search path is: /src;/src2",

@@ -125,3 +125,28 @@ fn a_constructor_template_keeps_its_first_parameter() {
     x.assert_not_contains("(double&&)");
     run.assert_matches(&bp_hit_re(0, &regex::escape(name)));
 }
+
+/// `.sympath`: a program whose DWARF was moved to a separate file (objcopy --only-keep-debug, then strip -g) has no
+/// source lines until the symbol path names the folder of that file; then `` bp `watch.c:12` `` resolves and hits.
+#[test]
+fn sympath_finds_a_separate_debug_file() {
+    let dir = scratch_dir("sympath");
+    let program = dir.join("watch");
+    let syms = dir.join("syms");
+    std::fs::create_dir_all(&syms).expect("a folder for the debug file");
+    std::fs::copy(debuggee("watch"), &program).expect("copy watch");
+    let debug = syms.join("watch.debug");
+    let run = |tool: &str, args: &[&str]| {
+        let status = std::process::Command::new(tool).args(args).status().expect(tool);
+        assert!(status.success(), "{tool} {args:?}");
+    };
+    run("objcopy", &["--only-keep-debug", s(&program), s(&debug)]);
+    run("strip", &["-g", s(&program)]);
+    // bump's `counter = counter + 1;`
+    let line = 12;
+    let stdin = format!("bp `watch.c:{line}`\n.sympath {}\nbp `watch.c:{line}`\ng\nq\n", s(&syms));
+    let run = rdb(&[s(&program)], &stdin);
+    run.assert_contains("no source file 'watch.c'");
+    run.assert_contains(&format!("Symbol search path is: {}", s(&syms)));
+    run.assert_matches(&bp_hit_re(0, "watch!bump+0x4"));
+}

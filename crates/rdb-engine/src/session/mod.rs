@@ -249,6 +249,13 @@ impl Session {
         self.pid
     }
 
+    /// `.sympath`: search `dirs` for the modules' separate debug files before the system's places. Symbols are read
+    /// again when next needed (what was compiled from them too).
+    pub fn set_symbol_path(&mut self, dirs: Vec<PathBuf>) {
+        self.modules.set_symbol_path(dirs);
+        self.image.compiled.symbols_changed();
+    }
+
     /// The auxiliary vector the process started with (raw `AT_*` pairs), where the OS has one.
     pub fn auxiliary_vector(&mut self) -> Result<Option<Vec<u8>>> {
         self.target()?.auxiliary_vector()

@@ -1,7 +1,7 @@
 //! The debuggee's modules: where each one lies, its WinDbg-style name, and its symbols, read on first use.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::memory::ReadMemory;
 use crate::symbols::{ModuleSymbols, SourceLine, Symbol};
@@ -16,7 +16,12 @@ pub struct Module {
     /// replaced by `_` (`libc.so.6` → `libc`, `ld-linux-x86-64.so.2` → `ld_linux_x86_64`), made unique.
     pub name: String,
     symbols: OnceLock<Option<ModuleSymbols>>,
+    /// The user's symbol search path (`.sympath`), shared with the module list: read when the symbols are.
+    search: SymbolPath,
 }
+
+/// Directories searched for a module's separate debug file before the system's (`.sympath`).
+pub type SymbolPath = Arc<RwLock<Vec<PathBuf>>>;
 
 impl Module {
     pub fn end(&self) -> u64 {
@@ -29,7 +34,12 @@ impl Module {
 
     /// The module's symbols, read from its file the first time they are needed; `None` if the file cannot be read.
     pub fn symbols(&self) -> Option<&ModuleSymbols> {
-        self.symbols.get_or_init(|| ModuleSymbols::load(&self.path, self.base).ok()).as_ref()
+        self.symbols
+            .get_or_init(|| {
+                let search = self.search.read().map(|dirs| dirs.clone()).unwrap_or_default();
+                ModuleSymbols::load_searching(&self.path, self.base, &search).ok()
+            })
+            .as_ref()
     }
 
     /// Whether `name` names this module: its name (`libstdc__`), its file name (`libstdc++.so.6`), or its file name
@@ -167,6 +177,8 @@ impl SymbolMatch {
 #[derive(Default)]
 pub struct Modules {
     list: Vec<Module>,
+    /// `.sympath`: kept across the processes a session debugs (a `.restart` keeps it).
+    search: SymbolPath,
 }
 
 /// A name fit for `module!symbol`.
@@ -185,8 +197,24 @@ impl Modules {
             // WinDbg appends the base address to tell two modules of the same name apart.
             name = format!("{name}_{base:x}");
         }
-        self.list.push(Module { base, size, path, name, symbols: OnceLock::new() });
+        self.list.push(Module { base, size, path, name, symbols: OnceLock::new(), search: self.search.clone() });
         self.list.last().expect("just pushed")
+    }
+
+    /// Search `dirs` for the modules' separate debug files, before the system's places; every module's symbols are
+    /// read again when next needed, as WinDbg's `.sympath` and `.reload` do.
+    pub fn set_symbol_path(&mut self, dirs: Vec<PathBuf>) {
+        if let Ok(mut search) = self.search.write() {
+            *search = dirs;
+        }
+        for m in &mut self.list {
+            m.symbols = OnceLock::new();
+        }
+    }
+
+    /// The directories `.sympath` set.
+    pub fn symbol_path(&self) -> Vec<PathBuf> {
+        self.search.read().map(|dirs| dirs.clone()).unwrap_or_default()
     }
 
     pub fn remove(&mut self, base: u64) -> Option<Module> {

@@ -87,7 +87,7 @@ fn has_debug_info<'d>(file: &object::File<'d, &'d [u8]>) -> bool {
     file.section_by_name(".debug_info").is_some_and(|s| s.kind() != SectionKind::UninitializedData && s.size() > 0)
 }
 
-pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
+pub(super) fn load(path: &Path, base: u64, search: &[PathBuf]) -> Result<ModuleSymbols> {
     let data: &'static [u8] =
         super::source::file_bytes(path).map_err(|e| err!("cannot read symbols from {}: {e}", path.display()))?;
     let obj = object::File::parse(data)
@@ -148,7 +148,7 @@ pub(super) fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
     let mut debug_file = None;
     if format == Format::Elf
         && (!own_dwarf || obj.symbol_table().is_none())
-        && let Some((debug_path, debug_data)) = find_debug_file(path, &obj)
+        && let Some((debug_path, debug_data)) = find_debug_file(path, &obj, search)
         && let Ok(dobj) = object::File::parse(debug_data)
     {
         if obj.symbol_table().is_none() {
@@ -308,18 +308,36 @@ fn collect_pe_exports<'d>(obj: &object::File<'d, &'d [u8]>, bias: u64, text: &[(
     }
 }
 
-/// The separate debug file of an ELF module: by build id under `/usr/lib/debug/.build-id`, else by
-/// `.gnu_debuglink` beside the file, in its `.debug` folder, or under `/usr/lib/debug`.
-fn find_debug_file<'d>(path: &Path, obj: &object::File<'d, &'d [u8]>) -> Option<(PathBuf, &'static [u8])> {
+/// The separate debug file of an ELF module: first in the user's `search` directories (by build id under
+/// `<dir>/.build-id`, by its `.gnu_debuglink` name, as `<file name>.debug` or as a copy of the file with its
+/// symbols), then by build id under `/usr/lib/debug/.build-id`, else by `.gnu_debuglink` beside the file, in its
+/// `.debug` folder, or under `/usr/lib/debug`. A file found by name must carry the module's build id.
+fn find_debug_file<'d>(
+    path: &Path,
+    obj: &object::File<'d, &'d [u8]>,
+    search: &[PathBuf],
+) -> Option<(PathBuf, &'static [u8])> {
     let build_id = obj.build_id().ok().flatten().filter(|id| id.len() >= 2);
+    let hex: Option<String> = build_id.map(|id| id.iter().map(|b| format!("{b:02x}")).collect());
+    let link = obj.gnu_debuglink().ok().flatten().and_then(|(name, _crc)| std::str::from_utf8(name).ok());
     let mut candidates = Vec::new();
-    if let Some(id) = build_id {
-        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned());
+    for dir in search {
+        if let Some(hex) = &hex {
+            candidates.push(dir.join(".build-id").join(&hex[..2]).join(format!("{}.debug", &hex[2..])));
+        }
+        if let Some(link) = link {
+            candidates.push(dir.join(link));
+        }
+        if let Some(name) = &file_name {
+            candidates.push(dir.join(format!("{name}.debug")));
+            candidates.push(dir.join(name));
+        }
+    }
+    if let Some(hex) = &hex {
         candidates.push(PathBuf::from(format!("/usr/lib/debug/.build-id/{}/{}.debug", &hex[..2], &hex[2..])));
     }
-    if let Ok(Some((name, _crc))) = obj.gnu_debuglink()
-        && let Ok(name) = std::str::from_utf8(name)
-    {
+    if let Some(name) = link {
         let dir = path.parent().unwrap_or(Path::new("/"));
         candidates.push(dir.join(name));
         candidates.push(dir.join(".debug").join(name));

@@ -126,7 +126,12 @@ impl ModuleSymbols {
     /// Read the file at `path` (ELF or PE, with DWARF if present). `base` is the lowest address the module
     /// occupies in the debuggee (what `ModuleLoaded` reported); the load bias is derived from it.
     pub fn load(path: &Path, base: u64) -> Result<ModuleSymbols> {
-        file::load(path, base)
+        file::load(path, base, &[])
+    }
+
+    /// As [`ModuleSymbols::load`], looking for a separate debug file in `search` first (the user's `.sympath`).
+    pub fn load_searching(path: &Path, base: u64, search: &[PathBuf]) -> Result<ModuleSymbols> {
+        file::load(path, base, search)
     }
 
     /// The symbol containing `address`, or else the nearest one before it within the module.

@@ -198,17 +198,14 @@ pub fn srcpath(cx: &mut Cx, args: &str) -> Result<Flow> {
     Ok(Flow::Next)
 }
 
-/// `.sympath [dir[;dir...]]`, `.sympath+ dir`: kept and shown as `.srcpath` is. rdb reads a module's symbols from
-/// its own file and the separate debug file its build id or `.gnu_debuglink` names; these directories are not
-/// searched yet, and the line says so.
+/// `.sympath [dir[;dir...]]`, `.sympath+ dir`: set and shown as `.srcpath` is; the engine searches these
+/// directories for a module's separate debug file (by build id, `.gnu_debuglink` name, `<file>.debug` or a copy of
+/// the file) before the system's places, and reads every module's symbols again when next needed.
 pub fn sympath(cx: &mut Cx, args: &str) -> Result<Flow> {
     let shown = set_path(&mut cx.console.symbol_path, args);
+    let dirs = cx.console.symbol_path.dirs().to_vec();
+    cx.session().set_symbol_path(dirs);
     cx.out(format!("Symbol search path is: {shown}"));
-    if !cx.console.symbol_path.dirs().is_empty() {
-        cx.out(
-            "(rdb reads symbols from each module's file and its separate debug file, not yet from these directories)",
-        );
-    }
     Ok(Flow::Next)
 }
 
