@@ -148,5 +148,5 @@ fn sympath_finds_a_separate_debug_file() {
     let run = rdb(&[s(&program)], &stdin);
     run.assert_contains("no source file 'watch.c'");
     run.assert_contains(&format!("Symbol search path is: {}", s(&syms)));
-    run.assert_matches(&bp_hit_re(0, "watch!bump+0x4"));
+    run.assert_matches(&bp_hit_re(0, r"watch!bump\+0x4"));
 }
