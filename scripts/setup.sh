@@ -7,6 +7,7 @@
 #   - libc6-dbg: libc's separate debug info, so stacks through libc name its internal functions and lines.
 #   - gcc-mingw-w64-x86-64: PE executables with DWARF, for the PE symbol and .pdata unwinding tests and the Windows
 #     debuggees (tests/debuggees-windows); also the linker of rdb.exe.
+#   - g++-mingw-w64-x86-64-win32: the C++ debuggees built for Windows (C++ exceptions through mingw's libstdc++).
 #   - rustc-web, cargo-web, rust-web-src: Debian's Rust 1.96 with the standard library's source, which
 #     `cargo xtask build-windows` builds for x86_64-pc-windows-gnu (rustup's toolchain has no Windows std here).
 #   - wine64: runs rdb.exe and the Windows debuggees for the Windows test suite.
@@ -23,6 +24,7 @@ command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v gdb >/dev/null 2>&1 || need+=(gdb)
 command -v nm >/dev/null 2>&1 || need+=(binutils)
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
+command -v x86_64-w64-mingw32-g++ >/dev/null 2>&1 || need+=(g++-mingw-w64-x86-64-win32)
 [ -e /usr/include/stdio.h ] || need+=(libc6-dev)
 [ -d /usr/lib/debug/.build-id ] || need+=(libc6-dbg)
 [ -x /usr/bin/rustc ] || need+=(rustc-web)

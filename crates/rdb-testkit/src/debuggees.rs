@@ -3,7 +3,7 @@
 //! `/* @marker */` comment.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::build::{built_once, compile_once, source_directive};
@@ -70,14 +70,18 @@ fn build_debuggee(name: &str) -> PathBuf {
 /// Builds debuggee `name` for Windows with mingw-w64 (`x86_64-w64-mingw32-gcc -g`, DWARF inside the PE) once per
 /// test process; returns `<name>.exe` (or the file its `rdb-output:` names, e.g. `wplugin.dll`).
 /// The source is `tests/debuggees-windows/<name>.c`, else the portable `tests/debuggees/<name>.c` (POSIX threads
-/// included: mingw-w64's winpthreads, linked statically).
+/// included: mingw-w64's winpthreads, linked statically) or `<name>.cc` (C++ with `x86_64-w64-mingw32-g++`, its
+/// runtime DLLs copied beside it, so libstdc++ is a module of its own as on Linux).
 pub fn windows_debuggee(name: &str) -> PathBuf {
     built_once(&format!("windows/{name}"), || {
         let src = [windows_debuggee_sources(), debuggee_sources()]
             .iter()
-            .map(|dir| dir.join(format!("{name}.c")))
+            .flat_map(|dir| [dir.join(format!("{name}.c")), dir.join(format!("{name}.cc"))])
             .find(|p| p.exists())
-            .unwrap_or_else(|| panic!("no debuggee source {name}.c in tests/debuggees-windows or tests/debuggees"));
+            .unwrap_or_else(|| {
+                panic!("no debuggee source {name}.c or .cc in tests/debuggees-windows or tests/debuggees")
+            });
+        let cxx = src.extension().is_some_and(|e| e == "cc");
         // `rdb-build:` flags are for Linux's gcc in the portable sources: only Windows sources give mingw flags.
         let windows_source = src.starts_with(windows_debuggee_sources());
         let flags = if windows_source { source_directive(&src, "rdb-build:") } else { None };
@@ -86,19 +90,43 @@ pub fn windows_debuggee(name: &str) -> PathBuf {
             .flatten()
             .unwrap_or_else(|| format!("{name}.exe"));
         let out = work_dir().join("debuggees-windows").join(out_name);
+        if cxx {
+            copy_cxx_runtime(out.parent().expect("the debuggees' folder"));
+        }
         compile_once(&src, &out, |tmp| {
-            let mut cmd = Command::new("x86_64-w64-mingw32-gcc");
+            let compiler = if cxx { "x86_64-w64-mingw32-g++" } else { "x86_64-w64-mingw32-gcc" };
+            let mut cmd = Command::new(compiler);
             cmd.args(["-g", "-O0", "-fno-omit-frame-pointer", "-o"]).arg(tmp).arg(&src);
             if let Some(flags) = flags {
                 cmd.args(flags.split_whitespace());
             }
-            if !windows_source {
+            if !windows_source && !cxx {
                 // Built as on Linux (`-pthread`), and statically: winpthreads' DLL is then not needed beside them.
                 cmd.args(["-pthread", "-static"]);
             }
             cmd
         })
     })
+}
+
+/// mingw's C++ runtime DLLs (libstdc++, libgcc's unwinder), beside the C++ debuggees that load them.
+fn copy_cxx_runtime(dir: &Path) {
+    let _ = fs::create_dir_all(dir);
+    for dll in ["libstdc++-6.dll", "libgcc_s_seh-1.dll"] {
+        let found = Command::new("x86_64-w64-mingw32-g++")
+            .arg(format!("-print-file-name={dll}"))
+            .output()
+            .ok()
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+            .filter(|p| p.is_file())
+            .unwrap_or_else(|| {
+                panic!("mingw's {dll} not found (scripts/setup.sh installs g++-mingw-w64-x86-64-win32)")
+            });
+        let to = dir.join(dll);
+        if !to.is_file() {
+            fs::copy(&found, &to).unwrap_or_else(|e| panic!("copy {}: {e}", found.display()));
+        }
+    }
 }
 
 /// The 1-based line of `tests/debuggees/<file>` that holds the marker comment `@<marker>` (e.g. `line_of("hello.c",

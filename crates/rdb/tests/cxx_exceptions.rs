@@ -86,3 +86,19 @@ fn sxe_eh_stops_at_an_msvc_throw_under_wine() {
     after.assert_not_contains("C++ EH exception");
     after.assert_matches(r"(?m)^thrown 2\r?$");
 }
+
+/// mingw's C++ runtime throws through libstdc++-6.dll's `__cxa_throw`, as on Linux: the same first-chance C++
+/// exception, and `sxe eh` stops on the runtime's throw with the throw site below it. (Past the throw, Wine 8
+/// cannot unwind a mingw C++ exception while any debugger is attached: the program dies in `RtlVirtualUnwind`
+/// under winedbg as under rdb.exe, and runs to "caught 3" without one; so the test stops at the first throw.)
+#[test]
+fn a_mingw_throw_is_the_eh_filters_under_wine() {
+    let throws = wine_path(&windows_debuggee("throws"));
+    let run = rdb_wine(&[&throws], &format!("sxe eh\ng\n{}\nk 3\nq\n", mark("k")));
+    run.assert_matches(&format!(
+        "{}\n{FIRST_CHANCE_NOTE}\n{}",
+        exception_re(EH, CODE),
+        stop_re(r"libstdc___6!__cxa_throw")
+    ));
+    run.section("k").assert_matches(r"(?m)throws!raise_it\(int\)\+0x[0-9a-f]+ \[.*throws\.cc @ 12\]\r?$");
+}
