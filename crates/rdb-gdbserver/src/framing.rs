@@ -178,11 +178,17 @@ fn bytecode_list(conditions: &[u8]) -> Option<Vec<Vec<u8>>> {
         if hex.len() != 2 * len {
             return None;
         }
-        let bytes: Option<Vec<u8>> =
-            (0..len).map(|i| hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
-        programs.push(bytes?);
+        programs.push(unhex(hex.as_bytes())?);
     }
     Some(programs)
+}
+
+/// The bytes a packet spells in hex (two digits a byte); `None` if malformed.
+pub(crate) fn unhex(hex: &[u8]) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    hex.chunks(2).map(|pair| std::str::from_utf8(pair).ok().and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
 /// `$body#cs`.

@@ -40,22 +40,6 @@ fn path_of(filename: &[u8]) -> std::path::PathBuf {
     }
 }
 
-/// Open `path` for reading without blocking on it (a FIFO, a device), and keep it only if it is a regular file.
-fn open_regular(path: &std::path::Path) -> std::io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
-    }
-    Ok(file)
-}
-
 impl HostIo for Server {
     fn support_open(&mut self) -> Option<HostIoOpenOps<'_, Self>> {
         Some(self)
@@ -95,7 +79,8 @@ impl HostIoOpen for Server {
         if self.files.files.len() >= MAX_OPEN {
             return errno(HostIoErrno::EMFILE);
         }
-        let file = open_regular(&path_of(filename))?;
+        // As rdb opens module files: without blocking, and only a regular file.
+        let file = rdb_host::open_regular(&path_of(filename))?;
         let fd = (0..).find(|fd| !self.files.files.contains_key(fd)).unwrap_or(0);
         self.files.files.insert(fd, file);
         Ok(fd)

@@ -4,6 +4,7 @@
 //! answered here. And lldb reads a Windows library list otherwise than gdb does (see `queries.rs`): the server tells
 //! the two apart by lldb's own `qHostInfo` and `qProcessInfo`, which gdb never sends.
 
+use crate::framing::unhex;
 use crate::target::Server;
 
 /// lldb's error for a file that is not loaded in the process.
@@ -20,7 +21,9 @@ impl Server {
 
     /// `qFileLoadAddress:<path in hex>`: the base of the module loaded from that file, in hex.
     fn file_load_address(&self, hex: &[u8]) -> String {
-        let Some(asked) = unhex(hex) else { return NOT_LOADED.into() };
+        let Some(asked) = unhex(hex).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()) else {
+            return NOT_LOADED.into();
+        };
         let modules = self.call(|d| {
             Ok(d.session().modules.iter().map(|m| (m.path.to_string_lossy().into_owned(), m.base)).collect::<Vec<_>>())
         });
@@ -30,16 +33,6 @@ impl Server {
             None => NOT_LOADED.into(),
         }
     }
-}
-
-/// Text from its hex bytes; `None` if malformed.
-fn unhex(hex: &[u8]) -> Option<String> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> =
-        hex.chunks(2).map(|pair| std::str::from_utf8(pair).ok().and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
-    Some(String::from_utf8_lossy(&bytes?).into_owned())
 }
 
 /// The base of the module `asked` names, among `(path, base)`. The client names a file on its own machine (lldb on
@@ -83,7 +76,7 @@ mod tests {
 
     #[test]
     fn malformed_hex_is_no_path() {
-        assert_eq!(unhex(b"2f74").as_deref(), Some("/t"));
+        assert_eq!(unhex(b"2f74").as_deref(), Some(&b"/t"[..]));
         assert_eq!(unhex(b"2f7"), None);
         assert_eq!(unhex(b"zz"), None);
     }

@@ -4,6 +4,7 @@
 //! a system call, and without `fs_base` it cannot read thread-local variables.
 
 use std::num::NonZeroUsize;
+use std::sync::OnceLock;
 
 use rdb_engine::regs::Registers;
 use rdb_engine::target::FloatRegisters;
@@ -26,6 +27,13 @@ pub enum Slot {
     OrigRax,
     FsBase,
     GsBase,
+}
+
+impl Slot {
+    /// Whether the register lives in the x87/SSE state, which a target reads apart from the general registers.
+    pub fn is_float(self) -> bool {
+        matches!(self, Slot::St(_) | Slot::X87Control(_) | Slot::Xmm(_) | Slot::Mxcsr)
+    }
 }
 
 /// One register as the client sees it.
@@ -77,8 +85,19 @@ pub enum Flavour {
     Windows,
 }
 
-/// The registers of `flavour`'s description, in gdb's order (the index is the register's number).
-pub fn table(flavour: Flavour) -> Vec<Register> {
+/// The registers of `flavour`'s description, in gdb's order (the index is the register's number): built once, as
+/// every register packet looks here.
+pub fn table(flavour: Flavour) -> &'static [Register] {
+    static LINUX: OnceLock<Vec<Register>> = OnceLock::new();
+    static WINDOWS: OnceLock<Vec<Register>> = OnceLock::new();
+    let cell = match flavour {
+        Flavour::Linux => &LINUX,
+        Flavour::Windows => &WINDOWS,
+    };
+    cell.get_or_init(|| build_table(flavour))
+}
+
+fn build_table(flavour: Flavour) -> Vec<Register> {
     let reg = |name, slot, bits, kind, group, feature| Register { name, slot, bits, kind, group, feature };
     let mut t = Vec::with_capacity(60);
     for (i, name) in GENERAL.iter().enumerate() {
@@ -171,7 +190,7 @@ pub struct RegisterFile {
 
 impl RegisterFile {
     /// The description's registers. gdbstub makes a `G` packet's file with `Default` (no flavour): it is this OS's.
-    fn table(&self) -> Vec<Register> {
+    fn table(&self) -> &'static [Register] {
         table(self.flavour.unwrap_or(if cfg!(windows) { Flavour::Windows } else { Flavour::Linux }))
     }
 
@@ -279,7 +298,7 @@ impl gdbstub::arch::Registers for RegisterFile {
 
     fn gdb_serialize(&self, mut write_byte: impl FnMut(Option<u8>)) {
         for r in self.table() {
-            match self.get(&r) {
+            match self.get(r) {
                 Some(bytes) => bytes.into_iter().for_each(|b| write_byte(Some(b))),
                 None => (0..r.bits / 8).for_each(|_| write_byte(None)),
             }
@@ -295,7 +314,7 @@ impl gdbstub::arch::Registers for RegisterFile {
             // A client may send fewer registers than described (gdb stops at the last it knows).
             let Some(value) = bytes.get(at..at + size) else { break };
             at += size;
-            if !self.set(&r, value) {
+            if !self.set(r, value) {
                 return Err(());
             }
         }

@@ -79,11 +79,7 @@ impl Server {
 
     /// The signal the last stop was shown with.
     pub(crate) fn repeat_stop_signal(&self) -> Option<Signal> {
-        match self.repeat_stop() {
-            Reason::SignalWithThread { signal, .. } | Reason::Signal(signal) => Some(signal),
-            Reason::SwBreak(_) | Reason::HwBreak(_) | Reason::Watch { .. } => Some(Signal::SIGTRAP),
-            _ => None,
-        }
+        signal_of(&self.repeat_stop())
     }
 
     /// The last stop, told again.
@@ -141,10 +137,18 @@ impl Server {
 /// How a stop reply for `reason` starts (`T13`, `W03`, `X09`), for mending gdbstub's answer to `?`.
 fn start_of(reason: &Reason) -> Option<String> {
     match reason {
-        Reason::SignalWithThread { signal, .. } | Reason::Signal(signal) => Some(format!("T{:02x}", signal.0)),
-        Reason::SwBreak(_) | Reason::HwBreak(_) | Reason::Watch { .. } => Some("T05".into()),
         Reason::Exited(code) => Some(format!("W{code:02x}")),
         Reason::Terminated(signal) => Some(format!("X{:02x}", signal.0)),
+        _ => signal_of(reason).map(|signal| format!("T{:02x}", signal.0)),
+    }
+}
+
+/// The signal a stop reply for `reason` shows a thread stopped with (a breakpoint's is SIGTRAP); `None` for the
+/// end of the process.
+fn signal_of(reason: &Reason) -> Option<Signal> {
+    match reason {
+        Reason::SignalWithThread { signal, .. } | Reason::Signal(signal) => Some(*signal),
+        Reason::SwBreak(_) | Reason::HwBreak(_) | Reason::Watch { .. } => Some(Signal::SIGTRAP),
         _ => None,
     }
 }

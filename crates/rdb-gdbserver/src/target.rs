@@ -20,7 +20,7 @@ use crate::breakpoints::GdbBreakpoints;
 use crate::conditions::PendingConditions;
 use crate::framing::StopReply;
 use crate::monitor::Monitor;
-use crate::registers::{Flavour, RegisterFile, RegisterNumber, X86_64, table};
+use crate::registers::{Flavour, Register, RegisterFile, RegisterNumber, X86_64, table};
 use crate::resume::Actions;
 
 /// What gdbstub drives: the engine behind its runner, and what the protocol needs remembered between packets.
@@ -71,15 +71,21 @@ impl Server {
         self.runner.call(f)?
     }
 
-    /// Thread `tid`'s registers as the client's description lays them out.
-    fn register_file(&self, tid: Tid) -> rdb_engine::Result<RegisterFile> {
+    /// Thread `tid`'s registers as the client's description lays them out; the x87/SSE state only `with_float`
+    /// (a system call of its own that a general register does not need).
+    fn register_file(&self, tid: Tid, with_float: bool) -> rdb_engine::Result<RegisterFile> {
         let flavour = self.flavour;
         self.call(move |d| {
             let s = d.session_mut();
             let general = s.registers(tid)?;
-            let float = s.float_registers(tid).ok().flatten();
+            let float = if with_float { s.float_registers(tid).ok().flatten() } else { None };
             Ok(RegisterFile { general, float, flavour: Some(flavour) })
         })
+    }
+
+    /// Register number `n` of the description.
+    fn register(&self, n: RegisterNumber) -> TargetResult<Register, Self> {
+        table(self.flavour).get(n.0).copied().ok_or(TargetError::Errno(22))
     }
 
     /// Write `file` back: the general registers, and the x87/SSE ones where they changed from `before`.
@@ -194,7 +200,7 @@ impl Target for Server {
 
 impl MultiThreadBase for Server {
     fn read_registers(&mut self, regs: &mut RegisterFile, tid: GdbTid) -> TargetResult<(), Self> {
-        match self.register_file(engine_tid(tid)) {
+        match self.register_file(engine_tid(tid), true) {
             Ok(file) => {
                 *regs = file;
                 Ok(())
@@ -205,7 +211,7 @@ impl MultiThreadBase for Server {
 
     fn write_registers(&mut self, regs: &RegisterFile, tid: GdbTid) -> TargetResult<(), Self> {
         let tid = engine_tid(tid);
-        let current = self.register_file(tid).or_else(refused)?;
+        let current = self.register_file(tid, true).or_else(refused)?;
         self.write_register_file(tid, regs, &current).or_else(refused)
     }
 
@@ -251,8 +257,8 @@ impl MultiThreadBase for Server {
 
 impl SingleRegisterAccess<GdbTid> for Server {
     fn read_register(&mut self, tid: GdbTid, reg: RegisterNumber, buf: &mut [u8]) -> TargetResult<usize, Self> {
-        let Some(r) = table(self.flavour).get(reg.0).copied() else { return Err(TargetError::Errno(22)) };
-        let file = self.register_file(engine_tid(tid)).or_else(refused)?;
+        let r = self.register(reg)?;
+        let file = self.register_file(engine_tid(tid), r.slot.is_float()).or_else(refused)?;
         match file.get(&r) {
             Some(bytes) if bytes.len() <= buf.len() => {
                 buf[..bytes.len()].copy_from_slice(&bytes);
@@ -264,9 +270,9 @@ impl SingleRegisterAccess<GdbTid> for Server {
     }
 
     fn write_register(&mut self, tid: GdbTid, reg: RegisterNumber, value: &[u8]) -> TargetResult<(), Self> {
-        let Some(r) = table(self.flavour).get(reg.0).copied() else { return Err(TargetError::Errno(22)) };
+        let r = self.register(reg)?;
         let tid = engine_tid(tid);
-        let before = self.register_file(tid).or_else(refused)?;
+        let before = self.register_file(tid, r.slot.is_float()).or_else(refused)?;
         let mut file = before.clone();
         if !file.set(&r, value) {
             return Err(TargetError::Errno(22));

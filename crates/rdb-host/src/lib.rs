@@ -16,7 +16,7 @@ use rdb_engine::Result;
 use rdb_engine::debugger::{Host, Launch, Stdio};
 use rdb_engine::target::{Pid, Target};
 
-pub use mapping::map_file;
+pub use mapping::{map_file, open_regular};
 
 /// Launch `program` with its standard streams where `stdio` says; with `follow_children`, the processes it creates
 /// are debugged too, where the target can.

@@ -25,7 +25,7 @@ use std::path::Path;
 use rdb_engine::symbols::source::FileBytes;
 // On Linux, without blocking and for regular files only, as the backend opens module files.
 #[cfg(target_os = "linux")]
-use rdb_linux::open_regular;
+pub use rdb_linux::open_regular;
 
 /// Map the regular file at `path` read-only, for its size when opened (an empty file is no bytes).
 pub fn map_file(path: &Path) -> io::Result<FileBytes> {
@@ -48,7 +48,7 @@ pub fn map_file(path: &Path) -> io::Result<FileBytes> {
 /// Open `path` for reading, and keep it only if what was opened is a regular file (Windows has no FIFO at a
 /// file's path for the open to block on).
 #[cfg(windows)]
-fn open_regular(path: &Path) -> io::Result<File> {
+pub fn open_regular(path: &Path) -> io::Result<File> {
     let file = File::open(path)?;
     if !file.metadata()?.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
