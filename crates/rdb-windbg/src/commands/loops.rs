@@ -220,10 +220,8 @@ fn captured(cx: &mut Cx, commands: &str) -> Result<String> {
 }
 
 fn read_file(path: &str) -> Result<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| Error::msg(format!("Cannot read {path}: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE).read_to_end(&mut bytes).map_err(|e| Error::msg(format!("Cannot read {path}: {e}")))?;
+    let bytes = crate::script::read_regular(std::path::Path::new(path), MAX_FILE)
+        .map_err(|e| Error::msg(format!("Cannot read {path}: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
