@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 
 use crate::backend::Backend;
-use crate::paths::rdb_bin;
+use crate::paths::{on_path, rdb_bin};
 use crate::run::{RdbRun, default_timeout};
 use crate::session::RdbSession;
 use crate::wine::{rdb_exe, test_prefix};
@@ -130,8 +130,7 @@ impl Client {
             Client::GdbMultiarch => &["gdb-multiarch"],
             Client::Lldb => &["lldb-16", "lldb"],
         };
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        names.iter().find_map(|name| std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file()))
+        names.iter().find_map(|name| on_path(name))
     }
 
     /// Whether the client is installed; if not, says so on stderr for the test that skips itself

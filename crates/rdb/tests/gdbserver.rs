@@ -360,7 +360,7 @@ fn extended_remote_runs_the_program_again() {
 
 #[test]
 fn gdb_through_rdb_answers_as_gdb_through_gdbserver() {
-    if !Client::Gdb.available("gdb_through_rdb") || which("gdbserver").is_none() {
+    if !Client::Gdb.available("gdb_through_rdb") || rdb_testkit::paths::on_path("gdbserver").is_none() {
         return;
     }
     let program = debuggee("threads");
@@ -384,12 +384,6 @@ fn gdb_through_rdb_answers_as_gdb_through_gdbserver() {
     let ours = answers(GdbServer::native(&[s(&program)]));
     let theirs = answers(GdbServer::debian(&[s(&program)]));
     assert_eq!(ours, theirs, "rdb:\n{ours}\ngdbserver:\n{theirs}");
-}
-
-/// Where `program` is on PATH.
-fn which(program: &str) -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
 /// gdb's answers without what differs between two runs of the same program (thread ids) or between servers by

@@ -154,9 +154,5 @@ fn find_program(preferred: &str, name: &str) -> Result<PathBuf, String> {
     if Path::new(preferred).exists() {
         return Ok(PathBuf::from(preferred));
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-        .ok_or_else(|| format!("{name} is not installed (run scripts/setup.sh)"))
+    crate::paths::on_path(name).ok_or_else(|| format!("{name} is not installed (run scripts/setup.sh)"))
 }
