@@ -1,6 +1,7 @@
-//! rdb on the machine it runs on: the one crate that names this OS's backend. Every front end (the console, and
-//! later the DAP and gdb remote servers and the Python package) gets its targets here, so choosing a backend, mapping
-//! module files and hearing the OS's stop and end requests are written once.
+//! rdb on the machine it runs on: the one crate that names this OS's backend. Every front end (the console, the gdb
+//! remote server, and later DAP and the Python package) gets its targets here — live ones from this OS's backend,
+//! dumps from `rdb_dumps` over a mapped file — so choosing a backend, mapping files and hearing the OS's stop and end
+//! requests are written once.
 //!
 //! Nothing here decides anything about debugging: that is the engine's (`rdb_engine`).
 
@@ -64,6 +65,11 @@ impl Host for Native {
 
     fn command_line(&self, launch: &Launch) -> String {
         command_line::native(&launch.program, &launch.args)
+    }
+
+    fn open_dump(&mut self, path: &Path) -> Result<Box<dyn Target>> {
+        let bytes = map_file(path).map_err(|e| rdb_engine::err!("{}: {e}", path.display()))?;
+        rdb_dumps::open(path, bytes)
     }
 }
 

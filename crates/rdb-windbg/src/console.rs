@@ -80,6 +80,17 @@ impl Console {
             let _ = dbg.session_mut().filters.set("ibp", Action::Ignore);
         }
         let _ = dbg.set_follow_children(options.children);
+        if let Some(path) = &options.symbol_path {
+            self.symbol_path = rdb_engine::sources::SourcePath::parse(path);
+            dbg.session_mut().set_symbol_path(self.symbol_path.dirs().to_vec());
+        }
+        if let Some(path) = &options.image_path {
+            self.exe_path = rdb_engine::sources::SourcePath::parse(path);
+        }
+        if let Some(dump) = &options.dump {
+            self.shown(out).line(&format!("Loading Dump File [{}]", dump.display()));
+            return dbg.open_dump(dump);
+        }
         let stop = match (options.program(), options.pid) {
             (Some((program, args)), _) => {
                 let (args, mut stdio) = Stdio::from_args(&args)?;

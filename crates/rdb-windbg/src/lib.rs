@@ -39,6 +39,12 @@ pub struct Options {
     pub command: Vec<String>,
     /// `--tty`: the terminal the program's standard streams are on, rather than rdb's.
     pub terminal: Option<PathBuf>,
+    /// `-z`: the dump to open instead of a program or a process.
+    pub dump: Option<PathBuf>,
+    /// `-i`: where a dump's module images are looked for when they are not where the dump says (`.exepath`).
+    pub image_path: Option<String>,
+    /// `-y`: the symbol search path (`.sympath`).
+    pub symbol_path: Option<String>,
 }
 
 impl Options {

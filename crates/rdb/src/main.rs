@@ -40,9 +40,20 @@ pub struct Args {
     /// Attach to a running process.
     #[arg(short = 'p', value_name = "PID", conflicts_with = "command")]
     pub pid: Option<u32>,
+    /// Open a dump (an ELF core file, a Linux or Windows minidump) rather than a live process: it can be read, not
+    /// run.
+    #[arg(short = 'z', value_name = "DUMP", conflicts_with_all = ["command", "pid", "go_initial", "children", "tty"])]
+    pub dump: Option<PathBuf>,
+    /// Where a dump's module images are looked for when they are not where the dump says (`.exepath`), directories
+    /// separated by ';'.
+    #[arg(short = 'i', value_name = "IMAGE_PATH")]
+    pub image_path: Option<String>,
+    /// The symbol search path (`.sympath`), directories separated by ';'.
+    #[arg(short = 'y', value_name = "SYMBOL_PATH")]
+    pub symbol_path: Option<String>,
     /// Serve the debuggee to a gdb or lldb client over the gdb remote protocol instead of running the console, as
     /// gdbserver does: `[HOST]:PORT` (the host defaults to loopback; port 0 picks a free one).
-    #[arg(long = "gdbserver", value_name = "[HOST]:PORT", conflicts_with_all = ["commands", "command_file", "go_initial", "go_final", "children", "tty"])]
+    #[arg(long = "gdbserver", value_name = "[HOST]:PORT", conflicts_with_all = ["commands", "command_file", "go_initial", "go_final", "children", "tty", "dump"])]
     pub gdbserver: Option<String>,
     /// The program to launch and its arguments; everything after the program is the program's, not rdb's, but for
     /// redirections of its standard streams: `<`, `>`, `>>`, `2>`, `2>>` before a file (quoted for the shell:
@@ -53,8 +64,8 @@ pub struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse_from(cdb_spelling(std::env::args_os()));
-    if args.command.is_empty() && args.pid.is_none() {
-        eprintln!("rdb: nothing to debug: give a program to launch or -p <pid> (see rdb --help)");
+    if args.command.is_empty() && args.pid.is_none() && args.dump.is_none() {
+        eprintln!("rdb: nothing to debug: give a program to launch, -p <pid> or -z <dump> (see rdb --help)");
         return ExitCode::from(2);
     }
     if let Some(address) = args.gdbserver {
@@ -69,6 +80,9 @@ fn main() -> ExitCode {
         pid: args.pid,
         command: args.command,
         terminal: args.tty,
+        dump: args.dump,
+        image_path: args.image_path,
+        symbol_path: args.symbol_path,
     };
     rdb_host::install();
     let mut console = Console::new(options.go_final);
@@ -78,6 +92,7 @@ fn main() -> ExitCode {
     // has a program given --tty).
     #[cfg(unix)]
     if options.pid.is_none()
+        && options.dump.is_none()
         && options.terminal.is_none()
         && let Some(terminal) = rdb_host::terminal::OwnTerminal::foreground()
     {
@@ -202,7 +217,7 @@ fn cdb_spelling(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi:
     let mut args = args.enumerate().peekable();
     while let Some((i, arg)) = args.next() {
         let text = arg.to_str().unwrap_or_default();
-        let takes_value = matches!(text, "-c" | "-cf" | "--cf" | "-p" | "--gdbserver" | "--tty");
+        let takes_value = matches!(text, "-c" | "-cf" | "--cf" | "-p" | "-z" | "-i" | "-y" | "--gdbserver" | "--tty");
         let program = i > 0 && !text.starts_with('-');
         out.push(if text == "-cf" { "--cf".into() } else { arg });
         if program {

@@ -1,6 +1,6 @@
 //! A dump given where a program is expected (`rdb core.1234`): told apart from a program by its first bytes, so
 //! the user hears what the file is rather than the OS's refusal to run it ("Permission denied"). Opening dumps is
-//! another matter (`session/snapshot.rs`); this only names them.
+//! the host's (`Host::open_dump`, for `-z`); this only names them.
 
 use std::io::Read;
 use std::path::Path;
@@ -26,7 +26,7 @@ pub(super) fn refuse_dump(program: &Path) -> Result<()> {
     }
     match dump_kind(&head) {
         Some(kind) => Err(Error::msg(format!(
-            "{} is {kind}, not a program: post-mortem debugging is not supported yet (WinDbg opens a dump with -z <file>)",
+            "{} is {kind}, not a program: open it with -z <file>",
             program.display()
         ))),
         None => Ok(()),

@@ -10,7 +10,7 @@ mod family;
 mod stdio;
 
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 pub use breaker::Breaker;
@@ -29,6 +29,10 @@ pub trait Host {
     /// The command line of `launch` as this machine writes one, arguments quoted where they need it (WinDbg's
     /// `CommandLine:`): where programs are started with a command line, the one `launch` gives the program.
     fn command_line(&self, launch: &Launch) -> String;
+    /// Open a dump file (a core file, a minidump) as a target that only reads.
+    fn open_dump(&mut self, path: &Path) -> Result<Box<dyn Target>> {
+        Err(crate::err!("{}: this front end opens no dumps", path.display()))
+    }
 }
 
 /// The front end's terminal when the debuggee shares it: handed to the process the debugger launched while the
@@ -60,6 +64,8 @@ pub enum Origin {
     Attach,
     /// A child of a debuggee, followed.
     Child,
+    /// Opened from a dump (`-z`): it only reads.
+    Dump,
 }
 
 /// One process of the family: its number (`|<n>`), how it came, its session.
@@ -174,7 +180,17 @@ impl Debugger {
         self.start(target)
     }
 
-    /// Open a target made elsewhere (a dump, a target a test built) in the current process's place.
+    /// Open the dump at `path` (cdb's `-z`) in the current process's place: a target that only reads, stopped where
+    /// the dump was taken.
+    pub fn open_dump(&mut self, path: &Path) -> Result<Stop> {
+        self.check_no_debuggee()?;
+        let target = self.host.open_dump(path)?;
+        self.launched = None;
+        self.current.origin = Origin::Dump;
+        self.start(target)
+    }
+
+    /// Open a target made elsewhere (a target a test built) in the current process's place.
     pub fn open(&mut self, target: Box<dyn Target>) -> Result<Stop> {
         self.check_no_debuggee()?;
         self.start(target)

@@ -39,6 +39,8 @@ fn origin_name(origin: Origin) -> &'static str {
         Origin::Create => "create",
         Origin::Attach => "attach",
         Origin::Child => "child",
+        // WinDbg's word for a process opened from a dump.
+        Origin::Dump => "examine",
     }
 }
 
