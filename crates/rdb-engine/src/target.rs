@@ -416,6 +416,29 @@ pub trait Snapshot {
 
     /// The event the snapshot was taken for (a crash's exception, on its thread), if it recorded one.
     fn event(&mut self) -> Option<Event>;
+
+    /// The registers of the event's thread at the moment of the exception, when the snapshot recorded them apart
+    /// from the thread's own (a minidump written from inside the process by an exception handler records the
+    /// thread inside that handler, and the crash in its exception stream): WinDbg's `.ecxr` switches to them.
+    fn exception_context(&mut self) -> Option<Registers> {
+        None
+    }
+
+    /// What the snapshot lacks or what could not be read of it (a truncated file, a memory range past its end, a
+    /// note that does not parse), one line each, for the user to hear when it is opened.
+    fn warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The OS of the process the snapshot was taken of, which is not always the one rdb runs on.
+    fn os(&mut self) -> SnapshotOs;
+}
+
+/// The OS a snapshot's process ran on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotOs {
+    Linux,
+    Windows,
 }
 
 /// Optional capability: executable memory inside the debuggee for code the engine writes there (instructions

@@ -15,7 +15,7 @@ use rdb_engine::debugger::{Debugger, Host, Launch};
 use rdb_engine::regs::Registers;
 use rdb_engine::session::Stop;
 use rdb_engine::target::{
-    Backing, Event, EventKind, Exception, ExceptionKind, ModuleRecord, Pid, Region, Snapshot, Target, Tid,
+    Backing, Event, EventKind, Exception, ExceptionKind, ModuleRecord, Pid, Region, Snapshot, SnapshotOs, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 
@@ -240,6 +240,10 @@ impl Snapshot for MemoryProcess {
         let (tid, regs) = self.threads[0];
         let exception = Exception { kind: ExceptionKind::Breakpoint, address: regs.rip, first_chance: true };
         Some(Event { pid: PID, tid, kind: EventKind::Exception(exception) })
+    }
+
+    fn os(&mut self) -> SnapshotOs {
+        SnapshotOs::Linux
     }
 }
 

@@ -3,7 +3,7 @@
 //! or change it.
 
 use super::*;
-use crate::target::{ModuleRecord, Snapshot};
+use crate::target::{ModuleRecord, Snapshot, SnapshotOs};
 
 const STACK: u64 = 0x7fff_0000;
 
@@ -65,6 +65,9 @@ impl Snapshot for Dump {
     fn event(&mut self) -> Option<Event> {
         let fault = ExceptionKind::AccessViolation { fault_address: Some(0), write: Some(true), signal: Some(11) };
         Some(event(EventKind::Exception(Exception { kind: fault, address: ENTRY + 0x10, first_chance: false })))
+    }
+    fn os(&mut self) -> SnapshotOs {
+        SnapshotOs::Linux
     }
 }
 
