@@ -10,6 +10,7 @@
 mod build;
 mod linux;
 mod measure;
+mod postmortem;
 mod process;
 mod remote;
 mod report;
@@ -26,7 +27,7 @@ use measure::Bench;
 const DEFAULT_REPEAT: usize = 5;
 
 /// The lines of the table in its order, by the names `--only` takes (those of their log files).
-const LINES: [&str; 7] = ["conditional", "passes", "steps", "launch", "locals", "remote", "wine"];
+const LINES: [&str; 8] = ["conditional", "passes", "steps", "launch", "locals", "postmortem", "remote", "wine"];
 
 const USAGE: &str = "usage: cargo xtask bench [--repeat <n>] [--only <line>[,<line>...]]";
 
@@ -65,6 +66,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let load_before = load();
     let bench = Bench { logs: measure::logs_dir(&dir)?, repeat };
     let mut rows = linux::rows(&bench, &setup, &lines);
+    if lines.wants("postmortem") {
+        rows.extend(postmortem::rows(&bench, &setup, &postmortem::dumps(&root, &dir, &setup)));
+    }
     if lines.wants("remote") {
         rows.push(remote::row(&bench, &setup));
     }

@@ -20,15 +20,8 @@ pub enum Cell {
 pub enum Target {
     AtLeast(f64),
     AtMost(f64),
-}
-
-impl Target {
-    fn met(self, ratio: f64) -> bool {
-        match self {
-            Target::AtLeast(t) => ratio >= t,
-            Target::AtMost(t) => ratio <= t,
-        }
-    }
+    /// rdb's own figure at most this, in the line's unit (a bound no other debugger's figure moves).
+    Under(f64),
 }
 
 /// One line of the table.
@@ -72,7 +65,14 @@ impl Row {
 
     /// Whether the target is met: `None` for an informative line, or when a figure is missing.
     pub fn met(&self) -> Option<bool> {
-        Some(self.target?.met(self.ratio_to(self.reference)?))
+        match self.target? {
+            Target::AtLeast(t) => Some(self.ratio_to(self.reference)? >= t),
+            Target::AtMost(t) => Some(self.ratio_to(self.reference)? <= t),
+            Target::Under(bound) => match self.cell("rdb") {
+                Cell::Value(v) => Some(*v <= bound),
+                Cell::Absent(_) => None,
+            },
+        }
     }
 }
 
@@ -85,6 +85,7 @@ pub fn markdown(rows: &[Row], load: &str) -> String {
         let target = match row.target {
             Some(Target::AtLeast(t)) => format!("≥ {t}× {}", row.reference),
             Some(Target::AtMost(t)) => format!("≤ {t}× {}", row.reference),
+            Some(Target::Under(bound)) => format!("≤ {bound} {}", row.unit),
             None => "informative".into(),
         };
         let met = match (row.target, row.met()) {
@@ -173,6 +174,7 @@ pub fn json(rows: &[Row], load: &str, repeat: usize) -> String {
         fields.push(match row.target {
             Some(Target::AtLeast(t)) => format!("\"target\": {{\"at_least\": {}}}", json_number(t)),
             Some(Target::AtMost(t)) => format!("\"target\": {{\"at_most\": {}}}", json_number(t)),
+            Some(Target::Under(bound)) => format!("\"target\": {{\"rdb_at_most\": {}}}", json_number(bound)),
             None => "\"target\": null".into(),
         });
         fields.push(format!("\"met\": {}", row.met().map_or("null".into(), |m| m.to_string())));
