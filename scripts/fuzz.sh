@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds one of rdb's fuzz targets (fuzz/fuzz_targets: commands, expressions, cxx, gdb_packets, symbols) with libFuzzer's coverage
+# Builds one of rdb's fuzz targets (fuzz/fuzz_targets: commands, expressions, cxx, gdb_packets, dumps, symbols) with libFuzzer's coverage
 # instrumentation and runs it; prints how many inputs it ran at the end.
 #
 #   scripts/fuzz.sh <target> [libFuzzer options]      fuzz (until Ctrl-C, or -runs=N, -max_total_time=S)
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ $# -lt 1 ]; then
-    echo "usage: scripts/fuzz.sh <commands|expressions|cxx|gdb_packets|symbols> [<input file>...] [libFuzzer options]" >&2
+    echo "usage: scripts/fuzz.sh <commands|expressions|cxx|gdb_packets|dumps|symbols> [<input file>...] [libFuzzer options]" >&2
     exit 2
 fi
 target="$1"
@@ -29,12 +29,14 @@ case "$target" in
     expressions) defaults=(-max_len=1024 -dict=fuzz/dicts/expressions.dict) ;;
     cxx) defaults=(-max_len=1024 -dict=fuzz/dicts/cxx.dict) ;;
     gdb_packets) defaults=(-max_len=4096 -dict=fuzz/dicts/gdb_packets.dict) ;;
+    # Seeds: the kernel's core of a static program with no C library (a null write two frames down), and minidumps.
+    dumps) defaults=(-max_len=262144) ;;
     symbols)
         defaults=()
         recycle_runs="${RECYCLE_RUNS:-30000}"
         ;;
     *)
-        echo "fuzz.sh: no target '$target': commands, expressions, cxx, gdb_packets or symbols" >&2
+        echo "fuzz.sh: no target '$target': commands, expressions, cxx, gdb_packets, dumps or symbols" >&2
         exit 2
         ;;
 esac

@@ -3,6 +3,8 @@
 //! one property every command keeps: a command that fails answers in one line, `^ <error> in '<command>'`, and
 //! prints nothing else.
 
+use rdb_engine::debugger::Debugger;
+use rdb_engine::session::Stop;
 use rdb_windbg::{Console, Flow};
 
 use crate::process::MemoryProcess;
@@ -11,20 +13,26 @@ use crate::process::MemoryProcess;
 /// Panics if a command that fails answers in more than one line.
 pub fn run(line: &str) -> Vec<String> {
     let (mut dbg, stop) = MemoryProcess::opened();
+    run_on(&mut dbg, stop, line)
+}
+
+/// Run `line` on the process `dbg` opened with `stop`, as [`run`] does.
+pub fn run_on(dbg: &mut Debugger, stop: Stop, line: &str) -> Vec<String> {
+    let dbg = &mut *dbg;
     let mut console = Console::new(false);
     let mut text = Vec::new();
-    console.after_stop(&mut dbg, stop, &mut text);
+    console.after_stop(dbg, stop, &mut text);
     console.queue(line);
     while let Some(command) = console.next_command() {
         let mut answer = Vec::new();
-        let flow = console.execute(&mut dbg, &command, &mut answer);
+        let flow = console.execute(dbg, &command, &mut answer);
         let quit = match flow {
             Flow::Next => false,
             Flow::Quit => true,
             Flow::Resume(resume) => {
                 // The snapshot cannot run: this is the error path of every command that resumes.
-                if let Some(stop) = console.perform(&mut dbg, &resume, &mut answer) {
-                    console.after_stop(&mut dbg, stop, &mut answer);
+                if let Some(stop) = console.perform(dbg, &resume, &mut answer) {
+                    console.after_stop(dbg, stop, &mut answer);
                 }
                 false
             }

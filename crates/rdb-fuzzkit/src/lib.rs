@@ -8,6 +8,7 @@
 //!   check, compile, prefix);
 //! - `cxx`: C++ expressions over a program made from the input, evaluated and, lowered to MASM for a breakpoint site,
 //!   checked against each other;
+//! - `dumps`: a dump file made from the input, opened as `rdb -z` opens one and asked what a user asks of a dump;
 //! - `gdb`: gdb remote-protocol traffic made from the input, served by rdb's gdb server over the in-memory process;
 //! - `symbols`: a module file made from the input, loaded through rdb's symbol layer, and every question asked of it;
 //! - `mutate` and `rng`: mutated copies of the suite's debuggees, from a fixed seed, for the property tests.
@@ -16,6 +17,7 @@
 
 pub mod commands;
 pub mod cxx;
+pub mod dumps;
 pub mod expressions;
 #[cfg(unix)]
 pub mod gdb;
