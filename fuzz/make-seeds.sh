@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds the binary seeds of the symbols fuzz target (fuzz/corpus/symbols/) from the suite's debuggee sources,
+# Rebuilds the binary seeds of the symbols and dumps fuzz targets (fuzz/corpus/) from the suite's debuggee sources,
 # the smallest builds that cover each loader: ELF with DWARF from gcc (also optimised, and with zlib-compressed
 # debug sections) and g++, Rust (legacy and v0 mangling), PE with DWARF, .pdata and imports from mingw-w64, and a
 # PE DLL's exports. Also the module of the in-memory process (crates/rdb-fuzzkit/data/hello), built as the suite
@@ -34,3 +34,12 @@ x86_64-w64-mingw32-gcc -g -O0 -fno-omit-frame-pointer -D__USE_MINGW_ANSI_STDIO=0
 x86_64-w64-mingw32-gcc -g -O0 -shared -nostdlib -Wl,-e,0 -o "$out/pe-dll-exports.dll" \
     tests/debuggees-windows/wplugin.c
 ls -l "$out"
+
+# The dumps target's seed: the kernel's core of a static program without the C library that writes through null
+# (the kernel writes it where kernel.core_pattern says: here, `core` in the working directory).
+dumps=fuzz/corpus/dumps
+mkdir -p "$dumps"
+gcc -g -O0 -fno-omit-frame-pointer -static -nostdlib -o "$tmp/crash" fuzz/seeds/crash_nostdlib.c
+(cd "$tmp" && ulimit -c unlimited && { ./crash || true; })
+cp "$tmp/core" "$dumps/core-kernel-static-nostdlib"
+ls -l "$dumps"
