@@ -1,7 +1,7 @@
 /* postmortem: a process to take a core of. main starts a second thread that waits for ever (so a core holds two
- * threads), then calls inspect(21, greeting): a parameter, three locals (doubled = 42, total = 82, first = 'h')
- * and a global string in .data (so every core records it). Tests stop at the marked return and dump with gdb's gcore.
- * Prints inspect's result (186) and exits 0. */
+ * threads), then calls inspect(21, greeting): a parameter, four locals (doubled = 42, total = 82, first = 'h',
+ * ratio = 5.25, computed in xmm0, where it still is at the breakpoint) and a global string in .data (so every core
+ * records it). Tests stop at the marked return and dump with gdb's gcore. Prints inspect's result (191) and exits 0. */
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -22,7 +22,8 @@ int inspect(int depth, const char *label)
     int doubled = depth * 2;
     long total = doubled + 40;
     char first = label[0];
-    return (int)total + first; /* @inspect */
+    double ratio = depth / 4.0;
+    return (int)total + first + (int)ratio; /* @inspect */
 }
 
 int main(void)

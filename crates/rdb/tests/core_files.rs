@@ -118,6 +118,8 @@ fn a_gcore_reads_as_gdb_reads_it() {
         "lm".into(),
         mark("dv"),
         "dv".into(),
+        mark("xmm0"),
+        "r xmm0:uq".into(),
         mark("da"),
         "da postmortem!greeting".into(),
         mark("db"),
@@ -136,6 +138,7 @@ fn a_gcore_reads_as_gdb_reads_it() {
             ("libs", "info sharedlibrary"),
             ("files", "info files"),
             ("locals", "info locals"),
+            ("xmm0", "p/x $xmm0.v2_int64"),
         ],
     );
     let context = |what: &str| format!("{what}\n---- gdb:\n{oracle}\n{}", run.dump());
@@ -183,14 +186,22 @@ fn a_gcore_reads_as_gdb_reads_it() {
 
     // The locals, as gdb gives them, and the parameter.
     let dv = run.section("dv").text;
-    let locals = captures(gdb_section(&oracle, "locals"), r"(?m)^(\w+) = (-?\d+)");
-    assert_eq!(locals.len(), 3, "{}", context("gdb's locals"));
+    let locals = captures(gdb_section(&oracle, "locals"), r"(?m)^(\w+) = (-?\d+)(?: '.')?$");
+    assert_eq!(locals.len(), 3, "{}", context("gdb's integer locals"));
     for local in &locals {
         let (name, value) = (&local[1], &local[2]);
         let shown = captures(dv, &format!(r"(?m)^\s*{name} = 0n(-?\d+)"));
         assert_eq!(shown.first().map(|c| &c[1]), Some(value), "{}", context(&format!("dv's {name}")));
     }
     assert!(Regex::new(r"(?m)^\s*depth = 0n21$").unwrap().is_match(dv), "{}", context("the parameter"));
+    assert!(gdb_section(&oracle, "locals").contains("ratio = 5.25"), "{}", context("gdb's double"));
+    assert!(Regex::new(r"(?m)^\s*ratio = 5.25$").unwrap().is_match(dv), "{}", context("the double"));
+
+    // The SSE registers (the core's NT_PRFPREG): rdb gives xmm0's high quadword first, gdb its low one.
+    let gdb_xmm0 = captures(gdb_section(&oracle, "xmm0"), r"\{0x([0-9a-f]+), 0x([0-9a-f]+)\}");
+    let (low, high) = (hex(&gdb_xmm0[0][1]), hex(&gdb_xmm0[0][2]));
+    assert_eq!(low, 0x4015_0000_0000_0000, "{}", context("gdb: 5.25 in xmm0"));
+    run.section("xmm0").assert_contains(&format!("xmm0={high:016x} {low:016x}"));
 
     // The global string, from the core's memory.
     run.section("da").assert_matches(&format!(r#"(?m)^{ADDR}  "hello from the core"$"#));
@@ -318,4 +329,26 @@ fn a_core_cut_short_opens_and_a_file_that_is_no_core_is_one_line() {
         assert!(lines[0].contains(name), "{name}: the line names the file\n{}", run.dump());
         assert!(lines[0].contains(says), "{name}: {says}\n{}", run.dump());
     }
+}
+
+#[test]
+fn a_linux_core_reads_the_same_in_rdb_exe_under_wine() {
+    // The reader names no OS: rdb.exe reads a Linux core as rdb does, and finds the modules' files by their Linux
+    // paths (Wine's Z: drive is the Unix root).
+    let core = kernel_core_of_crash();
+    let stdin = format!("{}\nk\n{}\nr\n{}\nlm\nq\n", mark("k"), mark("r"), mark("lm"));
+    let linux = rdb(&["-z", s(core)], &stdin);
+    let wine = Backend::Windows.rdb(&["-z", &Backend::Windows.path_arg(core)], &stdin);
+    let stop = Regex::new(&second_chance_re("Access violation", "c0000005")).unwrap();
+    assert!(stop.is_match(&wine.stdout), "the stop names the access violation\n{}", wine.dump());
+    wine.section("k").assert_frames_start_with(&["crash!crash_here", "crash!main"]);
+    assert_eq!(rip_rsp(wine.section("r").text), rip_rsp(linux.section("r").text), "{}\n{}", wine.dump(), linux.dump());
+    assert_eq!(
+        lm_rows(wine.section("lm").text),
+        lm_rows(linux.section("lm").text),
+        "{}\n{}",
+        wine.dump(),
+        linux.dump()
+    );
+    assert!(lm_rows(linux.section("lm").text).iter().any(|m| m.2.ends_with("/crash")), "{}", linux.dump());
 }

@@ -34,7 +34,7 @@ fn crash_dies_of_sigsegv() {
 fn postmortem_prints_inspects_result_and_exits_0() {
     let o = run("postmortem", &[]);
     assert_eq!(o.status.code(), Some(0));
-    assert_eq!(stdout(&o), "186\n");
+    assert_eq!(stdout(&o), "191\n");
 }
 
 #[test]

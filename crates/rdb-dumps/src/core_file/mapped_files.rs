@@ -90,7 +90,10 @@ pub(super) fn modules(
         let module = found.remove(exe);
         found.insert(0, module);
     }
-    found.into_iter().map(|(base, end, path)| ModuleRecord { base, size: end - base, path: path_of(path) }).collect()
+    found
+        .into_iter()
+        .map(|(base, end, path)| ModuleRecord { base, size: end.saturating_sub(base), path: path_of(path) })
+        .collect()
 }
 
 fn file_name(path: &[u8]) -> &[u8] {

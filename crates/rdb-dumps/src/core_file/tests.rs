@@ -30,6 +30,17 @@ fn real_core() -> &'static [u8] {
     })
 }
 
+/// Where the core's notes are (gdb writes them after the memory, the kernel before it): (offset, size).
+fn notes_range(core: &[u8]) -> (usize, usize) {
+    let word = |at: usize, n: usize| core[at..at + n].iter().rev().fold(0usize, |v, &b| v << 8 | usize::from(b));
+    let (phoff, phnum) = (word(32, 8), word(56, 2));
+    (0..phnum)
+        .map(|i| phoff + 56 * i)
+        .find(|&ph| word(ph, 4) == 4)
+        .map(|ph| (word(ph + 8, 8), word(ph + 32, 8)))
+        .expect("a PT_NOTE")
+}
+
 fn open_bytes(bytes: Vec<u8>) -> Result<CoreFile> {
     CoreFile::read(Path::new("test.core"), Box::new(bytes))
 }
@@ -90,7 +101,11 @@ fn a_core_cut_short_anywhere_opens_with_what_is_left() {
     let whole = real_core();
     // Every length through the headers and notes (they come first), then lengths across the memory.
     let head = whole.len().min(16 * 1024);
-    let lengths = (0..head).step_by(7).chain((head..whole.len()).step_by((whole.len() / 150).max(1)));
+    let (notes, notes_size) = notes_range(whole);
+    let lengths = (0..head)
+        .step_by(7)
+        .chain((notes..notes + notes_size).step_by(3))
+        .chain((head..whole.len()).step_by((whole.len() / 150).max(1)));
     let mut opened = 0;
     for len in lengths {
         match open_bytes(whole[..len].to_vec()) {
@@ -116,12 +131,16 @@ fn flipped_bytes_never_panic() {
         state
     };
     let head = whole.len().min(16 * 1024) as u64;
-    for round in 0..400 {
+    let (notes, notes_size) = notes_range(whole);
+    for round in 0..600 {
         let mut bytes = whole.to_vec();
         for _ in 0..1 + next() % 8 {
             // Mostly where the structure is (headers, notes); now and then anywhere.
-            let span = if round % 4 == 0 { bytes.len() as u64 } else { head };
-            let at = (next() % span) as usize;
+            let at = match round % 3 {
+                0 => (next() % head) as usize,
+                1 => notes + (next() % notes_size as u64) as usize,
+                _ => (next() % bytes.len() as u64) as usize,
+            };
             bytes[at] ^= 1 << (next() % 8);
         }
         if let Ok(mut core) = open_bytes(bytes) {
