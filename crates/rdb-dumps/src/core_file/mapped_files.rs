@@ -44,41 +44,43 @@ pub(super) fn parse(desc: &[u8]) -> Option<Vec<MappedFile>> {
         }
         files.push(MappedFile { start, end, offset: pages.saturating_mul(page_size), path: path.to_vec() });
     }
+    // The kernel lists them in address order; a core that does not is put in it, for the searches below.
+    files.sort_by_key(|f| f.start);
     Some(files)
 }
 
-/// The path of the file mapped at `address`, if one is.
+/// The file mapped at `address`, if one is (`files` in address order).
 pub(super) fn file_at(files: &[MappedFile], address: u64) -> Option<&MappedFile> {
-    files.iter().find(|f| (f.start..f.end).contains(&address))
+    let after = files.partition_point(|f| f.start <= address);
+    files[..after].last().filter(|f| address < f.end)
 }
 
 /// One module per file mapped from its first byte: based where that mapping starts, extending to the end of the
-/// file's last mapping after it. `is_image(base)` says whether the memory there is an ELF image, when the core
-/// recorded it (`Some(false)` leaves out a data file mapped whole, as a locale archive is). The executable comes
-/// first: the module whose range holds `entry` (the auxiliary vector's AT_ENTRY), else the one whose file name
-/// begins with `program_name` (`pr_fname`, cut at 15 bytes), else the first.
+/// file's last mapping after it. `is_image(mappings)` says whether the file so mapped is an executable image (a data
+/// file mapped whole, as a locale archive is, is not a module). The executable comes first: the module whose range
+/// holds `entry` (the auxiliary vector's AT_ENTRY), else the one whose file name begins with `program_name`
+/// (`pr_fname`, cut at 15 bytes), else the first.
 pub(super) fn modules(
     files: &[MappedFile],
     entry: Option<u64>,
     program_name: Option<&[u8]>,
-    is_image: &mut dyn FnMut(u64) -> Option<bool>,
+    is_image: &mut dyn FnMut(&[&MappedFile]) -> bool,
 ) -> Vec<ModuleRecord> {
     let mut found: Vec<(u64, u64, &[u8])> = Vec::new();
     for head in files.iter().filter(|f| f.offset == 0) {
         if found.iter().any(|(base, end, path)| *path == head.path.as_slice() && (*base..*end).contains(&head.start)) {
             continue;
         }
-        if is_image(head.start) == Some(false) {
-            continue;
-        }
-        // The file's mappings that follow this one, up to where the file is mapped from its start again.
-        let end = files
+        // The file's mappings from this one on, up to where the file is mapped from its start again.
+        let mappings: Vec<&MappedFile> = files
             .iter()
             .filter(|f| f.path == head.path && f.start >= head.start)
             .take_while(|f| f.start == head.start || f.offset != 0)
-            .map(|f| f.end)
-            .max()
-            .unwrap_or(head.end);
+            .collect();
+        if !is_image(&mappings) {
+            continue;
+        }
+        let end = mappings.iter().map(|f| f.end).max().unwrap_or(head.end);
         found.push((head.start, end, &head.path));
     }
     let by_entry = entry.and_then(|e| found.iter().position(|(base, end, _)| (*base..*end).contains(&e)));
@@ -150,7 +152,7 @@ mod tests {
         ]);
         let files = parse(&desc).unwrap();
         assert_eq!(files[3].path, b"/lib/libc.so.6");
-        let mut images = |base: u64| Some(base != 0x7000);
+        let mut images = |mappings: &[&MappedFile]| mappings[0].start != 0x7000;
         let m = modules(&files, Some(0x10100), None, &mut images);
         assert_eq!(m.len(), 2, "{m:?}");
         assert_eq!((m[0].base, m[0].size, m[0].path.clone()), (0x10000, 0x9000, PathBuf::from("/lib/libc.so.6")));

@@ -72,6 +72,11 @@ impl Memory {
         }
     }
 
+    /// Whether the mapping at `address` may run code.
+    pub(super) fn executable(&self, address: u64) -> bool {
+        self.at(address).is_some_and(|s| s.executable)
+    }
+
     /// Whether the core recorded the four bytes at `address` and they open an ELF image; `None` if it did not
     /// record them.
     pub(super) fn is_elf_image(&self, file: &[u8], address: u64) -> Option<bool> {

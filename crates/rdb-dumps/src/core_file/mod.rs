@@ -111,8 +111,13 @@ impl CoreFile {
         }
         let memory = Memory::new(segments);
         let entry = notes.auxv.as_deref().and_then(|auxv| auxv_entry(auxv, AT_ENTRY));
-        let modules = mapped_files::modules(&notes.files, entry, notes.program_name.as_deref(), &mut |base| {
-            memory.is_elf_image(&bytes, base)
+        let modules = mapped_files::modules(&notes.files, entry, notes.program_name.as_deref(), &mut |mappings| {
+            match mappings.first().and_then(|head| memory.is_elf_image(&bytes, head.start)) {
+                Some(image) => image,
+                // The core left the file's first page out (the kernel and gdb keep it for an ELF file, unless the
+                // process's coredump_filter says otherwise): a file with code mapped is an image, a data file none.
+                None => mappings.iter().any(|m| memory.executable(m.start)),
+            }
         });
         Ok(CoreFile { bytes, memory, notes, modules, warnings })
     }

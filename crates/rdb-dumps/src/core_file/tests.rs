@@ -93,6 +93,14 @@ fn a_whole_core_reads() {
     assert!(core.float_registers(threads[0]).is_ok());
     assert!(core.auxiliary_vector().unwrap().is_some_and(|a| !a.is_empty()));
     assert_eq!(core.pid(), threads[0]);
+    let regions = core.memory_regions().unwrap();
+    let named = |name: &str| regions.iter().find(|r| r.name.as_deref() == Some(name)).cloned();
+    let stack = named("[stack]").expect("the main thread's stack is named");
+    assert!((stack.start..stack.end).contains(&regs.rsp), "{stack:?} holds rsp {:#x}", regs.rsp);
+    assert!(named("[vdso]").is_some_and(|v| v.executable), "{regions:?}");
+    let exe = &modules[0];
+    let image = regions.iter().find(|r| r.start == exe.base).expect("a region where the program is");
+    assert_eq!(image.name.as_deref().map(Path::new), Some(exe.path.as_path()));
     exercise(&mut core);
 }
 
