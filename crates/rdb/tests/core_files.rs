@@ -232,11 +232,17 @@ fn crash_and_find_the_core() -> PathBuf {
     let dir = scratch_dir("kernel-core");
     let mut cmd = Command::new(debuggee("crash"));
     cmd.current_dir(&dir);
-    // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent's; it runs in the forked child only.
+    // SAFETY: getrlimit and setrlimit are async-signal-safe and touch nothing of the parent's; this runs in the
+    // forked child only. The soft limit is raised to the hard one (unlimited here; raising the hard limit would
+    // need privileges).
     unsafe {
         cmd.pre_exec(|| {
-            let unlimited = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
-            if libc::setrlimit(libc::RLIMIT_CORE, &unlimited) != 0 {
+            let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            if libc::getrlimit(libc::RLIMIT_CORE, &mut limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            limit.rlim_cur = limit.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_CORE, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -244,7 +250,10 @@ fn crash_and_find_the_core() -> PathBuf {
     }
     let status = cmd.output().expect("crash runs").status;
     assert_eq!(status.signal(), Some(libc::SIGSEGV), "crash dies of SIGSEGV");
-    assert!(status.core_dumped(), "the kernel wrote no core of crash (core_pattern {pattern})");
+    assert!(
+        status.core_dumped(),
+        "the kernel wrote no core of crash (core_pattern {pattern}; is the hard limit of core sizes, ulimit -Hc, 0?)"
+    );
     std::fs::read_dir(&dir)
         .expect("the scratch directory")
         .filter_map(|e| e.ok().map(|e| e.path()))
