@@ -141,7 +141,7 @@ fn check_machine(bytes: &[u8]) -> std::result::Result<(), String> {
     match machine {
         Some(EM_X86_64) => Ok(()),
         Some(m) => Err(format!("a core file of another machine ({})", machine_name(m))),
-        None => Err("cut short inside its ELF header".to_string()),
+        None => Err("an ELF core file cut short inside its header".to_string()),
     }
 }
 
