@@ -31,6 +31,13 @@ fn crash_dies_of_sigsegv() {
 }
 
 #[test]
+fn postmortem_prints_inspects_result_and_exits_0() {
+    let o = run("postmortem", &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "191\n");
+}
+
+#[test]
 fn handled_exits_7_from_its_handler() {
     let o = run("handled", &[]);
     assert_eq!(o.status.code(), Some(7));
