@@ -14,6 +14,8 @@ pub mod build;
 pub mod children;
 pub mod damaged;
 pub mod debuggees;
+#[cfg(unix)]
+pub mod dumps;
 pub mod driver;
 pub mod gdbserver;
 pub mod live_memory;
@@ -39,6 +41,8 @@ pub mod prelude {
     pub use crate::debuggees::{
         debuggee, debuggee_out_dir, debuggee_sources, line_of, windows_debuggee, windows_debuggee_sources,
     };
+    #[cfg(unix)]
+    pub use crate::dumps::kernel_core;
     pub use crate::driver::{ConsoleDriver, Driver, Location, SourceLine, StopData, StopReason};
     pub use crate::live_memory::{
         TextDiff, assert_loop_runs_free, assert_text_clean, load_bias, read_global_u64, read_memory, symbol_address,

@@ -4,7 +4,6 @@
 //! says so in one line and the session goes on; a core cut short opens with what is left, and a file that is no
 //! core is one line.
 
-use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -213,52 +212,7 @@ fn a_gcore_reads_as_gdb_reads_it() {
 /// wrote there.
 fn kernel_core_of_crash() -> &'static Path {
     static CORE: OnceLock<PathBuf> = OnceLock::new();
-    CORE.get_or_init(crash_and_find_the_core)
-}
-
-fn crash_and_find_the_core() -> PathBuf {
-    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").expect("/proc/sys/kernel/core_pattern");
-    let pattern = pattern.trim();
-    assert!(
-        !pattern.starts_with('|'),
-        "/proc/sys/kernel/core_pattern is a pipe ({pattern}): the kernel hands cores to that program instead of \
-         writing a file, so this test cannot get one (set it to `core`: echo core > /proc/sys/kernel/core_pattern)"
-    );
-    assert!(
-        !pattern.contains('/'),
-        "/proc/sys/kernel/core_pattern ({pattern}) writes cores to another directory: this test looks for one in the \
-         crashing process's working directory (set it to `core`)"
-    );
-    let dir = scratch_dir("kernel-core");
-    let mut cmd = Command::new(debuggee("crash"));
-    cmd.current_dir(&dir);
-    // SAFETY: getrlimit and setrlimit are async-signal-safe and touch nothing of the parent's; this runs in the
-    // forked child only. The soft limit is raised to the hard one (unlimited here; raising the hard limit would
-    // need privileges).
-    unsafe {
-        cmd.pre_exec(|| {
-            let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            if libc::getrlimit(libc::RLIMIT_CORE, &mut limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            limit.rlim_cur = limit.rlim_max;
-            if libc::setrlimit(libc::RLIMIT_CORE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let status = cmd.output().expect("crash runs").status;
-    assert_eq!(status.signal(), Some(libc::SIGSEGV), "crash dies of SIGSEGV");
-    assert!(
-        status.core_dumped(),
-        "the kernel wrote no core of crash (core_pattern {pattern}; is the hard limit of core sizes, ulimit -Hc, 0?)"
-    );
-    std::fs::read_dir(&dir)
-        .expect("the scratch directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("core")))
-        .unwrap_or_else(|| panic!("no core in {} (core_pattern {pattern})", dir.display()))
+    CORE.get_or_init(|| kernel_core(&debuggee("crash"), "kernel-core"))
 }
 
 #[test]
