@@ -10,9 +10,19 @@ use crate::process::MemoryProcess;
 /// Run `line` against a fresh copy of the in-memory process; every line printed, the opening stop's first.
 /// Panics if a command that fails answers in more than one line.
 pub fn run(line: &str) -> Vec<String> {
-    let (mut dbg, stop) = MemoryProcess::opened();
+    run_on(Box::new(MemoryProcess::new()), line)
+}
+
+/// Run `line` as [`run`] does, against `target` (a variant of the in-memory process: a crash, a dump whose module
+/// files are elsewhere).
+pub fn run_on(target: Box<dyn rdb_engine::target::Target>, line: &str) -> Vec<String> {
+    let notices = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let told = notices.clone();
+    let listener = Box::new(move |n: &_| told.borrow_mut().extend(rdb_windbg::report::notice_lines(n)));
+    let (mut dbg, stop) = MemoryProcess::open_telling(target, listener);
     let mut console = Console::new(false);
-    let mut text = Vec::new();
+    // What the opening told (the modules), then the stop, as the console shows a dump opened.
+    let mut text: Vec<String> = notices.borrow_mut().drain(..).collect();
     console.after_stop(&mut dbg, stop, &mut text);
     console.queue(line);
     while let Some(command) = console.next_command() {

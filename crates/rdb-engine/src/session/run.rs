@@ -402,6 +402,9 @@ impl Session {
         }
         // Only an exception of the program's is the program's to handle: `gn` at one of the engine's own stops
         // would hand the program an int3 or a trap it never executed (the instruction run twice, the process killed).
+        if let StopReason::Exception(e) = &reason {
+            self.record_fault(tid, e);
+        }
         self.program_exception = match &reason {
             StopReason::Exception(_) if self.on_throw_watch(tid) => None,
             StopReason::Exception(e) => Some(match e.kind {

@@ -82,6 +82,15 @@ pub struct SourceLine {
     pub line: u32,
 }
 
+/// A run of the module's file mapped into the process: `size` bytes of the file from `offset`, at runtime address
+/// `start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ImagePiece {
+    pub start: u64,
+    pub offset: u64,
+    pub size: u64,
+}
+
 /// The symbols of one loaded module.
 pub struct ModuleSymbols {
     path: PathBuf,
@@ -107,6 +116,8 @@ pub struct ModuleSymbols {
     pe: Option<pdata::PeInfo>,
     /// Indirect functions' resolvers and the GOT slots their implementations are written to (runtime addresses).
     ifunc_slots: Vec<(u64, u64)>,
+    /// Where the file's bytes lie in the process (see [`ModuleSymbols::read_image`]).
+    image: Vec<ImagePiece>,
     dwarf: OnceLock<Option<dwarf::DwarfInfo>>,
     cfi: OnceLock<cfi::Cfi>,
 }
@@ -442,6 +453,24 @@ impl ModuleSymbols {
     }
 
     // ---- Additions to the contract ----
+
+    /// Read the module's code and read-only data from its file, as the loader mapped it (ELF's `PT_LOAD` segments,
+    /// a PE's sections), for a snapshot that left them out (a core file's text pages, a small minidump): as gdb and
+    /// WinDbg serve them. Only what the file holds; returns how many bytes from the start of `buf` it served (0
+    /// where the file has nothing at `address`).
+    pub fn read_image(&self, address: u64, buf: &mut [u8]) -> usize {
+        let Some(piece) = self.image.iter().find(|p| address >= p.start && address - p.start < p.size) else {
+            return 0;
+        };
+        let into = address - piece.start;
+        let n = (buf.len() as u64).min(piece.size - into);
+        let Some(from) = piece.offset.checked_add(into).and_then(|o| usize::try_from(o).ok()) else { return 0 };
+        let Some(bytes) = usize::try_from(n).ok().and_then(|n| self.data.get(from..from.checked_add(n)?)) else {
+            return 0;
+        };
+        buf[..bytes.len()].copy_from_slice(bytes);
+        bytes.len()
+    }
 
     /// The file the symbols were read from.
     pub fn path(&self) -> &Path {
