@@ -337,6 +337,17 @@ impl Session {
         self.target()?.execution().ok_or_else(cannot_run)
     }
 
+    /// Whether the target is a snapshot of a process (a dump), which only reads.
+    pub fn is_snapshot(&mut self) -> bool {
+        self.target.as_deref_mut().is_some_and(|t| t.snapshot().is_some())
+    }
+
+    /// The one error of every request that would run or change a snapshot (a breakpoint, `.restart`, following
+    /// children), for a front end to ask before it does anything; `Ok` for a live process or none.
+    pub fn check_can_change(&mut self) -> Result<()> {
+        if self.is_snapshot() { Err(cannot_run()) } else { Ok(()) }
+    }
+
     /// Whether the target runs (a live process) rather than only reads (a snapshot of one).
     pub fn can_run(&mut self) -> bool {
         self.target().is_ok_and(|t| t.execution().is_some())

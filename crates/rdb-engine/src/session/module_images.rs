@@ -66,7 +66,7 @@ impl Session {
     /// are looked for again, and read from the file found when next needed (as `.sympath` reloads).
     pub fn set_image_path(&mut self, dirs: Vec<PathBuf>) {
         self.modules.image_path = dirs;
-        if self.target.as_deref_mut().is_some_and(|t| t.snapshot().is_some()) {
+        if self.is_snapshot() {
             self.find_module_images(false);
         }
     }

@@ -28,7 +28,9 @@ impl Session {
         let first = threads.first().copied().unwrap_or(0);
         let (tid, reason) = match event {
             Some(e) => match e.kind {
-                EventKind::Exception(exception) => {
+                EventKind::Exception(mut exception) => {
+                    // Read from the snapshot (and the module images found) as a live stop reads the process.
+                    self.judge_access(&mut exception);
                     self.last_exception = Some(exception.clone());
                     self.record_fault(e.tid, &exception);
                     (e.tid, StopReason::Exception(exception))
