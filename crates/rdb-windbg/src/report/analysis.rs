@@ -75,7 +75,11 @@ pub fn analysis_lines(a: &Analysis, process: Option<&str>, describe: &dyn Fn(u64
         };
         section(&mut lines, format!("{what}:  {} ", addr64(fault)));
     }
-    section(&mut lines, format!("ERROR_CODE: (NTSTATUS) {code:#x} - {name}"));
+    let numbering = match a.exception.kind {
+        ExceptionKind::Signal { .. } => "signal",
+        _ => "NTSTATUS",
+    };
+    section(&mut lines, format!("ERROR_CODE: ({numbering}) {code:#x} - {name}"));
     section(&mut lines, format!("EXCEPTION_CODE_STR:  {code:x}"));
     if a.null_pointer {
         section(&mut lines, format!("PRIMARY_PROBLEM_CLASS:  {class}"));
