@@ -174,8 +174,25 @@ fn a_dump_without_an_exception_has_nothing_to_analyze() {
 #[test]
 fn every_command_that_would_run_or_change_a_dump_says_so_in_one_line() {
     let commands = [
-        "g", "gh", "gn", "t", "p", "gu", "pc", "tc", "bp hello!add", "bu hello!main", "bm hello!a*", "ba w4 @rsp",
-        "bpm @rsp 4", "eb @rsp 1", "ed @rsp 1", "r rax=1", ".detach", ".restart", ".childdbg 1",
+        "g",
+        "gh",
+        "gn",
+        "t",
+        "p",
+        "gu",
+        "pc",
+        "tc",
+        "bp hello!add",
+        "bu hello!main",
+        "bm hello!a*",
+        "ba w4 @rsp",
+        "bpm @rsp 4",
+        "eb @rsp 1",
+        "ed @rsp 1",
+        "r rax=1",
+        ".detach",
+        ".restart",
+        ".childdbg 1",
     ];
     let text = run_on(Box::new(Crash::new()), &(commands.join("; ") + "; bl; q"));
     for command in commands {

@@ -242,7 +242,9 @@ fn notice_text(notice: &Notice) -> Vec<String> {
         Notice::SnapshotOpened { os, warnings } => {
             let kind = match os {
                 SnapshotOs::Linux => "Linux core dump file: only the process's memory and threads are available",
-                SnapshotOs::Windows => "User Mini Dump File: only registers, stacks and portions of memory are available",
+                SnapshotOs::Windows => {
+                    "User Mini Dump File: only registers, stacks and portions of memory are available"
+                }
             };
             let mut lines = vec![String::new(), kind.to_string(), String::new()];
             lines.extend(warnings.iter().map(|w| format!("WARNING: {w}")));

@@ -80,9 +80,9 @@ pub struct Blame {
 pub fn is_system_module(path: &std::path::Path) -> bool {
     let file = file_name(path).to_ascii_lowercase();
     let stem = file.split('.').next().unwrap_or("");
-    SYSTEM_MODULES.iter().any(|m| {
-        stem == *m || stem.strip_prefix(m).is_some_and(|rest| rest.starts_with(['-', '_'])) || file == *m
-    })
+    SYSTEM_MODULES
+        .iter()
+        .any(|m| stem == *m || stem.strip_prefix(m).is_some_and(|rest| rest.starts_with(['-', '_'])) || file == *m)
 }
 
 /// The access an exception made, as its record says or its instruction shows: an execute where the thread stood at

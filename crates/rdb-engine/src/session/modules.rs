@@ -230,15 +230,7 @@ impl Modules {
             // WinDbg appends the base address to tell two modules of the same name apart.
             name = format!("{name}_{base:x}");
         }
-        self.list.push(Module {
-            base,
-            size,
-            path,
-            name,
-            symbols: OnceLock::new(),
-            image,
-            search: self.search.clone(),
-        });
+        self.list.push(Module { base, size, path, name, symbols: OnceLock::new(), image, search: self.search.clone() });
         self.list.last().expect("just pushed")
     }
 

@@ -26,7 +26,9 @@ fn problem_class(a: &Analysis) -> String {
         None => "ACCESS",
     };
     match (&a.exception.kind, a.access) {
-        (ExceptionKind::AccessViolation { .. }, Some(Access::Execute)) if a.null_pointer => "NULL_INSTRUCTION_PTR".into(),
+        (ExceptionKind::AccessViolation { .. }, Some(Access::Execute)) if a.null_pointer => {
+            "NULL_INSTRUCTION_PTR".into()
+        }
         (ExceptionKind::AccessViolation { .. }, Some(Access::Execute)) => "BAD_INSTRUCTION_PTR".into(),
         (ExceptionKind::AccessViolation { .. }, _) if a.null_pointer => format!("NULL_POINTER_{access}"),
         (ExceptionKind::AccessViolation { .. }, _) => format!("INVALID_POINTER_{access}"),

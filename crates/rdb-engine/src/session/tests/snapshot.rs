@@ -187,7 +187,7 @@ const MODULE_BASE: u64 = 0x5555_5555_4000;
 fn a_module_missing_here_is_found_in_the_image_path_and_serves_its_code() {
     let (dir, file) = module_copy("found", "hello");
     let (add, code) = file_bytes_of(&file, "add", 8);
-    let (mut session, _, notices) = open(dump_of_module("/build/machine/hello"), &[dir.clone()]);
+    let (mut session, _, notices) = open(dump_of_module("/build/machine/hello"), std::slice::from_ref(&dir));
     assert!(!notices.borrow().iter().any(|n| matches!(n, Notice::ImageNotFound { .. })), "{notices:?}");
     // Symbols from the file found; `lm` keeps the path the dump recorded.
     assert_eq!(session.modules.resolve("hello!add"), Some(MODULE_BASE + add));
