@@ -212,7 +212,17 @@ fn image_pieces<'d>(obj: &object::File<'d, &'d [u8]>, format: Format, bias: u64)
     let mut pieces: Vec<super::ImagePiece> = match format {
         Format::Elf => obj.segments().map(|s| piece(s.address(), s.file_range(), s.size())).collect(),
         // A section's raw data is rounded up to the file alignment: past its virtual size the image holds zeros.
-        Format::Pe => obj.sections().filter_map(|s| Some(piece(s.address(), s.file_range()?, s.size()))).collect(),
+        Format::Pe => {
+            let sections: Vec<_> =
+                obj.sections().filter_map(|s| Some((s.address(), s.file_range()?, s.size()))).collect();
+            // The headers (`MZ`, the PE headers, the section table) are mapped at the image's base, up to the first
+            // section's bytes in the file.
+            let headers = sections.iter().map(|(_, (offset, _), _)| *offset).filter(|o| *o > 0).min().unwrap_or(0);
+            let base = obj.relative_address_base();
+            std::iter::once(piece(base, (0, headers), headers))
+                .chain(sections.into_iter().map(|(address, range, size)| piece(address, range, size)))
+                .collect()
+        }
     };
     pieces.retain(|p| p.size > 0);
     pieces

@@ -561,4 +561,57 @@ mod tests {
     fn module_symbols_is_send_and_sync() {
         assert_send_sync::<ModuleSymbols>();
     }
+
+    /// A PE32+ image of one section, `.text` at RVA 0x1000 (0x10 bytes of code, 0x200 in the file at 0x200).
+    fn tiny_pe() -> Vec<u8> {
+        let mut f = vec![0u8; 0x400];
+        let mut put = |at: usize, bytes: &[u8]| f[at..at + bytes.len()].copy_from_slice(bytes);
+        put(0, b"MZ");
+        put(0x3c, &0x40u32.to_le_bytes());
+        put(0x40, b"PE\0\0");
+        // The file header: x86-64, one section, an optional header of 0xf0 bytes, an executable image.
+        put(0x44, &0x8664u16.to_le_bytes());
+        put(0x46, &1u16.to_le_bytes());
+        put(0x54, &0xf0u16.to_le_bytes());
+        put(0x56, &0x22u16.to_le_bytes());
+        // The optional header (PE32+) at 0x58.
+        put(0x58, &0x20bu16.to_le_bytes());
+        put(0x58 + 16, &0x1000u32.to_le_bytes()); // AddressOfEntryPoint
+        put(0x58 + 24, &0x1_4000_0000u64.to_le_bytes()); // ImageBase
+        put(0x58 + 32, &0x1000u32.to_le_bytes()); // SectionAlignment
+        put(0x58 + 36, &0x200u32.to_le_bytes()); // FileAlignment
+        put(0x58 + 56, &0x2000u32.to_le_bytes()); // SizeOfImage
+        put(0x58 + 60, &0x200u32.to_le_bytes()); // SizeOfHeaders
+        put(0x58 + 68, &3u16.to_le_bytes()); // Subsystem: console
+        put(0x58 + 108, &16u32.to_le_bytes()); // NumberOfRvaAndSizes
+        // The section table at 0x148.
+        put(0x148, b".text\0\0\0");
+        put(0x150, &0x10u32.to_le_bytes()); // VirtualSize
+        put(0x154, &0x1000u32.to_le_bytes()); // VirtualAddress
+        put(0x158, &0x200u32.to_le_bytes()); // SizeOfRawData
+        put(0x15c, &0x200u32.to_le_bytes()); // PointerToRawData
+        put(0x16c, &0x6000_0020u32.to_le_bytes()); // code, executable, readable
+        put(0x200, &[0x55, 0x48, 0x89, 0xe5, 0xc3]);
+        f
+    }
+
+    #[test]
+    fn a_pe_image_is_read_as_the_loader_maps_it() {
+        let path = std::env::temp_dir().join(format!("rdb-tiny-pe-{}.exe", std::process::id()));
+        std::fs::write(&path, tiny_pe()).unwrap();
+        let base = 0x7ff6_0000_0000;
+        let module = ModuleSymbols::load(&path, base).unwrap();
+        let mut buf = [0u8; 8];
+        // The section at base + its RVA, from its bytes in the file.
+        assert_eq!(module.read_image(base + 0x1000, &mut buf[..5]), 5);
+        assert_eq!(buf[..5], [0x55, 0x48, 0x89, 0xe5, 0xc3]);
+        // Only its virtual size: what the file rounds it up to is no part of the image.
+        assert_eq!(module.read_image(base + 0x100c, &mut buf), 4);
+        assert_eq!(module.read_image(base + 0x1010, &mut buf), 0);
+        // The headers at the base.
+        assert_eq!(module.read_image(base, &mut buf[..2]), 2);
+        assert_eq!(&buf[..2], b"MZ");
+        assert_eq!(module.read_image(base + 0x200, &mut buf), 0, "past the headers, before the section");
+        let _ = std::fs::remove_file(&path);
+    }
 }
