@@ -220,3 +220,16 @@ fn a_module_not_where_the_dump_says_is_found_in_the_image_path() {
     has_part(found, "/nonexistent/build/hello");
     has_part(found, "hello!middle+0x");
 }
+
+#[test]
+fn ecxr_starts_again_at_the_crash_s_own_frame_and_dv_reads_its_variables() {
+    // The crash's thread stands in tick by its own registers; .frame chose one of its frames before .ecxr.
+    let text = run_on(Box::new(Crash::new()), ".frame 1; .ecxr; .frame; dv");
+    let after_ecxr = after(&text, &format!("rax={MARK:016x} "));
+    let frame = after(after_ecxr, "00005555`5555514d");
+    assert!(frame[0].starts_with("00 ") && frame[0].contains("hello!add+0x4"), "{frame:#?}");
+    // add's parameters, not tick's.
+    has_part(frame, " a = ");
+    has_part(frame, " b = ");
+    assert!(!frame.iter().any(|l| l.contains(" i = ")), "{frame:#?}");
+}

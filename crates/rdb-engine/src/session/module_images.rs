@@ -45,6 +45,13 @@ fn in_directory(dir: &Path, name: &str, any_case: bool) -> Option<PathBuf> {
         .filter(|p| p.is_file())
 }
 
+/// The kernel's own image in every process (the vdso): no file holds it anywhere, and a snapshot always records its
+/// pages, so its absence is nothing to tell.
+fn is_kernels(path: &Path) -> bool {
+    let name = file_name(path);
+    name.starts_with("linux-vdso.so") || name.starts_with("linux-gate.so") || name == "[vdso]"
+}
+
 /// Whether a recorded path was written by Windows: a drive letter (`C:\`) or a UNC share (`\\server\`).
 fn is_windows_path(text: &str) -> bool {
     let bytes = text.as_bytes();
@@ -91,6 +98,7 @@ impl Session {
                     // Read again from the file found (a module looked at before had none).
                     module.forget_symbols();
                 }
+                None if is_kernels(&module.path) => {}
                 None => missing.push((file_name(&module.path), module.path.clone())),
             }
         }
@@ -135,6 +143,13 @@ mod tests {
         // A directory of the name is no image.
         std::fs::create_dir_all(dir.join("y.dll")).expect("dir");
         assert_eq!(find_image(Path::new("C:\\y.dll"), &dirs), None);
+    }
+
+    #[test]
+    fn the_vdso_is_no_file_to_miss() {
+        assert!(is_kernels(Path::new("linux-vdso.so.1")));
+        assert!(is_kernels(Path::new("[vdso]")));
+        assert!(!is_kernels(Path::new("/lib/libc.so.6")));
     }
 
     #[test]

@@ -12,6 +12,8 @@ use crate::report;
 pub fn ecxr(cx: &mut Cx, _args: &str) -> Result<Flow> {
     let tid = cx.session().use_exception_context()?;
     cx.console.choose_thread(cx.dbg, tid);
+    // The exception's own frame, whatever `.frame` chose before.
+    cx.console.choose_frame(cx.dbg, 0);
     let regs = cx.session().registers(tid)?;
     for line in report::register_dump(&regs) {
         cx.out(line);
