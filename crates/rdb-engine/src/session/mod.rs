@@ -383,6 +383,7 @@ impl Session {
 
     /// A thread's registers, read from the target once per stop: a breakpoint pass asks for them several times
     /// (the hit, the condition, the step off), and each read is a system call or more.
+    ///
     /// Where the user made the exception's context current (`.ecxr`), those registers stand in for the thread's
     /// own: every register read of the session comes here, unwinding included.
     pub fn registers(&mut self, tid: Tid) -> Result<Registers> {
