@@ -3,8 +3,6 @@
 //! one property every command keeps: a command that fails answers in one line, `^ <error> in '<command>'`, and
 //! prints nothing else.
 
-use rdb_engine::debugger::Debugger;
-use rdb_engine::session::Stop;
 use rdb_windbg::{Console, Flow};
 
 use crate::process::MemoryProcess;
@@ -12,27 +10,31 @@ use crate::process::MemoryProcess;
 /// Run `line` against a fresh copy of the in-memory process; every line printed, the opening stop's first.
 /// Panics if a command that fails answers in more than one line.
 pub fn run(line: &str) -> Vec<String> {
-    let (mut dbg, stop) = MemoryProcess::opened();
-    run_on(&mut dbg, stop, line)
+    run_on(Box::new(MemoryProcess::new()), line)
 }
 
-/// Run `line` on the process `dbg` opened with `stop`, as [`run`] does.
-pub fn run_on(dbg: &mut Debugger, stop: Stop, line: &str) -> Vec<String> {
-    let dbg = &mut *dbg;
+/// Run `line` as [`run`] does, against `target` (a variant of the in-memory process: a crash, a dump whose module
+/// files are elsewhere).
+pub fn run_on(target: Box<dyn rdb_engine::target::Target>, line: &str) -> Vec<String> {
+    let notices = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let told = notices.clone();
+    let listener = Box::new(move |n: &_| told.borrow_mut().extend(rdb_windbg::report::notice_lines(n)));
+    let (mut dbg, stop) = MemoryProcess::open_telling(target, listener);
     let mut console = Console::new(false);
-    let mut text = Vec::new();
-    console.after_stop(dbg, stop, &mut text);
+    // What the opening told (the modules), then the stop, as the console shows a dump opened.
+    let mut text: Vec<String> = notices.borrow_mut().drain(..).collect();
+    console.after_stop(&mut dbg, stop, &mut text);
     console.queue(line);
     while let Some(command) = console.next_command() {
         let mut answer = Vec::new();
-        let flow = console.execute(dbg, &command, &mut answer);
+        let flow = console.execute(&mut dbg, &command, &mut answer);
         let quit = match flow {
             Flow::Next => false,
             Flow::Quit => true,
             Flow::Resume(resume) => {
                 // The snapshot cannot run: this is the error path of every command that resumes.
-                if let Some(stop) = console.perform(dbg, &resume, &mut answer) {
-                    console.after_stop(dbg, stop, &mut answer);
+                if let Some(stop) = console.perform(&mut dbg, &resume, &mut answer) {
+                    console.after_stop(&mut dbg, stop, &mut answer);
                 }
                 false
             }

@@ -6,10 +6,7 @@
 
 use std::path::Path;
 
-use rdb_engine::debugger::Debugger;
-
 use crate::commands;
-use crate::process::NoHost;
 
 /// What is asked of every dump that opens (commands a dump cannot run are asked too: each must refuse in one line).
 pub const QUESTIONS: &str = "~; r; k; kn 5; ~* k; lm; !address; .lastevent; .exr -1; !analyze -v; .ecxr; r; k; \
@@ -19,7 +16,5 @@ pub const QUESTIONS: &str = "~; r; k; kn 5; ~* k; lm; !address; .lastevent; .exr
 /// questions printed.
 pub fn run(input: &[u8]) -> Option<Vec<String>> {
     let target = rdb_dumps::open(Path::new("input.dmp"), Box::new(input.to_vec())).ok()?;
-    let mut dbg = Debugger::new(Box::new(NoHost), Box::new(|_| {}));
-    let stop = dbg.open(target).ok()?;
-    Some(commands::run_on(&mut dbg, stop, QUESTIONS))
+    Some(commands::run_on(target, QUESTIONS))
 }

@@ -62,8 +62,18 @@ impl MemoryProcess {
     /// A debugger that has opened a fresh copy of the process, and the stop it opened at. It launches and attaches
     /// nothing: this process is its only debuggee.
     pub fn opened() -> (Debugger, Stop) {
-        let mut dbg = Debugger::new(Box::new(NoHost), Box::new(|_| {}));
-        let stop = dbg.open(Box::new(MemoryProcess::new())).expect("a snapshot always opens");
+        MemoryProcess::open(Box::new(MemoryProcess::new()))
+    }
+
+    /// A debugger that has opened `target` (this process or a variant of it), and the stop it opened at.
+    pub fn open(target: Box<dyn Target>) -> (Debugger, Stop) {
+        MemoryProcess::open_telling(target, Box::new(|_| {}))
+    }
+
+    /// As [`MemoryProcess::open`], telling `listener` the notices (the modules, what the snapshot lacks).
+    pub fn open_telling(target: Box<dyn Target>, listener: rdb_engine::session::Listener) -> (Debugger, Stop) {
+        let mut dbg = Debugger::new(Box::new(NoHost), listener);
+        let stop = dbg.open(target).expect("a snapshot always opens");
         (dbg, stop)
     }
 

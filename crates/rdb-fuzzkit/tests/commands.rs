@@ -10,7 +10,7 @@ const LINES: usize = 2500;
 #[rustfmt::skip]
 const COMMANDS: &[&str] = &[
     "db", "dw", "dd", "dq", "da", "du", "d", "u", "ub", "uf", "k", "kb", "kn", "r", "?", "s", "s -a", "s -d", "x",
-    "ln", "lm", "~", "~*", "~1s", "~0k", "bl", "bp", "bu", "bm", "ba w4", "ba r8", "bpm", "bc", "bd", "be", ".if",
+    "ln", "lm", "~", "~*", "~1s", "~0k", ".ecxr", "!analyze -v", "bl", "bp", "bu", "bm", "ba w4", "ba r8", "bpm", "bc", "bd", "be", ".if",
     "j", ".echo", "g", "gc", "gh", "t", "p", "gu", "pc", "eb", "ed", "ea", "eu", ".exr", "!peb", "!teb", "sx", "sxe",
     "sxi", "|", "|0s", ".childdbg", ".detach", ".restart", ".attach", "q", ".help", ".else", "r rax=", "bp /w", "qd",
     "l+t", "l+s", "l-*", "l?", ".lines", "ls", "lsa", "lsa .", "lsp", "lsp -a", ".srcpath", ".srcpath+", "zz",

@@ -86,6 +86,7 @@ impl Console {
         }
         if let Some(path) = &options.image_path {
             self.exe_path = rdb_engine::sources::SourcePath::parse(path);
+            dbg.session_mut().set_image_path(self.exe_path.dirs().to_vec());
         }
         if let Some(dump) = &options.dump {
             self.shown(out).line(&format!("Loading Dump File [{}]", dump.display()));
@@ -334,6 +335,11 @@ impl Console {
         self.end_printf_line(out);
         self.last_stop = Some(stop.clone());
         let mut cx = commands::Cx::new(self, dbg, out);
+        if matches!(stop.reason, StopReason::Exception(_)) && !cx.session().can_run() {
+            for line in crate::report::dump_exception_lines() {
+                cx.out(line);
+            }
+        }
         commands::print_stop(&mut cx, &stop);
         match &stop.reason {
             StopReason::ProcessExited(_) if cx.dbg.processes().count() > 1 => {

@@ -351,6 +351,18 @@ const ENTRIES: &[Entry] = &[
         example: ".exr -1",
     },
     Entry {
+        name: ".ecxr",
+        syntax: ".ecxr",
+        what: "Make the last exception's context current: its thread, with its registers when it was raised (a dump's recorded exception context), for r, k, dv and .frame until ~<n>s chooses a thread.",
+        example: ".ecxr",
+    },
+    Entry {
+        name: "!analyze",
+        syntax: "!analyze [-v]",
+        what: "Analyze the last exception: its record, the faulting instruction and access (a null pointer named as one), the faulting thread's stack, and the module and function to blame (the first frame outside the OS and the language runtimes).",
+        example: "!analyze -v",
+    },
+    Entry {
         name: ".childdbg",
         syntax: ".childdbg [0|1]",
         what: "Show or change whether processes the debuggee creates are debugged too, each as a process of its own (on Linux at once, under Wine from the next .restart).",
@@ -519,7 +531,7 @@ const ENTRIES: &[Entry] = &[
     Entry {
         name: ".exepath",
         syntax: ".exepath [<dir>[;<dir>...]] | .exepath+ <dir>",
-        what: "Show or set the executable image search path, as .srcpath does (for dumps, which rdb does not open yet).",
+        what: "Show or set the executable image search path, as .srcpath does: a dump's module whose file is not where the dump says is looked for there by its file name (-i on the command line).",
         example: ".exepath /home/me/bin",
     },
     Entry { name: ".help", syntax: ".help [<command>]", what: "List commands, or explain one.", example: ".help bp" },

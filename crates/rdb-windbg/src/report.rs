@@ -4,6 +4,7 @@
 //! (in `values`) variables and values, (in `vectors`) the wide registers.
 
 mod address;
+mod analysis;
 mod blocks;
 mod date;
 mod filters;
@@ -13,6 +14,7 @@ mod values;
 mod vectors;
 
 pub use address::{address_map_lines, address_region_lines};
+pub use analysis::analysis_lines;
 pub use blocks::{peb_lines, teb_lines};
 pub use date::file_time;
 pub use filters::filter_lines;
@@ -30,7 +32,7 @@ use rdb_engine::session::{
     HwAccess, Kind, Notice, Place, Session, StackFrame, Stop, StopReason, SymbolState, Symbolic, signal_name,
 };
 use rdb_engine::symbols::SourceLine;
-use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, Tid};
+use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, SnapshotOs, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
 pub fn ids(pid: Pid, tid: Tid) -> String {
@@ -151,6 +153,14 @@ pub fn exception_record_lines(e: &Exception, describe: &dyn Fn(u64) -> Option<St
     lines
 }
 
+/// What WinDbg says as a dump with an exception opens, before the exception itself.
+pub fn dump_exception_lines() -> [&'static str; 2] {
+    [
+        "This dump file has an exception of interest stored in it.",
+        "The stored exception information can be accessed via .ecxr.",
+    ]
+}
+
 /// A process exit: `(pid.tid): Exit process 4d2, code 3`.
 pub fn exit_line(pid: Pid, tid: Tid, status: ExitStatus) -> String {
     match status {
@@ -229,6 +239,21 @@ fn notice_text(notice: &Notice) -> Vec<String> {
         Notice::LoaderListUnreadable { error } => {
             vec![format!("Unable to read the loader's module list: {error}; later loads are not reported")]
         }
+        Notice::SnapshotOpened { os, warnings } => {
+            let kind = match os {
+                SnapshotOs::Linux => "Linux core dump file: only the process's memory and threads are available",
+                SnapshotOs::Windows => {
+                    "User Mini Dump File: only registers, stacks and portions of memory are available"
+                }
+            };
+            let mut lines = vec![String::new(), kind.to_string(), String::new()];
+            lines.extend(warnings.iter().map(|w| format!("WARNING: {w}")));
+            lines
+        }
+        Notice::ImageNotFound { name, path } => vec![format!(
+            "no image for {name} ({}): its symbols and code are unknown; give its folder with -i or .exepath",
+            path.display()
+        )],
         Notice::ProcessError { number, resuming, error } => {
             let doing = if *resuming { "resuming" } else { "stopping" };
             vec![format!("^ {error} while {doing} process {number}")]

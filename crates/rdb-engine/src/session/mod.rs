@@ -5,6 +5,7 @@
 //! target. It hands out data (stops, notices, frames, threads, disassembly); every call names the thread it is for.
 
 mod address_map;
+mod analysis;
 mod breakpoints;
 mod compiled;
 mod conditions;
@@ -13,6 +14,7 @@ mod cxx_throw;
 mod disassembly;
 mod displaced;
 mod environment;
+mod exception_context;
 mod expressions;
 mod filters;
 mod frames;
@@ -22,6 +24,7 @@ mod image;
 mod lazy;
 mod loader;
 mod longjmp;
+mod module_images;
 mod modules;
 mod patches;
 mod placing;
@@ -40,6 +43,7 @@ mod wide_registers;
 use std::path::PathBuf;
 
 pub use address_map::{AddressRegion, MemoryState, Usage};
+pub use analysis::{Analysis, Blame, is_system_module};
 pub use breakpoints::{
     Breakpoint, Breakpoints, Condition, HwAccess, Kind, Language, Location, MemAccess, Owner, Site, Spec,
 };
@@ -47,7 +51,8 @@ pub use control::Resumption;
 pub use disassembly::DisassemblyLine;
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use frames::StackFrame;
-pub use modules::{Module, Modules, Place, SymbolMatch, SymbolOffset, SymbolState};
+pub use module_images::find_image;
+pub use modules::{Module, Modules, Place, SymbolMatch, SymbolOffset, SymbolState, file_name};
 pub use stop::{Notice, Stop, StopReason, Symbolic};
 pub use threads::ThreadInfo;
 pub use variables::FrameVariables;
@@ -139,6 +144,10 @@ pub struct Session {
     last_exception: Option<crate::target::Exception>,
     /// Registers read since the debuggee last ran (see [`Session::registers`]).
     register_cache: std::collections::HashMap<Tid, Registers>,
+    /// The last stop for an exception (`.ecxr`, `!analyze`).
+    fault: Option<exception_context::Fault>,
+    /// Registers standing in for a thread's own: the exception's context a snapshot recorded, after `.ecxr`.
+    context: Option<exception_context::ContextOverride>,
     /// The user's pseudo-registers `$t0`–`$t19`, kept for the session (WinDbg's, per session).
     user_registers: [u64; USER_REGISTERS],
     /// The thread shown stopped on a hard-coded int3 of the program's (or the OS's), and where: it steps past it
@@ -197,6 +206,8 @@ impl Session {
             awaiting_initial_breakpoint: false,
             past_int3: None,
             register_cache: std::collections::HashMap::new(),
+            fault: None,
+            context: None,
             user_registers: [0; USER_REGISTERS],
             last_exception: None,
             program_exception: None,
@@ -239,6 +250,7 @@ impl Session {
         self.past_int3 = None;
         self.program_exception = None;
         self.interrupted = None;
+        self.fault = None;
     }
 
     pub fn state(&self) -> State {
@@ -325,6 +337,17 @@ impl Session {
         self.target()?.execution().ok_or_else(cannot_run)
     }
 
+    /// Whether the target is a snapshot of a process (a dump), which only reads.
+    pub fn is_snapshot(&mut self) -> bool {
+        self.target.as_deref_mut().is_some_and(|t| t.snapshot().is_some())
+    }
+
+    /// The one error of every request that would run or change a snapshot (a breakpoint, `.restart`, following
+    /// children), for a front end to ask before it does anything; `Ok` for a live process or none.
+    pub fn check_can_change(&mut self) -> Result<()> {
+        if self.is_snapshot() { Err(cannot_run()) } else { Ok(()) }
+    }
+
     /// Whether the target runs (a live process) rather than only reads (a snapshot of one).
     pub fn can_run(&mut self) -> bool {
         self.target().is_ok_and(|t| t.execution().is_some())
@@ -344,8 +367,8 @@ impl Session {
     /// The stopped debuggee's memory as the program sees it, for reading words, strings and structures
     /// (`ReadMemory::read_u64`, ...): the one patch-masked path every read of the debuggee goes through.
     pub fn memory(&mut self) -> Result<PatchedMemory<'_>> {
-        let Session { target, state, image, .. } = self;
-        PatchedMemory::of(target, *state, &image.patches)
+        let Session { target, state, image, modules, .. } = self;
+        PatchedMemory::of(target, *state, &image.patches, modules)
     }
 
     /// Write memory. Where the range covers a patched byte, the new byte becomes that patch's original.
@@ -360,7 +383,19 @@ impl Session {
 
     /// A thread's registers, read from the target once per stop: a breakpoint pass asks for them several times
     /// (the hit, the condition, the step off), and each read is a system call or more.
+    ///
+    /// Where the user made the exception's context current (`.ecxr`), those registers stand in for the thread's
+    /// own: every register read of the session comes here, unwinding included.
     pub fn registers(&mut self, tid: Tid) -> Result<Registers> {
+        if let Some(registers) = self.context_registers(tid) {
+            self.target()?;
+            return Ok(registers);
+        }
+        self.thread_registers(tid)
+    }
+
+    /// A thread's own registers, whatever context the user made current.
+    fn thread_registers(&mut self, tid: Tid) -> Result<Registers> {
         if let Some(regs) = self.register_cache.get(&tid).copied() {
             self.target()?;
             return Ok(regs);
@@ -382,6 +417,7 @@ impl Session {
     /// Forget what was read of the threads: they are about to run (or ran).
     fn forget_registers(&mut self) {
         self.register_cache.clear();
+        self.context = None;
     }
 
     pub fn debug_registers(&mut self, tid: Tid) -> Result<DebugRegisters> {
@@ -449,7 +485,7 @@ impl Session {
     pub fn stack(&mut self, tid: Tid, max: usize) -> Result<Vec<Frame>> {
         let regs = self.registers(tid)?;
         let Session { modules, target, state, image, .. } = self;
-        let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
+        let mut mem = PatchedMemory::of(target, *state, &image.patches, modules)?;
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
         Ok(unwind::unwind(&regs, &module_at, &mut mem, max))
     }
@@ -551,7 +587,7 @@ impl Session {
 
 /// The error of everything that would run or change a snapshot.
 fn cannot_run() -> Error {
-    crate::err!("the target is a snapshot of a process (a dump): it cannot run or be changed")
+    crate::err!("this is a dump: it cannot run or be changed")
 }
 
 /// The target as a live process, whatever the session's state (for cleaning up on the way out).
@@ -568,25 +604,55 @@ impl Drop for Session {
 
 /// Debuggee memory with the engine's patches hidden: an int3 or a jump to a compiled condition reads as the byte
 /// it replaced, so a front end, the unwinder and the expression evaluator all see the program's own code and data.
+/// For a snapshot, what it did not record and a module's file holds (code a core file leaves out) is read from the
+/// module's image (see [`ModuleSymbols::read_image`](crate::symbols::ModuleSymbols::read_image)).
 pub struct PatchedMemory<'a> {
     target: &'a mut dyn Target,
     patches: &'a Patches,
+    /// The modules whose files fill what a snapshot lacks; `None` for a live process, whose memory is all there.
+    images: Option<&'a Modules>,
 }
 
 impl<'a> PatchedMemory<'a> {
     /// The memory of a stopped target; borrowing the session's parts, not the session, lets the unwinder hold the
     /// module list at the same time.
-    fn of(target: &'a mut Option<Box<dyn Target>>, state: State, patches: &'a Patches) -> Result<Self> {
+    fn of(
+        target: &'a mut Option<Box<dyn Target>>,
+        state: State,
+        patches: &'a Patches,
+        modules: &'a Modules,
+    ) -> Result<Self> {
         let target = target.as_deref_mut().filter(|_| state == State::Stopped).ok_or(Error::NoProcess)?;
-        Ok(PatchedMemory { target, patches })
+        let images = target.snapshot().is_some().then_some(modules);
+        Ok(PatchedMemory { target, patches, images })
     }
 }
 
 impl ReadMemory for PatchedMemory<'_> {
     fn read(&mut self, address: u64, buf: &mut [u8]) -> Result<usize> {
-        let n = self.target.read_memory(address, buf)?;
-        self.patches.mask(address, &mut buf[..n]);
-        Ok(n)
+        let Some(modules) = self.images else {
+            let n = self.target.read_memory(address, buf)?;
+            self.patches.mask(address, &mut buf[..n]);
+            return Ok(n);
+        };
+        // A snapshot: the range may cross from what it recorded to what only a module's file holds, and back.
+        let mut done = 0;
+        while done < buf.len() {
+            let at = address.wrapping_add(done as u64);
+            let rest = &mut buf[done..];
+            let n = match self.target.read_memory(at, rest) {
+                Ok(n) if n > 0 => n,
+                _ => modules.read_image(at, rest),
+            };
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        if done == 0 {
+            return Err(Error::MemoryAccess(address));
+        }
+        Ok(done)
     }
 }
 

@@ -16,6 +16,9 @@ pub struct Module {
     /// replaced by `_` (`libc.so.6` → `libc`, `ld-linux-x86-64.so.2` → `ld_linux_x86_64`), made unique.
     pub name: String,
     symbols: OnceLock<Option<ModuleSymbols>>,
+    /// The file found for a snapshot's module whose recorded path is not on this machine (see `module_images.rs`):
+    /// its symbols and code come from there, while `path` stays what the snapshot recorded.
+    pub(super) image: Option<PathBuf>,
     /// The user's symbol search path (`.sympath`), shared with the module list: read when the symbols are.
     search: SymbolPath,
 }
@@ -37,9 +40,20 @@ impl Module {
         self.symbols
             .get_or_init(|| {
                 let search = self.search.read().map(|dirs| dirs.clone()).unwrap_or_default();
-                ModuleSymbols::load_searching(&self.path, self.base, &search).ok()
+                ModuleSymbols::load_searching(self.file(), self.base, &search).ok()
             })
             .as_ref()
+    }
+
+    /// Read the symbols again when next needed (from a file found since).
+    pub(super) fn forget_symbols(&mut self) {
+        self.symbols = OnceLock::new();
+    }
+
+    /// The file the module's symbols and code are read from: the one found for it, else the path it was loaded
+    /// from.
+    pub fn file(&self) -> &Path {
+        self.image.as_deref().unwrap_or(&self.path)
     }
 
     /// Whether `name` names this module: its name (`libstdc__`), its file name (`libstdc++.so.6`), or its file name
@@ -48,7 +62,10 @@ impl Module {
         if self.name.eq_ignore_ascii_case(name) {
             return true;
         }
-        let Some(file) = self.path.file_name().map(|f| f.to_string_lossy()) else { return false };
+        let file = file_name(&self.path);
+        if file.is_empty() {
+            return false;
+        }
         let stem = file.split('.').next().unwrap_or("");
         file.eq_ignore_ascii_case(name) || (!stem.is_empty() && stem.eq_ignore_ascii_case(name))
     }
@@ -60,13 +77,13 @@ impl Module {
         if symbols.symbol_count() == 0 && !symbols.has_dwarf() {
             return None;
         }
-        Some(symbols.debug_file().unwrap_or(&self.path))
+        Some(symbols.debug_file().unwrap_or(self.file()))
     }
 
     /// Whether `pattern` (WinDbg's wildcards, any case) matches the module's name or its file name (`lm m`).
     pub fn matches(&self, pattern: &str) -> bool {
-        let file = self.path.file_name().map(|f| f.to_string_lossy());
-        wildcard::matches(pattern, &self.name) || file.is_some_and(|f| wildcard::matches(pattern, &f))
+        let file = file_name(&self.path);
+        wildcard::matches(pattern, &self.name) || (!file.is_empty() && wildcard::matches(pattern, &file))
     }
 
     /// What is known of the module's symbols: nothing until they are first needed, then what was found.
@@ -177,13 +194,25 @@ impl SymbolMatch {
 #[derive(Default)]
 pub struct Modules {
     list: Vec<Module>,
+    /// `.exepath`: where a snapshot's module images are looked for when their recorded paths are not here; kept
+    /// across the processes a session debugs, as the symbol path is.
+    pub(super) image_path: Vec<PathBuf>,
+    /// Whether modules added are a snapshot's, whose files are looked for when their paths are not here.
+    pub(super) find_images: bool,
     /// `.sympath`: kept across the processes a session debugs (a `.restart` keeps it).
     search: SymbolPath,
 }
 
+/// The last component of a module's path, whichever OS wrote it: a Windows dump read here records
+/// `C:\\Windows\\System32\\kernel32.dll`, whose file name is `kernel32.dll` on any machine.
+pub fn file_name(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    text.rsplit(['/', '\\']).next().unwrap_or("").to_string()
+}
+
 /// A name fit for `module!symbol`.
 fn base_name(path: &Path) -> String {
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = file_name(path);
     let stem = file.split('.').next().unwrap_or("");
     let name: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     if name.is_empty() { "module".to_string() } else { name }
@@ -192,12 +221,16 @@ fn base_name(path: &Path) -> String {
 impl Modules {
     pub fn add(&mut self, base: u64, size: u64, path: PathBuf) -> &Module {
         self.list.retain(|m| m.base != base);
+        let image = match self.find_images && !path.is_file() {
+            true => super::module_images::find_image(&path, &self.image_path),
+            false => None,
+        };
         let mut name = base_name(&path);
         if self.by_name(&name).is_some() {
             // WinDbg appends the base address to tell two modules of the same name apart.
             name = format!("{name}_{base:x}");
         }
-        self.list.push(Module { base, size, path, name, symbols: OnceLock::new(), search: self.search.clone() });
+        self.list.push(Module { base, size, path, name, symbols: OnceLock::new(), image, search: self.search.clone() });
         self.list.last().expect("just pushed")
     }
 
@@ -224,6 +257,11 @@ impl Modules {
 
     pub fn clear(&mut self) {
         self.list.clear();
+        self.find_images = false;
+    }
+
+    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Module> {
+        self.list.iter_mut()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Module> {
@@ -332,6 +370,12 @@ impl Modules {
         self.place(address).map(|p| p.name())
     }
 
+    /// Read a snapshot's missing bytes at `address` from the file of the module there (see
+    /// [`ModuleSymbols::read_image`]); 0 outside every module or where its file holds nothing.
+    pub fn read_image(&self, address: u64, buf: &mut [u8]) -> usize {
+        self.at(address).and_then(|m| m.symbols()).map_or(0, |s| s.read_image(address, buf))
+    }
+
     /// The source file and line of the code at `address`, from its module's DWARF.
     pub fn source_line(&self, address: u64) -> Option<SourceLine> {
         self.at(address)?.symbols()?.source_line(address)
@@ -357,7 +401,7 @@ mod tests {
         assert_eq!(base_name(Path::new("/lib/x86_64-linux-gnu/libc.so.6")), "libc");
         assert_eq!(base_name(Path::new("/lib64/ld-linux-x86-64.so.2")), "ld_linux_x86_64");
         assert_eq!(base_name(Path::new("/tmp/hello")), "hello");
-        assert_eq!(base_name(Path::new("C:\\x\\kernel32.dll")), "C:\\x\\kernel32".replace(['\\', ':'], "_"));
+        assert_eq!(base_name(Path::new("C:\\x\\kernel32.dll")), "kernel32", "a Windows dump's path, read anywhere");
     }
 
     #[test]

@@ -52,6 +52,8 @@ impl Session {
         spec: Spec,
         replaced: impl FnOnce(&Breakpoints, &[u64]) -> Vec<u32>,
     ) -> Result<u32> {
+        // A breakpoint in a dump would never be hit: refused as every change of one is.
+        self.check_can_change()?;
         let prepared = self.prepare(tid, spec)?;
         let addresses: Vec<u64> = prepared.sites.iter().map(|s| s.address).collect();
         let replaced = replaced(&self.breakpoints, &addresses);

@@ -402,6 +402,9 @@ impl Session {
         }
         // Only an exception of the program's is the program's to handle: `gn` at one of the engine's own stops
         // would hand the program an int3 or a trap it never executed (the instruction run twice, the process killed).
+        if let StopReason::Exception(e) = &reason {
+            self.record_fault(tid, e);
+        }
         self.program_exception = match &reason {
             StopReason::Exception(_) if self.on_throw_watch(tid) => None,
             StopReason::Exception(e) => Some(match e.kind {
@@ -555,6 +558,17 @@ impl Session {
         }
     }
 
+    /// Where the OS did not say whether an access violation read or wrote (Linux's siginfo does not), the faulting
+    /// instruction does.
+    pub(super) fn judge_access(&mut self, e: &mut Exception) {
+        if let ExceptionKind::AccessViolation { write: write @ None, .. } = &mut e.kind {
+            let mut bytes = [0u8; 16];
+            if let Ok(n) = self.read_memory(e.address, &mut bytes) {
+                *write = disasm::writes_memory(&bytes[..n], e.address);
+            }
+        }
+    }
+
     pub(super) fn module_loaded(&mut self, base: u64, size: u64, path: std::path::PathBuf) -> Next {
         self.modules.add(base, size, path.clone());
         self.find_throw_sites(base);
@@ -583,13 +597,7 @@ impl Session {
         }
         // An exception raised by an instruction running out of line is the original instruction's.
         e.address = self.image.compiled.present(self.image.displaced.present(e.address));
-        if let ExceptionKind::AccessViolation { write: write @ None, .. } = &mut e.kind {
-            // The OS did not say whether the access was a read or a write: the faulting instruction does.
-            let mut bytes = [0u8; 16];
-            if let Ok(n) = self.read_memory(e.address, &mut bytes) {
-                *write = disasm::writes_memory(&bytes[..n], e.address);
-            }
-        }
+        self.judge_access(&mut e);
         if !matches!(e.kind, ExceptionKind::SingleStep { .. } | ExceptionKind::BreakIn) {
             self.last_exception = Some(e.clone());
         }

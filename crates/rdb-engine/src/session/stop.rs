@@ -119,6 +119,18 @@ pub enum Notice {
     LoaderListUnreadable {
         error: Error,
     },
+    /// A snapshot of a process (a dump) was opened: the OS it was taken on, and what it lacks or what of it could
+    /// not be read, one line each (before its modules are listed).
+    SnapshotOpened {
+        os: crate::target::SnapshotOs,
+        warnings: Vec<String>,
+    },
+    /// A snapshot's module whose file is neither at the path it recorded nor in the image path (`.exepath`): its
+    /// symbols and the code the snapshot left out are unknown. `name` is its file name.
+    ImageNotFound {
+        name: String,
+        path: PathBuf,
+    },
     /// Another process of the family (number `number`) could not be resumed (`resuming`) or held with the rest.
     ProcessError {
         number: u32,

@@ -39,7 +39,7 @@ impl Session {
         // Only the innermost real frame knows the vector registers (no unwinder recovers them).
         let floats = self.float_registers(tid).ok().flatten();
         let Session { modules, target, state, image, .. } = self;
-        let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
+        let mut mem = PatchedMemory::of(target, *state, &image.patches, modules)?;
         let module_at = |a: u64| modules.at(a).and_then(|m| m.symbols());
         let mut frames = unwind::unwind(&regs, &module_at, &mut mem, frame.saturating_add(1));
         // Frame numbers count inlined calls as frames of their own: find the real frame and the call in it.
@@ -121,15 +121,15 @@ impl Session {
 
     /// The object of type `ty` at `address`, read through the patch-masked memory.
     pub fn object(&mut self, ty: Type, type_id: Option<TypeId>, address: u64) -> Result<Value> {
-        let Session { target, state, image, .. } = self;
-        let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
+        let Session { modules, target, state, image, .. } = self;
+        let mut mem = PatchedMemory::of(target, *state, &image.patches, modules)?;
         Ok(read_object(&mut mem, ty, type_id, address))
     }
 
     /// What `value` shows as on one line.
     pub fn summary(&mut self, value: &Value) -> Result<Summary> {
         let Session { modules, target, state, image, .. } = self;
-        let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
+        let mut mem = PatchedMemory::of(target, *state, &image.patches, modules)?;
         Ok(summarize(value, modules, &mut mem))
     }
 
@@ -137,7 +137,7 @@ impl Session {
     /// pointer points to.
     pub fn children(&mut self, value: &Value, name: &str, start: usize, count: usize) -> Result<Vec<Child>> {
         let Session { modules, target, state, image, .. } = self;
-        let mut mem = PatchedMemory::of(target, *state, &image.patches)?;
+        let mut mem = PatchedMemory::of(target, *state, &image.patches, modules)?;
         let raw = {
             let mut reader = MemoryReader { modules, mem: &mut mem };
             values::children(value, name, start, count, &mut reader)

@@ -129,6 +129,8 @@ pub(super) fn load(path: &Path, base: u64, search: &[PathBuf]) -> Result<ModuleS
         }
     };
 
+    let image = image_pieces(&obj, format, bias);
+
     let mut raw = Vec::new();
     let text_ranges: Vec<(u64, u64)> = obj
         .sections()
@@ -192,9 +194,38 @@ pub(super) fn load(path: &Path, base: u64, search: &[PathBuf]) -> Result<ModuleS
         cfi_sections,
         pe,
         ifunc_slots,
+        image,
         dwarf: OnceLock::new(),
         cfi: OnceLock::new(),
     })
+}
+
+/// Where the file's bytes lie in the process once the module is mapped: ELF's `PT_LOAD` segments, a PE's
+/// sections, each only as far as the file holds it (what lies past a segment's file size, `.bss`, is the program's
+/// own and no image says it), at runtime addresses.
+fn image_pieces<'d>(obj: &object::File<'d, &'d [u8]>, format: Format, bias: u64) -> Vec<super::ImagePiece> {
+    let piece = |address: u64, (offset, size): (u64, u64), limit: u64| super::ImagePiece {
+        start: address.wrapping_add(bias),
+        offset,
+        size: size.min(limit),
+    };
+    let mut pieces: Vec<super::ImagePiece> = match format {
+        Format::Elf => obj.segments().map(|s| piece(s.address(), s.file_range(), s.size())).collect(),
+        // A section's raw data is rounded up to the file alignment: past its virtual size the image holds zeros.
+        Format::Pe => {
+            let sections: Vec<_> =
+                obj.sections().filter_map(|s| Some((s.address(), s.file_range()?, s.size()))).collect();
+            // The headers (`MZ`, the PE headers, the section table) are mapped at the image's base, up to the first
+            // section's bytes in the file.
+            let headers = sections.iter().map(|(_, (offset, _), _)| *offset).filter(|o| *o > 0).min().unwrap_or(0);
+            let base = obj.relative_address_base();
+            std::iter::once(piece(base, (0, headers), headers))
+                .chain(sections.into_iter().map(|(address, range, size)| piece(address, range, size)))
+                .collect()
+        }
+    };
+    pieces.retain(|p| p.size > 0);
+    pieces
 }
 
 fn collect_symbols<'file>(

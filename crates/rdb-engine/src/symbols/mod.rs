@@ -82,6 +82,15 @@ pub struct SourceLine {
     pub line: u32,
 }
 
+/// A run of the module's file mapped into the process: `size` bytes of the file from `offset`, at runtime address
+/// `start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ImagePiece {
+    pub start: u64,
+    pub offset: u64,
+    pub size: u64,
+}
+
 /// The symbols of one loaded module.
 pub struct ModuleSymbols {
     path: PathBuf,
@@ -107,6 +116,8 @@ pub struct ModuleSymbols {
     pe: Option<pdata::PeInfo>,
     /// Indirect functions' resolvers and the GOT slots their implementations are written to (runtime addresses).
     ifunc_slots: Vec<(u64, u64)>,
+    /// Where the file's bytes lie in the process (see [`ModuleSymbols::read_image`]).
+    image: Vec<ImagePiece>,
     dwarf: OnceLock<Option<dwarf::DwarfInfo>>,
     cfi: OnceLock<cfi::Cfi>,
 }
@@ -443,6 +454,24 @@ impl ModuleSymbols {
 
     // ---- Additions to the contract ----
 
+    /// Read the module's code and read-only data from its file, as the loader mapped it (ELF's `PT_LOAD` segments,
+    /// a PE's sections), for a snapshot that left them out (a core file's text pages, a small minidump): as gdb and
+    /// WinDbg serve them. Only what the file holds; returns how many bytes from the start of `buf` it served (0
+    /// where the file has nothing at `address`).
+    pub fn read_image(&self, address: u64, buf: &mut [u8]) -> usize {
+        let Some(piece) = self.image.iter().find(|p| address >= p.start && address - p.start < p.size) else {
+            return 0;
+        };
+        let into = address - piece.start;
+        let n = (buf.len() as u64).min(piece.size - into);
+        let Some(from) = piece.offset.checked_add(into).and_then(|o| usize::try_from(o).ok()) else { return 0 };
+        let Some(bytes) = usize::try_from(n).ok().and_then(|n| self.data.get(from..from.checked_add(n)?)) else {
+            return 0;
+        };
+        buf[..bytes.len()].copy_from_slice(bytes);
+        bytes.len()
+    }
+
     /// The file the symbols were read from.
     pub fn path(&self) -> &Path {
         &self.path
@@ -531,5 +560,58 @@ mod tests {
     #[test]
     fn module_symbols_is_send_and_sync() {
         assert_send_sync::<ModuleSymbols>();
+    }
+
+    /// A PE32+ image of one section, `.text` at RVA 0x1000 (0x10 bytes of code, 0x200 in the file at 0x200).
+    fn tiny_pe() -> Vec<u8> {
+        let mut f = vec![0u8; 0x400];
+        let mut put = |at: usize, bytes: &[u8]| f[at..at + bytes.len()].copy_from_slice(bytes);
+        put(0, b"MZ");
+        put(0x3c, &0x40u32.to_le_bytes());
+        put(0x40, b"PE\0\0");
+        // The file header: x86-64, one section, an optional header of 0xf0 bytes, an executable image.
+        put(0x44, &0x8664u16.to_le_bytes());
+        put(0x46, &1u16.to_le_bytes());
+        put(0x54, &0xf0u16.to_le_bytes());
+        put(0x56, &0x22u16.to_le_bytes());
+        // The optional header (PE32+) at 0x58.
+        put(0x58, &0x20bu16.to_le_bytes());
+        put(0x58 + 16, &0x1000u32.to_le_bytes()); // AddressOfEntryPoint
+        put(0x58 + 24, &0x1_4000_0000u64.to_le_bytes()); // ImageBase
+        put(0x58 + 32, &0x1000u32.to_le_bytes()); // SectionAlignment
+        put(0x58 + 36, &0x200u32.to_le_bytes()); // FileAlignment
+        put(0x58 + 56, &0x2000u32.to_le_bytes()); // SizeOfImage
+        put(0x58 + 60, &0x200u32.to_le_bytes()); // SizeOfHeaders
+        put(0x58 + 68, &3u16.to_le_bytes()); // Subsystem: console
+        put(0x58 + 108, &16u32.to_le_bytes()); // NumberOfRvaAndSizes
+        // The section table at 0x148.
+        put(0x148, b".text\0\0\0");
+        put(0x150, &0x10u32.to_le_bytes()); // VirtualSize
+        put(0x154, &0x1000u32.to_le_bytes()); // VirtualAddress
+        put(0x158, &0x200u32.to_le_bytes()); // SizeOfRawData
+        put(0x15c, &0x200u32.to_le_bytes()); // PointerToRawData
+        put(0x16c, &0x6000_0020u32.to_le_bytes()); // code, executable, readable
+        put(0x200, &[0x55, 0x48, 0x89, 0xe5, 0xc3]);
+        f
+    }
+
+    #[test]
+    fn a_pe_image_is_read_as_the_loader_maps_it() {
+        let path = std::env::temp_dir().join(format!("rdb-tiny-pe-{}.exe", std::process::id()));
+        std::fs::write(&path, tiny_pe()).unwrap();
+        let base = 0x7ff6_0000_0000;
+        let module = ModuleSymbols::load(&path, base).unwrap();
+        let mut buf = [0u8; 8];
+        // The section at base + its RVA, from its bytes in the file.
+        assert_eq!(module.read_image(base + 0x1000, &mut buf[..5]), 5);
+        assert_eq!(buf[..5], [0x55, 0x48, 0x89, 0xe5, 0xc3]);
+        // Only its virtual size: what the file rounds it up to is no part of the image.
+        assert_eq!(module.read_image(base + 0x100c, &mut buf), 4);
+        assert_eq!(module.read_image(base + 0x1010, &mut buf), 0);
+        // The headers at the base.
+        assert_eq!(module.read_image(base, &mut buf[..2]), 2);
+        assert_eq!(&buf[..2], b"MZ");
+        assert_eq!(module.read_image(base + 0x200, &mut buf), 0, "past the headers, before the section");
+        let _ = std::fs::remove_file(&path);
     }
 }

@@ -143,6 +143,8 @@ pub fn bm(cx: &mut Cx, args: &str) -> Result<Flow> {
     if pattern.is_empty() || !rest.trim().is_empty() {
         return Err(Error::msg("Syntax error: usage is bm [/w \"condition\"] module!pattern"));
     }
+    // Said once, rather than as no symbol matching: a dump takes no breakpoint.
+    cx.session().check_can_change()?;
     // Said once, rather than as no symbol matching: every breakpoint below would refuse it.
     if let Some(c) = condition.clone().map(Condition::windbg) {
         cx.session().check_condition(&c, true).map_err(|e| Error::msg(format!("Bad condition: {e}")))?;

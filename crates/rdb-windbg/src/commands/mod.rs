@@ -6,6 +6,7 @@ mod breakpoints;
 mod control;
 mod display;
 mod environment;
+mod exceptions;
 mod execution;
 pub(crate) mod loops;
 mod memory;
@@ -187,6 +188,8 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["|"], false, processes::processes),
     (&[".childdbg"], false, processes::childdbg),
     (&[".exr"], false, session_cmds::exr),
+    (&[".ecxr"], true, exceptions::ecxr),
+    (&["!analyze"], true, exceptions::analyze),
     (&["!address"], true, address::address),
     (&["!peb"], true, environment::peb),
     (&["!teb"], true, environment::teb),

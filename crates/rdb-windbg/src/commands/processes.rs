@@ -62,6 +62,7 @@ pub fn childdbg(cx: &mut Cx, args: &str) -> Result<Flow> {
         other => return Err(Error::msg(format!("Syntax error at '.childdbg {other}': give 0 or 1"))),
     };
     let state = if on { "will" } else { "will not" };
+    cx.session().check_can_change()?;
     match cx.dbg.set_follow_children(on) {
         Err(e) => {
             // Wine cannot change a running process's debug flags; a launch can still ask for it from the start.

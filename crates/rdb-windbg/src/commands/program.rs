@@ -315,6 +315,8 @@ pub fn threads(cx: &mut Cx, args: &str) -> Result<Flow> {
         };
         let tid = cx.session().thread_by_index(index)?;
         cx.console.choose_thread(cx.dbg, tid);
+        // A thread chosen by the user has its own registers again, even the exception's after `.ecxr`.
+        cx.session().reset_context();
         let rip = cx.session().register(tid, "rip")?;
         for line in crate::report::location_lines(cx.session(), rip) {
             cx.out(line);

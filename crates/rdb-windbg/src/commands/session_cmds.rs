@@ -88,6 +88,7 @@ pub fn detach(cx: &mut Cx, _args: &str) -> Result<Flow> {
 
 /// `.restart`: end the debuggee and launch the same command line again; breakpoints stay.
 pub fn restart(cx: &mut Cx, _args: &str) -> Result<Flow> {
+    cx.session().check_can_change()?;
     let Some(launch) = cx.dbg.launched().cloned() else {
         return Err(Error::msg("nothing to restart: the debuggee was attached, not launched"));
     };

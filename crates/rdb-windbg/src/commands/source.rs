@@ -209,10 +209,13 @@ pub fn sympath(cx: &mut Cx, args: &str) -> Result<Flow> {
     Ok(Flow::Next)
 }
 
-/// `.exepath [dir[;dir...]]`, `.exepath+ dir`: where a dump's module images would be looked for, kept and shown as
-/// `.srcpath` is (a live process's images are where it loaded them; rdb opens no dumps yet).
+/// `.exepath [dir[;dir...]]`, `.exepath+ dir`: where a dump's module images are looked for when they are not where
+/// the dump says, set and shown as `.srcpath` is; the dump's modules not found yet are looked for again (a live
+/// process's images are where it loaded them).
 pub fn exepath(cx: &mut Cx, args: &str) -> Result<Flow> {
     let shown = set_path(&mut cx.console.exe_path, args);
+    let dirs = cx.console.exe_path.dirs().to_vec();
+    cx.session().set_image_path(dirs);
     cx.out(format!("Executable image search path is: {shown}"));
     Ok(Flow::Next)
 }
