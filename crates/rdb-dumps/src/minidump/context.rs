@@ -99,7 +99,10 @@ mod tests {
         bytes[offset::FLOAT_SAVE + 160] = 0xab;
         let c = read(&bytes, 0x1000).unwrap();
         let r = c.registers;
-        assert_eq!((r.rax, r.rsp, r.rip, r.rflags, r.cs, r.ss, r.gs_base), (1, 0x7fff_0000, 0x1400_0100, 0x246, 0x33, 0x2b, 0x1000));
+        assert_eq!(
+            (r.rax, r.rsp, r.rip, r.rflags, r.cs, r.ss, r.gs_base),
+            (1, 0x7fff_0000, 0x1400_0100, 0x246, 0x33, 0x2b, 0x1000)
+        );
         let f = c.float.unwrap();
         assert_eq!((f.mxcsr, f.xmm[0][0]), (0x1f80, 0xab));
         assert!(read(&bytes[..MIN_SIZE - 1], 0).is_none());

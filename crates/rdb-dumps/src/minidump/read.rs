@@ -94,7 +94,12 @@ impl Warnings {
 }
 
 /// Which OS a dump was written on, from its system information; a CPU or an OS rdb cannot debug is refused.
-fn system(path: &Path, dump: &Minidump<'_, &[u8]>, info: Option<&MinidumpSystemInfo>, w: &mut Warnings) -> Result<SnapshotOs> {
+fn system(
+    path: &Path,
+    dump: &Minidump<'_, &[u8]>,
+    info: Option<&MinidumpSystemInfo>,
+    w: &mut Warnings,
+) -> Result<SnapshotOs> {
     let Some(info) = info else {
         // Breakpad's own streams say Linux; a Windows dump has none of them.
         let linux = dump.all_streams().any(|s| s.stream_type & 0xffff_0000 == 0x4767_0000);
@@ -145,7 +150,12 @@ pub(crate) fn read(path: &Path, file: &[u8]) -> Result<Parsed> {
             contextless += usize::from(context.is_none());
             if raw.stack.memory.rva != 0 {
                 let stack = &raw.stack;
-                memory.add(stack.start_of_memory_range, u64::from(stack.memory.data_size), u64::from(stack.memory.rva), file_len);
+                memory.add(
+                    stack.start_of_memory_range,
+                    u64::from(stack.memory.data_size),
+                    u64::from(stack.memory.rva),
+                    file_len,
+                );
             }
             threads.push(Thread { tid: raw.thread_id, context, teb });
         }

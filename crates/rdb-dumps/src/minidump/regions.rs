@@ -40,7 +40,10 @@ pub(crate) fn windows(info: &WindowsInfo, modules: &[ModuleRecord]) -> Option<Re
         end: info.base.saturating_add(info.size),
         readable: !matches!(access, 0 | PAGE_NOACCESS | PAGE_EXECUTE),
         writable: matches!(access, PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY),
-        executable: matches!(access, PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY),
+        executable: matches!(
+            access,
+            PAGE_EXECUTE | PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY
+        ),
         copy_on_write: matches!(access, PAGE_WRITECOPY | PAGE_EXECUTE_WRITECOPY),
         guard: p & PAGE_GUARD != 0,
         name: modules.iter().find(|m| m.base == info.allocation_base).map(|m| m.path.to_string_lossy().into_owned()),
