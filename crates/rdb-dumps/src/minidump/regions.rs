@@ -112,10 +112,10 @@ mod tests {
 
     #[test]
     fn windows_regions_say_what_the_protection_gives() {
-        let exe = ModuleRecord { base: 0x14000_0000, size: 0x2000, path: "C:\\prog.exe".into() };
+        let exe = ModuleRecord { base: 0x1_4000_0000, size: 0x2000, path: "C:\\prog.exe".into() };
         let info = WindowsInfo {
-            base: 0x14000_1000,
-            allocation_base: 0x14000_0000,
+            base: 0x1_4000_1000,
+            allocation_base: 0x1_4000_0000,
             size: 0x1000,
             state: MEM_COMMIT,
             protection: PAGE_EXECUTE_READ,
