@@ -168,3 +168,45 @@ fn a_dump_written_without_an_exception_opens_with_no_event() {
     // Wine's dbghelp records no context for the thread that calls MiniDumpWriteDump without an exception: one line.
     run.section("r").assert_matches(r"the dump holds no registers for thread 0x[0-9a-f]+");
 }
+
+#[test]
+fn damaged_copies_of_a_wine_dump_open_with_what_they_hold_or_are_refused_in_one_line() {
+    let w = write_dump("damaged", "crash", false);
+    let bytes = std::fs::read(&w.dump).expect("read the dump");
+    let dir = scratch_dir("damaged-copies");
+    let stdin = "~\nr\nlm\ndb @rsp L40\n!peb\n!teb\nk\n.lastevent\n";
+    let mut copies: Vec<Vec<u8>> = Vec::new();
+    // Cut inside the header, the directory, the streams' records, and the memory.
+    for len in [0, 4, 31, 32, 64, 100, 200, 400, 800, 1500, 3000, 6000, 12000, bytes.len() / 2, bytes.len() - 1] {
+        copies.push(bytes[..len.min(bytes.len())].to_vec());
+    }
+    // Bytes flipped where the structure is (the first pages: directory, threads, modules, contexts).
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..30 {
+        let mut damaged = bytes.clone();
+        for _ in 0..8 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let at = (seed >> 8) as usize % damaged.len().min(0x3000);
+            damaged[at] ^= (seed >> 40) as u8 | 1;
+        }
+        copies.push(damaged);
+    }
+    for (i, copy) in copies.iter().enumerate() {
+        let path = dir.join(format!("copy{i}.dmp"));
+        std::fs::write(&path, copy).expect("write a copy");
+        // `rdb` fails the test on a panic or a hang; a refused dump is one line on stderr.
+        let run = rdb(&["-z", s(&path)], stdin);
+        if !run.stdout.contains("Loading Dump File") || run.status.code() != Some(0) {
+            let lines: Vec<&str> = run.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert!(lines.len() <= 1, "copy {i}: more than one line of refusal\n{}", run.dump());
+        }
+        // Cut in its memory, the dump still holds its threads and modules (Wine's dbghelp writes the exception and
+        // the misc information after the memory, so those are lost with it).
+        if i == 13 || i == 14 {
+            run.assert_matches(r"(?m)^rip=[0-9a-f]{16} ");
+            assert!(run.count(r"(?m)^ModLoad: ") >= 3, "copy {i}\n{}", run.dump());
+        }
+    }
+}
