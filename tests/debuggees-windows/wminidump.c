@@ -3,7 +3,8 @@
  *                                         filter writes the dump with the exception (MINIDUMP_EXCEPTION_INFORMATION)
  *                                         and the process exits 3
  *   wminidump <dump path> plain [full]   writes the dump from a plain call, with no exception, and exits 0
- * "full" asks for MiniDumpWithFullMemory, else MiniDumpNormal. A second thread waits in idle_thread().
+ * "full" asks for MiniDumpWithFullMemory, else MiniDumpNormal. A second thread waits in idle_thread(). Before the
+ * crash it sets MXCSR's flush-to-zero bit (0x9f80).
  * It prints what a test checks the dump against: "pid <n>", "tid <n>", "idle <n>" (the two threads' ids, decimal),
  * "teb <address>" (the main thread's), "exe <address>", "ntdll <address>", "kernel32 <address>" (module bases),
  * "crash_here <address>", "pattern <address>" (the global `pattern`, filled with bytes 3, 10, 17... (i * 7 + 3)),
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <windows.h>
 #include <dbghelp.h>
+#include <xmmintrin.h>
 
 unsigned char pattern[64];
 static const char *dump_path;
@@ -85,6 +87,8 @@ int main(int argc, char **argv)
     printf("pattern %p\n", (void *)pattern);
     if (strcmp(argv[2], "crash") == 0) {
         SetUnhandledExceptionFilter(filter);
+        /* Flush-to-zero on: an MXCSR of 0x9f80 rather than the default 0x1f80, for a dump's registers to show. */
+        _mm_setcsr(_mm_getcsr() | 0x8000);
         crash_here(21);
         puts("not reached");
         return 1;

@@ -69,9 +69,10 @@ fn a_linux_minidump_shows_the_process_as_proc_saw_it() {
     drop(spawned);
 
     let stdin = format!(
-        "{}\n~\n{}\nr\n{}\n~1 r\n{}\nlm\n{}\nk\n{}\n.lastevent\n",
+        "{}\n~\n{}\nr\n{}\nr mxcsr\n{}\n~1 r\n{}\nlm\n{}\nk\n{}\n.lastevent\n",
         mark("threads"),
         mark("r"),
+        mark("mxcsr"),
         mark("waiter"),
         mark("lm"),
         mark("k"),
@@ -88,6 +89,8 @@ fn a_linux_minidump_shows_the_process_as_proc_saw_it() {
     let rip = u64::from_str_radix(&r.assert_matches(r"rip=([0-9a-f]{16})")[1], 16).unwrap();
     let rsp = u64::from_str_radix(&r.assert_matches(r"rsp=([0-9a-f]{16})")[1], 16).unwrap();
     assert_eq!((rip, rsp), (main_pc, main_sp), "r is where /proc/<pid>/syscall said\n{}", run.dump());
+    // The x87 and SSE state from the context's FXSAVE area: the MXCSR the program set.
+    run.section("mxcsr").assert_matches(r"(?m)^mxcsr=00009f80$");
     let waiter_rip = u64::from_str_radix(&run.section("waiter").assert_matches(r"rip=([0-9a-f]{16})")[1], 16);
     assert_eq!(waiter_rip.unwrap(), waiter_pc, "{}", run.dump());
 

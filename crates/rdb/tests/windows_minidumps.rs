@@ -64,10 +64,11 @@ fn a_full_dump_written_at_a_crash_opens_at_the_access_violation() {
     let w = write_dump("crash-full", "crash", true);
     let (pid, tid, idle) = (w.value("pid"), w.value("tid"), w.value("idle"));
     let stdin = format!(
-        "{}\n~\n{}\nlm\n{}\nr\n{}\n.lastevent\n{}\n!teb\n{}\ndb {:x} L10\n{}\n? @$peb\n",
+        "{}\n~\n{}\nlm\n{}\nr\n{}\nr mxcsr\n{}\n.lastevent\n{}\n!teb\n{}\ndb {:x} L10\n{}\n? @$peb\n",
         mark("threads"),
         mark("lm"),
         mark("r"),
+        mark("mxcsr"),
         mark("lastevent"),
         mark("teb"),
         mark("db"),
@@ -96,6 +97,8 @@ fn a_full_dump_written_at_a_crash_opens_at_the_access_violation() {
     // rip is in crash_here, a few instructions in: the context of the exception (Wine's dbghelp gives the
     // crashing thread that context in the thread list too).
     let rip = addr(&run.section("r").assert_matches(r"rip=([0-9a-f]{16})")[1]);
+    // The x87 and SSE state from the context's FXSAVE area: the MXCSR the program set.
+    run.section("mxcsr").assert_matches(r"(?m)^mxcsr=00009f80$");
     let crash_here = w.value("crash_here");
     assert!(
         (crash_here..crash_here + 0x80).contains(&rip),
