@@ -82,6 +82,12 @@ fn a_linux_dump_reads_and_damaged_copies_never_panic() {
     assert_eq!(whole.snapshot().unwrap().event(), None);
     assert_eq!(exercise(whole.as_mut()), Some(regs.rip));
 
+    // Cut in half, it still has its threads, and says what it lost.
+    let mut half = open(dump[..dump.len() / 2].to_vec()).expect("half a dump opens");
+    assert_eq!(half.threads(), threads);
+    let warnings = half.snapshot().unwrap().warnings();
+    assert!(!warnings.is_empty() && warnings.iter().all(|w| !w.contains('\n')), "{warnings:?}");
+
     // Cut at many lengths: the first 4 KiB byte by byte's neighbourhood, then across the whole file.
     let step = (dump.len() / 300).max(1);
     let lengths = (0..4096.min(dump.len())).step_by(7).chain((0..dump.len()).step_by(step));
