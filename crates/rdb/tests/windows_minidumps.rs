@@ -134,6 +134,8 @@ fn a_full_dump_written_at_a_crash_opens_at_the_access_violation() {
     assert_eq!(lm_row(&lm, "wminidump.exe").0, w.value("exe"), "{}", win.dump());
     assert_eq!(lm_row(&lm, "ntdll.dll").0, w.value("ntdll"), "{}", win.dump());
     assert_eq!(lm_row(&lm, "kernel32.dll").0, w.value("kernel32"), "{}", win.dump());
+    // A full dump is large (the whole process): kept only when the test fails.
+    let _ = std::fs::remove_file(&w.dump);
 }
 
 #[test]
@@ -212,4 +214,5 @@ fn damaged_copies_of_a_wine_dump_open_with_what_they_hold_or_are_refused_in_one_
             assert!(run.count(r"(?m)^ModLoad: ") >= 3, "copy {i}\n{}", run.dump());
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
