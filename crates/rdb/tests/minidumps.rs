@@ -116,3 +116,75 @@ fn a_linux_minidump_shows_the_process_as_proc_saw_it() {
     run.assert_not_matches(r"second chance|Access violation");
     run.section("lastevent").assert_matches(&format!(r"(?m)^Last event: {pid:x}\.{pid:x}: "));
 }
+
+/// The `CrashContext` a crash reporter hands minidump-writer, from what dumpee's SIGSEGV handler wrote: its
+/// `ucontext_t` (crash-context's layout is the kernel's), the FXSAVE area, the signal, `si_code` and `si_addr`.
+fn crash_context(written: &[u8], pid: u32) -> minidump_writer::crash_context::CrashContext {
+    use minidump_writer::crash_context::CrashContext;
+    use std::mem::{offset_of, size_of};
+    let ucontext = offset_of!(CrashContext, float_state);
+    let (float, siginfo) = (written.get(ucontext..ucontext + 512), offset_of!(CrashContext, siginfo));
+    let word = |i: usize| {
+        let at = ucontext + 512 + 8 * i;
+        u64::from_le_bytes(written[at..at + 8].try_into().expect("a word"))
+    };
+    let mut bytes = vec![0u8; size_of::<CrashContext>()];
+    bytes[..ucontext].copy_from_slice(&written[..ucontext]);
+    bytes[ucontext..ucontext + 512].copy_from_slice(float.expect("the FXSAVE area"));
+    let field = |offset: usize| siginfo + offset;
+    let signo = field(offset_of!(libc::signalfd_siginfo, ssi_signo));
+    let code = field(offset_of!(libc::signalfd_siginfo, ssi_code));
+    let addr = field(offset_of!(libc::signalfd_siginfo, ssi_addr));
+    bytes[signo..signo + 4].copy_from_slice(&(word(0) as u32).to_le_bytes());
+    bytes[code..code + 4].copy_from_slice(&(word(1) as i32).to_le_bytes());
+    bytes[addr..addr + 8].copy_from_slice(&word(2).to_le_bytes());
+    for (offset, value) in [(offset_of!(CrashContext, pid), pid), (offset_of!(CrashContext, tid), pid)] {
+        bytes[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+    }
+    CrashContext::from_bytes(&bytes).expect("a CrashContext's size")
+}
+
+#[test]
+fn a_linux_minidump_of_a_crash_opens_at_the_fault() {
+    let dir = scratch_dir("linux-minidump-crash");
+    let written = dir.join("crash-context");
+    let spawned = spawn_debuggee("dumpee", &["crash", s(&written)]);
+    let pid = spawned.pid;
+    let mut crashed = false;
+    while let Some(line) = spawned.next_line(Duration::from_secs(10)) {
+        if line == "crashed" {
+            crashed = true;
+            break;
+        }
+    }
+    assert!(crashed, "dumpee never reached its SIGSEGV handler");
+    let context = crash_context(&fs::read(&written).expect("the handler's file"), pid);
+    let (exe_base, exe_path) = mapped_base(pid, "dumpee");
+
+    let dump = dir.join("crash.dmp");
+    let mut file = File::create(&dump).expect("create the dump");
+    let mut config = MinidumpWriterConfig::new(pid as i32, pid as i32);
+    config.set_crash_context(minidump_writer::CrashContextExt { inner: context });
+    config.write(&mut file).expect("minidump-writer dumps dumpee's crash");
+    drop(file);
+    drop(spawned);
+
+    let stdin = format!(
+        "{}\nk\n{}\nr mxcsr\n{}\n.lastevent\n{}\nlm\n",
+        mark("k"),
+        mark("mxcsr"),
+        mark("lastevent"),
+        mark("lm")
+    );
+    let run = rdb(&["-z", s(&dump)], &stdin);
+    // The signal as the engine names it on a live Linux process: a fault at address 0, second chance.
+    let stop = run.assert_matches(&second_chance_re("Access violation", "c0000005"));
+    assert_eq!((addr(&stop[1]), addr(&stop[2])), (pid.into(), pid.into()), "{}", run.dump());
+    run.section("lastevent").assert_matches(&format!(r"(?m)^Last event: {pid:x}\.{pid:x}: Access violation"));
+    // si_addr, the fault address (a signal does not say whether it was a read or a write).
+    run.assert_matches(r"(?m)^Attempt to access address 00000000`00000000$");
+    // The crash's own context, not the handler's: the walk starts at the null write in inner.
+    run.section("k").assert_frames_start_with(&["dumpee!inner", "dumpee!outer", "dumpee!main"]);
+    run.section("mxcsr").assert_matches(r"(?m)^mxcsr=00009f80$");
+    assert_eq!(lm_start(&run.section("lm"), &exe_path), exe_base, "{}", run.dump());
+}
