@@ -165,7 +165,7 @@ fn a_core_file_is_named_as_one() {
         "{}",
         run.dump()
     );
-    assert!(lines[0].contains("not supported yet") && lines[0].contains("-z"), "{}", run.dump());
+    assert!(lines[0].contains("open it with -z <file>"), "{}", run.dump());
 }
 
 #[test]
