@@ -38,6 +38,7 @@ pub mod prelude {
     pub use crate::damaged::{WILD_DYNAMIC, with_wild_dynamic};
     pub use crate::debuggees::{
         debuggee, debuggee_out_dir, debuggee_sources, line_of, windows_debuggee, windows_debuggee_sources,
+        windows_line_of,
     };
     pub use crate::driver::{ConsoleDriver, Driver, Location, SourceLine, StopData, StopReason};
     pub use crate::live_memory::{
