@@ -13,7 +13,7 @@ int other_build = 1;
 #endif
 
 int add(int a, int b)
-{
+{ /* @add_entry */
     int sum = a + b; /* @add_body */
     return sum; /* @add_return */
 }
@@ -21,7 +21,7 @@ int add(int a, int b)
 static int twice(int x)
 {
     int r = add(x, x); /* @twice_call */
-    return r;
+    return r; /* @twice_return */
 }
 
 void start(void)
@@ -30,5 +30,5 @@ void start(void)
     total = twice(3); /* @start_twice */
     total = add(total, 1); /* @start_add */
     counter = total; /* @start_counter */
-    ExitProcess((unsigned)total);
+    ExitProcess((unsigned)total); /* @start_exit */
 }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 int add(int a, int b)
-{
+{ /* @add_entry */
     int sum = a + b; /* @add_body */
     return sum;
 }

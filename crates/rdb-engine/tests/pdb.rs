@@ -91,8 +91,7 @@ fn oracle_lines(pdb: &Path) -> Vec<(u32, u64)> {
     let mut out = Vec::new();
     let mut section = 0usize;
     for l in first.lines().map(str::trim) {
-        if let Some((s, _)) = l.split_once(':').filter(|(s, _)| s.len() == 4 && s.chars().all(|c| c.is_ascii_digit()))
-        {
+        if let Some((s, _)) = l.split_once(':').filter(|(s, _)| s.len() == 4 && s.chars().all(|c| c.is_ascii_digit())) {
             section = s.parse().expect("a section number");
             continue;
         }
@@ -196,7 +195,7 @@ fn a_pdb_of_another_build_is_refused_with_its_reason_and_the_image_keeps_its_oth
     let exe_copy = dir.join("right.exe");
     fs::copy(built(), &exe_copy).expect("copy the image");
     fs::copy(&right, store.join("wpdb.pdb")).expect("copy the PDB");
-    let m = ModuleSymbols::load_searching(&exe_copy, IMAGE_BASE, &[store.clone()]).expect("loads");
+    let m = ModuleSymbols::load_searching(&exe_copy, IMAGE_BASE, std::slice::from_ref(&store)).expect("loads");
     assert!(m.has_pdb(), "{:?}", m.pdb_problem());
     assert_eq!(m.debug_file(), Some(store.join("wpdb.pdb").as_path()));
 }

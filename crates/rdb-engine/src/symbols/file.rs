@@ -224,11 +224,7 @@ pub(super) fn load(path: &Path, base: u64, search: &[PathBuf]) -> Result<ModuleS
 /// The image's CodeView record (`RSDS`): the PDB it was linked with.
 fn codeview<'d>(obj: &object::File<'d, &'d [u8]>) -> Option<pdb::CodeView> {
     let info = obj.pdb_info().ok().flatten()?;
-    Some(pdb::CodeView {
-        path: String::from_utf8_lossy(info.path()).into_owned(),
-        guid: info.guid(),
-        age: info.age(),
-    })
+    Some(pdb::CodeView { path: String::from_utf8_lossy(info.path()).into_owned(), guid: info.guid(), age: info.age() })
 }
 
 fn collect_symbols<'file>(

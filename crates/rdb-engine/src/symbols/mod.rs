@@ -211,8 +211,7 @@ impl ModuleSymbols {
     pub fn line_addresses(&self, file: &str, line: u32) -> Vec<u64> {
         // One address per (sequence, function) instance of the line: the function is the symbol containing the
         // address, so a line inlined into three functions yields three breakpoints, a loop header one.
-        let function_of =
-            |file_addr: u64| self.table.symbol_at(file_addr.wrapping_add(self.bias)).map(|s| s.address);
+        let function_of = |file_addr: u64| self.table.symbol_at(file_addr.wrapping_add(self.bias)).map(|s| s.address);
         let mut found: Vec<u64> = self
             .line_tables()
             .flat_map(|t| t.line_addresses(file, line, &function_of))

@@ -4,8 +4,8 @@ use rdb_engine::fmt::addr64;
 use rdb_engine::session::Module;
 
 use super::date::date_time;
-use crate::output::printable;
 use super::symbol_state;
+use crate::output::printable;
 
 /// What `lm v` says of a module beyond its row, as the engine found it.
 pub struct ModuleDetails<'a> {

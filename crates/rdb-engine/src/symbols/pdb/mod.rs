@@ -108,7 +108,9 @@ pub(super) fn find(module: &Path, record: &CodeView, search: &[PathBuf]) -> Foun
         Err(Some(problem)) => Found::Problem(problem),
         Err(None) => {
             let name = record.path.rsplit(['/', '\\']).next().unwrap_or(&record.path);
-            Found::Problem(format!("{name} not found (beside the module, at its recorded path, or along the symbol path)"))
+            Found::Problem(format!(
+                "{name} not found (beside the module, at its recorded path, or along the symbol path)"
+            ))
         }
     }
 }
@@ -126,8 +128,37 @@ fn guid_text(g: &[u8; 16]) -> String {
     )
 }
 
+/// Open the PDB in `bytes`, refusing one whose stream-name map `pdb2` would index out of bounds.
 fn open(bytes: &'static [u8]) -> pdb2::Result<Pdb> {
-    PDB::open(Cursor::new(bytes))
+    let mut pdb = PDB::open(Cursor::new(bytes))?;
+    let info = pdb.raw_stream(pdb2::StreamIndex(1))?.ok_or(pdb2::Error::StreamNotFound(1))?;
+    if !names_map_in_bounds(info.as_slice()) {
+        return Err(pdb2::Error::InvalidStreamLength("the PDB info stream's name map"));
+    }
+    Ok(pdb)
+}
+
+/// Whether every name offset of the PDB info stream's name map lies within its names. `pdb2` 0.11 slices the names
+/// at each offset without a check (`StreamNames::parse`), so a damaged map would panic in every question that
+/// looks a stream up by name (the string table of file names, first of all); it is read here as `pdb2` reads it,
+/// and refused. A map too short to read is left to `pdb2`, which returns an error for it.
+fn names_map_in_bounds(info: &[u8]) -> bool {
+    let u32_at = |at: usize| info.get(at..at.checked_add(4)?).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    // Version, signature, age and GUID (28 bytes), then the size of the names and the names.
+    let Some(names_size) = u32_at(28) else { return true };
+    let mut at = 32usize.saturating_add(names_size as usize);
+    let (Some(count), Some(ok_words)) = (u32_at(at), u32_at(at.saturating_add(8))) else { return true };
+    at = at.saturating_add(12).saturating_add((ok_words as usize).saturating_mul(4));
+    let Some(deleted_words) = u32_at(at) else { return true };
+    at = at.saturating_add(4).saturating_add((deleted_words as usize).saturating_mul(4));
+    for _ in 0..count {
+        let (Some(offset), Some(_stream)) = (u32_at(at), u32_at(at.saturating_add(4))) else { return true };
+        if offset > names_size {
+            return false;
+        }
+        at = at.saturating_add(8);
+    }
+    true
 }
 
 /// The PDB's GUID (in the record's byte order) and its age as the debug information stream gives it (the one the
