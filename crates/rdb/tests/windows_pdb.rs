@@ -147,6 +147,24 @@ fn a_module_without_its_pdb_keeps_working() {
 }
 
 #[test]
+fn sympath_finds_the_pdb_in_another_folder() {
+    let exe = wpdb_with("pdb-elsewhere", None);
+    let store = scratch_dir("pdb-store");
+    fs::copy(WINDOWS.debuggee("wpdb").with_extension("pdb"), store.join("wpdb.pdb")).expect("copy the PDB");
+    let stdin = format!(
+        "{}\nx wpdb!add\n{}\n.sympath {}\nx wpdb!add\nlm v m wpdb\nq\n",
+        mark("before"),
+        mark("after"),
+        wine_path(&store)
+    );
+    let run = WINDOWS.rdb(&[&wine_path(&exe)], &stdin);
+    run.section("before").assert_not_contains("wpdb!add");
+    let after = run.section("after");
+    after.assert_matches(&format!(r"(?m)^{ADDR} wpdb!add$"));
+    after.assert_matches(&format!(r"(?m)^    Symbol file: +{}$", regex::escape(&wine_path(&store.join("wpdb.pdb")))));
+}
+
+#[test]
 fn a_mingw_program_takes_its_own_code_from_the_pdb_and_its_runtime_from_dwarf() {
     let run = WINDOWS
         .launch("wpdbmingw", &format!("bp wpdbmingw!add\ng\n{}\nk\n{}\nlm m wpdbmingw\ng\n", mark("k"), mark("lm")));
