@@ -247,3 +247,31 @@ fn a_damaged_pdb_is_never_a_panic() {
         let _ = fs::remove_file(image.with_extension("pdb"));
     }
 }
+
+#[test]
+fn a_mingw_image_answers_from_its_pdb_for_its_own_code_and_from_dwarf_for_the_runtime() {
+    let dir = out_dir().join("mingw");
+    fs::create_dir_all(&dir).expect("a scratch directory");
+    let exe = dir.join("wpdbmingw.exe");
+    let src = source().with_file_name("wpdbmingw.c");
+    let out = Command::new("clang-14")
+        .args(["--target=x86_64-w64-mingw32", "-gcodeview", "-g", "-O0", "-fuse-ld=lld-14"])
+        .arg("-L/usr/lib/gcc/x86_64-w64-mingw32/12-win32")
+        .arg(format!("-Wl,--pdb={}", exe.with_extension("pdb").display()))
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .expect("clang-14");
+    assert!(out.status.success(), "building wpdbmingw failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let m = ModuleSymbols::load(&exe, IMAGE_BASE).expect("the image loads");
+    assert!(m.has_pdb() && m.has_dwarf(), "{:?}", m.pdb_problem());
+    let procedures = oracle_procedures(&exe.with_extension("pdb"));
+    let add = procedures.iter().find(|(n, _)| n == "add").expect("add in the PDB").1;
+    assert_eq!(m.lookup("add"), vec![add]);
+    assert!(m.source_line(add).is_some_and(|l| l.file.ends_with("wpdbmingw.c")));
+    // mingw's entry point is the runtime's, described by its DWARF only.
+    let entry = m.lookup("mainCRTStartup")[0];
+    assert!(m.source_line(entry + 4).is_some_and(|l| l.file.ends_with("crtexe.c")), "{:?}", m.source_line(entry));
+    assert!(m.has_source_file("wpdbmingw.c") && m.has_source_file("crtexe.c"));
+}
