@@ -94,7 +94,8 @@ pub fn rows(bench: &Bench, setup: &Setup, dumps: &Result<Dumps, String>) -> [Row
     let core_cells = [wall(bench, Some(rdb)), wall(bench, gdb), absent("n/a"), wall(bench, lldb), absent("n/a")];
     let minidump_size = megabytes(&dumps.minidump);
     let rdb_minidump = rdb_opens(setup, &dumps.minidump);
-    let minidump_cells = [wall(bench, Some(rdb_minidump)), absent("n/a"), absent("n/a"), absent("n/a"), absent("n/a")];
+    let minidump_cells =
+        [wall(bench, Some(rdb_minidump)), absent("n/a"), absent("n/a"), absent("n/a"), absent("n/a")];
     [
         core_row(core_cells, &format!("gdb's gcore of the debuggee, {core_size:.0} MB")),
         minidump_row(minidump_cells, &format!("rdb's .dump /ma of the same state, {minidump_size:.0} MB")),
