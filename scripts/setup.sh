@@ -13,6 +13,8 @@
 #   - wine64: runs rdb.exe and the Windows debuggees for the Windows test suite.
 #   - clang-14: debuggees built by clang as well as gcc (its DWARF 5: rbp frame bases, DW_OP_addrx), for the
 #     source-level tests.
+#   - lld-14, llvm-14: Windows debuggees whose symbols are in a PDB (clang-14 -gcodeview linked by lld-link-14 or
+#     ld.lld-14; tests/debuggees-windows/wpdb*.c), and llvm-pdbutil-14, the PDB tests' oracle.
 #   - gdbserver, lldb-16 (with lldb-server-16): the gdb remote server's tests drive rdb --gdbserver with real gdb and
 #     lldb, and its bench line compares it with gdbserver.
 #   - gdb-multiarch: a gdb that knows Windows targets, for driving rdb.exe --gdbserver under Wine.
@@ -32,6 +34,8 @@ command -v x86_64-w64-mingw32-g++ >/dev/null 2>&1 || need+=(g++-mingw-w64-x86-64
 [ -d /usr/lib/rustlib/src/rust/library/std ] || need+=(rust-web-src)
 [ -x /usr/lib/wine/wine64 ] || need+=(wine64)
 command -v clang-14 >/dev/null 2>&1 || need+=(clang-14)
+command -v lld-link-14 >/dev/null 2>&1 || need+=(lld-14)
+command -v llvm-pdbutil-14 >/dev/null 2>&1 || need+=(llvm-14)
 command -v gdbserver >/dev/null 2>&1 || need+=(gdbserver)
 command -v lldb-16 >/dev/null 2>&1 || need+=(lldb-16)
 command -v gdb-multiarch >/dev/null 2>&1 || need+=(gdb-multiarch)

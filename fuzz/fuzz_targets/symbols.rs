@@ -1,7 +1,9 @@
 //! Fuzz target `symbols`: ELF, PE, DWARF and CFI through rdb's own symbol layer. The input is a module file, loaded
 //! as a debuggee's module is (`ModuleSymbols::load`) and asked every question the engine asks of one: symbols by
 //! address and by name, wildcards, source lines both ways, function extents, IFUNC slots, and stack unwinding
-//! with its CFI and `.pdata` over a memory made from the input (`rdb_fuzzkit::symbols`).
+//! with its CFI and `.pdata` over a memory made from the input (`rdb_fuzzkit::symbols`). An input that starts with
+//! `rdb_fuzzkit::symbols::PDB_PAIR_TAG` is a PE image and its PDB, loaded together (no seed has that shape: a PDB is
+//! 70 kB at least, past the target's `-max_len`; `crates/rdb-fuzzkit/tests/symbols.rs` mutates one instead).
 //!
 //! Memory: the symbol layer keeps every version of every module file it reads, and every section it decompresses,
 //! for the life of the process (`rdb_engine::symbols::source`: rdb maps each module once and its tables hold

@@ -1,5 +1,6 @@
 //! Module files made from bytes, loaded through rdb's own symbol layer as a debuggee's module is
-//! (`ModuleSymbols::load`: ELF or PE, symbol tables, exports, PLT and IFUNC relocations, DWARF lines, CFI, `.pdata`)
+//! (`ModuleSymbols::load`: ELF or PE, symbol tables, exports, PLT and IFUNC relocations, DWARF lines, CFI, `.pdata`,
+//! and a PE image's PDB where the input pairs one with it: [`PDB_PAIR_TAG`])
 //! and asked every question the engine asks of one: the symbol at an address and after it, a function's extent,
 //! lookups by name and by wildcard, source lines both ways, stack unwinding over a memory made from the input, and
 //! the value model's questions (the variables in scope and their locations in a frame made from the input, their
@@ -54,9 +55,42 @@ pub fn load(bytes: &[u8]) -> Result<ModuleSymbols> {
     module
 }
 
-/// Load the input as a module file and ask it everything; nothing it answers may panic.
+/// Load `image` as [`load`] does, with `pdb` beside it as its PDB (`<name>.pdb`, which the PDB search tries),
+/// both removed once loaded.
+pub fn load_with_pdb(image: &[u8], pdb: &[u8]) -> Result<ModuleSymbols> {
+    let dir = std::env::temp_dir().join("rdb-fuzzkit-modules");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut hasher = DefaultHasher::new();
+    (image, pdb).hash(&mut hasher);
+    let path = dir.join(format!("{}-{:016x}-pair", std::process::id(), hasher.finish()));
+    let pdb_path = path.with_extension("pdb");
+    std::fs::write(&path, image).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    std::fs::write(&pdb_path, pdb).unwrap_or_else(|e| panic!("{}: {e}", pdb_path.display()));
+    let module = ModuleSymbols::load(&path, BASE);
+    let _ = (std::fs::remove_file(&path), std::fs::remove_file(&pdb_path));
+    module
+}
+
+/// What marks an input as an image and its PDB: this tag, the image's length (4 bytes, little-endian), the
+/// image, then the PDB.
+pub const PDB_PAIR_TAG: &[u8; 8] = b"RDBPDB\0\0";
+
+/// An input in [`PDB_PAIR_TAG`]'s shape, as (image, PDB).
+pub fn split_pdb_pair(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let rest = input.strip_prefix(PDB_PAIR_TAG)?;
+    let (len, rest) = rest.split_first_chunk::<4>()?;
+    let len = usize::try_from(u32::from_le_bytes(*len)).ok()?;
+    (len <= rest.len()).then(|| rest.split_at(len))
+}
+
+/// Load the input as a module file (or, in [`PDB_PAIR_TAG`]'s shape, as an image and its PDB) and ask it
+/// everything; nothing it answers may panic.
 pub fn run(input: &[u8]) {
-    if let Ok(module) = load(input) {
+    let module = match split_pdb_pair(input) {
+        Some((image, pdb)) => load_with_pdb(image, pdb),
+        None => load(input),
+    };
+    if let Ok(module) = module {
         query(&module, input);
     }
 }
@@ -65,6 +99,7 @@ pub fn run(input: &[u8]) {
 /// input picks (its last 64 bytes, four at a time, as offsets into the module).
 pub fn query(module: &ModuleSymbols, input: &[u8]) {
     let _ = (module.symbol_count(), module.has_dwarf(), module.is_pe(), module.debug_file(), module.bias());
+    let _ = (module.has_pdb(), module.pdb_problem());
     let symbols = module.symbols();
     let chosen: Vec<&Symbol> = symbols.iter().step_by(symbols.len() / MAX_SYMBOLS + 1).collect();
     let addresses = addresses(module, &chosen, input);

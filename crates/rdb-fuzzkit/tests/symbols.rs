@@ -115,3 +115,47 @@ fn pe_from_mingw_with_dwarf() {
 fn pe_dll_exports() {
     check(windows_debuggee("wplugin"), "plugin_answer", None, 150, 0x5eed_0008);
 }
+
+/// `wpdb` (clang and lld-link, its symbols and lines in a PDB) loads with its PDB and answers from it, and survives
+/// mutations of the PDB (the image kept whole, so the PDB is found and read each time), and of the pair as the fuzz
+/// target takes it.
+#[test]
+fn pe_with_its_pdb() {
+    let exe = windows_debuggee("wpdb");
+    let image = std::fs::read(&exe).unwrap();
+    let pdb = std::fs::read(exe.with_extension("pdb")).unwrap();
+    let module = symbols::load_with_pdb(&image, &pdb).unwrap();
+    assert!(module.has_pdb(), "{:?}", module.pdb_problem());
+    let add = *module.lookup("add").first().expect("add, from the PDB");
+    let line = module.source_line(add).expect("add's line, from the PDB");
+    assert!(line.file.ends_with("wpdb.c"), "{}", line.file.display());
+
+    let mut pair = symbols::PDB_PAIR_TAG.to_vec();
+    pair.extend_from_slice(&(image.len() as u32).to_le_bytes());
+    pair.extend_from_slice(&image);
+    pair.extend_from_slice(&pdb);
+    assert_eq!(symbols::split_pdb_pair(&pair), Some((&image[..], &pdb[..])));
+    symbols::run(&pair);
+
+    let mut rng = Rng::new(0x5eed_000c);
+    let mut read = 0;
+    for i in 0..400 {
+        let damaged = mutate(&pdb, &mut rng);
+        let outcome = std::panic::catch_unwind(|| {
+            symbols::load_with_pdb(&image, &damaged).map(|module| {
+                symbols::query(&module, &damaged);
+                module.has_pdb()
+            })
+        });
+        match outcome {
+            Ok(result) => read += usize::from(result.unwrap_or(false)),
+            Err(panic) => {
+                let kept = debuggee_out_dir().join(format!("symbols-panic-wpdb.pdb-{i}"));
+                std::fs::write(&kept, &damaged).unwrap();
+                eprintln!("damaged PDB {i} panicked; kept as {}", kept.display());
+                std::panic::resume_unwind(panic);
+            }
+        }
+    }
+    assert!(read >= 40, "{read} of 400 damaged PDBs still read");
+}

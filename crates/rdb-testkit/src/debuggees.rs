@@ -90,6 +90,9 @@ pub fn windows_debuggee(name: &str) -> PathBuf {
             .flatten()
             .unwrap_or_else(|| format!("{name}.exe"));
         let out = work_dir().join("debuggees-windows").join(out_name);
+        if let Some(toolchain) = windows_source.then(|| source_directive(&src, "rdb-pdb:")).flatten() {
+            return build_with_pdb(&src, &out, &toolchain, flags.as_deref().unwrap_or(""));
+        }
         if cxx {
             copy_cxx_runtime(out.parent().expect("the debuggees' folder"));
         }
@@ -106,6 +109,43 @@ pub fn windows_debuggee(name: &str) -> PathBuf {
             }
             cmd
         })
+    })
+}
+
+/// Builds a Windows debuggee whose symbols are in a PDB (CodeView), with clang-14 and lld-14, as its source's
+/// `rdb-pdb:` says: `msvc` (`--target=x86_64-pc-windows-msvc`, linked by `lld-link` without a C runtime: the
+/// source has its own entry point and its `rdb-build:` flags name it and the import libraries it calls) or `mingw`
+/// (`--target=x86_64-w64-mingw32` with mingw's runtime). The PDB is `<name>.pdb` beside the `.exe`; an `msvc`
+/// image records only that file name (`/pdbaltpath`), a `mingw` one the path it was written at, which is gone.
+fn build_with_pdb(src: &Path, out: &Path, toolchain: &str, flags: &str) -> PathBuf {
+    let pdb = out.with_extension("pdb");
+    compile_once(src, out, |tmp| {
+        let tmp_pdb = tmp.with_extension("tmp.pdb");
+        let mut clang = vec!["clang-14".to_string(), "-gcodeview".into(), "-g".into(), "-O0".into()];
+        match toolchain {
+            "msvc" => clang.extend([
+                "--target=x86_64-pc-windows-msvc".to_string(),
+                "-fuse-ld=lld".into(),
+                "-nostdlib".into(),
+                format!("-Wl,/pdb:{}", tmp_pdb.display()),
+                format!("-Wl,/pdbaltpath:{}", pdb.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()),
+            ]),
+            "mingw" => clang.extend([
+                "--target=x86_64-w64-mingw32".to_string(),
+                "-fuse-ld=lld-14".into(),
+                "-L/usr/lib/gcc/x86_64-w64-mingw32/12-win32".into(),
+                format!("-Wl,--pdb={}", tmp_pdb.display()),
+            ]),
+            other => panic!("{}: rdb-pdb: {other}? (msvc or mingw)", src.display()),
+        }
+        clang.extend(flags.split_whitespace().map(str::to_string));
+        clang.extend([src.display().to_string(), "-o".into(), tmp.display().to_string()]);
+        // The PDB is moved into place before the image is (compile_once renames the image last).
+        let quoted: Vec<String> = clang.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect();
+        let script = format!("{} && mv '{}' '{}'", quoted.join(" "), tmp_pdb.display(), pdb.display());
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &script]);
+        cmd
     })
 }
 
@@ -132,8 +172,17 @@ fn copy_cxx_runtime(dir: &Path) {
 /// The 1-based line of `tests/debuggees/<file>` that holds the marker comment `@<marker>` (e.g. `line_of("hello.c",
 /// "add")` finds `/* @add */`). Tests name lines this way so editing a debuggee does not break them.
 pub fn line_of(file: &str, marker: &str) -> u32 {
-    let path = debuggee_sources().join(file);
-    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    marker_line(&debuggee_sources().join(file), marker)
+}
+
+/// [`line_of`] for a Windows-only debuggee, in `tests/debuggees-windows/`.
+pub fn windows_line_of(file: &str, marker: &str) -> u32 {
+    marker_line(&windows_debuggee_sources().join(file), marker)
+}
+
+fn marker_line(path: &Path, marker: &str) -> u32 {
+    let file = path.display();
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("read {file}: {e}"));
     let needle = format!("@{marker} ");
     let needle_end = format!("@{marker}*/");
     let hits: Vec<usize> = text

@@ -40,6 +40,7 @@ pub mod prelude {
     pub use crate::damaged::{WILD_DYNAMIC, with_wild_dynamic};
     pub use crate::debuggees::{
         debuggee, debuggee_out_dir, debuggee_sources, line_of, windows_debuggee, windows_debuggee_sources,
+        windows_line_of,
     };
     #[cfg(unix)]
     pub use crate::dumps::kernel_core;

@@ -296,6 +296,7 @@ pub fn symbol_state(state: SymbolState) -> &'static str {
         SymbolState::Deferred => "(deferred)",
         SymbolState::NoSymbols => "(no symbols)",
         SymbolState::Dwarf => "(dwarf symbols)",
+        SymbolState::Pdb => "(pdb symbols)",
         SymbolState::Exports => "(export symbols)",
         SymbolState::Elf => "(elf symbols)",
     }
@@ -478,6 +479,7 @@ mod tests {
         assert_eq!(symbol_state(SymbolState::Deferred), "(deferred)");
         assert_eq!(symbol_state(SymbolState::NoSymbols), "(no symbols)");
         assert_eq!(symbol_state(SymbolState::Dwarf), "(dwarf symbols)");
+        assert_eq!(symbol_state(SymbolState::Pdb), "(pdb symbols)");
         assert_eq!(symbol_state(SymbolState::Exports), "(export symbols)");
         assert_eq!(symbol_state(SymbolState::Elf), "(elf symbols)");
     }

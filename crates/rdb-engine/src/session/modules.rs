@@ -80,6 +80,12 @@ impl Module {
         Some(symbols.debug_file().unwrap_or(self.file()))
     }
 
+    /// Why the PDB the module's image names is not used (mismatched, unreadable, not found), once its symbols
+    /// have been read.
+    pub fn pdb_problem(&self) -> Option<&str> {
+        self.symbols.get()?.as_ref()?.pdb_problem()
+    }
+
     /// Whether `pattern` (WinDbg's wildcards, any case) matches the module's name or its file name (`lm m`).
     pub fn matches(&self, pattern: &str) -> bool {
         let file = file_name(&self.path);
@@ -91,6 +97,7 @@ impl Module {
         match self.symbols.get() {
             None => SymbolState::Deferred,
             Some(None) => SymbolState::NoSymbols,
+            Some(Some(s)) if s.has_pdb() => SymbolState::Pdb,
             Some(Some(s)) if s.has_dwarf() => SymbolState::Dwarf,
             Some(Some(s)) if s.symbol_count() == 0 => SymbolState::NoSymbols,
             Some(Some(s)) if s.is_pe() => SymbolState::Exports,
@@ -130,6 +137,8 @@ pub enum SymbolState {
     NoSymbols,
     /// DWARF debug information, in the file or a separate debug file: lines and more.
     Dwarf,
+    /// A PE image's PDB (its GUID and age matched): symbols with their extents, and lines.
+    Pdb,
     /// A PE image's exports, and nothing more.
     Exports,
     /// An ELF file's symbol tables, and nothing more.

@@ -12,7 +12,7 @@ use object::{
 };
 
 use super::names::{RawSym, SymbolTable};
-use super::{ModuleSymbols, cfi, pdata};
+use super::{ModuleSymbols, cfi, pdata, pdb};
 use crate::err;
 use crate::error::Result;
 
@@ -161,6 +161,26 @@ pub(super) fn load(path: &Path, base: u64, search: &[PathBuf]) -> Result<ModuleS
         }
     }
 
+    // A PE image's PDB, where its CodeView record names one: its symbols join the table; its lines are read on
+    // first use. One that cannot be used leaves the exports (and any DWARF) as they are, with the reason kept.
+    let image_base = obj.relative_address_base();
+    let mut pdb_file = None;
+    let mut pdb_problem = None;
+    if format == Format::Pe
+        && let Some(record) = codeview(&obj)
+    {
+        match pdb::find(path, &record, search) {
+            pdb::Found::Pdb(found) => match pdb::symbols(found.bytes, image_base, bias) {
+                Ok(symbols) => {
+                    raw.extend(symbols);
+                    pdb_file = Some(found);
+                }
+                Err(e) => pdb_problem = Some(format!("{}: not a readable PDB ({e})", found.path.display())),
+            },
+            pdb::Found::Problem(why) => pdb_problem = Some(why),
+        }
+    }
+
     let cfi_sections = cfi::CfiSections {
         eh_frame: section_data(data, &obj, ".eh_frame"),
         eh_frame_hdr: section_data(data, &obj, ".eh_frame_hdr"),
@@ -195,6 +215,10 @@ pub(super) fn load(path: &Path, base: u64, search: &[PathBuf]) -> Result<ModuleS
         pe,
         ifunc_slots,
         image,
+        image_base,
+        pdb: pdb_file,
+        pdb_problem,
+        pdb_lines: OnceLock::new(),
         dwarf: OnceLock::new(),
         cfi: OnceLock::new(),
     })
@@ -226,6 +250,12 @@ fn image_pieces<'d>(obj: &object::File<'d, &'d [u8]>, format: Format, bias: u64)
     };
     pieces.retain(|p| p.size > 0);
     pieces
+}
+
+/// The image's CodeView record (`RSDS`): the PDB it was linked with.
+fn codeview<'d>(obj: &object::File<'d, &'d [u8]>) -> Option<pdb::CodeView> {
+    let info = obj.pdb_info().ok().flatten()?;
+    Some(pdb::CodeView { path: String::from_utf8_lossy(info.path()).into_owned(), guid: info.guid(), age: info.age() })
 }
 
 fn collect_symbols<'file>(
@@ -375,20 +405,39 @@ fn find_debug_file<'d>(
         let rel = dir.strip_prefix("/").unwrap_or(dir);
         candidates.push(Path::new("/usr/lib/debug").join(rel).join(name));
     }
-    for candidate in candidates {
-        if candidate == path || !candidate.is_file() {
-            continue;
-        }
-        let Ok(bytes) = super::source::file_bytes(&candidate) else { continue };
-        let Ok(dobj) = object::File::parse(bytes) else { continue };
+    let judge = |bytes: &'static [u8]| -> std::result::Result<(), String> {
+        let dobj = object::File::parse(bytes).map_err(|e| format!("not an ELF file ({e})"))?;
         // A debug file found by name must be the one built with this module.
-        if let (Some(id), Ok(Some(did))) = (build_id, dobj.build_id())
-            && id != did
-        {
+        match (build_id, dobj.build_id()) {
+            (Some(id), Ok(Some(did))) if id != did => Err("another build's debug file".to_string()),
+            _ => Ok(()),
+        }
+    };
+    first_accepted(candidates, path, judge).ok()
+}
+
+/// The first of `candidates` (never the module itself) that is a regular file `judge` accepts, read once; else the
+/// first reason one was refused for (`None` when none was there). The one search of the symbol path's places,
+/// for ELF debug files and PDBs alike.
+pub(super) fn first_accepted(
+    candidates: Vec<PathBuf>,
+    module: &Path,
+    judge: impl Fn(&'static [u8]) -> std::result::Result<(), String>,
+) -> std::result::Result<(PathBuf, &'static [u8]), Option<String>> {
+    let mut refused = None;
+    for candidate in candidates {
+        if candidate == module || !candidate.is_file() {
             continue;
         }
-        drop(dobj);
-        return Some((candidate, bytes));
+        let verdict = super::source::file_bytes(&candidate)
+            .map_err(|e| format!("cannot be read ({e})"))
+            .and_then(|bytes| judge(bytes).map(|()| bytes));
+        match verdict {
+            Ok(bytes) => return Ok((candidate, bytes)),
+            Err(why) => {
+                refused.get_or_insert_with(|| format!("{}: {why}", candidate.display()));
+            }
+        }
     }
-    None
+    Err(refused)
 }

@@ -12,8 +12,10 @@ mod cfi;
 mod dwarf;
 mod expression;
 mod file;
+mod lines;
 mod names;
 mod pdata;
+mod pdb;
 pub mod source;
 
 use std::path::{Path, PathBuf};
@@ -118,6 +120,13 @@ pub struct ModuleSymbols {
     ifunc_slots: Vec<(u64, u64)>,
     /// Where the file's bytes lie in the process (see [`ModuleSymbols::read_image`]).
     image: Vec<ImagePiece>,
+    /// Where file addresses start: a PE image's preferred base (the PDB's RVAs are made file addresses with it).
+    image_base: u64,
+    /// The PE image's PDB, accepted (its GUID and age are the image's).
+    pdb: Option<pdb::PdbFile>,
+    /// Why the image's PDB is not used, where it names one.
+    pdb_problem: Option<String>,
+    pdb_lines: OnceLock<Option<lines::LineTable>>,
     dwarf: OnceLock<Option<dwarf::DwarfInfo>>,
     cfi: OnceLock<cfi::Cfi>,
 }
@@ -184,12 +193,13 @@ impl ModuleSymbols {
         self.table.matching(pattern)
     }
 
-    /// The source file and line of `address`, from DWARF.
+    /// The source file and line of `address`, from the PDB or the DWARF, whichever covers it.
     pub fn source_line(&self, address: u64) -> Option<SourceLine> {
         if !self.contains(address) {
             return None;
         }
-        self.dwarf()?.source_line(address.wrapping_sub(self.bias))
+        let file_address = address.wrapping_sub(self.bias);
+        self.line_tables().find_map(|t| t.source_line(file_address))
     }
 
     /// The line whose statement begins exactly at `address` (an `is_stmt` row of the line table starts there):
@@ -198,30 +208,40 @@ impl ModuleSymbols {
         if !self.contains(address) {
             return None;
         }
-        self.dwarf()?.statement_at(address.wrapping_sub(self.bias))
+        let file_address = address.wrapping_sub(self.bias);
+        self.line_tables().find_map(|t| t.statement_line(file_address))
+    }
+
+    /// Whether the module's line information names `file` (`a.c`, `src/a.c`, a full path).
+    pub fn has_source_file(&self, file: &str) -> bool {
+        self.line_tables().any(|t| t.has_file(file))
     }
 
     /// The addresses where code for `file:line` begins (`is_stmt` rows), `file` matched by its path's tail
     /// (`demo.c` matches `/src/demo.c`). Where the line has no code, the next line that has code.
-    /// Whether the module's line information names `file` (`a.c`, `src/a.c`, a full path).
-    pub fn has_source_file(&self, file: &str) -> bool {
-        self.dwarf().is_some_and(|d| d.has_file(file))
-    }
-
     pub fn line_addresses(&self, file: &str, line: u32) -> Vec<u64> {
-        let Some(dwarf) = self.dwarf() else { return Vec::new() };
         // One address per (sequence, function) instance of the line: the function is the symbol containing the
         // address, so a line inlined into three functions yields three breakpoints, a loop header one.
-        let mut found: Vec<u64> = dwarf
-            .line_addresses(file, line, &|file_addr| {
-                self.table.symbol_at(file_addr.wrapping_add(self.bias)).map(|s| s.address)
-            })
-            .into_iter()
+        let function_of = |file_addr: u64| self.table.symbol_at(file_addr.wrapping_add(self.bias)).map(|s| s.address);
+        let mut found: Vec<u64> = self
+            .line_tables()
+            .flat_map(|t| t.line_addresses(file, line, &function_of))
             .map(|a| a.wrapping_add(self.bias))
             .collect();
         found.sort_unstable();
         found.dedup();
         found
+    }
+
+    /// The module's line tables: its PDB's first (a PE image's own code, where a PDB was accepted), then its
+    /// DWARF's (mingw's runtime objects bring DWARF into an image whose own code has only a PDB). The two cover
+    /// different code; each question takes the first answer. The seam where a format's lines plug in.
+    fn line_tables(&self) -> impl Iterator<Item = &lines::LineTable> {
+        let pdb = self
+            .pdb
+            .as_ref()
+            .and_then(|p| self.pdb_lines.get_or_init(|| pdb::lines::build(p.bytes, self.image_base)).as_ref());
+        pdb.into_iter().chain(self.dwarf().map(|d| d.lines()))
     }
 
     /// Unwind one frame with the module's CFI (`.eh_frame`, `.debug_frame`; `.pdata` for PE): given the registers
@@ -477,9 +497,21 @@ impl ModuleSymbols {
         &self.path
     }
 
-    /// The separate debug file whose DWARF (and symbol table) was used, if any.
+    /// The separate debug file whose DWARF (and symbol table) was used, or the PDB whose symbols and lines were,
+    /// if any.
     pub fn debug_file(&self) -> Option<&Path> {
-        self.debug_file.as_ref().map(|(p, _)| p.as_path())
+        self.debug_file.as_ref().map(|(p, _)| p.as_path()).or_else(|| self.pdb.as_ref().map(|p| p.path.as_path()))
+    }
+
+    /// Whether the module's symbols and lines come from a PDB (its GUID and age matched the image's).
+    pub fn has_pdb(&self) -> bool {
+        self.pdb.is_some()
+    }
+
+    /// Why the PDB the image names is not used (mismatched, unreadable, not found); `None` when it is, or when the
+    /// image names none. Text from the image and the file system: a front end shows it as such.
+    pub fn pdb_problem(&self) -> Option<&str> {
+        self.pdb_problem.as_deref()
     }
 
     /// The load address the module was given.

@@ -200,7 +200,8 @@ pub fn srcpath(cx: &mut Cx, args: &str) -> Result<Flow> {
 
 /// `.sympath [dir[;dir...]]`, `.sympath+ dir`: set and shown as `.srcpath` is; the engine searches these
 /// directories for a module's separate debug file (by build id, `.gnu_debuglink` name, `<file>.debug` or a copy of
-/// the file) before the system's places, and reads every module's symbols again when next needed.
+/// the file) or a PE module's PDB before the system's places, and reads every module's symbols again when next
+/// needed.
 pub fn sympath(cx: &mut Cx, args: &str) -> Result<Flow> {
     let shown = set_path(&mut cx.console.symbol_path, args);
     let dirs = cx.console.symbol_path.dirs().to_vec();

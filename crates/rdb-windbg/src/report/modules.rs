@@ -5,6 +5,7 @@ use rdb_engine::session::Module;
 
 use super::date::date_time;
 use super::symbol_state;
+use crate::output::printable;
 
 /// What `lm v` says of a module beyond its row, as the engine found it.
 pub struct ModuleDetails<'a> {
@@ -37,11 +38,16 @@ pub fn module_details(d: &ModuleDetails) -> Vec<String> {
         Some(path) => path.display().to_string(),
         None => format!("none loaded {}", symbol_state(m.symbol_state())),
     };
-    vec![
+    let mut lines = vec![
         format!("    Image path: {}", m.path.display()),
         format!("    Image name: {file}"),
         format!("    Timestamp:        {timestamp}"),
         format!("    ImageSize:        {:08X}", m.size),
         format!("    Symbol file:      {symbol_file}"),
-    ]
+    ];
+    // The path in it is the image's and the file system's: shown printable.
+    if let Some(problem) = m.pdb_problem() {
+        lines.push(format!("    PDB not used:     {}", printable(problem)));
+    }
+    lines
 }

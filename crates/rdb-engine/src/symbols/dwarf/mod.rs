@@ -11,15 +11,13 @@ mod units;
 pub use scopes::StaticPlace;
 pub(crate) use scopes::{Scope, VariableLocation};
 
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use gimli::{Reader as _, Section as _};
 
-use super::SourceLine;
 use super::file::{Reader, section_data};
-use lines::{LineRow, LineTable};
+use super::lines::LineTable;
 
 /// The scopes found, by pc and inlined call (`scopes::scope_at`); `None` where there is none.
 type ScopeCache = HashMap<(u64, u32), Option<Arc<scopes::Scope>>>;
@@ -66,73 +64,9 @@ impl DwarfInfo {
         })
     }
 
-    fn lines(&self) -> &LineTable {
-        self.lines.get_or_init(|| LineTable::build(&self.dwarf, &self.code))
-    }
-
-    /// The line a file address is at (see `lines.rs` for which row wins).
-    pub fn source_line(&self, file_address: u64) -> Option<SourceLine> {
-        let table = self.lines();
-        let row = table.row_at(file_address)?;
-        Some(SourceLine { file: PathBuf::from(&table.files[row.file as usize]), line: row.line })
-    }
-
-    /// The line whose statement begins exactly at a file address: where a step by line stops.
-    pub fn statement_at(&self, file_address: u64) -> Option<SourceLine> {
-        let table = self.lines();
-        let row = table.statement_at(file_address)?;
-        Some(SourceLine { file: PathBuf::from(&table.files[row.file as usize]), line: row.line })
-    }
-
-    /// Whether the line table names a file that `file` can stand for (as [`Dwarf::line_addresses`] matches it).
-    pub fn has_file(&self, file: &str) -> bool {
-        let table = self.lines();
-        let named = |exact| table.files.iter().any(|f| path_ends_with(f, file, exact));
-        named(false) || named(true)
-    }
-
-    /// The file addresses where `file:line` (or the next line with code) begins: the lowest `is_stmt` address of
-    /// each instance, an instance being a (sequence, function) pair; `function_of` names the function of an
-    /// address (any key).
-    pub fn line_addresses(&self, file: &str, line: u32, function_of: &dyn Fn(u64) -> Option<u64>) -> Vec<u64> {
-        let table = self.lines();
-        let mut files: Vec<u32> =
-            (0..table.files.len() as u32).filter(|&i| path_ends_with(&table.files[i as usize], file, false)).collect();
-        if files.is_empty() {
-            files = (0..table.files.len() as u32)
-                .filter(|&i| path_ends_with(&table.files[i as usize], file, true))
-                .collect();
-        }
-        let rows_of = |f: u32, l: u32| {
-            let lo = table.by_line.partition_point(|r| (r.file, r.line) < (f, l));
-            let hi = table.by_line.partition_point(|r| (r.file, r.line) <= (f, l));
-            &table.by_line[lo..hi]
-        };
-        let mut chosen: Vec<LineRow> = files.iter().flat_map(|&f| rows_of(f, line).iter().copied()).collect();
-        if chosen.is_empty() {
-            // The next line that has code, in any of the matching files.
-            let next = files
-                .iter()
-                .filter_map(|&f| {
-                    let i = table.by_line.partition_point(|r| (r.file, r.line) <= (f, line));
-                    table.by_line.get(i).filter(|r| r.file == f).map(|r| r.line)
-                })
-                .min();
-            if let Some(next) = next {
-                chosen = files.iter().flat_map(|&f| rows_of(f, next).iter().copied()).collect();
-            }
-        }
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        // Rows are sorted by address within (file, line, sequence): the first of each instance is its lowest.
-        for r in chosen {
-            if seen.insert((r.file, r.line, r.seq, function_of(r.address))) {
-                out.push(r.address);
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
+    /// The line table of every unit, read on first use.
+    pub fn lines(&self) -> &LineTable {
+        self.lines.get_or_init(|| lines::build(&self.dwarf, &self.code))
     }
 }
 
@@ -197,34 +131,9 @@ fn path_push(path: &mut String, p: &str) {
     }
 }
 
-/// Whether `path` ends with the components of `suffix` (`demo.c` matches `/src/x/demo.c`, `x/demo.c` too, but
-/// `o.c` does not).
-pub(super) fn path_ends_with(path: &str, suffix: &str, ignore_case: bool) -> bool {
-    let components = |s: &str| -> Vec<String> {
-        s.split(['/', '\\']).filter(|c| !c.is_empty() && *c != ".").map(str::to_string).collect()
-    };
-    let p = components(path);
-    let s = components(suffix);
-    if s.is_empty() || s.len() > p.len() {
-        return false;
-    }
-    p[p.len() - s.len()..].iter().zip(&s).all(|(a, b)| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn path_suffixes_match_by_component() {
-        assert!(path_ends_with("/src/x/demo.c", "demo.c", false));
-        assert!(path_ends_with("/src/x/./demo.c", "x/demo.c", false));
-        assert!(path_ends_with("C:\\src\\demo.c", "src/demo.c", false));
-        assert!(!path_ends_with("/src/x/odemo.c", "demo.c", false));
-        assert!(!path_ends_with("/src/x/Demo.c", "demo.c", false));
-        assert!(path_ends_with("/src/x/Demo.c", "demo.c", true));
-        assert!(!path_ends_with("demo.c", "x/demo.c", false));
-    }
 
     #[test]
     fn paths_join_like_addr2line() {
