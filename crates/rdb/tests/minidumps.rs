@@ -181,8 +181,9 @@ fn a_linux_minidump_of_a_crash_opens_at_the_fault() {
     let stop = run.assert_matches(&second_chance_re("Access violation", "c0000005"));
     assert_eq!((addr(&stop[1]), addr(&stop[2])), (pid.into(), pid.into()), "{}", run.dump());
     run.section("lastevent").assert_matches(&format!(r"(?m)^Last event: {pid:x}\.{pid:x}: Access violation"));
-    // si_addr, the fault address (a signal does not say whether it was a read or a write).
-    run.assert_matches(r"(?m)^Attempt to access address 00000000`00000000$");
+    // si_addr, the fault address; a signal does not say whether it was a read or a write, the faulting instruction
+    // does (the engine decodes it).
+    run.assert_matches(r"(?m)^Attempt to write to address 00000000`00000000$");
     // The crash's own context, not the handler's: the walk starts at the null write in inner.
     run.section("k").assert_frames_start_with(&["dumpee!inner", "dumpee!outer", "dumpee!main"]);
     run.section("mxcsr").assert_matches(r"(?m)^mxcsr=00009f80$");

@@ -64,7 +64,7 @@ fn a_full_dump_written_at_a_crash_opens_at_the_access_violation() {
     let w = write_dump("crash-full", "crash", true);
     let (pid, tid, idle) = (w.value("pid"), w.value("tid"), w.value("idle"));
     let stdin = format!(
-        "{}\n~\n{}\nlm\n{}\nr\n{}\nr mxcsr\n{}\n.lastevent\n{}\n!teb\n{}\ndb {:x} L10\n{}\n? @$peb\n",
+        "{}\n~\n{}\nlm\n{}\nr\n{}\nr mxcsr\n{}\n.lastevent\n{}\n!teb\n{}\ndb {:x} L10\n{}\n? @$peb\n{}\n.ecxr\n{}\nk\n{}\n? wminidump!pattern\n{}\n!analyze -v\n",
         mark("threads"),
         mark("lm"),
         mark("r"),
@@ -74,6 +74,10 @@ fn a_full_dump_written_at_a_crash_opens_at_the_access_violation() {
         mark("db"),
         w.value("pattern"),
         mark("peb"),
+        mark("ecxr"),
+        mark("k"),
+        mark("x"),
+        mark("analyze"),
     );
     let run = rdb(&["-z", s(&w.dump), "-i", dir_of(&w.exe)], &stdin);
 
@@ -123,6 +127,15 @@ fn a_full_dump_written_at_a_crash_opens_at_the_access_violation() {
         r"(?m)^{} +03 0a 11 18 1f 26 2d 34-3b 42 49 50 57 5e 65 6c ",
         regex::escape(&fmt_addr(w.value("pattern")))
     ));
+
+    // The program's image, found along -i where Wine's path names it, gives its DWARF: the crash's context walks
+    // from crash_here to main, the global has its address, and the analysis blames the program, not Windows.
+    run.section("ecxr").assert_matches(r"rip=([0-9a-f]{16})");
+    run.section("k").assert_frames_start_with(&["wminidump!crash_here", "wminidump!main"]);
+    assert_eq!(run.section("x").evaluation(), w.value("pattern"), "{}", run.dump());
+    let analysis = run.section("analyze");
+    analysis.assert_matches(r"(?m)^PRIMARY_PROBLEM_CLASS:  NULL_POINTER_WRITE$");
+    analysis.assert_matches(r"(?m)^FAILURE_BUCKET_ID:  NULL_POINTER_WRITE_c0000005_wminidump\.exe!crash_here$");
 
     // rdb.exe under Wine reads the same dump the same way.
     let stdin = format!("{}\n~\n{}\nlm\n", mark("threads"), mark("lm"));
