@@ -31,7 +31,12 @@ impl Written {
 
 /// Runs `wminidump <dump> <mode> [full]` under Wine; its dump goes in a scratch directory of its own.
 fn write_dump(name: &str, mode: &str, full: bool) -> Written {
-    let exe = windows_debuggee("wminidump");
+    write_dump_of("wminidump", name, mode, full)
+}
+
+/// [`write_dump`] with `program` built from wminidump's source another way.
+fn write_dump_of(program: &str, name: &str, mode: &str, full: bool) -> Written {
+    let exe = windows_debuggee(program);
     let dump = scratch_dir(name).join(format!("{name}.dmp"));
     let mut args = vec![wine_path(&dump), mode.to_string()];
     if full {
@@ -228,4 +233,32 @@ fn damaged_copies_of_a_wine_dump_open_with_what_they_hold_or_are_refused_in_one_
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_dump_of_a_program_whose_symbols_are_in_a_pdb_reads_them_on_linux() {
+    // A small dump (the stacks, the modules): its code and symbols come from the image and its PDB, moved into a
+    // folder of their own as a crash's reader would have them, found along -i and -y.
+    let w = write_dump_of("wminidump_pdb", "crash-pdb", "crash", false);
+    let symbols = scratch_dir("crash-pdb-symbols");
+    for file in [w.exe.clone(), w.exe.with_extension("pdb")] {
+        std::fs::copy(&file, symbols.join(file.file_name().unwrap())).unwrap();
+    }
+    let crash_line = windows_line_of("wminidump.c", "crash");
+    let stdin = format!(
+        "{}\n.ecxr\n{}\nk\n{}\nlm v m wminidump_pdb\n{}\n!analyze -v\n",
+        mark("ecxr"),
+        mark("k"),
+        mark("lm"),
+        mark("analyze")
+    );
+    let dir = s(&symbols);
+    let run = rdb(&["-z", s(&w.dump), "-i", dir, "-y", dir], &stdin);
+    run.assert_matches(&second_chance_re("Access violation", "c0000005"));
+    let k = run.section("k");
+    k.assert_frames_start_with(&["wminidump_pdb!crash_here", "wminidump_pdb!main"]);
+    k.assert_matches(&format!(r"(?m)wminidump_pdb!crash_here\+0x[0-9a-f]+ \[.*wminidump\.c @ {crash_line}\]$"));
+    run.section("lm").assert_contains("pdb symbols");
+    run.section("analyze")
+        .assert_matches(r"(?m)^FAILURE_BUCKET_ID:  NULL_POINTER_WRITE_c0000005_wminidump_pdb\.exe!crash_here$");
 }
