@@ -6,6 +6,7 @@
 mod address;
 mod blocks;
 mod date;
+mod dumps;
 mod filters;
 mod last_event;
 mod modules;
@@ -15,6 +16,7 @@ mod vectors;
 pub use address::{address_map_lines, address_region_lines};
 pub use blocks::{peb_lines, teb_lines};
 pub use date::file_time;
+pub use dumps::dump_written_lines;
 pub use filters::filter_lines;
 pub use last_event::last_event_lines;
 pub use modules::{ModuleDetails, module_details, module_row};

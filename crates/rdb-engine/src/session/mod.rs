@@ -12,6 +12,7 @@ mod control;
 mod cxx_throw;
 mod disassembly;
 mod displaced;
+mod dump_view;
 mod environment;
 mod expressions;
 mod filters;
