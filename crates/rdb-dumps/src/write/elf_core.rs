@@ -12,7 +12,7 @@ use elfcore::{ReadProcessMemory, ThreadView, VaProtection, VaRegion};
 use rdb_engine::dump::ProcessView;
 use rdb_engine::memory::ReadMemory;
 use rdb_engine::regs::Registers;
-use rdb_engine::target::Backing;
+use rdb_engine::target::{Backing, Region};
 use rdb_engine::{Error, Result};
 
 /// NT_PRFPREG: the x87/SSE state as FXSAVE lays it out (Linux's `user_fpregs_struct`).
@@ -24,12 +24,14 @@ pub fn write<W: Write>(view: &mut ProcessView<'_>, signal: u32, out: W) -> Resul
     let comm = view.modules.first().and_then(|m| m.path.file_name()).map(|n| n.to_string_lossy().into_owned());
     let comm: String = comm.unwrap_or_default().chars().take(15).collect();
     let cmd_line = view.command_line.clone().unwrap_or_else(|| comm.clone());
-    let threads = view
+    // elfcore sizes every thread's notes by the first thread's: the x87/SSE note goes in for all or for none.
+    let with_float = view.threads.iter().all(|t| t.float.is_some());
+    let threads: Vec<ThreadView> = view
         .threads
         .iter()
         .map(|t| {
             let mut components = Vec::new();
-            if let Some(float) = &t.float {
+            if let Some(float) = t.float.as_ref().filter(|_| with_float) {
                 let mut area = vec![0u8; 512];
                 if float.to_fxsave(&mut area) {
                     components.push(ArchComponentState {
@@ -65,8 +67,13 @@ pub fn write<W: Write>(view: &mut ProcessView<'_>, signal: u32, out: W) -> Resul
             }
         })
         .collect();
-    let regions = view
-        .dumpable_regions()
+    // A region that does not read at all (Linux's `[vvar]`) is left out, as the kernel leaves it out of its cores;
+    // elfcore fills a page that fails inside a region with 0xf1 bytes, since a PT_LOAD cannot have holes.
+    let readable: Vec<Region> = view.dumpable_regions().cloned().collect();
+    let readable: Vec<_> =
+        readable.into_iter().filter(|r| view.memory.read(r.start, &mut [0u8; 1]).is_ok_and(|n| n == 1)).collect();
+    let regions = readable
+        .iter()
         .map(|r| VaRegion {
             begin: r.start,
             end: r.end,
@@ -83,7 +90,12 @@ pub fn write<W: Write>(view: &mut ProcessView<'_>, signal: u32, out: W) -> Resul
     let auxv = view.auxv.as_deref().map(|bytes| {
         bytes.chunks_exact(16).map(|pair| Elf64_Auxv { a_type: word(&pair[..8]), a_val: word(&pair[8..]) }).collect()
     });
-    let source = Source { pid: view.pid as i32, threads, regions, auxv };
+    // elfcore writes the process's note (NT_PRPSINFO, which gdb needs) from the thread whose id is the process's
+    // and refuses without one: where the main thread has ended (`pthread_exit` in main), the first thread stands
+    // in for it, and the note names that thread's id as the process's.
+    let pid = view.pid as i32;
+    let pid = if threads.iter().any(|t| t.tid == pid) { pid } else { threads.first().map_or(pid, |t| t.tid) };
+    let source = Source { pid, threads, regions, auxv };
     let reader = Reader { memory: view.memory.as_mut() };
     CoreDumpBuilder::from_source(source, reader)
         .write(out)

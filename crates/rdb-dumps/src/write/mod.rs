@@ -3,6 +3,8 @@
 
 mod elf_core;
 mod minidump;
+#[cfg(test)]
+mod tests;
 
 use std::io::{BufWriter, Seek, Write};
 

@@ -30,7 +30,8 @@ impl Session {
         }
         let mut threads = Vec::with_capacity(tids.len());
         for tid in tids {
-            let registers = self.registers(tid)?;
+            // A thread that cannot be read (ending as the process stopped) is left out rather than the whole dump.
+            let Ok(registers) = self.registers(tid) else { continue };
             let float = self.target()?.vector_registers().and_then(|v| v.float_registers(tid).ok());
             let teb = match self.target()?.environment_blocks() {
                 Some(blocks) => blocks.teb(tid).ok(),
