@@ -117,8 +117,8 @@ struct ReadBack {
     rips: Vec<(u32, u64)>,
     /// tid → (stack base, stack length, rsp).
     stacks: HashMap<u32, (u64, usize, u64)>,
-    /// (path, base) of each module.
-    modules: Vec<(String, u64)>,
+    /// (path, base, code id: the GNU build id in hex) of each module.
+    modules: Vec<(String, u64, Option<String>)>,
     /// (thread, code, address) of the exception.
     exception: Option<(u32, u32, u64)>,
     platform: u32,
@@ -143,7 +143,10 @@ fn read_minidump(path: &Path) -> (Minidump<'static, FileBytes>, ReadBack) {
         }
     }
     let modules: MinidumpModuleList = dump.get_stream().expect("a module list");
-    let modules = modules.iter().map(|m| (m.code_file().into_owned(), m.base_address())).collect();
+    let modules = modules
+        .iter()
+        .map(|m| (m.code_file().into_owned(), m.base_address(), m.code_identifier().map(|c| c.to_string())))
+        .collect();
     let exception: Option<MinidumpException> = dump.get_stream().ok();
     let exception = exception.map(|e| {
         (e.get_crashing_thread_id(), e.raw.exception_record.exception_code, e.raw.exception_record.exception_address)
@@ -196,8 +199,13 @@ fn assert_minidumps_match(state: &DumpedState, signal: u32) {
         assert_eq!(read.stacks.len(), state.rips.len(), "{which}: every thread's stack");
         for (name, file) in [("dumped", "dumped"), ("libc", "libc.so")] {
             let base = state.bases.get(name).unwrap_or_else(|| run.fail(&format!("{name} not in lm")));
-            let module = read.modules.iter().find(|(path, _)| path.contains(file));
+            let module = read.modules.iter().find(|(path, _, _)| path.contains(file));
             assert_eq!(module.map(|m| m.1), Some(*base), "{which}: {name} at lm's base: {:x?}", read.modules);
+            // Breakpad's identity of the module: its file's GNU build id, as readelf reads it.
+            let path = module.map(|m| m.0.clone()).unwrap_or_default();
+            let wanted = build_id_of(Path::new(&path));
+            assert!(wanted.is_some(), "{path} has a build id");
+            assert_eq!(module.and_then(|m| m.2.clone()), wanted, "{which}: {name}'s code id");
         }
         assert!(read.modules[0].0.ends_with("/dumped"), "{which}: the executable first: {:?}", read.modules);
         let (tid, code, _) = read.exception.unwrap_or_else(|| panic!("{which}: no exception stream"));
@@ -218,6 +226,13 @@ fn assert_minidumps_match(state: &DumpedState, signal: u32) {
     if let Some(at) = small_read.rips.iter().find(|(_, rip)| *rip == state.inner).map(|_| state.inner) {
         assert_ne!(memory_at(&small, at, 1), Some(vec![0xcc]), "/m: no int3 of rdb's");
     }
+}
+
+/// The GNU build id of an ELF file, in hex, as `readelf -n` prints it.
+fn build_id_of(path: &Path) -> Option<String> {
+    let out = Command::new("readelf").arg("-n").arg(path).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().find_map(|l| l.trim().strip_prefix("Build ID: ").map(str::to_string))
 }
 
 fn file_size(path: &Path) -> u64 {

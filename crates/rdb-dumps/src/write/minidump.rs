@@ -273,17 +273,30 @@ fn thread_list<W: Write + Seek>(w: &mut Writer<'_, W>, view: &mut ProcessView<'_
     Ok((w.blob(&bytes, 8)?, stacks, contexts))
 }
 
+/// The module list; a Linux module's CodeView record is Breakpad's `BpEL` with its GNU build id, where it has one.
 fn module_list<W: Write + Seek>(
     w: &mut Writer<'_, W>,
-    view: &ProcessView<'_>,
+    view: &mut ProcessView<'_>,
 ) -> Result<md::MINIDUMP_LOCATION_DESCRIPTOR> {
     let mut entries = Vec::new();
-    for m in &view.modules {
+    for i in 0..view.modules.len() {
+        let m = view.modules[i].clone();
         let name = string(w, &m.path.to_string_lossy())?;
+        let id =
+            if view.os == SnapshotOs::Linux { super::build_id::build_id(view.memory.as_mut(), m.base) } else { None };
+        let cv_record = match id {
+            Some(id) => {
+                let mut record = (md::CvSignature::Elf as u32).to_le_bytes().to_vec();
+                record.extend(id);
+                w.blob(&record, 4)?
+            }
+            None => md::MINIDUMP_LOCATION_DESCRIPTOR::default(),
+        };
         entries.push(md::MINIDUMP_MODULE {
             base_of_image: m.base,
             size_of_image: u32::try_from(m.size).unwrap_or(u32::MAX),
             module_name_rva: name,
+            cv_record,
             ..md::MINIDUMP_MODULE::default()
         });
     }

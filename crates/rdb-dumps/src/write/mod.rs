@@ -1,6 +1,7 @@
 //! rdb's own dumps of a live process (`.dump`), from the engine's view of it: minidumps (`minidump.rs`) and ELF
 //! core files (`core.rs`). The engine decides what goes in; these only lay it out.
 
+mod build_id;
 mod elf_core;
 mod minidump;
 #[cfg(test)]
