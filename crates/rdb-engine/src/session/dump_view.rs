@@ -44,7 +44,7 @@ impl Session {
         for (base, size) in self.image.scratch.chunks() {
             regions = cut_out(regions, base, base.saturating_add(size));
         }
-        let exception = self.last_exception.clone().map(|exception| DumpException { tid: event_tid, exception });
+        let exception = self.stop_exception.clone().map(|exception| DumpException { tid: event_tid, exception });
         let auxv = self.auxiliary_vector().ok().flatten();
         let pid = self.pid;
         let memory = Box::new(self.memory()?);
@@ -67,7 +67,7 @@ impl Session {
     /// Write a minidump with the OS's own writer, where the target has one: `Ok(false)` when it has none. rdb's
     /// patches are lifted for the call, since that writer reads the process's raw memory, and put back after.
     pub fn write_native_minidump(&mut self, path: &Path, full: bool, overwrite: bool) -> Result<bool> {
-        let exception = self.last_exception.clone();
+        let exception = self.stop_exception.clone();
         let tid = self.event_tid;
         let Session { target, image, state, .. } = self;
         if *state != super::State::Stopped {

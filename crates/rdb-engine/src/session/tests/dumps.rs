@@ -89,8 +89,21 @@ fn a_writer_sees_the_program_s_bytes_and_the_user_s_registers() {
         assert_eq!(*code, Some(0x8000_0003), "{kind:?}: the stop's exception");
     }
     assert_eq!(state.borrow().byte(BP), 0xcc, "the process is left as it was");
+    drop(written);
     let stop = dbg.session_mut().go(None).unwrap();
     assert_eq!(stop.reason, StopReason::ProcessExited(ExitStatus::Code(3)));
+}
+
+#[test]
+fn after_a_step_a_dump_records_the_step_not_the_breakpoint_before() {
+    let (mut dbg, _, written) = at_breakpoint(State::default());
+    let stop = dbg.session_mut().run(Resumption::StepInto { tid: TID }).unwrap();
+    assert_eq!(stop.reason, StopReason::Step);
+    dbg.write_dump(DumpKind::SmallMinidump, &nowhere(), false).unwrap();
+    let (_, rips, _, code) = written.borrow()[0].clone();
+    assert_eq!(rips, [BP + 1]);
+    assert_eq!(code, Some(0x8000_0004), "the step's single-step trap, as WinDbg's last event");
+    assert_eq!(dbg.session_mut().last_exception().map(|e| e.address), Some(BP), ".exr -1 still has the breakpoint");
 }
 
 #[test]
