@@ -9,6 +9,7 @@
 
 mod core_file;
 mod minidump;
+pub mod write;
 
 use std::path::Path;
 

@@ -6,6 +6,7 @@
 
 pub mod debugger;
 pub mod disasm;
+pub mod dump;
 pub mod error;
 pub mod expr;
 pub mod fmt;

@@ -392,6 +392,12 @@ pub trait Execution: Target {
         None
     }
 
+    /// The OS's own minidump writer (Windows' `MiniDumpWriteDump`), which the engine prefers to rdb's for a
+    /// minidump of a process of that OS.
+    fn native_dumps(&mut self) -> Option<&mut dyn NativeDumps> {
+        None
+    }
+
     /// A forked child taken over by [`ProcessFamily::adopt`], still running its parent's program (until it execs):
     /// `Some(shares_memory)`. Its entry point is long passed, so the engine does not wait for it there; while it
     /// runs in its parent's memory (vfork), nothing may be patched in it.
@@ -605,4 +611,19 @@ pub struct LinkMapEntry {
     pub dynamic: u64,
     /// Its name as the loader has it (empty for the executable), bytes as they are.
     pub name: Vec<u8>,
+}
+
+/// Optional capability of live targets whose OS writes minidumps itself (Windows' `MiniDumpWriteDump`). The OS
+/// writer reads the process's raw memory: the engine lifts its patches before the call and puts them back after.
+pub trait NativeDumps {
+    /// Write a minidump of the stopped process to `path` (created, or replaced when `overwrite`): with every
+    /// readable page when `full`, else threads, stacks, modules and the exception. `exception` is the stop's
+    /// exception, if it was one, and its thread, whose registers the target reads as they are now.
+    fn write_minidump(
+        &mut self,
+        path: &std::path::Path,
+        full: bool,
+        overwrite: bool,
+        exception: Option<(Tid, &Exception)>,
+    ) -> Result<()>;
 }

@@ -71,6 +71,30 @@ impl Host for Native {
         let bytes = map_file(path).map_err(|e| rdb_engine::err!("{}: {e}", path.display()))?;
         rdb_dumps::open(path, bytes)
     }
+
+    fn write_dump(
+        &mut self,
+        view: &mut rdb_engine::dump::ProcessView<'_>,
+        kind: rdb_engine::dump::DumpKind,
+        path: &Path,
+        overwrite: bool,
+    ) -> Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        if overwrite {
+            options.create(true).truncate(true);
+        } else {
+            // Refused here too, not only by the engine's look: the file may have appeared since.
+            options.create_new(true);
+        }
+        let file = options.open(path).map_err(|e| rdb_engine::err!("{}: {e}", path.display()))?;
+        let written = rdb_dumps::write::write(view, kind, file);
+        if written.is_err() {
+            // A dump cut short is no dump: nothing is left that a reader would take for one.
+            let _ = std::fs::remove_file(path);
+        }
+        written
+    }
 }
 
 /// Let the engine map module files with this OS's mmap instead of reading them whole. Call once, before the first

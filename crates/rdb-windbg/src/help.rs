@@ -425,6 +425,14 @@ const ENTRIES: &[Entry] = &[
         example: ".detach",
     },
     Entry {
+        name: ".dump",
+        syntax: ".dump [/ma | /m | /core] [/o] <file>",
+        what: "Write a dump of the stopped process: /ma a minidump with all its memory, /m (the default) a small one \
+               (threads, stacks, modules, the exception), /core an ELF core file gdb opens (Linux processes). An \
+               existing file is kept unless /o. The process runs on as it was.",
+        example: ".dump /ma c:\\crash.dmp",
+    },
+    Entry {
         name: ".restart",
         syntax: ".restart",
         what: "Kill the debuggee and launch the same command line again; breakpoints stay.",

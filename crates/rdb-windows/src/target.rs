@@ -6,6 +6,7 @@
 //! they were suspended are put aside (see [`WindowsTarget::defer`]) and reported after the step. Breakpoint hits
 //! the system still holds back when the debuggee stops are found in `unreported.rs`.
 
+mod native_dumps;
 mod unreported;
 
 use std::cell::RefCell;
@@ -608,6 +609,10 @@ impl Execution for WindowsTarget {
     }
 
     fn page_guards(&mut self) -> Option<&mut dyn PageGuards> {
+        Some(self)
+    }
+
+    fn native_dumps(&mut self) -> Option<&mut dyn rdb_engine::target::NativeDumps> {
         Some(self)
     }
 

@@ -5,6 +5,7 @@
 //! attaching work the same from every front end. Front ends reach a process only through its `Session` here.
 
 mod breaker;
+mod dump_writing;
 mod dumps;
 mod family;
 mod stdio;
@@ -32,6 +33,18 @@ pub trait Host {
     /// Open a dump file (a core file, a minidump) as a target that only reads.
     fn open_dump(&mut self, path: &Path) -> Result<Box<dyn Target>> {
         Err(crate::err!("{}: this front end opens no dumps", path.display()))
+    }
+    /// Write a dump of the stopped process `view` to `path` in the format `kind` asks for (created, or replaced
+    /// when `overwrite`).
+    fn write_dump(
+        &mut self,
+        view: &mut crate::dump::ProcessView<'_>,
+        kind: crate::dump::DumpKind,
+        path: &Path,
+        overwrite: bool,
+    ) -> Result<()> {
+        let _ = (view, kind, overwrite);
+        Err(crate::err!("{}: this front end writes no dumps", path.display()))
     }
 }
 

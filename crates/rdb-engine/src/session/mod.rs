@@ -13,6 +13,7 @@ mod control;
 mod cxx_throw;
 mod disassembly;
 mod displaced;
+mod dump_view;
 mod environment;
 mod exception_context;
 mod expressions;
@@ -142,6 +143,9 @@ pub struct Session {
     stops: u64,
     /// The last exception the debuggee raised (`.exr -1`).
     last_exception: Option<crate::target::Exception>,
+    /// The exception the stop the user sees is for (a breakpoint, a step's trap, a break-in, a fault), which a dump
+    /// records: unlike `last_exception`, nothing from an earlier stop.
+    stop_exception: Option<crate::target::Exception>,
     /// Registers read since the debuggee last ran (see [`Session::registers`]).
     register_cache: std::collections::HashMap<Tid, Registers>,
     /// The last stop for an exception (`.ecxr`, `!analyze`).
@@ -210,6 +214,7 @@ impl Session {
             context: None,
             user_registers: [0; USER_REGISTERS],
             last_exception: None,
+            stop_exception: None,
             program_exception: None,
             running_step: None,
             interrupted: None,

@@ -92,6 +92,19 @@ impl Patches {
         }
     }
 
+    /// Write every original byte back and keep the table, for a reader of the process's raw memory that must not see
+    /// a patch (the OS's minidump writer); [`Patches::put_back`] writes the patches again. Returns the failures.
+    pub fn lift(&self, target: &mut dyn Execution) -> Vec<(u64, crate::Error)> {
+        let results = self.inserted.iter().map(|(&a, p)| (a, target.write_memory(a, &p.original)));
+        results.filter_map(|(a, r)| r.err().map(|e| (a, e))).collect()
+    }
+
+    /// Write every patch again after [`Patches::lift`]. Returns the failures.
+    pub fn put_back(&self, target: &mut dyn Execution) -> Vec<(u64, crate::Error)> {
+        let results = self.inserted.iter().map(|(&a, p)| (a, target.write_memory(a, &p.written)));
+        results.filter_map(|(a, r)| r.err().map(|e| (a, e))).collect()
+    }
+
     /// Forget patches without writing (the process is gone, or its image was replaced by exec).
     pub fn forget_all(&mut self) {
         self.inserted.clear();

@@ -378,6 +378,23 @@ impl Session {
         }
     }
 
+    /// The exception a stop for the user is for, as a dump records it (WinDbg's last event): the fault, the int3
+    /// hit, the trap that ended a step, the break-in; none for an event that is no exception.
+    fn exception_of(&mut self, tid: Tid, reason: &StopReason) -> Option<Exception> {
+        let rip = self.registers(tid).ok().map(|r| r.rip);
+        let here = |kind| rip.map(|address| Exception { kind, address, first_chance: true });
+        match reason {
+            StopReason::Exception(e) => Some(e.clone()),
+            StopReason::Breakpoint(_) | StopReason::InitialBreakpoint => {
+                let hit = self.last_exception.clone().filter(|e| e.kind == ExceptionKind::Breakpoint);
+                hit.or_else(|| here(ExceptionKind::Breakpoint))
+            }
+            StopReason::Step => here(ExceptionKind::SingleStep { dr6: 0 }),
+            StopReason::BreakIn { .. } => here(ExceptionKind::BreakIn),
+            _ => None,
+        }
+    }
+
     /// Record a stop for the user.
     pub(super) fn stopped(&mut self, tid: Tid, reason: StopReason) -> Stop {
         let temporaries: Vec<Internal> = self.image.internal.iter().copied().filter(|i| i.is_temporary()).collect();
@@ -400,6 +417,7 @@ impl Session {
             self.event_tid = tid;
             self.image.step_off = self.registers(tid).ok().map(|r| (tid, r.rip));
         }
+        self.stop_exception = self.exception_of(tid, &reason);
         // Only an exception of the program's is the program's to handle: `gn` at one of the engine's own stops
         // would hand the program an int3 or a trap it never executed (the instruction run twice, the process killed).
         if let StopReason::Exception(e) = &reason {

@@ -92,6 +92,13 @@ impl Scratch {
 }
 
 impl Scratch {
+    /// Every chunk mapped, as (address, size): memory of rdb's, not the program's.
+    pub fn chunks(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.chunks.iter().map(|c| (c.base, c.size))
+    }
+}
+
+impl Scratch {
     /// Every chunk, as (address, size), forgotten: the caller gives them back.
     fn take_chunks(&mut self) -> Vec<(u64, u64)> {
         std::mem::take(&mut self.chunks).into_iter().map(|c| (c.base, c.size)).collect()

@@ -7,6 +7,7 @@ mod conditions;
 mod control;
 mod disassembly;
 mod displaced;
+mod dumps;
 mod frames;
 mod lazy;
 mod loader;
@@ -79,6 +80,9 @@ struct State {
     unguardable: BTreeSet<u64>,
     /// The kernel refuses every write of debug registers.
     refuse_debug_registers: bool,
+    /// The target's OS writes minidumps itself, and the memory each one it wrote saw.
+    native_dumps: bool,
+    dumped_memory: Vec<BTreeMap<u64, u8>>,
 }
 
 /// One call of the target, as `State::calls` records it.
@@ -232,6 +236,24 @@ impl Execution for Fake {
     }
     fn scratch_memory(&mut self) -> Option<&mut dyn ScratchMemory> {
         if self.state.borrow().has_scratch { Some(self) } else { None }
+    }
+    fn native_dumps(&mut self) -> Option<&mut dyn crate::target::NativeDumps> {
+        if self.state.borrow().native_dumps { Some(self) } else { None }
+    }
+}
+
+impl crate::target::NativeDumps for Fake {
+    fn write_minidump(
+        &mut self,
+        _path: &std::path::Path,
+        _full: bool,
+        _overwrite: bool,
+        _exception: Option<(Tid, &Exception)>,
+    ) -> Result<()> {
+        let mut s = self.state.borrow_mut();
+        let memory = s.memory.clone();
+        s.dumped_memory.push(memory);
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@ mod address;
 mod breakpoints;
 mod control;
 mod display;
+mod dump;
 mod environment;
 mod exceptions;
 mod execution;
@@ -201,6 +202,7 @@ pub const COMMANDS: &[(&[&str], bool, Handler)] = &[
     (&["sxi"], false, session_cmds::sxi),
     (&[".attach"], false, session_cmds::attach),
     (&[".detach"], true, session_cmds::detach),
+    (&[".dump"], true, dump::dump),
     (&[".restart"], false, session_cmds::restart),
     (&[".echo"], false, session_cmds::echo),
     (&["$$<"], false, scripts::run_lines),
