@@ -31,6 +31,15 @@ pub struct DumpThread {
     pub teb: Option<u64>,
 }
 
+/// A range of the process's memory that maps a file, from `offset` in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedRange {
+    pub start: u64,
+    pub end: u64,
+    pub offset: u64,
+    pub path: std::path::PathBuf,
+}
+
 /// The exception the process stopped for, and the thread it happened on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DumpException {
@@ -49,6 +58,9 @@ pub struct ProcessView<'a> {
     pub modules: Vec<ModuleRecord>,
     /// The program's regions in address order (rdb's own scratch memory left out).
     pub regions: Vec<Region>,
+    /// Where the modules' files are mapped, page by page, with the file offsets (a core's `NT_FILE` note: how a
+    /// reader of the core finds each module and its base).
+    pub mapped_files: Vec<MappedRange>,
     pub exception: Option<DumpException>,
     /// The auxiliary vector (raw `AT_*` pairs), where the OS has one.
     pub auxv: Option<Vec<u8>>,

@@ -1,7 +1,8 @@
 //! `.dump` of a live Linux process: `/ma`, `/m` and `/core` at a breakpoint (locals, a global string, a second
 //! thread) and at a second-chance SIGSEGV. The minidumps are read with rust-minidump's `minidump` crate, the core
 //! file with gdb; each is compared with what rdb itself showed of the same stop (`r rip` of each thread, `lm`,
-//! `k`, the string's bytes), and the debuggee runs on to its normal end after the dumps.
+//! `k`, the string's bytes), and the debuggee runs on to its normal end after the dumps. rdb reads all three back
+//! with `-z` as it saw the process live.
 //!
 //! [`dump_state`] produces the three dumps of one known state of the `dumped` debuggee, so reading them back with
 //! `rdb -z` can be checked against the same facts.
@@ -276,6 +277,37 @@ fn assert_core_matches(state: &DumpedState, gdb: &str) {
     assert!(gdb.contains(&format!("0x{:02x}", state.inner_bytes[0])), "the code's first byte, not an int3: {gdb}");
 }
 
+/// rdb opens each of its own dumps of `state` with `-z` and shows the process as it showed it live: every
+/// thread's rip, the stack, the code of `inner` as the program has it (the breakpoint's int3 nowhere), and, where
+/// the dump holds data (`/ma`, `/core`), the global string.
+fn assert_rdb_reads_back(state: &DumpedState) {
+    for (dump, holds_data) in [(&state.full, true), (&state.small, false), (&state.core, true)] {
+        let script = format!(
+            "{}\n~* r rip\n{}\nk\n{}\ndb dumped!inner L10\n{}\nda dumped!motto\n",
+            mark("threads"),
+            mark("k"),
+            mark("bytes"),
+            mark("motto")
+        );
+        let run = rdb(&["-z", s(dump), "-i", s(state.program.parent().unwrap())], &script);
+        let rips: HashMap<u32, u64> =
+            thread_rips(&run, "threads").into_iter().map(|(_, tid, rip)| (tid, rip)).collect();
+        assert_eq!(rips, state.rips, "{}: every thread's rip as rdb saw it live\n{}", dump.display(), run.dump());
+        let frames: Vec<String> = run.section("k").frames().into_iter().map(|f| f.site).collect();
+        assert_eq!(frames, state.frames, "{}: the stack as rdb saw it live\n{}", dump.display(), run.dump());
+        let bytes = run
+            .section("bytes")
+            .all_matches(r"(?m)^[0-9a-f`]+  ((?:[0-9a-f]{2}[ -]){15}[0-9a-f]{2})")
+            .first()
+            .map(|row| row[1].split([' ', '-']).map(|b| u8::from_str_radix(b, 16).unwrap_or(0)).collect::<Vec<u8>>())
+            .unwrap_or_else(|| run.fail("no db line"));
+        assert_eq!(bytes, state.inner_bytes, "{}: inner's code as the program has it\n{}", dump.display(), run.dump());
+        if holds_data {
+            run.section("motto").assert_contains(MOTTO);
+        }
+    }
+}
+
 #[test]
 fn dumps_at_a_breakpoint_read_back_as_rdb_saw_the_process() {
     let state = dump_state("bp", &[], "bp dumped!inner\ng", "g");
@@ -285,6 +317,7 @@ fn dumps_at_a_breakpoint_read_back_as_rdb_saw_the_process() {
     const SIGTRAP: u32 = 5;
     assert_minidumps_match(&state, SIGTRAP);
     assert_core_matches(&state, &gdb_reads(&state));
+    assert_rdb_reads_back(&state);
     // The dumps changed nothing: the program runs on to its own end.
     let after = run.section("after");
     after.assert_contains("dumped done 7");
@@ -310,6 +343,7 @@ fn dumps_at_a_second_chance_sigsegv_say_so() {
     let gdb = gdb_reads(&state);
     assert!(gdb.contains("Program terminated with signal SIGSEGV"), "{gdb}");
     assert_core_matches(&state, &gdb);
+    assert_rdb_reads_back(&state);
     run.section("after").assert_matches(&exit_signal_re(11, "SIGSEGV"));
 }
 

@@ -7,7 +7,7 @@ use std::io::Cursor;
 use std::path::PathBuf;
 
 use minidump::{Minidump, MinidumpException, MinidumpModuleList, MinidumpThreadList, Module};
-use rdb_engine::dump::{DumpException, DumpKind, DumpThread, ProcessView};
+use rdb_engine::dump::{DumpException, DumpKind, DumpThread, MappedRange, ProcessView};
 use rdb_engine::memory::ReadMemory;
 use rdb_engine::regs::Registers;
 use rdb_engine::target::{Exception, ExceptionKind, ModuleRecord, Region, SnapshotOs};
@@ -62,6 +62,12 @@ fn view(memory: &mut Pages) -> ProcessView<'_> {
             region(STACK, STACK + 0x1000, false, "[stack]"),
             region(VVAR, VVAR + 0x1000, false, "[vvar]"),
         ],
+        mapped_files: vec![MappedRange {
+            start: CODE,
+            end: CODE + 0x3000,
+            offset: 0,
+            path: PathBuf::from("/bin/made-up"),
+        }],
         exception: Some(DumpException {
             tid: 43,
             exception: Exception { kind: fault, address: CODE + 0x10, first_chance: false },

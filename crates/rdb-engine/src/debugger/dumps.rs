@@ -25,10 +25,9 @@ pub(super) fn refuse_dump(program: &Path) -> Result<()> {
         return Ok(());
     }
     match dump_kind(&head) {
-        Some(kind) => Err(Error::msg(format!(
-            "{} is {kind}, not a program: open it with -z <file>",
-            program.display()
-        ))),
+        Some(kind) => {
+            Err(Error::msg(format!("{} is {kind}, not a program: open it with -z <file>", program.display())))
+        }
         None => Ok(()),
     }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{Session, live};
-use crate::dump::{DumpException, DumpThread, ProcessView};
+use crate::dump::{DumpException, DumpThread, MappedRange, ProcessView};
 use crate::error::{Error, Result};
 use crate::target::{ModuleRecord, Region, SnapshotOs, Tid};
 
@@ -40,6 +40,7 @@ impl Session {
             threads.push(DumpThread { tid, registers, float, teb });
         }
         let modules = self.dump_modules();
+        let mapped_files = self.mapped_files();
         let mut regions = self.target()?.memory_regions()?;
         for (base, size) in self.image.scratch.chunks() {
             regions = cut_out(regions, base, base.saturating_add(size));
@@ -48,7 +49,19 @@ impl Session {
         let auxv = self.auxiliary_vector().ok().flatten();
         let pid = self.pid;
         let memory = Box::new(self.memory()?);
-        Ok(ProcessView { pid, os, threads, modules, regions, exception, auxv, command_line, memory })
+        Ok(ProcessView { pid, os, threads, modules, regions, mapped_files, exception, auxv, command_line, memory })
+    }
+
+    /// Where each module's file is mapped, from its image's segments (sections): what a core's `NT_FILE` lists.
+    fn mapped_files(&self) -> Vec<MappedRange> {
+        let mut ranges = Vec::new();
+        for m in self.modules.iter() {
+            let Some(symbols) = m.symbols() else { continue };
+            for (start, end, offset) in symbols.file_mappings() {
+                ranges.push(MappedRange { start, end, offset, path: m.path.clone() });
+            }
+        }
+        ranges
     }
 
     /// The modules as the session knows them, the executable first.

@@ -478,6 +478,22 @@ impl ModuleSymbols {
     /// a PE's sections), for a snapshot that left them out (a core file's text pages, a small minidump): as gdb and
     /// WinDbg serve them. Only what the file holds; returns how many bytes from the start of `buf` it served (0
     /// where the file has nothing at `address`).
+    /// The pages of the module's file as the loader maps them (each ELF segment or PE section rounded out to whole
+    /// pages): runtime start, end and the file offset at the start, as `/proc/<pid>/maps` and a core's `NT_FILE`
+    /// note list a file's mappings.
+    pub fn file_mappings(&self) -> Vec<(u64, u64, u64)> {
+        const PAGE: u64 = 0x1000;
+        self.image
+            .iter()
+            .filter_map(|p| {
+                let start = p.start & !(PAGE - 1);
+                let offset = p.offset.checked_sub(p.start - start)?;
+                let end = p.start.checked_add(p.size)?.checked_next_multiple_of(PAGE)?;
+                Some((start, end, offset))
+            })
+            .collect()
+    }
+
     pub fn read_image(&self, address: u64, buf: &mut [u8]) -> usize {
         let Some(piece) = self.image.iter().find(|p| address >= p.start && address - p.start < p.size) else {
             return 0;
