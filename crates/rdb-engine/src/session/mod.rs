@@ -23,6 +23,7 @@ mod lazy;
 mod loader;
 mod longjmp;
 mod modules;
+mod native;
 mod patches;
 mod placing;
 mod run;

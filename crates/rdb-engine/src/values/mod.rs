@@ -5,11 +5,13 @@
 mod abi;
 mod children;
 pub mod cxx;
+mod native;
 mod read;
 mod summary;
 
 pub(crate) use abi::entry_registers;
 pub use children::{MAX_ELEMENTS, has_children};
+pub use native::{MAX_DEPTH, Native, native};
 pub(crate) use children::{Reader, children};
 pub(crate) use read::{FrameRegisters, read};
 pub use summary::Summary;
