@@ -39,7 +39,8 @@ impl Debugger {
         rdb_host::install();
         let notices = Rc::new(RefCell::new(Vec::new()));
         let queue = notices.clone();
-        let engine = Engine::new(Box::new(rdb_host::Native), Box::new(move |n: &Notice| queue.borrow_mut().push(n.clone())));
+        let engine =
+            Engine::new(Box::new(rdb_host::Native), Box::new(move |n: &Notice| queue.borrow_mut().push(n.clone())));
         let interrupts = crate::interrupt::register(engine.breaker());
         Debugger {
             engine,
@@ -77,7 +78,13 @@ impl Debugger {
     }
 
     /// Add a Python breakpoint of `kind` at `location`, with its handler.
-    fn add(&mut self, kind: Kind, location: &str, condition: Option<String>, handler: Option<Py<PyAny>>) -> PyResult<u32> {
+    fn add(
+        &mut self,
+        kind: Kind,
+        location: &str,
+        condition: Option<String>,
+        handler: Option<Py<PyAny>>,
+    ) -> PyResult<u32> {
         let spec = Spec {
             condition: condition.map(Condition::windbg),
             ..Spec::new(Owner::Python, kind, Location::parse(location).map_err(error)?)
@@ -93,7 +100,12 @@ impl Debugger {
 
     fn breakpoint(slf: &Bound<'_, Self>, id: u32) -> PyResult<Breakpoint> {
         let this = slf.borrow();
-        let b = this.engine.session().breakpoints().get(id).ok_or_else(|| crate::Error::new_err(format!("no breakpoint {id}")))?;
+        let b = this
+            .engine
+            .session()
+            .breakpoints()
+            .get(id)
+            .ok_or_else(|| crate::Error::new_err(format!("no breakpoint {id}")))?;
         Ok(Breakpoint::of(slf.clone().unbind(), b))
     }
 }
@@ -113,7 +125,9 @@ fn hw_access(access: &str) -> PyResult<HwAccess> {
     [HwAccess::Execute, HwAccess::Write, HwAccess::ReadWrite]
         .into_iter()
         .find(|a| access.len() == 1 && access.starts_with(a.letter()))
-        .ok_or_else(|| crate::Error::new_err(format!("Bad access '{access}' for bp_hw: e (execute), r (read/write) or w (write)")))
+        .ok_or_else(|| {
+            crate::Error::new_err(format!("Bad access '{access}' for bp_hw: e (execute), r (read/write) or w (write)"))
+        })
 }
 
 /// `r`, `w`, `x`, `a` as WinDbg's `bpm` takes them.
@@ -122,7 +136,9 @@ fn mem_access(access: &str) -> PyResult<MemAccess> {
         .into_iter()
         .find(|a| access.len() == 1 && access.starts_with(a.letter()))
         .ok_or_else(|| {
-            crate::Error::new_err(format!("Bad access '{access}' for bp_mem: r (read), w (write), x (execute) or a (any)"))
+            crate::Error::new_err(format!(
+                "Bad access '{access}' for bp_mem: r (read), w (write), x (execute) or a (any)"
+            ))
         })
 }
 
@@ -330,5 +346,21 @@ impl Debugger {
             Some(path) if session.is_live() => format!("<rdb.Debugger pid {} {}>", session.pid(), path.display()),
             _ => "<rdb.Debugger: no process>".to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accesses_are_the_consoles_letters() {
+        assert_eq!(hw_access("e").ok(), Some(HwAccess::Execute));
+        assert_eq!(hw_access("w").ok(), Some(HwAccess::Write));
+        assert_eq!(hw_access("r").ok(), Some(HwAccess::ReadWrite));
+        assert!(hw_access("x").is_err() && hw_access("we").is_err() && hw_access("").is_err());
+        assert_eq!(mem_access("x").ok(), Some(MemAccess::Execute));
+        assert_eq!(mem_access("a").ok(), Some(MemAccess::Any));
+        assert!(mem_access("e").is_err() && mem_access("rw").is_err());
     }
 }

@@ -24,28 +24,34 @@ pub(crate) const NAMES: [&str; 9] = [
 /// troubles, which the breakpoints or the stop show).
 pub(crate) fn event(py: Python<'_>, notice: &Notice) -> PyResult<Option<(&'static str, Py<Event>)>> {
     let path = |p: &std::path::Path| p.display().to_string();
-    let (name, fields): (&str, Vec<(&str, Py<PyAny>)>) = match notice {
-        Notice::ModuleLoaded { base, end, path: p } => (
-            "module_loaded",
-            vec![("base", any(py, *base)?), ("end", any(py, *end)?), ("path", any(py, path(p))?)],
-        ),
+    let (name, fields): (&'static str, Vec<(&str, Py<PyAny>)>) = match notice {
+        Notice::ModuleLoaded { base, end, path: p } => {
+            ("module_loaded", vec![("base", any(py, *base)?), ("end", any(py, *end)?), ("path", any(py, path(p))?)])
+        }
         Notice::ModuleUnloaded { base, path: p } => {
             ("module_unloaded", vec![("base", any(py, *base)?), ("path", any(py, path(p))?)])
         }
-        Notice::ThreadCreated { pid, tid, index } => (
-            "thread_created",
-            vec![("pid", any(py, *pid)?), ("tid", any(py, *tid)?), ("index", any(py, *index)?)],
-        ),
+        Notice::ThreadCreated { pid, tid, index } => {
+            ("thread_created", vec![("pid", any(py, *pid)?), ("tid", any(py, *tid)?), ("index", any(py, *index)?)])
+        }
         Notice::ThreadExited { pid, tid, index, code } => (
             "thread_exited",
-            vec![("pid", any(py, *pid)?), ("tid", any(py, *tid)?), ("index", any(py, *index)?), ("code", any(py, *code)?)],
+            vec![
+                ("pid", any(py, *pid)?),
+                ("tid", any(py, *tid)?),
+                ("index", any(py, *index)?),
+                ("code", any(py, *code)?),
+            ],
         ),
         Notice::ProcessExited { pid, status, .. } => {
             let (code, signal) = match status {
                 ExitStatus::Code(c) => (Some(*c), None),
                 ExitStatus::Signal(s) => (None, Some(*s)),
             };
-            ("process_exited", vec![("pid", any(py, *pid)?), ("exit_code", any(py, code)?), ("signal", any(py, signal)?)])
+            (
+                "process_exited",
+                vec![("pid", any(py, *pid)?), ("exit_code", any(py, code)?), ("signal", any(py, signal)?)],
+            )
         }
         Notice::Exception { pid, tid, exception } => (
             "exception",
@@ -68,7 +74,6 @@ pub(crate) fn event(py: Python<'_>, notice: &Notice) -> PyResult<Option<(&'stati
         }
         _ => return Ok(None),
     };
-    let name = NAMES.iter().copied().find(|n| *n == name).unwrap_or("output");
     Ok(Some((name, Event::new(py, name, fields)?)))
 }
 

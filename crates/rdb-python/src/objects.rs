@@ -103,7 +103,11 @@ impl StopInfo {
                 (Some(code), _) => format!("<rdb.Stop exit code {code}>"),
                 (None, signal) => format!("<rdb.Stop exit signal {}>", signal.unwrap_or(0)),
             },
-            "exception" => format!("<rdb.Stop exception {} at {:#x}>", self.exception.as_deref().unwrap_or("?"), self.address.unwrap_or(0)),
+            "exception" => format!(
+                "<rdb.Stop exception {} at {:#x}>",
+                self.exception.as_deref().unwrap_or("?"),
+                self.address.unwrap_or(0)
+            ),
             reason => format!("<rdb.Stop {reason} tid {}>", self.tid),
         }
     }
@@ -373,7 +377,11 @@ impl Registers {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let pairs = self.keys().into_iter().map(|k| Ok(format!("{k}={:#x}", self.read(py, k)?))).collect::<PyResult<Vec<_>>>()?;
+        let pairs = self
+            .keys()
+            .into_iter()
+            .map(|k| Ok(format!("{k}={:#x}", self.read(py, k)?)))
+            .collect::<PyResult<Vec<_>>>()?;
         Ok(format!("<rdb.Registers {}>", pairs.join(" ")))
     }
 }
@@ -416,5 +424,18 @@ impl Struct {
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!("<{} {}>", self.type_name, self.fields.bind(py).repr()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exception_is_named_by_its_kind_alone() {
+        assert_eq!(exception_name(&ExceptionKind::IntegerDivideByZero { signal: Some(8) }), "IntegerDivideByZero");
+        assert_eq!(exception_name(&ExceptionKind::BreakIn), "BreakIn");
+        let fault = ExceptionKind::AccessViolation { fault_address: Some(0), write: None, signal: None };
+        assert_eq!(exception_name(&fault), "AccessViolation");
     }
 }

@@ -22,12 +22,18 @@ pub enum Native {
     /// A pointer to anything but characters (or to an unreadable string): its address.
     Pointer(u64),
     /// An enumeration's value and the enumerator that has it.
-    Enum { value: i64, name: Option<String> },
+    Enum {
+        value: i64,
+        name: Option<String>,
+    },
     /// An array's elements.
     List(Vec<Native>),
     /// A struct, class or union: its type's name and its data members in order (an anonymous member's own
     /// members are the record's).
-    Record { type_name: String, fields: Vec<(String, Native)> },
+    Record {
+        type_name: String,
+        fields: Vec<(String, Native)>,
+    },
     /// No value: optimised out, unreadable memory, a function, a type rdb does not model, or nested too deep.
     /// Why, in words.
     Unavailable(String),
@@ -35,7 +41,12 @@ pub enum Native {
 
 /// `value` (whose one-line meaning is `summary`) as plain data, records and arrays followed `depth` levels deep;
 /// `children` gives a value's members or elements (the session's `children`).
-pub fn native(value: &Value, summary: &Summary, depth: usize, children: &mut dyn FnMut(&Value) -> Vec<Child>) -> Native {
+pub fn native(
+    value: &Value,
+    summary: &Summary,
+    depth: usize,
+    children: &mut dyn FnMut(&Value) -> Vec<Child>,
+) -> Native {
     match summary {
         Summary::Signed(v) => Native::Signed(*v),
         Summary::Unsigned(v) => Native::Unsigned(*v),
@@ -59,11 +70,7 @@ pub fn native(value: &Value, summary: &Summary, depth: usize, children: &mut dyn
 }
 
 /// A record's fields; an anonymous struct or union member contributes its own members, as C names them.
-fn fields(
-    value: &Value,
-    depth: usize,
-    children: &mut dyn FnMut(&Value) -> Vec<Child>,
-) -> Vec<(String, Native)> {
+fn fields(value: &Value, depth: usize, children: &mut dyn FnMut(&Value) -> Vec<Child>) -> Vec<(String, Native)> {
     let mut out = Vec::new();
     for child in children(value) {
         match native(&child.value, &child.summary, depth - 1, children) {
@@ -80,7 +87,12 @@ mod tests {
     use crate::values::{Type, TypeKind, ValueBytes};
 
     fn value(name: &str, kind: TypeKind) -> Value {
-        Value { ty: Type { name: name.into(), size: Some(8), kind }, type_id: None, bytes: ValueBytes::Known(vec![]), address: None }
+        Value {
+            ty: Type { name: name.into(), size: Some(8), kind },
+            type_id: None,
+            bytes: ValueBytes::Known(vec![]),
+            address: None,
+        }
     }
 
     fn child(name: &str, summary: Summary, kind: TypeKind) -> Child {
@@ -98,7 +110,10 @@ mod tests {
             // The anonymous member's own members.
             "" => vec![child("z", Summary::Unsigned(9), TypeKind::Other)],
             "struct point [2]" => vec![
-                Child { value: value("struct point", TypeKind::Other), ..child("[0]", Summary::Record, TypeKind::Other) },
+                Child {
+                    value: value("struct point", TypeKind::Other),
+                    ..child("[0]", Summary::Record, TypeKind::Other)
+                },
                 child("[1]", Summary::OptimizedOut, TypeKind::Other),
             ],
             _ => Vec::new(),
@@ -117,7 +132,10 @@ mod tests {
         assert_eq!(native(&v, &array, 4, &mut none), Native::Str("deep".into()));
         let plain = Summary::Pointer { address: 0x1000, string: None };
         assert_eq!(native(&v, &plain, 4, &mut none), Native::Pointer(0x1000));
-        assert_eq!(native(&v, &Summary::MemoryError(0x10), 4, &mut none), Native::Unavailable("Memory access error at 00000000`00000010".into()));
+        assert_eq!(
+            native(&v, &Summary::MemoryError(0x10), 4, &mut none),
+            Native::Unavailable("Memory access error at 00000000`00000010".into())
+        );
     }
 
     #[test]
