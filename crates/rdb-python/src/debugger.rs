@@ -19,7 +19,9 @@ use crate::objects::{Breakpoint, Frame, Module, Registers, StopInfo, Thread};
 
 #[pyclass(module = "rdb", unsendable)]
 pub struct Debugger {
-    pub(crate) engine: Engine,
+    /// The engine; `None` while `run()` has it waiting for the debuggee (a handler then reaches it through the hit
+    /// it handles: `hook.rs`).
+    pub(crate) engine: Option<Engine>,
     /// The thread of the last stop: the one `regs`, `stack()` and `eval()` mean.
     pub(crate) tid: Tid,
     /// Each breakpoint's handler, by id.
@@ -30,6 +32,10 @@ pub struct Debugger {
     pub(crate) notices: Rc<RefCell<Vec<Notice>>>,
     /// `command()`'s console, kept between calls as a terminal's is (its pending commands, its `.printf` line).
     pub(crate) console: Console,
+    /// Inside a handler: `run()`, `command()`, `detach()` and `kill()` wait for the handler's end.
+    pub(crate) in_handler: bool,
+    /// A handler's exception on the lazy path, raised by `run()` at the stop it makes.
+    pub(crate) pending_error: Option<PyErr>,
     /// Unregisters this debugger's break-in when it goes.
     _interrupts: crate::interrupt::Registration,
 }
@@ -43,7 +49,9 @@ impl Debugger {
             Engine::new(Box::new(rdb_host::Native), Box::new(move |n: &Notice| queue.borrow_mut().push(n.clone())));
         let interrupts = crate::interrupt::register(engine.breaker());
         Debugger {
-            engine,
+            engine: Some(engine),
+            in_handler: false,
+            pending_error: None,
             tid: 0,
             handlers: HashMap::new(),
             listeners: HashMap::new(),
@@ -55,14 +63,14 @@ impl Debugger {
 
     pub fn launch(program: PathBuf, args: Vec<String>) -> PyResult<Debugger> {
         let mut d = Debugger::new();
-        let stop = d.engine.launch(Launch { program, args, stdio: Default::default() }).map_err(error)?;
+        let stop = d.engine()?.launch(Launch { program, args, stdio: Default::default() }).map_err(error)?;
         d.started(&stop);
         Ok(d)
     }
 
     pub fn attach(pid: u32) -> PyResult<Debugger> {
         let mut d = Debugger::new();
-        let stop = d.engine.attach(pid).map_err(error)?;
+        let stop = d.engine()?.attach(pid).map_err(error)?;
         d.started(&stop);
         Ok(d)
     }
@@ -73,8 +81,25 @@ impl Debugger {
         self.notices.borrow_mut().clear();
     }
 
-    pub(crate) fn session(&mut self) -> &mut Session {
-        self.engine.session_mut()
+    /// The engine, between runs and outside handlers.
+    pub(crate) fn engine(&mut self) -> PyResult<&mut Engine> {
+        if self.in_handler {
+            return Err(crate::Error::new_err(
+                "not inside a handler: return rdb.STOP from it, and do this once run() has returned",
+            ));
+        }
+        self.engine.as_mut().ok_or_else(|| crate::Error::new_err("the debugger is running"))
+    }
+
+    /// `f` on the session: the engine's, or, inside a handler run on the lazy path, the hit's (every thread then
+    /// stopped first).
+    pub(crate) fn with_session<R>(&mut self, f: impl FnOnce(&mut Session) -> PyResult<R>) -> PyResult<R> {
+        match self.engine.as_mut() {
+            Some(engine) => f(engine.session_mut()),
+            None => {
+                crate::hook::with_session(f).unwrap_or_else(|| Err(crate::Error::new_err("the debugger is running")))
+            }
+        }
     }
 
     /// Add a Python breakpoint of `kind` at `location`, with its handler.
@@ -90,7 +115,7 @@ impl Debugger {
             ..Spec::new(Owner::Python, kind, Location::parse(location).map_err(error)?)
         };
         let tid = self.tid;
-        let id = self.session().add_breakpoint(tid, spec).map_err(error)?;
+        let id = self.with_session(|s| s.add_breakpoint(tid, spec).map_err(error))?;
         match handler {
             Some(h) => self.handlers.insert(id, h),
             None => self.handlers.remove(&id),
@@ -99,23 +124,21 @@ impl Debugger {
     }
 
     fn breakpoint(slf: &Bound<'_, Self>, id: u32) -> PyResult<Breakpoint> {
-        let this = slf.borrow();
-        let b = this
-            .engine
-            .session()
-            .breakpoints()
-            .get(id)
-            .ok_or_else(|| crate::Error::new_err(format!("no breakpoint {id}")))?;
-        Ok(Breakpoint::of(slf.clone().unbind(), b))
+        let dbg = slf.clone().unbind();
+        slf.borrow_mut().with_session(|s| match s.breakpoints().get(id) {
+            Some(b) => Ok(Breakpoint::of(dbg, b)),
+            None => Err(crate::Error::new_err(format!("no breakpoint {id}"))),
+        })
     }
 }
 
 impl Drop for Debugger {
     /// A debuggee is not left behind: a launched one ends with its debugger, an attached one runs on.
     fn drop(&mut self) {
-        let _ = self.engine.end_others();
-        if self.engine.session().is_live() {
-            let _ = self.engine.session_mut().end();
+        let Some(engine) = self.engine.as_mut() else { return };
+        let _ = engine.end_others();
+        if engine.session().is_live() {
+            let _ = engine.session_mut().end();
         }
     }
 }
@@ -193,19 +216,27 @@ impl Debugger {
 
     /// This script's breakpoints.
     #[getter]
-    fn breakpoints(slf: &Bound<'_, Self>) -> Vec<Breakpoint> {
-        let this = slf.borrow();
-        let owned = this.engine.session().breakpoints().owned_by(Owner::Python);
-        owned.map(|b| Breakpoint::of(slf.clone().unbind(), b)).collect()
+    fn breakpoints(slf: &Bound<'_, Self>) -> PyResult<Vec<Breakpoint>> {
+        let py = slf.py();
+        let dbg = slf.clone().unbind();
+        slf.borrow_mut().with_session(|s| {
+            Ok(s.breakpoints().owned_by(Owner::Python).map(|b| Breakpoint::of(dbg.clone_ref(py), b)).collect())
+        })
     }
 
     /// Remove every breakpoint of this script.
-    fn clear_breakpoints(&mut self) {
-        let ids: Vec<u32> = self.engine.session().breakpoints().owned_by(Owner::Python).map(|b| b.id).collect();
+    fn clear_breakpoints(&mut self) -> PyResult<()> {
+        let ids: Vec<u32> = self.with_session(|s| {
+            let ids: Vec<u32> = s.breakpoints().owned_by(Owner::Python).map(|b| b.id).collect();
+            ids.iter().for_each(|id| {
+                s.remove_breakpoint(*id);
+            });
+            Ok(ids)
+        })?;
         for id in ids {
-            self.session().remove_breakpoint(id);
             self.handlers.remove(&id);
         }
+        Ok(())
     }
 
     /// Call `handler(dbg, event)` for each event named: `module_loaded`, `module_unloaded`, `thread_created`,
@@ -235,7 +266,11 @@ impl Debugger {
     /// `len` bytes of memory at `address` (as the program has them: no breakpoint shows).
     fn read<'py>(&mut self, py: Python<'py>, address: u64, len: usize) -> PyResult<Bound<'py, PyBytes>> {
         let mut bytes = vec![0; len];
-        let n = self.session().read_memory(address, &mut bytes).map_err(error)?;
+        let n = match crate::hook::read_memory(address, &mut bytes) {
+            Some(read) => read,
+            None => self.with_session(|s| Ok(s.read_memory(address, &mut bytes)))?,
+        }
+        .map_err(error)?;
         if n < len {
             return Err(error(rdb_engine::Error::MemoryAccess(address + n as u64)));
         }
@@ -243,13 +278,13 @@ impl Debugger {
     }
 
     fn write(&mut self, address: u64, data: &[u8]) -> PyResult<()> {
-        self.session().write_memory(address, data).map_err(error)
+        self.with_session(|s| s.write_memory(address, data).map_err(error))
     }
 
     /// A MASM expression's value on the thread of the last stop (`prog!banner`, `@rsp+8`, `poi(@rdi)`).
     fn eval(&mut self, expression: &str) -> PyResult<u64> {
         let tid = self.tid;
-        self.session().evaluate(tid, expression).map_err(error)
+        self.with_session(|s| s.evaluate(tid, expression).map_err(error))
     }
 
     /// The stack of the thread of the last stop (or of `thread`, a tid), innermost frame first.
@@ -257,20 +292,19 @@ impl Debugger {
     fn stack(slf: &Bound<'_, Self>, max: usize, thread: Option<Tid>) -> PyResult<Vec<Frame>> {
         let mut this = slf.borrow_mut();
         let tid = thread.unwrap_or(this.tid);
-        let frames = this.session().frames(tid, max).map_err(error)?;
+        let frames = this.with_session(|s| s.frames(tid, max).map_err(error))?;
         Ok(frames.into_iter().map(|f| Frame::of(slf.clone().unbind(), tid, f)).collect())
     }
 
     #[getter]
-    fn modules(&self) -> Vec<Module> {
-        self.engine.session().modules.iter().map(Module::of).collect()
+    fn modules(&mut self) -> PyResult<Vec<Module>> {
+        self.with_session(|s| Ok(s.modules.iter().map(Module::of).collect()))
     }
 
     #[getter]
-    fn threads(slf: &Bound<'_, Self>) -> Vec<Thread> {
-        let mut this = slf.borrow_mut();
-        let threads = this.session().threads_info();
-        threads.into_iter().map(|t| Thread { dbg: slf.clone().unbind(), tid: t.tid, index: t.index }).collect()
+    fn threads(slf: &Bound<'_, Self>) -> PyResult<Vec<Thread>> {
+        let threads = slf.borrow_mut().with_session(|s| Ok(s.threads_info()))?;
+        Ok(threads.into_iter().map(|t| Thread { dbg: slf.clone().unbind(), tid: t.tid, index: t.index }).collect())
     }
 
     /// The thread of the last stop (its tid); setting it chooses the thread `regs`, `stack()` and `eval()` mean.
@@ -281,7 +315,7 @@ impl Debugger {
 
     #[setter]
     fn set_thread(&mut self, tid: Tid) -> PyResult<()> {
-        if !self.engine.session().threads().iter().any(|t| t.tid == tid) {
+        if !self.with_session(|s| Ok(s.threads().iter().any(|t| t.tid == tid)))? {
             return Err(error(rdb_engine::Error::NoSuchThread(tid)));
         }
         self.tid = tid;
@@ -289,21 +323,24 @@ impl Debugger {
     }
 
     #[getter]
-    fn pid(&self) -> u32 {
-        self.engine.session().pid()
+    fn pid(&mut self) -> PyResult<u32> {
+        self.with_session(|s| Ok(s.pid()))
     }
 
     /// Whether the process is still there to debug.
     #[getter]
-    fn alive(&self) -> bool {
-        self.engine.session().is_live()
+    fn alive(&mut self) -> PyResult<bool> {
+        self.with_session(|s| Ok(s.is_live()))
     }
 
     /// Run a line of console commands (`k`, `dv`, `bl`, `u @rip L3`...) and return what they print.
     fn command(slf: &Bound<'_, Self>, line: &str) -> PyResult<String> {
         let text = {
             let mut this = slf.borrow_mut();
-            let Debugger { engine, console, .. } = &mut *this;
+            this.engine()?;
+            let Debugger { engine: Some(engine), console, .. } = &mut *this else {
+                return Err(crate::Error::new_err("the debugger is running"));
+            };
             let mut text: Vec<String> = Vec::new();
             let stops = engine.session().stop_count();
             console.run_line(engine, line, &mut text);
@@ -320,12 +357,12 @@ impl Debugger {
 
     /// Let the process run on undebugged, every breakpoint taken out.
     fn detach(&mut self) -> PyResult<()> {
-        self.session().detach().map_err(error)
+        self.engine()?.session_mut().detach().map_err(error)
     }
 
     /// End the process.
     fn kill(&mut self) -> PyResult<()> {
-        self.session().kill().map_err(error)
+        self.engine()?.session_mut().kill().map_err(error)
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -334,14 +371,16 @@ impl Debugger {
 
     /// Leaving a `with` block ends a launched process and detaches from an attached one.
     fn __exit__(&mut self, _kind: Py<PyAny>, _value: Py<PyAny>, _traceback: Py<PyAny>) -> PyResult<bool> {
-        if self.engine.session().is_live() {
-            self.session().end().map_err(error)?;
+        let session = self.engine()?.session_mut();
+        if session.is_live() {
+            session.end().map_err(error)?;
         }
         Ok(false)
     }
 
     fn __repr__(&self) -> String {
-        let session = self.engine.session();
+        let Some(engine) = self.engine.as_ref() else { return "<rdb.Debugger: running>".to_string() };
+        let session = engine.session();
         match session.exe_path() {
             Some(path) if session.is_live() => format!("<rdb.Debugger pid {} {}>", session.pid(), path.display()),
             _ => "<rdb.Debugger: no process>".to_string(),

@@ -17,6 +17,7 @@
 
 mod debugger;
 mod events;
+mod hook;
 mod interrupt;
 mod objects;
 mod run;

@@ -130,12 +130,12 @@ impl Event {
         Py::new(py, Event { kind: kind.to_string(), fields: dict.unbind() })
     }
 
-    /// Breakpoint `id`'s hit in `stop`, at `address`.
-    pub(crate) fn hit(py: Python<'_>, id: u32, stop: &Stop, address: Option<u64>) -> PyResult<Py<Event>> {
+    /// Breakpoint `id`'s hit on thread `tid` of process `pid`, at `address`.
+    pub(crate) fn hit(py: Python<'_>, id: u32, pid: u32, tid: Tid, address: Option<u64>) -> PyResult<Py<Event>> {
         let fields = vec![
             ("id", id.into_pyobject(py)?.into_any().unbind()),
-            ("pid", stop.pid.into_pyobject(py)?.into_any().unbind()),
-            ("tid", stop.tid.into_pyobject(py)?.into_any().unbind()),
+            ("pid", pid.into_pyobject(py)?.into_any().unbind()),
+            ("tid", tid.into_pyobject(py)?.into_any().unbind()),
             ("address", address.into_pyobject(py)?.into_any().unbind()),
         ];
         Event::new(py, "breakpoint", fields)
@@ -202,7 +202,7 @@ impl Breakpoint {
     fn remove(&self, py: Python<'_>) -> PyResult<()> {
         let mut dbg = self.dbg.bind(py).borrow_mut();
         dbg.handlers.remove(&self.id);
-        if !dbg.session().remove_breakpoint(self.id) {
+        if !dbg.with_session(|s| Ok(s.remove_breakpoint(self.id)))? {
             return Err(crate::Error::new_err(format!("no breakpoint {}", self.id)));
         }
         Ok(())
@@ -210,7 +210,7 @@ impl Breakpoint {
 
     /// Whether it stops the debuggee: `enable(False)` keeps it, out of the debuggee.
     fn enable(&self, py: Python<'_>, on: bool) -> PyResult<()> {
-        self.dbg.bind(py).borrow_mut().session().enable_breakpoint(self.id, on).map_err(error)
+        self.dbg.bind(py).borrow_mut().with_session(|s| s.enable_breakpoint(self.id, on).map_err(error))
     }
 
     fn __repr__(&self) -> String {
@@ -267,12 +267,13 @@ impl Frame {
     /// list (an array), `rdb.Struct` (a struct: its fields as attributes), `None` where there is no value.
     fn locals<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let mut dbg = self.dbg.bind(py).borrow_mut();
-        let session = dbg.session();
-        let frame = session.variables(self.tid, self.index).map_err(error)?;
+        let values = dbg.with_session(|s| {
+            let frame = s.variables(self.tid, self.index).map_err(error)?;
+            Ok(frame.variables.into_iter().map(|v| (s.native(&v.value, &v.summary), v.name)).collect::<Vec<_>>())
+        })?;
         let dict = PyDict::new(py);
-        for v in frame.variables {
-            let native = session.native(&v.value, &v.summary);
-            dict.set_item(v.name, crate::values::to_python(py, &native)?)?;
+        for (native, name) in values {
+            dict.set_item(name, crate::values::to_python(py, &native)?)?;
         }
         Ok(dict)
     }
@@ -348,7 +349,12 @@ impl Registers {
     fn read(&self, py: Python<'_>, name: &str) -> PyResult<u64> {
         let mut dbg = self.dbg.bind(py).borrow_mut();
         let tid = self.tid.unwrap_or(dbg.tid);
-        dbg.session().register(tid, name).map_err(|e| PyKeyError::new_err(e.to_string()))
+        // The hitting thread's registers, on the lazy path, cost no all-stop.
+        let value = match crate::hook::thread() {
+            Some(hit) if hit == tid => crate::hook::register(name).unwrap_or(Err(rdb_engine::Error::NoProcess)),
+            _ => dbg.with_session(|s| Ok(s.register(tid, name)))?,
+        };
+        value.map_err(|e| PyKeyError::new_err(e.to_string()))
     }
 }
 
@@ -361,7 +367,13 @@ impl Registers {
     fn __setitem__(&self, py: Python<'_>, name: &str, value: u64) -> PyResult<()> {
         let mut dbg = self.dbg.bind(py).borrow_mut();
         let tid = self.tid.unwrap_or(dbg.tid);
-        dbg.session().set_register(tid, name, value).map_err(error)
+        match crate::hook::thread() {
+            Some(hit) if hit == tid => {
+                crate::hook::set_register(name, value).unwrap_or(Err(rdb_engine::Error::NoProcess))
+            }
+            _ => dbg.with_session(|s| Ok(s.set_register(tid, name, value)))?,
+        }
+        .map_err(error)
     }
 
     fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<u64> {

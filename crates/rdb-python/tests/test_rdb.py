@@ -30,7 +30,45 @@ def test_a_handler_runs_at_every_hit_with_the_registers_of_the_thread_that_hit(d
     stop = d.run()
     assert stop.exit_code == 3
     assert seen == [(bp.id, True, i) for i in range(5)]
-    assert d.breakpoints == [] or d.breakpoints[0].hits == 5
+    assert d.breakpoints[0].hits == 5
+
+
+def test_handlers_on_threads_run_once_per_hit_whatever_they_ask(debuggee):
+    """Four threads call work_item three times each. One handler reads only its thread's registers (the engine's
+    lazy path: no all-stop); the other also asks for the stack and the threads (every thread stopped first)."""
+    d = rdb.launch(debuggee("threads"))
+    light, heavy = [], []
+    d.bp("threads!work_item", handler=lambda dbg, ev: light.append((ev.tid, dbg.regs["rdi"], dbg.regs["rsi"])))
+
+    def full(dbg, ev):
+        # Threads that are done exit meanwhile: the list holds the hitting one and main at least.
+        tids = [t.tid for t in dbg.threads]
+        heavy.append((dbg.stack()[1].function, ev.tid in tids and d.pid in tids, dbg.regs["rsi"]))
+
+    d.bp("threads!work_item", handler=full)
+    assert d.run().exit_code == 0
+    assert sorted((id, n) for _, id, n in light) == [(id, n) for id in range(4) for n in range(3)]
+    assert len({tid for tid, _, _ in light}) == 4
+    assert sorted(heavy) == sorted(("worker", True, n) for _ in range(4) for n in range(3))
+    assert [b.hits for b in d.breakpoints] == [12, 12]
+
+
+def test_run_and_command_wait_for_the_handler_to_return(debuggee):
+    d = rdb.launch(debuggee("hello"))
+    errors = []
+
+    def handler(dbg, ev):
+        for call in (dbg.run, lambda: dbg.command("g"), dbg.kill, dbg.detach):
+            try:
+                call()
+            except rdb.Error as e:
+                errors.append(str(e))
+        return rdb.STOP
+
+    d.bp("hello!tick", handler=handler)
+    assert d.run().reason == "breakpoint"
+    assert len(errors) == 4 and all("not inside a handler" in e for e in errors), errors
+    assert d.command("? @rdi") == "Evaluate expression: 0 = 00000000`00000000"
 
 
 def test_a_condition_filters_hits_in_masm_and_cxx(debuggee):
