@@ -119,8 +119,7 @@ pub(crate) fn deliver_notices(slf: &Bound<'_, Debugger>) -> PyResult<bool> {
             None => continue,
         };
         for handler in handlers {
-            let answer = handler.call1(py, (slf, event.clone_ref(py)))?;
-            stop |= answer.bind(py).is_instance_of::<StopRequest>();
+            stop |= call(slf, &handler, event.clone_ref(py))? == HitAnswer::Stop;
         }
     }
     Ok(stop)

@@ -13,7 +13,7 @@ use super::report::{Row, Target};
 use crate::workspace::run;
 
 /// Hits of one timed run: a few seconds of rdb's package, and of gdb's Python.
-const RDB_HITS: u64 = 60_000;
+const RDB_HITS: u64 = 200_000;
 const GDB_HITS: u64 = 6_000;
 
 /// rdb's script: `python -c RDB_SCRIPT <calls> <n>`, with or without the breakpoint.
