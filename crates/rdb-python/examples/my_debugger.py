@@ -35,14 +35,14 @@ def main(program):
     def soft(dbg, event):
         print(f"[*] soft breakpoint at add: rdi={dbg.regs['rdi']:#x} rsi={dbg.regs['rsi']:#x}")
 
-    d.bp(f"{add:#x}", handler=soft)
+    d.bp(add, handler=soft)
 
     # bp_set_hw: a debug register watching writes to the 4 bytes of `counter`.
     def hardware(dbg, event):
         value = int.from_bytes(dbg.read(counter, 4), "little")
         print(f"[*] hardware breakpoint: counter written, now {value}, by {dbg.stack()[0].function}")
 
-    d.bp_hw(f"{counter:#x}", access="w", size=4, handler=hardware)
+    d.bp_hw(counter, access="w", size=4, handler=hardware)
 
     stop = d.run()
     print(f"[*] exited with {stop.exit_code}")

@@ -143,6 +143,22 @@ impl Drop for Debugger {
     }
 }
 
+/// Where a breakpoint goes: the console's words (`prog!add`, `` `prog.c:12` ``, `@rip+4`), or an address.
+#[derive(FromPyObject)]
+enum Where {
+    Address(u64),
+    Text(String),
+}
+
+impl Where {
+    fn text(&self) -> String {
+        match self {
+            Where::Address(a) => format!("{a:#x}"),
+            Where::Text(t) => t.clone(),
+        }
+    }
+}
+
 /// `e`, `w`, `r` as WinDbg's `ba` takes them.
 fn hw_access(access: &str) -> PyResult<HwAccess> {
     [HwAccess::Execute, HwAccess::Write, HwAccess::ReadWrite]
@@ -174,11 +190,11 @@ impl Debugger {
     #[pyo3(signature = (location, handler = None, condition = None))]
     fn bp(
         slf: &Bound<'_, Self>,
-        location: &str,
+        location: Where,
         handler: Option<Py<PyAny>>,
         condition: Option<String>,
     ) -> PyResult<Breakpoint> {
-        let id = slf.borrow_mut().add(Kind::Software, location, condition, handler)?;
+        let id = slf.borrow_mut().add(Kind::Software, &location.text(), condition, handler)?;
         Debugger::breakpoint(slf, id)
     }
 
@@ -187,14 +203,14 @@ impl Debugger {
     #[pyo3(signature = (location, access = "e", size = 1, handler = None, condition = None))]
     fn bp_hw(
         slf: &Bound<'_, Self>,
-        location: &str,
+        location: Where,
         access: &str,
         size: u8,
         handler: Option<Py<PyAny>>,
         condition: Option<String>,
     ) -> PyResult<Breakpoint> {
         let kind = Kind::Hardware { access: hw_access(access)?, size };
-        let id = slf.borrow_mut().add(kind, location, condition, handler)?;
+        let id = slf.borrow_mut().add(kind, &location.text(), condition, handler)?;
         Debugger::breakpoint(slf, id)
     }
 
@@ -203,14 +219,14 @@ impl Debugger {
     #[pyo3(signature = (location, size, access = "a", handler = None, condition = None))]
     fn bp_mem(
         slf: &Bound<'_, Self>,
-        location: &str,
+        location: Where,
         size: u64,
         access: &str,
         handler: Option<Py<PyAny>>,
         condition: Option<String>,
     ) -> PyResult<Breakpoint> {
         let kind = Kind::Memory { access: mem_access(access)?, size };
-        let id = slf.borrow_mut().add(kind, location, condition, handler)?;
+        let id = slf.borrow_mut().add(kind, &location.text(), condition, handler)?;
         Debugger::breakpoint(slf, id)
     }
 

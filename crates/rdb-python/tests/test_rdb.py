@@ -95,7 +95,8 @@ def test_stop_from_a_handler_stops_run_where_it_hit(debuggee):
 
 def test_a_breakpoint_without_handler_stops_and_stack_frames_name_file_and_line(debuggee):
     d = rdb.launch(debuggee("hello"))
-    d.bp("hello!add")
+    bp = d.bp(d.eval("hello!add"))
+    assert bp.location == hex(d.eval("hello!add")) and bp.addresses == [d.eval("hello!add")]
     stop = d.run()
     assert stop.reason == "breakpoint"
     frames = d.stack()
