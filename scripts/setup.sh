@@ -18,6 +18,8 @@
 #   - gdbserver, lldb-16 (with lldb-server-16): the gdb remote server's tests drive rdb --gdbserver with real gdb and
 #     lldb, and its bench line compares it with gdbserver.
 #   - gdb-multiarch: a gdb that knows Windows targets, for driving rdb.exe --gdbserver under Wine.
+#   - python3, python3-venv, python3-dev: the Python package (crates/rdb-python) is built and tested in a virtual
+#     environment (maturin and pytest come from PyPI into it); its Rust unit tests link libpython.
 set -euo pipefail
 
 need=()
@@ -39,6 +41,9 @@ command -v llvm-pdbutil-14 >/dev/null 2>&1 || need+=(llvm-14)
 command -v gdbserver >/dev/null 2>&1 || need+=(gdbserver)
 command -v lldb-16 >/dev/null 2>&1 || need+=(lldb-16)
 command -v gdb-multiarch >/dev/null 2>&1 || need+=(gdb-multiarch)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+[ -n "$(ls /usr/include/python3*/Python.h 2>/dev/null)" ] || need+=(python3-dev)
 
 if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: installing ${need[*]}"

@@ -24,6 +24,29 @@ pub fn watch(on_signal: impl Fn(Signal) + Send + Sync + 'static) {
     }
 }
 
+/// Calls `on_interrupt` for each interrupt (SIGINT) from now on, on a thread other than the caller's, leaving every
+/// other signal as it was: for a front end inside another program (the Python package), whose own handler still
+/// runs (the interrupt also reaches it: the handler installed before is called too).
+#[cfg(unix)]
+pub fn watch_interrupts(on_interrupt: impl Fn() + Send + Sync + 'static) {
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT]) {
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                on_interrupt();
+            }
+        });
+    }
+}
+
+#[cfg(windows)]
+pub fn watch_interrupts(on_interrupt: impl Fn() + Send + Sync + 'static) {
+    watch(move |signal| {
+        if signal == Signal::Interrupt {
+            on_interrupt();
+        }
+    });
+}
+
 #[cfg(windows)]
 pub fn watch(on_signal: impl Fn(Signal) + Send + Sync + 'static) {
     use rdb_windows::console::{ControlEvent, on_control_event};

@@ -12,6 +12,7 @@ mod linux;
 mod measure;
 mod postmortem;
 mod process;
+mod python;
 mod remote;
 mod report;
 mod tools;
@@ -27,7 +28,8 @@ use measure::Bench;
 const DEFAULT_REPEAT: usize = 5;
 
 /// The lines of the table in its order, by the names `--only` takes (those of their log files).
-const LINES: [&str; 8] = ["conditional", "passes", "steps", "launch", "locals", "postmortem", "remote", "wine"];
+const LINES: [&str; 9] =
+    ["conditional", "passes", "steps", "launch", "locals", "python", "postmortem", "remote", "wine"];
 
 const USAGE: &str = "usage: cargo xtask bench [--repeat <n>] [--only <line>[,<line>...]]";
 
@@ -66,6 +68,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let load_before = load();
     let bench = Bench { logs: measure::logs_dir(&dir)?, repeat };
     let mut rows = linux::rows(&bench, &setup, &lines);
+    if lines.wants("python") {
+        rows.push(python::row(&bench, &setup, python::venv(&root, &target, &dir), &bench.logs));
+    }
     if lines.wants("postmortem") {
         rows.extend(postmortem::rows(&bench, &setup, &postmortem::dumps(&root, &dir, &setup)));
     }

@@ -7,7 +7,8 @@
 //!
 //! **Every event leaves [`Session::settle`] with every thread stopped, unless the hit was passed here and the
 //! debuggee resumed.** While lazy, the engine touches the reporting thread only: it reads its registers and memory,
-//! rewinds its rip onto the breakpoint, evaluates the conditions on it, counts passes that do not stop, moves it past
+//! rewinds its rip onto the breakpoint, evaluates the conditions on it, counts passes that do not stop, lets the front
+//! end's hook take a hit that would stop (`hooks.rs`: a Python handler that lets the debuggee go on), moves it past
 //! the instruction with the int3 left in (emulated, or into a copy already written: `displaced.rs`) and resumes it.
 //! In every other case — the hit stops, a pass count is reached, a condition cannot be evaluated, an internal
 //! breakpoint (entry point, `r_brk`, a step-out return, `g <where>`) is there, the thread must step alone with
@@ -26,6 +27,8 @@ enum Verdict {
     Silent,
     /// A pass counted that does not reach its pass count.
     Pass(u32),
+    /// A hit the front end's hook took and let go on (`hooks.rs`).
+    Handled(u32),
 }
 
 impl Session {
@@ -33,6 +36,7 @@ impl Session {
     /// thread touched, and the debuggee runs again (wait for the next event). `false`: every thread is stopped now
     /// (`stop_others`) and the event is to be handled as usual.
     pub(super) fn settle(&mut self, event: &Event) -> Result<bool> {
+        self.hooked.clear();
         if self.pass_in_place(event)? {
             return Ok(true);
         }
@@ -78,7 +82,7 @@ impl Session {
         }
         let mut verdicts = Vec::with_capacity(ids.len());
         for id in ids {
-            match self.verdict(tid, id) {
+            match self.verdict(tid, id, address) {
                 Some(v) => verdicts.push(v),
                 None => return Ok(false),
             }
@@ -89,9 +93,13 @@ impl Session {
         }
         // Committed: the thread has moved on. What `handle` would have recorded of the hit, then the resume.
         for v in verdicts {
-            if let Verdict::Pass(id) = v {
-                let stops = self.breakpoints.pass(id, address);
-                debug_assert!(!stops, "a pass that reaches the count is never passed lazily");
+            match v {
+                Verdict::Pass(id) => {
+                    let stops = self.breakpoints.pass(id, address);
+                    debug_assert!(!stops, "a pass that reaches the count is never passed lazily");
+                }
+                Verdict::Handled(id) => self.breakpoints.hit_handled(id, address),
+                Verdict::Silent => {}
             }
         }
         self.event_tid = tid;
@@ -102,12 +110,14 @@ impl Session {
     }
 
     /// Whether breakpoint `id`'s hit on `tid` is sure not to stop, without counting it. `None`: it stops, or
-    /// cannot be told here (a condition that fails to evaluate stops with a note, which `handle` gives).
-    fn verdict(&mut self, tid: Tid, id: u32) -> Option<Verdict> {
+    /// cannot be told here (a condition that fails to evaluate stops with a note, which `handle` gives). A hit that
+    /// would stop is the front end's hook's to let go on (`hooks.rs`).
+    fn verdict(&mut self, tid: Tid, id: u32, address: u64) -> Option<Verdict> {
         let remaining = self.breakpoints.get(id)?.remaining;
         match self.condition_holds(tid, id) {
             Ok(false) => Some(Verdict::Silent),
-            Ok(true) => (remaining > 1).then_some(Verdict::Pass(id)),
+            Ok(true) if remaining > 1 => Some(Verdict::Pass(id)),
+            Ok(true) => self.ask_hook(id, tid, address)?.then_some(Verdict::Handled(id)),
             Err(_) => None,
         }
     }

@@ -21,12 +21,14 @@ mod filters;
 mod frames;
 mod guards;
 mod hardware;
+mod hooks;
 mod image;
 mod lazy;
 mod loader;
 mod longjmp;
 mod module_images;
 mod modules;
+mod native;
 mod patches;
 mod placing;
 mod run;
@@ -52,6 +54,7 @@ pub use control::Resumption;
 pub use disassembly::DisassemblyLine;
 pub use filters::{Action, EventCode, Filter, Filters, signal_name};
 pub use frames::StackFrame;
+pub use hooks::{HitAnswer, HitHook, LazyHit};
 pub use module_images::find_image;
 pub use modules::{Module, Modules, Place, SymbolMatch, SymbolOffset, SymbolState, file_name};
 pub use stop::{Notice, Stop, StopReason, Symbolic};
@@ -180,6 +183,10 @@ pub struct Session {
     /// Where the loaded C++ runtimes throw (`__cxa_throw`), watched while the `eh` filter wants it.
     throw_sites: Vec<u64>,
     listener: Listener,
+    /// The front end's code run at a breakpoint hit before it stops (`hooks.rs`), and what it answered at the
+    /// last event.
+    hit_hook: Option<HitHook>,
+    hooked: Vec<(u32, HitAnswer)>,
 }
 
 impl Session {
@@ -226,6 +233,8 @@ impl Session {
             entry: 0,
             throw_sites: Vec::new(),
             listener,
+            hit_hook: None,
+            hooked: Vec::new(),
         }
     }
 

@@ -122,7 +122,7 @@ pub fn pe_timestamp(base: u64, memory: &mut dyn ReadMemory) -> Option<u32> {
 }
 
 impl super::Session {
-    /// The link time stamp of the module at `base`, where its image records one (see [`pe_timestamp`]).
+    /// The link time stamp of the module at `base`, where its image records one (see `pe_timestamp`).
     pub fn image_timestamp(&mut self, base: u64) -> Option<u32> {
         pe_timestamp(base, &mut self.memory().ok()?)
     }

@@ -5,12 +5,14 @@
 mod abi;
 mod children;
 pub mod cxx;
+mod native;
 mod read;
 mod summary;
 
 pub(crate) use abi::entry_registers;
 pub use children::{MAX_ELEMENTS, has_children};
 pub(crate) use children::{Reader, children};
+pub use native::{MAX_DEPTH, Native, native};
 pub(crate) use read::{FrameRegisters, read};
 pub use summary::Summary;
 pub(crate) use summary::summarize;

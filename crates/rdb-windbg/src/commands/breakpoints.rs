@@ -11,20 +11,10 @@ use super::Cx;
 use super::Flow;
 use crate::parse::{length_word, take_quoted, take_word};
 
-/// Parse a location word: `` `file.c:12` ``, `` `module!file.c:12` ``, or an expression.
+/// Parse a location word: `` `file.c:12` ``, `` `module!file.c:12` ``, or an expression (the engine's reading, which
+/// every front end shares).
 pub(super) fn location(word: &str) -> Result<Location> {
-    let Some(inner) = word.strip_prefix('`').and_then(|w| w.strip_suffix('`')) else {
-        return Ok(Location::Expr(word.to_string()));
-    };
-    let (module, spec) = match inner.split_once('!') {
-        Some((m, s)) => (Some(m.to_string()), s),
-        None => (None, inner),
-    };
-    let (file, line) =
-        spec.rsplit_once(':').ok_or_else(|| Error::msg(format!("Syntax error: expected `file:line`, got {word}")))?;
-    let line =
-        line.trim().parse::<u32>().map_err(|_| Error::msg(format!("Syntax error: bad line number in {word}")))?;
-    Ok(Location::Line { module, file: file.trim().to_string(), line })
+    Location::parse(word)
 }
 
 /// Drop a breakpoint id written against the command's name (`bp1 main`, `ba0 w4 x`): ids are assigned. Digits

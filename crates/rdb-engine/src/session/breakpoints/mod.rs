@@ -188,6 +188,14 @@ impl Breakpoints {
         }
     }
 
+    /// Count a hit of breakpoint `id` at `address` that does not stop though its pass count is reached: the front
+    /// end's hook ran there and let the debuggee go on (`hooks.rs`).
+    pub(in crate::session) fn hit_handled(&mut self, id: u32, address: u64) {
+        if let Some(b) = self.get_mut(id) {
+            Self::count(b, address);
+        }
+    }
+
     /// Count a hit of breakpoint `id` at `address` that stops whatever its pass count says (its condition could
     /// not be evaluated).
     pub(in crate::session) fn hit_regardless(&mut self, id: u32, address: u64) {

@@ -79,6 +79,28 @@ pub enum Location {
     Line { module: Option<String>, file: String, line: u32 },
 }
 
+impl Location {
+    /// A location as the user writes one for `bp` (every front end takes the same words): `` `file.c:12` ``,
+    /// `` `module!file.c:12` `` (backquoted), or anything else as an expression (`demo!main`, `0x401000`).
+    pub fn parse(word: &str) -> Result<Location, crate::Error> {
+        let Some(inner) = word.strip_prefix('`').and_then(|w| w.strip_suffix('`')) else {
+            return Ok(Location::Expr(word.to_string()));
+        };
+        let (module, spec) = match inner.split_once('!') {
+            Some((m, s)) => (Some(m.to_string()), s),
+            None => (None, inner),
+        };
+        let (file, line) = spec
+            .rsplit_once(':')
+            .ok_or_else(|| crate::Error::msg(format!("Syntax error: expected `file:line`, got {word}")))?;
+        let line = line
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| crate::Error::msg(format!("Syntax error: bad line number in {word}")))?;
+        Ok(Location::Line { module, file: file.trim().to_string(), line })
+    }
+}
+
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

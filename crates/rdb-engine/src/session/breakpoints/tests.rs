@@ -159,3 +159,18 @@ fn a_watched_value_becomes_the_previous_one() {
     let s = &t.get(0).unwrap().sites[0];
     assert_eq!((s.previous, s.value), (Some(4), Some(5)));
 }
+
+#[test]
+fn a_location_word_is_a_source_line_when_backquoted_and_an_expression_otherwise() {
+    assert_eq!(Location::parse("demo!main").unwrap(), Location::Expr("demo!main".into()));
+    assert_eq!(
+        Location::parse("`demo.c:12`").unwrap(),
+        Location::Line { module: None, file: "demo.c".into(), line: 12 }
+    );
+    assert_eq!(
+        Location::parse("`demo!src/demo.c: 7`").unwrap(),
+        Location::Line { module: Some("demo".into()), file: "src/demo.c".into(), line: 7 }
+    );
+    assert!(Location::parse("`demo.c`").unwrap_err().to_string().contains("expected `file:line`"));
+    assert!(Location::parse("`demo.c:x`").unwrap_err().to_string().contains("bad line number"));
+}

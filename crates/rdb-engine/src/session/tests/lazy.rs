@@ -146,3 +146,41 @@ fn a_run_to_address_on_the_breakpoint_stops_everyone_first() {
     let segments = after_each_wait(&state.borrow().calls[from..]);
     stop_others_first(&segments[0]);
 }
+
+#[test]
+fn a_hook_that_lets_hits_go_on_costs_them_no_stop_and_one_that_reaches_further_stops_everyone_first() {
+    // Hits with rax 1, 2, 3: the hook reads rax lazily and lets 1 and 2 go on; at 3 it asks for the whole session.
+    let script: Script = VecDeque::from([hit(1), hit(2), hit(3)]);
+    let (mut session, state, _) = started(&[(BP, &[0x55])], script);
+    session.add_breakpoint(TID, code_at(BP)).unwrap();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let log = seen.clone();
+    session.set_hit_hook(Some(Box::new(move |hit: &mut LazyHit<'_>| {
+        let rax = hit.register("rax").unwrap();
+        log.borrow_mut().push((hit.id, hit.tid, hit.address, rax));
+        if rax == 3 {
+            let session = hit.session().unwrap();
+            assert!(!session.threads().is_empty());
+        }
+        Some(HitAnswer::Continue)
+    })));
+    let (reason, segments) = go_calls(&mut session, &state);
+    assert_eq!(reason, StopReason::Breakpoint(vec![0]), "the hit whose hook reached further stops");
+    assert_eq!(*seen.borrow(), [(0, TID, BP, 1), (0, TID, BP, 2), (0, TID, BP, 3)], "each hit's hook ran once");
+    assert!(segments[..2].iter().all(|s| !s.contains(&Call::StopOthers) && lazy_only(s)), "{segments:?}");
+    stop_others_first(&segments[2]);
+    assert_eq!(session.hooked(), [(0, HitAnswer::Continue)], "the front end is told the hook ran for the stop");
+    assert_eq!(session.breakpoints.get(0).unwrap().hits, 3, "every hit counted once");
+}
+
+#[test]
+fn a_hook_answers_only_for_its_own_breakpoints() {
+    let script: Script = VecDeque::from([hit(1)]);
+    let (mut session, state, _) = started(&[(BP, &[0x55])], script);
+    session.add_breakpoint(TID, code_at(BP)).unwrap();
+    session.set_hit_hook(Some(Box::new(|_: &mut LazyHit<'_>| None)));
+    let (reason, segments) = go_calls(&mut session, &state);
+    assert_eq!(reason, StopReason::Breakpoint(vec![0]));
+    stop_others_first(&segments[0]);
+    assert!(session.hooked().is_empty());
+}

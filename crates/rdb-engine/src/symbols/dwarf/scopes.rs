@@ -38,7 +38,7 @@ pub(crate) enum VariableLocation {
     None,
 }
 
-/// Where a variable is, in terms of registers only (see [`DwarfInfo::static_place`]).
+/// Where a variable is, in terms of registers only (see `DwarfInfo::static_place`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaticPlace {
     /// In a DWARF register.

@@ -1,0 +1,32 @@
+//! The engine's plain values (`rdb_engine::values::Native`, decided in the engine) as Python values: int, float,
+//! bool, str, list, and `rdb.Struct` objects whose attributes are a record's fields; `None` for a value there is
+//! none of (optimised out, unreadable).
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use rdb_engine::values::Native;
+
+use crate::objects::Struct;
+
+pub(crate) fn to_python(py: Python<'_>, value: &Native) -> PyResult<Py<PyAny>> {
+    Ok(match value {
+        Native::Signed(v) | Native::Char(v) => v.into_pyobject(py)?.into_any().unbind(),
+        Native::Unsigned(v) | Native::Pointer(v) => v.into_pyobject(py)?.into_any().unbind(),
+        Native::Bool(v) => v.into_pyobject(py)?.to_owned().into_any().unbind(),
+        Native::Float(v) => v.into_pyobject(py)?.into_any().unbind(),
+        Native::Str(s) => s.into_pyobject(py)?.into_any().unbind(),
+        Native::Enum { value, .. } => value.into_pyobject(py)?.into_any().unbind(),
+        Native::List(items) => {
+            let items = items.iter().map(|v| to_python(py, v)).collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any().unbind()
+        }
+        Native::Record { type_name, fields } => {
+            let dict = PyDict::new(py);
+            for (name, field) in fields {
+                dict.set_item(name, to_python(py, field)?)?;
+            }
+            Py::new(py, Struct { type_name: type_name.clone(), fields: dict.unbind() })?.into_any()
+        }
+        Native::Unavailable(_) => py.None(),
+    })
+}
