@@ -241,20 +241,24 @@ fn memory_pieces(view: &mut ProcessView<'_>) -> Vec<Piece> {
 }
 
 /// How many bytes from `at` (up to `end`, a chunk at most) read, `None` if the page at `at` does not. A read
-/// that fails as a whole is tried again on the one page, for a reader that fails a read when any page in it does.
+/// that fails as a whole is tried again page by page, for a reader that fails a read when any page in it does.
 fn readable_from(memory: &mut dyn ReadMemory, at: u64, end: u64, buf: &mut [u8]) -> Option<u64> {
     let want = (end - at).min(buf.len() as u64) as usize;
     if let Ok(n @ 1..) = memory.read(at, &mut buf[..want]) {
         return Some(n as u64);
     }
-    let page_end = ((at | (PAGE - 1)) + 1).min(end);
-    if page_end - at == want as u64 {
-        return None;
+    let chunk_end = at + want as u64;
+    let mut page = at;
+    while page < chunk_end {
+        let page_end = ((page | (PAGE - 1)) + 1).min(chunk_end);
+        let len = (page_end - page) as usize;
+        match memory.read(page, &mut buf[..len]) {
+            Ok(n) if n == len => page = page_end,
+            Ok(n @ 1..) => return Some(page + n as u64 - at),
+            _ => break,
+        }
     }
-    match memory.read(at, &mut buf[..(page_end - at) as usize]) {
-        Ok(n @ 1..) => Some(n as u64),
-        _ => None,
-    }
+    (page > at).then_some(page - at)
 }
 
 /// A segment's flags from the region's permissions.
