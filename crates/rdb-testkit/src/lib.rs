@@ -14,9 +14,9 @@ pub mod build;
 pub mod children;
 pub mod damaged;
 pub mod debuggees;
+pub mod driver;
 #[cfg(unix)]
 pub mod dumps;
-pub mod driver;
 pub mod gdbserver;
 pub mod live_memory;
 pub mod paths;
@@ -42,9 +42,9 @@ pub mod prelude {
         debuggee, debuggee_out_dir, debuggee_sources, line_of, windows_debuggee, windows_debuggee_sources,
         windows_line_of,
     };
+    pub use crate::driver::{ConsoleDriver, Driver, Location, SourceLine, StopData, StopReason};
     #[cfg(unix)]
     pub use crate::dumps::kernel_core;
-    pub use crate::driver::{ConsoleDriver, Driver, Location, SourceLine, StopData, StopReason};
     pub use crate::live_memory::{
         TextDiff, assert_loop_runs_free, assert_text_clean, load_bias, read_global_u64, read_memory, symbol_address,
         text_diff,

@@ -21,8 +21,15 @@ pub struct Dumps {
     minidump: PathBuf,
 }
 
-/// Builds the debuggee and writes both dumps into `dir`: gdb's core and rdb's own.
+/// Builds the debuggee and writes both dumps into `dir`: gdb's core and rdb's own (their sessions' output in
+/// `postmortem.setup.log` there, not in the table).
 pub fn dumps(root: &Path, dir: &Path, setup: &Setup) -> Result<Dumps, String> {
+    let log = std::fs::File::create(dir.join("postmortem.setup.log")).map_err(|e| format!("create a log: {e}"))?;
+    let quiet = |cmd: &mut Command| -> Result<(), String> {
+        let out = log.try_clone().map_err(|e| e.to_string())?;
+        let err = log.try_clone().map_err(|e| e.to_string())?;
+        run(cmd.stdout(out).stderr(err))
+    };
     let program = dir.join("heap");
     let mut cc = Command::new("gcc");
     cc.args(["-g", "-O0", "-fno-omit-frame-pointer", "-o"]).arg(&program).arg(root.join("bench/debuggees/heap.c"));
@@ -36,14 +43,14 @@ pub fn dumps(root: &Path, dir: &Path, setup: &Setup) -> Result<Dumps, String> {
     let gcore = format!("gcore {}", core.display());
     let mut write_core = gdb_plain(gdb, &["break deepest", "run", &gcore, "kill"], &program).cmd;
     write_core.arg(HEAP_MB.to_string());
-    run(&mut write_core)?;
+    quiet(&mut write_core)?;
     let mut write_minidump = Command::new(&setup.built.rdb);
     write_minidump
         .arg("-c")
         .arg(format!("bp heap!deepest; g; .dump /ma {}; q", minidump.display()))
         .arg(&program)
         .arg(HEAP_MB.to_string());
-    run(&mut write_minidump)?;
+    quiet(&mut write_minidump)?;
     for dump in [&core, &minidump] {
         if !dump.is_file() {
             return Err(format!("{} was not written", dump.display()));
@@ -70,8 +77,10 @@ pub fn rows(bench: &Bench, setup: &Setup, dumps: &Result<Dumps, String>) -> [Row
         count: 1,
         check_count: 1,
         work: Box::new(move |_| {
-            let mut cmd = gdb_plain(gdb, &["bt"], &dumps.program).cmd;
-            cmd.arg(&dumps.core);
+            // `gdb <program> <core>`: gdb_plain's `--args` would make the core the program's argument.
+            let mut cmd = Command::new(gdb);
+            cmd.args(["-batch", "-nx", "-iex", "set debuginfod enabled off", "-ex", "bt"]);
+            cmd.arg(&dumps.program).arg(&dumps.core);
             Script::new(cmd)
         }),
         baseline: None,
@@ -94,8 +103,7 @@ pub fn rows(bench: &Bench, setup: &Setup, dumps: &Result<Dumps, String>) -> [Row
     let core_cells = [wall(bench, Some(rdb)), wall(bench, gdb), absent("n/a"), wall(bench, lldb), absent("n/a")];
     let minidump_size = megabytes(&dumps.minidump);
     let rdb_minidump = rdb_opens(setup, &dumps.minidump);
-    let minidump_cells =
-        [wall(bench, Some(rdb_minidump)), absent("n/a"), absent("n/a"), absent("n/a"), absent("n/a")];
+    let minidump_cells = [wall(bench, Some(rdb_minidump)), absent("n/a"), absent("n/a"), absent("n/a"), absent("n/a")];
     [
         core_row(core_cells, &format!("gdb's gcore of the debuggee, {core_size:.0} MB")),
         minidump_row(minidump_cells, &format!("rdb's .dump /ma of the same state, {minidump_size:.0} MB")),

@@ -199,7 +199,9 @@ impl ModuleSymbols {
             return None;
         }
         let file_address = address.wrapping_sub(self.bias);
-        self.line_tables().find_map(|t| t.source_line(file_address))
+        self.pdb_lines()
+            .and_then(|t| t.source_line(file_address))
+            .or_else(|| self.dwarf()?.with_lines_at(file_address, |t| t.source_line(file_address)))
     }
 
     /// The line whose statement begins exactly at `address` (an `is_stmt` row of the line table starts there):
@@ -209,7 +211,9 @@ impl ModuleSymbols {
             return None;
         }
         let file_address = address.wrapping_sub(self.bias);
-        self.line_tables().find_map(|t| t.statement_line(file_address))
+        self.pdb_lines()
+            .and_then(|t| t.statement_line(file_address))
+            .or_else(|| self.dwarf()?.with_lines_at(file_address, |t| t.statement_line(file_address)))
     }
 
     /// Whether the module's line information names `file` (`a.c`, `src/a.c`, a full path).
@@ -237,11 +241,13 @@ impl ModuleSymbols {
     /// DWARF's (mingw's runtime objects bring DWARF into an image whose own code has only a PDB). The two cover
     /// different code; each question takes the first answer. The seam where a format's lines plug in.
     fn line_tables(&self) -> impl Iterator<Item = &lines::LineTable> {
-        let pdb = self
-            .pdb
-            .as_ref()
-            .and_then(|p| self.pdb_lines.get_or_init(|| pdb::lines::build(p.bytes, self.image_base)).as_ref());
-        pdb.into_iter().chain(self.dwarf().map(|d| d.lines()))
+        self.pdb_lines().into_iter().chain(self.dwarf().map(|d| d.lines()))
+    }
+
+    /// The PDB's line table, where the image has an accepted PDB.
+    fn pdb_lines(&self) -> Option<&lines::LineTable> {
+        let pdb = self.pdb.as_ref()?;
+        self.pdb_lines.get_or_init(|| pdb::lines::build(pdb.bytes, self.image_base)).as_ref()
     }
 
     /// Unwind one frame with the module's CFI (`.eh_frame`, `.debug_frame`; `.pdata` for PE): given the registers

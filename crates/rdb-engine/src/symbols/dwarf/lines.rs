@@ -29,16 +29,36 @@ impl SameLine {
 
 /// Every unit's line program, rows outside the module's `code` ranges (discarded functions) dropped.
 pub(super) fn build(dwarf: &gimli::Dwarf<Reader>, code: &[(u64, u64)]) -> LineTable {
-    let mut files: Vec<String> = Vec::new();
-    let mut file_ids: HashMap<String, u32> = HashMap::new();
-    let mut by_line = Vec::new();
-    let mut by_address = Vec::new();
-    let mut seq = 0u32;
-    let in_code = |a: u64| code.is_empty() || code.iter().any(|&(lo, hi)| a >= lo && a < hi);
+    let mut rows = Rows::default();
     let mut units = dwarf.units();
     while let Ok(Some(header)) = units.next() {
         let Ok(unit) = dwarf.unit(header) else { continue };
-        let Some(program) = unit.line_program.clone() else { continue };
+        rows.add_unit(dwarf, &unit, code);
+    }
+    rows.table()
+}
+
+/// One unit's line program alone, as [`build`] reads each: what a question about one address needs.
+pub(super) fn build_unit(dwarf: &gimli::Dwarf<Reader>, unit: &gimli::Unit<Reader>, code: &[(u64, u64)]) -> LineTable {
+    let mut rows = Rows::default();
+    rows.add_unit(dwarf, unit, code);
+    rows.table()
+}
+
+/// The rows read so far, files numbered once across units.
+#[derive(Default)]
+struct Rows {
+    files: Vec<String>,
+    file_ids: HashMap<String, u32>,
+    by_line: Vec<LineRow>,
+    by_address: Vec<AddressRow>,
+    seq: u32,
+}
+
+impl Rows {
+    fn add_unit(&mut self, dwarf: &gimli::Dwarf<Reader>, unit: &gimli::Unit<Reader>, code: &[(u64, u64)]) {
+        let in_code = |a: u64| code.is_empty() || code.iter().any(|&(lo, hi)| a >= lo && a < hi);
+        let Some(program) = unit.line_program.clone() else { return };
         let mut unit_files: HashMap<u64, u32> = HashMap::new();
         let mut program_rows = program.rows();
         // Whether the sequence under way has kept a row: its end is kept with it (the end address itself is
@@ -49,11 +69,11 @@ pub(super) fn build(dwarf: &gimli::Dwarf<Reader>, code: &[(u64, u64)]) -> LineTa
             let address = row.address();
             if row.end_sequence() {
                 if kept {
-                    by_address.push(AddressRow { address, file: 0, line: 0, is_stmt: false, end: true });
+                    self.by_address.push(AddressRow { address, file: 0, line: 0, is_stmt: false, end: true });
                 }
                 kept = false;
                 same_line = SameLine::default();
-                seq += 1;
+                self.seq += 1;
                 continue;
             }
             if !in_code(address) {
@@ -64,8 +84,9 @@ pub(super) fn build(dwarf: &gimli::Dwarf<Reader>, code: &[(u64, u64)]) -> LineTa
             let file = match unit_files.get(&index) {
                 Some(&id) => id,
                 None => {
-                    let path = render_file(dwarf, &unit, header, index).unwrap_or_default();
-                    let id = *file_ids.entry(path.clone()).or_insert_with(|| {
+                    let path = render_file(dwarf, unit, header, index).unwrap_or_default();
+                    let files = &mut self.files;
+                    let id = *self.file_ids.entry(path.clone()).or_insert_with(|| {
                         files.push(path);
                         (files.len() - 1) as u32
                     });
@@ -77,16 +98,19 @@ pub(super) fn build(dwarf: &gimli::Dwarf<Reader>, code: &[(u64, u64)]) -> LineTa
             if same_line.continues(file, line, row.discriminator()) {
                 // Not a line of its own for lookups and steps; still a statement for breakpoints.
             } else {
-                by_address.push(AddressRow { address, file, line, is_stmt: row.is_stmt(), end: false });
+                self.by_address.push(AddressRow { address, file, line, is_stmt: row.is_stmt(), end: false });
             }
             if row.is_stmt() && line != 0 {
-                by_line.push(LineRow { file, line, seq, address });
+                self.by_line.push(LineRow { file, line, seq: self.seq, address });
             }
         }
-        seq += 1;
+        self.seq += 1;
     }
-    by_line.sort_unstable_by_key(|r| (r.file, r.line, r.seq, r.address));
-    LineTable::with_rows(files, by_line, by_address)
+
+    fn table(mut self) -> LineTable {
+        self.by_line.sort_unstable_by_key(|r| (r.file, r.line, r.seq, r.address));
+        LineTable::with_rows(self.files, self.by_line, self.by_address)
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@ pub(super) struct DwarfInfo {
     /// The module's code ranges (file addresses): rows elsewhere belong to discarded functions.
     code: Vec<(u64, u64)>,
     lines: OnceLock<LineTable>,
+    /// Single units' line tables, by the unit's offset, for questions about one address while the whole module's
+    /// table is not built (a stack's frames need a few units of a large library, not all of them).
+    unit_lines: Mutex<HashMap<usize, Arc<LineTable>>>,
     units: units::Units,
     /// The module's base address, which the [`TypeId`](crate::values::TypeId)s handed out carry.
     module: u64,
@@ -57,6 +60,7 @@ impl DwarfInfo {
             dwarf,
             code,
             lines: OnceLock::new(),
+            unit_lines: Mutex::new(HashMap::new()),
             units: units::Units::new(),
             module,
             names: OnceLock::new(),
@@ -67,6 +71,33 @@ impl DwarfInfo {
     /// The line table of every unit, read on first use.
     pub fn lines(&self) -> &LineTable {
         self.lines.get_or_init(|| lines::build(&self.dwarf, &self.code))
+    }
+
+    /// `question` asked of the line table that answers for file address `address`: the whole module's once it is
+    /// built (a question about a file's lines builds it), else that of the unit whose code holds `address`, read
+    /// alone, as addr2line reads lines; the whole module's where no unit claims the address.
+    pub fn with_lines_at<T>(&self, address: u64, question: impl Fn(&LineTable) -> Option<T>) -> Option<T> {
+        if let Some(all) = self.lines.get() {
+            return question(all);
+        }
+        let table = {
+            let ctx = self.ctx.lock().unwrap_or_else(|e| e.into_inner());
+            let found = ctx.find_dwarf_and_unit(address).skip_all_loads();
+            match found.and_then(|unit| Some((units::start_of(unit.unit)?, unit))) {
+                None => None,
+                Some((key, unit)) => {
+                    let mut cache = self.unit_lines.lock().unwrap_or_else(|e| e.into_inner());
+                    let table = cache
+                        .entry(key)
+                        .or_insert_with(|| Arc::new(lines::build_unit(&self.dwarf, unit.unit, &self.code)));
+                    Some(table.clone())
+                }
+            }
+        };
+        match table {
+            Some(table) => question(&table),
+            None => question(self.lines()),
+        }
     }
 }
 
