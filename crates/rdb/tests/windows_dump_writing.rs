@@ -1,7 +1,8 @@
 //! `.dump` of a Windows process under Wine: rdb.exe writes `/ma` and `/m` through the OS's `MiniDumpWriteDump` at a
 //! breakpoint and at a second-chance access violation of the `dumped` debuggee (built with mingw), read back with
 //! rust-minidump's `minidump` crate and compared with what rdb showed of the same stop; `/core` is refused in one
-//! line; the program runs on to its own end after the dumps.
+//! line; the program runs on to its own end after the dumps. The Linux rdb reads both dumps back as rdb.exe saw the
+//! process.
 //!
 //! [`windows_dump_state`] produces the dumps of one known state, so reading them back with `rdb -z` can be checked
 //! against the same facts.
@@ -164,12 +165,55 @@ fn size(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
+/// The Linux rdb opens rdb.exe's dumps of `state` with `-z` (the program's image found along `-i`) and shows the
+/// process as rdb.exe showed it live: every thread it knew with its rip (the OS's writer may list a thread whose
+/// creation was not reported yet), `inner`'s code as the program has it, the stack of the exception's context
+/// starting in `inner`, and in the full dump the global string.
+fn assert_linux_rdb_reads_back(state: &WindowsDumpedState) {
+    let images = windows_debuggee("dumped");
+    let images = images.parent().expect("the debuggees' folder");
+    for (dump, full) in [(&state.full, true), (&state.small, false)] {
+        let script = format!(
+            "{}\n~* r rip\n{}\ndb dumped!inner L10\n{}\n.ecxr\n{}\nk\n{}\nda dumped!motto\n",
+            mark("threads"),
+            mark("bytes"),
+            mark("ecxr"),
+            mark("k"),
+            mark("motto")
+        );
+        let run = rdb(&["-z", s(dump), "-i", s(images)], &script);
+        let rips: HashMap<u32, u64> =
+            thread_rips(&run, "threads").into_iter().map(|(_, tid, rip)| (tid, rip)).collect();
+        for (tid, rip) in &state.rips {
+            assert_eq!(
+                rips.get(tid),
+                Some(rip),
+                "{}: thread {tid:x} as rdb.exe saw it\n{}",
+                dump.display(),
+                run.dump()
+            );
+        }
+        let bytes = run
+            .section("bytes")
+            .all_matches(r"(?m)^[0-9a-f`]+  ((?:[0-9a-f]{2}[ -]){15}[0-9a-f]{2})")
+            .first()
+            .map(|row| row[1].split([' ', '-']).map(|b| u8::from_str_radix(b, 16).unwrap_or(0)).collect::<Vec<u8>>())
+            .unwrap_or_else(|| run.fail("no db line"));
+        assert_eq!(bytes, state.inner_bytes, "{}: inner's code as the program has it\n{}", dump.display(), run.dump());
+        run.section("k").assert_frames_start_with(&["dumped!inner"]);
+        if full {
+            run.section("motto").assert_contains(MOTTO);
+        }
+    }
+}
+
 #[test]
 fn minidumps_at_a_breakpoint_are_the_os_s_and_hold_the_program_s_code() {
     let state = windows_dump_state("bp", &[], "bp dumped!inner\ng", "g");
     let run = &state.run;
     assert_eq!(state.rips.get(&state.event_tid), Some(&state.inner), "at the breakpoint\n{}", run.dump());
     assert_minidumps_match(&state, 0x8000_0003);
+    assert_linux_rdb_reads_back(&state);
     let after = run.section("after");
     after.assert_matches(r"(?m)^dumped done 7\r?$");
     after.assert_matches(&exit_code_re(7));
@@ -181,6 +225,7 @@ fn minidumps_at_a_second_chance_access_violation_carry_c0000005() {
     let state = windows_dump_state("av", &["crash"], "g\ng", "g");
     state.run.assert_contains("second chance");
     assert_minidumps_match(&state, 0xc000_0005);
+    assert_linux_rdb_reads_back(&state);
     let full = open(&state.full);
     let exception: MinidumpException = full.get_stream().expect("an exception stream");
     let record = &exception.raw.exception_record;
