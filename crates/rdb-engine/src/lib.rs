@@ -55,6 +55,7 @@ pub mod error;
 pub mod expr;
 pub mod fmt;
 pub mod memory;
+pub mod proc_maps;
 pub mod regs;
 pub mod relocate;
 pub mod runner;

@@ -8,7 +8,7 @@ use std::os::unix::fs::FileExt;
 
 use nix::sys::uio::{RemoteIoVec, process_vm_readv};
 use nix::unistd::Pid;
-use rdb_engine::target::{Backing, Region, RegionRole};
+use rdb_engine::target::Region;
 use rdb_engine::{Error, Result};
 
 const WORD: u64 = 8;
@@ -140,53 +140,5 @@ pub(crate) fn peek<const N: usize>(tid: i32, address: u64) -> Result<[u8; N]> {
 /// The mapped regions of a process, from /proc/pid/maps.
 pub(crate) fn regions(pid: i32) -> Result<Vec<Region>> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|_| Error::NoProcess)?;
-    Ok(text.lines().filter_map(parse_map_line).collect())
-}
-
-fn parse_map_line(line: &str) -> Option<Region> {
-    // start-end perms offset dev inode [name]
-    let mut fields = line.splitn(6, ' ');
-    let (start, end) = fields.next()?.split_once('-')?;
-    let perms = fields.next()?.as_bytes();
-    let inode = fields.nth(2).unwrap_or("0");
-    let name = fields.next().map(str::trim).filter(|n| !n.is_empty()).map(String::from);
-    // The kernel's names for what it set up itself; a region with an inode maps a file.
-    let role = match name.as_deref() {
-        Some("[stack]") => Some(RegionRole::Stack),
-        Some("[heap]") => Some(RegionRole::Heap),
-        _ => None,
-    };
-    let backing = if inode.trim() != "0" { Backing::Mapped } else { Backing::Private };
-    Some(Region {
-        start: u64::from_str_radix(start, 16).ok()?,
-        end: u64::from_str_radix(end, 16).ok()?,
-        readable: perms.first() == Some(&b'r'),
-        writable: perms.get(1) == Some(&b'w'),
-        executable: perms.get(2) == Some(&b'x'),
-        name,
-        backing,
-        role,
-        ..Region::default()
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn map_lines() {
-        let r = parse_map_line("7f0000001000-7f0000002000 r-xp 00001000 08:01 1234      /usr/lib/libc.so.6").unwrap();
-        assert_eq!((r.start, r.end), (0x7f00_0000_1000, 0x7f00_0000_2000));
-        assert!(r.readable && !r.writable && r.executable);
-        assert_eq!(r.name.as_deref(), Some("/usr/lib/libc.so.6"));
-        assert_eq!((r.backing, r.role), (Backing::Mapped, None));
-        let anon = parse_map_line("1000-2000 rw-p 00000000 00:00 0 ").unwrap();
-        assert_eq!((anon.name, anon.backing), (None, Backing::Private));
-        let heap = parse_map_line("5000-6000 rw-p 00000000 00:00 0                          [heap]").unwrap();
-        assert_eq!((heap.name.as_deref(), heap.role), (Some("[heap]"), Some(RegionRole::Heap)));
-        let stack = parse_map_line("7ffe0000-7fff0000 rw-p 00000000 00:00 0    [stack]").unwrap();
-        assert_eq!(stack.role, Some(RegionRole::Stack));
-        assert!(parse_map_line("garbage").is_none());
-    }
+    Ok(rdb_engine::proc_maps::regions(&text))
 }

@@ -2,7 +2,7 @@
 //! region), Breakpad's `LinuxMapsStream` (`/proc/<pid>/maps` as text), or, for a dump with neither, the memory
 //! ranges it holds. Each is worded as the live backend of its OS words its regions.
 
-use rdb_engine::target::{Backing, ModuleRecord, Region, RegionRole};
+use rdb_engine::target::{Backing, ModuleRecord, Region};
 
 const MEM_COMMIT: u32 = 0x1000;
 const MEM_RESERVE: u32 = 0x2000;
@@ -60,33 +60,7 @@ pub(crate) fn windows(info: &WindowsInfo, modules: &[ModuleRecord]) -> Option<Re
 
 /// The regions of a Linux dump's `/proc/<pid>/maps` text, as the live backend reads the file.
 pub(crate) fn linux_maps(text: &[u8]) -> Vec<Region> {
-    String::from_utf8_lossy(text).lines().filter_map(map_line).collect()
-}
-
-fn map_line(line: &str) -> Option<Region> {
-    // start-end perms offset dev inode [name]
-    let mut fields = line.splitn(6, ' ');
-    let (start, end) = fields.next()?.split_once('-')?;
-    let perms = fields.next()?.as_bytes();
-    let inode = fields.nth(2).unwrap_or("0");
-    let name = fields.next().map(str::trim).filter(|n| !n.is_empty()).map(String::from);
-    let role = match name.as_deref() {
-        Some("[stack]") => Some(RegionRole::Stack),
-        Some("[heap]") => Some(RegionRole::Heap),
-        _ => None,
-    };
-    let (start, end) = (u64::from_str_radix(start, 16).ok()?, u64::from_str_radix(end, 16).ok()?);
-    (start < end).then(|| Region {
-        start,
-        end,
-        readable: perms.first() == Some(&b'r'),
-        writable: perms.get(1) == Some(&b'w'),
-        executable: perms.get(2) == Some(&b'x'),
-        name,
-        backing: if inode.trim() != "0" { Backing::Mapped } else { Backing::Private },
-        role,
-        ..Region::default()
-    })
+    rdb_engine::proc_maps::regions(&String::from_utf8_lossy(text))
 }
 
 /// For a dump that recorded no address space: each memory range it holds, named after the module it lies in.
@@ -109,6 +83,7 @@ pub(crate) fn from_ranges(spans: impl Iterator<Item = (u64, u64)>, modules: &[Mo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rdb_engine::target::RegionRole;
 
     #[test]
     fn windows_regions_say_what_the_protection_gives() {
