@@ -181,6 +181,12 @@ pub(super) fn symbols(bytes: &'static [u8], image_base: u64, bias: u64) -> pdb2:
         offset.to_rva(&map).map(|rva| image_base.wrapping_add(u64::from(rva.0)).wrapping_add(bias))
     };
     let name = |raw: pdb2::RawString<'_>| -> Cow<'static, str> { Cow::Owned(raw.to_string().into_owned()) };
+    // A global or file-static variable, from a module's stream or the global one alike.
+    let data = |d: pdb2::DataSymbol<'_>| {
+        let raw = name(d.name);
+        let address = runtime(d.offset).filter(|_| !raw.is_empty())?;
+        Some(RawSym { raw, address, size: 0, func: false, global: d.global })
+    };
     let mut out = Vec::new();
 
     // Procedures and module-local data, from each compiland's own symbols.
@@ -198,13 +204,7 @@ pub(super) fn symbols(bytes: &'static [u8], image_base: u64, bias: u64) -> pdb2:
                         out.push(RawSym { raw, address, size: u64::from(p.len), func: true, global: p.global });
                     }
                 }
-                Ok(SymbolData::Data(d)) => {
-                    let Some(address) = runtime(d.offset) else { continue };
-                    let raw = name(d.name);
-                    if !raw.is_empty() {
-                        out.push(RawSym { raw, address, size: 0, func: false, global: d.global });
-                    }
-                }
+                Ok(SymbolData::Data(d)) => out.extend(data(d)),
                 _ => {}
             }
         }
@@ -224,13 +224,7 @@ pub(super) fn symbols(bytes: &'static [u8], image_base: u64, bias: u64) -> pdb2:
                 }
                 out.push(RawSym { raw, address, size: 0, func: p.function || p.code, global: true });
             }
-            Ok(SymbolData::Data(d)) => {
-                let Some(address) = runtime(d.offset) else { continue };
-                let raw = name(d.name);
-                if !raw.is_empty() {
-                    out.push(RawSym { raw, address, size: 0, func: false, global: d.global });
-                }
-            }
+            Ok(SymbolData::Data(d)) => out.extend(data(d)),
             _ => {}
         }
     }
