@@ -42,4 +42,8 @@ mkdir -p "$dumps"
 gcc -g -O0 -fno-omit-frame-pointer -static -nostdlib -o "$tmp/crash" fuzz/seeds/crash_nostdlib.c
 (cd "$tmp" && ulimit -c unlimited && { ./crash || true; })
 cp "$tmp/core" "$dumps/core-kernel-static-nostdlib"
+# And rdb's own small minidump of the same program at the same fault (Breakpad's Linux flavour).
+cargo build -q -p rdb
+"${CARGO_TARGET_DIR:-target}/debug/rdb" -c ".dump /m $tmp/crash.dmp; q" -g "$tmp/crash" >/dev/null
+cp "$tmp/crash.dmp" "$dumps/minidump-rdb-small-static-nostdlib"
 ls -l "$dumps"

@@ -46,6 +46,12 @@ fn the_fuzz_seed_a_kernel_core_of_a_static_program() {
 }
 
 #[test]
+fn the_fuzz_seed_rdbs_own_small_minidump_of_a_static_program() {
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/dumps/minidump-rdb-small-static-nostdlib");
+    survives_mutations(&seed, 300, 0x5eed_d003);
+}
+
+#[test]
 fn a_kernel_core_of_a_crash() {
     let core = kernel_core(&debuggee("crash"), "fuzzkit-kernel-core");
     answers(&core, "crash_here");
