@@ -438,6 +438,20 @@ pub trait Snapshot {
 
     /// The OS of the process the snapshot was taken of, which is not always the one rdb runs on.
     fn os(&mut self) -> SnapshotOs;
+
+    /// What kind of file the snapshot is, which says how much of the process it can show.
+    fn format(&mut self) -> SnapshotFormat;
+}
+
+/// The kinds of snapshot file, by what they hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotFormat {
+    /// An ELF core file: the process's writable memory, its threads, and the files it mapped.
+    CoreFile,
+    /// A minidump with the threads' stacks and some memory around them.
+    Minidump,
+    /// A minidump with all the process's memory.
+    FullMinidump,
 }
 
 /// The OS a snapshot's process ran on.

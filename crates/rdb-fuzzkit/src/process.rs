@@ -15,7 +15,8 @@ use rdb_engine::debugger::{Debugger, Host, Launch};
 use rdb_engine::regs::Registers;
 use rdb_engine::session::Stop;
 use rdb_engine::target::{
-    Backing, Event, EventKind, Exception, ExceptionKind, ModuleRecord, Pid, Region, Snapshot, SnapshotOs, Target, Tid,
+    Backing, Event, EventKind, Exception, ExceptionKind, ModuleRecord, Pid, Region, Snapshot, SnapshotFormat,
+    SnapshotOs, Target, Tid,
 };
 use rdb_engine::{Error, Result};
 
@@ -254,6 +255,10 @@ impl Snapshot for MemoryProcess {
 
     fn os(&mut self) -> SnapshotOs {
         SnapshotOs::Linux
+    }
+
+    fn format(&mut self) -> SnapshotFormat {
+        SnapshotFormat::CoreFile
     }
 }
 

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use rdb_engine::regs::Registers;
 use rdb_engine::target::{
-    Event, EventKind, Exception, ExceptionKind, ModuleRecord, Pid, Region, Snapshot, SnapshotOs, Target, Tid,
+    Event, EventKind, Exception, ExceptionKind, ModuleRecord, Pid, Region, Snapshot, SnapshotFormat, SnapshotOs,
+    Target, Tid,
 };
 use rdb_engine::{Error, Result};
 use rdb_fuzzkit::commands::run_on;
@@ -91,6 +92,10 @@ impl Snapshot for Crash {
     fn os(&mut self) -> SnapshotOs {
         SnapshotOs::Linux
     }
+
+    fn format(&mut self) -> SnapshotFormat {
+        SnapshotFormat::CoreFile
+    }
 }
 
 fn has(text: &[String], line: &str) {
@@ -110,7 +115,7 @@ fn after<'a>(text: &'a [String], starts: &str) -> &'a [String] {
 #[test]
 fn a_dump_with_an_exception_opens_as_windbg_says() {
     let text = run_on(Box::new(Crash::new()), "");
-    has(&text, "Linux core dump file: only the process's memory and threads are available");
+    has(&text, "Linux core dump file: only the process's writable memory and threads are available");
     has(&text, "WARNING: the dump's file ends early: memory past 0x7fff0000 is missing");
     has_part(&text, "ModLoad: 00005555`55554000");
     has(&text, "This dump file has an exception of interest stored in it.");

@@ -34,7 +34,7 @@ use rdb_engine::session::{
     HwAccess, Kind, Notice, Place, Session, StackFrame, Stop, StopReason, SymbolState, Symbolic, signal_name,
 };
 use rdb_engine::symbols::SourceLine;
-use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, SnapshotOs, Tid};
+use rdb_engine::target::{Exception, ExceptionKind, ExitStatus, Pid, SnapshotFormat, SnapshotOs, Tid};
 
 /// `(pid.tid)` in hex, as WinDbg prefixes event lines.
 pub fn ids(pid: Pid, tid: Tid) -> String {
@@ -241,14 +241,26 @@ fn notice_text(notice: &Notice) -> Vec<String> {
         Notice::LoaderListUnreadable { error } => {
             vec![format!("Unable to read the loader's module list: {error}; later loads are not reported")]
         }
-        Notice::SnapshotOpened { os, warnings } => {
-            let kind = match os {
-                SnapshotOs::Linux => "Linux core dump file: only the process's memory and threads are available",
-                SnapshotOs::Windows => {
-                    "User Mini Dump File: only registers, stacks and portions of memory are available"
+        Notice::SnapshotOpened { os, format, warnings } => {
+            let system = match os {
+                SnapshotOs::Linux => "Linux",
+                SnapshotOs::Windows => "Windows",
+            };
+            // WinDbg's words for a minidump; a core file has none of its own there.
+            let kind = match format {
+                SnapshotFormat::CoreFile => {
+                    format!("{system} core dump file: only the process's writable memory and threads are available")
+                }
+                SnapshotFormat::Minidump => {
+                    format!(
+                        "User Mini Dump File ({system}): only registers, stacks and portions of memory are available"
+                    )
+                }
+                SnapshotFormat::FullMinidump => {
+                    format!("User Mini Dump File with Full Memory ({system}): only application data is available")
                 }
             };
-            let mut lines = vec![String::new(), kind.to_string(), String::new()];
+            let mut lines = vec![String::new(), kind, String::new()];
             lines.extend(warnings.iter().map(|w| format!("WARNING: {w}")));
             lines
         }

@@ -222,6 +222,7 @@ fn a_kernel_core_of_a_crash_stops_at_the_access_violation() {
     let stop = Regex::new(&second_chance_re("Access violation", "c0000005")).unwrap();
     assert!(stop.is_match(&run.stdout), "the stop names the access violation\n{}", run.dump());
     run.assert_contains("Attempt to write to address 00000000`00000000");
+    run.assert_contains("Linux core dump file: only the process's writable memory and threads are available");
     run.section("k").assert_frames_start_with(&["crash!crash_here", "crash!main"]);
     let oracle = gdb(&debuggee("crash"), Some(core), &[("regs", "info registers rip rsp"), ("bt", "bt 1")]);
     assert!(gdb_section(&oracle, "bt").contains("crash_here"), "gdb's oracle:\n{oracle}");

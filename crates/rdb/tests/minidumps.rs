@@ -79,6 +79,7 @@ fn a_linux_minidump_shows_the_process_as_proc_saw_it() {
         mark("lastevent")
     );
     let run = rdb(&["-z", s(&dump)], &stdin);
+    run.assert_contains("User Mini Dump File (Linux): only registers, stacks and portions of memory are available");
     run.assert_not_matches(r"(?i)panicked");
 
     let threads = run.section("threads").all_matches(r"(?m)^[. #] +(\d+) +Id: ([0-9a-f]+)\.([0-9a-f]+) ");

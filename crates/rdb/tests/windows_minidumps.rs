@@ -89,6 +89,7 @@ fn a_full_dump_written_at_a_crash_opens_at_the_access_violation() {
     let stop = run.assert_matches(&second_chance_re("Access violation", "c0000005"));
     assert_eq!((addr(&stop[1]), addr(&stop[2])), (pid, tid), "the stop names the crashing thread\n{}", run.dump());
     run.assert_contains("Attempt to write to address 00000000`00000000");
+    run.assert_contains("User Mini Dump File with Full Memory (Windows): only application data is available");
 
     let threads = run.section("threads").all_matches(r"(?m)^[. #] +(\d+) +Id: ([0-9a-f]+)\.([0-9a-f]+) ");
     let ids: Vec<(u64, u64)> = threads.iter().map(|t| (addr(&t[2]), addr(&t[3]))).collect();
@@ -168,6 +169,7 @@ fn a_small_dump_holds_the_stacks_and_not_the_rest() {
         mark("lm")
     );
     let run = rdb(&["-z", s(&w.dump)], &stdin);
+    run.assert_contains("User Mini Dump File (Windows): only registers, stacks and portions of memory are available");
     let stop = run.assert_matches(&second_chance_re("Access violation", "c0000005"));
     assert_eq!(addr(&stop[2]), w.value("tid"), "{}", run.dump());
     // A normal dump holds no globals and no TEB: each read is refused in one line.

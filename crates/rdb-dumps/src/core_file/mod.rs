@@ -20,8 +20,8 @@ use object::read::elf::{FileHeader, ProgramHeader};
 use rdb_engine::regs::Registers;
 use rdb_engine::symbols::source::FileBytes;
 use rdb_engine::target::{
-    Backing, Event, EventKind, Exception, FloatRegisters, ModuleRecord, Pid, Region, RegionRole, Snapshot, SnapshotOs,
-    Target, Tid, VectorRegisters,
+    Backing, Event, EventKind, Exception, FloatRegisters, ModuleRecord, Pid, Region, RegionRole, Snapshot,
+    SnapshotFormat, SnapshotOs, Target, Tid, VectorRegisters,
 };
 use rdb_engine::{Error, Result};
 
@@ -257,6 +257,10 @@ impl Snapshot for CoreFile {
 
     fn os(&mut self) -> SnapshotOs {
         SnapshotOs::Linux
+    }
+
+    fn format(&mut self) -> SnapshotFormat {
+        SnapshotFormat::CoreFile
     }
 }
 

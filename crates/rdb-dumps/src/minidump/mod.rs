@@ -20,8 +20,8 @@ use std::path::Path;
 use rdb_engine::regs::Registers;
 use rdb_engine::symbols::source::FileBytes;
 use rdb_engine::target::{
-    EnvironmentBlocks, Event, FloatRegisters, ModuleRecord, Pid, Region, Snapshot, SnapshotOs, Target, Tid,
-    VectorRegisters,
+    EnvironmentBlocks, Event, FloatRegisters, ModuleRecord, Pid, Region, Snapshot, SnapshotFormat, SnapshotOs, Target,
+    Tid, VectorRegisters,
 };
 use rdb_engine::{Error, Result};
 
@@ -122,6 +122,10 @@ impl Snapshot for MinidumpTarget {
 
     fn os(&mut self) -> SnapshotOs {
         self.parsed.os
+    }
+
+    fn format(&mut self) -> SnapshotFormat {
+        if self.parsed.full_memory { SnapshotFormat::FullMinidump } else { SnapshotFormat::Minidump }
     }
 }
 

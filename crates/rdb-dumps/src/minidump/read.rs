@@ -31,6 +31,8 @@ pub(crate) struct Thread {
 /// Everything read from a dump's streams.
 pub(crate) struct Parsed {
     pub os: SnapshotOs,
+    /// Whether it holds all the process's memory (a Memory64List: `MiniDumpWithFullMemory`, `.dump /ma`).
+    pub full_memory: bool,
     pub pid: Pid,
     pub threads: Vec<Thread>,
     pub memory: Memory,
@@ -136,9 +138,13 @@ pub(crate) fn read(path: &Path, file: &[u8]) -> Result<Parsed> {
     if let Some(stream) = w.raw(&dump, StreamType::MemoryListStream, "memory list") {
         memory.memory_list(stream, file_len);
     }
-    if let Some(stream) = w.raw(&dump, StreamType::Memory64ListStream, "full memory list") {
-        memory.memory64_list(stream, file_len);
-    }
+    let full_memory = match w.raw(&dump, StreamType::Memory64ListStream, "full memory list") {
+        Some(stream) => {
+            memory.memory64_list(stream, file_len);
+            true
+        }
+        None => false,
+    };
 
     let mut threads = Vec::new();
     let mut contextless = 0;
@@ -240,7 +246,19 @@ pub(crate) fn read(path: &Path, file: &[u8]) -> Result<Parsed> {
     }
 
     let regions = address_space(&dump, os, &memory, &modules, &mut w);
-    Ok(Parsed { os, pid, threads, memory, modules, event, exception_context, regions, auxv, warnings: w.0 })
+    Ok(Parsed {
+        os,
+        full_memory,
+        pid,
+        threads,
+        memory,
+        modules,
+        event,
+        exception_context,
+        regions,
+        auxv,
+        warnings: w.0,
+    })
 }
 
 /// `AT_ENTRY`'s value in an auxiliary vector (pairs of 64-bit words).

@@ -10,7 +10,11 @@ impl Session {
     pub(super) fn open_snapshot(&mut self, mut target: Box<dyn Target>) -> Stop {
         let threads = target.threads();
         let (modules, event, opened) = match target.snapshot() {
-            Some(s) => (s.modules(), s.event(), Some(Notice::SnapshotOpened { os: s.os(), warnings: s.warnings() })),
+            Some(s) => (
+                s.modules(),
+                s.event(),
+                Some(Notice::SnapshotOpened { os: s.os(), format: s.format(), warnings: s.warnings() }),
+            ),
             None => (Vec::new(), None, None),
         };
         self.take_target(target);

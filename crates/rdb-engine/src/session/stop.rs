@@ -123,6 +123,7 @@ pub enum Notice {
     /// not be read, one line each (before its modules are listed).
     SnapshotOpened {
         os: crate::target::SnapshotOs,
+        format: crate::target::SnapshotFormat,
         warnings: Vec<String>,
     },
     /// A snapshot's module whose file is neither at the path it recorded nor in the image path (`.exepath`): its

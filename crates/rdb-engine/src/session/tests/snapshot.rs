@@ -3,7 +3,7 @@
 //! or change it.
 
 use super::*;
-use crate::target::{Access, ModuleRecord, Snapshot, SnapshotOs};
+use crate::target::{Access, ModuleRecord, Snapshot, SnapshotFormat, SnapshotOs};
 
 const STACK: u64 = 0x7fff_0000;
 
@@ -85,6 +85,10 @@ impl Snapshot for Dump {
     }
     fn os(&mut self) -> SnapshotOs {
         SnapshotOs::Linux
+    }
+
+    fn format(&mut self) -> SnapshotFormat {
+        SnapshotFormat::CoreFile
     }
 }
 
