@@ -1,5 +1,6 @@
-//! Dumps written by real producers, for the tests that open them: the kernel's core of a program that crashes.
-//! (gdb's `gcore`, Wine's dbghelp, minidump-writer and rdb's own `.dump` are driven by the tests that need them.)
+//! Dumps for the tests: the kernel's core of a program that crashes (gdb's `gcore`, Wine's dbghelp, minidump-writer
+//! and rdb's own `.dump` are driven by the tests that need them), and rust-minidump's reading of a minidump, the
+//! independent reader rdb's own minidumps are checked with.
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -53,4 +54,28 @@ pub fn kernel_core(program: &Path, name: &str) -> PathBuf {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("core")))
         .unwrap_or_else(|| panic!("no core in {} (core_pattern {pattern})", dir.display()))
+}
+
+/// A minidump's bytes, read whole (the minidump crate reads from anything that derefs to bytes).
+pub struct DumpBytes(Vec<u8>);
+
+impl std::ops::Deref for DumpBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// The minidump at `path` as rust-minidump reads it.
+pub fn read_minidump(path: &Path) -> minidump::Minidump<'static, DumpBytes> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    minidump::Minidump::read(DumpBytes(bytes)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The `len` bytes a minidump holds at `address`, if its memory covers them.
+pub fn minidump_memory_at(dump: &minidump::Minidump<'static, DumpBytes>, address: u64, len: usize) -> Option<Vec<u8>> {
+    let memory = dump.get_memory()?;
+    let range = memory.memory_at_address(address)?;
+    let offset = (address - range.base_address()) as usize;
+    range.bytes().get(offset..offset.checked_add(len)?).map(<[u8]>::to_vec)
 }

@@ -44,7 +44,7 @@ pub mod prelude {
     };
     pub use crate::driver::{ConsoleDriver, Driver, Location, SourceLine, StopData, StopReason};
     #[cfg(unix)]
-    pub use crate::dumps::kernel_core;
+    pub use crate::dumps::{DumpBytes, kernel_core, minidump_memory_at, read_minidump};
     pub use crate::live_memory::{
         TextDiff, assert_loop_runs_free, assert_text_clean, load_bias, read_global_u64, read_memory, symbol_address,
         text_diff,

@@ -102,6 +102,22 @@ impl<'a> Section<'a> {
         v[0]
     }
 
+    /// `~* r rip` in this section: (current, tid, rip) of each thread.
+    pub fn thread_rips(&self) -> Vec<(bool, u32, u64)> {
+        self.all_matches(r"(?m)^([. #])\s*\d+\s+Id: [0-9a-f]+\.([0-9a-f]+) .*\r?\n(?:\s*\r?\n)?rip=([0-9a-f]{16})")
+            .into_iter()
+            .map(|m| (m[1] == ".", u32::from_str_radix(&m[2], 16).unwrap_or(0), addr(&m[3])))
+            .collect()
+    }
+
+    /// The bytes of the first `db` row in this section (`00005555`55555149  55 48 89 e5 ...-... `).
+    pub fn db_bytes(&self) -> Vec<u8> {
+        self.all_matches(r"(?m)^[0-9a-f`]+  ((?:[0-9a-f]{2}[ -]){15}[0-9a-f]{2})")
+            .first()
+            .map(|row| row[1].split([' ', '-']).map(|b| u8::from_str_radix(b, 16).unwrap_or(0)).collect())
+            .unwrap_or_else(|| self.fail("no db row"))
+    }
+
     /// Disassembly rows (`00005555`55555149 55              push    rbp`): (address, instruction length, text).
     pub fn disassembly(&self) -> Vec<(u64, u64, String)> {
         self.all_matches(&format!(r"(?m)^({ADDR}) ([0-9a-f]+) +(\S.*)$"))

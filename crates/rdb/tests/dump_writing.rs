@@ -63,12 +63,17 @@ pub fn dump_state(name: &str, args: &[&str], to_stop: &str, after: &str) -> Dump
     let mut argv = vec![s(&program)];
     argv.extend_from_slice(args);
     let run = rdb(&argv, &script);
-    let threads = thread_rips(&run, "threads");
+    let threads = run.section("threads").thread_rips();
     let event_tid = threads.iter().find(|(current, _, _)| *current).map(|t| t.1).unwrap_or_else(|| {
         run.fail("no current thread in ~");
     });
     let rips: HashMap<u32, u64> = threads.iter().map(|&(_, tid, rip)| (tid, rip)).collect();
-    assert_eq!(thread_rips(&run, "threads after"), threads, "the threads as they were after .dump\n{}", run.dump());
+    assert_eq!(
+        run.section("threads after").thread_rips(),
+        threads,
+        "the threads as they were after .dump\n{}",
+        run.dump()
+    );
     let bases = run
         .section("lm")
         .all_matches(&format!(r"(?m)^({ADDR}) {ADDR} +(\S+)"))
@@ -76,12 +81,7 @@ pub fn dump_state(name: &str, args: &[&str], to_stop: &str, after: &str) -> Dump
         .map(|row| (row[2].clone(), addr(&row[1])))
         .collect();
     let syms = run.section("syms").evaluations();
-    let inner_bytes = run
-        .section("bytes")
-        .all_matches(r"(?m)^[0-9a-f`]+  ((?:[0-9a-f]{2}[ -]){15}[0-9a-f]{2})")
-        .first()
-        .map(|row| row[1].split([' ', '-']).map(|b| u8::from_str_radix(b, 16).unwrap_or(0)).collect())
-        .unwrap_or_else(|| run.fail("no db line"));
+    let inner_bytes = run.section("bytes").db_bytes();
     let frames = run.section("k").frames().into_iter().map(|f| f.site).collect();
     let dumps = run.section("dumps");
     for (file, words) in [(&full, "mini user dump"), (&small, "mini user dump"), (&core, "ELF core file")] {
@@ -103,15 +103,6 @@ pub fn dump_state(name: &str, args: &[&str], to_stop: &str, after: &str) -> Dump
     }
 }
 
-/// `~* r rip` in a section: (current, tid, rip) of each thread.
-fn thread_rips(run: &RdbRun, section: &str) -> Vec<(bool, u32, u64)> {
-    run.section(section)
-        .all_matches(r"(?m)^([. #])\s*\d+\s+Id: [0-9a-f]+\.([0-9a-f]+) .*\n(?:\s*\n)?rip=([0-9a-f]{16})")
-        .into_iter()
-        .map(|m| (m[1] == ".", u32::from_str_radix(&m[2], 16).unwrap_or(0), addr(&m[3])))
-        .collect()
-}
-
 /// What a minidump says, in the shapes the assertions compare.
 struct ReadBack {
     /// tid → rip, in the thread list's order.
@@ -126,9 +117,8 @@ struct ReadBack {
     pid: Option<u32>,
 }
 
-fn read_minidump(path: &Path) -> (Minidump<'static, FileBytes>, ReadBack) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let dump = Minidump::read(FileBytes(bytes)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+fn read_back(path: &Path) -> (Minidump<'static, DumpBytes>, ReadBack) {
+    let dump = read_minidump(path);
     let system: MinidumpSystemInfo = dump.get_stream().expect("a system info stream");
     let misc: Option<MinidumpMiscInfo> = dump.get_stream().ok();
     let threads: MinidumpThreadList = dump.get_stream().expect("a thread list");
@@ -163,29 +153,11 @@ fn read_minidump(path: &Path) -> (Minidump<'static, FileBytes>, ReadBack) {
     (dump, read)
 }
 
-/// The minidump crate reads from anything that derefs to bytes; a `Vec` read whole is enough for these files.
-struct FileBytes(Vec<u8>);
-
-impl std::ops::Deref for FileBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-/// The bytes a minidump holds at `address`, `len` of them, if its memory covers them.
-fn memory_at(dump: &Minidump<'static, FileBytes>, address: u64, len: usize) -> Option<Vec<u8>> {
-    let memory = dump.get_memory()?;
-    let range = memory.memory_at_address(address)?;
-    let offset = (address - range.base_address()) as usize;
-    range.bytes().get(offset..offset + len).map(<[u8]>::to_vec)
-}
-
 /// What both minidumps of a state must say, as rdb showed the state.
 fn assert_minidumps_match(state: &DumpedState, signal: u32) {
     let run = &state.run;
-    let (full, full_read) = read_minidump(&state.full);
-    let (small, small_read) = read_minidump(&state.small);
+    let (full, full_read) = read_back(&state.full);
+    let (small, small_read) = read_back(&state.small);
     for (which, read) in [("/ma", &full_read), ("/m", &small_read)] {
         assert_eq!(read.platform, 0x8201, "{which}: Linux's platform id, as Breakpad writes it");
         assert!(read.pid.is_some(), "{which}: the process id in MiscInfo");
@@ -213,19 +185,19 @@ fn assert_minidumps_match(state: &DumpedState, signal: u32) {
         assert_eq!((tid, code), (state.event_tid, signal), "{which}: the stop's signal on its thread");
     }
     // The program's bytes, not rdb's int3, where the breakpoint is (and rdb showed the same through its mask).
-    let code = memory_at(&full, state.inner, 16).expect("/ma holds the code of dumped!inner");
+    let code = minidump_memory_at(&full, state.inner, 16).expect("/ma holds the code of dumped!inner");
     assert_eq!(code, state.inner_bytes, "/ma: the code as the program has it\n{}", run.dump());
     assert_ne!(code[0], 0xcc, "no int3 of rdb's in the dump");
-    let motto = memory_at(&full, state.motto, MOTTO.len()).expect("/ma holds the global string");
+    let motto = minidump_memory_at(&full, state.motto, MOTTO.len()).expect("/ma holds the global string");
     assert_eq!(motto, MOTTO.as_bytes());
     // The small one is much smaller, and still has the stacks and the code around each rip.
     let (full_size, small_size) = (file_size(&state.full), file_size(&state.small));
     assert!(small_size * 20 < full_size, "/m ({small_size} bytes) far smaller than /ma ({full_size})");
     for (tid, rip) in &small_read.rips {
-        assert!(memory_at(&small, *rip, 1).is_some(), "/m holds the code at thread {tid:x}'s rip {rip:#x}");
+        assert!(minidump_memory_at(&small, *rip, 1).is_some(), "/m holds the code at thread {tid:x}'s rip {rip:#x}");
     }
     if let Some(at) = small_read.rips.iter().find(|(_, rip)| *rip == state.inner).map(|_| state.inner) {
-        assert_ne!(memory_at(&small, at, 1), Some(vec![0xcc]), "/m: no int3 of rdb's");
+        assert_ne!(minidump_memory_at(&small, at, 1), Some(vec![0xcc]), "/m: no int3 of rdb's");
     }
 }
 
@@ -291,16 +263,11 @@ fn assert_rdb_reads_back(state: &DumpedState) {
         );
         let run = rdb(&["-z", s(dump), "-i", s(state.program.parent().unwrap())], &script);
         let rips: HashMap<u32, u64> =
-            thread_rips(&run, "threads").into_iter().map(|(_, tid, rip)| (tid, rip)).collect();
+            run.section("threads").thread_rips().into_iter().map(|(_, tid, rip)| (tid, rip)).collect();
         assert_eq!(rips, state.rips, "{}: every thread's rip as rdb saw it live\n{}", dump.display(), run.dump());
         let frames: Vec<String> = run.section("k").frames().into_iter().map(|f| f.site).collect();
         assert_eq!(frames, state.frames, "{}: the stack as rdb saw it live\n{}", dump.display(), run.dump());
-        let bytes = run
-            .section("bytes")
-            .all_matches(r"(?m)^[0-9a-f`]+  ((?:[0-9a-f]{2}[ -]){15}[0-9a-f]{2})")
-            .first()
-            .map(|row| row[1].split([' ', '-']).map(|b| u8::from_str_radix(b, 16).unwrap_or(0)).collect::<Vec<u8>>())
-            .unwrap_or_else(|| run.fail("no db line"));
+        let bytes = run.section("bytes").db_bytes();
         assert_eq!(bytes, state.inner_bytes, "{}: inner's code as the program has it\n{}", dump.display(), run.dump());
         if holds_data {
             run.section("motto").assert_contains(MOTTO);
@@ -338,7 +305,7 @@ fn dumps_at_a_second_chance_sigsegv_say_so() {
     run.assert_contains("second chance");
     const SIGSEGV: u32 = 11;
     assert_minidumps_match(&state, SIGSEGV);
-    let (_, full) = read_minidump(&state.full);
+    let (_, full) = read_back(&state.full);
     assert_eq!(full.exception.map(|e| e.2), Some(0), "the fault address, as Breakpad records si_addr");
     let gdb = gdb_reads(&state);
     assert!(gdb.contains("Program terminated with signal SIGSEGV"), "{gdb}");

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use minidump::{Minidump, MinidumpException, MinidumpMiscInfo, MinidumpModuleList, MinidumpSystemInfo};
+use minidump::{MinidumpException, MinidumpMiscInfo, MinidumpModuleList, MinidumpSystemInfo};
 use minidump::{MinidumpThreadList, Module};
 use rdb_testkit::prelude::*;
 use rdb_testkit::wine::{rdb_wine, wine_path};
@@ -57,9 +57,14 @@ pub fn windows_dump_state(name: &str, args: &[&str], to_stop: &str, after: &str)
     let mut argv = vec![program.as_str()];
     argv.extend_from_slice(args);
     let run = rdb_wine(&argv, &script);
-    let threads = thread_rips(&run, "threads");
+    let threads = run.section("threads").thread_rips();
     let event_tid = threads.iter().find(|t| t.0).map(|t| t.1).unwrap_or_else(|| run.fail("no current thread in ~"));
-    assert_eq!(thread_rips(&run, "threads after"), threads, "the threads as they were after .dump\n{}", run.dump());
+    assert_eq!(
+        run.section("threads after").thread_rips(),
+        threads,
+        "the threads as they were after .dump\n{}",
+        run.dump()
+    );
     let bases = run
         .section("lm")
         .all_matches(&format!(r"(?m)^({ADDR}) {ADDR} +(\S+)"))
@@ -67,12 +72,7 @@ pub fn windows_dump_state(name: &str, args: &[&str], to_stop: &str, after: &str)
         .map(|row| (row[2].to_ascii_lowercase(), addr(&row[1])))
         .collect();
     let syms = run.section("syms").evaluations();
-    let inner_bytes = run
-        .section("bytes")
-        .all_matches(r"(?m)^[0-9a-f`]+  ((?:[0-9a-f]{2}[ -]){15}[0-9a-f]{2})")
-        .first()
-        .map(|row| row[1].split([' ', '-']).map(|b| u8::from_str_radix(b, 16).unwrap_or(0)).collect())
-        .unwrap_or_else(|| run.fail("no db line"));
+    let inner_bytes = run.section("bytes").db_bytes();
     let dumps = run.section("dumps");
     for file in [&full, &small] {
         dumps.assert_contains(&format!("Creating {} - mini user dump", wine_path(file)));
@@ -87,43 +87,12 @@ pub fn windows_dump_state(name: &str, args: &[&str], to_stop: &str, after: &str)
     WindowsDumpedState { full, small, run, rips, event_tid, bases, inner: syms[0], motto: syms[1], inner_bytes }
 }
 
-/// `~* r rip` in a section: (current, tid, rip) of each thread.
-fn thread_rips(run: &RdbRun, section: &str) -> Vec<(bool, u32, u64)> {
-    run.section(section)
-        .all_matches(r"(?m)^([. #])\s*\d+\s+Id: [0-9a-f]+\.([0-9a-f]+) .*\r?\n(?:\s*\r?\n)?rip=([0-9a-f]{16})")
-        .into_iter()
-        .map(|m| (m[1] == ".", u32::from_str_radix(&m[2], 16).unwrap_or(0), addr(&m[3])))
-        .collect()
-}
-
-/// The minidump crate reads from anything that derefs to bytes.
-struct FileBytes(Vec<u8>);
-
-impl std::ops::Deref for FileBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-fn open(path: &Path) -> Minidump<'static, FileBytes> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Minidump::read(FileBytes(bytes)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn memory_at(dump: &Minidump<'static, FileBytes>, address: u64, len: usize) -> Option<Vec<u8>> {
-    let memory = dump.get_memory()?;
-    let range = memory.memory_at_address(address)?;
-    let offset = (address - range.base_address()) as usize;
-    range.bytes().get(offset..offset + len).map(<[u8]>::to_vec)
-}
-
 /// What both minidumps of a state must say, as rdb showed the state.
 fn assert_minidumps_match(state: &WindowsDumpedState, code: u32) {
     let run = &state.run;
     for path in [&state.full, &state.small] {
         let which = path.display();
-        let dump = open(path);
+        let dump = read_minidump(path);
         let system: MinidumpSystemInfo = dump.get_stream().expect("a system info stream");
         let misc: Option<MinidumpMiscInfo> = dump.get_stream().ok();
         let threads: MinidumpThreadList = dump.get_stream().expect("a thread list");
@@ -152,11 +121,15 @@ fn assert_minidumps_match(state: &WindowsDumpedState, code: u32) {
             assert_eq!(module.map(|m| m.base_address()), Some(*base), "{which}: {name} at lm's base\n{}", run.dump());
         }
     }
-    let full = open(&state.full);
-    let code = memory_at(&full, state.inner, 16).expect("/ma holds dumped!inner");
+    let full = read_minidump(&state.full);
+    let code = minidump_memory_at(&full, state.inner, 16).expect("/ma holds dumped!inner");
     assert_eq!(code, state.inner_bytes, "/ma: the code as the program has it (rdb's patches lifted)");
     assert_ne!(code[0], 0xcc, "no int3 of rdb's in the dump");
-    assert_eq!(memory_at(&full, state.motto, MOTTO.len()).as_deref(), Some(MOTTO.as_bytes()), "the global string");
+    assert_eq!(
+        minidump_memory_at(&full, state.motto, MOTTO.len()).as_deref(),
+        Some(MOTTO.as_bytes()),
+        "the global string"
+    );
     let (full_size, small_size) = (size(&state.full), size(&state.small));
     assert!(small_size * 10 < full_size, "/m ({small_size} bytes) far smaller than /ma ({full_size})");
 }
@@ -183,7 +156,7 @@ fn assert_linux_rdb_reads_back(state: &WindowsDumpedState) {
         );
         let run = rdb(&["-z", s(dump), "-i", s(images)], &script);
         let rips: HashMap<u32, u64> =
-            thread_rips(&run, "threads").into_iter().map(|(_, tid, rip)| (tid, rip)).collect();
+            run.section("threads").thread_rips().into_iter().map(|(_, tid, rip)| (tid, rip)).collect();
         for (tid, rip) in &state.rips {
             assert_eq!(
                 rips.get(tid),
@@ -193,12 +166,7 @@ fn assert_linux_rdb_reads_back(state: &WindowsDumpedState) {
                 run.dump()
             );
         }
-        let bytes = run
-            .section("bytes")
-            .all_matches(r"(?m)^[0-9a-f`]+  ((?:[0-9a-f]{2}[ -]){15}[0-9a-f]{2})")
-            .first()
-            .map(|row| row[1].split([' ', '-']).map(|b| u8::from_str_radix(b, 16).unwrap_or(0)).collect::<Vec<u8>>())
-            .unwrap_or_else(|| run.fail("no db line"));
+        let bytes = run.section("bytes").db_bytes();
         assert_eq!(bytes, state.inner_bytes, "{}: inner's code as the program has it\n{}", dump.display(), run.dump());
         run.section("k").assert_frames_start_with(&["dumped!inner"]);
         if full {
@@ -226,7 +194,7 @@ fn minidumps_at_a_second_chance_access_violation_carry_c0000005() {
     state.run.assert_contains("second chance");
     assert_minidumps_match(&state, 0xc000_0005);
     assert_linux_rdb_reads_back(&state);
-    let full = open(&state.full);
+    let full = read_minidump(&state.full);
     let exception: MinidumpException = full.get_stream().expect("an exception stream");
     let record = &exception.raw.exception_record;
     assert_eq!((record.number_parameters, record.exception_information[0], record.exception_information[1]), (2, 1, 0));
