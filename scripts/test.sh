@@ -23,6 +23,12 @@ cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
+# The engine is a library other programs drive (issue 18): its documentation builds without a warning.
+if ! RUSTDOCFLAGS="-D warnings" cargo doc --quiet -p rdb-engine --no-deps 2>&1 | tee -a "$log"; then
+    echo "test: the engine's documentation has warnings (cargo doc -p rdb-engine --no-deps)" >&2
+    status=1
+fi
+
 # The Python package (crates/rdb-python) in a virtual environment of its own: maturin and pytest from PyPI, the
 # package built from this tree (debug, sharing the build above) and installed into it, its tests run there.
 pyenv="${CARGO_TARGET_DIR:-target}/pyenv"

@@ -76,7 +76,7 @@ pub struct Blame {
     pub image: String,
 }
 
-/// Whether `path`'s module is the OS's or a language runtime's (see [`SYSTEM_MODULES`]).
+/// Whether `path`'s module is the OS's or a language runtime's (the list is `SYSTEM_MODULES` in this file).
 pub fn is_system_module(path: &std::path::Path) -> bool {
     let file = file_name(path).to_ascii_lowercase();
     let stem = file.split('.').next().unwrap_or("");
