@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 pub use breaker::Breaker;
+pub use dumps::{DumpFile, dump_file};
 pub use stdio::{Redirect, Stdio};
 
 use crate::error::{Error, Result};
