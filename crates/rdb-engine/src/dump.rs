@@ -59,7 +59,7 @@ pub struct ProcessView<'a> {
     /// The program's regions in address order (rdb's own scratch memory left out).
     pub regions: Vec<Region>,
     /// Where the modules' files are mapped, page by page, with the file offsets (a core's `NT_FILE` note: how a
-    /// reader of the core finds each module and its base).
+    /// reader of the core finds each module and its base); empty in the view of a minidump writer.
     pub mapped_files: Vec<MappedRange>,
     pub exception: Option<DumpException>,
     /// The auxiliary vector (raw `AT_*` pairs), where the OS has one.

@@ -34,7 +34,7 @@ impl Debugger {
         if kind != DumpKind::Core && session.write_native_minidump(path, kind == DumpKind::FullMinidump, overwrite)? {
             return Ok(());
         }
-        let mut view = session.process_view(command_line)?;
+        let mut view = session.process_view(kind, command_line)?;
         self.host.write_dump(&mut view, kind, path, overwrite)
     }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{Session, live};
-use crate::dump::{DumpException, DumpThread, MappedRange, ProcessView};
+use crate::dump::{DumpException, DumpKind, DumpThread, MappedRange, ProcessView};
 use crate::error::{Error, Result};
 use crate::target::{ModuleRecord, Region, SnapshotOs, Tid};
 
@@ -19,8 +19,8 @@ impl Session {
         Ok(if target.environment_blocks().is_some() { SnapshotOs::Windows } else { SnapshotOs::Linux })
     }
 
-    /// The stopped process as a dump writer sees it.
-    pub fn process_view(&mut self, command_line: Option<String>) -> Result<ProcessView<'_>> {
+    /// The stopped process as a writer of a `kind` dump sees it.
+    pub fn process_view(&mut self, kind: DumpKind, command_line: Option<String>) -> Result<ProcessView<'_>> {
         let os = self.process_os()?;
         let event_tid = self.event_tid;
         let mut tids: Vec<Tid> = self.threads.iter().map(|t| t.tid).collect();
@@ -40,7 +40,8 @@ impl Session {
             threads.push(DumpThread { tid, registers, float, teb });
         }
         let modules = self.dump_modules();
-        let mapped_files = self.mapped_files();
+        // Only a core lists the files mapped (NT_FILE); finding them reads every module's file.
+        let mapped_files = if kind == DumpKind::Core { self.mapped_files() } else { Vec::new() };
         let mut regions = self.target()?.memory_regions()?;
         for (base, size) in self.image.scratch.chunks() {
             regions = cut_out(regions, base, base.saturating_add(size));
