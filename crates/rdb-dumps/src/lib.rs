@@ -9,6 +9,7 @@
 
 mod core_file;
 mod minidump;
+mod user_regs;
 pub mod write;
 
 use std::path::Path;

@@ -26,7 +26,6 @@ const NT_FILE: u32 = 0x4649_4c45;
 const PR_CURSIG: usize = 12;
 const PR_PID: usize = 32;
 const PR_REG: usize = 112;
-const PR_REG_WORDS: usize = 27;
 /// x86-64's `struct elf_prpsinfo`: `pr_pid` and `pr_fname[16]`.
 const PSINFO_PID: usize = 24;
 const PSINFO_FNAME: usize = 40;
@@ -145,68 +144,11 @@ fn word64(bytes: &[u8], at: usize) -> Option<u64> {
 fn prstatus(desc: &[u8]) -> Option<Thread> {
     let cursig = i16::from_le_bytes(desc.get(PR_CURSIG..PR_CURSIG + 2)?.try_into().ok()?);
     let tid = word32(desc, PR_PID)?;
-    let mut reg = [0u64; PR_REG_WORDS];
+    let mut reg = [0u64; crate::user_regs::WORDS];
     for (i, word) in reg.iter_mut().enumerate() {
         *word = word64(desc, PR_REG + 8 * i)?;
     }
-    let [
-        r15,
-        r14,
-        r13,
-        r12,
-        rbp,
-        rbx,
-        r11,
-        r10,
-        r9,
-        r8,
-        rax,
-        rcx,
-        rdx,
-        rsi,
-        rdi,
-        orig_rax,
-        rip,
-        cs,
-        eflags,
-        rsp,
-        ss,
-        fs_base,
-        gs_base,
-        ds,
-        es,
-        fs,
-        gs,
-    ] = reg;
-    let registers = Registers {
-        rax,
-        rbx,
-        rcx,
-        rdx,
-        rsi,
-        rdi,
-        rbp,
-        rsp,
-        r8,
-        r9,
-        r10,
-        r11,
-        r12,
-        r13,
-        r14,
-        r15,
-        rip,
-        rflags: eflags,
-        cs: cs as u16,
-        ss: ss as u16,
-        ds: ds as u16,
-        es: es as u16,
-        fs: fs as u16,
-        gs: gs as u16,
-        fs_base,
-        gs_base,
-        orig_rax,
-    };
+    let registers = crate::user_regs::from_words(reg);
     let signal = Signal { signo: i32::from(cursig), info: None };
     Some(Thread { tid, registers, float: None, avx_upper: None, signal })
 }

@@ -131,43 +131,10 @@ pub(super) fn prstatus(tid: u32, pid: u32, signal: u32, registers: &Registers, f
     for _ in 0..8 {
         f = f.u64(0);
     }
-    for word in user_regs(registers) {
+    for word in crate::user_regs::to_words(registers) {
         f = f.u64(word);
     }
     f.u32(u32::from(fp_valid)).end(PRSTATUS_SIZE)
-}
-
-/// The registers in Linux's `user_regs_struct` order, as NT_PRSTATUS holds them.
-fn user_regs(r: &Registers) -> [u64; 27] {
-    [
-        r.r15,
-        r.r14,
-        r.r13,
-        r.r12,
-        r.rbp,
-        r.rbx,
-        r.r11,
-        r.r10,
-        r.r9,
-        r.r8,
-        r.rax,
-        r.rcx,
-        r.rdx,
-        r.rsi,
-        r.rdi,
-        r.orig_rax,
-        r.rip,
-        u64::from(r.cs),
-        r.rflags,
-        r.rsp,
-        u64::from(r.ss),
-        r.fs_base,
-        r.gs_base,
-        u64::from(r.ds),
-        u64::from(r.es),
-        u64::from(r.fs),
-        u64::from(r.gs),
-    ]
 }
 
 /// The x87/SSE note (`user_fpregs_struct`, FXSAVE's layout), `None` if the registers do not fit one.
