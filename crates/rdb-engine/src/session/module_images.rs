@@ -74,7 +74,7 @@ impl Session {
     pub fn set_image_path(&mut self, dirs: Vec<PathBuf>) {
         self.modules.image_path = dirs;
         if self.is_snapshot() {
-            self.find_module_images(false);
+            self.find_module_images();
         }
     }
 
@@ -83,29 +83,31 @@ impl Session {
         &self.modules.image_path
     }
 
-    /// Look for the image of each module of a snapshot not found yet; with `tell`, say which are still missing
-    /// (once, when the snapshot opens).
-    pub(super) fn find_module_images(&mut self, tell: bool) {
+    /// Look again for the image of each module of a snapshot not found yet (the image path changed).
+    fn find_module_images(&mut self) {
         let dirs = self.modules.image_path.clone();
-        let mut missing = Vec::new();
         for module in self.modules.iter_mut() {
             if module.image.is_some() || module.path.is_file() {
                 continue;
             }
-            match find_image(&module.path, &dirs) {
-                Some(found) => {
-                    module.image = Some(found);
-                    // Read again from the file found (a module looked at before had none).
-                    module.forget_symbols();
-                }
-                None if is_kernels(&module.path) => {}
-                None => missing.push((file_name(&module.path), module.path.clone())),
+            if let Some(found) = find_image(&module.path, &dirs) {
+                module.image = Some(found);
+                // Read again from the file found (a module looked at before had none).
+                module.forget_symbols();
             }
         }
-        if tell {
-            for (name, path) in missing {
-                self.notify(Notice::ImageNotFound { name, path });
-            }
+    }
+
+    /// Say which modules of a snapshot just opened have no image here (each was looked for as it was added).
+    pub(super) fn tell_missing_images(&mut self) {
+        let missing: Vec<_> = self
+            .modules
+            .iter()
+            .filter(|m| m.image.is_none() && !m.path.is_file() && !is_kernels(&m.path))
+            .map(|m| (file_name(&m.path), m.path.clone()))
+            .collect();
+        for (name, path) in missing {
+            self.notify(Notice::ImageNotFound { name, path });
         }
     }
 }

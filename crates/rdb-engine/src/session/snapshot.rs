@@ -28,7 +28,7 @@ impl Session {
         for m in modules {
             self.module_loaded(m.base, m.size, m.path);
         }
-        self.find_module_images(true);
+        self.tell_missing_images();
         let first = threads.first().copied().unwrap_or(0);
         let (tid, reason) = match event {
             Some(e) => match e.kind {
