@@ -8,6 +8,7 @@
 //! corrupt opens with what can still be read.
 
 mod core_file;
+mod linux_signal;
 mod minidump;
 mod user_regs;
 pub mod write;

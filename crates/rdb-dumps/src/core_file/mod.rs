@@ -7,7 +7,6 @@
 mod mapped_files;
 mod memory;
 mod notes;
-mod signal;
 #[cfg(test)]
 mod tests;
 
@@ -246,7 +245,7 @@ impl Snapshot for CoreFile {
         if first.signal.signo <= 0 {
             return None;
         }
-        let kind = signal::exception_kind(first.signal);
+        let kind = crate::linux_signal::exception_kind(first.signal);
         let exception = Exception { kind, address: first.registers.rip, first_chance: false };
         Some(Event { pid: self.pid(), tid: first.tid, kind: EventKind::Exception(exception) })
     }

@@ -10,7 +10,7 @@ use rdb_engine::regs::Registers;
 use rdb_engine::target::FloatRegisters;
 
 use super::mapped_files::{self, MappedFile};
-use super::signal::Signal;
+use crate::linux_signal::Signal;
 
 /// The note types a Linux core holds (`elf.h`).
 const NT_PRSTATUS: u32 = 1;

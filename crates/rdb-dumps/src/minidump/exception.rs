@@ -4,24 +4,16 @@
 
 use rdb_engine::target::ExceptionKind;
 
+use crate::linux_signal::{SI_KERNEL, SIGTRAP, Signal, exception_kind};
+
 const STATUS_BREAKPOINT: u32 = 0x8000_0003;
 const STATUS_SINGLE_STEP: u32 = 0x8000_0004;
 const STATUS_ACCESS_VIOLATION: u32 = 0xc000_0005;
 const STATUS_ILLEGAL_INSTRUCTION: u32 = 0xc000_001d;
 const STATUS_INTEGER_DIVIDE_BY_ZERO: u32 = 0xc000_0094;
 
-/// Linux's signal numbers on x86-64 and the `si_code`s that matter here.
-mod linux {
-    pub const SIGILL: u32 = 4;
-    pub const SIGTRAP: u32 = 5;
-    pub const SIGBUS: u32 = 7;
-    pub const SIGFPE: u32 = 8;
-    pub const SIGSEGV: u32 = 11;
-    pub const SI_KERNEL: i32 = 0x80;
-    pub const FPE_INTDIV: i32 = 1;
-    /// Breakpad's code for a dump written on request, with no crash (`MD_EXCEPTION_CODE_LIN_DUMP_REQUESTED`).
-    pub const DUMP_REQUESTED: u32 = 0xffff_ffff;
-}
+/// Breakpad's code for a dump written on request, with no crash (`MD_EXCEPTION_CODE_LIN_DUMP_REQUESTED`).
+const DUMP_REQUESTED: u32 = 0xffff_ffff;
 
 /// A Windows exception: its code and the parameters `ExceptionInformation` holds.
 pub(crate) fn windows(code: u32, params: &[u64]) -> ExceptionKind {
@@ -49,20 +41,12 @@ pub(crate) fn windows(code: u32, params: &[u64]) -> ExceptionKind {
 /// breakpoint) the int3 before it, as the live backend reports it. `None` for a dump written on request.
 pub(crate) fn linux(signo: u32, si_code: u32, fault_address: u64, rip: u64) -> Option<(ExceptionKind, u64)> {
     let code = si_code as i32;
-    let kernel = code > 0;
-    let signal = Some(signo as i32);
+    // A trap the kernel raised: the int3's (reported on the int3, as the live backend does) or a step's.
     let kind = match signo {
-        linux::DUMP_REQUESTED => return None,
-        linux::SIGTRAP if code == linux::SI_KERNEL => return Some((ExceptionKind::Breakpoint, rip.wrapping_sub(1))),
-        linux::SIGTRAP if kernel => ExceptionKind::SingleStep { dr6: 0 },
-        linux::SIGSEGV | linux::SIGBUS if kernel => ExceptionKind::AccessViolation {
-            fault_address: (code != linux::SI_KERNEL).then_some(fault_address),
-            write: None,
-            signal,
-        },
-        linux::SIGILL if kernel => ExceptionKind::IllegalInstruction { signal },
-        linux::SIGFPE if code == linux::FPE_INTDIV => ExceptionKind::IntegerDivideByZero { signal },
-        _ => ExceptionKind::Signal { signo: signo as i32 },
+        DUMP_REQUESTED => return None,
+        s if s == SIGTRAP as u32 && code == SI_KERNEL => return Some((ExceptionKind::Breakpoint, rip.wrapping_sub(1))),
+        s if s == SIGTRAP as u32 && code > 0 => ExceptionKind::SingleStep { dr6: 0 },
+        _ => exception_kind(Signal { signo: signo as i32, info: Some((code, fault_address)) }),
     };
     Some((kind, rip))
 }
@@ -86,15 +70,18 @@ mod tests {
     #[test]
     fn linux_signals() {
         const SEGV_MAPERR: u32 = 1;
-        let (segv, at) = linux(linux::SIGSEGV, SEGV_MAPERR, 0x10, 0x40_1000).unwrap();
+        let (segv, at) = linux(crate::linux_signal::SIGSEGV as u32, SEGV_MAPERR, 0x10, 0x40_1000).unwrap();
         assert_eq!(segv, ExceptionKind::AccessViolation { fault_address: Some(0x10), write: None, signal: Some(11) });
         assert_eq!(at, 0x40_1000);
-        let (int3, at) = linux(linux::SIGTRAP, linux::SI_KERNEL as u32, 0, 0x40_1001).unwrap();
+        let (int3, at) = linux(crate::linux_signal::SIGTRAP as u32, SI_KERNEL as u32, 0, 0x40_1001).unwrap();
         assert_eq!((int3, at), (ExceptionKind::Breakpoint, 0x40_1000));
-        assert_eq!(linux(linux::SIGFPE, 1, 0, 0).unwrap().0, ExceptionKind::IntegerDivideByZero { signal: Some(8) });
+        assert_eq!(
+            linux(crate::linux_signal::SIGFPE as u32, 1, 0, 0).unwrap().0,
+            ExceptionKind::IntegerDivideByZero { signal: Some(8) }
+        );
         // SI_USER (0): someone sent the signal; it is only a signal.
-        assert_eq!(linux(linux::SIGSEGV, 0, 0, 0).unwrap().0, ExceptionKind::Signal { signo: 11 });
+        assert_eq!(linux(crate::linux_signal::SIGSEGV as u32, 0, 0, 0).unwrap().0, ExceptionKind::Signal { signo: 11 });
         assert_eq!(linux(6, (-6i32) as u32, 0, 0).unwrap().0, ExceptionKind::Signal { signo: 6 });
-        assert_eq!(linux(linux::DUMP_REQUESTED, 0, 0, 0), None);
+        assert_eq!(linux(DUMP_REQUESTED, 0, 0, 0), None);
     }
 }

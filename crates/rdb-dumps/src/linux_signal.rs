@@ -1,30 +1,32 @@
-//! The exception a core's signal stands for, as the Linux backend words a live signal (`rdb-linux`'s `siginfo.rs`):
-//! only the part of that mapping a dump can meet. A core has no debugger's step, guard page or break-in, so the
-//! live mapping's other cases never arise here; and a dump is read on any OS, so the numbers are Linux's own,
-//! written out rather than taken from the `libc` of the machine rdb runs on.
+//! The exception a Linux dump's signal stands for (a core's NT_SIGINFO, a Linux minidump's exception stream), as the
+//! Linux backend words a live signal (`rdb-linux`'s `siginfo.rs`): only the part of that mapping a dump can meet.
+//! A dump has no debugger's guard page or break-in, so the live mapping's other cases never arise here; and a dump
+//! is read on any OS, so the numbers are Linux's own, written out rather than taken from the `libc` of the machine
+//! rdb runs on.
 
 use rdb_engine::target::ExceptionKind;
 
-const SIGILL: i32 = 4;
-const SIGBUS: i32 = 7;
-const SIGFPE: i32 = 8;
-const SIGSEGV: i32 = 11;
-/// si_code of a signal the kernel raised without a fault address of its own (a general-protection fault).
-const SI_KERNEL: i32 = 0x80;
+pub(crate) const SIGILL: i32 = 4;
+pub(crate) const SIGTRAP: i32 = 5;
+pub(crate) const SIGBUS: i32 = 7;
+pub(crate) const SIGFPE: i32 = 8;
+pub(crate) const SIGSEGV: i32 = 11;
+/// si_code of a signal the kernel raised without a fault address of its own (a general-protection fault, an int3).
+pub(crate) const SI_KERNEL: i32 = 0x80;
 /// si_code of SIGFPE for an integer division by zero.
-const FPE_INTDIV: i32 = 1;
+pub(crate) const FPE_INTDIV: i32 = 1;
 
 /// What the dump says about the signal: from `NT_SIGINFO` when the core has one, else only the number
 /// (`pr_cursig`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Signal {
+pub(crate) struct Signal {
     pub signo: i32,
     /// `si_code` and `si_addr`, where a siginfo was recorded.
     pub info: Option<(i32, u64)>,
 }
 
 /// The exception a signal the process died of (or was stopped by, for a `gcore`) stands for.
-pub(super) fn exception_kind(s: Signal) -> ExceptionKind {
+pub(crate) fn exception_kind(s: Signal) -> ExceptionKind {
     // A positive si_code: raised by the kernel for the instruction the thread ran. Without a siginfo a fault signal
     // is taken as one: that is how a process ends up dumped with it.
     let kernel = s.info.is_none_or(|(code, _)| code > 0);
@@ -47,7 +49,6 @@ pub(super) fn exception_kind(s: Signal) -> ExceptionKind {
 mod tests {
     use super::*;
 
-    const SIGTRAP: i32 = 5;
     const SIGABRT: i32 = 6;
 
     #[test]
