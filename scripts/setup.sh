@@ -14,7 +14,7 @@
 #   - clang-14: debuggees built by clang as well as gcc (its DWARF 5: rbp frame bases, DW_OP_addrx), for the
 #     source-level tests.
 #   - lld-14, llvm-14: Windows debuggees whose symbols are in a PDB (clang-14 -gcodeview linked by lld-link-14 or
-#     ld.lld-14; tests/debuggees-windows/wpdb*.c), and llvm-pdbutil-14, the PDB tests' oracle.
+#     ld.lld-14; tests/debuggees-windows/wpdb*.c and .cc), and llvm-pdbutil-14, the PDB tests' oracle.
 #   - gdbserver, lldb-16 (with lldb-server-16): the gdb remote server's tests drive rdb --gdbserver with real gdb and
 #     lldb, and its bench line compares it with gdbserver.
 #   - gdb-multiarch: a gdb that knows Windows targets, for driving rdb.exe --gdbserver under Wine.
@@ -44,6 +44,8 @@ command -v gdb-multiarch >/dev/null 2>&1 || need+=(gdb-multiarch)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 [ -n "$(ls /usr/include/python3*/Python.h 2>/dev/null)" ] || need+=(python3-dev)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: installing ${need[*]}"
@@ -58,4 +60,12 @@ fi
 if ! command -v cargo >/dev/null 2>&1 || ! command -v rustc >/dev/null 2>&1; then
     echo "setup: cargo and rustc are needed (install Rust with rustup)" >&2
     exit 1
+fi
+
+# The DAP scenarios' client (tests/dap): installed once, again only when the lock file changes.
+dap_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/dap"
+if [ ! -d "$dap_dir/node_modules/@vscode/debugadapter-testsupport" ] \
+    || [ "$dap_dir/package-lock.json" -nt "$dap_dir/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the DAP test client (npm ci in tests/dap)"
+    (cd "$dap_dir" && npm ci --no-audit --no-fund)
 fi

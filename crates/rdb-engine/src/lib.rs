@@ -20,7 +20,7 @@
 //! /// Run `prog 1000` to its end, reading `add`'s first argument and its locals at each call.
 //! fn trace_add(host: Box<dyn Host>) -> rdb_engine::Result<i64> {
 //!     let mut dbg = Debugger::new(host, Box::new(|notice: &Notice| eprintln!("{notice:?}")));
-//!     let launch = Launch { program: "./prog".into(), args: vec!["1000".into()], stdio: Default::default() };
+//!     let launch = Launch { program: "./prog".into(), args: vec!["1000".into()], ..Default::default() };
 //!     let first = dbg.launch(launch)?; // stopped at the initial breakpoint
 //!     // The locations the console's `bp` takes: `prog!add`, an address, `` `prog.c:12` ``; a condition in MASM or
 //!     // C++ would be compiled into the debuggee where it can be (`Spec::condition`).

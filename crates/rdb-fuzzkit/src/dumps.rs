@@ -15,6 +15,11 @@ pub const QUESTIONS: &str = "~; r; k; kn 5; ~* k; lm; !address; .lastevent; .exr
 /// Open `input` as a dump file; `None` if it is refused (which must be one clean error), else every line the
 /// questions printed.
 pub fn run(input: &[u8]) -> Option<Vec<String>> {
+    run_asking(input, QUESTIONS)
+}
+
+/// Open `input` as [`run`] does and ask `questions` (commands separated by `;`).
+pub fn run_asking(input: &[u8], questions: &str) -> Option<Vec<String>> {
     let target = rdb_dumps::open(Path::new("input.dmp"), Box::new(input.to_vec())).ok()?;
-    Some(commands::run_on(target, QUESTIONS))
+    Some(commands::run_on(target, questions))
 }

@@ -11,6 +11,8 @@
 //! - `dumps`: a dump file made from the input, opened as `rdb -z` opens one and asked what a user asks of a dump;
 //! - `gdb`: gdb remote-protocol traffic made from the input, served by rdb's gdb server over the in-memory process;
 //! - `symbols`: a module file made from the input, loaded through rdb's symbol layer, and every question asked of it;
+//! - `values`: a core file whose variables' memory is corrupted as containers break (lengths of 2^60, cycles),
+//!   for the value model's visualizers;
 //! - `mutate` and `rng`: mutated copies of the suite's debuggees, from a fixed seed, for the property tests.
 //!
 //! Every entry point panics only when a property fails: a panic anywhere else is a defect of rdb.
@@ -25,3 +27,4 @@ pub mod mutate;
 pub mod process;
 pub mod rng;
 pub mod symbols;
+pub mod values;

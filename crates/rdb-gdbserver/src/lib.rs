@@ -37,6 +37,8 @@ use target::Server;
 
 /// What to debug.
 #[derive(Debug, Clone)]
+// Made once per session: a launch's size beside a pid's costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Start {
     Launch(Launch),
     Attach(Pid),

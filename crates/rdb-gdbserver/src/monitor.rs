@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use gdbstub::target::ext::monitor_cmd::{ConsoleOutput, MonitorCmd, outputln};
-use rdb_windbg::{Console, Flow, Output};
+use rdb_windbg::{Console, Refusal};
 
 use crate::target::Server;
 
@@ -27,40 +27,23 @@ impl Default for Monitor {
     }
 }
 
-struct Lines(Vec<String>);
-
-impl Output for Lines {
-    fn line(&mut self, text: &str) {
-        self.0.push(text.to_string());
-    }
-}
-
 impl MonitorCmd for Server {
     fn handle_monitor_cmd(&mut self, cmd: &[u8], mut out: ConsoleOutput<'_>) -> Result<(), String> {
         let line = String::from_utf8_lossy(cmd).into_owned();
         let console = self.monitor.console.clone();
         let lines = self.runner.call(move |d| {
-            let mut out = Lines(Vec::new());
             let Ok(mut console) = console.lock() else { return vec!["monitor: the console is unusable".to_string()] };
-            console.queue(&line);
-            while let Some(command) = console.next_command() {
-                match console.execute(d, &command, &mut out) {
-                    Flow::Next => {}
-                    Flow::Resume(r) => {
-                        out.0.push(format!(
-                            "monitor: '{}' would let the debuggee run: use the client's own continue or step",
-                            r.text
-                        ));
-                        break;
-                    }
-                    Flow::Quit => {
-                        out.0.push("monitor: use the client's own kill or detach to end the session".into());
-                        break;
-                    }
+            let (mut lines, refused) = console.run_inspecting(d, &line);
+            match refused {
+                Some(Refusal::Run(text)) => lines.push(format!(
+                    "monitor: '{text}' would let the debuggee run: use the client's own continue or step"
+                )),
+                Some(Refusal::Quit) => {
+                    lines.push("monitor: use the client's own kill or detach to end the session".into())
                 }
+                None => {}
             }
-            while console.next_command().is_some() {}
-            out.0
+            lines
         });
         match lines {
             Ok(lines) => lines.iter().for_each(|l| outputln!(out, "{}", rdb_windbg::printable(l))),

@@ -189,7 +189,7 @@ impl ExtendedMode for Server {
                 if d.session().is_live() {
                     d.session_mut().kill()?;
                 }
-                d.launch(Launch { program, args, stdio: Default::default() })
+                d.launch(Launch { program, args, ..Default::default() })
             })
             .or_else(refused)?;
         self.started(stop, true);

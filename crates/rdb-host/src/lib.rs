@@ -14,19 +14,26 @@ pub mod terminal;
 use std::path::Path;
 
 use rdb_engine::Result;
-use rdb_engine::debugger::{Host, Launch, Stdio};
+use rdb_engine::debugger::{Host, Launch};
 use rdb_engine::target::{Pid, Target};
 
 pub use mapping::{map_file, open_regular};
 
-/// Launch `program` with its standard streams where `stdio` says; with `follow_children`, the processes it creates
-/// are debugged too, where the target can.
+/// Launch the program `launch` names, with its standard streams, environment and directory as it says; with
+/// `follow_children`, the processes it creates are debugged too, where the target can.
 #[cfg(target_os = "linux")]
-pub fn launch(program: &Path, args: &[String], stdio: &Stdio, follow_children: bool) -> Result<Box<dyn Target>> {
+pub fn launch(launch: &Launch, follow_children: bool) -> Result<Box<dyn Target>> {
     use rdb_engine::target::ProcessFamily;
-    let streams = streams::open(stdio)?;
-    let mut target =
-        rdb_linux::LinuxTarget::launch_with(program, args, streams.files.map(|f| f.map(Into::into)), streams.terminal)?;
+    let streams = streams::open(&launch.stdio)?;
+    let place =
+        rdb_linux::Place { environment: launch.environment.apply(std::env::vars_os(), false), cwd: launch.cwd.clone() };
+    let mut target = rdb_linux::LinuxTarget::launch_with(
+        &launch.program,
+        &launch.args,
+        streams.files.map(|f| f.map(Into::into)),
+        streams.terminal,
+        &place,
+    )?;
     target.follow_children(follow_children)?;
     Ok(Box::new(target))
 }
@@ -37,12 +44,17 @@ pub fn attach(pid: u32) -> Result<Box<dyn Target>> {
     Ok(Box::new(rdb_linux::LinuxTarget::attach(pid)?))
 }
 
-/// Windows starts a program with one command line, the one `CommandLine:` shows.
+/// Windows starts a program with one command line, the one `CommandLine:` shows; its environment is the inherited
+/// one only when nothing changes it (names compared as Windows compares them, ignoring case).
 #[cfg(windows)]
-pub fn launch(program: &Path, args: &[String], stdio: &Stdio, follow_children: bool) -> Result<Box<dyn Target>> {
-    let line = command_line::native(program, args);
-    let handles = streams::open(stdio)?.files.map(|f| f.map(Into::into));
-    Ok(Box::new(rdb_windows::WindowsTarget::launch(program, &line, handles, follow_children)?))
+pub fn launch(launch: &Launch, follow_children: bool) -> Result<Box<dyn Target>> {
+    let line = command_line::native(&launch.program, &launch.args);
+    let handles = streams::open(&launch.stdio)?.files.map(|f| f.map(Into::into));
+    let place = rdb_windows::Place {
+        environment: (!launch.environment.inherits()).then(|| launch.environment.apply(std::env::vars_os(), true)),
+        cwd: launch.cwd.clone(),
+    };
+    Ok(Box::new(rdb_windows::WindowsTarget::launch(&launch.program, &line, handles, follow_children, &place)?))
 }
 
 #[cfg(windows)]
@@ -56,7 +68,7 @@ pub struct Native;
 
 impl Host for Native {
     fn launch(&mut self, launch: &Launch, follow_children: bool) -> Result<Box<dyn Target>> {
-        self::launch(&launch.program, &launch.args, &launch.stdio, follow_children)
+        self::launch(launch, follow_children)
     }
 
     fn attach(&mut self, pid: Pid) -> Result<Box<dyn Target>> {

@@ -2,7 +2,7 @@
 //! randomisation and runs execve; the target is returned stopped at the exec, before any of the program's code ran.
 //! The child reports an exec failure through a close-on-exec pipe.
 
-use std::ffi::{CString, OsStr};
+use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::PermissionsExt;
@@ -17,34 +17,69 @@ use rdb_engine::{Error, Result};
 use crate::LinuxTarget;
 use crate::ptrace::{self, Run, WaitStatus};
 
+/// Where a launched program starts: its whole environment (the front end's engine decided it) and its directory
+/// (rdb's own when `None`).
+#[derive(Debug, Clone, Default)]
+pub struct Place {
+    pub environment: Vec<(OsString, OsString)>,
+    pub cwd: Option<PathBuf>,
+}
+
+impl Place {
+    /// rdb's own environment and directory.
+    pub fn inherited() -> Place {
+        Place { environment: std::env::vars_os().collect(), cwd: None }
+    }
+}
+
 impl LinuxTarget {
     /// Launch `program` (a path, a file in the current directory, or else looked up in PATH) with `args` under ptrace. Returns with the process
     /// stopped right after execve: nothing of its code has run. The first events are `ProcessCreated`, then
     /// `ModuleLoaded` for the dynamic loader (none for a static executable).
     pub fn launch(program: &Path, args: &[String]) -> Result<LinuxTarget> {
-        LinuxTarget::launch_with(program, args, [None, None, None], false)
+        LinuxTarget::launch_with(program, args, [None, None, None], false, &Place::inherited())
     }
 
     /// As [`LinuxTarget::launch`], with the program's standard input, output and error on the descriptors given
     /// (rdb's own where `None`); with `new_session`, in a session of its own whose controlling terminal is its
-    /// standard input (`--tty`), as gdb starts a program on another terminal.
+    /// standard input (`--tty`), as gdb starts a program on another terminal; with the environment and in the
+    /// directory `place` gives.
     pub fn launch_with(
         program: &Path,
         args: &[String],
         streams: [Option<OwnedFd>; 3],
         new_session: bool,
+        place: &Place,
     ) -> Result<LinuxTarget> {
         let fail = |e: Errno| Error::msg(format!("cannot launch '{}': {}", program.display(), e.desc()));
         let path = resolve(program).map_err(fail)?;
+        // The program is found from rdb's directory, as the user named it, wherever it then runs.
+        let path = match &place.cwd {
+            Some(_) => std::path::absolute(&path).map_err(|_| fail(Errno::ENOENT))?,
+            None => path,
+        };
         let cstring = |s: &OsStr| CString::new(s.as_bytes()).map_err(|_| fail(Errno::EINVAL));
         let c_path = cstring(path.as_os_str())?;
+        let c_cwd = match &place.cwd {
+            Some(dir) => {
+                if !dir.is_dir() {
+                    return Err(Error::msg(format!(
+                        "cannot launch '{}': '{}' is not a directory",
+                        program.display(),
+                        dir.display()
+                    )));
+                }
+                Some(cstring(dir.as_os_str())?)
+            }
+            None => None,
+        };
         let mut argv = vec![cstring(program.as_os_str())?];
         for a in args {
             argv.push(cstring(OsStr::new(a))?);
         }
         let mut envp = Vec::new();
-        for (k, v) in std::env::vars_os() {
-            let mut kv = k.into_vec();
+        for (k, v) in &place.environment {
+            let mut kv = k.clone().into_vec();
             kv.push(b'=');
             kv.extend_from_slice(v.as_bytes());
             // A variable with a NUL cannot be passed on; leave it out.
@@ -60,7 +95,8 @@ impl LinuxTarget {
         let (err_read, err_write) = pipe2(OFlag::O_CLOEXEC).map_err(fail)?;
 
         // SAFETY: the child only makes async-signal-safe calls (read, write, close, personality, setpgid, setsid,
-        // dup2, fcntl, ioctl, signal, sigprocmask, execve, _exit) on data prepared before the fork, and never returns.
+        // chdir, dup2, fcntl, ioctl, signal, sigprocmask, execve, _exit) on data prepared before the fork, and never
+        // returns.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
             return Err(fail(Errno::last()));
@@ -73,6 +109,7 @@ impl LinuxTarget {
                 err_write: err_write.as_raw_fd(),
                 streams: streams.each_ref().map(|s| s.as_ref().map_or(-1, |fd| fd.as_raw_fd())),
                 new_session,
+                cwd: c_cwd.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()),
             };
             child(&fds, &c_path, &argv_ptrs, &envp_ptrs);
         }
@@ -120,6 +157,8 @@ struct ChildFds {
     /// The program's standard input, output and error; -1 for rdb's own.
     streams: [i32; 3],
     new_session: bool,
+    /// The directory to change to, NUL-terminated; null to stay in rdb's.
+    cwd: *const libc::c_char,
 }
 
 /// The forked child: wait for the parent's go-ahead, then become the program.
@@ -168,6 +207,11 @@ fn child(fds: &ChildFds, path: &CString, argv: &[*const libc::c_char], envp: &[*
         }
         // The debugger's signal settings are not the program's (Rust ignores SIGPIPE; rdb on a terminal ignores
         // SIGTTOU, to take its terminal back from the background).
+        if !fds.cwd.is_null() && libc::chdir(fds.cwd) != 0 {
+            let errno = *libc::__errno_location();
+            libc::write(fds.err_write, (&raw const errno).cast(), std::mem::size_of::<i32>());
+            libc::_exit(127);
+        }
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         libc::signal(libc::SIGTTOU, libc::SIG_DFL);
         let mut none: libc::sigset_t = std::mem::zeroed();

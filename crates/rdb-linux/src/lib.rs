@@ -51,6 +51,7 @@ use siginfo::Deliver;
 use threads::Threads;
 
 pub use files::open_regular;
+pub use launch::Place;
 
 /// A Linux process debugged through ptrace.
 pub struct LinuxTarget {

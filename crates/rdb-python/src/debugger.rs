@@ -63,7 +63,7 @@ impl Debugger {
 
     pub fn launch(program: PathBuf, args: Vec<String>) -> PyResult<Debugger> {
         let mut d = Debugger::new();
-        let stop = d.engine()?.launch(Launch { program, args, stdio: Default::default() }).map_err(error)?;
+        let stop = d.engine()?.launch(Launch { program, args, ..Default::default() }).map_err(error)?;
         d.started(&stop);
         Ok(d)
     }

@@ -1,5 +1,5 @@
 //! The engine's plain values (`rdb_engine::values::Native`, decided in the engine) as Python values: int, float,
-//! bool, str, list, and `rdb.Struct` objects whose attributes are a record's fields; `None` for a value there is
+//! bool, str, list, dict (a map's entries; a key Python cannot hash is given as its text), and `rdb.Struct` objects whose attributes are a record's fields; `None` for a value there is
 //! none of (optimised out, unreadable).
 
 use pyo3::prelude::*;
@@ -19,6 +19,18 @@ pub(crate) fn to_python(py: Python<'_>, value: &Native) -> PyResult<Py<PyAny>> {
         Native::List(items) => {
             let items = items.iter().map(|v| to_python(py, v)).collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, items)?.into_any().unbind()
+        }
+        Native::Map(entries) => {
+            let dict = PyDict::new(py);
+            for (key, value) in entries {
+                let key = to_python(py, key)?;
+                let key = match key.bind(py).hash() {
+                    Ok(_) => key,
+                    Err(_) => key.bind(py).str()?.into_any().unbind(),
+                };
+                dict.set_item(key, to_python(py, value)?)?;
+            }
+            dict.into_any().unbind()
         }
         Native::Record { type_name, fields } => {
             let dict = PyDict::new(py);

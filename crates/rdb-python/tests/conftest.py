@@ -1,6 +1,6 @@
-"""The debuggees of tests/debuggees, built as the test kit builds them (crates/rdb-testkit/src/debuggees.rs): gcc
--g -O0 -fno-omit-frame-pointer -pthread, plus the flags a source's `rdb-build:` line names, into a directory of
-this run's own."""
+"""The debuggees of tests/debuggees, built as the test kit builds them (crates/rdb-testkit/src/debuggees.rs): C by gcc
+and C++ by g++ with -g -O0 -fno-omit-frame-pointer -pthread plus the flags a source's `rdb-build:` line names, Rust
+by rustc -g -C opt-level=0, into a directory of this run's own."""
 
 import os
 import re
@@ -19,9 +19,13 @@ def build(source: Path, out_dir: Path) -> Path:
     extra = re.search(r"rdb-build:(.*?)(\*/|$)", text, re.M)
     output = re.search(r"rdb-output:\s*(\S+)", text)
     out = out_dir / (output.group(1) if output else source.stem)
+    if source.suffix == ".rs":
+        subprocess.run(["rustc", "-g", "-C", "opt-level=0", "--edition", "2021", "-o", str(out), str(source)], check=True)
+        return out
+    compiler = "g++" if source.suffix == ".cc" else "gcc"
     flags = ["-g", "-O0", "-fno-omit-frame-pointer", "-pthread"]
     extra_flags = extra.group(1).split() if extra else []
-    subprocess.run(["gcc", *flags, "-o", str(out), str(source), *extra_flags], check=True)
+    subprocess.run([compiler, *flags, "-o", str(out), str(source), *extra_flags], check=True)
     return out
 
 
@@ -33,18 +37,19 @@ def debuggee(tmp_path_factory):
 
     def get(name: str) -> str:
         if name not in built:
-            built[name] = build(SOURCES / f"{name}.c", out_dir)
+            source = next(SOURCES / f"{name}.{ext}" for ext in ("c", "cc", "rs") if (SOURCES / f"{name}.{ext}").exists())
+            built[name] = build(source, out_dir)
         return str(built[name])
 
     return get
 
 
-def line_of(name: str, marker: str) -> int:
-    """The line of `/* @marker */` in tests/debuggees/<name>.c."""
-    for number, line in enumerate((SOURCES / f"{name}.c").read_text().splitlines(), 1):
-        if f"@{marker} " in line or line.rstrip().endswith(f"@{marker} */"):
+def line_of(name: str, marker: str, ext: str = "c") -> int:
+    """The line of `/* @marker */` (or `// @marker`) in tests/debuggees/<name>.<ext>."""
+    for number, line in enumerate((SOURCES / f"{name}.{ext}").read_text().splitlines(), 1):
+        if f"@{marker} " in line or line.rstrip().endswith((f"@{marker} */", f"@{marker}")):
             return number
-    raise AssertionError(f"no @{marker} in {name}.c")
+    raise AssertionError(f"no @{marker} in {name}.{ext}")
 
 
 def proc_state(pid: int):

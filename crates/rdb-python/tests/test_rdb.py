@@ -168,6 +168,44 @@ def test_arrays_are_lists(debuggee):
     assert main["halves"] == [0.5, 1.5, 2.5]
 
 
+def test_library_containers_are_python_containers(debuggee):
+    d = rdb.launch(debuggee("cxxvars"))
+    d.bp("`cxxvars.cc:%d`" % line_of("cxxvars", "call", ext="cc"))
+    d.run()
+    main = d.stack()[0].locals()
+    assert main["sides"] == [3, 4, 3, 4]
+    assert main["name"] == "rectangle"
+
+
+def test_libstdcxx_containers_are_python_containers(debuggee):
+    d = rdb.launch(debuggee("cxx_std"))
+    d.bp("`cxx_std.cc:%d`" % line_of("cxx_std", "show", ext="cc"))
+    d.run()
+    main = d.stack()[0].locals()
+    assert main["text"] == "a string longer than fifteen characters"
+    assert main["nums"] == [3, 1, 4, 1, 5] and main["flags"] == [True, False, True, True]
+    assert main["ages"] == {"alice": 31, "bob": 42, "carol": 27}
+    assert main["counts"] == {"red": 1, "green": 2}
+    assert main["primes"] == [2, 3, 5, 7] and main["repeats"] == [1, 4, 4]
+    assert sorted(main["seen"]) == [10, 20, 30] and main["queue"] == [9, 8, 7]
+    window = main["window"]
+    assert len(window) == 300 and window[200] == 200
+    assert len(main["big"]) == 10000 and main["big"][5000] == 15000
+
+
+def test_rust_values_are_python_values(debuggee):
+    d = rdb.launch(debuggee("rust_values"))
+    d.bp("`rust_values.rs:%d`" % line_of("rust_values", "stop", ext="rs"))
+    d.run()
+    main = d.stack()[0].locals()
+    assert main["text"] == "hello, world" and main["numbers"] == [10, 20, 30]
+    assert main["map"] == {"one": 1, "two": 2, "three": 3}
+    # Empty containers keep their kind.
+    assert main["empty_vec"] == [] and main["empty_map"] == {}
+    assert len(main["big"]) == 10000
+    d.kill()
+
+
 def test_modules_threads_and_events(debuggee):
     d = rdb.launch(debuggee("threads"))
     created, exited, loaded = [], [], []

@@ -59,14 +59,19 @@ pub fn compile_once(src: &Path, out: &Path, compiler: impl FnOnce(&Path) -> Comm
 }
 
 /// Whether `out` is newer than `src` and than every source `src` includes by a quoted name from its own directory
-/// (`#include "vars.c"`: a debuggee built from another's source with other flags or another compiler).
+/// (`#include "vars.c"`, Rust's `include!("rust_values.rs")`: a debuggee built from another's source with other
+/// flags or another compiler).
 fn is_up_to_date(src: &Path, out: &Path) -> bool {
     let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
     let dir = src.parent().unwrap_or(Path::new("."));
     let included: Vec<_> = fs::read_to_string(src)
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("#include \"")?.split('"').next().map(|name| dir.join(name)))
+        .filter_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix("#include \"").or_else(|| l.strip_prefix("include!(\""))?;
+            rest.split('"').next().map(|name| dir.join(name))
+        })
         .filter_map(|p| modified(&p))
         .collect();
     let newest = included.into_iter().chain(modified(src)).max();

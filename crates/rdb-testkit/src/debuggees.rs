@@ -55,6 +55,10 @@ fn build_debuggee(name: &str) -> PathBuf {
             let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
             cmd = Command::new(rustc);
             cmd.args(["-g", "-C", "opt-level=0", "--edition", "2021", "-o"]).arg(tmp).arg(&src);
+            // A later `-C` wins: `rdb-build: -C opt-level=1` builds an optimized Rust debuggee.
+            if let Some(flags) = source_directive(&src, "rdb-build:") {
+                cmd.args(flags.split_whitespace());
+            }
         } else {
             cmd = Command::new(compiler);
             cmd.args(["-g", "-O0", "-fno-omit-frame-pointer", "-pthread"]);

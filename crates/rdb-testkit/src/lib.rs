@@ -13,6 +13,8 @@ pub mod backend;
 pub mod build;
 pub mod children;
 pub mod damaged;
+pub mod dap;
+pub mod dap_client;
 pub mod debuggees;
 pub mod driver;
 #[cfg(unix)]
@@ -42,7 +44,7 @@ pub mod prelude {
         debuggee, debuggee_out_dir, debuggee_sources, line_of, windows_debuggee, windows_debuggee_sources,
         windows_line_of,
     };
-    pub use crate::driver::{ConsoleDriver, Driver, Location, SourceLine, StopData, StopReason};
+    pub use crate::driver::{ConsoleDriver, DapDriver, Driver, Location, SourceLine, StopData, StopReason};
     #[cfg(unix)]
     pub use crate::dumps::{DumpBytes, kernel_core, minidump_memory_at, read_minidump};
     pub use crate::live_memory::{

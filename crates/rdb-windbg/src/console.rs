@@ -28,6 +28,14 @@ struct Pending {
     echo: Option<String>,
 }
 
+/// Why [`Console::run_inspecting`] stopped before a command: it would let the debuggee run (its text given), or
+/// end the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Run(String),
+    Quit,
+}
+
 /// What the console keeps between commands.
 #[derive(Default)]
 pub struct Console {
@@ -96,7 +104,7 @@ impl Console {
             (Some((program, args)), _) => {
                 let (args, mut stdio) = Stdio::from_args(&args)?;
                 stdio.terminal = options.terminal.clone();
-                let launch = Launch { program, args, stdio };
+                let launch = Launch { program, args, stdio, ..Default::default() };
                 self.shown(out).line(&format!("CommandLine: {}{}", dbg.command_line(&launch), launch.stdio.describe()));
                 dbg.launch(launch)?
             }
@@ -285,6 +293,31 @@ impl Console {
         Some(next.command)
     }
 
+    /// Run the commands of `line` for a front end that owns running the debuggee itself (a gdb client's `monitor`,
+    /// a DAP editor's repl), their text collected. A command that would let the debuggee run or end the session is
+    /// not run, nor what follows it on the line: it is handed back as the [`Refusal`] that ended the line, for the
+    /// front end to say in its own words.
+    pub fn run_inspecting(&mut self, dbg: &mut Debugger, line: &str) -> (Vec<String>, Option<Refusal>) {
+        let mut out = Vec::new();
+        self.queue(line);
+        let mut refused = None;
+        while let Some(command) = self.next_command() {
+            let before = out.len();
+            match self.execute(dbg, &command, &mut out) {
+                Flow::Next => {}
+                Flow::Resume(resume) => refused = Some(Refusal::Run(resume.text)),
+                Flow::Quit => refused = Some(Refusal::Quit),
+            }
+            if refused.is_some() {
+                // What the refused command said of itself (`q`'s `quit:`) did not happen.
+                out.truncate(before);
+                while self.next_command().is_some() {}
+                break;
+            }
+        }
+        (out, refused)
+    }
+
     /// Run one command. Its text goes to `out`; a command that lets the debuggee run returns [`Flow::Resume`] for
     /// the caller to [`Console::perform`] when it is ready (the console binary installs its Ctrl-C first).
     pub fn execute(&mut self, dbg: &mut Debugger, command: &str, out: &mut dyn Output) -> Flow {
@@ -463,6 +496,18 @@ mod tests {
 
     fn nested_ifs(levels: usize) -> String {
         format!("{}.echo deep{}", ".if (1) { ".repeat(levels), " }".repeat(levels))
+    }
+
+    #[test]
+    fn inspecting_stops_before_running_or_quitting_and_drops_the_rest_of_the_line() {
+        let mut dbg = Debugger::new(Box::new(Nowhere), Box::new(|_| {}));
+        let mut console = Console::new(false);
+        // (A `g` needs a process to be refused rather than fail: the gdb server's and DAP's tests show that one.)
+        let (text, refused) = console.run_inspecting(&mut dbg, ".echo one; q; .echo never");
+        assert_eq!((text, refused), (vec!["one".to_string()], Some(Refusal::Quit)));
+        // Nothing of the refused lines is left to run.
+        assert_eq!(console.next_command(), None);
+        assert_eq!(console.run_inspecting(&mut dbg, ".echo two"), (vec!["two".to_string()], None));
     }
 
     #[test]

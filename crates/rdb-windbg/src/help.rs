@@ -286,8 +286,8 @@ const ENTRIES: &[Entry] = &[
     },
     Entry {
         name: "dx",
-        syntax: "dx [-r<n>] <C++ expression>",
-        what: "Show a C++ expression's value with its type, and its children (members, elements, what a pointer points to) n levels deep (1 by default).",
+        syntax: "dx [-r<n>] [-c <skip>] <C++ expression>",
+        what: "Show a C++ expression's value with its type, and its children (members, elements, what a pointer points to; a library container's elements or entries, a string's text) n levels deep (1 by default), 100 of each at most; -c skips a container's first children (the next page), v[i] reaches any element.",
         example: "dx -r2 p",
     },
     Entry {

@@ -14,7 +14,7 @@ mod script;
 mod source_view;
 
 pub use commands::{Flow, Resume, ResumeKind};
-pub use console::Console;
+pub use console::{Console, Refusal};
 pub use log::Log;
 pub use output::{Output, Printable, printable};
 

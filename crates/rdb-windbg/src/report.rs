@@ -23,7 +23,8 @@ pub use filters::filter_lines;
 pub use last_event::last_event_lines;
 pub use modules::{ModuleDetails, module_details, module_row};
 pub use values::{
-    bitfield_text, bitfield_value, dt_type_name, dv_lines, dx_line, location_text, member_line, quoted, tag, value_text,
+    bitfield_text, bitfield_value, dt_type_name, dv_lines, dx_line, dx_more_lines, location_text, member_line, quoted,
+    tag, value_text,
 };
 pub use vectors::{Lanes, float_g, vector_line, x87_line};
 

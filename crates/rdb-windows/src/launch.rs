@@ -1,6 +1,8 @@
 //! Starting a debuggee: `CreateProcessW` with `DEBUG_ONLY_THIS_PROCESS` (or `DEBUG_PROCESS` to follow its
 //! children), and `DebugActiveProcess` for attaching.
 
+use std::ffi::OsString;
+use std::os::windows::ffi::OsStrExt;
 use std::os::windows::io::{AsRawHandle, BorrowedHandle, OwnedHandle};
 use std::path::{Path, PathBuf};
 
@@ -19,18 +21,34 @@ use windows_sys::Win32::System::Threading::{
 use crate::context::last_error;
 use crate::handles;
 
+/// Where a launched program starts: its whole environment when it is not rdb's own, and its directory (rdb's own
+/// when `None`).
+#[derive(Debug, Clone, Default)]
+pub struct Place {
+    pub environment: Option<Vec<(OsString, OsString)>>,
+    pub cwd: Option<PathBuf>,
+}
+
 /// Create `program` with `command_line` (the line its C runtime splits into its arguments, the program's name
 /// first) under the debugger, stopped until the first `WaitForDebugEvent`; its standard input, output and error
-/// are `streams` where given (a redirection), else rdb's.
+/// are `streams` where given (a redirection), else rdb's; its environment and directory as `place` says.
 pub fn create(
     program: &Path,
     command_line: &str,
     streams: [Option<OwnedHandle>; 3],
     follow_children: bool,
+    place: &Place,
 ) -> Result<(u32, OwnedHandle)> {
-    let program = resolve(program)?;
+    let mut program = resolve(program)?;
+    if place.cwd.is_some() {
+        // Found from rdb's directory, as the user named it, wherever it then runs.
+        program =
+            std::path::absolute(&program).map_err(|e| rdb_engine::err!("cannot run {}: {e}", program.display()))?;
+    }
     let mut command_line: Vec<u16> = command_line.encode_utf16().chain([0]).collect();
     let application: Vec<u16> = program.as_os_str().to_string_lossy().encode_utf16().chain([0]).collect();
+    let environment = place.environment.as_deref().map(environment_block);
+    let directory: Option<Vec<u16>> = place.cwd.as_ref().map(|d| d.as_os_str().encode_wide().chain([0]).collect());
     // SAFETY: STARTUPINFOW and PROCESS_INFORMATION are plain data for which zero is valid.
     let mut startup: STARTUPINFOW = unsafe { std::mem::zeroed() };
     startup.cb = size_of::<STARTUPINFOW>() as u32;
@@ -55,8 +73,8 @@ pub fn create(
             i32::from(inherited.is_some()),
             // A process group of its own: Ctrl-C in the console is rdb's break-in, not the debuggee's end.
             debug | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP,
-            std::ptr::null(),
-            std::ptr::null(),
+            environment.as_ref().map_or(std::ptr::null(), |b| b.as_ptr().cast()),
+            directory.as_ref().map_or(std::ptr::null(), |d| d.as_ptr()),
             &startup,
             &mut info,
         )
@@ -77,6 +95,36 @@ pub fn create(
     drop(handles::owned(info.hThread));
     let process = handles::owned(info.hProcess).ok_or_else(|| last_error("CreateProcessW"))?;
     Ok((info.dwProcessId, process))
+}
+
+/// An environment block as `CreateProcessW` takes one with `CREATE_UNICODE_ENVIRONMENT`: `name=value` strings in
+/// UTF-16, each NUL-terminated, sorted by name ignoring case as Windows keeps them, and one more NUL at the end.
+/// A pair whose name is empty or holds `=` or a NUL cannot be written and is left out.
+fn environment_block(variables: &[(OsString, OsString)]) -> Vec<u16> {
+    let mut pairs: Vec<(Vec<u16>, Vec<u16>)> = variables
+        .iter()
+        .map(|(k, v)| (k.encode_wide().collect::<Vec<u16>>(), v.encode_wide().collect::<Vec<u16>>()))
+        .filter(|(k, v)| {
+            // Names like `=C:` (a drive's directory) keep their leading `=`.
+            let inner = k.get(1..).unwrap_or_default();
+            !k.is_empty() && !inner.contains(&u16::from(b'=')) && !k.contains(&0) && !v.contains(&0)
+        })
+        .collect();
+    let upper = |name: &[u16]| String::from_utf16_lossy(name).to_uppercase();
+    pairs.sort_by_cached_key(|(k, _)| upper(k));
+    let mut block = Vec::new();
+    for (k, v) in pairs {
+        block.extend(k);
+        block.push(u16::from(b'='));
+        block.extend(v);
+        block.push(0);
+    }
+    if block.is_empty() {
+        // An empty block is still two NULs.
+        block.push(0);
+    }
+    block.push(0);
+    block
 }
 
 /// The three standard handles of a launch with a redirection, each inheritable (the given ones, rdb's own for the

@@ -14,4 +14,5 @@ mod peb;
 mod target;
 mod wait;
 
+pub use launch::Place;
 pub use target::WindowsTarget;

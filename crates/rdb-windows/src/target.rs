@@ -93,14 +93,15 @@ pub struct WindowsTarget {
 
 impl WindowsTarget {
     /// Start `program` with `command_line` under the debugger (with `follow_children`, its child processes too:
-    /// `DEBUG_PROCESS`). The first event (`ProcessCreated`) is returned by `wait_event`.
+    /// `DEBUG_PROCESS`), with the environment and directory `place` gives. The first event (`ProcessCreated`) is returned by `wait_event`.
     pub fn launch(
         program: &Path,
         command_line: &str,
         streams: [Option<std::os::windows::io::OwnedHandle>; 3],
         follow_children: bool,
+        place: &launch::Place,
     ) -> Result<WindowsTarget> {
-        let (pid, process) = launch::create(program, command_line, streams, follow_children)?;
+        let (pid, process) = launch::create(program, command_line, streams, follow_children, place)?;
         let port = Port::new(pid, follow_children);
         Ok(WindowsTarget::new(pid, process, true, Some(program.to_path_buf()), port))
     }

@@ -55,6 +55,13 @@ pub struct Args {
     /// gdbserver does: `[HOST]:PORT` (the host defaults to loopback; port 0 picks a free one).
     #[arg(long = "gdbserver", value_name = "[HOST]:PORT", conflicts_with_all = ["commands", "command_file", "go_initial", "go_final", "children", "tty", "dump"])]
     pub gdbserver: Option<String>,
+    /// Speak the Debug Adapter Protocol (for VS Code, nvim-dap and other editors) on standard input and output, or
+    /// with --port on a TCP port of loopback; the client's `launch` or `attach` says what to debug.
+    #[arg(long = "dap", conflicts_with_all = ["commands", "command_file", "go_initial", "go_final", "children", "tty", "dump", "pid", "gdbserver", "command"])]
+    pub dap: bool,
+    /// With --dap: serve one client on this TCP port of 127.0.0.1 (0 picks a free one, printed on standard error).
+    #[arg(long = "port", value_name = "PORT", requires = "dap")]
+    pub port: Option<u16>,
     /// The program to launch and its arguments; everything after the program is the program's, not rdb's, but for
     /// redirections of its standard streams: `<`, `>`, `>>`, `2>`, `2>>` before a file (quoted for the shell:
     /// `rdb prog arg '<' in.txt`; `"'<'"` passes a literal `<`).
@@ -64,6 +71,9 @@ pub struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse_from(cdb_spelling(std::env::args_os()));
+    if args.dap {
+        return dap(args.port);
+    }
     if args.command.is_empty() && args.pid.is_none() && args.dump.is_none() {
         eprintln!("rdb: nothing to debug: give a program to launch, -p <pid> or -z <dump> (see rdb --help)");
         return ExitCode::from(2);
@@ -126,7 +136,7 @@ fn gdbserver(address: String, pid: Option<u32>, command: Vec<String>) -> ExitCod
         (None, Some((program, args))) => rdb_gdbserver::Start::Launch(rdb_engine::debugger::Launch {
             program: program.into(),
             args: args.to_vec(),
-            stdio: Default::default(),
+            ..Default::default()
         }),
         (None, None) => unreachable!("checked by main"),
     };
@@ -153,6 +163,29 @@ fn gdbserver(address: String, pid: Option<u32>, command: Vec<String>) -> ExitCod
         Err(e) => {
             eprintln!("rdb: {}", rdb_windbg::printable(&e));
             ExitCode::from(1)
+        }
+    }
+}
+
+/// `--dap`: serve one Debug Adapter Protocol client, then end. Standard output is the protocol's: nothing else is
+/// written there.
+fn dap(port: Option<u16>) -> ExitCode {
+    rdb_host::install();
+    let make_host: rdb_dap::MakeHost = std::sync::Arc::new(|| Box::new(rdb_host::Native));
+    match port {
+        None => {
+            rdb_dap::serve(Box::new(std::io::stdin()), Box::new(std::io::stdout()), make_host);
+            ExitCode::SUCCESS
+        }
+        Some(port) => {
+            let served = rdb_dap::serve_tcp(port, make_host, |port| eprintln!("rdb: DAP on 127.0.0.1:{port}"));
+            match served {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("rdb: cannot serve DAP on port {port}: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }
@@ -217,7 +250,8 @@ fn cdb_spelling(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi:
     let mut args = args.enumerate().peekable();
     while let Some((i, arg)) = args.next() {
         let text = arg.to_str().unwrap_or_default();
-        let takes_value = matches!(text, "-c" | "-cf" | "--cf" | "-p" | "-z" | "-i" | "-y" | "--gdbserver" | "--tty");
+        let takes_value =
+            matches!(text, "-c" | "-cf" | "--cf" | "-p" | "-z" | "-i" | "-y" | "--gdbserver" | "--tty" | "--port");
         let program = i > 0 && !text.starts_with('-');
         out.push(if text == "-cf" { "--cf".into() } else { arg });
         if program {

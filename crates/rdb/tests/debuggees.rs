@@ -180,3 +180,16 @@ fn text_diff_sees_a_patched_byte() {
     mem.write_all_at(&[original], main).unwrap();
     assert_text_clean(target.pid, &target.exe);
 }
+
+#[test]
+fn dap_prints_its_lines_and_exits_with_its_total_in_every_mode() {
+    for mode in ["", "thread", "signal"] {
+        let args: &[&str] = if mode.is_empty() { &[] } else { &[mode] };
+        let o = run("dap", args);
+        assert_eq!(o.status.code(), Some(10), "mode {mode:?}");
+        assert_eq!(stdout(&o), "out: dap 7\n", "mode {mode:?}");
+        assert_eq!(String::from_utf8_lossy(&o.stderr), "err: total=10\n", "mode {mode:?}");
+    }
+    let o = run("dap", &["crash"]);
+    assert_eq!(o.status.signal(), Some(libc::SIGSEGV));
+}

@@ -8,6 +8,7 @@
 //! failures to stderr, each check run's output to `<target>/bench/logs/`.
 
 mod build;
+mod dap;
 mod linux;
 mod measure;
 mod postmortem;
@@ -28,8 +29,8 @@ use measure::Bench;
 const DEFAULT_REPEAT: usize = 5;
 
 /// The lines of the table in its order, by the names `--only` takes (those of their log files).
-const LINES: [&str; 9] =
-    ["conditional", "passes", "steps", "launch", "locals", "python", "postmortem", "remote", "wine"];
+const LINES: [&str; 10] =
+    ["conditional", "passes", "steps", "launch", "locals", "python", "postmortem", "remote", "dap", "wine"];
 
 const USAGE: &str = "usage: cargo xtask bench [--repeat <n>] [--only <line>[,<line>...]]";
 
@@ -76,6 +77,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if lines.wants("remote") {
         rows.push(remote::row(&bench, &setup));
+    }
+    if lines.wants("dap") {
+        let lldb = dap::lldb_adapter();
+        match &lldb {
+            Some(adapter) => eprintln!("bench: lldb's DAP adapter: {}", adapter.display()),
+            None => eprintln!("bench: lldb's DAP adapter (lldb-vscode-16): not installed"),
+        }
+        let setup = dap::Setup {
+            rdb: &setup.built.rdb,
+            lldb,
+            program: dap::build_debuggee(&root, &dir),
+            source: root.join("tests/debuggees/dap.c"),
+            rust_program: dap::build_rust_debuggee(&root, &dir),
+            rust_source: root.join("tests/debuggees/rust_values.rs"),
+            repeat,
+        };
+        rows.extend(dap::rows(&setup));
     }
     if let Some(wine_setup) = &wine_setup {
         rows.push(wine::row(&bench, wine_setup, &dir));

@@ -7,6 +7,7 @@
 mod breaker;
 mod dump_writing;
 mod dumps;
+mod environment;
 mod family;
 mod stdio;
 
@@ -16,6 +17,7 @@ use std::rc::Rc;
 
 pub use breaker::Breaker;
 pub use dumps::{DumpFile, dump_file};
+pub use environment::Environment;
 pub use stdio::{Redirect, Stdio};
 
 use crate::error::{Error, Result};
@@ -60,13 +62,17 @@ pub trait Terminal {
     fn debuggee_stopped(&mut self);
 }
 
-/// A program to launch, its arguments and its standard streams.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A program to launch, its arguments, its standard streams, environment and directory; all kept by a restart.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Launch {
     pub program: PathBuf,
     pub args: Vec<String>,
-    /// Where its standard streams go (the debugger's own by default); kept by a restart.
+    /// Where its standard streams go (the debugger's own by default).
     pub stdio: Stdio,
+    /// Its environment: the debugger's own with these changes (none by default).
+    pub environment: Environment,
+    /// Its working directory: the debugger's own when `None`.
+    pub cwd: Option<PathBuf>,
 }
 
 /// How a process came to be debugged.

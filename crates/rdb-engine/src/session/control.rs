@@ -42,7 +42,9 @@ pub enum Resumption {
     ToCall { tid: Tid, over: bool },
     /// `t` (and, `over` calls, `p`) in source mode: step `tid` until it stands where another source line begins
     /// (see `source_step.rs`). Where `tid` has no line information, one instruction as `StepInto`/`StepOver`.
-    StepLine { tid: Tid, over: bool },
+    /// Into a function with lines, it stops at its entry (WinDbg's `{` line), or `past_prologue` on the first line
+    /// of its body (gdb's, lldb's and DAP editors' `step`).
+    StepLine { tid: Tid, over: bool, past_prologue: bool },
     /// `gu` in source mode: run until `tid`'s function returns, then step on to the next line boundary in the
     /// caller (at once, when the return lands on one).
     StepOutToLine { tid: Tid },
@@ -130,9 +132,9 @@ impl Session {
             Resumption::StepInto { tid } => self.start_run(self.continuing(None), Some(tid))?,
             Resumption::StepOver { tid } => self.begin_step(tid, true)?,
             Resumption::StepOut { tid } => self.step_out(tid)?,
-            Resumption::StepLine { tid, over } => match self.line_step_from(tid, over, false)? {
+            Resumption::StepLine { tid, over, past_prologue } => match self.line_step_from(tid, over, false)? {
                 Some(step) => {
-                    self.line_step = Some(step);
+                    self.line_step = Some(LineStep { past_prologue, ..step });
                     self.line_step_once()?
                 }
                 None => self.begin_step(tid, over)?,
@@ -227,6 +229,7 @@ impl Session {
             return_address: frame.and_then(|f| f.return_address),
             function: self.modules.function_extent(pc),
             call: None,
+            past_prologue: false,
         }))
     }
 
@@ -259,6 +262,19 @@ impl Session {
         Ok(LineStepped::Next(match next {
             source_step::Next::Stop => return Ok(LineStepped::Done(stop)),
             source_step::Next::Step => {
+                self.line_step = Some(step);
+                self.line_step_once()?
+            }
+            // Entered a function with lines, to stop past its prologue: its first line stepped over, in its frame.
+            source_step::Next::ThroughPrologue(line) => {
+                let frames = self.stack(step.tid, 1)?;
+                let frame = frames.first();
+                step.over = true;
+                step.past_prologue = false;
+                step.line = line;
+                step.cfa = frame.and_then(|f| f.cfa);
+                step.return_address = frame.and_then(|f| f.return_address);
+                step.function = self.modules.function_extent(regs.rip);
                 self.line_step = Some(step);
                 self.line_step_once()?
             }

@@ -66,3 +66,20 @@ impl Session {
         self.image.internal.contains(&Internal::CxxThrow(rip))
     }
 }
+
+impl Session {
+    /// The C++ type of the exception `exception` thrown through `__cxa_throw`, where the symbols say: its second
+    /// parameter is the thrown type's `std::type_info`, whose symbol is `typeinfo for <type>`. `None` for any other
+    /// exception (MSVC's records carry no `type_info` there) or a `type_info` without a symbol.
+    pub fn cxx_exception_type(&self, exception: &Exception) -> Option<String> {
+        let ExceptionKind::Other { code: CXX_EXCEPTION, parameters } = &exception.kind else { return None };
+        let type_info = *parameters.get(1)?;
+        // Only what cxx_thrown recorded from `__cxa_throw`'s registers: three parameters, a type_info at [1].
+        if parameters.len() != 3 || type_info == 0 {
+            return None;
+        }
+        let (_, symbol) = self.modules.symbol_at(type_info)?;
+        let symbol = symbol.filter(|s| s.address == type_info)?;
+        symbol.name.strip_prefix("typeinfo for ").map(str::to_string)
+    }
+}

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::regs::{self, Registers};
 use crate::target::Tid;
 use crate::values::cxx::{self, Context};
-use crate::values::{Type, TypeId, Value, Variable};
+use crate::values::{self, Language, Type, TypeId, Value, Variable};
 
 impl Session {
     /// Evaluate the C++ expression `text` in frame `frame` of thread `tid`. A frame without debug information
@@ -31,8 +31,15 @@ impl Session {
                 !locals.iter().any(|v| v.name == name) && find_type(modules, name, pc).is_some()
             })?
         };
-        let mut cx = FrameContext { session: self, locals, pc, registers };
+        let language = self.language_at(pc);
+        let mut cx = FrameContext { session: self, locals, pc, registers, language };
         cxx::evaluate(&expr, &mut cx)
+    }
+
+    /// The language of the code at `pc` (its compilation unit's), which decides how expressions there are read
+    /// and values written: `Other` where no debug information says.
+    pub fn language_at(&self, pc: Option<u64>) -> Language {
+        pc.and_then(|pc| self.modules.at(pc)?.symbols()?.language_at(pc)).unwrap_or(Language::Other)
     }
 
     /// The type named `name` (`struct point`, `point`, `counter_t`, `module!point`), looked for in the module
@@ -52,7 +59,7 @@ impl Session {
     }
 }
 
-fn find_type(modules: &Modules, name: &str, near: Option<u64>) -> Option<(Type, TypeId)> {
+pub(super) fn find_type(modules: &Modules, name: &str, near: Option<u64>) -> Option<(Type, TypeId)> {
     let (module, name) = match name.split_once('!') {
         Some((m, n)) => (Some(modules.by_name(m)?), n),
         None => (None, name),
@@ -80,6 +87,7 @@ struct FrameContext<'a> {
     pc: Option<u64>,
     /// The frame's registers, for `@rdi` (as the unwinder recovered them in a caller).
     registers: Option<Registers>,
+    language: Language,
 }
 
 impl Context for FrameContext<'_> {
@@ -142,6 +150,17 @@ impl Context for FrameContext<'_> {
 
     fn type_of(&mut self, id: TypeId) -> Option<Type> {
         self.session.type_of(id)
+    }
+
+    fn language(&self) -> Language {
+        self.language
+    }
+
+    fn element(&mut self, base: &Value, index: i64) -> Option<Result<Value>> {
+        match self.session.with_reader(|reader| values::visualizers::element(base, index, reader)) {
+            Ok(found) => found,
+            Err(e) => Some(Err(e)),
+        }
     }
 
     fn object(&mut self, ty: Type, id: Option<TypeId>, address: u64) -> Value {

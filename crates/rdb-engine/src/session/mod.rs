@@ -6,6 +6,7 @@
 
 mod address_map;
 mod analysis;
+mod assign;
 mod breakpoints;
 mod compiled;
 mod conditions;
@@ -52,7 +53,7 @@ pub use breakpoints::{
 };
 pub use control::Resumption;
 pub use disassembly::DisassemblyLine;
-pub use filters::{Action, EventCode, Filter, Filters, signal_name};
+pub use filters::{Action, EventCode, Filter, Filters, exception_code, signal_name};
 pub use frames::StackFrame;
 pub use hooks::{HitAnswer, HitHook, LazyHit};
 pub use module_images::find_image;

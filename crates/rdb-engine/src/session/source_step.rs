@@ -5,8 +5,10 @@
 //!   that are no statements, is stepped through), or when the frame returns;
 //! - a frame that returns into the middle of its caller's line steps on through that line (a return onto a
 //!   statement of another line stops there);
-//! - `t` into a function with line information stops at its first instruction (WinDbg's `{` line; gdb goes on
-//!   past the prologue); into one without (a PLT stub, a library without debug information) runs to its return
+//! - `t` into a function with line information stops at its first instruction (WinDbg's `{` line); asked to go
+//!   `past_prologue` (gdb, lldb and every DAP editor), it steps over that first line in the callee's frame, so it
+//!   stops where the next line begins: the body's first line (gdb's prologue analysis by line: the function's
+//!   second line-table line); into one without (a PLT stub, a library without debug information) runs to its return
 //!   and steps on through the line;
 //! - the frame is told by its CFA, so a recursive call run over by `p` does not stop in the inner activation
 //!   (the return breakpoint checks the stack pointer, see `Internal::Return`).
@@ -32,6 +34,8 @@ pub(super) struct LineStep {
     pub function: Option<(u64, u64)>,
     /// The call `t` has just stepped into: its return address and the stack pointer at the call.
     pub call: Option<(u64, u64)>,
+    /// Into a function with lines, stop after its prologue (on the body's first line), not at its entry.
+    pub past_prologue: bool,
 }
 
 /// What the engine knows of lines, for [`decide`].
@@ -60,6 +64,9 @@ pub(super) enum Next {
     Step,
     /// The frame returned into the middle of `line` of its caller: step on through it, in the caller's frame.
     StepInCaller(SourceLine),
+    /// The thread entered a function with lines at its first line `line` (its prologue): step over that line in
+    /// the callee's frame, to the body's first line.
+    ThroughPrologue(SourceLine),
     /// The thread is in code without line information it called or jumped into: run until it is back at
     /// `address` with its stack pointer at or above `sp`.
     RunTo { address: u64, sp: u64 },
@@ -72,6 +79,7 @@ pub(super) fn decide(step: &LineStep, pc: u64, sp: u64, lines: &dyn Lines) -> Ne
     {
         // `t` stepped into a call: a function with lines is where the user wanted to go.
         return match lines.line_at(pc) {
+            Some(line) if step.past_prologue => Next::ThroughPrologue(line),
             Some(_) => Next::Stop,
             None => Next::RunTo { address: return_address, sp: call_sp },
         };
@@ -138,6 +146,7 @@ mod tests {
             return_address: Some(0x5000),
             function: Some((0x100, 0x200)),
             call: None,
+            past_prologue: false,
         }
     }
 
@@ -171,6 +180,18 @@ mod tests {
         let s = LineStep { over: false, call: Some((0x150, 0x7f00)), ..stepping(10) };
         assert_eq!(decide(&s, 0x300, 0x7ef8, &t), Next::Stop);
         assert_eq!(decide(&s, 0x900, 0x7ef8, &t), Next::RunTo { address: 0x150, sp: 0x7f00 }, "a PLT stub");
+    }
+
+    #[test]
+    fn past_the_prologue_t_steps_on_over_the_callees_first_line() {
+        let t = table(&[(0x300, 5, true), (0x308, 6, true)]);
+        let s = LineStep { over: false, call: Some((0x150, 0x7f00)), past_prologue: true, ..stepping(10) };
+        assert_eq!(decide(&s, 0x300, 0x7ef8, &t), Next::ThroughPrologue(line(5)));
+        assert_eq!(decide(&s, 0x900, 0x7ef8, &t), Next::RunTo { address: 0x150, sp: 0x7f00 }, "a PLT stub still");
+        // Once in the callee, stepping its first line over stops where the next line begins.
+        let through = LineStep { over: true, line: line(5), call: None, past_prologue: false, ..stepping(5) };
+        assert_eq!(decide(&through, 0x304, IN_FRAME, &table(&[(0x304, 5, false)])), Next::Step);
+        assert_eq!(decide(&through, 0x308, IN_FRAME, &t), Next::Stop);
     }
 
     #[test]

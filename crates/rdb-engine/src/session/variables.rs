@@ -11,7 +11,7 @@ use crate::regs::Registers;
 use crate::symbols::{FrameAccess, ModuleSymbols, dwarf_reg};
 use crate::target::{FloatRegisters, Tid};
 use crate::unwind;
-use crate::values::{self, Child, Summary, Type, TypeId, Value, ValueBytes, ValueLocation, Variable};
+use crate::values::{self, Child, Expansion, Summary, Type, TypeId, Value, ValueBytes, ValueLocation, Variable};
 
 /// The variables in scope in one frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,29 +126,54 @@ impl Session {
         Ok(read_object(&mut mem, ty, type_id, address))
     }
 
-    /// What `value` shows as on one line.
-    pub fn summary(&mut self, value: &Value) -> Result<Summary> {
-        let Session { modules, target, state, image, .. } = self;
-        let mut mem = PatchedMemory::of(target, *state, &image.patches, modules)?;
-        Ok(summarize(value, modules, &mut mem))
+    /// `value` as its dynamic type: a pointer or reference to a polymorphic class as one to the class of the
+    /// object it points to (`Circle *` for a `Shape *`, from the object's vtable), an object reached through one
+    /// (`*shape`) as the whole object; any other value as it is.
+    pub fn dynamic(&mut self, value: &Value) -> Result<Value> {
+        self.with_reader(|reader| {
+            let refined = match value.ty.kind {
+                values::TypeKind::Record { .. } => values::whole_object(value, reader),
+                _ => values::refine(value, reader),
+            };
+            refined.unwrap_or_else(|| value.clone())
+        })
     }
 
-    /// The children of `value` (called `name`), from `start`, at most `count`: members, elements, or what a
-    /// pointer points to.
+    /// What `value` shows as on one line (a library type's as its visualizer defines).
+    pub fn summary(&mut self, value: &Value) -> Result<Summary> {
+        self.with_reader(|reader| values::summary_of(value, reader, 0))
+    }
+
+    /// The children of `value` (called `name`), from `start`, at most `count`: members, elements, what a pointer
+    /// points to, or a library type's as its visualizer defines (a `Vec`'s elements, a `std::map`'s entries).
     pub fn children(&mut self, value: &Value, name: &str, start: usize, count: usize) -> Result<Vec<Child>> {
+        self.with_reader(|reader| {
+            values::children(value, name, start, count, reader)
+                .into_iter()
+                .map(|mut c| {
+                    // A pointer among them shows its object's dynamic type.
+                    if let Some(refined) = values::refine(&c.value, reader) {
+                        c.value = refined;
+                    }
+                    let summary = values::summary_of(&c.value, reader, 0);
+                    Child { name: c.name, offset: c.offset, bits: c.bits, value: c.value, summary, kind: c.kind }
+                })
+                .collect()
+        })
+    }
+
+    /// How many children `value` has, for a front end that pages through them with [`Session::children`] (a
+    /// corrupt container's claimed length is capped, and said).
+    pub fn expansion(&mut self, value: &Value) -> Result<Expansion> {
+        self.with_reader(|reader| values::expansion(value, reader))
+    }
+
+    /// `f` given the program's values: memory through the patch mask, types from the modules' debug information.
+    pub(crate) fn with_reader<R>(&mut self, f: impl FnOnce(&mut dyn values::Reader) -> R) -> Result<R> {
         let Session { modules, target, state, image, .. } = self;
         let mut mem = PatchedMemory::of(target, *state, &image.patches, modules)?;
-        let raw = {
-            let mut reader = MemoryReader { modules, mem: &mut mem };
-            values::children(value, name, start, count, &mut reader)
-        };
-        Ok(raw
-            .into_iter()
-            .map(|c| {
-                let summary = summarize(&c.value, modules, &mut mem);
-                Child { name: c.name, offset: c.offset, bits: c.bits, value: c.value, summary }
-            })
-            .collect())
+        let mut reader = MemoryReader { modules, mem: &mut mem };
+        Ok(f(&mut reader))
     }
 }
 
@@ -236,10 +261,7 @@ fn symbols_of(modules: &Modules, id: TypeId) -> Option<&ModuleSymbols> {
 }
 
 pub(crate) fn summarize(value: &Value, modules: &Modules, mem: &mut dyn ReadMemory) -> Summary {
-    if matches!(value.bytes, ValueBytes::Known(_)) && value.ty.size.is_none() {
-        return Summary::Opaque;
-    }
-    values::summarize(&value.ty, &value.bytes, &|id| symbols_of(modules, id)?.type_of(id), mem)
+    values::summary_of(value, &mut MemoryReader { modules, mem }, 0)
 }
 
 pub(crate) fn read_object(mem: &mut dyn ReadMemory, ty: Type, type_id: Option<TypeId>, address: u64) -> Value {
@@ -257,7 +279,7 @@ pub(crate) fn read_object(mem: &mut dyn ReadMemory, ty: Type, type_id: Option<Ty
 }
 
 /// Children read from the debuggee's memory, types from the modules' debug information.
-struct MemoryReader<'a> {
+pub(crate) struct MemoryReader<'a> {
     modules: &'a Modules,
     mem: &'a mut dyn ReadMemory,
 }
@@ -269,5 +291,26 @@ impl values::Reader for MemoryReader<'_> {
 
     fn object(&mut self, ty: Type, type_id: Option<TypeId>, address: u64) -> Value {
         read_object(self.mem, ty, type_id, address)
+    }
+
+    fn symbol_at(&mut self, address: u64) -> Option<(String, u64)> {
+        let symbol = self.modules.symbol_at(address)?.1?;
+        Some((symbol.name, symbol.address))
+    }
+
+    fn vtable_type(&mut self, vtable: u64) -> Option<TypeId> {
+        self.modules.at(vtable)?.symbols()?.vtable_type(vtable)
+    }
+
+    fn memory(&mut self) -> &mut dyn ReadMemory {
+        self.mem
+    }
+
+    fn template_args(&mut self, id: TypeId) -> Vec<TypeId> {
+        symbols_of(self.modules, id).map(|s| s.template_args(id)).unwrap_or_default()
+    }
+
+    fn named_type(&mut self, name: &str, near: Option<TypeId>) -> Option<(Type, TypeId)> {
+        super::expressions::find_type(self.modules, name, near.map(|id| id.module))
     }
 }

@@ -219,6 +219,8 @@ pub(super) fn load(path: &Path, base: u64, search: &[PathBuf]) -> Result<ModuleS
         pdb: pdb_file,
         pdb_problem,
         pdb_lines: OnceLock::new(),
+        pdb_symbols: OnceLock::new(),
+        pdb_types: OnceLock::new(),
         dwarf: OnceLock::new(),
         cfi: OnceLock::new(),
     })

@@ -89,6 +89,19 @@ impl LineTable {
         Some(SourceLine { file: PathBuf::from(&self.files[row.file as usize]), line: row.line })
     }
 
+    /// The files some row of the table is in (a line program's header also names files no code comes from: the
+    /// headers a unit includes), each once, in the table's order.
+    pub fn files_with_lines(&self) -> Vec<&str> {
+        let mut used = vec![false; self.files.len()];
+        for row in &self.by_line {
+            if let Some(u) = used.get_mut(row.file as usize) {
+                *u = true;
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        self.files.iter().zip(used).filter(|(f, u)| *u && seen.insert(f.as_str())).map(|(f, _)| f.as_str()).collect()
+    }
+
     /// Whether the table names a file that `file` can stand for (as [`LineTable::line_addresses`] matches it).
     pub fn has_file(&self, file: &str) -> bool {
         let named = |exact| self.files.iter().any(|f| path_ends_with(f, file, exact));
@@ -139,10 +152,19 @@ impl LineTable {
 }
 
 /// Whether `path` ends with the components of `suffix` (`demo.c` matches `/src/x/demo.c`, `x/demo.c` too, but
-/// `o.c` does not).
+/// `o.c` does not). A `..` takes away the component before it, as an editor's normalized path has it
+/// (compilers record `src/../include/x.h` as they were given it).
 pub(super) fn path_ends_with(path: &str, suffix: &str, ignore_case: bool) -> bool {
     let components = |s: &str| -> Vec<String> {
-        s.split(['/', '\\']).filter(|c| !c.is_empty() && *c != ".").map(str::to_string).collect()
+        let mut out: Vec<String> = Vec::new();
+        for c in s.split(['/', '\\']).filter(|c| !c.is_empty() && *c != ".") {
+            if c == ".." && out.last().is_some_and(|last| last != "..") {
+                out.pop();
+            } else {
+                out.push(c.to_string());
+            }
+        }
+        out
     };
     let p = components(path);
     let s = components(suffix);
@@ -170,6 +192,18 @@ mod tests {
 
     fn line_at(t: &LineTable, address: u64) -> Option<u32> {
         t.row_at(address).map(|r| r.line)
+    }
+
+    #[test]
+    fn the_files_with_lines_leave_out_headers_without_code_and_repeats() {
+        let files = vec!["/src/a.c".into(), "/usr/include/stdio.h".into(), "/src/b.h".into(), "/src/a.c".into()];
+        let by_line = [0, 2, 3]
+            .into_iter()
+            .map(|file| LineRow { file, line: 1, seq: 0, address: 0x100 })
+            .chain([LineRow { file: 99, line: 1, seq: 0, address: 0 }])
+            .collect();
+        let t = LineTable::with_rows(files, by_line, Vec::new());
+        assert_eq!(t.files_with_lines(), ["/src/a.c", "/src/b.h"]);
     }
 
     #[test]
@@ -215,6 +249,9 @@ mod tests {
     fn path_suffixes_match_by_component() {
         assert!(path_ends_with("/src/x/demo.c", "demo.c", false));
         assert!(path_ends_with("/src/x/./demo.c", "x/demo.c", false));
+        assert!(path_ends_with("/w/crates/kit/../../tests/demo.c", "/w/tests/demo.c", false));
+        assert!(path_ends_with("/w/tests/demo.c", "/w/crates/kit/../../tests/demo.c", false));
+        assert!(!path_ends_with("/w/crates/tests/demo.c", "/w/crates/kit/../../tests/demo.c", false));
         assert!(path_ends_with("C:\\src\\demo.c", "src/demo.c", false));
         assert!(!path_ends_with("/src/x/odemo.c", "demo.c", false));
         assert!(!path_ends_with("/src/x/Demo.c", "demo.c", false));

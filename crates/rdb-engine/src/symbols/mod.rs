@@ -127,6 +127,9 @@ pub struct ModuleSymbols {
     /// Why the image's PDB is not used, where it names one.
     pdb_problem: Option<String>,
     pdb_lines: OnceLock<Option<lines::LineTable>>,
+    /// The PDB's procedures, variables, data and type names, and its types: read on the first question about values.
+    pdb_symbols: OnceLock<Option<pdb::scopes::PdbSymbols>>,
+    pdb_types: OnceLock<Option<pdb::types::PdbTypes>>,
     dwarf: OnceLock<Option<dwarf::DwarfInfo>>,
     cfi: OnceLock<cfi::Cfi>,
 }
@@ -216,6 +219,15 @@ impl ModuleSymbols {
             .or_else(|| self.dwarf()?.with_lines_at(file_address, |t| t.statement_line(file_address)))
     }
 
+    /// The source files the module's line information has code from (DAP's `loadedSources`); reading them reads
+    /// the whole module's line programs.
+    pub fn source_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> =
+            self.line_tables().flat_map(|t| t.files_with_lines()).map(PathBuf::from).collect();
+        files.dedup();
+        files
+    }
+
     /// Whether the module's line information names `file` (`a.c`, `src/a.c`, a full path).
     pub fn has_source_file(&self, file: &str) -> bool {
         self.line_tables().any(|t| t.has_file(file))
@@ -275,6 +287,9 @@ impl ModuleSymbols {
         if !self.contains(address) {
             return None;
         }
+        if let Some(found) = self.pdb_frame_variables(address, frame) {
+            return Some(found);
+        }
         let dwarf = self.dwarf()?;
         let file_pc = address.wrapping_sub(self.bias);
         let scope = dwarf.scope_at(file_pc, frame.inlined)?;
@@ -331,6 +346,9 @@ impl ModuleSymbols {
     pub fn static_places(&self, address: u64) -> Option<Vec<(String, Option<TypeId>, StaticPlace)>> {
         if !self.contains(address) {
             return None;
+        }
+        if let Some(places) = self.pdb_static_places(address) {
+            return Some(places);
         }
         let dwarf = self.dwarf()?;
         let file_pc = address.wrapping_sub(self.bias);
@@ -410,28 +428,52 @@ impl ModuleSymbols {
         if !self.contains(address) {
             return None;
         }
+        if let Some(names) = self.pdb_scope_names(address) {
+            return Some(names);
+        }
         let dwarf = self.dwarf()?;
         let file_pc = address.wrapping_sub(self.bias);
         let scope = dwarf.scope_at(file_pc, innermost_call(dwarf, file_pc))?;
         Some(scope.variables.iter().map(|v| v.name.clone()).collect())
     }
 
+    /// The language of the function holding runtime `address` (its unit's), where the debug information says.
+    pub fn language_at(&self, address: u64) -> Option<crate::values::Language> {
+        if !self.contains(address) {
+            return None;
+        }
+        Some(self.dwarf()?.scope_at(address.wrapping_sub(self.bias), 0)?.language())
+    }
+
     /// The global or file-static variable `name` of this module (a static of the file holding runtime address
     /// `near` first): its runtime address and type.
     pub fn global(&self, name: &str, near: Option<u64>) -> Option<(u64, Option<TypeId>)> {
-        let near = near.filter(|a| self.contains(*a)).map(|a| a.wrapping_sub(self.bias));
+        let near = near.filter(|a| self.contains(*a));
+        if let Some(found) = self.pdb_global(name, near) {
+            return Some(found);
+        }
+        let near = near.map(|a| a.wrapping_sub(self.bias));
         let g = self.dwarf()?.global(name, near, self.bias)?;
         Some((g.address, g.ty))
     }
 
+    /// The concrete type of the Rust trait objects whose vtable is at runtime address `address`.
+    pub fn vtable_type(&self, address: u64) -> Option<TypeId> {
+        self.dwarf()?.vtable_type(address, self.bias)
+    }
+
     /// The type named `name` in this module's debug information (`point`, `struct point`, `counter_t`).
     pub fn named_type(&self, name: &str) -> Option<TypeId> {
-        self.dwarf()?.named_type(name)
+        self.pdb_named_type(name).or_else(|| self.dwarf()?.named_type(name))
     }
 
     /// The names of this module's named types that `matches` accepts, sorted.
     pub fn type_names(&self, matches: &dyn Fn(&str) -> bool) -> Vec<String> {
-        self.dwarf().map(|d| d.type_names(matches)).unwrap_or_default()
+        let mut names = self.pdb_type_names(matches).unwrap_or_default();
+        names.extend(self.dwarf().map(|d| d.type_names(matches)).unwrap_or_default());
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// For each variable of `scope`, the register the calling convention passes it in when it is a parameter whose
@@ -453,7 +495,20 @@ impl ModuleSymbols {
 
     /// The type `id` (handed out by this module's [`frame_variables`](Self::frame_variables) or another type).
     pub fn type_of(&self, id: TypeId) -> Option<Type> {
-        self.dwarf()?.type_of(id)
+        // A PDB's type ids have their top bit set (see `pdb::types::PDB_TYPE`); DWARF's are section offsets.
+        match self.pdb_type_of(id) {
+            Some(ty) => ty,
+            None => self.dwarf()?.type_of(id),
+        }
+    }
+
+    /// The template arguments of the record type `id` names, in order (for a visualizer's `$T1`).
+    pub fn template_args(&self, id: TypeId) -> Vec<TypeId> {
+        // A PDB writes a template's arguments only into its class's name: none to hand out.
+        if pdb::types::index_of(id).is_some() {
+            return Vec::new();
+        }
+        self.dwarf().map(|d| d.template_args(id)).unwrap_or_default()
     }
 
     /// Whether the module has call-frame information at all (`.eh_frame`, `.debug_frame`, `.pdata`).

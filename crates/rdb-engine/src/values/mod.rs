@@ -5,17 +5,23 @@
 mod abi;
 mod children;
 pub mod cxx;
+mod dynamic;
 mod native;
 mod read;
+pub mod rust;
 mod summary;
+#[cfg(test)]
+pub(crate) mod test_image;
+pub(crate) mod visualizers;
 
 pub(crate) use abi::entry_registers;
 pub use children::{MAX_ELEMENTS, has_children};
-pub(crate) use children::{Reader, children};
-pub use native::{MAX_DEPTH, Native, native};
+pub(crate) use children::{Reader, children, expansion};
+pub(crate) use dynamic::{refine, whole_object};
+pub use native::{MAX_DEPTH, Native, Source as NativeSource, native};
 pub(crate) use read::{FrameRegisters, read};
-pub use summary::Summary;
-pub(crate) use summary::summarize;
+pub(crate) use summary::summary_of;
+pub use summary::{Summary, language_text};
 
 /// Names a type in one module's debug information: the module (by its base address) and the type's entry (its
 /// offset in `.debug_info`). [`Session::type_of`](crate::session::Session::type_of) resolves it.
@@ -76,6 +82,13 @@ pub enum TypeKind {
         signed: bool,
         enumerators: Vec<(String, i64)>,
     },
+    /// A Rust enum (`Option`, `Result`, a user's enum) as rustc describes every one, tagged or with a niche
+    /// (`DW_TAG_variant_part`): which variant a value holds is read from `discriminant` (`None`: one variant
+    /// only), compared with each variant's value; a variant without one is the default. [`rust::active`] judges it.
+    Variants {
+        discriminant: Option<Member>,
+        variants: Vec<Variant>,
+    },
     /// A function type (what a function pointer points to).
     Function,
     /// Something rdb does not model (a pointer to member, an unspecified type): shown by name only.
@@ -107,6 +120,25 @@ pub struct Member {
     pub bits: Option<(u64, u64)>,
     /// Whether this is a base class (C++), named after its class; its members are the record's too.
     pub base: bool,
+}
+
+/// One variant of a [`TypeKind::Variants`]: its name (`Some`), the discriminant values that select it (none: the
+/// default variant), and the record of its fields (`__0`, `radius`), at offsets from the start of the enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub name: String,
+    pub values: Vec<u64>,
+    pub fields: TypeId,
+}
+
+/// The language a piece of the program is written in (its compilation unit's), where it changes what rdb shows
+/// or accepts: Rust's expressions (`s.field` through a reference, `t.0`) and Rust's way of writing values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    C,
+    Cxx,
+    Rust,
+    Other,
 }
 
 /// Whether a variable is a function's parameter or a local.
@@ -173,4 +205,41 @@ pub struct Child {
     pub bits: Option<(u64, u64)>,
     pub value: Value,
     pub summary: Summary,
+    /// What the child is to its parent.
+    pub kind: ChildKind,
 }
+
+/// What a child is to its parent: front ends show each kind its own way (WinDbg's `[Base class]`, DAP's indexed and
+/// named variables, Python's list or dict).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChildKind {
+    /// A data member of a record.
+    Member,
+    /// A base class of a C++ record, its members the record's own.
+    Base,
+    /// An element of an array or a container, at this index.
+    Element(u64),
+    /// An entry of a map: the child's value is the mapped value, `key` its key.
+    Entry { key: Box<Value> },
+    /// What a pointer points to.
+    Pointee,
+    /// A visualizer's named child (`[strong]`, `[capacity]`).
+    Item,
+}
+
+/// How a value's children are counted, for a front end that pages through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expansion {
+    /// The children there are (after any cap); 0: nothing to expand.
+    pub count: u64,
+    /// Whether they are elements (`[0]`, `[1]` …): DAP's indexed variables, Python's list.
+    pub indexed: bool,
+    /// Whether they are a map's entries (`["key"]`): Python's dict, also when there are none.
+    pub entries: bool,
+    /// A container's own length where it claimed more than [`MAX_CONTAINER`] (a corrupt one): only `count`
+    /// are shown.
+    pub claimed: Option<u64>,
+}
+
+/// The most elements of one container rdb shows (a corrupt length of 2^60 is capped to this, with a note).
+pub const MAX_CONTAINER: u64 = 1 << 24;

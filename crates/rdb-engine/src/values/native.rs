@@ -1,9 +1,18 @@
 //! A value as a scripting language holds one (Python's `locals()`; a Rust program's own data): a number, a string,
-//! a list of elements, a record's fields by name. Decided once here from the value's [`Summary`] and its
-//! children, so every front end that hands out plain values agrees on which C value becomes which (a `char *` and a
-//! `char[16]` a string, an array a list, a struct its fields, a pointer to anything else its address).
+//! a list of elements, a map of entries, a record's fields by name. Decided once here from the value's [`Summary`]
+//! and its children, so every front end that hands out plain values agrees on which value becomes which (a
+//! `char *`, a `char[16]`, a `String` and a `std::string` a string; an array, a `Vec` and a `std::vector` a list; a
+//! `HashMap` and a `std::map` a map; a struct its fields; a pointer to anything else its address).
 
-use super::{Child, Summary, Value};
+use super::{Child, ChildKind, Expansion, Summary, Value};
+
+/// Where [`native`] gets a value's children and their keys' summaries (the session's memory).
+pub trait Source {
+    fn children(&mut self, value: &Value) -> Vec<Child>;
+    fn summary(&mut self, value: &Value) -> Summary;
+    /// How the value's children are counted (an empty `Vec` is still a list, an empty map still a map).
+    fn expansion(&mut self, value: &Value) -> Expansion;
+}
 
 /// How deep records and arrays nest before the rest is left out (a hostile or cyclic type cannot recurse forever).
 pub const MAX_DEPTH: usize = 8;
@@ -26,8 +35,10 @@ pub enum Native {
         value: i64,
         name: Option<String>,
     },
-    /// An array's elements.
+    /// An array's or a container's elements.
     List(Vec<Native>),
+    /// A map's entries, keys and values, in the container's order.
+    Map(Vec<(Native, Native)>),
     /// A struct, class or union: its type's name and its data members in order (an anonymous member's own
     /// members are the record's).
     Record {
@@ -41,44 +52,71 @@ pub enum Native {
 
 /// `value` (whose one-line meaning is `summary`) as plain data, records and arrays followed `depth` levels deep;
 /// `children` gives a value's members or elements (the session's `children`).
-pub fn native(
-    value: &Value,
-    summary: &Summary,
-    depth: usize,
-    children: &mut dyn FnMut(&Value) -> Vec<Child>,
-) -> Native {
+pub fn native(value: &Value, summary: &Summary, depth: usize, source: &mut dyn Source) -> Native {
     match summary {
         Summary::Signed(v) => Native::Signed(*v),
         Summary::Unsigned(v) => Native::Unsigned(*v),
         Summary::Bool(v) => Native::Bool(*v),
         Summary::Char(v) => Native::Char(*v),
         Summary::Float(v) => Native::Float(*v),
-        Summary::Pointer { string: Some(s), .. } | Summary::Array { string: Some(s) } => Native::Str(s.clone()),
+        Summary::Pointer { string: Some(s), .. } | Summary::Array { string: Some(s) } | Summary::Text(s) => {
+            Native::Str(s.clone())
+        }
         Summary::Pointer { address, string: None } => Native::Pointer(*address),
         Summary::Enum { value, name } => Native::Enum { value: *value, name: name.clone() },
-        Summary::Array { string: None } | Summary::Record if depth == 0 => {
+        Summary::Array { string: None } | Summary::Record | Summary::Line(_) if depth == 0 => {
             Native::Unavailable(format!("{}: nested too deep", value.ty.name))
         }
-        Summary::Array { string: None } => {
-            Native::List(children(value).iter().map(|c| native(&c.value, &c.summary, depth - 1, children)).collect())
-        }
-        Summary::Record => Native::Record { type_name: value.ty.name.clone(), fields: fields(value, depth, children) },
+        Summary::Array { string: None } | Summary::Record | Summary::Line(_) => composite(value, depth, source),
         Summary::Opaque => Native::Unavailable(format!("{}: no value to show", value.ty.name)),
         Summary::OptimizedOut => Native::Unavailable("optimized out".into()),
         Summary::MemoryError(address) => Native::Unavailable(crate::Error::MemoryAccess(*address).to_string()),
     }
 }
 
-/// A record's fields; an anonymous struct or union member contributes its own members, as C names them.
-fn fields(value: &Value, depth: usize, children: &mut dyn FnMut(&Value) -> Vec<Child>) -> Vec<(String, Native)> {
-    let mut out = Vec::new();
-    for child in children(value) {
-        match native(&child.value, &child.summary, depth - 1, children) {
-            Native::Record { fields, .. } if child.name.is_empty() => out.extend(fields),
-            field => out.push((child.name, field)),
+/// A value with children: a list where they are elements, a map where they are entries, else a record of fields
+/// (an anonymous struct or union member contributes its own members, as C names them).
+fn composite(value: &Value, depth: usize, source: &mut dyn Source) -> Native {
+    let children = source.children(value);
+    if children.is_empty() {
+        let counted = source.expansion(value);
+        if counted.indexed {
+            return Native::List(Vec::new());
+        }
+        if counted.entries {
+            return Native::Map(Vec::new());
         }
     }
-    out
+    if !children.is_empty() && children.iter().all(|c| matches!(c.kind, ChildKind::Element(_))) {
+        return Native::List(children.iter().map(|c| native(&c.value, &c.summary, depth - 1, source)).collect());
+    }
+    if !children.is_empty() && children.iter().all(|c| matches!(c.kind, ChildKind::Entry { .. })) {
+        let entries = children
+            .iter()
+            .map(|c| {
+                let key = match &c.kind {
+                    ChildKind::Entry { key } => {
+                        let summary = source.summary(key);
+                        native(key, &summary, depth - 1, source)
+                    }
+                    _ => Native::Unavailable("no key".into()),
+                };
+                (key, native(&c.value, &c.summary, depth - 1, source))
+            })
+            .collect();
+        return Native::Map(entries);
+    }
+    if matches!(value.ty.kind, super::TypeKind::Array { .. }) {
+        return Native::List(Vec::new());
+    }
+    let mut fields = Vec::new();
+    for child in children {
+        match native(&child.value, &child.summary, depth - 1, source) {
+            Native::Record { fields: inner, .. } if child.name.is_empty() => fields.extend(inner),
+            field => fields.push((child.name, field)),
+        }
+    }
+    Native::Record { type_name: value.ty.name.clone(), fields }
 }
 
 #[cfg(test)]
@@ -96,7 +134,27 @@ mod tests {
     }
 
     fn child(name: &str, summary: Summary, kind: TypeKind) -> Child {
-        Child { name: name.into(), offset: None, bits: None, value: value(name, kind), summary }
+        let role = match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+            Some(n) => ChildKind::Element(n.parse().unwrap_or(0)),
+            None => ChildKind::Member,
+        };
+        Child { name: name.into(), offset: None, bits: None, value: value(name, kind), summary, kind: role }
+    }
+
+    /// Children handed out by a function; keys summarized as unsigned 1.
+    struct Fake(fn(&Value) -> Vec<Child>);
+
+    impl Source for Fake {
+        fn children(&mut self, value: &Value) -> Vec<Child> {
+            (self.0)(value)
+        }
+        fn summary(&mut self, _: &Value) -> Summary {
+            Summary::Unsigned(1)
+        }
+        fn expansion(&mut self, value: &Value) -> Expansion {
+            let map = value.ty.name.starts_with("std::map");
+            Expansion { count: 0, indexed: !map, entries: map, claimed: None }
+        }
     }
 
     /// A struct point { int x; int y; } whose children the closure hands out, and an array of two of them.
@@ -123,17 +181,17 @@ mod tests {
     #[test]
     fn numbers_and_strings_come_from_the_summary() {
         let v = value("int", TypeKind::Other);
-        let mut none = |_: &Value| Vec::new();
-        assert_eq!(native(&v, &Summary::Signed(-2), 4, &mut none), Native::Signed(-2));
-        assert_eq!(native(&v, &Summary::Float(0.5), 4, &mut none), Native::Float(0.5));
+        let none = &mut Fake(|_| Vec::new());
+        assert_eq!(native(&v, &Summary::Signed(-2), 4, none), Native::Signed(-2));
+        assert_eq!(native(&v, &Summary::Float(0.5), 4, none), Native::Float(0.5));
         let text = Summary::Pointer { address: 0x1000, string: Some("label".into()) };
-        assert_eq!(native(&v, &text, 4, &mut none), Native::Str("label".into()));
+        assert_eq!(native(&v, &text, 4, none), Native::Str("label".into()));
         let array = Summary::Array { string: Some("deep".into()) };
-        assert_eq!(native(&v, &array, 4, &mut none), Native::Str("deep".into()));
+        assert_eq!(native(&v, &array, 4, none), Native::Str("deep".into()));
         let plain = Summary::Pointer { address: 0x1000, string: None };
-        assert_eq!(native(&v, &plain, 4, &mut none), Native::Pointer(0x1000));
+        assert_eq!(native(&v, &plain, 4, none), Native::Pointer(0x1000));
         assert_eq!(
-            native(&v, &Summary::MemoryError(0x10), 4, &mut none),
+            native(&v, &Summary::MemoryError(0x10), 4, none),
             Native::Unavailable("Memory access error at 00000000`00000010".into())
         );
     }
@@ -141,7 +199,7 @@ mod tests {
     #[test]
     fn records_give_their_fields_and_arrays_their_elements() {
         let array = value("struct point [2]", TypeKind::Other);
-        let got = native(&array, &Summary::Array { string: None }, 4, &mut point_children);
+        let got = native(&array, &Summary::Array { string: None }, 4, &mut Fake(point_children));
         let point = Native::Record {
             type_name: "struct point".into(),
             fields: vec![
@@ -154,9 +212,30 @@ mod tests {
     }
 
     #[test]
+    fn containers_of_entries_are_maps_and_text_is_a_string() {
+        let map = value("std::map<int, int>", TypeKind::Record { members: vec![] });
+        let entries = |_: &Value| {
+            vec![Child {
+                kind: ChildKind::Entry { key: Box::new(value("int", TypeKind::Other)) },
+                ..child("[1]", Summary::Signed(10), TypeKind::Other)
+            }]
+        };
+        let got = native(&map, &Summary::Line("{ size=1 }".into()), 4, &mut Fake(entries));
+        assert_eq!(got, Native::Map(vec![(Native::Unsigned(1), Native::Signed(10))]));
+        let text = native(&map, &Summary::Text("hi".into()), 4, &mut Fake(|_| Vec::new()));
+        assert_eq!(text, Native::Str("hi".into()));
+        // Empty containers keep their kind.
+        let empty = native(&map, &Summary::Line("{ size=0 }".into()), 4, &mut Fake(|_| Vec::new()));
+        assert_eq!(empty, Native::Map(Vec::new()));
+        let vector = value("std::vector<int>", TypeKind::Record { members: vec![] });
+        let empty = native(&vector, &Summary::Line("{ size=0 }".into()), 4, &mut Fake(|_| Vec::new()));
+        assert_eq!(empty, Native::List(Vec::new()));
+    }
+
+    #[test]
     fn nesting_stops_at_the_depth_given() {
         let array = value("struct point [2]", TypeKind::Other);
-        let got = native(&array, &Summary::Array { string: None }, 1, &mut point_children);
+        let got = native(&array, &Summary::Array { string: None }, 1, &mut Fake(point_children));
         let Native::List(elements) = got else { panic!("{got:?}") };
         assert_eq!(elements[0], Native::Unavailable("struct point: nested too deep".into()));
     }

@@ -34,6 +34,11 @@ pub(crate) fn read(
     registers: &FrameRegisters<'_>,
     mem: &mut dyn ReadMemory,
 ) -> (ValueLocation, ValueBytes) {
+    // A value with no bytes (Rust's `()`, a zero-sized struct) is known wherever the compiler left it, or not.
+    if size == 0 {
+        let (location, _) = read(located, 1, registers, mem);
+        return (location, ValueBytes::Known(Vec::new()));
+    }
     // A value larger than any C object a summary reads is not read whole (a hostile size cannot allocate 4 GiB).
     let size = size.min(1 << 20) as usize;
     match located {

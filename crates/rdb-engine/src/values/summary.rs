@@ -1,7 +1,8 @@
 //! What a value shows as on one line, decided once for every front end: the number its bytes hold by its type, a
 //! character pointer's string, an enumerator's name.
 
-use super::{BaseKind, Type, TypeKind, ValueBytes};
+use super::children::Reader;
+use super::{BaseKind, Type, TypeKind, Value, ValueBytes, visualizers};
 use crate::memory::ReadMemory;
 
 /// The most characters of a string a summary reads (WinDbg and gdb both cut long strings short).
@@ -32,10 +33,41 @@ pub enum Summary {
     Array {
         string: Option<String>,
     },
+    /// A string object's text (Rust's `String` and `&str`, C++'s `std::string`), read by a visualizer.
+    Text(String),
+    /// A line composed by a visualizer or by a language's own rules (`Some(7)`, `{ len=3 }`,
+    /// `Circle { radius: 2.5 }`), already in the language's text: decimal numbers, quoted strings.
+    Line(String),
     /// A function, or a type rdb does not model.
     Opaque,
     OptimizedOut,
     MemoryError(u64),
+}
+
+/// What `value` shows as on one line: the line a visualizer defines where one knows its type, else what its bytes
+/// mean by its type. `depth` counts the lines being composed around this one (a visualizer's line shows its
+/// children's), so a self-referring value ends.
+pub(crate) fn summary_of(value: &Value, reader: &mut dyn Reader, depth: usize) -> Summary {
+    if matches!(value.bytes, ValueBytes::Known(_)) && value.ty.size.is_none() {
+        return Summary::Opaque;
+    }
+    // A value the compiler left nowhere has no parts for a visualizer to show.
+    if value.bytes == ValueBytes::OptimizedOut {
+        return Summary::OptimizedOut;
+    }
+    if let Some(line) = visualizers::line(value, reader, depth) {
+        return line;
+    }
+    // Rust's enums and tuples as Rust writes them, their parts by these same rules.
+    if let Some(line) = super::rust::line(value, reader, depth) {
+        return line;
+    }
+    let pointee = match &value.ty.kind {
+        TypeKind::Pointer { target: Some(t), .. } => reader.type_of(*t),
+        TypeKind::Array { element, .. } => reader.type_of(*element),
+        _ => None,
+    };
+    summarize(&value.ty, &value.bytes, &|_| pointee.clone(), reader.memory())
 }
 
 /// The summary of a value of type `ty`; `pointee` resolves the type a pointer points to or an array holds, and
@@ -57,7 +89,7 @@ pub(crate) fn summarize(
             let address = unsigned(bytes);
             let string = target
                 .and_then(pointee)
-                .filter(is_char)
+                .filter(|t| is_char(t) && t.size == Some(1))
                 .filter(|_| address != 0)
                 .and_then(|_| read_string(mem, address));
             Summary::Pointer { address, string }
@@ -67,7 +99,8 @@ pub(crate) fn summarize(
             let name = enumerators.iter().find(|(_, v)| *v == value).map(|(n, _)| n.clone());
             Summary::Enum { value, name }
         }
-        TypeKind::Record { .. } => Summary::Record,
+        // A Rust enum's line is composed by `rust::line`, which needs its fields' summaries.
+        TypeKind::Record { .. } | TypeKind::Variants { .. } => Summary::Record,
         TypeKind::Array { element, .. } => {
             let string = pointee(*element).filter(|e| is_char(e) && e.size == Some(1)).map(|_| {
                 let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
@@ -79,8 +112,43 @@ pub(crate) fn summarize(
     }
 }
 
+/// A summary as a language writes it inside a composed line (`7`, `"BAD"`, `2.5`, `'a'`, `true`, `0x7ffe1000`);
+/// a record shows as `{...}`, as gdb and lldb show a nested aggregate.
+pub fn language_text(summary: &Summary) -> String {
+    match summary {
+        Summary::Signed(v) => v.to_string(),
+        Summary::Unsigned(v) => v.to_string(),
+        Summary::Bool(b) => b.to_string(),
+        Summary::Char(c) => match u32::try_from(*c).ok().and_then(char::from_u32) {
+            Some(ch) => format!("{ch:?}"),
+            None => c.to_string(),
+        },
+        Summary::Float(f) => format!("{f:?}"),
+        Summary::Pointer { string: Some(s), .. } | Summary::Text(s) | Summary::Array { string: Some(s) } => {
+            format!("{s:?}")
+        }
+        Summary::Pointer { address, string: None } => format!("{address:#x}"),
+        Summary::Enum { name: Some(name), .. } => name.clone(),
+        Summary::Enum { value, name: None } => value.to_string(),
+        Summary::Line(line) => line.clone(),
+        Summary::Record | Summary::Array { string: None } | Summary::Opaque => "{...}".into(),
+        Summary::OptimizedOut => "<optimized out>".into(),
+        Summary::MemoryError(address) => format!("<unreadable at {address:#x}>"),
+    }
+}
+
 fn base(kind: BaseKind, bytes: &[u8]) -> Summary {
     match kind {
+        // Wider than a register (`__int128`, Rust's `u128`): in decimal, whole. Nothing at all: Rust's `()`.
+        BaseKind::Signed | BaseKind::Unsigned if bytes.len() == 16 => {
+            let mut wide = [0u8; 16];
+            wide.copy_from_slice(bytes);
+            match kind {
+                BaseKind::Signed => Summary::Line(i128::from_le_bytes(wide).to_string()),
+                _ => Summary::Line(u128::from_le_bytes(wide).to_string()),
+            }
+        }
+        BaseKind::Signed | BaseKind::Unsigned if bytes.is_empty() => Summary::Line("()".into()),
         BaseKind::Signed => Summary::Signed(signed_of(bytes)),
         BaseKind::Unsigned => Summary::Unsigned(unsigned(bytes)),
         BaseKind::Char { signed: true } => Summary::Char(signed_of(bytes)),
@@ -138,7 +206,7 @@ fn extended(bytes: &[u8]) -> f64 {
 
 /// The NUL-terminated string at `address`, at most [`MAX_STRING`] bytes; `None` where its first byte cannot be
 /// read. Read a chunk at a time, so a string that ends just before an unmapped page is still read whole.
-fn read_string(mem: &mut dyn ReadMemory, address: u64) -> Option<String> {
+pub(crate) fn read_string(mem: &mut dyn ReadMemory, address: u64) -> Option<String> {
     let mut out = Vec::new();
     let mut at = address;
     while out.len() < MAX_STRING {

@@ -29,7 +29,7 @@ pub fn code_at(location: &str) -> Spec {
 
 /// The launch of debuggee `name` (built for Linux) with `args`.
 pub fn launch_of(name: &str, args: &[&str]) -> Launch {
-    Launch { program: debuggee(name), args: args.iter().map(|a| a.to_string()).collect(), stdio: Default::default() }
+    Launch { program: debuggee(name), args: args.iter().map(|a| a.to_string()).collect(), ..Default::default() }
 }
 
 /// The test kit's `Driver` over the engine's `Debugger` (Linux only: the test runs on this machine's backend).

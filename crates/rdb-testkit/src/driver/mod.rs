@@ -5,10 +5,12 @@
 
 mod console;
 mod console_stops;
+mod dap;
 
 use crate::backend::Backend;
 
 pub use console::ConsoleDriver;
+pub use dap::DapDriver;
 
 /// Where a breakpoint goes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -108,7 +108,8 @@ pub fn perform(cx: &mut Cx, r: &Resume) -> Result<Option<Stop>> {
             for i in 0..n {
                 let tid = cx.tid();
                 let how = match (by_line, over) {
-                    (true, _) => Resumption::StepLine { tid, over },
+                    // WinDbg's `t` stops where a function begins: its `{` line.
+                    (true, _) => Resumption::StepLine { tid, over, past_prologue: false },
                     (false, true) => Resumption::StepOver { tid },
                     (false, false) => Resumption::StepInto { tid },
                 };

@@ -132,13 +132,12 @@ fn members(cx: &mut Cx, value: &Value, name: &str, depth: usize, levels: usize, 
         } else {
             match (child.bits, &child.value.bytes) {
                 (Some((_, width)), ValueBytes::Known(bytes)) => report::bitfield_value(unsigned(bytes, width), width),
-                _ if matches!(child.value.ty.kind, TypeKind::Record { .. }) => {
-                    report::tag(&child.value.ty.name).to_string()
-                }
+                // A record shows as its type, unless a visualizer gives it a line (a string's text).
+                _ if matches!(child.summary, Summary::Record) => report::tag(&child.value.ty.name).to_string(),
                 _ => report::value_text(&child.value.ty, &child.summary),
             }
         };
-        cx.out(report::member_line(depth, child.offset.unwrap_or(0), &child.name, &text));
+        cx.out(report::member_line(depth, child.offset, &child.name, &text));
         if levels > 0 && matches!(child.value.ty.kind, TypeKind::Record { .. }) {
             members(cx, &child.value, &child.name, depth + 1, levels - 1, layout)?;
         }
@@ -238,50 +237,56 @@ fn type_module(cx: &mut Cx, name: &str, near: Option<u64>) -> String {
     session.modules.iter().map(|m| m.name.clone()).find(|m| in_module(m)).unwrap_or_else(|| "?".into())
 }
 
-/// `dx [-r N] <C++ expression>`: the value with its type, and its children `N` levels deep (1 by default).
+/// `dx [-r N] [-c N] <C++ expression>`: the value with its type, and its children `N` levels deep (1 by default);
+/// `-c N` skips a container's first `N` children (the next page after the 100 shown).
 pub fn dx(cx: &mut Cx, args: &str) -> Result<Flow> {
     let mut text = args.trim();
     let mut levels = 1usize;
-    if let Some(rest) = text.strip_prefix("-r") {
+    let mut skip = 0u64;
+    while let Some((flag, rest)) =
+        text.strip_prefix("-r").map(|r| ('r', r)).or_else(|| text.strip_prefix("-c").map(|r| ('c', r)))
+    {
+        let rest = rest.trim_start();
         let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-        let rest = rest[digits.len()..].trim_start();
-        let digits = if digits.is_empty() {
-            let d: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-            text = rest[d.len()..].trim_start();
-            d
-        } else {
-            text = rest;
-            digits
-        };
-        levels = digits.parse().map_err(|_| Error::msg("dx: -r needs a depth"))?;
+        text = rest[digits.len()..].trim_start();
+        match flag {
+            'r' => levels = digits.parse().map_err(|_| Error::msg("dx: -r needs a depth"))?,
+            _ => skip = digits.parse().map_err(|_| Error::msg("dx: -c needs a count of children to skip"))?,
+        }
     }
     if text.is_empty() {
         return Err(Error::msg("dx needs a C++ expression"));
     }
     let (tid, frame) = (cx.tid(), cx.console.frame(cx.dbg));
     let value = cx.session().evaluate_cxx(tid, frame, text)?;
+    // As WinDbg's dx, a pointer to a polymorphic class shows its object's dynamic type.
+    let value = cx.session().dynamic(&value)?;
     let summary = cx.session().summary(&value)?;
     cx.out(report::dx_line(0, text, &value.ty, &summary));
-    dx_children(cx, &value, text, 1, levels.min(16))?;
+    dx_children(cx, &value, text, 1, levels.min(16), skip)?;
     Ok(Flow::Next)
 }
 
-fn dx_children(cx: &mut Cx, value: &Value, name: &str, indent: usize, levels: usize) -> Result<()> {
+/// A value's children (from the `skip`th) `levels` deep, at most [`MAX_SHOWN`] of each value, then how many
+/// more there are.
+fn dx_children(cx: &mut Cx, value: &Value, name: &str, indent: usize, levels: usize, skip: u64) -> Result<()> {
     if levels == 0 || !has_children(&value.ty) {
         return Ok(());
     }
-    let children = cx.session().children(value, name, 0, MAX_SHOWN + 1)?;
-    for (i, child) in children.iter().enumerate() {
-        if i == MAX_SHOWN {
-            cx.out(format!("{}[...]", "    ".repeat(indent)));
-            break;
-        }
+    let expansion = cx.session().expansion(value)?;
+    let start = usize::try_from(skip).unwrap_or(usize::MAX);
+    let children = cx.session().children(value, name, start, MAX_SHOWN)?;
+    for child in &children {
         let label = match child.offset {
             Some(offset) => format!("[+0x{offset:03x}] {}", child.name),
             None => child.name.clone(),
         };
         cx.out(report::dx_line(indent, &label, &child.value.ty, &child.summary));
-        dx_children(cx, &child.value, &child.name, indent + 1, levels - 1)?;
+        dx_children(cx, &child.value, &child.name, indent + 1, levels - 1, 0)?;
+    }
+    let shown_to = skip.saturating_add(children.len() as u64);
+    for line in report::dx_more_lines(indent, name, shown_to, &expansion) {
+        cx.out(line);
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! `/v` where they live, and a value's one-line text (`0n5`, `0x00000000`0040201c "label"`, `GREEN (0n5)`).
 
 use rdb_engine::fmt::addr64;
-use rdb_engine::values::{BaseKind, Summary, Type, TypeId, TypeKind, ValueLocation, Variable};
+use rdb_engine::values::{BaseKind, Expansion, Summary, Type, TypeId, TypeKind, ValueLocation, Variable};
 
 /// The narrowest column `dv` right-aligns names in.
 const NAME_COLUMN: usize = 14;
@@ -42,8 +42,8 @@ pub fn value_text(ty: &Type, summary: &Summary) -> String {
         Summary::Signed(v) => format!("0n{v}"),
         Summary::Unsigned(v) => format!("{v:#x}"),
         Summary::Bool(b) => b.to_string(),
-        Summary::Char(c) => match u8::try_from(*c).ok().filter(|b| b.is_ascii_graphic() || *b == b' ') {
-            Some(b) => format!("0n{c} '{}'", b as char),
+        Summary::Char(c) => match shown_char(*c, ty.size.unwrap_or(1) > 1) {
+            Some(ch) => format!("0n{c} '{ch}'"),
             None => format!("0n{c}"),
         },
         Summary::Float(f) => float_text(*f),
@@ -52,10 +52,20 @@ pub fn value_text(ty: &Type, summary: &Summary) -> String {
         Summary::Enum { value, name: Some(name) } => format!("{name} (0n{value})"),
         Summary::Enum { value, name: None } => format!("0n{value}"),
         Summary::Array { string: Some(text) } => format!("{} {}", ty.name, quoted(text)),
+        Summary::Text(text) => quoted(text),
+        Summary::Line(line) => crate::output::printable(line).into_owned(),
         Summary::Record | Summary::Array { string: None } | Summary::Opaque => ty.name.clone(),
         Summary::OptimizedOut => "<value optimized out>".into(),
         Summary::MemoryError(_) => "<Memory access error>".into(),
     }
+}
+
+/// A character value's character where it prints as one: ASCII's and, for a `wide` character type (Rust's
+/// `char`, `char32_t`), any printable Unicode scalar value (`é`).
+fn shown_char(c: i64, wide: bool) -> Option<char> {
+    let ch = char::from_u32(u32::try_from(c).ok()?)?;
+    let printable = ch == ' ' || (!ch.is_control() && !ch.is_whitespace());
+    (printable && (wide || ch.is_ascii())).then_some(ch)
 }
 
 /// A pointer as WinDbg shows one in a value: `0x` and the address's two halves.
@@ -96,8 +106,12 @@ fn float_text(f: f64) -> String {
 }
 
 /// A record member's line, as `dt` and `??` show it: `   +0x004 y                : 0n4`, indented by `depth`.
-pub fn member_line(depth: usize, offset: u64, name: &str, text: &str) -> String {
-    format!("{}+0x{offset:03x} {name:<16} : {text}", "   ".repeat(depth + 1))
+pub fn member_line(depth: usize, offset: Option<u64>, name: &str, text: &str) -> String {
+    match offset {
+        Some(offset) => format!("{}+0x{offset:03x} {name:<16} : {text}", "   ".repeat(depth + 1)),
+        // A visualizer's child (a container's element) has no offset in the object.
+        None => format!("{}{name:<21} : {text}", "   ".repeat(depth + 1)),
+    }
 }
 
 /// A bitfield's layout as `dt` shows it: `Pos 1, 3 Bits`.
@@ -133,7 +147,7 @@ pub fn dt_type_name(ty: &Type, pointee: &dyn Fn(TypeId) -> Option<Type>, depth: 
             let of = pointee(*element).map(|t| dt_type_name(&t, pointee, depth + 1)).unwrap_or_else(|| "?".into());
             format!("[{}] {of}", count.map(|c| c.to_string()).unwrap_or_default())
         }
-        TypeKind::Record { .. } | TypeKind::Enum { .. } => tag(&ty.name).to_string(),
+        TypeKind::Record { .. } | TypeKind::Enum { .. } | TypeKind::Variants { .. } => tag(&ty.name).to_string(),
         TypeKind::Void => "Void".into(),
         TypeKind::Function => "Void".into(),
         TypeKind::Other => ty.name.clone(),
@@ -146,13 +160,13 @@ pub fn tag(name: &str) -> &str {
 }
 
 /// A value on one line as `dx` shows it: numbers in decimal, pointers in hex, a string after its pointer.
-pub fn dx_value_text(summary: &Summary) -> Option<String> {
+pub fn dx_value_text(ty: &Type, summary: &Summary) -> Option<String> {
     Some(match summary {
         Summary::Signed(v) => v.to_string(),
         Summary::Unsigned(v) => v.to_string(),
         Summary::Bool(b) => b.to_string(),
-        Summary::Char(c) => match u8::try_from(*c).ok().filter(|b| b.is_ascii_graphic() || *b == b' ') {
-            Some(b) => format!("{c} '{}'", b as char),
+        Summary::Char(c) => match shown_char(*c, ty.size.unwrap_or(1) > 1) {
+            Some(ch) => format!("{c} '{ch}'"),
             None => c.to_string(),
         },
         Summary::Float(f) => float_text(*f),
@@ -160,18 +174,37 @@ pub fn dx_value_text(summary: &Summary) -> Option<String> {
         Summary::Pointer { address, string: None } => format!("{address:#x}"),
         Summary::Enum { value, name: Some(name) } => format!("{name} ({value})"),
         Summary::Enum { value, name: None } => value.to_string(),
-        Summary::Array { string: Some(text) } => quoted(text),
+        Summary::Array { string: Some(text) } | Summary::Text(text) => quoted(text),
+        Summary::Line(line) => crate::output::printable(line).into_owned(),
         Summary::Record | Summary::Array { string: None } | Summary::Opaque => return None,
         Summary::OptimizedOut => "<value optimized out>".into(),
         Summary::MemoryError(_) => "<Memory access error>".into(),
     })
 }
 
+/// `dx`'s line after the children it showed of a container with more: how many more, and the command that shows
+/// the next ones (WinDbg's `-c`, which skips that many); and a corrupt container's claimed length.
+pub fn dx_more_lines(indent: usize, expression: &str, shown_to: u64, expansion: &Expansion) -> Vec<String> {
+    let pad = "    ".repeat(indent);
+    let mut lines = Vec::new();
+    if expansion.count > shown_to {
+        let more = expansion.count - shown_to;
+        lines.push(format!("{pad}[...] {more} more: dx -c {shown_to} {expression}"));
+    }
+    if let Some(claimed) = expansion.claimed {
+        lines.push(format!(
+            "{pad}(its length says {claimed} elements, which cannot be right: only the first {} are shown)",
+            expansion.count
+        ));
+    }
+    lines
+}
+
 /// One `dx` line: `name             : value [Type: T]`, or without a value for a record or array.
 pub fn dx_line(indent: usize, name: &str, ty: &Type, summary: &Summary) -> String {
     let pad = "    ".repeat(indent);
     let type_name = tag(&ty.name);
-    match dx_value_text(summary) {
+    match dx_value_text(ty, summary) {
         Some(v) => format!("{pad}{name:<16} : {v} [Type: {type_name}]"),
         None => format!("{pad}{name:<16} [Type: {type_name}]"),
     }

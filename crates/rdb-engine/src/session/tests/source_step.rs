@@ -10,7 +10,7 @@ fn a_line_step_without_lines_over_a_call_runs_to_its_return() {
     let ret = ENTRY + 5;
     let script: Script = VecDeque::from([breakpoint_at(ret)]);
     let (mut session, state, _) = started(&[(ENTRY, &call)], script);
-    let stop = session.run(Resumption::StepLine { tid: TID, over: true }).unwrap();
+    let stop = session.run(Resumption::StepLine { tid: TID, over: true, past_prologue: false }).unwrap();
     assert_eq!(stop.reason, StopReason::Step);
     assert_eq!(state.borrow().rip(), ret);
     assert!(matches!(state.borrow().resumes.last(), Some((_, Resume::All))), "every thread runs over the call");
@@ -20,7 +20,7 @@ fn a_line_step_without_lines_over_a_call_runs_to_its_return() {
 fn a_line_step_without_lines_into_code_is_one_instruction() {
     let script: Script = VecDeque::from([single_step_to(ENTRY + 1)]);
     let (mut session, state, _) = started(&[(ENTRY, STEPS_ALONE)], script);
-    let stop = session.run(Resumption::StepLine { tid: TID, over: false }).unwrap();
+    let stop = session.run(Resumption::StepLine { tid: TID, over: false, past_prologue: true }).unwrap();
     assert_eq!(stop.reason, StopReason::Step);
     assert_eq!(state.borrow().rip(), ENTRY + 1);
     assert!(session.line_step.is_none(), "no step by line is under way");

@@ -20,6 +20,8 @@ const MAX_NESTING: usize = 32;
 pub(super) struct NameIndex {
     variables: HashMap<String, Vec<GlobalEntry>>,
     types: HashMap<String, Vec<u64>>,
+    /// Rust's vtables (`<T as Trait>::{vtable}`), whose type names the concrete type `T`.
+    vtables: Vec<GlobalEntry>,
 }
 
 #[derive(Clone, Copy)]
@@ -84,7 +86,11 @@ impl NameIndex {
                     };
                     let external = matches!(entry.attr_value(dw::DW_AT_external), Some(AttributeValue::Flag(true)))
                         || entry.attr_value(dw::DW_AT_specification).is_some();
-                    self.variables.entry(full).or_default().push(GlobalEntry { die: global, unit: start, external });
+                    let entry = GlobalEntry { die: global, unit: start, external };
+                    if full.ends_with("::{vtable}") {
+                        self.vtables.push(entry);
+                    }
+                    self.variables.entry(full).or_default().push(entry);
                 }
                 dw::DW_TAG_structure_type
                 | dw::DW_TAG_class_type
@@ -143,6 +149,19 @@ impl DwarfInfo {
             .map(|d| self.id(d))
             .find(|id| self.type_of(*id).is_some_and(|t| t.size.is_some()))
             .or_else(|| dies.first().map(|d| self.id(*d)))
+    }
+
+    /// The concrete type behind the Rust vtable at runtime address `address` (a `&dyn Trait`'s): its
+    /// `{vtable}` variable's type is the vtable's layout, whose `DW_AT_containing_type` is the type.
+    pub fn vtable_type(&self, address: u64, bias: u64) -> Option<TypeId> {
+        let vtable = self.names().vtables.iter().find_map(|e| {
+            let g = self.global_at(*e, bias)?;
+            (g.address == address).then_some(g.ty).flatten()
+        })?;
+        let (unit, offset) = self.units.die(&self.dwarf, vtable.die)?;
+        let entry = unit.entry(offset).ok()?;
+        let concrete = reference(&unit, entry.attr_value(dw::DW_AT_containing_type)?)?;
+        Some(self.id(concrete))
     }
 
     fn global_at(&self, e: GlobalEntry, bias: u64) -> Option<Global> {

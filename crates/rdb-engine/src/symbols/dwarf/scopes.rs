@@ -64,6 +64,13 @@ pub(crate) struct Scope {
     unit: std::sync::Arc<Unit>,
 }
 
+impl Scope {
+    /// The language of the unit the scope's function is in.
+    pub fn language(&self) -> crate::values::Language {
+        super::units::language(&self.unit)
+    }
+}
+
 impl DwarfInfo {
     /// The scope at file address `pc`: the innermost function (not inlined) whose ranges hold it. Kept per pc:
     /// a stop is asked about again and again (each `dv`, a condition at every hit).

@@ -7,7 +7,7 @@ use gimli::{AttributeValue, DwTag, UnitOffset, constants as dw};
 
 use super::units::{Unit, reference, start_of};
 use super::{DwarfInfo, attr_name};
-use crate::values::{BaseKind, Member, Type, TypeId, TypeKind};
+use crate::values::{BaseKind, Language, Member, Type, TypeId, TypeKind, Variant};
 
 /// How many typedefs, qualifiers and pointers a type's name may be built through.
 const MAX_DEPTH: usize = 16;
@@ -19,6 +19,46 @@ impl DwarfInfo {
             return None;
         }
         self.type_at(id.die, 0)
+    }
+
+    /// The template type arguments of the record `id` names (its `DW_TAG_template_type_parameter`s, in order),
+    /// through its typedefs and qualifiers.
+    pub fn template_args(&self, id: TypeId) -> Vec<TypeId> {
+        if id.module != self.module {
+            return Vec::new();
+        }
+        let mut global = id.die;
+        for _ in 0..MAX_DEPTH {
+            let Some((unit, offset)) = self.units.die(&self.dwarf, global) else { return Vec::new() };
+            let Ok(entry) = unit.entry(offset) else { return Vec::new() };
+            match entry.tag() {
+                dw::DW_TAG_typedef
+                | dw::DW_TAG_const_type
+                | dw::DW_TAG_volatile_type
+                | dw::DW_TAG_restrict_type
+                | dw::DW_TAG_atomic_type => match entry.attr_value(dw::DW_AT_type).and_then(|v| reference(&unit, v)) {
+                    Some(next) => global = next,
+                    None => return Vec::new(),
+                },
+                _ => {
+                    // A variadic template's arguments are in a pack (`std::variant<int, double>`'s `_Types`).
+                    return children(&unit, offset)
+                        .into_iter()
+                        .flat_map(|(tag, child)| match tag {
+                            dw::DW_TAG_GNU_template_parameter_pack => children(&unit, child),
+                            _ => vec![(tag, child)],
+                        })
+                        .filter(|(tag, _)| *tag == dw::DW_TAG_template_type_parameter)
+                        .filter_map(|(_, child)| {
+                            let e = unit.entry(child).ok()?;
+                            let ty = e.attr_value(dw::DW_AT_type).and_then(|v| reference(&unit, v))?;
+                            Some(self.id(ty))
+                        })
+                        .collect();
+                }
+            }
+        }
+        Vec::new()
     }
 
     /// The id of the type entry at `.debug_info` offset `die` of this module.
@@ -45,8 +85,8 @@ impl DwarfInfo {
                     dw::DW_ATE_signed => BaseKind::Signed,
                     dw::DW_ATE_unsigned => BaseKind::Unsigned,
                     dw::DW_ATE_signed_char => BaseKind::Char { signed: true },
-                    dw::DW_ATE_unsigned_char | dw::DW_ATE_UTF if size == Some(1) => BaseKind::Char { signed: false },
-                    dw::DW_ATE_UTF => BaseKind::Unsigned,
+                    // UTF-8, UTF-16 and UTF-32 code units (`char8_t`, `char32_t`, Rust's `char`) are characters.
+                    dw::DW_ATE_unsigned_char | dw::DW_ATE_UTF => BaseKind::Char { signed: false },
                     dw::DW_ATE_boolean => BaseKind::Bool,
                     dw::DW_ATE_float => BaseKind::Float,
                     _ => return Some(Type { name: name.unwrap_or_default(), size, kind: TypeKind::Other }),
@@ -60,12 +100,22 @@ impl DwarfInfo {
                     dw::DW_TAG_reference_type => "&",
                     _ => "&&",
                 };
-                let pointee = target.map(|t| self.type_name(t, depth + 1)).unwrap_or_else(|| "void".into());
+                // rustc names its pointers and references as Rust writes them (`&str`, `*const u8`).
+                let name = name.unwrap_or_else(|| {
+                    let pointee = target.map(|t| self.type_name(t, depth + 1)).unwrap_or_else(|| "void".into());
+                    unnamed_pointer(&unit, &pointee, mark)
+                });
                 Type {
-                    name: pointer_name(&pointee, mark),
+                    name,
                     size: size.or(Some(8)),
                     kind: TypeKind::Pointer { target: target.map(|t| self.id(t)), reference },
                 }
+            }
+            dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_union_type
+                if let Some(kind) = self.variants(&unit, offset) =>
+            {
+                let name = self.tagged(&unit, offset, "enum", name.as_deref());
+                Type { name, size, kind }
             }
             dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_union_type => {
                 let keyword = keyword(entry.tag()).unwrap_or("struct");
@@ -99,11 +149,16 @@ impl DwarfInfo {
                 let dims: String =
                     counts.iter().map(|c| c.map(|c| format!("[{c}]")).unwrap_or_else(|| "[]".into())).collect();
                 let size = size.or_else(|| element_type.size?.checked_mul(count?));
-                Type {
-                    name: format!("{} {}", element_type.name, if dims.is_empty() { "[]".into() } else { dims }),
-                    size,
-                    kind: TypeKind::Array { element: self.id(element), count },
-                }
+                let name = if super::units::language(&unit) == Language::Rust {
+                    // Rust writes `[i32; 4]` (and `[[u8; 2]; 3]` for nested arrays, which rustc also nests).
+                    counts.iter().rev().fold(element_type.name.clone(), |inner, c| match c {
+                        Some(c) => format!("[{inner}; {c}]"),
+                        None => format!("[{inner}]"),
+                    })
+                } else {
+                    format!("{} {}", element_type.name, if dims.is_empty() { "[]".into() } else { dims })
+                };
+                Type { name, size, kind: TypeKind::Array { element: self.id(element), count } }
             }
             dw::DW_TAG_enumeration_type => {
                 let underlying = target.and_then(|t| self.type_at(t, depth + 1));
@@ -160,6 +215,55 @@ impl DwarfInfo {
         Some(ty)
     }
 
+    /// A Rust enum (a record holding a `DW_TAG_variant_part`): its discriminant member and its variants, each
+    /// with the discriminant values choosing it (none for the default) and the record of its fields.
+    fn variants(&self, unit: &Unit, offset: UnitOffset<usize>) -> Option<TypeKind> {
+        let (_, part) = children(unit, offset).into_iter().find(|(tag, _)| *tag == dw::DW_TAG_variant_part)?;
+        let part_entry = unit.entry(part).ok()?;
+        let discr_at = part_entry.attr_value(dw::DW_AT_discr).and_then(|v| reference(unit, v));
+        let mut discriminant = None;
+        let mut variants = Vec::new();
+        for (tag, child) in children(unit, part) {
+            match tag {
+                dw::DW_TAG_member => {
+                    let global = child.to_debug_info_offset(&unit.header).map(|o| o.0 as u64);
+                    if global.is_some() && global == discr_at {
+                        discriminant = member(&self.dwarf, unit, child, self.module);
+                    }
+                }
+                dw::DW_TAG_variant => {
+                    let Ok(v) = unit.entry(child) else { continue };
+                    let values = match v.attr_value(dw::DW_AT_discr_value) {
+                        Some(AttributeValue::Sdata(n)) => vec![n as u64],
+                        // A 128-bit discriminant's value (`DW_FORM_data16`, read as a block): its low half, which
+                        // `rust::active` compares where the discriminant's high half is zero.
+                        Some(AttributeValue::Block(block)) => {
+                            let bytes = gimli::Reader::to_slice(&block).map(|b| b.to_vec()).unwrap_or_default();
+                            let mut low = [0u8; 8];
+                            let n = bytes.len().min(8);
+                            low[..n].copy_from_slice(&bytes[..n]);
+                            vec![u64::from_le_bytes(low)]
+                        }
+                        Some(value) => match value.udata_value() {
+                            Some(n) => vec![n],
+                            // A value rdb cannot read must not make its variant the default: it is left out.
+                            None => continue,
+                        },
+                        None => Vec::new(),
+                    };
+                    let Some((_, field)) = children(unit, child).into_iter().find(|(tag, _)| *tag == dw::DW_TAG_member)
+                    else {
+                        continue;
+                    };
+                    let Some(m) = member(&self.dwarf, unit, field, self.module) else { continue };
+                    variants.push(Variant { name: m.name, values, fields: m.ty });
+                }
+                _ => {}
+            }
+        }
+        Some(TypeKind::Variants { discriminant, variants })
+    }
+
     /// A record's or enumeration's name as its language writes it: C with its keyword (`struct point`), C++
     /// qualified by its namespaces and classes (`geo::Shape`).
     fn tagged(&self, unit: &Unit, offset: UnitOffset<usize>, keyword: &str, name: Option<&str>) -> String {
@@ -192,12 +296,17 @@ impl DwarfInfo {
         let target = entry.attr_value(dw::DW_AT_type).and_then(|v| reference(&unit, v));
         let inner = |mark: &str| {
             let pointee = target.map(|t| self.type_name(t, depth + 1)).unwrap_or_else(|| "void".into());
-            pointer_name(&pointee, mark)
+            unnamed_pointer(&unit, &pointee, mark)
         };
         if let Some(keyword) = keyword(entry.tag()) {
             return self.tagged(&unit, offset, keyword, name.as_deref());
         }
         match entry.tag() {
+            dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type | dw::DW_TAG_rvalue_reference_type
+                if name.is_some() =>
+            {
+                name.unwrap_or_default()
+            }
             dw::DW_TAG_pointer_type => inner("*"),
             dw::DW_TAG_reference_type => inner("&"),
             dw::DW_TAG_rvalue_reference_type => inner("&&"),
@@ -213,6 +322,12 @@ impl DwarfInfo {
             _ => name.unwrap_or_else(|| "<unknown type>".into()),
         }
     }
+}
+
+/// The name of a pointer the debug information leaves unnamed: as C writes it, or in a Rust unit (where rustc
+/// names references and leaves raw pointers such as a slice's `data_ptr` unnamed) as Rust does, `*mut u8`.
+fn unnamed_pointer(unit: &Unit, pointee: &str, mark: &str) -> String {
+    if super::units::language(unit) == Language::Rust { format!("*mut {pointee}") } else { pointer_name(pointee, mark) }
 }
 
 /// A pointer's or reference's name as C writes it: `char *`, `char **`, `const char *const`.

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use gimli::{AttributeValue, DebugInfoOffset, Reader as _, UnitOffset};
 
 use crate::symbols::file::Reader;
+use crate::values::Language;
 
 pub(super) type Unit = gimli::Unit<Reader>;
 
@@ -17,7 +18,8 @@ pub(super) struct Units {
     scopes: Mutex<HashMap<usize, Arc<UnitScopes>>>,
 }
 
-/// What naming an entry of a unit needs beyond the entry itself: the language (C++ names types without `struct`),
+/// What naming an entry of a unit needs beyond the entry itself: the language (C++ and Rust name types without
+/// `struct`),
 /// and the scope each entry is declared in (`geo::`, `geo::Shape::`), which DWARF says only by nesting.
 pub(super) struct UnitScopes {
     pub cplusplus: bool,
@@ -32,21 +34,8 @@ impl UnitScopes {
     }
 
     pub fn build(dwarf: &gimli::Dwarf<Reader>, unit: &Unit) -> UnitScopes {
-        let cplusplus = {
-            let mut entries = unit.entries();
-            match entries.next_dfs() {
-                Ok(Some(root)) => matches!(
-                    root.attr_value(gimli::DW_AT_language),
-                    Some(AttributeValue::Language(
-                        gimli::DW_LANG_C_plus_plus
-                            | gimli::DW_LANG_C_plus_plus_03
-                            | gimli::DW_LANG_C_plus_plus_11
-                            | gimli::DW_LANG_C_plus_plus_14
-                    ))
-                ),
-                _ => false,
-            }
-        };
+        // Rust names its types by their modules as C++ does by its namespaces (`alloc::string::String`).
+        let cplusplus = matches!(language(unit), Language::Cxx | Language::Rust);
         let mut prefixes = HashMap::new();
         // (depth, prefix for children) of each open scope.
         let mut stack: Vec<(isize, String)> = Vec::new();
@@ -126,6 +115,24 @@ impl Units {
         let unit = self.unit(dwarf, starts[i])?;
         let offset = DebugInfoOffset(global).to_unit_offset(&unit.header)?;
         Some((unit, offset))
+    }
+}
+
+/// The language a unit is written in (its root's `DW_AT_language`): the one place it is read.
+pub(super) fn language(unit: &Unit) -> Language {
+    let mut entries = unit.entries();
+    let Ok(Some(root)) = entries.next_dfs() else { return Language::Other };
+    match root.attr_value(gimli::DW_AT_language) {
+        Some(AttributeValue::Language(l)) => match l {
+            gimli::DW_LANG_Rust => Language::Rust,
+            gimli::DW_LANG_C_plus_plus
+            | gimli::DW_LANG_C_plus_plus_03
+            | gimli::DW_LANG_C_plus_plus_11
+            | gimli::DW_LANG_C_plus_plus_14 => Language::Cxx,
+            gimli::DW_LANG_C89 | gimli::DW_LANG_C | gimli::DW_LANG_C99 | gimli::DW_LANG_C11 => Language::C,
+            _ => Language::Other,
+        },
+        _ => Language::Other,
     }
 }
 

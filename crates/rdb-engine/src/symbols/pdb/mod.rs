@@ -7,11 +7,15 @@
 //! mapped costs only its stream directory. Each question that needs it ([`symbols`] at load, the line table on
 //! first use) opens it again over the same `&'static` bytes.
 //!
-//! Not read yet: locals and parameters (`S_LOCAL` with its `S_DEFRANGE_*` records, under each `S_GPROC32`) and types
-//! (the TPI stream). They belong in `pdb/scopes.rs` and `pdb/types.rs` beside this file, answering the questions
-//! [`super::ModuleSymbols::frame_variables`] and [`super::ModuleSymbols::type_of`] ask of DWARF today.
+//! The value model's side, read on first use: procedures with their blocks, parameters and locals, data with types
+//! and type names (`scopes.rs`), the type stream (`types.rs`), CodeView's register numbers (`registers.rs`), and
+//! the questions `ModuleSymbols` asks of them (`values.rs`).
 
 pub(super) mod lines;
+mod registers;
+pub(super) mod scopes;
+pub(crate) mod types;
+mod values;
 
 use std::borrow::Cow;
 use std::io::Cursor;
@@ -232,4 +236,8 @@ pub(super) fn symbols(bytes: &'static [u8], image_base: u64, bias: u64) -> pdb2:
 }
 
 #[cfg(test)]
+mod scopes_tests;
+#[cfg(test)]
 pub(super) mod tests;
+#[cfg(test)]
+mod types_tests;

@@ -6,7 +6,7 @@
 use super::parse::{Binary, Expr, TypeName, Unary};
 use crate::error::{Error, Result};
 use crate::values::summary::{signed_of, unsigned};
-use crate::values::{BaseKind, Member, Type, TypeId, TypeKind, Value, ValueBytes};
+use crate::values::{BaseKind, Language, Member, Type, TypeId, TypeKind, Value, ValueBytes};
 
 /// What evaluation asks of the program being debugged.
 pub trait Context {
@@ -17,7 +17,20 @@ pub trait Context {
     fn type_of(&mut self, id: TypeId) -> Option<Type>;
     /// The object of type `ty` at `address`.
     fn object(&mut self, ty: Type, id: Option<TypeId>, address: u64) -> Value;
+    /// The language of the frame the expression is evaluated in: Rust's rules apply in a Rust frame (`.` reaches
+    /// a field through references, `t.0`, indexing a slice).
+    fn language(&self) -> Language {
+        Language::Other
+    }
+    /// Element `index` of a record a visualizer shows as a container (`v[5000]` of a `Vec` or a `std::vector`);
+    /// `None` where no visualizer knows the record.
+    fn element(&mut self, _base: &Value, _index: i64) -> Option<Result<Value>> {
+        None
+    }
 }
+
+/// How many references Rust's `.` looks through to find a field (`s.x` where `s: &&Struct`).
+const MAX_AUTO_DEREF: usize = 8;
 
 /// A number as the evaluator computes with it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,6 +65,14 @@ pub fn evaluate(expr: &Expr, cx: &mut dyn Context) -> Result<Value> {
             let mut base = evaluate(of, cx)?;
             if *arrow {
                 base = deref(&base, cx)?;
+            } else if cx.language() == Language::Rust {
+                // Rust's `.` dereferences as often as it takes to reach a value with fields.
+                for _ in 0..MAX_AUTO_DEREF {
+                    if !matches!(base.ty.kind, TypeKind::Pointer { target: Some(_), .. }) {
+                        break;
+                    }
+                    base = deref(&base, cx)?;
+                }
             } else if matches!(base.ty.kind, TypeKind::Pointer { .. }) {
                 return Err(Error::msg(format!("'{}' is a pointer: use '->' for its member '{member}'", base.ty.name)));
             }
@@ -59,8 +80,35 @@ pub fn evaluate(expr: &Expr, cx: &mut dyn Context) -> Result<Value> {
             referred(v, cx)
         }
         Expr::Index(base, index) => {
-            let base = evaluate(base, cx)?;
+            let mut base = evaluate(base, cx)?;
             let index = as_int(&number(&evaluate(index, cx)?)?);
+            let rust = cx.language() == Language::Rust;
+            if rust {
+                // Rust indexes through references (`r[1]` where `r: &[i32; 4]`).
+                for _ in 0..MAX_AUTO_DEREF {
+                    match &base.ty.kind {
+                        TypeKind::Pointer { target: Some(_), .. } => base = deref(&base, cx)?,
+                        _ => break,
+                    }
+                }
+            }
+            // A slice by its length (before any visualizer's children, which for `&str` are not its bytes).
+            if rust && let Some(v) = slice_element(&base, index, cx)? {
+                return Ok(v);
+            }
+            if matches!(base.ty.kind, TypeKind::Record { .. })
+                && let Some(found) = cx.element(&base, index)
+            {
+                return found;
+            }
+            if rust {
+                // An array by its count: Rust checks its bounds.
+                if let TypeKind::Array { count: Some(n), .. } = base.ty.kind
+                    && !(0..n as i64).contains(&index)
+                {
+                    return Err(Error::msg(format!("index {index} is out of bounds: the length is {n}")));
+                }
+            }
             element(&base, index, cx)
         }
         Expr::Unary(op, operand) => unary(*op, evaluate(operand, cx)?, cx),
@@ -291,7 +339,10 @@ fn unary(op: Unary, v: Value, cx: &mut dyn Context) -> Result<Value> {
         Unary::AddressOf => {
             let address =
                 v.address.ok_or_else(|| Error::msg(format!("the value of type '{}' has no address", v.ty.name)))?;
-            let ty = pointer_to(&v.ty, v.type_id);
+            let mut ty = pointer_to(&v.ty, v.type_id);
+            if cx.language() == Language::Rust {
+                ty.name = format!("&{}", v.ty.name);
+            }
             Ok(Value { ty, type_id: None, bytes: ValueBytes::Known(address.to_le_bytes().to_vec()), address: None })
         }
         Unary::Not => Ok(bool_value(!truth(&v)?)),
@@ -470,7 +521,37 @@ fn element(base: &Value, index: i64, cx: &mut dyn Context) -> Result<Value> {
     Ok(cx.object(ty, Some(id), address))
 }
 
+/// Element `index` of a Rust slice (`&[T]`, `&str`: a record of `data_ptr` and `length`), bounds checked;
+/// `None` for a value that is not a slice.
+fn slice_element(base: &Value, index: i64, cx: &mut dyn Context) -> Result<Option<Value>> {
+    let TypeKind::Record { members } = &base.ty.kind else { return Ok(None) };
+    let (Some(data), Some(length)) =
+        (members.iter().find(|m| m.name == "data_ptr"), members.iter().find(|m| m.name == "length"))
+    else {
+        return Ok(None);
+    };
+    let length = member_of(base, &length.name, cx)?;
+    let length = as_number(&length)?;
+    if index < 0 || index as u64 >= length {
+        return Err(Error::msg(format!("index {index} is out of bounds: the length is {length}")));
+    }
+    let data = member_of(base, &data.name, cx)?;
+    element(&data, index, cx).map(Some)
+}
+
 fn member_of(base: &Value, name: &str, cx: &mut dyn Context) -> Result<Value> {
+    // A Rust enum's fields are those of the variant it holds.
+    if let TypeKind::Variants { .. } = &base.ty.kind {
+        let decoded = crate::values::rust::decoded(base, &mut |id| cx.type_of(id));
+        return match decoded {
+            Some(Ok((variant, fields))) => {
+                fields.into_iter().find(|(n, _)| n == name).map(|(_, v)| v).ok_or_else(|| {
+                    Error::msg(format!("'{}' holds {variant}, which has no field '{name}'", base.ty.name))
+                })
+            }
+            _ => Err(Error::msg(format!("'{}' holds no variant rdb can tell", base.ty.name))),
+        };
+    }
     let TypeKind::Record { members } = &base.ty.kind else {
         return Err(Error::msg(format!("'{}' has no members", base.ty.name)));
     };
@@ -483,7 +564,8 @@ fn member_of(base: &Value, name: &str, cx: &mut dyn Context) -> Result<Value> {
 
 /// The member `name` of a record, looking into anonymous structs and unions; its offset from the record's start.
 fn find_member(members: &[Member], name: &str, cx: &mut dyn Context, depth: usize) -> Option<(u64, Member)> {
-    if let Some(m) = members.iter().find(|m| m.name == name) {
+    // A Rust tuple's field `0` is `__0` in the debug information.
+    if let Some(m) = members.iter().find(|m| m.name == name || crate::values::rust::field_name(&m.name) == name) {
         return Some((m.offset, m.clone()));
     }
     if depth > 8 {

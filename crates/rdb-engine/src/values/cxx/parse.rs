@@ -422,6 +422,24 @@ impl Parser<'_> {
                 };
                 self.at += 1;
                 e = Expr::Member { of: Box::new(e), member, arrow };
+            } else if let Some(Token::Number(n)) = self.peek().filter(|_| tuple_field_follows(&e))
+                && let Some(fields) = n.strip_prefix('.')
+            {
+                // Rust's tuple fields: `t.0`, and `t.0.1` (which the lexer reads as one number).
+                let fields: Vec<String> = fields.split('.').map(str::to_string).collect();
+                // The lexer reads on through names too: `t.0.at` is fields `0` and `at`.
+                let field = |f: &String| {
+                    f.bytes().all(|b| b.is_ascii_digit())
+                        || f.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                            && f.chars().all(|c| c.is_alphanumeric() || c == '_')
+                };
+                if fields.iter().any(|f| f.is_empty() || !field(f)) {
+                    return Err(Error::msg(format!("bad tuple field '{n}'")));
+                }
+                self.at += 1;
+                for member in fields {
+                    e = Expr::Member { of: Box::new(e), member, arrow: false };
+                }
             } else if self.eat("[") {
                 let index = self.nested(|p| p.conditional())?;
                 self.expect("]")?;
@@ -459,6 +477,13 @@ impl Parser<'_> {
             Token::Punct(p) => Err(Error::msg(format!("unexpected '{p}' in the expression"))),
         }
     }
+}
+
+/// Whether `.0` after `e` is a tuple field (`t.0`): after a name, a member, an element or a parenthesis, never
+/// after a number (where `1 .5` is no expression anyway).
+fn tuple_field_follows(e: &Expr) -> bool {
+    matches!(e, Expr::Name(_) | Expr::Member { .. } | Expr::Index(..))
+        || matches!(e, Expr::Unary(..) | Expr::Binary(..) | Expr::Conditional(..) | Expr::Cast(..))
 }
 
 /// A C number literal: decimal, `0x` hex, `0` octal, WinDbg's `0n` decimal, with `u`/`l` suffixes; or a floating
@@ -557,6 +582,19 @@ mod tests {
     #[test]
     fn bad_expressions_are_errors() {
         for bad in ["", "a +", "(a", "a[1", "p->", "1 2", "#", "'ab'", "0xZZ", "sizeof(int", &"(".repeat(1000)] {
+            assert!(parse(bad, &|_| false).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rust_tuple_fields() {
+        let field = |of: Box<Expr>, member: &str| Expr::Member { of, member: member.into(), arrow: false };
+        assert_eq!(p("t.0"), field(name("t"), "0"));
+        // The lexer reads `.0.1` and `.2.at` as numbers: they are fields one after another.
+        assert_eq!(p("t.0.1"), field(Box::new(field(name("t"), "0")), "1"));
+        assert_eq!(p("all.2.at.y"), field(Box::new(field(Box::new(field(name("all"), "2")), "at")), "y"));
+        assert_eq!(p("(*r).0"), field(Box::new(Expr::Unary(Unary::Deref, name("r"))), "0"));
+        for bad in ["t.0e", "1 .5", "t.0..1"] {
             assert!(parse(bad, &|_| false).is_err(), "{bad:?}");
         }
     }
