@@ -194,13 +194,13 @@ pub fn text(ty: &Type, summary: &Summary) -> String {
     }
 }
 
-/// A type's name without its path, as `{:?}` writes a struct: `Point` for `rust_values::Point`,
-/// `Vec<i32, alloc::alloc::Global>` kept whole past its `<`.
+/// A type's name without its path or generic arguments, as a derived `Debug` writes a struct: `Point` for
+/// `rust_values::Point`, `Map` for `serde_json::map::Map<alloc::string::String, serde_json::value::Value>`.
 pub fn short_name(name: &str) -> &str {
-    let head_end = name.find('<').unwrap_or(name.len());
-    match name[..head_end].rfind("::") {
-        Some(i) => &name[i + 2..],
-        None => name,
+    let head = &name[..name.find('<').unwrap_or(name.len())];
+    match head.rfind("::") {
+        Some(i) => &head[i + 2..],
+        None => head,
     }
 }
 

@@ -164,7 +164,8 @@ fn tuples_and_field_names() {
     assert_eq!(field_name("__12"), "12");
     assert_eq!(field_name("__x"), "__x");
     assert_eq!(short_name("rust_values::Point"), "Point");
-    assert_eq!(short_name("alloc::vec::Vec<core::option::Option<i32>>"), "Vec<core::option::Option<i32>>");
+    assert_eq!(short_name("alloc::vec::Vec<core::option::Option<i32>>"), "Vec");
+    assert_eq!(short_name("Wrapper<i32>"), "Wrapper");
 }
 
 #[test]
