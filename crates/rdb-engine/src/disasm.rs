@@ -144,12 +144,38 @@ fn symbol_text(address: u64, symbolize: &dyn Fn(u64) -> Option<String>) -> Strin
 /// Decode up to `count` instructions from `bytes`, which sit at `address`. `symbolize` turns an address into
 /// `module!symbol+0xoff` where it can. Stops early at bytes that do not decode into a whole instruction.
 pub fn decode(bytes: &[u8], address: u64, count: usize, symbolize: &dyn Fn(u64) -> Option<String>) -> Vec<Instruction> {
-    let mut out = Vec::new();
+    let out = Vec::new();
     if count == 0 || bytes.is_empty() {
         return out;
     }
-    let pending: Pending = Rc::new(RefCell::new(Vec::new()));
-    let mut fmt = formatter(pending.clone());
+    FORMATTER.with(|(pending, fmt)| match fmt.try_borrow_mut() {
+        Ok(mut fmt) => decode_with(bytes, address, count, symbolize, pending, &mut fmt, out),
+        // Only a `symbolize` that disassembles itself gets here: it gets a formatter of its own.
+        Err(_) => {
+            let pending: Pending = Rc::new(RefCell::new(Vec::new()));
+            decode_with(bytes, address, count, symbolize, &pending, &mut formatter(pending.clone()), out)
+        }
+    })
+}
+
+thread_local! {
+    /// One formatter a thread, made once: building iced's formatter with its options cost more than formatting the
+    /// instruction at every step of `t 0n20000`.
+    static FORMATTER: (Pending, RefCell<MasmFormatter>) = {
+        let pending: Pending = Rc::new(RefCell::new(Vec::new()));
+        (pending.clone(), RefCell::new(formatter(pending)))
+    };
+}
+
+fn decode_with(
+    bytes: &[u8],
+    address: u64,
+    count: usize,
+    symbolize: &dyn Fn(u64) -> Option<String>,
+    pending: &Pending,
+    fmt: &mut MasmFormatter,
+    mut out: Vec<Instruction>,
+) -> Vec<Instruction> {
     let mut decoder = Decoder::with_ip(64, bytes, address, DecoderOptions::NONE);
     let mut instr = iced_x86::Instruction::default();
     while out.len() < count && decoder.can_decode() {

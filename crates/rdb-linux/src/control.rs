@@ -17,7 +17,7 @@ const INT3: u8 = 0xcc;
 /// Where a step of a thread begins: its rip, or the `syscall` instruction before it when the thread stopped in an
 /// interrupted system call that the kernel restarts as it resumes (-ERESTARTSYS … -ERESTART_RESTARTBLOCK).
 fn step_start(tid: i32) -> u64 {
-    let Ok(r) = nix::sys::ptrace::getregs(Pid::from_raw(tid)) else { return 0 };
+    let Ok(r) = ptrace::getregs(tid) else { return 0 };
     let restarts = (r.orig_rax as i64) >= 0 && (-516..=-512).contains(&(r.rax as i64));
     if restarts { r.rip.wrapping_sub(2) } else { r.rip }
 }

@@ -73,7 +73,7 @@ struct Stepped {
 pub(crate) fn syscall(tid: i32, site: Site, nr: i64, args: [u64; 6]) -> std::result::Result<i64, Broken> {
     let pid = Pid::from_raw(tid);
     let tgid = procfs::tgid(tid).unwrap_or(tid);
-    let saved = nptrace::getregs(pid).map_err(|e| failed(tid, "read the registers of", e))?;
+    let saved = ptrace::getregs(tid).map_err(|e| failed(tid, "read the registers of", e))?;
     let info = nptrace::getsiginfo(pid).ok();
     let dr6 = regs::get_debug(tid).map(|d| d.dr6).ok();
     let (at, borrowed) = match site {
@@ -114,7 +114,7 @@ pub(crate) fn syscall(tid: i32, site: Site, nr: i64, args: [u64; 6]) -> std::res
         back.rax = *rax;
     }
     // Everything is put back even when something failed on the way; the first failure is the one reported.
-    let mut restored = nptrace::setregs(pid, back).map_err(|e| failed(tid, "restore the registers of", e));
+    let mut restored = ptrace::setregs(tid, back).map_err(|e| failed(tid, "restore the registers of", e));
     if let Some(dr6) = dr6 {
         let r = regs::set_dr6(tid, dr6).map_err(|e| failed(tid, "restore DR6 of", e));
         restored = restored.and(r);
@@ -144,7 +144,7 @@ fn step(
     signals: &mut Vec<libc::siginfo_t>,
 ) -> std::result::Result<Stepped, Broken> {
     let pid = Pid::from_raw(tid);
-    nptrace::setregs(pid, call).map_err(|e| failed(tid, "set the registers of", e))?;
+    ptrace::setregs(tid, call).map_err(|e| failed(tid, "set the registers of", e))?;
     let mut finished = None;
     let mut early = 0;
     loop {
@@ -164,7 +164,7 @@ fn step(
                     signals.push(info);
                     continue;
                 }
-                let r = nptrace::getregs(pid).map_err(|e| failed(tid, "read the registers of", e))?;
+                let r = ptrace::getregs(tid).map_err(|e| failed(tid, "read the registers of", e))?;
                 if r.rip == at + SYSCALL.len() as u64 {
                     return Ok(Stepped { result: r.rax as i64, finished });
                 }
@@ -174,7 +174,7 @@ fn step(
                     // Keep the result for the thread, set the call up again.
                     early += 1;
                     finished.get_or_insert(r.rax);
-                    nptrace::setregs(pid, call).map_err(|e| failed(tid, "set the registers of", e))?;
+                    ptrace::setregs(tid, call).map_err(|e| failed(tid, "set the registers of", e))?;
                     continue;
                 }
                 return Err(Broken::new(Error::msg(format!(

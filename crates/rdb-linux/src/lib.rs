@@ -102,6 +102,10 @@ pub struct LinuxTarget {
     step_affinity: affinity::StepAffinity,
     /// A signal a thread is to receive as it next runs (`Execution::raise_signal`).
     raised: Option<(i32, i32)>,
+    /// Whether a debug register may be armed in some thread: rdb armed one, or the process was attached (a
+    /// debugger before rdb may have left one). Until then a step's trap reads no DR6, a system call a step saved:
+    /// only a hardware breakpoint sets its bits beside the step's.
+    debug_registers_armed: bool,
 }
 
 /// An event waiting to be returned, and the signal a `NotHandled` continue would deliver for it.
@@ -126,12 +130,20 @@ pub(crate) struct Module {
     pub pinned: bool,
 }
 
+/// The calling thread's id, asked of the kernel once a thread: it is asked several times a step.
+fn this_thread() -> i32 {
+    thread_local! {
+        static TID: i32 = nix::unistd::gettid().as_raw();
+    }
+    TID.with(|tid| *tid)
+}
+
 impl LinuxTarget {
     fn new(pid: i32, launched: bool) -> LinuxTarget {
         LinuxTarget {
             pid,
             launched,
-            tracer: nix::unistd::gettid().as_raw(),
+            tracer: this_thread(),
             threads: Threads::default(),
             queue: VecDeque::new(),
             last: None,
@@ -140,6 +152,7 @@ impl LinuxTarget {
             lazy: false,
             step_affinity: affinity::StepAffinity::default(),
             raised: None,
+            debug_registers_armed: !launched,
             memory: Memory::none(pid),
             exe: None,
             r_debug: None,
@@ -180,7 +193,7 @@ impl LinuxTarget {
     }
 
     fn on_tracer_thread(&self) -> bool {
-        nix::unistd::gettid().as_raw() == self.tracer
+        this_thread() == self.tracer
     }
 
     fn check_tracer(&self) -> Result<()> {
@@ -336,6 +349,8 @@ impl Execution for LinuxTarget {
 
     fn set_debug_registers(&mut self, tid: Tid, regs: &DebugRegisters) -> Result<()> {
         let t = self.stopped_thread(tid)?;
+        // DR7's low byte holds the enable bits of DR0–DR3.
+        self.debug_registers_armed |= regs.dr7 & 0xff != 0;
         regs::set_debug(t, regs).map_err(|e| thread_error(tid, "set the debug registers", e))
     }
 

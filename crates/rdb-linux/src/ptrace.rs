@@ -1,9 +1,42 @@
 //! Thin wrappers over the ptrace and waitpid calls that nix does not cover as we need them: resuming and detaching
-//! with any signal number (nix's `Signal` has no real-time signals), and raw wait statuses (nix's decoder rejects
-//! stops by real-time signals).
+//! with any signal number (nix's `Signal` has no real-time signals), raw wait statuses (nix's decoder rejects
+//! stops by real-time signals), and the general registers read once a stop.
 
-use libc::{c_int, c_void};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use libc::{c_int, c_void, user_regs_struct};
 use nix::errno::Errno;
+use nix::unistd::Pid;
+
+thread_local! {
+    /// The general registers of stopped threads, as read since their stop. A single step reads them three times
+    /// (the event's rip, the engine's question, where the next step begins), each a system call. Every way a
+    /// thread's registers change goes through this file: resuming or detaching it and writing them drop its entry,
+    /// and any wait status drops them all. ptrace is used from one thread, so the cache is that thread's.
+    static REGISTERS: RefCell<HashMap<i32, user_regs_struct>> = RefCell::new(HashMap::new());
+}
+
+/// A stopped thread's general registers (PTRACE_GETREGS, once a stop).
+pub(crate) fn getregs(tid: i32) -> nix::Result<user_regs_struct> {
+    if let Some(r) = REGISTERS.with(|c| c.borrow().get(&tid).copied()) {
+        return Ok(r);
+    }
+    let r = nix::sys::ptrace::getregs(Pid::from_raw(tid))?;
+    REGISTERS.with(|c| c.borrow_mut().insert(tid, r));
+    Ok(r)
+}
+
+/// Write a stopped thread's general registers (PTRACE_SETREGS). The next read asks the kernel, which may have
+/// adjusted what it was given (eflags' reserved bits).
+pub(crate) fn setregs(tid: i32, r: user_regs_struct) -> nix::Result<()> {
+    forget(tid);
+    nix::sys::ptrace::setregs(Pid::from_raw(tid), r)
+}
+
+fn forget(tid: i32) {
+    REGISTERS.with(|c| c.borrow_mut().remove(&tid));
+}
 
 /// How a stopped thread runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +75,7 @@ impl WaitStatus {
 
 /// Resume a thread stopped under ptrace, delivering `signal` if it is in a signal-delivery stop.
 pub(crate) fn resume(tid: i32, how: Run, signal: Option<i32>) -> nix::Result<()> {
+    forget(tid);
     let request = match how {
         Run::Continue => libc::PTRACE_CONT,
         Run::Step => libc::PTRACE_SINGLESTEP,
@@ -55,6 +89,7 @@ pub(crate) fn resume(tid: i32, how: Run, signal: Option<i32>) -> nix::Result<()>
 
 /// Detach from a stopped thread, delivering `signal` to it.
 pub(crate) fn detach(tid: i32, signal: Option<i32>) -> nix::Result<()> {
+    forget(tid);
     let data = signal.unwrap_or(0) as usize as *mut c_void;
     // SAFETY: PTRACE_DETACH dereferences no pointer: addr is ignored and data is a signal number.
     let r = unsafe { libc::ptrace(libc::PTRACE_DETACH, tid, std::ptr::null_mut::<c_void>(), data) };
@@ -69,7 +104,11 @@ pub(crate) fn wait(pid: i32, flags: c_int) -> nix::Result<Option<(i32, WaitStatu
         let r = unsafe { libc::waitpid(pid, &mut status, flags) };
         match r {
             0 => return Ok(None),
-            r if r > 0 => return Ok(Some((r, WaitStatus::decode(status)))),
+            r if r > 0 => {
+                // A thread stopped, ended or was reused: nothing read before can be trusted.
+                REGISTERS.with(|c| c.borrow_mut().clear());
+                return Ok(Some((r, WaitStatus::decode(status))));
+            }
             _ => match Errno::last() {
                 Errno::EINTR => continue,
                 e => return Err(e),

@@ -94,7 +94,7 @@ pub(crate) fn get_avx_upper(tid: i32) -> nix::Result<Option<[[u8; 16]; 16]>> {
 }
 
 pub(crate) fn get(tid: i32) -> nix::Result<Registers> {
-    let r = ptrace::getregs(Pid::from_raw(tid))?;
+    let r = crate::ptrace::getregs(tid)?;
     Ok(Registers {
         rax: r.rax,
         rbx: r.rbx,
@@ -127,8 +127,7 @@ pub(crate) fn get(tid: i32) -> nix::Result<Registers> {
 }
 
 pub(crate) fn set(tid: i32, regs: &Registers) -> nix::Result<()> {
-    let pid = Pid::from_raw(tid);
-    let mut r = ptrace::getregs(pid)?;
+    let mut r = crate::ptrace::getregs(tid)?;
     if r.orig_rax != regs.orig_rax {
         // The caller set it (a gdb client about to call a function in the debuggee writes -1).
         r.orig_rax = regs.orig_rax;
@@ -163,7 +162,7 @@ pub(crate) fn set(tid: i32, regs: &Registers) -> nix::Result<()> {
     r.gs = regs.gs.into();
     r.fs_base = regs.fs_base;
     r.gs_base = regs.gs_base;
-    ptrace::setregs(pid, r)
+    crate::ptrace::setregs(tid, r)
 }
 
 fn debug_offset(i: usize) -> ptrace::AddressType {

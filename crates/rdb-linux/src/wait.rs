@@ -339,7 +339,12 @@ impl LinuxTarget {
             fault_address,
             rip,
             stepping,
-            dr6: if signo == libc::SIGTRAP { regs::dr6(tid) } else { 0 },
+            dr6: match signo {
+                // A plain step's trap where no debug register was ever armed: DR6 holds only the step's bit.
+                libc::SIGTRAP if info.si_code == libc::TRAP_TRACE && !self.debug_registers_armed => 0,
+                libc::SIGTRAP => regs::dr6(tid),
+                _ => 0,
+            },
             break_in: signo == libc::SIGSTOP && self.breaker.take_request(),
             guarded: signo == libc::SIGSEGV && self.guards.is_armed(guards::page_of(fault_address)),
         };

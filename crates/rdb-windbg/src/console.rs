@@ -106,6 +106,7 @@ impl Console {
                 stdio.terminal = options.terminal.clone();
                 let launch = Launch { program, args, stdio, ..Default::default() };
                 self.shown(out).line(&format!("CommandLine: {}{}", dbg.command_line(&launch), launch.stdio.describe()));
+                out.flush();
                 dbg.launch(launch)?
             }
             (None, Some(pid)) => dbg.attach(pid)?,

@@ -60,4 +60,8 @@ impl crate::Output for Shown<'_> {
         self.out.line(&text);
         self.log.line(&text);
     }
+
+    fn flush(&mut self) {
+        self.out.flush();
+    }
 }

@@ -12,6 +12,10 @@ use std::fmt::Write;
 /// `command()`), or anything else that takes lines. The console hands it printable lines only.
 pub trait Output {
     fn line(&mut self, text: &str);
+
+    /// The debuggee is about to run: an output that holds lines back writes them now, so they keep their order
+    /// with the debuggee's own output on the same terminal or pipe.
+    fn flush(&mut self) {}
 }
 
 /// Lines captured in memory.
@@ -26,7 +30,7 @@ impl Output for Vec<String> {
 /// and a script can undo); everything else, printable UTF-8 and the backslashes of Windows paths included, left
 /// byte for byte as it was, so ordinary text is unchanged.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(escaped) {
+    if plain_ascii(text) || !text.chars().any(escaped) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -43,6 +47,29 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether `text` is printable ASCII only (tabs left to the check by `char`), eight bytes at a time: most lines
+/// are, and a traced step's dozen lines made the check by `char` a twentieth of the step's time.
+fn plain_ascii(text: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // Whether some byte is non-ASCII, some byte is below a space (subtracting 0x20 from it borrows into its
+        // top bit), or some byte is DEL (zero once xored with 0x7f): exact as answers to "is there such a byte".
+        let non_ascii = x & HIGH;
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let del = x ^ (ONES * 0x7f);
+        let has_del = del.wrapping_sub(ONES) & !del & HIGH;
+        if non_ascii | below_space | has_del != 0 {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|b| (0x20..0x7f).contains(b))
+}
+
 fn escaped(c: char) -> bool {
     c.is_control() && c != '\t'
 }
@@ -54,11 +81,32 @@ impl Output for Printable<'_> {
     fn line(&mut self, text: &str) {
         self.0.line(&printable(text));
     }
+
+    fn flush(&mut self) {
+        self.0.flush();
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_ascii_finds_any_byte_that_is_not() {
+        let base = "abcdefghijklmnopqrstuvwxyz0123456789 ~";
+        assert!(plain_ascii(base));
+        for odd in 0u8..=0x7f {
+            let printable = (0x20..0x7f).contains(&odd);
+            for at in 0..base.len() {
+                let mut bytes = base.as_bytes().to_vec();
+                bytes[at] = odd;
+                let text = String::from_utf8(bytes).expect("ASCII");
+                assert_eq!(plain_ascii(&text), printable, "{odd:#x} at {at}");
+            }
+        }
+        assert!(!plain_ascii("abcdefgh\u{e9}ijklmnop"));
+        assert!(!plain_ascii("\u{85}"));
+    }
 
     #[test]
     fn ordinary_text_is_left_as_it_is() {

@@ -113,6 +113,7 @@ pub fn perform(cx: &mut Cx, r: &Resume) -> Result<Option<Stop>> {
                     (false, true) => Resumption::StepOver { tid },
                     (false, false) => Resumption::StepInto { tid },
                 };
+                cx.flush();
                 let stop = cx.dbg.run(how)?;
                 let done = stop.reason != StopReason::Step || i + 1 == n;
                 if done {
@@ -124,5 +125,6 @@ pub fn perform(cx: &mut Cx, r: &Resume) -> Result<Option<Stop>> {
             return Ok(last);
         }
     };
+    cx.flush();
     cx.dbg.run(how).map(Some)
 }

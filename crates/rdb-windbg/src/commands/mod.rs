@@ -53,6 +53,11 @@ impl Cx<'_> {
         self.out.line(line.as_ref());
     }
 
+    /// Write what the output holds back: the debuggee is about to run.
+    pub fn flush(&mut self) {
+        crate::Output::flush(&mut self.out);
+    }
+
     /// The current process's session.
     pub fn session(&mut self) -> &mut Session {
         self.dbg.session_mut()

@@ -94,6 +94,7 @@ pub fn restart(cx: &mut Cx, _args: &str) -> Result<Flow> {
     };
     cx.session().kill()?;
     cx.out(format!("CommandLine: {}{}", cx.dbg.command_line(&launch), launch.stdio.describe()));
+    cx.flush();
     let stop = cx.dbg.launch(launch)?;
     Ok(cx.console.after_stop(cx.dbg, stop, cx.out.out))
 }
