@@ -267,27 +267,11 @@ impl Session {
             }
             // Entered a function with lines, to stop past its prologue: its first line stepped over, in its frame.
             source_step::Next::ThroughPrologue(line) => {
-                let frames = self.stack(step.tid, 1)?;
-                let frame = frames.first();
                 step.over = true;
                 step.past_prologue = false;
-                step.line = line;
-                step.cfa = frame.and_then(|f| f.cfa);
-                step.return_address = frame.and_then(|f| f.return_address);
-                step.function = self.modules.function_extent(regs.rip);
-                self.line_step = Some(step);
-                self.line_step_once()?
+                self.line_step_in_frame(step, line, regs.rip)?
             }
-            source_step::Next::StepInCaller(line) => {
-                let frames = self.stack(step.tid, 1)?;
-                let frame = frames.first();
-                step.line = line;
-                step.cfa = frame.and_then(|f| f.cfa);
-                step.return_address = frame.and_then(|f| f.return_address);
-                step.function = self.modules.function_extent(regs.rip);
-                self.line_step = Some(step);
-                self.line_step_once()?
-            }
+            source_step::Next::StepInCaller(line) => self.line_step_in_frame(step, line, regs.rip)?,
             // `t` into a PLT stub whose slot already holds a function with lines (the loader bound it): on to that
             // function, where the step ends as at any callee with lines (gdb steps through the stub too).
             // (A stub not bound yet leads to the loader's resolver first: on to the function its name finds, the
@@ -307,6 +291,19 @@ impl Session {
                 self.start_run(self.continuing(None), None)?
             }
         }))
+    }
+
+    /// Go on stepping by line from `line` in the frame the thread is in now at `pc` (a function just entered, or
+    /// the caller a return came back to): that frame's CFA, return address and function are the step's.
+    fn line_step_in_frame(&mut self, mut step: LineStep, line: crate::symbols::SourceLine, pc: u64) -> Result<Option<Stop>> {
+        let frames = self.stack(step.tid, 1)?;
+        let frame = frames.first();
+        step.line = line;
+        step.cfa = frame.and_then(|f| f.cfa);
+        step.return_address = frame.and_then(|f| f.return_address);
+        step.function = self.modules.function_extent(pc);
+        self.line_step = Some(step);
+        self.line_step_once()
     }
 
     /// The function a PLT stub at `pc` jumps to, where its slot holds one with line information already (bound by
