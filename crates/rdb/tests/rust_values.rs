@@ -152,12 +152,20 @@ fn slices_index_within_their_length() {
     let exe = debuggee("rust_values");
     let expected = oracle(&exe);
     assert_eq!(expected["slice"], "[2, 3, 4]");
-    let run = at_stop(&exe, &["dx slice[0]", "dx slice[2]", "dx slice[3]", "dx slice_text[0]"]);
+    let run = at_stop(
+        &exe,
+        &["dx slice[0]", "dx slice[2]", "dx slice[3]", "dx slice_text[0]", "dx text[0]", "dx text[12]", "dx rc[0]"],
+    );
     run.section("c0").assert_matches(r"(?m)^slice\[0\] +: 2 \[Type: i32\]$");
     run.section("c1").assert_matches(r"(?m)^slice\[2\] +: 4 \[Type: i32\]$");
     run.section("c2").assert_contains("index 3 is out of bounds: the length is 3");
     // "world"[0] is the byte 'w'.
     run.section("c3").assert_matches(r"(?m)^slice_text\[0\] +: 119 \[Type: u8\]$");
+    // A String's index is a byte of its text too, within its length, not one of its `[len]`/`[capacity]` items;
+    // an Rc's items are not elements at all.
+    run.section("c4").assert_matches(r"(?m)^text\[0\] +: 104 \[Type: u8\]$");
+    run.section("c5").assert_contains("index 12 is outside 'alloc::string::String', which is 12 long");
+    run.section("c6").assert_contains("cannot be indexed");
 }
 
 /// The children `dx` lists one level down: `(name, value)` of each `    name : value [Type: T]` line.

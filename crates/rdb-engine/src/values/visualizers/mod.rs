@@ -412,6 +412,13 @@ pub(crate) fn expansion(value: &Value, reader: &mut dyn Reader) -> Option<Expans
 /// Element `index` of a container a visualizer shows (`v[5000]`); `None` where no visualizer knows `value`.
 pub(crate) fn element(value: &Value, index: i64, reader: &mut dyn Reader) -> Option<Result<Value>> {
     let counted = expansion(value, reader)?;
+    // A value shown as named items (a `String`'s `[len]` and `[capacity]`, an `Rc`'s `[strong]`) has no elements
+    // of its own: a string's index is a character of its text (`s[0]`), anything else's is refused.
+    if !counted.indexed && !counted.entries {
+        return Some(text_element(value, index, reader).unwrap_or_else(|| {
+            Err(Error::msg(format!("'{}' cannot be indexed", value.ty.name)))
+        }));
+    }
     let Some(index) = u64::try_from(index).ok().filter(|&i| i < counted.count) else {
         return Some(Err(Error::msg(format!(
             "index {index} is outside '{}', which has {} elements",
@@ -423,6 +430,21 @@ pub(crate) fn element(value: &Value, index: i64, reader: &mut dyn Reader) -> Opt
         Err(Error::msg(format!("element {index} of '{}' cannot be read", value.ty.name)))
     } else {
         Ok(found.swap_remove(0).value)
+    })
+}
+
+/// Character `index` of a value a visualizer shows as text (`std::string`, `String`, `&str`), within its length;
+/// `None` where no such visualizer fits.
+fn text_element(value: &Value, index: i64, reader: &mut dyn Reader) -> Option<Result<Value>> {
+    candidates(value).find_map(|visualizer| {
+        let Line::Text { data, len } = visualizer.line else { return None };
+        fits(visualizer, value, reader).ok()?;
+        let mut cx = ObjectContext::new(value, reader);
+        let len = cx.number(len).ok()?;
+        Some(match u64::try_from(index).ok().filter(|&i| i < len) {
+            Some(i) => cx.value(&format!("({data})[{i}]")),
+            None => Err(Error::msg(format!("index {index} is outside '{}', which is {len} long", value.ty.name))),
+        })
     })
 }
 

@@ -100,6 +100,11 @@ fn a_string_shows_its_text() {
     let ty = mem.type_of(id(STRING)).unwrap();
     let string = mem.object(ty, Some(id(STRING)), BASE + 0x20);
     assert_eq!(summary_of(&string, &mut mem, 0), Summary::Text("hello".into()));
+    // `s[1]` is a character of the text, not the string's `[size]` item; past its length it is refused.
+    let e = element(&string, 1, &mut mem).unwrap().unwrap();
+    assert_eq!(summary_of(&e, &mut mem, 0), Summary::Char(i64::from(b'e')));
+    let outside = element(&string, 5, &mut mem).unwrap().unwrap_err().to_string();
+    assert!(outside.contains("which is 5 long"), "{outside}");
 }
 
 #[test]
