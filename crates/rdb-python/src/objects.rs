@@ -398,12 +398,15 @@ impl Registers {
     }
 }
 
-/// A struct's value: its fields as attributes (`p.x`) and by name (`p["x"]`); `fields` all of them.
+/// A struct's value: its fields as attributes (`p.x`) and by name (`p["x"]`); `fields` all of them. A Rust
+/// enum's value is the struct of the variant it holds: `variant` names it (`"Some"`), `None` for a struct.
 #[pyclass(module = "rdb", frozen)]
 pub struct Struct {
     #[pyo3(get)]
     pub(crate) type_name: String,
     pub(crate) fields: Py<PyDict>,
+    #[pyo3(get)]
+    pub(crate) variant: Option<String>,
 }
 
 #[pymethods]
@@ -429,13 +432,14 @@ impl Struct {
 
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         match other.cast::<Struct>() {
-            Ok(o) => self.fields.bind(py).eq(o.get().fields.bind(py)),
+            Ok(o) => Ok(self.variant == o.get().variant && self.fields.bind(py).eq(o.get().fields.bind(py))?),
             Err(_) => Ok(false),
         }
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("<{} {}>", self.type_name, self.fields.bind(py).repr()?))
+        let variant = self.variant.as_ref().map(|v| format!("::{v}")).unwrap_or_default();
+        Ok(format!("<{}{variant} {}>", self.type_name, self.fields.bind(py).repr()?))
     }
 }
 

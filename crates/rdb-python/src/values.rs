@@ -1,9 +1,10 @@
 //! The engine's plain values (`rdb_engine::values::Native`, decided in the engine) as Python values: int, float,
-//! bool, str, list, dict (a map's entries; a key Python cannot hash is given as its text), and `rdb.Struct` objects whose attributes are a record's fields; `None` for a value there is
-//! none of (optimised out, unreadable).
+//! bool, str, list, tuple (a Rust tuple), dict (a map's entries; a key Python cannot hash is given as its text),
+//! and `rdb.Struct` objects whose attributes are a record's fields (a Rust enum's: its variant's, and `variant`
+//! its name); `None` for a value there is none of (optimised out, unreadable).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyTuple};
 use rdb_engine::values::Native;
 
 use crate::objects::Struct;
@@ -32,12 +33,17 @@ pub(crate) fn to_python(py: Python<'_>, value: &Native) -> PyResult<Py<PyAny>> {
             }
             dict.into_any().unbind()
         }
-        Native::Record { type_name, fields } => {
+        Native::Tuple(items) => {
+            let items = items.iter().map(|v| to_python(py, v)).collect::<PyResult<Vec<_>>>()?;
+            PyTuple::new(py, items)?.into_any().unbind()
+        }
+        Native::Record { type_name, fields, variant } => {
             let dict = PyDict::new(py);
             for (name, field) in fields {
                 dict.set_item(name, to_python(py, field)?)?;
             }
-            Py::new(py, Struct { type_name: type_name.clone(), fields: dict.unbind() })?.into_any()
+            let value = Struct { type_name: type_name.clone(), fields: dict.unbind(), variant: variant.clone() };
+            Py::new(py, value)?.into_any()
         }
         Native::Unavailable(_) => py.None(),
     })

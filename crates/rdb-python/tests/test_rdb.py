@@ -203,6 +203,15 @@ def test_rust_values_are_python_values(debuggee):
     # Empty containers keep their kind.
     assert main["empty_vec"] == [] and main["empty_map"] == {}
     assert len(main["big"]) == 10000
+    # An enum is its variant's struct, named; a tuple a tuple; a char a one-character string.
+    assert main["some_int"].variant == "Some" and main["some_int"]["0"] == 7
+    assert main["no_int"].variant == "None" and main["no_int"].fields == {}
+    assert main["err"].variant == "Err" and main["err"]["0"] == "BAD"
+    assert main["circle"].variant == "Circle" and main["circle"].radius == 2.5
+    assert main["rect"].variant == "Rect" and (main["rect"]["0"], main["rect"]["1"]) == (3, 4)
+    assert main["tuple"] == (1, 2.5)
+    assert main["letter"] == "a" and main["accented"] == "\u00e9"
+    assert main["point"].variant is None and (main["point"].x, main["point"].y) == (3, -4)
     d.kill()
 
 

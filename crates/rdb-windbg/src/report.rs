@@ -77,9 +77,8 @@ pub fn register_dump(r: &Registers) -> Vec<String> {
         line
     };
     let mut segments = String::with_capacity(80);
-    for (i, (name, value)) in [("cs", r.cs), ("ss", r.ss), ("ds", r.ds), ("es", r.es), ("fs", r.fs), ("gs", r.gs)]
-        .into_iter()
-        .enumerate()
+    for (i, (name, value)) in
+        [("cs", r.cs), ("ss", r.ss), ("ds", r.ds), ("es", r.es), ("fs", r.fs), ("gs", r.gs)].into_iter().enumerate()
     {
         if i > 0 {
             segments.push_str("  ");

@@ -295,7 +295,12 @@ impl Session {
 
     /// Go on stepping by line from `line` in the frame the thread is in now at `pc` (a function just entered, or
     /// the caller a return came back to): that frame's CFA, return address and function are the step's.
-    fn line_step_in_frame(&mut self, mut step: LineStep, line: crate::symbols::SourceLine, pc: u64) -> Result<Option<Stop>> {
+    fn line_step_in_frame(
+        &mut self,
+        mut step: LineStep,
+        line: crate::symbols::SourceLine,
+        pc: u64,
+    ) -> Result<Option<Stop>> {
         let frames = self.stack(step.tid, 1)?;
         let frame = frames.first();
         step.line = line;

@@ -27,4 +27,9 @@ impl values::NativeSource for SessionValues<'_> {
     fn expansion(&mut self, value: &Value) -> Expansion {
         self.0.expansion(value).unwrap_or(Expansion { count: 0, indexed: false, entries: false, claimed: None })
     }
+
+    fn variant(&mut self, value: &Value) -> Option<String> {
+        let decoded = self.0.with_reader(|reader| values::rust::decoded(value, &mut |id| reader.type_of(id)));
+        decoded.ok()??.ok().map(|(name, _)| name)
+    }
 }

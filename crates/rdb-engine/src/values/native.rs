@@ -2,7 +2,8 @@
 //! a list of elements, a map of entries, a record's fields by name. Decided once here from the value's [`Summary`]
 //! and its children, so every front end that hands out plain values agrees on which value becomes which (a
 //! `char *`, a `char[16]`, a `String` and a `std::string` a string; an array, a `Vec` and a `std::vector` a list; a
-//! `HashMap` and a `std::map` a map; a struct its fields; a pointer to anything else its address).
+//! `HashMap` and a `std::map` a map; a struct its fields, a Rust enum its variant's; a Rust tuple a tuple; a Rust
+//! `char` a one-character string; a pointer to anything else its address).
 
 use super::{Child, ChildKind, Expansion, Summary, Value};
 
@@ -12,6 +13,10 @@ pub trait Source {
     fn summary(&mut self, value: &Value) -> Summary;
     /// How the value's children are counted (an empty `Vec` is still a list, an empty map still a map).
     fn expansion(&mut self, value: &Value) -> Expansion;
+    /// The variant a Rust enum holds (`Some`, `Circle`); `None` for any other value.
+    fn variant(&mut self, _value: &Value) -> Option<String> {
+        None
+    }
 }
 
 /// How deep records and arrays nest before the rest is left out (a hostile or cyclic type cannot recurse forever).
@@ -24,7 +29,10 @@ pub enum Native {
     Unsigned(u64),
     Bool(bool),
     Float(f64),
-    /// A character's code (`char`, `unsigned char`).
+    /// A C or C++ character's code (`char`, `unsigned char`); a Rust `char` (a Unicode scalar value) is a [`Str`]
+    /// of that one character.
+    ///
+    /// [`Str`]: Native::Str
     Char(i64),
     /// A string: what a character pointer points to, or a character array's text up to its first NUL.
     Str(String),
@@ -39,11 +47,15 @@ pub enum Native {
     List(Vec<Native>),
     /// A map's entries, keys and values, in the container's order.
     Map(Vec<(Native, Native)>),
+    /// A Rust tuple's fields in order.
+    Tuple(Vec<Native>),
     /// A struct, class or union: its type's name and its data members in order (an anonymous member's own
-    /// members are the record's).
+    /// members are the record's). A Rust enum is the record of the variant it holds: `variant` names it, `fields`
+    /// are that variant's (`0`, `1`, … for a tuple variant; none for `None`).
     Record {
         type_name: String,
         fields: Vec<(String, Native)>,
+        variant: Option<String>,
     },
     /// No value: optimised out, unreadable memory, a function, a type rdb does not model, or nested too deep.
     /// Why, in words.
@@ -57,6 +69,13 @@ pub fn native(value: &Value, summary: &Summary, depth: usize, source: &mut dyn S
         Summary::Signed(v) => Native::Signed(*v),
         Summary::Unsigned(v) => Native::Unsigned(*v),
         Summary::Bool(v) => Native::Bool(*v),
+        // Rust's `char` is four bytes and a character, not a number; C's are one byte (or C++'s wider ones).
+        Summary::Char(v) if value.ty.name == "char" && value.ty.size == Some(4) => {
+            match u32::try_from(*v).ok().and_then(char::from_u32) {
+                Some(c) => Native::Str(c.to_string()),
+                None => Native::Unavailable(format!("{v:#x} is not a character")),
+            }
+        }
         Summary::Char(v) => Native::Char(*v),
         Summary::Float(v) => Native::Float(*v),
         Summary::Pointer { string: Some(s), .. } | Summary::Array { string: Some(s) } | Summary::Text(s) => {
@@ -112,16 +131,20 @@ fn composite(value: &Value, depth: usize, source: &mut dyn Source) -> Native {
     let mut fields = Vec::new();
     for child in children {
         match native(&child.value, &child.summary, depth - 1, source) {
-            Native::Record { fields: inner, .. } if child.name.is_empty() => fields.extend(inner),
+            Native::Record { fields: inner, variant: None, .. } if child.name.is_empty() => fields.extend(inner),
             field => fields.push((child.name, field)),
         }
     }
-    Native::Record { type_name: value.ty.name.clone(), fields }
+    if super::rust::is_tuple(&value.ty) {
+        return Native::Tuple(fields.into_iter().map(|(_, field)| field).collect());
+    }
+    Native::Record { type_name: value.ty.name.clone(), fields, variant: source.variant(value) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::test_image::member;
     use crate::values::{Type, TypeKind, ValueBytes};
 
     fn value(name: &str, kind: TypeKind) -> Value {
@@ -153,7 +176,14 @@ mod tests {
         }
         fn expansion(&mut self, value: &Value) -> Expansion {
             let map = value.ty.name.starts_with("std::map");
-            Expansion { count: 0, indexed: !map, entries: map, claimed: None }
+            Expansion { count: 0, indexed: !map && !value.ty.name.starts_with("core::"), entries: map, claimed: None }
+        }
+        fn variant(&mut self, value: &Value) -> Option<String> {
+            value
+                .ty
+                .name
+                .starts_with("core::option")
+                .then(|| if value.ty.name.ends_with("some") { "Some" } else { "None" }.into())
         }
     }
 
@@ -207,6 +237,7 @@ mod tests {
                 ("y".into(), Native::Signed(-4)),
                 ("z".into(), Native::Unsigned(9)),
             ],
+            variant: None,
         };
         assert_eq!(got, Native::List(vec![point, Native::Unavailable("optimized out".into())]));
     }
@@ -230,6 +261,43 @@ mod tests {
         let vector = value("std::vector<int>", TypeKind::Record { members: vec![] });
         let empty = native(&vector, &Summary::Line("{ size=0 }".into()), 4, &mut Fake(|_| Vec::new()));
         assert_eq!(empty, Native::List(Vec::new()));
+    }
+
+    #[test]
+    fn rust_enums_tuples_and_chars() {
+        // `Some(7)`: the variant's fields, named as Rust names them, and the variant's name.
+        let some = value("core::option::Option<i32> some", TypeKind::Record { members: vec![] });
+        let fields = |_: &Value| vec![child("0", Summary::Signed(7), TypeKind::Other)];
+        let got = native(&some, &Summary::Line("Some(7)".into()), 4, &mut Fake(fields));
+        let expected = Native::Record {
+            type_name: "core::option::Option<i32> some".into(),
+            fields: vec![("0".into(), Native::Signed(7))],
+            variant: Some("Some".into()),
+        };
+        assert_eq!(got, expected);
+        let none = value("core::option::Option<i32>", TypeKind::Record { members: vec![] });
+        let got = native(&none, &Summary::Line("None".into()), 4, &mut Fake(|_| Vec::new()));
+        let expected = Native::Record {
+            type_name: "core::option::Option<i32>".into(),
+            fields: vec![],
+            variant: Some("None".into()),
+        };
+        assert_eq!(got, expected);
+        // `(1, 2.5)`: a tuple.
+        let members = vec![member("__0", 1, 0), member("__1", 2, 8)];
+        let tuple = value("(i32, f64)", TypeKind::Record { members });
+        let fields = |_: &Value| {
+            vec![child("0", Summary::Signed(1), TypeKind::Other), child("1", Summary::Float(2.5), TypeKind::Other)]
+        };
+        let got = native(&tuple, &Summary::Line("(1, 2.5)".into()), 4, &mut Fake(fields));
+        assert_eq!(got, Native::Tuple(vec![Native::Signed(1), Native::Float(2.5)]));
+        // A Rust `char` is a character; C's `char` its code.
+        let mut rust_char = value("char", TypeKind::Other);
+        rust_char.ty.size = Some(4);
+        assert_eq!(native(&rust_char, &Summary::Char(0xe9), 4, &mut Fake(|_| Vec::new())), Native::Str("é".into()));
+        let mut c_char = value("char", TypeKind::Other);
+        c_char.ty.size = Some(1);
+        assert_eq!(native(&c_char, &Summary::Char(97), 4, &mut Fake(|_| Vec::new())), Native::Char(97));
     }
 
     #[test]

@@ -415,9 +415,10 @@ pub(crate) fn element(value: &Value, index: i64, reader: &mut dyn Reader) -> Opt
     // A value shown as named items (a `String`'s `[len]` and `[capacity]`, an `Rc`'s `[strong]`) has no elements
     // of its own: a string's index is a character of its text (`s[0]`), anything else's is refused.
     if !counted.indexed && !counted.entries {
-        return Some(text_element(value, index, reader).unwrap_or_else(|| {
-            Err(Error::msg(format!("'{}' cannot be indexed", value.ty.name)))
-        }));
+        return Some(
+            text_element(value, index, reader)
+                .unwrap_or_else(|| Err(Error::msg(format!("'{}' cannot be indexed", value.ty.name)))),
+        );
     }
     let Some(index) = u64::try_from(index).ok().filter(|&i| i < counted.count) else {
         return Some(Err(Error::msg(format!(
