@@ -24,7 +24,7 @@ pub use last_event::last_event_lines;
 pub use modules::{ModuleDetails, module_details, module_row};
 pub use values::{
     bitfield_text, bitfield_value, dt_type_name, dv_lines, dx_line, dx_more_lines, location_text, member_line, quoted,
-    tag, value_text,
+    tag, value_text, variant_line,
 };
 pub use vectors::{Lanes, float_g, vector_line, x87_line};
 

@@ -111,6 +111,19 @@ fn enum_children_are_the_active_variants_fields() {
 }
 
 #[test]
+fn dt_shows_an_enums_variant_and_the_layout_of_each() {
+    let exe = debuggee("rust_values");
+    let run = at_stop(&exe, &["dt circle", "dt rust_values::Shape", "dt no_int"]);
+    // A value: as Rust writes it, then the fields its variant holds.
+    run.section("c0").assert_matches(r"(?m)^Circle \{ radius: 2\.5 \}\n +\+0x008 radius +: 2\.5$");
+    // The type: each variant, with the layout of its fields.
+    run.section("c1").assert_matches(
+        r"(?m)^ +Circle\n +\+0x008 radius +: Float\n +Rect\n +\+0x004 0 +: Uint4B\n +\+0x008 1 +: Uint4B\n +Unit$",
+    );
+    run.section("c2").assert_matches(r"(?m)^None$");
+}
+
+#[test]
 fn rust_syntax_in_a_rust_frame() {
     for exe in both_builds() {
         let expected = oracle(&exe);

@@ -181,6 +181,22 @@ pub fn dt(cx: &mut Cx, args: &str) -> Result<Flow> {
         (Some((ty, id)), None) => {
             let module = type_module(cx, first, near);
             cx.out(format!("{module}!{}", report::tag(&ty.name)));
+            if let TypeKind::Variants { variants, .. } = &ty.kind {
+                // A Rust enum: each variant, with the layout of the fields it holds.
+                for variant in variants {
+                    cx.out(report::variant_line(0, &variant.name));
+                    if let Some(fields) = cx.session().type_of(variant.fields) {
+                        let fields = Value {
+                            ty: fields,
+                            type_id: Some(variant.fields),
+                            bytes: ValueBytes::OptimizedOut,
+                            address: None,
+                        };
+                        members(cx, &fields, first, 1, levels, true)?;
+                    }
+                }
+                return Ok(Flow::Next);
+            }
             let value = Value { ty, type_id: Some(id), bytes: ValueBytes::OptimizedOut, address: None };
             members(cx, &value, first, 0, levels, true)?;
             return Ok(Flow::Next);
@@ -214,6 +230,11 @@ pub fn dt(cx: &mut Cx, args: &str) -> Result<Flow> {
     };
     cx.out(header);
     if matches!(value.ty.kind, TypeKind::Record { .. }) || points_to_record(cx, &value) {
+        members(cx, &value, first, 0, levels, false)?;
+    } else if matches!(value.ty.kind, TypeKind::Variants { .. }) {
+        // A Rust enum: the value as Rust writes it (it names the variant), then the fields the variant holds.
+        let summary = cx.session().summary(&value)?;
+        cx.out(report::value_text(&value.ty, &summary));
         members(cx, &value, first, 0, levels, false)?;
     } else {
         let summary = cx.session().summary(&value)?;

@@ -114,6 +114,11 @@ pub fn member_line(depth: usize, offset: Option<u64>, name: &str, text: &str) ->
     }
 }
 
+/// A Rust enum's variant heading the fields it holds in `dt`'s layout of the enum (`   Circle`).
+pub fn variant_line(depth: usize, name: &str) -> String {
+    format!("{}{name}", "   ".repeat(depth + 1))
+}
+
 /// A bitfield's layout as `dt` shows it: `Pos 1, 3 Bits`.
 pub fn bitfield_text(bit: u64, width: u64) -> String {
     format!("Pos {bit}, {width} Bit{}", if width == 1 { "" } else { "s" })
