@@ -480,15 +480,28 @@ fn pointer_type_of(v: &Value, cx: &mut dyn Context) -> (Type, Option<TypeId>) {
     }
 }
 
-fn pointee(v: &Value, cx: &mut dyn Context) -> Result<(Type, TypeId)> {
+fn pointee(v: &Value, cx: &mut dyn Context) -> Result<(Type, Option<TypeId>)> {
     let id = match &v.ty.kind {
         TypeKind::Pointer { target: Some(id), .. } => *id,
         TypeKind::Array { element, .. } => *element,
-        TypeKind::Pointer { target: None, .. } => return Err(Error::msg(format!("'{}' points to no type", v.ty.name))),
+        TypeKind::Pointer { target: None, .. } => return made_pointee(&v.ty, cx),
         _ => return Err(Error::msg(format!("'{}' is not a pointer", v.ty.name))),
     };
     let ty = cx.type_of(id).ok_or_else(|| Error::msg(format!("the type '{}' points to is unknown", v.ty.name)))?;
-    Ok((ty, id))
+    Ok((ty, Some(id)))
+}
+
+/// What a pointer type a cast made points to, made again from its name: the debug information has no entry for
+/// `int *` as a pointee of the `int **` in `*(int **)p`, so the cast's pointer names its pointee by text only.
+fn made_pointee(ty: &Type, cx: &mut dyn Context) -> Result<(Type, Option<TypeId>)> {
+    let no_type = || Error::msg(format!("'{}' points to no type", ty.name));
+    let inner = ty.name.strip_suffix(" *").ok_or_else(no_type)?;
+    let base = inner.trim_end_matches(" *");
+    let pointers = (inner.len() - base.len()) / 2;
+    if base.is_empty() || base == "void" && pointers == 0 {
+        return Err(no_type());
+    }
+    resolve_type(&TypeName { base: base.to_string(), pointers }, cx)
 }
 
 fn pointee_size(v: &Value, cx: &mut dyn Context) -> Result<u64> {
@@ -499,7 +512,7 @@ fn pointee_size(v: &Value, cx: &mut dyn Context) -> Result<u64> {
 fn deref(v: &Value, cx: &mut dyn Context) -> Result<Value> {
     let (ty, id) = pointee(v, cx)?;
     let address = address_of_pointer(v)?;
-    Ok(cx.object(ty, Some(id), address))
+    Ok(cx.object(ty, id, address))
 }
 
 fn element(base: &Value, index: i64, cx: &mut dyn Context) -> Result<Value> {
@@ -512,13 +525,13 @@ fn element(base: &Value, index: i64, cx: &mut dyn Context) -> Result<Value> {
         let from = from.ok_or_else(|| Error::msg(format!("index {index} is outside the array")))?;
         return Ok(Value {
             ty,
-            type_id: Some(id),
+            type_id: id,
             bytes: ValueBytes::Known(bytes[from..from + size as usize].to_vec()),
             address: None,
         });
     }
     let address = address_of_pointer(base)?.wrapping_add(offset);
-    Ok(cx.object(ty, Some(id), address))
+    Ok(cx.object(ty, id, address))
 }
 
 /// Element `index` of a Rust slice (`&[T]`, `&str`: a record of `data_ptr` and `length`), bounds checked;
@@ -690,6 +703,8 @@ mod tests {
         fn object(&mut self, ty: Type, id: Option<TypeId>, address: u64) -> Value {
             let bytes = match memory(address) {
                 Some(v) => ValueBytes::Known(v.to_le_bytes().to_vec()),
+                // A pointer to `arr[1]` at 0x3000.
+                None if address == 0x3000 => ValueBytes::Known(0x1004u64.to_le_bytes().to_vec()),
                 None => ValueBytes::MemoryError(address),
             };
             Value { ty, type_id: id, bytes, address: Some(address) }
@@ -699,6 +714,17 @@ mod tests {
     fn eval(text: &str) -> Result<(String, i64)> {
         let v = evaluate(&parse(text, &|n| n == "int")?, &mut Fake)?;
         Ok((v.ty.name.clone(), as_int(&number(&v)?)))
+    }
+
+    #[test]
+    fn a_cast_to_a_pointer_to_a_pointer_dereferences_twice() {
+        // The debug information has no entry for the `int *` an `int **` points to: it is made from its name.
+        assert_eq!(eval("**(int **)0x3000").unwrap(), ("int".into(), 20));
+        let once = evaluate(&parse("*(int **)0x3000", &|n| n == "int").unwrap(), &mut Fake).unwrap();
+        assert_eq!((once.ty.name.as_str(), address_of_pointer(&once).unwrap()), ("int *", 0x1004));
+        assert_eq!(eval("(*(int **)0x3000)[1]").unwrap(), ("int".into(), 30));
+        let void = evaluate(&parse("*(void *)0x3000", &|n| n == "int").unwrap(), &mut Fake).unwrap_err();
+        assert!(void.to_string().contains("'void *' points to no type"), "{void}");
     }
 
     #[test]
