@@ -172,24 +172,11 @@ fn line_by(visualizer: &Visualizer, value: &Value, reader: &mut dyn Reader, dept
     // Check that the definition's children paths fit this layout too, so the line and the children come from the
     // same definition.
     fits(visualizer, value, reader)?;
-    let mut cx = ObjectContext::new(value, reader);
-    Ok(Some(match &visualizer.line {
-        Line::Plain => return Ok(None),
-        Line::Text { data, len } => {
-            let address = cx.number(data)?;
-            let len = cx.number(len)?;
-            Summary::Text(text_at(cx.reader(), address, len))
-        }
-        Line::Format(format) => Summary::Line(formatted(format, &mut cx, depth)?),
-        Line::Child(expr) => {
-            let child = cx.value(expr)?;
-            summary_of(&child, cx.reader(), depth + 1)
-        }
-        Line::When { .. } | Line::Alternative(_) => return chosen_line(&visualizer.line, &mut cx, depth),
-    }))
+    chosen_line(&visualizer.line, &mut ObjectContext::new(value, reader), depth)
 }
 
-/// A line that depends on the object's state (`When`, `Alternative`), or a plain one of those inside it.
+/// A visualizer's line over the object of `cx`; one that depends on the object's state (`When`, `Alternative`)
+/// is chosen by it.
 fn chosen_line(line: &Line, cx: &mut ObjectContext<'_>, depth: usize) -> Result<Option<Summary>> {
     Ok(Some(match line {
         Line::Plain => return Ok(None),
@@ -297,15 +284,24 @@ fn formatted(format: &str, cx: &mut ObjectContext<'_>, depth: usize) -> Result<S
 /// The children of `value` from `start`, at most `count`, by the first definition that knows its type and whose
 /// paths evaluate; `None` where none does (the value's own members are shown).
 pub(crate) fn children(value: &Value, start: u64, count: usize, reader: &mut dyn Reader) -> Option<Vec<RawChild>> {
+    by_first_fitting(value, reader, |children, cx| children_by(children, cx, start, count))
+}
+
+/// What `question` answers of the children definition of the first visualizer that knows `value`'s type and
+/// whose paths evaluate over it; `None` where none does, or where that definition shows the value's own members
+/// (`question`'s `Ok(None)`).
+fn by_first_fitting<T>(
+    value: &Value,
+    reader: &mut dyn Reader,
+    mut question: impl FnMut(&Children, &mut ObjectContext<'_>) -> Result<Option<T>>,
+) -> Option<T> {
     for visualizer in candidates(value) {
         if fits(visualizer, value, reader).is_err() {
             continue;
         }
-        let mut cx = ObjectContext::new(value, reader);
-        match children_by(&visualizer.children, &mut cx, start, count) {
-            Ok(Some(found)) => return Some(found),
-            Ok(None) => return None,
-            Err(_) => {}
+        // A definition whose paths fail on this object is not its layout: the next one is tried.
+        if let Ok(found) = question(&visualizer.children, &mut ObjectContext::new(value, reader)) {
+            return found;
         }
     }
     None
@@ -395,18 +391,7 @@ fn expansion_by(children: &Children, cx: &mut ObjectContext<'_>) -> Result<Optio
 
 /// How many children `value` has by the first definition that knows its type; `None` where none does.
 pub(crate) fn expansion(value: &Value, reader: &mut dyn Reader) -> Option<Expansion> {
-    for visualizer in candidates(value) {
-        if fits(visualizer, value, reader).is_err() {
-            continue;
-        }
-        let mut cx = ObjectContext::new(value, reader);
-        match expansion_by(&visualizer.children, &mut cx) {
-            Ok(Some(found)) => return Some(found),
-            Ok(None) => return None,
-            Err(_) => {}
-        }
-    }
-    None
+    by_first_fitting(value, reader, expansion_by)
 }
 
 /// Element `index` of a container a visualizer shows (`v[5000]`); `None` where no visualizer knows `value`.

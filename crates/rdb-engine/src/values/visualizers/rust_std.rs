@@ -178,76 +178,24 @@ pub(super) const RUST_STD: &[Visualizer] = &[
     Visualizer {
         types: &["alloc::collections::btree::map::BTreeMap<*>"],
         line: Line::Format("{{ len={length} }}"),
-        children: Children::BTree(BTree {
-            root: "root.0.node.pointer",
-            height: "root.0.height",
-            len: "length",
-            node_len: "len",
-            keys: "keys",
-            vals: Some("vals"),
-            edges: "edges",
-            slot: "value.value.0",
-            edge_slot: "value.value.0.pointer",
-            leaf: "LeafNode<",
-            internal: "InternalNode<",
-        }),
+        children: Children::BTree(MAP_TREE),
     },
     // `BTreeSet<T> { map: BTreeMap<T, SetValZST> }`: its keys.
     Visualizer {
         types: &["alloc::collections::btree::set::BTreeSet<*>"],
         line: Line::Format("{{ len={map.length} }}"),
-        children: Children::BTree(BTree {
-            root: "map.root.0.node.pointer",
-            height: "map.root.0.height",
-            len: "map.length",
-            node_len: "len",
-            keys: "keys",
-            vals: None,
-            edges: "edges",
-            slot: "value.value.0",
-            edge_slot: "value.value.0.pointer",
-            leaf: "LeafNode<",
-            internal: "InternalNode<",
-        }),
+        children: Children::BTree(SET_TREE),
     },
     // Before `MaybeDangling`, `ManuallyDrop<T> { value: T }`: the same trees, one step shorter to each slot.
-    // `BTreeMap { root: Option<NodeRef { height, node: NonNull<LeafNode<K, V>> }>, length }`; a node
-    // `LeafNode { parent, parent_idx, len: u16, keys: [MaybeUninit<K>; 11], vals: [MaybeUninit<V>; 11] }`, an
-    // internal one `InternalNode { data: LeafNode, edges: [MaybeUninit<NonNull<LeafNode>>; 12] }`.
     Visualizer {
         types: &["alloc::collections::btree::map::BTreeMap<*>"],
         line: Line::Format("{{ len={length} }}"),
-        children: Children::BTree(BTree {
-            root: "root.0.node.pointer",
-            height: "root.0.height",
-            len: "length",
-            node_len: "len",
-            keys: "keys",
-            vals: Some("vals"),
-            edges: "edges",
-            slot: "value.value",
-            edge_slot: "value.value.pointer",
-            leaf: "LeafNode<",
-            internal: "InternalNode<",
-        }),
+        children: Children::BTree(BTree { slot: "value.value", edge_slot: "value.value.pointer", ..MAP_TREE }),
     },
-    // `BTreeSet<T> { map: BTreeMap<T, SetValZST> }`: its keys.
     Visualizer {
         types: &["alloc::collections::btree::set::BTreeSet<*>"],
         line: Line::Format("{{ len={map.length} }}"),
-        children: Children::BTree(BTree {
-            root: "map.root.0.node.pointer",
-            height: "map.root.0.height",
-            len: "map.length",
-            node_len: "len",
-            keys: "keys",
-            vals: None,
-            edges: "edges",
-            slot: "value.value",
-            edge_slot: "value.value.pointer",
-            leaf: "LeafNode<",
-            internal: "InternalNode<",
-        }),
+        children: Children::BTree(BTree { slot: "value.value", edge_slot: "value.value.pointer", ..SET_TREE }),
     },
     // An empty tree has no root: its length alone.
     Visualizer {
@@ -261,6 +209,25 @@ pub(super) const RUST_STD: &[Visualizer] = &[
         children: Children::Items(&[]),
     },
 ];
+
+/// A `BTreeMap`'s tree as rustc 1.95 lays it out (see its entry above).
+const MAP_TREE: BTree = BTree {
+    root: "root.0.node.pointer",
+    height: "root.0.height",
+    len: "length",
+    node_len: "len",
+    keys: "keys",
+    vals: Some("vals"),
+    edges: "edges",
+    slot: "value.value.0",
+    edge_slot: "value.value.0.pointer",
+    leaf: "LeafNode<",
+    internal: "InternalNode<",
+};
+
+/// A `BTreeSet`'s: its map's tree, keys only.
+const SET_TREE: BTree =
+    BTree { root: "map.root.0.node.pointer", height: "map.root.0.height", len: "map.length", vals: None, ..MAP_TREE };
 
 #[cfg(test)]
 #[path = "rust_std_tests.rs"]
