@@ -144,16 +144,15 @@ fn symbol_text(address: u64, symbolize: &dyn Fn(u64) -> Option<String>) -> Strin
 /// Decode up to `count` instructions from `bytes`, which sit at `address`. `symbolize` turns an address into
 /// `module!symbol+0xoff` where it can. Stops early at bytes that do not decode into a whole instruction.
 pub fn decode(bytes: &[u8], address: u64, count: usize, symbolize: &dyn Fn(u64) -> Option<String>) -> Vec<Instruction> {
-    let out = Vec::new();
     if count == 0 || bytes.is_empty() {
-        return out;
+        return Vec::new();
     }
     FORMATTER.with(|(pending, fmt)| match fmt.try_borrow_mut() {
-        Ok(mut fmt) => decode_with(bytes, address, count, symbolize, pending, &mut fmt, out),
+        Ok(mut fmt) => decode_with(bytes, address, count, symbolize, pending, &mut fmt),
         // Only a `symbolize` that disassembles itself gets here: it gets a formatter of its own.
         Err(_) => {
             let pending: Pending = Rc::new(RefCell::new(Vec::new()));
-            decode_with(bytes, address, count, symbolize, &pending, &mut formatter(pending.clone()), out)
+            decode_with(bytes, address, count, symbolize, &pending, &mut formatter(pending.clone()))
         }
     })
 }
@@ -174,8 +173,8 @@ fn decode_with(
     symbolize: &dyn Fn(u64) -> Option<String>,
     pending: &Pending,
     fmt: &mut MasmFormatter,
-    mut out: Vec<Instruction>,
 ) -> Vec<Instruction> {
+    let mut out = Vec::new();
     let mut decoder = Decoder::with_ip(64, bytes, address, DecoderOptions::NONE);
     let mut instr = iced_x86::Instruction::default();
     while out.len() < count && decoder.can_decode() {
